@@ -1,0 +1,5 @@
+module dustm
+
+go 1.26
+
+require github.com/spf13/pflag v1.1.0

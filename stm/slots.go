@@ -1,0 +1,161 @@
+package stm
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// counter names one per-slot outcome counter.
+type counter int
+
+const (
+	cReadOnly counter = iota
+	cReadWrite
+	cInevitable
+	cAbortRead
+	cAbortValidation
+	cAbortUser
+	cAbortPanic
+	cAbortReadOnlyWrite
+	cRetry
+	cFallback
+	numCounters
+)
+
+// slot is where one transaction (or one pin) publishes the snapshot it needs, so the version
+// collector can see it, and where that transaction counts its outcomes. Each slot sits on cache
+// lines of its own: a running transaction writes only to its own slot.
+type slot struct {
+	active   atomic.Int64 // snapshot+1 while held by a running transaction or a pin; 0 otherwise
+	pin      atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
+	counters [numCounters]atomic.Uint64
+	// Bodies this slot's transactions installed over a head that a snapshot may still need:
+	// the collector takes them on its next pass. A lock per slot keeps committers apart.
+	gcMu sync.Mutex
+	gcIn []*body
+}
+
+// slotTable hands out slots and lets the collector and the world-stopper scan them.
+type slotTable struct {
+	mu   sync.Mutex
+	all  atomic.Pointer[[]*slot] // copy-on-write: scanners read it without the lock
+	free []*slot
+}
+
+func (st *slotTable) get() *slot {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if n := len(st.free); n > 0 {
+		s := st.free[n-1]
+		st.free = st.free[:n-1]
+		return s
+	}
+	s := new(slot)
+	var all []*slot
+	if p := st.all.Load(); p != nil {
+		all = slices.Clone(*p)
+	}
+	all = append(all, s)
+	st.all.Store(&all)
+	return s
+}
+
+// put returns a slot that no transaction or pin holds any more. Its counters stay: whoever
+// takes it next keeps adding to them, and sums over all slots stay correct.
+func (st *slotTable) put(s *slot) {
+	s.active.Store(0)
+	s.pin.Store(false)
+	st.mu.Lock()
+	st.free = append(st.free, s)
+	st.mu.Unlock()
+}
+
+func (st *slotTable) slots() []*slot {
+	if p := st.all.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// snapshots appends the distinct snapshots currently held, sorted ascending, to buf.
+func (st *slotTable) snapshots(buf []int64) []int64 {
+	buf = buf[:0]
+	for _, s := range st.slots() {
+		if a := s.active.Load(); a != 0 {
+			buf = append(buf, a-1)
+		}
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
+}
+
+// activeTransactions counts slots held by running transactions, not counting `except`.
+func (st *slotTable) activeTransactions(except *slot) int {
+	n := 0
+	for _, s := range st.slots() {
+		if s != except && s.active.Load() != 0 && !s.pin.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+func (st *slotTable) sum() (c [numCounters]uint64) {
+	for _, s := range st.slots() {
+		for i := range c {
+			c[i] += s.counters[i].Load()
+		}
+	}
+	return c
+}
+
+// Pin keeps one snapshot readable, against version garbage collection, until released.
+type Pin struct {
+	s        *STM
+	version  int64
+	slot     *slot
+	released atomic.Bool
+}
+
+// Version returns the pinned snapshot's version.
+func (p *Pin) Version() int64 { return p.version }
+
+// Release lets the collector reclaim what only this snapshot needed. Releasing twice is a
+// no-op.
+func (p *Pin) Release() {
+	if p.released.CompareAndSwap(false, true) {
+		p.s.slots.put(p.slot)
+	}
+}
+
+// newPin pins a version that is already protected (by a running transaction's slot or another
+// pin) at the time of the call.
+func (s *STM) newPin(version int64) *Pin {
+	sl := s.slots.get()
+	sl.pin.Store(true)
+	sl.active.Store(version + 1)
+	return &Pin{s: s, version: version, slot: sl}
+}
+
+// PinLatest pins the newest committed snapshot.
+func (s *STM) PinLatest() *Pin {
+	sl := s.slots.get()
+	sl.pin.Store(true)
+	v := s.publish(sl)
+	return &Pin{s: s, version: v, slot: sl}
+}
+
+// publish makes the newest committed snapshot visible in sl and returns it. The clock is read
+// again after publishing: if it moved, a collector pass that started in between may not have
+// seen the slot, so the snapshot is taken again (the collector treats every snapshot at or
+// after the clock it read first as live).
+func (s *STM) publish(sl *slot) int64 {
+	for {
+		v := s.clock.Load()
+		sl.active.Store(v + 1)
+		if s.clock.Load() == v {
+			return v
+		}
+	}
+}

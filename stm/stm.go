@@ -1,0 +1,453 @@
+package stm
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure an STM. The zero value is a lock-free STM with the default retry policy and
+// background version collection.
+type Options struct {
+	// Algorithm is the commit algorithm.
+	Algorithm Algorithm
+	// MaxAttempts is how many times a read-write transaction runs optimistically before it
+	// reruns inevitably (and so surely commits). 0 means DefaultMaxAttempts; a negative value
+	// never falls back.
+	MaxAttempts int
+	// GCInterval is the period of background version collection. 0 means DefaultGCInterval; a
+	// negative value disables the background collector ([STM.CollectGarbage] still works).
+	GCInterval time.Duration
+}
+
+const (
+	DefaultMaxAttempts = 64
+	DefaultGCInterval  = 5 * time.Millisecond
+)
+
+// STM is one transactional memory: a clock, a commit algorithm and a version collector. Boxes
+// may be used with one STM only.
+type STM struct {
+	// Read by every transaction, written almost never: a cache line of their own.
+	_           [64]byte
+	algo        Algorithm
+	maxAttempts int
+	world       atomic.Pointer[stoppedWorld] // non-nil while the world is (being) stopped
+	pool        *sync.Pool                   // of *txn
+	_           [32]byte
+	// Written by every commit. The commit lock, the clock and the newest record share one
+	// cache line: a committer that takes the lock has the clock at hand.
+	commitMu spinLock               // lock-based commits and lock-based inevitable transactions
+	clock    atomic.Int64           // version of the newest committed read-write transaction
+	last     atomic.Pointer[record] // lock-free: newest committed record
+	_        [40]byte
+	floor    atomic.Int64 // no snapshot in use now or later is older than this
+	_        [56]byte
+	// Used rarely, by the collector and by whoever stops the world.
+	slots     slotTable
+	gc        collector
+	worldMu   sync.Mutex // one stop at a time
+	closeOnce sync.Once
+}
+
+// Outcome describes how a transaction ended.
+type Outcome struct {
+	// Snapshot is the version the (last) attempt read.
+	Snapshot int64
+	// Version is the commit version of a read-write transaction that wrote something; for any
+	// other transaction it equals Snapshot. Together they give the transaction's place in the
+	// serial order: read-write commits at Version, everything else just after Snapshot.
+	Version int64
+	// Wrote reports whether the transaction committed writes.
+	Wrote bool
+	// Attempts counts executions of the function (1 when it never aborted).
+	Attempts int
+	// Inevitable reports whether the transaction committed as an inevitable one.
+	Inevitable bool
+}
+
+// New creates an STM. Call Close when done with it to stop its collector.
+func New(opts Options) *STM {
+	s := &STM{algo: opts.Algorithm, maxAttempts: opts.MaxAttempts}
+	if s.maxAttempts == 0 {
+		s.maxAttempts = DefaultMaxAttempts
+	}
+	sentinel := &record{}
+	sentinel.ready.Store(true)
+	sentinel.committed.Store(true)
+	s.last.Store(sentinel)
+	s.pool = &sync.Pool{New: func() any { return s.newTxn() }}
+	s.gc.init(s)
+	interval := opts.GCInterval
+	if interval == 0 {
+		interval = DefaultGCInterval
+	}
+	if interval > 0 {
+		s.gc.start(interval)
+	}
+	return s
+}
+
+// Algorithm returns the commit algorithm.
+func (s *STM) Algorithm() Algorithm { return s.algo }
+
+// Clock returns the version of the newest committed read-write transaction.
+func (s *STM) Clock() int64 { return s.clock.Load() }
+
+// Close stops the background collector. Transactions must not run after Close.
+func (s *STM) Close() {
+	s.closeOnce.Do(s.gc.stop)
+}
+
+func (s *STM) newTxn() *txn {
+	t := &txn{s: s, slot: s.slots.get()}
+	// A pooled transaction dropped by the runtime gives its slot back.
+	runtime.AddCleanup(t, func(sl *slot) { s.slots.put(sl) }, t.slot)
+	return t
+}
+
+// Atomic runs fn as a read-write transaction, rerunning it until it commits. If fn returns an
+// error the transaction is rolled back (nothing is written) and the error is returned. A panic
+// in fn rolls back and propagates.
+func (s *STM) Atomic(fn func(Tx) error) error {
+	_, err := s.run(modeReadWrite, nil, fn)
+	return err
+}
+
+// ReadOnly runs fn as a read-only transaction: it reads one consistent snapshot, never aborts
+// and may not write ([ErrWriteInReadOnly]).
+func (s *STM) ReadOnly(fn func(Tx) error) error {
+	_, err := s.run(modeReadOnly, nil, fn)
+	return err
+}
+
+// Inevitable runs fn holding the commit order: it reads the newest state, cannot abort and
+// commits right after the newest commit (Version = Snapshot+1 when it writes). Other
+// read-write transactions wait to commit until it ends; read-only ones are not disturbed. fn
+// must not start another read-write transaction.
+func (s *STM) Inevitable(fn func(Tx) error) (Outcome, error) {
+	return s.run(modeInevitable, nil, fn)
+}
+
+// Run is Atomic or ReadOnly with the outcome reported.
+func (s *STM) Run(readOnly bool, fn func(Tx) error) (Outcome, error) {
+	if readOnly {
+		return s.run(modeReadOnly, nil, fn)
+	}
+	return s.run(modeReadWrite, nil, fn)
+}
+
+// ReadOnlyAt runs fn as a read-only transaction at a pinned snapshot.
+func (s *STM) ReadOnlyAt(p *Pin, fn func(Tx) error) error {
+	if p.released.Load() {
+		return fmt.Errorf("stm: read-only transaction at snapshot %d: %w", p.version, ErrPinReleased)
+	}
+	_, err := s.run(modeReadOnly, p, fn)
+	return err
+}
+
+func (s *STM) getTxn() *txn { return s.pool.Get().(*txn) }
+
+func (s *STM) putTxn(t *txn) {
+	t.gen++
+	t.slot.active.Store(0)
+	t.reset()
+	t.exclusive = false
+	s.pool.Put(t)
+}
+
+func (s *STM) run(m mode, at *Pin, fn func(Tx) error) (Outcome, error) {
+	t := s.getTxn()
+	for attempt := 1; ; attempt++ {
+		md := m
+		if m == modeReadWrite && s.maxAttempts > 0 && attempt > s.maxAttempts {
+			md = modeInevitable
+			t.slot.counters[cFallback].Add(1)
+		}
+		s.begin(t, md, at)
+		err, cause := t.exec(fn)
+		out := Outcome{Snapshot: t.snapshot, Version: t.snapshot, Attempts: attempt,
+			Inevitable: md == modeInevitable}
+		switch {
+		case cause != 0:
+			t.slot.counters[counterFor(cause)].Add(1)
+			t.slot.counters[cRetry].Add(1)
+			t.endAttempt()
+			backoff(attempt)
+			continue
+		case err != nil:
+			if md == modeReadOnly && err == ErrWriteInReadOnly {
+				t.slot.counters[cAbortReadOnlyWrite].Add(1)
+			} else {
+				t.slot.counters[cAbortUser].Add(1)
+			}
+			s.rollback(t)
+			s.putTxn(t)
+			return out, err
+		}
+		switch md {
+		case modeReadOnly:
+			t.slot.counters[cReadOnly].Add(1)
+		case modeInevitable:
+			out.Version, out.Wrote = s.commitInevitable(t)
+			t.slot.counters[cInevitable].Add(1)
+		default:
+			if len(t.writes) > 0 {
+				v, ok := s.commit(t)
+				if !ok {
+					t.slot.counters[cAbortValidation].Add(1)
+					t.slot.counters[cRetry].Add(1)
+					t.endAttempt()
+					backoff(attempt)
+					continue
+				}
+				out.Version, out.Wrote = v, true
+			}
+			t.slot.counters[cReadWrite].Add(1)
+		}
+		s.putTxn(t)
+		return out, nil
+	}
+}
+
+func counterFor(c abortCause) counter {
+	if c == causeValidation {
+		return cAbortValidation
+	}
+	return cAbortRead
+}
+
+// exec runs fn once. An abort unwinds fn with a panic carrying its cause, recovered here; any
+// other panic rolls the transaction back and continues on its way.
+func (t *txn) exec(fn func(Tx) error) (err error, cause abortCause) {
+	defer func() {
+		if r := recover(); r != nil {
+			switch r := r.(type) {
+			case abortCause:
+				cause = r
+				return
+			case writeInReadOnly:
+				err = ErrWriteInReadOnly
+				return
+			}
+			t.slot.counters[cAbortPanic].Add(1)
+			t.s.rollback(t)
+			t.s.putTxn(t)
+			panic(r)
+		}
+	}()
+	return fn(Tx{t, t.gen}), 0
+}
+
+func (s *STM) commit(t *txn) (int64, bool) {
+	if s.algo == LockBased {
+		return s.commitLocked(t)
+	}
+	return s.commitLockFree(t)
+}
+
+// begin starts an attempt: it publishes the snapshot and, for an inevitable transaction, takes
+// the commit order.
+func (s *STM) begin(t *txn, m mode, at *Pin) {
+	t.mode = m
+	for {
+		switch {
+		case at != nil:
+			t.snapshot = at.version
+			t.slot.active.Store(at.version + 1)
+		case m == modeReadOnly:
+			t.snapshot = s.publish(t.slot)
+		default:
+			// A read-write transaction only ever reads the newest body of a box (it aborts on a
+			// newer one), so the collector need not protect its snapshot exactly: marking the
+			// slot is enough (for stopping the world). A lock-free commit publishes properly
+			// before it touches the record queue.
+			t.snapshot = s.clock.Load()
+			t.slot.active.Store(t.snapshot + 1)
+		}
+		w := s.world.Load()
+		if w == nil || t.exclusive {
+			break
+		}
+		// The world is being stopped: step aside until it resumes.
+		t.slot.active.Store(0)
+		<-w.resumed
+	}
+	if m == modeInevitable {
+		s.acquireOrder(t)
+	}
+}
+
+// acquireOrder makes t the only committer until it ends, and moves its snapshot to the newest
+// commit.
+func (s *STM) acquireOrder(t *txn) {
+	if s.algo == LockBased {
+		s.commitMu.Lock()
+		t.snapshot = s.clock.Load()
+		return
+	}
+	s.publish(t.slot) // protects the records this transaction will hold (see newRecord)
+	rec := t.newRecord(nil)
+	for {
+		last := s.helpCommitted(t.slot)
+		rec.version = last.version + 1
+		if last.next.CompareAndSwap(nil, rec) {
+			t.snapshot = last.version
+			t.irec = rec
+			return
+		}
+	}
+}
+
+// commitInevitable installs an inevitable transaction's writes and gives up the commit order.
+func (s *STM) commitInevitable(t *txn) (int64, bool) {
+	if s.algo == LockBased {
+		defer s.commitMu.Unlock()
+		if len(t.writes) == 0 {
+			return t.snapshot, false
+		}
+		v := t.snapshot + 1
+		t.replaced = s.install(t.writes, v, t.replaced[:0])
+		s.clock.Store(v)
+		s.afterInstall(t.slot, t.writes, t.replaced)
+		return v, true
+	}
+	rec := t.irec
+	for _, w := range t.writes {
+		w.b.version = rec.version
+	}
+	// The transaction keeps reusing its write-set array; the record needs its own.
+	rec.entries = slices.Clone(t.writes)
+	rec.ready.Store(true)
+	s.helpRecord(t.slot, rec)
+	t.retire(rec)
+	// A lock-free inevitable transaction always uses its version, written or not.
+	return rec.version, len(rec.entries) > 0
+}
+
+// rollback ends an attempt that will not commit, giving up the commit order if it held it.
+func (s *STM) rollback(t *txn) {
+	if t.mode != modeInevitable {
+		return
+	}
+	if s.algo == LockBased {
+		s.commitMu.Unlock()
+		return
+	}
+	// The placeholder record commits empty: the version is used up, nothing is written.
+	t.irec.entries = nil
+	t.irec.ready.Store(true)
+	s.helpRecord(t.slot, t.irec)
+	t.retire(t.irec)
+}
+
+// endAttempt forgets an aborted attempt before the next one.
+func (t *txn) endAttempt() {
+	t.s.rollback(t)
+	t.gen++
+	t.slot.active.Store(0)
+	t.reset()
+}
+
+// backoff waits a little before rerunning an aborted transaction, longer the more it lost.
+func backoff(attempt int) {
+	switch {
+	case attempt < 4:
+	case attempt < 12:
+		runtime.Gosched()
+	default:
+		time.Sleep(time.Duration(1<<min(attempt-12, 10)) * time.Microsecond)
+	}
+}
+
+// stoppedWorld is closed when a stopped world resumes.
+type stoppedWorld struct{ resumed chan struct{} }
+
+// Exclusive stops the world and runs fn as the only transaction: it lets running transactions
+// finish, holds new ones at their start, runs fn inevitably, then resumes them. Pinned snapshots
+// stay readable throughout. It returns ctx's error, with nothing run, if ctx ends while running
+// transactions are still finishing. Exclusive must not be called from inside a transaction.
+func (s *STM) Exclusive(ctx context.Context, fn func(Tx) error) (Outcome, error) {
+	s.worldMu.Lock()
+	defer s.worldMu.Unlock()
+	w := &stoppedWorld{resumed: make(chan struct{})}
+	s.world.Store(w)
+	defer func() {
+		s.world.Store(nil)
+		close(w.resumed)
+	}()
+	for wait := time.Microsecond; s.slots.activeTransactions(nil) > 0; wait = min(2*wait, time.Millisecond) {
+		if err := ctx.Err(); err != nil {
+			return Outcome{}, fmt.Errorf("stm: stopping the world: %w", err)
+		}
+		time.Sleep(wait)
+	}
+	t := s.getTxn()
+	t.exclusive = true
+	s.begin(t, modeInevitable, nil)
+	err, cause := t.exec(fn)
+	if cause != 0 {
+		// Cannot happen: nothing else runs. Treat it as the internal error it would be.
+		s.rollback(t)
+		s.putTxn(t)
+		return Outcome{}, fmt.Errorf("stm: exclusive transaction aborted (%v)", cause)
+	}
+	out := Outcome{Snapshot: t.snapshot, Version: t.snapshot, Attempts: 1, Inevitable: true}
+	if err != nil {
+		t.slot.counters[cAbortUser].Add(1)
+		s.rollback(t)
+		s.putTxn(t)
+		return out, err
+	}
+	out.Version, out.Wrote = s.commitInevitable(t)
+	t.slot.counters[cInevitable].Add(1)
+	s.putTxn(t)
+	return out, nil
+}
+
+// Stats is a snapshot of the transaction counters, summed over all threads.
+type Stats struct {
+	ReadOnlyCommits   uint64 `json:"read_only_commits"`  // read-only transactions completed
+	ReadWriteCommits  uint64 `json:"read_write_commits"` // read-write transactions committed (with or without writes)
+	InevitableCommits uint64 `json:"inevitable_commits"` // inevitable transactions committed (explicit or fallback)
+	// Aborts by cause. Conflicts (read and validation) are retried; the others end the call.
+	AbortsReadConflict uint64  `json:"aborts_read_conflict"` // a read met a body newer than the snapshot
+	AbortsValidation   uint64  `json:"aborts_validation"`    // the read set changed before commit
+	AbortsUserError    uint64  `json:"aborts_user_error"`    // the function returned an error
+	AbortsPanic        uint64  `json:"aborts_panic"`         // the function panicked
+	AbortsWriteInRO    uint64  `json:"aborts_write_in_read_only"`
+	Retries            uint64  `json:"retries"`              // reruns after a conflict
+	InevitableFallback uint64  `json:"inevitable_fallbacks"` // transactions that ran out of attempts
+	GC                 GCStats `json:"gc"`
+}
+
+// Commits is the number of committed transactions of every kind.
+func (s Stats) Commits() uint64 { return s.ReadOnlyCommits + s.ReadWriteCommits + s.InevitableCommits }
+
+// Aborts is the number of aborted attempts of every cause.
+func (s Stats) Aborts() uint64 {
+	return s.AbortsReadConflict + s.AbortsValidation + s.AbortsUserError + s.AbortsPanic + s.AbortsWriteInRO
+}
+
+// Stats sums the counters of every transaction so far. It does not stop anyone: counters keep
+// moving while they are summed.
+func (s *STM) Stats() Stats {
+	c := s.slots.sum()
+	return Stats{
+		ReadOnlyCommits:    c[cReadOnly],
+		ReadWriteCommits:   c[cReadWrite],
+		InevitableCommits:  c[cInevitable],
+		AbortsReadConflict: c[cAbortRead],
+		AbortsValidation:   c[cAbortValidation],
+		AbortsUserError:    c[cAbortUser],
+		AbortsPanic:        c[cAbortPanic],
+		AbortsWriteInRO:    c[cAbortReadOnlyWrite],
+		Retries:            c[cRetry],
+		InevitableFallback: c[cFallback],
+		GC:                 s.gc.stats(),
+	}
+}
