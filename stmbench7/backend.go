@@ -1,0 +1,91 @@
+package stmbench7
+
+import (
+	"fmt"
+	"strings"
+
+	"dustm/stm"
+	"dustm/stmbench7/jrand"
+)
+
+// Backend is one synchronization method: it owns the representation of the structure's mutable
+// state and runs operations atomically over it.
+type Backend interface {
+	// Name is the method's name as -g spells it.
+	Name() string
+	// MaxThreads is the most worker threads the method supports (0: any number).
+	MaxThreads() int
+	// Build builds a fresh structure, single-threaded, drawing every random choice from r (the
+	// reference seeds it with 3).
+	Build(p Params, r *jrand.Rand) (*Structure, error)
+	// NewWorker returns the executor of one worker thread (thread counts from 0).
+	NewWorker(s *Structure, thread int) Worker
+	// View runs fn on a quiescent structure as one read-only atomic unit (for the invariant
+	// check and for comparing structures).
+	View(s *Structure, fn func(Tx) error) error
+	// Stats returns the method's own counters for the result file (the STM's transaction
+	// counters), or nil.
+	Stats() any
+	// Close releases the method's resources (background goroutines).
+	Close()
+}
+
+// Worker runs operations for one thread.
+type Worker interface {
+	// Execute runs op atomically, drawing its random choices from r. If the method reruns an
+	// operation (an aborted transaction), r is rewound before every rerun, so the operation
+	// makes the same choices. It returns the operation's result and its serialization point,
+	// or an error wrapping ErrOperationFailed when the operation failed (nothing changed).
+	Execute(op OpID, r *jrand.Rand) (result int, at Serial, err error)
+}
+
+// Serial is an operation's place in an equivalent serial order: sorting executed operations by
+// Serial gives an order in which running them one at a time yields the same results. Lock
+// methods number operations while they hold their locks; the STM uses 2·v for a read-write
+// transaction committed at version v and 2·s+1 for one that only read snapshot s (it comes
+// after the commit at s). Operations with equal Serial commute.
+type Serial uint64
+
+// WriterSerial is the serial point of an operation that committed writes at version v.
+func WriterSerial(v int64) Serial { return Serial(2 * v) }
+
+// ReaderSerial is the serial point of an operation that read snapshot s and wrote nothing.
+func ReaderSerial(s int64) Serial { return Serial(2*s + 1) }
+
+// Structure is one built instance of the benchmark's structure.
+type Structure struct {
+	params  Params
+	module  *Module
+	backend string
+	data    any // the backend's storage of the indexes and id pools
+}
+
+// Params returns the structure's size parameters.
+func (s *Structure) Params() Params { return s.params }
+
+// Module returns the structure's root.
+func (s *Structure) Module() *Module { return s.module }
+
+// Backend returns the name of the method that built the structure.
+func (s *Structure) Backend() string { return s.backend }
+
+// Options configure a backend.
+type Options struct {
+	// STMCommit is the commit algorithm of the STM backends.
+	STMCommit stm.Algorithm
+}
+
+// BackendNames lists the methods -g accepts.
+var BackendNames = []string{"coarse", "medium", "none", "stm", "stm-plain"}
+
+// NewBackend returns the named synchronization method.
+func NewBackend(name string, opts Options) (Backend, error) {
+	if f, ok := backendFactories[name]; ok {
+		return f(opts)
+	}
+	return nil, fmt.Errorf("unknown synchronization method %q (accepted: %s)", name, strings.Join(BackendNames, ", "))
+}
+
+// backendFactories is filled by the files that implement the methods (a fixed table, not a
+// registry that callers can change).
+var backendFactories = map[string]func(Options) (Backend, error){}

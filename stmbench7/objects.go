@@ -1,0 +1,158 @@
+package stmbench7
+
+import "dustm/stm"
+
+// cell holds the mutable state S of one object. Exactly one representation is in use, chosen by
+// the backend that built the structure:
+//
+//   - plain: none, coarse and medium read and write it in place under their locks;
+//   - box: stm-plain keeps the state in a versioned box (states are values: a write installs a
+//     new copy);
+//   - the stm backend keeps an upgradable object instead (added with the upgrade engine).
+//
+// Keeping all of them in one struct lets the graph be written once; the unused ones cost a few
+// words per object and nothing in time.
+type cell[S any] struct {
+	plain S
+	box   stm.Var[S]
+}
+
+// TypeName returns the reference's type string "type #k".
+func TypeName(k int) string { return typeNames[k] }
+
+var typeNames = func() (n [NumTypes]string) {
+	for k := range n {
+		n[k] = "type #" + itoa(k)
+	}
+	return n
+}()
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	if neg {
+		n--
+		b[n] = '-'
+	}
+	return string(b[n:])
+}
+
+// atomicState is an atomic part's mutable state.
+type atomicState struct {
+	X, Y int32
+	Date int32
+}
+
+// compositeState is a composite part's mutable state. UsedIn is a bag: a base assembly appears
+// once per reference it holds. Slices in states are never modified in place: a change installs
+// a new slice (so that a versioned copy stays intact).
+type compositeState struct {
+	Date   int32
+	UsedIn []*BaseAssembly
+}
+
+type documentState struct{ Text string }
+
+type manualState struct{ Text string }
+
+// baseState is a base assembly's mutable state; Components is a bag (a composite part appears
+// once per reference).
+type baseState struct {
+	Date       int32
+	Components []*CompositePart
+}
+
+// complexState is a complex assembly's mutable state. Its children are complex assemblies when
+// its level is above 2 (Subs), base assemblies at level 2 (Bases), in insertion order.
+type complexState struct {
+	Date  int32
+	Subs  []*ComplexAssembly
+	Bases []*BaseAssembly
+}
+
+type moduleState struct{ Date int32 }
+
+// AtomicPart is a node of a composite part's graph.
+type AtomicPart struct {
+	ID     int
+	Type   string
+	PartOf *CompositePart // set when its composite part is created; never changes after
+	// To are the outgoing connections (exactly NumConnPerAtomic), From the incoming ones
+	// (reversed copies). Both are complete when the composite part is published and never
+	// change after.
+	To, From []*Connection
+	st       cell[atomicState]
+}
+
+// Connection is an immutable directed edge between two atomic parts of one composite part.
+type Connection struct {
+	Type     string
+	Length   int
+	From, To *AtomicPart
+}
+
+// CompositePart is a component of the design library.
+type CompositePart struct {
+	ID       int
+	Type     string
+	Doc      *Document
+	Parts    []*AtomicPart // its atomic parts, ordered by id (the reference's LargeSet); never changes
+	RootPart *AtomicPart
+	st       cell[compositeState]
+}
+
+// Document is a composite part's documentation.
+type Document struct {
+	ID    int
+	Title string
+	Part  *CompositePart
+	st    cell[documentState]
+}
+
+// Manual is the module's manual.
+type Manual struct {
+	ID     int
+	Title  string
+	Module *Module
+	st     cell[manualState]
+}
+
+// BaseAssembly is a leaf of the assembly tree (level 1); it references composite parts.
+type BaseAssembly struct {
+	ID     int
+	Type   string
+	Super  *ComplexAssembly
+	Module *Module
+	st     cell[baseState]
+}
+
+// ComplexAssembly is an inner node of the assembly tree, at levels 2 to NumAssmLevels.
+type ComplexAssembly struct {
+	ID     int
+	Type   string
+	Level  int
+	Super  *ComplexAssembly // nil for the design root
+	Module *Module
+	st     cell[complexState]
+}
+
+// Module is the root of the structure (there is exactly one).
+type Module struct {
+	ID         int
+	Type       string
+	Manual     *Manual
+	DesignRoot *ComplexAssembly
+	st         cell[moduleState]
+}

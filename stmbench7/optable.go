@@ -1,0 +1,4 @@
+package stmbench7
+
+// opTable maps every operation to its implementation.
+var opTable = [NumOps]opFunc{}
