@@ -40,6 +40,20 @@ func (c abortCause) String() string {
 // writeInReadOnly unwinds a read-only transaction that tried to write.
 type writeInReadOnly struct{}
 
+// failure unwinds a transaction ended by Fail.
+type failure struct{ err error }
+
+// Fail ends the running transaction from anywhere inside its function, as if the function had
+// returned err: the transaction is rolled back, not retried, and err is returned to the caller
+// of Atomic (or its variants). It saves threading an error through every layer of a deep call
+// (a library that reads objects on the program's behalf, for instance). err must not be nil.
+func Fail(err error) {
+	if err == nil {
+		panic("stm: Fail(nil)")
+	}
+	panic(failure{err})
+}
+
 func panicEnded() {
 	panic(fmt.Errorf("%w (keep a Tx only inside the function it was passed to)", ErrTxEnded))
 }

@@ -233,6 +233,9 @@ func (t *txn) exec(fn func(Tx) error) (err error, cause abortCause) {
 			case writeInReadOnly:
 				err = ErrWriteInReadOnly
 				return
+			case failure:
+				err = r.err
+				return
 			}
 			t.slot.counters[cAbortPanic].Add(1)
 			t.s.rollback(t)

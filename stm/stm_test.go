@@ -424,3 +424,29 @@ func TestExclusiveStopsTheWorld(t *testing.T) {
 		}
 	})
 }
+
+func TestFail(t *testing.T) {
+	forEachAlgorithm(t, func(t *testing.T, s *STM) {
+		x := NewVar(1)
+		boom := errors.New("deep failure")
+		deep := func(tx Tx) { x.Store(tx, 5); Fail(fmt.Errorf("wrapped: %w", boom)) }
+		for _, ro := range []bool{false, true} {
+			out, err := s.Run(ro, func(tx Tx) error {
+				if !ro {
+					deep(tx)
+				}
+				Fail(boom)
+				return nil
+			})
+			if !errors.Is(err, boom) || out.Attempts != 1 || x.LoadLatest() != 1 {
+				t.Fatalf("read-only %v: err %v, outcome %+v, x %d", ro, err, out, x.LoadLatest())
+			}
+		}
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Fail(nil) did not panic")
+			}
+		}()
+		_ = s.Atomic(func(tx Tx) error { Fail(nil); return nil })
+	})
+}

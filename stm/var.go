@@ -67,6 +67,17 @@ func (v *Var[T]) Init(x T) {
 // pending write if there is one; if the box was committed after tx's snapshot, tx aborts and
 // reruns.
 func (v *Var[T]) Load(tx Tx) T {
+	// The fast path, small enough to inline: a read-only transaction whose snapshot sees the
+	// box's newest body.
+	if t := tx.t; t.gen == tx.gen && t.mode == modeReadOnly {
+		if b := v.head.Load(); b != nil && b.version <= t.snapshot {
+			return valueOf[T](b)
+		}
+	}
+	return v.load(tx)
+}
+
+func (v *Var[T]) load(tx Tx) T {
 	t := tx.t
 	if t.gen != tx.gen {
 		panicEnded()
@@ -151,6 +162,16 @@ func (v *Var[T]) LoadAt(p *Pin) T {
 		b = olderBody(b, p.version)
 	}
 	return valueOf[T](b)
+}
+
+// Bodies counts the versions the box keeps (its newest body and the older ones still linked
+// below it): a diagnostic for tests and memory accounting.
+func (v *Var[T]) Bodies() int {
+	n := 0
+	for b := v.head.Load(); b != nil; b = b.next.Load() {
+		n++
+	}
+	return n
 }
 
 // Version returns the commit version of the box's newest body (0 for a box never written).

@@ -1,0 +1,72 @@
+package upgrade
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+
+	"dustm/stm"
+)
+
+// BenchmarkSteadyState measures the cost of being upgradable with no upgrade pending: a
+// read-only transaction reading 10 random objects of 1000, through upgradable handles and
+// through plain boxes holding the same states. The ratio of the two is the overhead.
+func BenchmarkSteadyState(b *testing.B) {
+	const n = 1000
+	for _, a := range stm.Algorithms {
+		b.Run(a.String(), func(b *testing.B) {
+			s := stm.New(stm.Options{Algorithm: a})
+			defer s.Close()
+			e := New(s, codeV1)
+			defer e.Close()
+			item := e.NewClass("Item")
+			objs := make([]*Object, n)
+			plain := make([]*stm.Var[*ItemV1], n)
+			for i := range objs {
+				objs[i] = e.NewObjectLatest(item, nil, &ItemV1{N: i})
+				plain[i] = stm.NewVar(&ItemV1{N: i})
+			}
+			var seed atomic.Uint64
+			b.Run("ro10/plain", func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					r := rand.New(rand.NewPCG(seed.Add(1), 1))
+					var idx [10]int
+					sum := 0
+					for pb.Next() {
+						for i := range idx {
+							idx[i] = r.IntN(n)
+						}
+						_ = s.ReadOnly(func(tx stm.Tx) error {
+							for _, i := range idx {
+								sum += plain[i].Load(tx).N
+							}
+							return nil
+						})
+					}
+					_ = sum
+				})
+			})
+			b.Run("ro10/upgradable", func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					r := rand.New(rand.NewPCG(seed.Add(1), 1))
+					var idx [10]int
+					sum := 0
+					for pb.Next() {
+						for i := range idx {
+							idx[i] = r.IntN(n)
+						}
+						_ = e.ReadOnly(func(tx Tx) error {
+							for _, i := range idx {
+								sum += objs[i].Load(tx).(*ItemV1).N
+							}
+							return nil
+						})
+					}
+					_ = sum
+				})
+			})
+		})
+	}
+}

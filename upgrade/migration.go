@@ -1,0 +1,482 @@
+package upgrade
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+	"weak"
+
+	"dustm/stm"
+)
+
+// Upgrade describes version n+1 of the program.
+type Upgrade struct {
+	// Name identifies the upgrade in errors, events and results.
+	Name string
+	// Code is the code of the new program version.
+	Code any
+	// Transformers gives, for every class whose shape changes, the function from its old
+	// state to its new one. Classes not listed keep their shape.
+	Transformers map[*Class]Transformer
+}
+
+// Strategy is how objects are migrated to the new shapes.
+type Strategy int
+
+const (
+	// Lazy converts each object when a transaction of the new version first reads it.
+	Lazy Strategy = iota
+	// Eager stops the world, converts every object in the upgrade's transaction, and resumes.
+	Eager
+	// LazySweep is Lazy plus background sweepers converting the objects nobody touches.
+	LazySweep
+)
+
+// Strategies lists the strategies by name, as ParseStrategy accepts them.
+var Strategies = []Strategy{Lazy, Eager, LazySweep}
+
+func (s Strategy) String() string {
+	switch s {
+	case Lazy:
+		return "lazy"
+	case Eager:
+		return "eager"
+	case LazySweep:
+		return "lazy+sweep"
+	}
+	return fmt.Sprintf("Strategy(%d)", int(s))
+}
+
+// ParseStrategy accepts "lazy", "eager" and "lazy+sweep".
+func ParseStrategy(name string) (Strategy, error) {
+	for _, s := range Strategies {
+		if s.String() == name {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown migration strategy %q (accepted: lazy, eager, lazy+sweep)", name)
+}
+
+// Options tune how an upgrade is carried out.
+type Options struct {
+	Strategy Strategy
+	// Sweepers is the number of background sweepers of LazySweep (default 1).
+	Sweepers int
+	// SweepBatch is how many objects a sweeper converts before it yields its processor to the
+	// program (default 16): sweepers run at low priority.
+	SweepBatch int
+	// CheckInterval is how often the engine checks whether every object has been converted
+	// (default 100ms).
+	CheckInterval time.Duration
+}
+
+// Migration is an upgrade that was requested: it reports its progress and its events.
+type Migration struct {
+	e            *Engine
+	name         string
+	strategy     Strategy
+	transformers []Transformer // by class id; nil where the class does not change
+	changed      []*Class
+	from, to     *Program
+
+	version int64    // commit version vU
+	pin     *stm.Pin // the snapshot vU-1, held until every object is converted
+
+	requested, committed time.Time
+	migrated             atomic.Pointer[time.Time]
+	pinReleased          atomic.Pointer[time.Time]
+	pause                time.Duration
+	objects              atomic.Int64
+
+	fg, sw, stopped, failures atomic.Int64
+
+	mu      sync.Mutex
+	lastErr error
+	events  []Event
+
+	done chan struct{} // closed once every object is converted
+	stop chan struct{} // closed by Engine.Close
+}
+
+// EventKind names what happened to an upgrade.
+type EventKind string
+
+const (
+	EventRequested  EventKind = "requested"
+	EventCommitted  EventKind = "committed"
+	EventMigrated   EventKind = "migrated" // every object converted; the pinned snapshot released
+	EventFailure    EventKind = "failure"  // a conversion failed (the first one of a run of failures)
+	EventRolledBack EventKind = "rolled-back"
+)
+
+// Event is one instant of an upgrade's life, for time series.
+type Event struct {
+	Kind    EventKind `json:"kind"`
+	At      time.Time `json:"at"`
+	Upgrade string    `json:"upgrade"`
+	Detail  string    `json:"detail,omitempty"`
+}
+
+func (m *Migration) changes(cid uint32) bool {
+	return int(cid) < len(m.transformers) && m.transformers[cid] != nil
+}
+
+func (m *Migration) event(k EventKind, at time.Time, detail string) {
+	m.mu.Lock()
+	m.events = append(m.events, Event{Kind: k, At: at, Upgrade: m.name, Detail: detail})
+	m.mu.Unlock()
+}
+
+func (m *Migration) converted(by converter) {
+	if by == bySweeper {
+		m.sw.Add(1)
+	} else {
+		m.fg.Add(1)
+	}
+}
+
+func (m *Migration) noteFailure(err error) {
+	m.mu.Lock()
+	first := m.lastErr == nil
+	m.lastErr = err
+	m.mu.Unlock()
+	if first {
+		m.event(EventFailure, time.Now(), err.Error())
+	}
+}
+
+// Done is closed when every object of the changed classes has been converted and the pinned
+// snapshot released (at once for Eager).
+func (m *Migration) Done() <-chan struct{} { return m.done }
+
+// Name returns the upgrade's name.
+func (m *Migration) Name() string { return m.name }
+
+// Events returns the upgrade's events so far, in order.
+func (m *Migration) Events() []Event {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.events)
+}
+
+// MigrationStats is a snapshot of an upgrade's progress.
+type MigrationStats struct {
+	Name          string    `json:"name"`
+	Strategy      string    `json:"strategy"`
+	From          int       `json:"from"`
+	To            int       `json:"to"`
+	CommitVersion int64     `json:"commit_version"`
+	Requested     time.Time `json:"requested"`
+	Committed     time.Time `json:"committed"`
+	// Migrated is when the last object was converted (zero while some are left).
+	Migrated time.Time `json:"migrated"`
+	// Objects is the number of objects that needed converting when the upgrade committed.
+	Objects int `json:"objects"`
+	// Conversions done by the program's transactions, by sweepers, and (Eager) while the world
+	// was stopped.
+	ConvertedForeground int64  `json:"converted_foreground"`
+	ConvertedSweeper    int64  `json:"converted_sweeper"`
+	ConvertedStopped    int64  `json:"converted_stopped"`
+	Failures            int64  `json:"conversion_failures"`
+	LastFailure         string `json:"last_failure,omitempty"`
+	// Pause is how long the world was stopped (Eager).
+	Pause time.Duration `json:"pause_ns"`
+	// PinnedFor is how long the pre-upgrade snapshot has been (or was) kept.
+	PinnedFor time.Duration `json:"pinned_ns"`
+	Complete  bool          `json:"complete"`
+}
+
+// Converted is the number of objects converted so far, by anyone.
+func (s MigrationStats) Converted() int64 {
+	return s.ConvertedForeground + s.ConvertedSweeper + s.ConvertedStopped
+}
+
+// Stats returns the upgrade's progress now.
+func (m *Migration) Stats() MigrationStats {
+	s := MigrationStats{
+		Name: m.name, Strategy: m.strategy.String(),
+		CommitVersion: m.version, Requested: m.requested, Committed: m.committed,
+		Objects:             int(m.objects.Load()),
+		ConvertedForeground: m.fg.Load(), ConvertedSweeper: m.sw.Load(), ConvertedStopped: m.stopped.Load(),
+		Failures: m.failures.Load(), Pause: m.pause,
+	}
+	if m.from != nil {
+		s.From = m.from.Number
+	}
+	if m.to != nil {
+		s.To = m.to.Number
+	}
+	if t := m.migrated.Load(); t != nil {
+		s.Migrated, s.Complete = *t, true
+	}
+	if t := m.pinReleased.Load(); t != nil {
+		s.PinnedFor = t.Sub(m.committed)
+	} else if !m.committed.IsZero() {
+		s.PinnedFor = time.Since(m.committed)
+	}
+	m.mu.Lock()
+	if m.lastErr != nil {
+		s.LastFailure = m.lastErr.Error()
+	}
+	m.mu.Unlock()
+	return s
+}
+
+// prepare checks an upgrade and builds its migration (not yet committed).
+func (e *Engine) prepare(u Upgrade, opts Options) (*Migration, error) {
+	if u.Name == "" {
+		return nil, errors.New("upgrade: an upgrade needs a name")
+	}
+	switch opts.Strategy {
+	case Lazy, Eager, LazySweep:
+	default:
+		return nil, fmt.Errorf("upgrade %q: unknown strategy %v (accepted: lazy, eager, lazy+sweep)", u.Name, opts.Strategy)
+	}
+	if opts.Sweepers < 0 || opts.SweepBatch < 0 || opts.CheckInterval < 0 {
+		return nil, fmt.Errorf("upgrade %q: sweepers, sweep batch and check interval must not be negative", u.Name)
+	}
+	m := &Migration{e: e, name: u.Name, strategy: opts.Strategy, transformers: make([]Transformer, len(e.classes)),
+		done: make(chan struct{}), stop: make(chan struct{})}
+	for c, f := range u.Transformers {
+		if c == nil || int(c.id) >= len(e.classes) || e.classes[c.id] != c {
+			return nil, fmt.Errorf("upgrade %q: a transformer is given for a class of another engine", u.Name)
+		}
+		if f == nil {
+			return nil, fmt.Errorf("upgrade %q: the transformer of class %s is nil", u.Name, c.name)
+		}
+		m.transformers[c.id] = f
+		m.changed = append(m.changed, c)
+	}
+	slices.SortFunc(m.changed, func(a, b *Class) int { return int(a.id) - int(b.id) })
+	return m, nil
+}
+
+// nextProgram builds the program version the upgrade produces on top of cur.
+func (m *Migration) nextProgram(cur *Program, code any) *Program {
+	p := &Program{Number: cur.Number + 1, Code: code, prev: cur, up: m, engine: m.e,
+		classVer: make([]uint32, len(m.e.classes))}
+	for i := range p.classVer {
+		p.classVer[i] = cur.versionOf(uint32(i))
+		if m.changes(uint32(i)) {
+			p.classVer[i]++
+		}
+	}
+	m.from, m.to = cur, p
+	return p
+}
+
+// Upgrade requests an upgrade and carries it out with the given strategy. For Lazy and
+// LazySweep it returns once the upgrade has committed (objects are converted afterwards; wait
+// on the Migration's Done to know when all are). For Eager it returns once the world has
+// resumed with everything converted; a transformer that fails then aborts the whole upgrade
+// (the program stays at its version, nothing changes) and the error is returned. Upgrades are
+// serialized: a second one may commit while the first is still migrating.
+func (e *Engine) Upgrade(ctx context.Context, u Upgrade, opts Options) (*Migration, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m, err := e.prepare(u, opts)
+	if err != nil {
+		return nil, err
+	}
+	m.requested = time.Now()
+	m.event(EventRequested, m.requested, opts.Strategy.String())
+	if opts.Strategy == Eager {
+		err = e.upgradeEager(ctx, m, u)
+	} else {
+		err = e.upgradeLazy(m, u)
+	}
+	if err != nil {
+		m.event(EventRolledBack, time.Now(), err.Error())
+		return m, err
+	}
+	e.migrations = append(e.migrations, m)
+	if opts.Strategy != Eager {
+		go e.watch(m, opts)
+	}
+	return m, nil
+}
+
+func (e *Engine) upgradeLazy(m *Migration, u Upgrade) error {
+	out, err := e.s.Inevitable(func(stx stm.Tx) error {
+		cur := e.pv.Load(stx)
+		m.version = stx.Snapshot() + 1
+		m.pin = stx.Pin()
+		e.pv.Store(stx, m.nextProgram(cur, u.Code))
+		return nil
+	})
+	if err == nil && out.Version != m.version {
+		err = fmt.Errorf("upgrade %q: committed at version %d, expected %d", m.name, out.Version, m.version)
+	}
+	if err != nil {
+		if m.pin != nil {
+			m.pin.Release()
+		}
+		return err
+	}
+	m.committed = time.Now()
+	m.event(EventCommitted, m.committed, fmt.Sprintf("version %d", m.version))
+	return nil
+}
+
+func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) error {
+	start := time.Now()
+	var pin *stm.Pin
+	var converted int64
+	out, err := e.s.Exclusive(ctx, func(stx stm.Tx) error {
+		cur := e.pv.Load(stx)
+		m.version = stx.Snapshot() + 1
+		pin = stx.Pin()
+		m.pin = pin
+		next := m.nextProgram(cur, u.Code)
+		e.pv.Store(stx, next)
+		view := View{e: e, prog: cur, pin: pin, by: byForeground}
+		for _, c := range m.changed {
+			need := next.versionOf(c.id)
+			for _, o := range c.reg.live() {
+				base, err := e.stateAt(o, cur, pin, byForeground)
+				if err != nil {
+					return err
+				}
+				v, err := m.transform(o, base, view)
+				if err != nil {
+					m.failures.Add(1)
+					m.noteFailure(err)
+					return &ConversionError{Upgrade: m.name, Class: c.name, Object: o, Err: err}
+				}
+				o.box.Store(stx, state{ver: need, v: v})
+				converted++
+			}
+		}
+		m.objects.Store(converted)
+		return nil
+	})
+	if pin != nil {
+		pin.Release()
+	}
+	if err == nil && out.Version != m.version {
+		err = fmt.Errorf("upgrade %q: committed at version %d, expected %d", m.name, out.Version, m.version)
+	}
+	if err != nil {
+		m.to = nil
+		return err
+	}
+	now := time.Now()
+	m.pause = now.Sub(start)
+	m.stopped.Store(converted)
+	m.committed = now
+	m.migrated.Store(&now)
+	m.pinReleased.Store(&now)
+	m.event(EventCommitted, now, fmt.Sprintf("version %d, world stopped %v", m.version, m.pause))
+	m.event(EventMigrated, now, fmt.Sprintf("%d objects", converted))
+	close(m.done)
+	return nil
+}
+
+// isConverted reports whether o no longer needs converting for m: it has a body at or after the
+// upgrade's version, or a state already in the new shape (an object created afterwards).
+func (m *Migration) isConverted(o *Object) bool {
+	return o.box.Version() >= m.version || o.box.LoadLatest().ver >= m.to.versionOf(o.cid)
+}
+
+// watch follows a lazy migration: it lists the objects left to convert, runs the sweepers, and
+// releases the pinned snapshot once nothing is left.
+func (e *Engine) watch(m *Migration, opts Options) {
+	// The objects to convert are those in an older shape at the pinned snapshot: that does not
+	// depend on conversions already racing with this scan, nor count objects created later.
+	var todo []weak.Pointer[Object]
+	for _, c := range m.changed {
+		need := m.to.versionOf(c.id)
+		for _, wp := range c.reg.weakLive() {
+			if o := wp.Value(); o != nil && o.box.LoadAt(m.pin).ver < need {
+				todo = append(todo, wp)
+			}
+		}
+	}
+	m.objects.Store(int64(len(todo)))
+
+	var sweepers sync.WaitGroup
+	if opts.Strategy == LazySweep {
+		n := max(opts.Sweepers, 1)
+		batch := opts.SweepBatch
+		if batch == 0 {
+			batch = 16
+		}
+		work := slices.Clone(todo)
+		for k := range n {
+			sweepers.Go(func() { e.sweep(m, work, k, n, batch) })
+		}
+	}
+	interval := opts.CheckInterval
+	if interval == 0 {
+		interval = 100 * time.Millisecond
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		k := 0
+		for _, wp := range todo {
+			if o := wp.Value(); o != nil && !m.isConverted(o) {
+				todo[k] = wp
+				k++
+			}
+		}
+		clear(todo[k:])
+		todo = todo[:k]
+		if len(todo) == 0 {
+			sweepers.Wait()
+			now := time.Now()
+			m.pin.Release()
+			m.pinReleased.Store(&now)
+			m.migrated.Store(&now)
+			m.event(EventMigrated, now, fmt.Sprintf("%d objects", m.objects.Load()))
+			close(m.done)
+			return
+		}
+		select {
+		case <-m.stop:
+			sweepers.Wait()
+			m.pin.Release() // the engine is closing: nothing reads the old snapshot any more
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// sweep converts every n-th object of work, starting at k, at low priority.
+func (e *Engine) sweep(m *Migration, work []weak.Pointer[Object], k, n, batch int) {
+	done := 0
+	for i := k; i < len(work); i += n {
+		select {
+		case <-m.stop:
+			return
+		default:
+		}
+		o := work[i].Value()
+		if o == nil || m.isConverted(o) {
+			continue
+		}
+		_, _ = e.convertAt(o, m.to, bySweeper) // a failure is counted and the object left as is
+		if done++; done%batch == 0 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// Close stops every migration's background work (sweepers and completion checks) and releases
+// the pinned snapshots of upgrades still migrating. Transactions must not run after Close.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, m := range e.migrations {
+		select {
+		case <-m.stop:
+		default:
+			close(m.stop)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package upgrade
+
+import (
+	"fmt"
+	"sync"
+	"weak"
+
+	"dustm/stm"
+)
+
+// Class is an upgradable type. Its shape in each program version is the Go type of the states
+// its objects hold in that version; the engine only tracks the class's version number.
+type Class struct {
+	name string
+	id   uint32
+	reg  registry
+}
+
+// Name returns the class's name.
+func (c *Class) Name() string { return c.name }
+
+// Objects returns the number of registered objects of the class that are still alive (in the
+// Go sense: objects the program deleted may still be reachable from old versions).
+func (c *Class) Objects() int { return len(c.reg.live()) }
+
+// state is what an object's box holds: a value in the shape of one version of its class.
+type state struct {
+	ver uint32 // the class version whose shape v has
+	v   any
+}
+
+// Object is an upgradable object: a handle with a stable identity (other objects keep pointing
+// at it) whose state is versioned by the STM and tagged with its class version.
+type Object struct {
+	box   stm.Var[state]
+	cid   uint32
+	class *Class
+	owner any
+}
+
+// Class returns the object's class.
+func (o *Object) Class() *Class { return o.class }
+
+// Owner returns the program value this object is the state of (given at creation), so a
+// transformer can reach the program's own links.
+func (o *Object) Owner() any { return o.owner }
+
+// Load returns the object's state in the shape of tx's program version, converting the object
+// first if it still has an older shape. A conversion that fails ends the transaction's function
+// with a *ConversionError, which the engine returns from Atomic/ReadOnly/Run.
+func (o *Object) Load(tx Tx) any {
+	st := o.box.Load(tx.Tx)
+	if st.ver != tx.p.versionOf(o.cid) {
+		return tx.p.engine.convertForTx(tx, o, st)
+	}
+	return st.v
+}
+
+// Store replaces the object's state; v must have the shape of tx's program version.
+func (o *Object) Store(tx Tx, v any) {
+	o.box.Store(tx.Tx, state{ver: tx.p.versionOf(o.cid), v: v})
+}
+
+// Get is Load with the state's expected Go type; a state of another type is a program error
+// (the code of one version reading an object in another version's shape) and panics saying so.
+func Get[S any](tx Tx, o *Object) S {
+	v := o.Load(tx)
+	s, ok := v.(S)
+	if !ok {
+		panic(fmt.Sprintf("upgrade: object of class %s holds %T in program version %d, the code expects %T",
+			o.class.name, v, tx.p.Number, *new(S)))
+	}
+	return s
+}
+
+// registry lists a class's objects through weak pointers: it never keeps an object alive, and
+// dead entries are dropped as the list grows.
+type registry struct {
+	mu        sync.Mutex
+	objs      []weak.Pointer[Object]
+	compacted int // length after the last compaction
+}
+
+func (r *registry) add(o *Object) {
+	wp := weak.Make(o)
+	r.mu.Lock()
+	r.objs = append(r.objs, wp)
+	if len(r.objs) >= 2*r.compacted+1024 {
+		r.compactLocked()
+	}
+	r.mu.Unlock()
+}
+
+func (r *registry) compactLocked() {
+	k := 0
+	for _, wp := range r.objs {
+		if wp.Value() != nil {
+			r.objs[k] = wp
+			k++
+		}
+	}
+	clear(r.objs[k:])
+	r.objs = r.objs[:k]
+	r.compacted = k
+}
+
+// live returns the objects alive now.
+func (r *registry) live() []*Object {
+	r.mu.Lock()
+	wps := append([]weak.Pointer[Object](nil), r.objs...)
+	r.mu.Unlock()
+	out := make([]*Object, 0, len(wps))
+	for _, wp := range wps {
+		if o := wp.Value(); o != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// weakLive returns the registry's weak pointers (a copy), for long-lived lists that must not
+// keep objects alive.
+func (r *registry) weakLive() []weak.Pointer[Object] {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]weak.Pointer[Object](nil), r.objs...)
+}
