@@ -101,15 +101,13 @@ func (tx Tx) Code() any { return tx.p.Code }
 // until it commits. A transaction that began before an upgrade and commits after it is rerun
 // in the new version (it read the program version, which the upgrade wrote).
 func (e *Engine) Atomic(fn func(Tx) error) error {
-	_, err := e.Run(false, fn)
-	return err
+	return e.s.Atomic(func(stx stm.Tx) error { return fn(Tx{Tx: stx, p: e.pv.Load(stx)}) })
 }
 
 // ReadOnly runs fn as a read-only transaction: it runs entirely in the program version of its
 // snapshot, even if an upgrade commits meanwhile.
 func (e *Engine) ReadOnly(fn func(Tx) error) error {
-	_, err := e.Run(true, fn)
-	return err
+	return e.s.ReadOnly(func(stx stm.Tx) error { return fn(Tx{Tx: stx, p: e.pv.Load(stx)}) })
 }
 
 // Run is Atomic or ReadOnly with the STM's outcome reported.
