@@ -86,6 +86,19 @@ func NewBackend(name string, opts Options) (Backend, error) {
 	return nil, fmt.Errorf("unknown synchronization method %q (accepted: %s)", name, strings.Join(BackendNames, ", "))
 }
 
+// SequentialTwin names the single-threaded method on which a run of the named method replays
+// exactly: one whose failed operations leave the same trace. A failed STM transaction leaves no
+// trace at all, while the lock methods undo a failed operation by hand as the reference does
+// (SM1 and SM7 give the ids they took back at the end of their pools, reordering them), so STM
+// runs replay on stm-plain with one thread, lock runs on none.
+func SequentialTwin(name string) string {
+	switch name {
+	case "stm", "stm-plain":
+		return "stm-plain"
+	}
+	return "none"
+}
+
 // backendFactories is filled by the files that implement the methods (a fixed table, not a
 // registry that callers can change).
 var backendFactories = map[string]func(Options) (Backend, error){}

@@ -15,6 +15,25 @@
 // An object's identity, its immutable fields (ids, types, links that never change) and its
 // connections are plain Go fields shared by every backend.
 //
+// What every backend shares:
+//
+//   - builder.go: [Build], the setup, and the reference's builder classes, which the structural
+//     modifications reuse to create and delete objects (keeping indexes and id pools
+//     consistent, rolling back what an operation built when an id pool runs out);
+//   - op_*.go: the operations, registered in optable.go, with the reference's semantics,
+//     results, failures (errors wrapping [ErrOperationFailed]) and order of random draws;
+//   - state.go: the state logic (date updates, swaps, text edits, bags and sets), pure
+//     functions that never modify a state in place, which each backend's Tx applies;
+//   - scratch.go: a worker's reusable memory (visited sets), so operations allocate nothing;
+//   - invariants.go: [CheckInvariants], the reference's structural invariant check, and more;
+//   - canonical.go: [Canonical], a backend-independent [Snapshot] of a whole structure, and
+//     [Snapshot.Diff], which the replay check uses to compare structures.
+//
+// The lock backends are in tx_plain.go and plainstore.go (their Tx and storage),
+// backend_plain.go (none, coarse) and backend_medium.go (medium).
+//
 // Randomness reproduces java.util.Random (package jrand) and is drawn in the reference's order,
-// so a one-thread run with the reference's seed executes the reference's operation sequence.
+// so a one-thread run with the reference's seed executes the reference's operation sequence:
+// the structure built with seed 3, the results of a one-thread run and the structure after it
+// are byte-identical to the Java reference's (TestMatchesJavaReference).
 package stmbench7

@@ -1,6 +1,9 @@
 package stmbench7
 
-import "dustm/stm"
+import (
+	"dustm/stm"
+	"dustm/upgrade"
+)
 
 // cell holds the mutable state S of one object. Exactly one representation is in use, chosen by
 // the backend that built the structure:
@@ -8,13 +11,15 @@ import "dustm/stm"
 //   - plain: none, coarse and medium read and write it in place under their locks;
 //   - box: stm-plain keeps the state in a versioned box (states are values: a write installs a
 //     new copy);
-//   - the stm backend keeps an upgradable object instead (added with the upgrade engine).
+//   - obj: the stm backend keeps an upgradable object of the upgrade engine, whose state is a
+//     pointer to a value in the shape of the running program version.
 //
 // Keeping all of them in one struct lets the graph be written once; the unused ones cost a few
 // words per object and nothing in time.
 type cell[S any] struct {
 	plain S
 	box   stm.Var[S]
+	obj   *upgrade.Object
 }
 
 // TypeName returns the reference's type string "type #k".

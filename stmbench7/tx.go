@@ -1,5 +1,7 @@
 package stmbench7
 
+import "fmt"
+
 // Tx is what an operation sees of the structure inside one atomic unit (a locked section or a
 // transaction). Every backend implements it over its own storage. Its methods are the
 // reference's design-object methods (DesignObj, AtomicPart, Document, …) plus the six indexes
@@ -38,15 +40,16 @@ type Tx interface {
 	// Composite parts: the bag of base assemblies that use them.
 	UsedIn(c *CompositePart) []*BaseAssembly
 	AddUsedIn(c *CompositePart, b *BaseAssembly)
-	// RemoveUsedIn removes one occurrence of b; it reports whether there was one.
+	// RemoveUsedIn removes the first occurrence of b (ArrayList.remove, as the reference);
+	// it reports whether there was one.
 	RemoveUsedIn(c *CompositePart, b *BaseAssembly) bool
 
 	// Documents.
 	DocText(d *Document) string
 	// DocSearch counts the occurrences of ch in the text (searchText).
 	DocSearch(d *Document, ch byte) int
-	// DocReplace replaces the first occurrence of from by to and returns 1, or returns 0 if
-	// there is none (replaceText).
+	// DocReplace is the reference's replaceText: if the text starts with from, that prefix is
+	// replaced by to and the result is 1; otherwise nothing changes and the result is 0.
 	DocReplace(d *Document, from, to string) int
 	DocStartsWith(d *Document, prefix string) bool
 
@@ -60,7 +63,9 @@ type Tx interface {
 	// Base assemblies: the bag of composite parts they reference.
 	Components(b *BaseAssembly) []*CompositePart
 	AddComponent(b *BaseAssembly, c *CompositePart)
-	// RemoveComponent removes one occurrence of c; it reports whether there was one.
+	// RemoveComponent removes the first occurrence of c (SM4 depends on which one goes);
+	// it reports whether there was one. AddComponent and RemoveComponent change only this
+	// bag: the operation keeps the composite part's usedIn bag in step.
 	RemoveComponent(b *BaseAssembly, c *CompositePart) bool
 
 	// Complex assemblies: children in insertion order (complex ones above level 2, base ones
@@ -105,9 +110,20 @@ type Tx interface {
 	PutComplexByID(a *ComplexAssembly)
 	RemoveComplexByID(id int) bool
 
+	// Enumerations that no operation needs but the invariant check and the canonical dump
+	// do (to find what an index holds beyond the objects reachable from the module).
+	// EachComposite and EachComplex visit their id index in ascending id order,
+	// EachDocument the title index in ascending title order (byte-wise string order, as the
+	// reference's TreeMap<String,…>), until fn returns false.
+	EachComposite(fn func(*CompositePart) bool)
+	EachComplex(fn func(*ComplexAssembly) bool)
+	EachDocument(fn func(*Document) bool)
+
 	// Id pools (FIFO queues pre-filled with 1..Max; a freed id goes to the back).
 	TakeID(pool Pool) (id int, ok bool)
 	ReturnID(pool Pool, id int)
+	// FreeIDs returns the ids in the pool, front of the queue first (a fresh slice).
+	FreeIDs(pool Pool) []int
 
 	// Creating objects: the backend initializes the object's mutable state in its own
 	// representation. Links and connections are plain fields the caller fills in before the
@@ -132,6 +148,16 @@ const (
 	PoolComplex
 	NumPools int = iota
 )
+
+var poolNames = [NumPools]string{"atomic", "composite", "document", "base", "complex"}
+
+// String returns the pool's name.
+func (pool Pool) String() string {
+	if pool >= 0 && int(pool) < NumPools {
+		return poolNames[pool]
+	}
+	return fmt.Sprintf("Pool(%d)", int(pool))
+}
 
 // Size returns the number of ids in the pool (1..Size).
 func (pool Pool) Size(p Params) int {

@@ -30,6 +30,7 @@ func usageErrorf(format string, a ...any) error {
 func commands() []command {
 	return []command{
 		{"demo", "a short demonstration of the multi-version STM (concurrent bank transfers)", runDemo},
+		{"bench", "run STMBench7: the reference's options and report, plus result files and checks", runBench},
 	}
 }
 

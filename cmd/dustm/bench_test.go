@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every bad command line exits with status 2 and a message that says what is accepted.
+func TestBenchFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-t", "0"}, "at least 1"},
+		{[]string{"-t", "x"}, `invalid argument "x"`},
+		{[]string{"-g", "none", "-t", "2"}, "none supports only 1 thread"},
+		{[]string{"-g", "fine"}, "accepted: coarse, medium, none, stm, stm-plain"},
+		{[]string{"-w", "x"}, "accepted: r, rw, w, ro"},
+		{[]string{"--size", "huge"}, "accepted: tiny, small, medium, big"},
+		{[]string{"--stm-commit", "2pl"}, "accepted: lock, lockfree"},
+		{[]string{"--ops", "10", "-l", "5"}, "--ops and -l/--length both given"},
+		{[]string{"--ops", "0"}, "--ops must be at least 1"},
+		{[]string{"-l", "0"}, "must be a positive number of seconds"},
+		{[]string{"-l", "-3"}, "must be a positive number of seconds"},
+		{[]string{"--interval", "0s"}, "interval must be positive"},
+		{[]string{"--interval", "-1s"}, "interval must be positive"},
+		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
+		{[]string{"extra"}, "unexpected arguments"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := dispatch(append([]string{"bench"}, c.args...), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("bench %q: exit %d, stderr %q; want 2 and %q", c.args, code, stderr.String(), c.want)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("bench %q wrote to stdout: %q", c.args, stdout.String())
+		}
+	}
+}
+
+func TestBenchHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := dispatch([]string{"bench", "--help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, f := range []string{"--threads", "--length", "--workload", "--sync", "--no-traversals", "--no-sms",
+		"--ttc-histograms", "--seq-replay", "--seed", "--thread-seeds", "--check", "--size", "--stm-commit",
+		"--json", "--series", "--interval", "--ops"} {
+		if !strings.Contains(stderr.String(), f) {
+			t.Errorf("help lacks %s", f)
+		}
+	}
+	var help bytes.Buffer
+	dispatch(nil, &help, &stderr)
+	if !strings.Contains(help.String(), "bench") {
+		t.Error("`dustm help` does not list bench")
+	}
+}
+
+func TestBenchDefaults(t *testing.T) {
+	cfg, help, err := parseBenchFlags(nil, new(bytes.Buffer))
+	if err != nil || help {
+		t.Fatal(err, help)
+	}
+	if cfg.Threads != 1 || cfg.Length != 10*time.Second || cfg.Workload.String() != "r" || cfg.Backend != "coarse" ||
+		cfg.Size != "big" || cfg.Seed != 3 || cfg.ThreadSeeds || cfg.STMCommit.String() != "lockfree" ||
+		cfg.Interval != 100*time.Millisecond || cfg.Ops != 0 || cfg.NoTraversals || cfg.NoSMs {
+		t.Errorf("defaults %+v", cfg)
+	}
+	cfg, _, err = parseBenchFlags([]string{"--ops", "5"}, new(bytes.Buffer))
+	if err != nil || cfg.Ops != 5 {
+		t.Errorf("--ops alone: %v, %d", err, cfg.Ops)
+	}
+}
+
+// A short real run on the tiny structure, with every output.
+func TestBenchEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath, seriesPath := filepath.Join(dir, "run.json"), filepath.Join(dir, "run.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := dispatch([]string{"bench", "--size", "tiny", "-t", "2", "-l", "0.3", "-w", "rw", "--check",
+		"--seq-replay", "--ttc-histograms", "--json", jsonPath, "--series", seriesPath, "--interval", "50ms"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
+	}
+	out := stdout.String()
+	for _, s := range []string{"Number of threads: 2\n", "Length: 0.3 s\n", "Workload: READ_WRITE\n",
+		"Synchronization method: LOCK_COARSE\n", "TTC histogram for SM8:", "Total throughput:", "Elapsed time:",
+		"Sequential replay: passed", "Invariant check: initial ok, final ok"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("stdout lacks %q", s)
+		}
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res["replay"].(map[string]any)["passed"] != true || res["config"].(map[string]any)["threads"] != 2.0 {
+		t.Errorf("result %s", b)
+	}
+	if args := res["config"].(map[string]any)["args"].([]any); len(args) < 3 || args[2] != "--size" {
+		t.Errorf("args %v", args)
+	}
+	series, err := os.ReadFile(seriesPath)
+	if err != nil || bytes.Count(series, []byte("\n")) < 3 {
+		t.Errorf("series %q, %v", series, err)
+	}
+	es, _ := os.ReadDir(dir)
+	if len(es) != 2 {
+		t.Errorf("%d files in the output directory", len(es))
+	}
+}
+
+func TestBenchOpsMode(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "r.json")
+	var stdout, stderr bytes.Buffer
+	if code := dispatch([]string{"bench", "--size", "tiny", "-t", "3", "--ops", "200", "-g", "medium",
+		"--no-traversals", "--thread-seeds", "--json", jsonPath}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, _ := os.ReadFile(jsonPath)
+	var res struct {
+		Successful, Failed int64
+		Config             struct{ Seeds []int64 }
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Successful+res.Failed != 600 {
+		t.Errorf("%d operations, want 3 × 200", res.Successful+res.Failed)
+	}
+	if len(res.Config.Seeds) != 3 || res.Config.Seeds[0] == res.Config.Seeds[1] {
+		t.Errorf("seeds %v", res.Config.Seeds)
+	}
+}
+
+// Cancelling (what Ctrl-C does) ends the run with status 1 and complete files.
+func TestBenchInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "r.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(time.Second); cancel() }()
+	var stdout, stderr bytes.Buffer
+	err := runBenchContext(ctx, []string{"--size", "tiny", "-l", "3600", "--json", jsonPath}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("error %v", err)
+	}
+	b, rerr := os.ReadFile(jsonPath)
+	if rerr != nil || !bytes.Contains(b, []byte(`"interrupted": true`)) {
+		t.Errorf("result %s, %v", b, rerr)
+	}
+	if !strings.Contains(stdout.String(), "Elapsed time:") {
+		t.Error("no report")
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 1 {
+		t.Errorf("files: %v", names)
+	}
+}

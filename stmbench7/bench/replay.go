@@ -1,0 +1,138 @@
+package bench
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"dustm/stmbench7"
+	"dustm/stmbench7/jrand"
+)
+
+// maxDifferences is how many differences between the final structures a replay reports.
+const maxDifferences = 10
+
+// replayOp is a log entry with its place in the run.
+type replayOp struct {
+	logEntry
+	thread int
+	seq    int // the entry's index in its thread's log
+}
+
+// serialOrder merges the workers' logs into the run's serial order: by serialization point,
+// ties (operations that commute) by thread and then by order within the thread.
+func serialOrder(workers []*worker) []replayOp {
+	n := 0
+	for _, w := range workers {
+		n += len(w.log)
+	}
+	all := make([]replayOp, 0, n)
+	for _, w := range workers {
+		for i, e := range w.log {
+			all = append(all, replayOp{logEntry: e, thread: w.id, seq: i})
+		}
+	}
+	slices.SortFunc(all, func(a, b replayOp) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.thread, b.thread), cmp.Compare(a.seq, b.seq))
+	})
+	return all
+}
+
+// replay is the opacity check of spec §8: it replays the logged run one operation at a time,
+// in serial order, on a fresh structure built from the setup seed by the method's sequential
+// twin (stmbench7.SequentialTwin: none for the lock methods, stm-plain on one thread for the
+// STM ones, so that failed operations leave the same trace). Every thread's generator is recreated with the thread's seed, so each replayed
+// operation makes the same random choices as in the run if, and only if, the run was
+// equivalent to that serial order: the operation choice, the result and the failure must
+// match the log, and the final structures must be equal.
+func replay(cfg *Config, mix *stmbench7.Mix, params stmbench7.Params, workers []*worker,
+	b stmbench7.Backend, s *stmbench7.Structure, stderr io.Writer) *ReplayResult {
+	t0 := time.Now()
+	res := &ReplayResult{}
+	defer func() { res.DurationS = time.Since(t0).Seconds() }()
+	fmt.Fprintln(stderr, "Replaying the execution in a single thread...")
+
+	log := serialOrder(workers)
+	nb, err := cfg.newBackend(stmbench7.SequentialTwin(cfg.Backend))
+	if err != nil {
+		res.Error = fmt.Sprintf("creating the replay's backend: %v", err)
+		return res
+	}
+	defer nb.Close()
+	setup := jrand.New(SetupSeed)
+	clone, err := nb.Build(params, &setup)
+	if err != nil {
+		res.Error = fmt.Sprintf("building the replay's structure: %v", err)
+		return res
+	}
+	rngs := make([]jrand.Rand, len(workers))
+	execs := make([]stmbench7.Worker, len(workers))
+	for i := range workers {
+		rngs[i] = jrand.New(cfg.ThreadSeed(i))
+		execs[i] = nb.NewWorker(clone, i)
+	}
+
+	lastProgress := time.Now()
+	for k, e := range log {
+		if time.Since(lastProgress) >= time.Second {
+			fmt.Fprintf(stderr, "Replayed %d of %d operations\n", k, len(log))
+			lastProgress = time.Now()
+		}
+		where := fmt.Sprintf("operation %d of %d in serial order (thread %d's operation %d, serial point %d)",
+			k+1, len(log), e.thread, e.seq+1, e.at)
+		g := &rngs[e.thread]
+		op := mix.Pick(g.Float64())
+		if op != e.op {
+			res.Mismatch = fmt.Sprintf("%s: the thread's generator chose %v, the run executed %v", where, op, e.op)
+			return res
+		}
+		result, _, err := execs[e.thread].Execute(op, g)
+		failed := false
+		if err != nil {
+			if !errors.Is(err, stmbench7.ErrOperationFailed) {
+				res.Error = fmt.Sprintf("%s: %v: %v", where, op, err)
+				return res
+			}
+			failed, result = true, 0
+		}
+		res.Operations++
+		if result != e.result || failed != e.failed {
+			res.Mismatch = fmt.Sprintf("%s: %v replayed with result = %d, failed = %v; the run had result = %d, failed = %v",
+				where, op, result, failed, e.result, e.failed)
+			return res
+		}
+	}
+
+	diff := cfg.diff
+	if diff == nil {
+		diff = canonicalDiff
+	}
+	diffs, err := diff(b, s, nb, clone, maxDifferences)
+	if err != nil {
+		res.Error = fmt.Sprintf("comparing the final structures: %v", err)
+		return res
+	}
+	res.Compared = true
+	res.Differences = diffs
+	res.Passed = len(diffs) == 0
+	if res.Passed {
+		fmt.Fprintln(stderr, "Opacity ensured: the replay matches the run.")
+	}
+	return res
+}
+
+// summary is a one-line account of a failed replay.
+func (r *ReplayResult) summary() string {
+	switch {
+	case r.Error != "":
+		return r.Error
+	case r.Mismatch != "":
+		return r.Mismatch
+	case len(r.Differences) > 0:
+		return fmt.Sprintf("the final structures differ: %s", r.Differences[0])
+	}
+	return "replay did not complete"
+}

@@ -1,0 +1,305 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"dustm/stmbench7"
+)
+
+// Result is everything a run measured; it is also the JSON document --json writes. Later
+// additions (an upgrade's measurements, …) are new fields with omitempty, so older result
+// files stay readable.
+type Result struct {
+	Config ConfigJSON `json:"config"`
+	Env    Env        `json:"env"`
+
+	ElapsedS             float64 `json:"elapsed_s"`
+	Throughput           float64 `json:"throughput"`             // successful operations per second
+	ThroughputWithFailed float64 `json:"throughput_with_failed"` // all operations per second
+	Successful           int64   `json:"successful"`
+	Failed               int64   `json:"failed"`
+	BuildS               float64 `json:"build_s"`
+	HeapBytesAfterBuild  uint64  `json:"heap_bytes_after_build"`
+	// Interrupted reports a run cut short by its context (Ctrl-C): what was measured until
+	// then is reported, over the time it ran.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Error is the error that stopped the run early, if any.
+	Error string `json:"error,omitempty"`
+
+	Operations map[string]OpResult `json:"operations"` // keyed by operation name (T1 … SM8)
+	Categories map[string]OpResult `json:"categories"` // keyed by the reference's type names
+
+	// STM is the backend's own counters (Backend.Stats), if it has any.
+	STM any `json:"stm,omitempty"`
+	// Check is the outcome of the invariant checks (--check).
+	Check *CheckResult `json:"check,omitempty"`
+	// Replay is the outcome of the sequential replay (--seq-replay).
+	Replay *ReplayResult `json:"replay,omitempty"`
+}
+
+// OpResult is the measurements of one operation or one category. Latencies are of successful
+// operations, in microseconds; percentiles come from the HDR histograms (0.1 % precision),
+// the maximum is exact.
+type OpResult struct {
+	Successful int64   `json:"successful"`
+	Failed     int64   `json:"failed"`
+	MaxTTCUs   float64 `json:"max_ttc_us"`
+	// MaxTTCRefMs is the reference's "maxttc": the label of the maximum's TTC bucket, in ms.
+	MaxTTCRefMs int64   `json:"max_ttc_ref_ms"`
+	P50Us       float64 `json:"p50_us"`
+	P99Us       float64 `json:"p99_us"`
+	P999Us      float64 `json:"p999_us"`
+	MeanUs      float64 `json:"mean_us"`
+}
+
+func opResult(a *agg) OpResult {
+	r := OpResult{
+		Successful:  a.ok,
+		Failed:      a.failed,
+		MaxTTCUs:    float64(a.maxNs) / 1e3,
+		MaxTTCRefMs: refMaxTTC(a.maxNs),
+		P50Us:       float64(a.percentileNs(50)) / 1e3,
+		P99Us:       float64(a.percentileNs(99)) / 1e3,
+		P999Us:      float64(a.percentileNs(99.9)) / 1e3,
+	}
+	if a.hist != nil {
+		r.MeanUs = a.hist.Mean() / 1e3
+	}
+	return r
+}
+
+// ConfigJSON is the resolved configuration, as recorded in results: every flag.
+type ConfigJSON struct {
+	Threads                 int              `json:"threads"`
+	LengthS                 float64          `json:"length_s"`
+	Ops                     int64            `json:"ops"`
+	Workload                string           `json:"workload"`
+	Backend                 string           `json:"backend"`
+	Size                    string           `json:"size"`
+	Params                  stmbench7.Params `json:"params"`
+	LongTraversals          bool             `json:"long_traversals"`
+	StructuralModifications bool             `json:"structural_modifications"`
+	Seed                    int64            `json:"seed"`
+	ThreadSeeds             bool             `json:"thread_seeds"`
+	Seeds                   []int64          `json:"seeds"` // per thread, as used
+	SetupSeed               int64            `json:"setup_seed"`
+	STMCommit               string           `json:"stm_commit"`
+	TTCHistograms           bool             `json:"ttc_histograms"`
+	SeqReplay               bool             `json:"seq_replay"`
+	Check                   bool             `json:"check"`
+	IntervalS               float64          `json:"interval_s"`
+	JSON                    string           `json:"json,omitempty"`
+	Series                  string           `json:"series,omitempty"`
+	Args                    []string         `json:"args"`
+}
+
+func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
+	seeds := make([]int64, c.Threads)
+	for i := range seeds {
+		seeds[i] = c.ThreadSeed(i)
+	}
+	args := c.Args
+	if args == nil {
+		args = []string{}
+	}
+	return ConfigJSON{
+		Threads: c.Threads, LengthS: c.Length.Seconds(), Ops: c.Ops,
+		Workload: c.Workload.String(), Backend: c.Backend, Size: c.Size, Params: p,
+		LongTraversals: !c.NoTraversals, StructuralModifications: !c.NoSMs,
+		Seed: c.Seed, ThreadSeeds: c.ThreadSeeds, Seeds: seeds, SetupSeed: SetupSeed,
+		STMCommit: c.STMCommit.String(), TTCHistograms: c.TTCHistograms, SeqReplay: c.SeqReplay,
+		Check: c.Check, IntervalS: c.Interval.Seconds(), JSON: c.JSONPath, Series: c.SeriesPath,
+		Args: args,
+	}
+}
+
+// Env is the manifest of the machine and program a result came from.
+type Env struct {
+	GitCommit  string `json:"git_commit"`
+	GitDirty   *bool  `json:"git_dirty,omitempty"` // uncommitted changes, when known
+	GoVersion  string `json:"go_version"`
+	GOOS       string `json:"goos"`
+	GOARCH     string `json:"goarch"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	NumCPU     int    `json:"num_cpu"`
+	CPUModel   string `json:"cpu_model"`
+	Hostname   string `json:"hostname"`
+	StartTime  string `json:"start_time"` // RFC 3339; when the run began (before the setup)
+}
+
+// CollectEnv describes the running program and machine; start is the run's start time.
+func CollectEnv(start time.Time) Env {
+	e := Env{
+		GoVersion:  runtime.Version(),
+		GOOS:       runtime.GOOS,
+		GOARCH:     runtime.GOARCH,
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		NumCPU:     runtime.NumCPU(),
+		CPUModel:   cpuModel(),
+		StartTime:  start.Format(time.RFC3339),
+	}
+	e.Hostname, _ = os.Hostname()
+	e.GitCommit, e.GitDirty = gitCommit()
+	return e
+}
+
+// gitCommit asks git for the commit of the working directory (the usual case: go run from the
+// repository), else reads the commit stamped into the binary at build time.
+func gitCommit() (string, *bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output(); err == nil {
+		commit := strings.TrimSpace(string(out))
+		if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+			dirty := len(bytes.TrimSpace(st)) > 0
+			return commit, &dirty
+		}
+		return commit, nil
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		commit := ""
+		var dirty *bool
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				d := s.Value == "true"
+				dirty = &d
+			}
+		}
+		if commit != "" {
+			return commit, dirty
+		}
+	}
+	return "unknown", nil
+}
+
+// cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// CheckResult is the outcome of the invariant checks: "ok" or the error.
+type CheckResult struct {
+	Initial string `json:"initial"`
+	Final   string `json:"final,omitempty"`
+}
+
+// ReplayResult is the outcome of the sequential replay.
+type ReplayResult struct {
+	Passed     bool    `json:"passed"`
+	Operations int64   `json:"operations"` // log entries replayed
+	DurationS  float64 `json:"duration_s"`
+	// Mismatch describes the first replayed operation whose choice, result or failure
+	// differed from the log.
+	Mismatch string `json:"mismatch,omitempty"`
+	// Differences lists the first differences between the final structures.
+	Differences []string `json:"differences,omitempty"`
+	// Compared reports whether the final structures were compared.
+	Compared bool   `json:"compared"`
+	Error    string `json:"error,omitempty"`
+}
+
+// SeriesPoint is one line of the time series: one interval.
+type SeriesPoint struct {
+	TS          float64                   `json:"t_s"`        // end of the interval, since the start
+	Ops         int64                     `json:"ops"`        // successful operations in the interval
+	Failed      int64                     `json:"failed"`     // failed operations in the interval
+	Throughput  float64                   `json:"throughput"` // successful operations per second in the interval
+	TotalOps    int64                     `json:"total_ops"`  // successful operations since the start
+	TotalFailed int64                     `json:"total_failed"`
+	Categories  map[string]SeriesCategory `json:"categories"`
+}
+
+// SeriesCategory is one category's share of an interval.
+type SeriesCategory struct {
+	Ops    int64   `json:"ops"`
+	Failed int64   `json:"failed"`
+	MaxUs  float64 `json:"max_us"`
+	P99Us  float64 `json:"p99_us"`
+}
+
+// pendingFile is a result file being written under a temporary name in its destination's
+// directory; Commit renames it into place, Abort removes it.
+type pendingFile struct {
+	f    *os.File
+	w    *bufio.Writer
+	path string
+}
+
+func createPending(path string) (*pendingFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	return &pendingFile{f: f, w: bufio.NewWriter(f), path: path}, nil
+}
+
+// Flush pushes what was written so far to the temporary file.
+func (p *pendingFile) Flush() error { return p.w.Flush() }
+
+func (p *pendingFile) Commit() error {
+	err := p.w.Flush()
+	if err == nil {
+		err = p.f.Sync()
+	}
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		// CreateTemp makes the file 0600; a result is an ordinary file.
+		err = os.Chmod(p.f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(p.f.Name(), p.path)
+	}
+	if err != nil {
+		os.Remove(p.f.Name())
+		return fmt.Errorf("writing %s: %w", p.path, err)
+	}
+	return nil
+}
+
+func (p *pendingFile) Abort() {
+	p.f.Close()
+	os.Remove(p.f.Name())
+}
+
+// writeJSON encodes v as indented JSON into the pending file and commits it.
+func (p *pendingFile) writeJSON(v any) error {
+	enc := json.NewEncoder(p.w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		p.Abort()
+		return fmt.Errorf("writing %s: %w", p.path, err)
+	}
+	return p.Commit()
+}

@@ -1,0 +1,455 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dustm/stmbench7"
+)
+
+// readJSON decodes a result file into a generic map, so the test sees the file's field names.
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
+}
+
+func readSeries(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("%s line %d: %v", path, len(lines)+1, err)
+		}
+		lines = append(lines, m)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s: no %q", what, k)
+		}
+	}
+}
+
+// dirNames lists a directory, so tests can see that no temporary file was left behind.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// checkResultFiles checks the JSON document and the series of a run against its result.
+func checkResultFiles(t *testing.T, res *Result, jsonPath, seriesPath string) {
+	t.Helper()
+	m := readJSON(t, jsonPath)
+	requireKeys(t, "result", m, "config", "env", "elapsed_s", "throughput", "throughput_with_failed",
+		"build_s", "heap_bytes_after_build", "operations", "categories")
+	cfg := m["config"].(map[string]any)
+	requireKeys(t, "config", cfg, "threads", "length_s", "ops", "workload", "backend", "size", "long_traversals",
+		"structural_modifications", "seed", "thread_seeds", "seeds", "setup_seed", "stm_commit", "ttc_histograms",
+		"seq_replay", "check", "interval_s", "args")
+	env := m["env"].(map[string]any)
+	requireKeys(t, "env", env, "git_commit", "go_version", "gomaxprocs", "num_cpu", "cpu_model", "hostname", "start_time")
+	if _, err := time.Parse(time.RFC3339, env["start_time"].(string)); err != nil {
+		t.Errorf("start_time: %v", err)
+	}
+	if env["git_commit"] == "" {
+		t.Error("empty git_commit")
+	}
+	ops := m["operations"].(map[string]any)
+	if len(ops) != stmbench7.NumOps {
+		t.Errorf("%d operations in the result, want %d", len(ops), stmbench7.NumOps)
+	}
+	var succ, failed float64
+	for op := range stmbench7.OpID(stmbench7.NumOps) {
+		o, ok := ops[op.String()].(map[string]any)
+		if !ok {
+			t.Errorf("no operation %v in the result", op)
+			continue
+		}
+		requireKeys(t, op.String(), o, "successful", "failed", "max_ttc_us", "p50_us", "p99_us", "p999_us")
+		succ += o["successful"].(float64)
+		failed += o["failed"].(float64)
+		if o["successful"].(float64) > 0 && !(o["p50_us"].(float64) <= o["p99_us"].(float64) &&
+			o["p99_us"].(float64) <= o["p999_us"].(float64) && o["max_ttc_us"].(float64) > 0) {
+			t.Errorf("%v: inconsistent latencies %v", op, o)
+		}
+	}
+	if int64(succ) != res.Successful || int64(failed) != res.Failed {
+		t.Errorf("operations sum to %v/%v, result says %d/%d", succ, failed, res.Successful, res.Failed)
+	}
+	cats := m["categories"].(map[string]any)
+	for ty := range stmbench7.OpType(stmbench7.NumOpTypes) {
+		if _, ok := cats[ty.String()]; !ok {
+			t.Errorf("no category %v", ty)
+		}
+	}
+	if got := m["throughput"].(float64); got != res.Throughput {
+		t.Errorf("throughput %v in the file, %v in the result", got, res.Throughput)
+	}
+
+	lines := readSeries(t, seriesPath)
+	if len(lines) < 3 {
+		t.Fatalf("%d series lines", len(lines))
+	}
+	prev, sumOps, sumFailed := 0.0, 0.0, 0.0
+	for i, l := range lines {
+		requireKeys(t, "series line", l, "t_s", "ops", "failed", "throughput", "total_ops", "total_failed", "categories")
+		ts := l["t_s"].(float64)
+		if ts <= prev && i > 0 {
+			t.Errorf("line %d: t_s %v after %v", i+1, ts, prev)
+		}
+		prev = ts
+		sumOps += l["ops"].(float64)
+		sumFailed += l["failed"].(float64)
+		if l["total_ops"].(float64) != sumOps || l["total_failed"].(float64) != sumFailed {
+			t.Errorf("line %d: totals %v/%v, running sums %v/%v", i+1, l["total_ops"], l["total_failed"], sumOps, sumFailed)
+		}
+		for ty := range stmbench7.OpType(stmbench7.NumOpTypes) {
+			c, ok := l["categories"].(map[string]any)[ty.String()].(map[string]any)
+			if !ok {
+				t.Errorf("line %d: no category %v", i+1, ty)
+				continue
+			}
+			requireKeys(t, "series category", c, "max_us", "p99_us", "ops", "failed")
+		}
+	}
+	if int64(sumOps) != res.Successful || int64(sumFailed) != res.Failed {
+		t.Errorf("series sums %v/%v, result %d/%d", sumOps, sumFailed, res.Successful, res.Failed)
+	}
+	if last := lines[len(lines)-1]["t_s"].(float64); last != res.ElapsedS {
+		t.Errorf("last interval ends at %v, run elapsed %v", last, res.ElapsedS)
+	}
+}
+
+func TestRunFake(t *testing.T) {
+	dir := t.TempDir()
+	b := newFake("stm")
+	cfg := fakeConfig(b)
+	cfg.Threads = 4
+	cfg.JSONPath = filepath.Join(dir, "run.json")
+	cfg.SeriesPath = filepath.Join(dir, "run.jsonl")
+	cfg.Check = true
+	cfg.TTCHistograms = true
+	cfg.Args = []string{"dustm", "bench", "-t", "4"}
+	var stdout, stderr bytes.Buffer
+	res, err := Run(context.Background(), cfg, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr.String())
+	}
+	if !b.closed {
+		t.Error("backend not closed")
+	}
+	if res.ElapsedS < cfg.Length.Seconds() {
+		t.Errorf("elapsed %v s, shorter than the length %v", res.ElapsedS, cfg.Length)
+	}
+	if res.Successful == 0 || res.Failed == 0 {
+		t.Errorf("successful %d, failed %d: the fake fails one operation in ten", res.Successful, res.Failed)
+	}
+	if res.Interrupted || res.Error != "" {
+		t.Errorf("interrupted %v, error %q", res.Interrupted, res.Error)
+	}
+	if res.Check == nil || res.Check.Initial != "ok" || res.Check.Final != "ok" {
+		t.Errorf("check %+v", res.Check)
+	}
+	if res.STM == nil {
+		t.Error("the backend's stats are missing")
+	}
+	checkResultFiles(t, res, cfg.JSONPath, cfg.SeriesPath)
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"run.json", "run.jsonl"}) {
+		t.Errorf("directory holds %q", names)
+	}
+	out := stdout.String()
+	for _, s := range []string{"Benchmark parameters", "Operation ratios [%]:", "TTC histograms", "Detailed results",
+		"Sample errors (operation ratios [%])", "Summary results", "Total sample error:", "Total throughput:",
+		"Elapsed time:", "Invariant check: initial ok, final ok"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("stdout lacks %q", s)
+		}
+	}
+	if !strings.Contains(stderr.String(), "op/s now") {
+		t.Errorf("no progress line on stderr:\n%s", stderr.String())
+	}
+}
+
+func TestRunOpsPerThread(t *testing.T) {
+	b := newFake("coarse")
+	cfg := fakeConfig(b)
+	cfg.Threads = 3
+	cfg.Ops = 1000
+	cfg.Length = time.Hour // ignored in ops mode
+	var stdout, stderr bytes.Buffer
+	res, err := Run(context.Background(), cfg, &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Successful + res.Failed; got != 3000 {
+		t.Errorf("%d operations, want 3 threads × 1000", got)
+	}
+	if !strings.Contains(stdout.String(), "Length: 1000 ops per thread\n") {
+		t.Error("the parameters do not show the operation count")
+	}
+}
+
+// Each thread runs exactly the requested number of operations, whatever their outcome.
+func TestWorkerOpsLimit(t *testing.T) {
+	b := newFake("coarse")
+	b.built = true
+	mix := stmbench7.NewMix(stmbench7.ReadWrite, true, true)
+	var enabled [stmbench7.NumOps]bool
+	for op := range enabled {
+		enabled[op] = true
+	}
+	col := newCollector(2, &enabled)
+	for i, rec := range col.recs {
+		w := &worker{id: i, exec: b.NewWorker(nil, i), mix: mix, rec: rec}
+		var stop atomic.Bool
+		if err := w.loop(&stop, 777); err != nil {
+			t.Fatal(err)
+		}
+		if ok, failed := rec.totals(); ok+failed != 777 {
+			t.Errorf("thread %d ran %d operations, want 777", i, ok+failed)
+		}
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	dir := t.TempDir()
+	b := newFake("coarse")
+	b.delay = 100 * time.Microsecond
+	cfg := fakeConfig(b)
+	cfg.Threads = 2
+	cfg.Length = time.Hour
+	cfg.JSONPath = filepath.Join(dir, "r.json")
+	cfg.SeriesPath = filepath.Join(dir, "r.jsonl")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	seenTemp := make(chan bool, 1)
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		// Mid-run, the series is being written to a temporary file and nothing is in place.
+		temp := false
+		for _, n := range dirNames(t, dir) {
+			if strings.HasPrefix(n, ".r.jsonl.tmp-") {
+				st, err := os.Stat(filepath.Join(dir, n))
+				temp = err == nil && st.Size() > 0
+			}
+			if n == "r.json" || n == "r.jsonl" {
+				temp = false
+				break
+			}
+		}
+		seenTemp <- temp
+		cancel()
+	}()
+	var stdout, stderr bytes.Buffer
+	t0 := time.Now()
+	res, err := Run(ctx, cfg, &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(t0) > 30*time.Second {
+		t.Errorf("cancelled run took %v", time.Since(t0))
+	}
+	if !<-seenTemp {
+		t.Error("mid-run, no partial series in a temporary file (or a final file already in place)")
+	}
+	if !res.Interrupted {
+		t.Error("result not marked interrupted")
+	}
+	if res.ElapsedS > 10 {
+		t.Errorf("elapsed %v s", res.ElapsedS)
+	}
+	checkResultFiles(t, res, cfg.JSONPath, cfg.SeriesPath)
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"r.json", "r.jsonl"}) {
+		t.Errorf("directory holds %q", names)
+	}
+	if !strings.Contains(stdout.String(), "Elapsed time:") || !strings.Contains(stdout.String(), "Run interrupted") {
+		t.Errorf("no complete report after the interruption:\n%s", stdout.String())
+	}
+}
+
+func TestRunCancelledBeforeStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := fakeConfig(newFake("coarse"))
+	cfg.JSONPath = filepath.Join(dir, "r.json")
+	cfg.SeriesPath = filepath.Join(dir, "r.jsonl")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := Run(ctx, cfg, new(bytes.Buffer), new(bytes.Buffer))
+	if !errors.Is(err, context.Canceled) || res != nil {
+		t.Errorf("Run = %v, %v; want context.Canceled", res, err)
+	}
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("files left: %q", names)
+	}
+}
+
+func TestRunOperationError(t *testing.T) {
+	dir := t.TempDir()
+	b := newFake("coarse")
+	b.fatalAfter = 500
+	cfg := fakeConfig(b)
+	cfg.Threads = 2
+	cfg.Length = time.Hour
+	cfg.JSONPath = filepath.Join(dir, "r.json")
+	var stdout bytes.Buffer
+	res, err := Run(context.Background(), cfg, &stdout, new(bytes.Buffer))
+	if !errors.Is(err, errFake) {
+		t.Fatalf("Run error %v, want the backend's", err)
+	}
+	if res == nil || res.Error == "" || res.Successful+res.Failed < 400 {
+		t.Fatalf("result %+v", res)
+	}
+	if m := readJSON(t, cfg.JSONPath); !strings.Contains(m["error"].(string), "fake: broken invariant") {
+		t.Errorf("error in the file: %v", m["error"])
+	}
+	if !strings.Contains(stdout.String(), "Run stopped by an error") {
+		t.Error("the report does not show the error")
+	}
+}
+
+func TestRunOperationPanics(t *testing.T) {
+	b := newFake("coarse")
+	b.panicAfter = 300
+	cfg := fakeConfig(b)
+	cfg.Threads = 2
+	cfg.Length = time.Hour
+	res, err := Run(context.Background(), cfg, new(bytes.Buffer), new(bytes.Buffer))
+	if !errors.Is(err, ErrPanic) || !strings.Contains(err.Error(), "fake: corrupted state") {
+		t.Fatalf("Run error %v, want the panic", err)
+	}
+	if res == nil || res.Successful+res.Failed < 250 {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestRunBadPaths(t *testing.T) {
+	cfg := fakeConfig(newFake("coarse"))
+	cfg.JSONPath = filepath.Join(t.TempDir(), "no", "such", "dir", "r.json")
+	if _, err := Run(context.Background(), cfg, new(bytes.Buffer), new(bytes.Buffer)); err == nil {
+		t.Error("no error for a result file in a missing directory")
+	}
+}
+
+func TestRunCheckFails(t *testing.T) {
+	cfg := fakeConfig(newFake("coarse"))
+	cfg.Check = true
+	cfg.check = func(_ *stmbench7.Structure, _ stmbench7.Backend, initial bool) error {
+		if initial {
+			return nil
+		}
+		return errors.New("atomic part 7: |x-y| = 3")
+	}
+	res, err := Run(context.Background(), cfg, new(bytes.Buffer), new(bytes.Buffer))
+	if !errors.Is(err, ErrCheckFailed) || res == nil || res.Check.Final == "ok" {
+		t.Errorf("Run = %+v, %v", res, err)
+	}
+}
+
+func TestRunMaxThreads(t *testing.T) {
+	b := newFake("none")
+	cfg := fakeConfig(b)
+	cfg.Backend = "none"
+	cfg.Threads = 2
+	if _, err := Run(context.Background(), cfg, new(bytes.Buffer), new(bytes.Buffer)); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("none with 2 threads: %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Threads = 0 }, "at least 1"},
+		{func(c *Config) { c.Length = 0 }, "length must be positive"},
+		{func(c *Config) { c.Ops = -1 }, "ops must be positive"},
+		{func(c *Config) { c.Interval = 0 }, "interval must be positive"},
+		{func(c *Config) { c.Workload = 9 }, "accepted: r, rw, w, ro"},
+		{func(c *Config) { c.Backend = "fine" }, "accepted: coarse, medium, none, stm, stm-plain"},
+		{func(c *Config) { c.Backend, c.Threads = "none", 2 }, "only 1 thread"},
+		{func(c *Config) { c.Size = "huge" }, "accepted: tiny, small, medium, big"},
+		{func(c *Config) { c.STMCommit = 7 }, "accepted: lock, lockfree"},
+	} {
+		cfg := DefaultConfig()
+		c.mod(&cfg)
+		err := cfg.Validate()
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Validate() = %v, want an error containing %q", err, c.want)
+		}
+	}
+	cfg := DefaultConfig()
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("default configuration: %v", err)
+	}
+	cfg.Ops, cfg.Length = 10, 0
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("ops without length: %v", err)
+	}
+}
+
+func TestThreadSeeds(t *testing.T) {
+	cfg := DefaultConfig()
+	for i := range 4 {
+		if cfg.ThreadSeed(i) != 3 {
+			t.Fatalf("thread %d seed %d; the reference seeds every thread with 3", i, cfg.ThreadSeed(i))
+		}
+	}
+	cfg.ThreadSeeds = true
+	seen := map[int64]bool{}
+	for i := range 1000 {
+		s := cfg.ThreadSeed(i)
+		// jrand keeps 48 bits of the seed: they must differ too.
+		if seen[s&(1<<48-1)] {
+			t.Fatalf("thread %d repeats a seed", i)
+		}
+		seen[s&(1<<48-1)] = true
+		if s != cfg.ThreadSeed(i) {
+			t.Fatal("seeds not deterministic")
+		}
+	}
+	// SplitMix64's first output from state 0 is well known.
+	cfg.Seed = 0
+	if got := uint64(cfg.ThreadSeed(0)); got != 0xe220a8397b1dcdaf {
+		t.Errorf("SplitMix64(0) first output %#x", got)
+	}
+}

@@ -1,0 +1,277 @@
+package bench
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"dustm/stmbench7"
+)
+
+// Latency histograms record nanoseconds from 1 ns to one hour (a longer operation is recorded
+// as one hour). Two precisions:
+//
+//   - each worker keeps, for itself, one histogram per operation since the start, with three
+//     significant digits (0.1 %): the final percentiles and the reference's millisecond TTC
+//     histograms (1-ms buckets up to 1 s need that precision) come from them. One takes about
+//     270 KB, so a worker's set takes about 12 MB; they are allocated only for the operations
+//     the mix can pick.
+//   - the interval view, per category, has two significant digits (1 %): enough for a time
+//     series of percentiles, and eight times cheaper to clear and merge at every tick.
+const (
+	histLowest     = 1
+	histHighest    = int64(time.Hour)
+	histDigits     = 3
+	intervalDigits = 2
+)
+
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, histDigits)
+}
+
+func newIntervalHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, intervalDigits)
+}
+
+// opSet holds one worker's measurements of one interval.
+type opSet struct {
+	hist   [stmbench7.NumOpTypes]*hdrhistogram.Histogram // per category
+	ok     [stmbench7.NumOps]int64
+	failed [stmbench7.NumOps]int64
+	maxNs  [stmbench7.NumOps]int64 // exact, unlike the histograms' bucketed maxima
+}
+
+func newOpSet() *opSet {
+	s := &opSet{}
+	for t := range s.hist {
+		s.hist[t] = newIntervalHist()
+	}
+	return s
+}
+
+// reset empties the set for reuse; an untouched histogram is not cleared again.
+func (s *opSet) reset() {
+	for _, h := range s.hist {
+		if h.TotalCount() != 0 {
+			h.Reset()
+		}
+	}
+	s.ok, s.failed, s.maxNs = [stmbench7.NumOps]int64{}, [stmbench7.NumOps]int64{}, [stmbench7.NumOps]int64{}
+}
+
+// recorder is one worker's measurement state. Only the worker and the collector take its
+// mutex (the collector once per interval, for an O(1) swap), so recording costs an
+// uncontended lock and never touches memory that other workers write.
+type recorder struct {
+	// cum is the worker's own per-operation histograms since the start: only the worker
+	// touches them until it has stopped, so they need no lock.
+	cum [stmbench7.NumOps]*hdrhistogram.Histogram
+
+	mu  sync.Mutex
+	cur *opSet
+	// Totals since the start, for progress lines.
+	ok, failed int64
+	_          [64]byte // keep recorders allocated side by side off each other's cache lines
+}
+
+func newRecorder(enabled *[stmbench7.NumOps]bool) *recorder {
+	r := &recorder{cur: newOpSet()}
+	for op, on := range enabled {
+		if on {
+			r.cum[op] = newHist()
+		}
+	}
+	return r
+}
+
+func (r *recorder) record(op stmbench7.OpID, ns int64, failed bool) {
+	ns = min(max(ns, 0), histHighest)
+	if !failed {
+		if h := r.cum[op]; h != nil { // nil only for an operation outside the mix
+			_ = h.RecordValue(ns)
+		}
+	}
+	r.mu.Lock()
+	s := r.cur
+	if failed {
+		s.failed[op]++
+		r.failed++
+	} else {
+		s.ok[op]++
+		r.ok++
+		if ns > s.maxNs[op] {
+			s.maxNs[op] = ns
+		}
+		_ = s.hist[op.Type()].RecordValue(ns)
+	}
+	r.mu.Unlock()
+}
+
+// totals returns the worker's counts so far.
+func (r *recorder) totals() (ok, failed int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ok, r.failed
+}
+
+// agg is merged measurements of one operation or one category.
+type agg struct {
+	hist              *hdrhistogram.Histogram
+	ok, failed, maxNs int64
+}
+
+func (a *agg) add(ok, failed, maxNs int64) {
+	a.ok += ok
+	a.failed += failed
+	a.maxNs = max(a.maxNs, maxNs)
+}
+
+// merge adds h's values to a's histogram, created by newH on first use.
+func (a *agg) merge(h *hdrhistogram.Histogram, newH func() *hdrhistogram.Histogram) {
+	if h == nil || h.TotalCount() == 0 {
+		return
+	}
+	if a.hist == nil {
+		a.hist = newH()
+	}
+	a.hist.Merge(h)
+}
+
+func (a *agg) reset() {
+	if a.hist != nil && a.hist.TotalCount() != 0 {
+		a.hist.Reset()
+	}
+	a.ok, a.failed, a.maxNs = 0, 0, 0
+}
+
+// percentileNs returns the q-th percentile of the successful operations' latency, 0 if none.
+// A histogram reports the top of a value's bucket; it is capped at the exact maximum, so that
+// no percentile exceeds the maximum.
+func (a *agg) percentileNs(q float64) int64 {
+	if a.hist == nil {
+		return 0
+	}
+	return min(a.hist.ValueAtQuantile(q), a.maxNs)
+}
+
+// collector merges the workers' measurements. Only one goroutine uses it at a time (the
+// ticker during the run, then the main goroutine).
+type collector struct {
+	recs     []*recorder
+	spare    *opSet
+	cum      [stmbench7.NumOps]agg     // since the start, per operation (histograms: see final)
+	interval [stmbench7.NumOpTypes]agg // the last interval, per category
+}
+
+func newCollector(workers int, enabled *[stmbench7.NumOps]bool) *collector {
+	c := &collector{recs: make([]*recorder, workers), spare: newOpSet()}
+	for i := range c.recs {
+		c.recs[i] = newRecorder(enabled)
+	}
+	return c
+}
+
+// tick closes an interval: it takes every worker's measurements since the previous tick and
+// adds them to the cumulative counts and the interval view.
+func (c *collector) tick() {
+	for t := range c.interval {
+		c.interval[t].reset()
+	}
+	for _, r := range c.recs {
+		r.mu.Lock()
+		old := r.cur
+		r.cur = c.spare
+		r.mu.Unlock()
+		for op := range stmbench7.OpID(stmbench7.NumOps) {
+			if old.ok[op] != 0 || old.failed[op] != 0 {
+				c.cum[op].add(old.ok[op], old.failed[op], old.maxNs[op])
+				c.interval[op.Type()].add(old.ok[op], old.failed[op], old.maxNs[op])
+			}
+		}
+		for t, h := range old.hist {
+			c.interval[t].merge(h, newIntervalHist)
+		}
+		old.reset()
+		c.spare = old
+	}
+}
+
+// final merges the workers' per-operation histograms into the cumulative view; call it once,
+// after the workers have stopped.
+func (c *collector) final() {
+	for _, r := range c.recs {
+		for op, h := range r.cum {
+			c.cum[op].merge(h, newHist)
+		}
+	}
+}
+
+// totals sums the workers' counts so far, without closing an interval.
+func (c *collector) totals() (ok, failed int64) {
+	for _, r := range c.recs {
+		o, f := r.totals()
+		ok += o
+		failed += f
+	}
+	return ok, failed
+}
+
+// categories merges the cumulative per-operation views into per-category ones (after final).
+func (c *collector) categories() [stmbench7.NumOpTypes]agg {
+	var cats [stmbench7.NumOpTypes]agg
+	for op := range stmbench7.OpID(stmbench7.NumOps) {
+		a := &c.cum[op]
+		cats[op.Type()].add(a.ok, a.failed, a.maxNs)
+		cats[op.Type()].merge(a.hist, newHist)
+	}
+	return cats
+}
+
+// The reference's TTC histogram (spec §4): one bucket per millisecond from 0 to 999 ms, then
+// 200 buckets growing by 3 % from 1000 ms; bucket i >= 1000 is labelled 1000·1.03^(i-1000).
+const (
+	maxLowTTC      = 999
+	highTTCEntries = 200
+	highTTCLogBase = 1.03
+	ttcBuckets     = maxLowTTC + 1 + highTTCEntries
+)
+
+// ttcBucket returns the reference's bucket of a time to completion of ms milliseconds,
+// computed with the reference's expression (BenchThread.runLinear).
+func ttcBucket(ms int64) int {
+	if ms <= maxLowTTC {
+		return int(max(ms, 0))
+	}
+	logHigh := (math.Log(float64(ms)) - math.Log(maxLowTTC+1)) / math.Log(highTTCLogBase)
+	return maxLowTTC + 1 + min(int(logHigh), highTTCEntries-1)
+}
+
+// ttcLabel returns the label the reference prints for a bucket (Benchmark.logTtcIndex2Ttc).
+func ttcLabel(bucket int) int64 {
+	if bucket <= maxLowTTC {
+		return int64(bucket)
+	}
+	return int64((maxLowTTC + 1) * math.Pow(highTTCLogBase, float64(bucket-maxLowTTC-1)))
+}
+
+// refMaxTTC is the reference's "maxttc" of a maximum latency: the label of its bucket, in ms.
+// The reference reads the wall clock in whole milliseconds; we truncate the exact duration.
+func refMaxTTC(maxNs int64) int64 { return ttcLabel(ttcBucket(maxNs / 1e6)) }
+
+// ttcHistogram converts a latency histogram into the reference's TTC buckets: each HDR bucket
+// goes to the millisecond bucket of its lowest value (HDR buckets are at most half a millisecond
+// wide below 1 s, and far narrower than the 3 % buckets above).
+func ttcHistogram(h *hdrhistogram.Histogram) [ttcBuckets]int64 {
+	var out [ttcBuckets]int64
+	if h == nil || h.TotalCount() == 0 {
+		return out
+	}
+	for _, bar := range h.Distribution() {
+		if bar.Count != 0 {
+			out[ttcBucket(bar.From/1e6)] += bar.Count
+		}
+	}
+	return out
+}

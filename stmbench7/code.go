@@ -1,0 +1,288 @@
+package stmbench7
+
+import "dustm/upgrade"
+
+// Under the stm backend the design objects are upgradable objects of the upgrade engine, and
+// the code that reads and writes their state (the reference's design-object classes:
+// AtomicPartImpl, DocumentImpl, …) is the program's code. A program version is a programCode:
+// one implementation per class. Operations are written once against Tx; the upgradable Tx
+// (upgTx) forwards each state method to the class code of the program version its transaction
+// runs, so a version 2 of the benchmark changes a class's shape by supplying new class code and
+// a transformer, and every operation then runs on the new shape.
+type programCode struct {
+	Name      string
+	Atomic    atomicCode
+	Composite compositeCode
+	Document  documentCode
+	Manual    manualCode
+	Base      baseCode
+	Complex   complexCode
+	Module    moduleCode
+}
+
+// The class code interfaces. New returns the initial state of a new object in this version's
+// shape; the other methods are the class's methods of the Tx contract.
+
+type atomicCode interface {
+	New(date, x, y int) any
+	Date(tx upgrade.Tx, p *AtomicPart) int
+	UpdateDate(tx upgrade.Tx, p *AtomicPart)
+	XY(tx upgrade.Tx, p *AtomicPart) (x, y int)
+	SwapXY(tx upgrade.Tx, p *AtomicPart)
+}
+
+type compositeCode interface {
+	New(date int) any
+	Date(tx upgrade.Tx, c *CompositePart) int
+	UpdateDate(tx upgrade.Tx, c *CompositePart)
+	UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly
+	AddUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly)
+	RemoveUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) bool
+}
+
+type documentCode interface {
+	New(text string) any
+	Text(tx upgrade.Tx, d *Document) string
+	Search(tx upgrade.Tx, d *Document, ch byte) int
+	Replace(tx upgrade.Tx, d *Document, from, to string) int
+	StartsWith(tx upgrade.Tx, d *Document, prefix string) bool
+}
+
+type manualCode interface {
+	New(text string) any
+	Text(tx upgrade.Tx, m *Manual) string
+	Count(tx upgrade.Tx, m *Manual, ch byte) int
+	FirstLastSame(tx upgrade.Tx, m *Manual) int
+	StartsWith(tx upgrade.Tx, m *Manual, ch byte) bool
+	ReplaceChar(tx upgrade.Tx, m *Manual, from, to byte) int
+}
+
+type baseCode interface {
+	New(date int) any
+	Date(tx upgrade.Tx, b *BaseAssembly) int
+	UpdateDate(tx upgrade.Tx, b *BaseAssembly)
+	Components(tx upgrade.Tx, b *BaseAssembly) []*CompositePart
+	AddComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart)
+	RemoveComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) bool
+}
+
+type complexCode interface {
+	New(date int) any
+	Date(tx upgrade.Tx, a *ComplexAssembly) int
+	UpdateDate(tx upgrade.Tx, a *ComplexAssembly)
+	Subs(tx upgrade.Tx, a *ComplexAssembly) []*ComplexAssembly
+	Bases(tx upgrade.Tx, a *ComplexAssembly) []*BaseAssembly
+	AddSub(tx upgrade.Tx, a, child *ComplexAssembly) bool
+	RemoveSub(tx upgrade.Tx, a, child *ComplexAssembly) bool
+	AddBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool
+	RemoveBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool
+}
+
+type moduleCode interface {
+	New(date int) any
+	Date(tx upgrade.Tx, m *Module) int
+}
+
+// codeV1 is version 1: the reference's classes, with states in the shapes of objects.go,
+// stored as pointers to immutable values (a write installs a new value).
+var codeV1 = &programCode{
+	Name:      "v1",
+	Atomic:    atomicV1{},
+	Composite: compositeV1{},
+	Document:  documentV1{},
+	Manual:    manualV1{},
+	Base:      baseV1{},
+	Complex:   complexV1{},
+	Module:    moduleV1{},
+}
+
+type atomicV1 struct{}
+
+func atomicStateV1(tx upgrade.Tx, p *AtomicPart) *atomicState {
+	return p.st.obj.Load(tx).(*atomicState)
+}
+
+func (atomicV1) New(date, x, y int) any {
+	return &atomicState{X: int32(x), Y: int32(y), Date: int32(date)}
+}
+func (atomicV1) Date(tx upgrade.Tx, p *AtomicPart) int { return int(atomicStateV1(tx, p).Date) }
+func (atomicV1) UpdateDate(tx upgrade.Tx, p *AtomicPart) {
+	s := *atomicStateV1(tx, p)
+	s.Date = nextDate(s.Date)
+	p.st.obj.Store(tx, &s)
+}
+func (atomicV1) XY(tx upgrade.Tx, p *AtomicPart) (int, int) {
+	s := atomicStateV1(tx, p)
+	return int(s.X), int(s.Y)
+}
+func (atomicV1) SwapXY(tx upgrade.Tx, p *AtomicPart) {
+	s := swapXY(*atomicStateV1(tx, p))
+	p.st.obj.Store(tx, &s)
+}
+
+type compositeV1 struct{}
+
+func compositeStateV1(tx upgrade.Tx, c *CompositePart) *compositeState {
+	return c.st.obj.Load(tx).(*compositeState)
+}
+
+func (compositeV1) New(date int) any { return &compositeState{Date: int32(date)} }
+func (compositeV1) Date(tx upgrade.Tx, c *CompositePart) int {
+	return int(compositeStateV1(tx, c).Date)
+}
+func (compositeV1) UpdateDate(tx upgrade.Tx, c *CompositePart) {
+	s := *compositeStateV1(tx, c)
+	s.Date = nextDate(s.Date)
+	c.st.obj.Store(tx, &s)
+}
+func (compositeV1) UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly {
+	return compositeStateV1(tx, c).UsedIn
+}
+func (compositeV1) AddUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) {
+	s := *compositeStateV1(tx, c)
+	s.UsedIn = bagAdd(s.UsedIn, b)
+	c.st.obj.Store(tx, &s)
+}
+func (compositeV1) RemoveUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) bool {
+	s := *compositeStateV1(tx, c)
+	var ok bool
+	if s.UsedIn, ok = bagRemove(s.UsedIn, b); ok {
+		c.st.obj.Store(tx, &s)
+	}
+	return ok
+}
+
+type documentV1 struct{}
+
+func docTextV1(tx upgrade.Tx, d *Document) string { return d.st.obj.Load(tx).(*documentState).Text }
+
+func (documentV1) New(text string) any                    { return &documentState{Text: text} }
+func (documentV1) Text(tx upgrade.Tx, d *Document) string { return docTextV1(tx, d) }
+func (documentV1) Search(tx upgrade.Tx, d *Document, ch byte) int {
+	return countByte(docTextV1(tx, d), ch)
+}
+func (documentV1) Replace(tx upgrade.Tx, d *Document, from, to string) int {
+	text, n := replacePrefix(docTextV1(tx, d), from, to)
+	if n != 0 {
+		d.st.obj.Store(tx, &documentState{Text: text})
+	}
+	return n
+}
+func (documentV1) StartsWith(tx upgrade.Tx, d *Document, prefix string) bool {
+	text := docTextV1(tx, d)
+	return len(text) >= len(prefix) && text[:len(prefix)] == prefix
+}
+
+type manualV1 struct{}
+
+func manualTextV1(tx upgrade.Tx, m *Manual) string { return m.st.obj.Load(tx).(*manualState).Text }
+
+func (manualV1) New(text string) any                  { return &manualState{Text: text} }
+func (manualV1) Text(tx upgrade.Tx, m *Manual) string { return manualTextV1(tx, m) }
+func (manualV1) Count(tx upgrade.Tx, m *Manual, ch byte) int {
+	return countByte(manualTextV1(tx, m), ch)
+}
+func (manualV1) FirstLastSame(tx upgrade.Tx, m *Manual) int {
+	return firstLastSame(manualTextV1(tx, m))
+}
+func (manualV1) StartsWith(tx upgrade.Tx, m *Manual, ch byte) bool {
+	return startsWithByte(manualTextV1(tx, m), ch)
+}
+func (manualV1) ReplaceChar(tx upgrade.Tx, m *Manual, from, to byte) int {
+	text, n := replaceByte(manualTextV1(tx, m), from, to)
+	m.st.obj.Store(tx, &manualState{Text: text})
+	return n
+}
+
+type baseV1 struct{}
+
+func baseStateV1(tx upgrade.Tx, b *BaseAssembly) *baseState {
+	return b.st.obj.Load(tx).(*baseState)
+}
+
+func (baseV1) New(date int) any                        { return &baseState{Date: int32(date)} }
+func (baseV1) Date(tx upgrade.Tx, b *BaseAssembly) int { return int(baseStateV1(tx, b).Date) }
+func (baseV1) UpdateDate(tx upgrade.Tx, b *BaseAssembly) {
+	s := *baseStateV1(tx, b)
+	s.Date = nextDate(s.Date)
+	b.st.obj.Store(tx, &s)
+}
+func (baseV1) Components(tx upgrade.Tx, b *BaseAssembly) []*CompositePart {
+	return baseStateV1(tx, b).Components
+}
+func (baseV1) AddComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) {
+	s := *baseStateV1(tx, b)
+	s.Components = bagAdd(s.Components, c)
+	b.st.obj.Store(tx, &s)
+}
+func (baseV1) RemoveComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) bool {
+	s := *baseStateV1(tx, b)
+	var ok bool
+	if s.Components, ok = bagRemove(s.Components, c); ok {
+		b.st.obj.Store(tx, &s)
+	}
+	return ok
+}
+
+type complexV1 struct{}
+
+func complexStateV1(tx upgrade.Tx, a *ComplexAssembly) *complexState {
+	return a.st.obj.Load(tx).(*complexState)
+}
+
+func (complexV1) New(date int) any { return &complexState{Date: int32(date)} }
+func (complexV1) Date(tx upgrade.Tx, a *ComplexAssembly) int {
+	return int(complexStateV1(tx, a).Date)
+}
+func (complexV1) UpdateDate(tx upgrade.Tx, a *ComplexAssembly) {
+	s := *complexStateV1(tx, a)
+	s.Date = nextDate(s.Date)
+	a.st.obj.Store(tx, &s)
+}
+func (complexV1) Subs(tx upgrade.Tx, a *ComplexAssembly) []*ComplexAssembly {
+	return complexStateV1(tx, a).Subs
+}
+func (complexV1) Bases(tx upgrade.Tx, a *ComplexAssembly) []*BaseAssembly {
+	return complexStateV1(tx, a).Bases
+}
+func (complexV1) AddSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
+	checkComplexChild(a)
+	s := *complexStateV1(tx, a)
+	var ok bool
+	if s.Subs, ok = setAdd(s.Subs, child); ok {
+		a.st.obj.Store(tx, &s)
+	}
+	return ok
+}
+func (complexV1) RemoveSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
+	s := *complexStateV1(tx, a)
+	var ok bool
+	if s.Subs, ok = setRemove(s.Subs, child); ok {
+		a.st.obj.Store(tx, &s)
+	}
+	return ok
+}
+func (complexV1) AddBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
+	checkBaseChild(a)
+	s := *complexStateV1(tx, a)
+	var ok bool
+	if s.Bases, ok = setAdd(s.Bases, child); ok {
+		a.st.obj.Store(tx, &s)
+	}
+	return ok
+}
+func (complexV1) RemoveBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
+	s := *complexStateV1(tx, a)
+	var ok bool
+	if s.Bases, ok = setRemove(s.Bases, child); ok {
+		a.st.obj.Store(tx, &s)
+	}
+	return ok
+}
+
+type moduleV1 struct{}
+
+func (moduleV1) New(date int) any { return &moduleState{Date: int32(date)} }
+func (moduleV1) Date(tx upgrade.Tx, m *Module) int {
+	return int(m.st.obj.Load(tx).(*moduleState).Date)
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package stmbench7
+
+const raceEnabled = false

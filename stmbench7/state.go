@@ -1,0 +1,111 @@
+package stmbench7
+
+import "strings"
+
+// The state logic every backend shares. These are pure functions over the mutable parts of
+// the states in objects.go: a backend's Tx method loads the state (or the one field it needs),
+// applies the function and stores the result. None of them modifies its argument in place, and
+// the collection functions always return a fresh slice when they change something: the STM
+// backends keep older versions of a state alive for concurrent readers, so a slice that was
+// once part of a state must never change again.
+
+// nextDate is the reference's updateBuildDate: an even date is decremented, an odd one
+// incremented, so repeated updates oscillate between two adjacent values.
+func nextDate(d int32) int32 {
+	if d%2 == 0 {
+		return d - 1
+	}
+	return d + 1
+}
+
+// swapXY exchanges an atomic part's coordinates.
+func swapXY(s atomicState) atomicState {
+	s.X, s.Y = s.Y, s.X
+	return s
+}
+
+// bagAdd appends x to a bag (duplicates allowed) and returns the new bag.
+func bagAdd[T comparable](bag []T, x T) []T {
+	out := make([]T, len(bag)+1)
+	copy(out, bag)
+	out[len(bag)] = x
+	return out
+}
+
+// bagRemove removes the first occurrence of x, as java.util.ArrayList.remove(Object) does
+// (the reference's bags and small sets are ArrayLists). It reports whether x was there; if not,
+// it returns bag itself.
+func bagRemove[T comparable](bag []T, x T) ([]T, bool) {
+	i := indexOf(bag, x)
+	if i < 0 {
+		return bag, false
+	}
+	out := make([]T, len(bag)-1)
+	copy(out, bag[:i])
+	copy(out[i:], bag[i+1:])
+	return out, true
+}
+
+// setAdd appends x unless it is already there (the reference's SmallSet: an ArrayList with a
+// duplicate check, so insertion order is kept). It reports whether x was added.
+func setAdd[T comparable](set []T, x T) ([]T, bool) {
+	if indexOf(set, x) >= 0 {
+		return set, false
+	}
+	return bagAdd(set, x), true
+}
+
+// setRemove removes x from a small set; it reports whether x was there.
+func setRemove[T comparable](set []T, x T) ([]T, bool) { return bagRemove(set, x) }
+
+func indexOf[T comparable](s []T, x T) int {
+	for i, y := range s {
+		if y == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// byteStrings holds the one-byte string of every byte value, so that searching for a byte
+// with the strings package's vectorized routines needs no conversion (and no allocation).
+var byteStrings = func() (t [256]string) {
+	for i := range t {
+		t[i] = string([]byte{byte(i)})
+	}
+	return t
+}()
+
+// countByte counts the occurrences of ch in text (Document.searchText and
+// Manual.countOccurences; the latter's indexOf loop counts the same thing).
+func countByte(text string, ch byte) int { return strings.Count(text, byteStrings[ch]) }
+
+// replacePrefix is the reference's Document.replaceText: if text starts with from, its first
+// occurrence of from (that prefix) is replaced by to and the result is 1; otherwise text is
+// unchanged and the result 0. (The reference uses String.replaceFirst, a regular expression;
+// the patterns the operations use, "I am" and "This is", contain no metacharacters.)
+func replacePrefix(text, from, to string) (string, int) {
+	if !strings.HasPrefix(text, from) {
+		return text, 0
+	}
+	return to + text[len(from):], 1
+}
+
+// replaceByte is the reference's Manual.replaceChar: every from becomes to. It returns the new
+// text and the number of occurrences of to in it.
+func replaceByte(text string, from, to byte) (string, int) {
+	text = strings.ReplaceAll(text, byteStrings[from], byteStrings[to])
+	return text, countByte(text, to)
+}
+
+// firstLastSame is Manual.checkFirstLastCharTheSame: 1 if the first and last characters are
+// equal, else 0.
+func firstLastSame(text string) int {
+	if len(text) > 0 && text[0] == text[len(text)-1] {
+		return 1
+	}
+	return 0
+}
+
+// startsWithByte is Manual.startsWith(char).
+func startsWithByte(text string, ch byte) bool { return len(text) > 0 && text[0] == ch }
