@@ -2,6 +2,7 @@ package stmbench7
 
 import (
 	"fmt"
+	"sync"
 
 	"dustm/stm"
 	"dustm/stmbench7/jrand"
@@ -30,6 +31,9 @@ type stmBackend struct {
 	s   *stm.STM
 	e   *upgrade.Engine
 	cls *classes
+
+	mu      sync.Mutex
+	applied []*UpgradeStep // the upgrade steps requested so far, in order
 }
 
 func init() {

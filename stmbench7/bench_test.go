@@ -74,11 +74,11 @@ func BenchmarkOpSequence(b *testing.B) {
 }
 
 // BenchmarkCoarseThroughput runs the reference's one-thread operation stream for -w r
-// --no-traversals --no-sms on coarse and reports operations per second (the reference does
+// --no-traversals --no-sms on every multi-threaded backend and reports operations per second (the reference does
 // about 22.7k op/s at one thread on a 2-core machine). Structures do not decay without SMs,
 // so the figure is stable.
 func BenchmarkCoarseThroughput(b *testing.B) {
-	for _, name := range []string{"coarse", "medium"} {
+	for _, name := range []string{"coarse", "medium", "stm-plain", "stm"} {
 		b.Run(name, func(b *testing.B) {
 			be, s := build(b, name, Sizes["big"])
 			w := be.NewWorker(s, 0)

@@ -196,15 +196,11 @@ func createCompositePart(tx Tx, r *jrand.Rand) (*CompositePart, error) {
 	}
 	connectParts(parts, p.NumConnPerAtomic, r)
 
-	c := tx.NewCompositePart(id, typ, date, doc)
+	c := tx.NewCompositePart(id, typ, date, doc, parts)
 	doc.Part = c
 	for _, part := range parts {
 		part.PartOf = c
 	}
-	// The first part added is the root; the part set is ordered by id (a TreeSet).
-	c.RootPart = parts[0]
-	slices.SortFunc(parts, func(a, b *AtomicPart) int { return a.ID - b.ID })
-	c.Parts = parts
 	tx.PutCompositeByID(c)
 	return c, nil
 }

@@ -32,7 +32,9 @@ type atomicCode interface {
 }
 
 type compositeCode interface {
-	New(date int) any
+	// New gets the new part (its document and part set are filled in) for versions whose
+	// state summarizes them.
+	New(tx upgrade.Tx, date int, c *CompositePart) any
 	Date(tx upgrade.Tx, c *CompositePart) int
 	UpdateDate(tx upgrade.Tx, c *CompositePart)
 	UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly
@@ -126,7 +128,9 @@ func compositeStateV1(tx upgrade.Tx, c *CompositePart) *compositeState {
 	return c.st.obj.Load(tx).(*compositeState)
 }
 
-func (compositeV1) New(date int) any { return &compositeState{Date: int32(date)} }
+func (compositeV1) New(_ upgrade.Tx, date int, _ *CompositePart) any {
+	return &compositeState{Date: int32(date)}
+}
 func (compositeV1) Date(tx upgrade.Tx, c *CompositePart) int {
 	return int(compositeStateV1(tx, c).Date)
 }

@@ -47,8 +47,17 @@ func CheckInvariants(tx Tx, initial bool) (err error) {
 }
 
 // Check runs CheckInvariants on s through b (which must be the backend that built s).
+//
+// On a structure that has been upgraded (the stm backend), the check runs in the current
+// program version, through its code, and adds the invariants of every upgrade's new shapes.
 func (s *Structure) Check(b Backend, initial bool) error {
-	return b.View(s, func(tx Tx) error { return CheckInvariants(tx, initial) })
+	if err := b.View(s, func(tx Tx) error { return CheckInvariants(tx, initial) }); err != nil {
+		return err
+	}
+	if x, ok := b.(interface{ extraChecks(*Structure) error }); ok {
+		return x.extraChecks(s)
+	}
+	return nil
 }
 
 const maxReportedProblems = 25

@@ -1,6 +1,8 @@
 package stmbench7
 
 import (
+	"slices"
+
 	"dustm/stm"
 	"dustm/upgrade"
 )
@@ -11,7 +13,7 @@ import (
 //   - plain: none, coarse and medium read and write it in place under their locks;
 //   - box: stm-plain keeps the state in a versioned box (states are values: a write installs a
 //     new copy);
-//   - obj: the stm backend keeps an upgradable object of the upgrade engine, whose state is a
+//   - obj: the stm backend embeds an upgradable object of the upgrade engine, whose state is a
 //     pointer to a value in the shape of the running program version.
 //
 // Keeping all of them in one struct lets the graph be written once; the unused ones cost a few
@@ -19,7 +21,7 @@ import (
 type cell[S any] struct {
 	plain S
 	box   stm.Var[S]
-	obj   *upgrade.Object
+	obj   upgrade.Object
 }
 
 // TypeName returns the reference's type string "type #k".
@@ -116,6 +118,19 @@ type CompositePart struct {
 	Parts    []*AtomicPart // its atomic parts, ordered by id (the reference's LargeSet); never changes
 	RootPart *AtomicPart
 	st       cell[compositeState]
+}
+
+// newCompositePart makes the identity and immutable fields of a composite part: its document,
+// its root part (the first part added, parts[0]) and its part set ordered by id (the
+// reference's TreeSet).
+func newCompositePart(id int, typ string, doc *Document, parts []*AtomicPart) *CompositePart {
+	c := &CompositePart{ID: id, Type: typ, Doc: doc}
+	if len(parts) > 0 {
+		c.RootPart = parts[0]
+		c.Parts = slices.Clone(parts)
+		slices.SortFunc(c.Parts, func(a, b *AtomicPart) int { return a.ID - b.ID })
+	}
+	return c
 }
 
 // Document is a composite part's documentation.

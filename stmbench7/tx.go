@@ -129,7 +129,10 @@ type Tx interface {
 	// representation. Links and connections are plain fields the caller fills in before the
 	// object becomes reachable.
 	NewAtomicPart(id int, typ string, date, x, y int) *AtomicPart
-	NewCompositePart(id int, typ string, date int, doc *Document) *CompositePart
+	// NewCompositePart gets the composite part's document and atomic parts (parts[0] is the
+	// root part; the part set is kept ordered by id) so that a program version whose state
+	// summarizes them can compute it at creation.
+	NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart
 	NewDocument(id int, title, text string) *Document
 	NewManual(id int, title, text string) *Manual
 	NewBaseAssembly(id int, typ string, date int, super *ComplexAssembly, m *Module) *BaseAssembly

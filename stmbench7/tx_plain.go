@@ -200,8 +200,8 @@ func (t *plainTx) NewAtomicPart(id int, typ string, date, x, y int) *AtomicPart 
 	return p
 }
 
-func (t *plainTx) NewCompositePart(id int, typ string, date int, doc *Document) *CompositePart {
-	c := &CompositePart{ID: id, Type: typ, Doc: doc}
+func (t *plainTx) NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart {
+	c := newCompositePart(id, typ, doc, parts)
 	c.st.plain.Date = int32(date)
 	return c
 }

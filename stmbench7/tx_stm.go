@@ -210,8 +210,8 @@ func (t *plainSTMTx) NewAtomicPart(id int, typ string, date, x, y int) *AtomicPa
 	return p
 }
 
-func (t *plainSTMTx) NewCompositePart(id int, typ string, date int, doc *Document) *CompositePart {
-	c := &CompositePart{ID: id, Type: typ, Doc: doc}
+func (t *plainSTMTx) NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart {
+	c := newCompositePart(id, typ, doc, parts)
 	c.st.box.Init(compositeState{Date: int32(date)})
 	return c
 }

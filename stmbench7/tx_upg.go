@@ -121,42 +121,42 @@ func (t *upgTx) RemoveBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
 
 func (t *upgTx) NewAtomicPart(id int, typ string, date, x, y int) *AtomicPart {
 	p := &AtomicPart{ID: id, Type: typ}
-	p.st.obj = t.e.NewObject(t.utx, t.cls.atomic, p, t.code.Atomic.New(date, x, y))
+	t.e.InitObject(&p.st.obj, t.utx, t.cls.atomic, p, t.code.Atomic.New(date, x, y))
 	return p
 }
 
-func (t *upgTx) NewCompositePart(id int, typ string, date int, doc *Document) *CompositePart {
-	c := &CompositePart{ID: id, Type: typ, Doc: doc}
-	c.st.obj = t.e.NewObject(t.utx, t.cls.composite, c, t.code.Composite.New(date))
+func (t *upgTx) NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart {
+	c := newCompositePart(id, typ, doc, parts)
+	t.e.InitObject(&c.st.obj, t.utx, t.cls.composite, c, t.code.Composite.New(t.utx, date, c))
 	return c
 }
 
 func (t *upgTx) NewDocument(id int, title, text string) *Document {
 	d := &Document{ID: id, Title: title}
-	d.st.obj = t.e.NewObject(t.utx, t.cls.document, d, t.code.Document.New(text))
+	t.e.InitObject(&d.st.obj, t.utx, t.cls.document, d, t.code.Document.New(text))
 	return d
 }
 
 func (t *upgTx) NewManual(id int, title, text string) *Manual {
 	m := &Manual{ID: id, Title: title}
-	m.st.obj = t.e.NewObject(t.utx, t.cls.manual, m, t.code.Manual.New(text))
+	t.e.InitObject(&m.st.obj, t.utx, t.cls.manual, m, t.code.Manual.New(text))
 	return m
 }
 
 func (t *upgTx) NewBaseAssembly(id int, typ string, date int, super *ComplexAssembly, m *Module) *BaseAssembly {
 	b := &BaseAssembly{ID: id, Type: typ, Super: super, Module: m}
-	b.st.obj = t.e.NewObject(t.utx, t.cls.base, b, t.code.Base.New(date))
+	t.e.InitObject(&b.st.obj, t.utx, t.cls.base, b, t.code.Base.New(date))
 	return b
 }
 
 func (t *upgTx) NewComplexAssembly(id int, typ string, date int, level int, super *ComplexAssembly, m *Module) *ComplexAssembly {
 	a := &ComplexAssembly{ID: id, Type: typ, Level: level, Super: super, Module: m}
-	a.st.obj = t.e.NewObject(t.utx, t.cls.complex, a, t.code.Complex.New(date))
+	t.e.InitObject(&a.st.obj, t.utx, t.cls.complex, a, t.code.Complex.New(date))
 	return a
 }
 
 func (t *upgTx) NewModule(id int, typ string, date int, man *Manual) *Module {
 	m := &Module{ID: id, Type: typ, Manual: man}
-	m.st.obj = t.e.NewObject(t.utx, t.cls.module, m, t.code.Module.New(date))
+	t.e.InitObject(&m.st.obj, t.utx, t.cls.module, m, t.code.Module.New(date))
 	return m
 }

@@ -16,6 +16,7 @@ import (
 	"dustm/stm"
 	"dustm/stmbench7"
 	"dustm/stmbench7/bench"
+	"dustm/upgrade"
 )
 
 // runBench is `dustm bench`: one STMBench7 run, with the reference's options and ours. The
@@ -73,6 +74,12 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, help bo
 	jsonPath := fs.String("json", "", "write the results as one JSON document to this file")
 	seriesPath := fs.String("series", "", "write a JSON-lines time series (one line per interval) to this file")
 	interval := fs.Duration("interval", def.Interval, "interval of the time series")
+	upgradeName := fs.String("upgrade", "", "upgrade the running benchmark (-g stm only) with this scenario: "+
+		strings.Join(stmbench7.ScenarioNames(), ", "))
+	upgradeAt := fs.Duration("upgrade-at", 0, "when to request the upgrade, since the run began (default: half the run's length)")
+	migration := fs.String("migration", "lazy", "how objects are migrated: lazy, eager (stop the world) or lazy+sweep")
+	sweepers := fs.Int("sweepers", 0, "background sweepers of --migration lazy+sweep (default 1)")
+	dryRun := fs.Bool("upgrade-dry-run", false, "before upgrading, convert every object on a snapshot without installing anything, and report failures")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
 		fmt.Fprintln(stderr)
@@ -106,6 +113,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, help bo
 	if err != nil {
 		return cfg, false, usageErrorf("--stm-commit: %v", err)
 	}
+	strategy, err := upgrade.ParseStrategy(*migration)
+	if err != nil {
+		return cfg, false, usageErrorf("--migration: %v", err)
+	}
 
 	cfg = def
 	cfg.Threads = *threads
@@ -125,6 +136,11 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, help bo
 	cfg.JSONPath = *jsonPath
 	cfg.SeriesPath = *seriesPath
 	cfg.Interval = *interval
+	cfg.Upgrade = *upgradeName
+	cfg.UpgradeAt = *upgradeAt
+	cfg.Migration = strategy
+	cfg.Sweepers = *sweepers
+	cfg.UpgradeDryRun = *dryRun
 	cfg.Args = append([]string{"dustm", "bench"}, args...)
 	if err := cfg.Validate(); err != nil {
 		return cfg, false, usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))

@@ -32,6 +32,14 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--interval", "-1s"}, "interval must be positive"},
 		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"--upgrade", "nope", "-g", "stm"}, "accepted: atomic-point, chain, composite-stats, dates, document-lines"},
+		{[]string{"--upgrade", "dates", "-g", "coarse"}, "--upgrade needs -g stm"},
+		{[]string{"--upgrade", "dates", "-g", "stm", "--migration", "immediate"}, "accepted: lazy, eager, lazy+sweep"},
+		{[]string{"--upgrade", "dates", "-g", "stm", "--sweepers", "2"}, "--sweepers applies only with --migration lazy+sweep"},
+		{[]string{"--upgrade", "dates", "-g", "stm", "--upgrade-at", "20s"}, "not within the run's length"},
+		{[]string{"--upgrade", "dates", "-g", "stm", "--ops", "100"}, "give --upgrade-at"},
+		{[]string{"--migration", "eager"}, "need --upgrade"},
+		{[]string{"--upgrade-at", "-1s"}, "must not be negative"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := dispatch(append([]string{"bench"}, c.args...), &stdout, &stderr)

@@ -9,6 +9,7 @@ import (
 
 	"dustm/stm"
 	"dustm/stmbench7"
+	"dustm/upgrade"
 )
 
 // SetupSeed seeds the generator that builds the structure, as in the reference: the initial
@@ -40,6 +41,17 @@ type Config struct {
 	TTCHistograms bool // print the reference's TTC histograms (--ttc-histograms)
 	SeqReplay     bool // replay the run sequentially and compare the structures (--seq-replay)
 	Check         bool // check the structural invariants before and after the run (--check)
+
+	// Upgrade names the upgrade scenario to run during the run (--upgrade; "" for none). Only
+	// the stm backend can be upgraded.
+	Upgrade string
+	// UpgradeAt is when the upgrade is requested, since the timed phase began (--upgrade-at;
+	// 0: half the run's length). In runs without an upgrade it places the latency window
+	// that upgraded runs are compared with.
+	UpgradeAt     time.Duration
+	Migration     upgrade.Strategy // how objects are migrated (--migration)
+	Sweepers      int              // background sweepers of lazy+sweep (--sweepers; 0: one)
+	UpgradeDryRun bool             // convert everything on a snapshot first, installing nothing (--upgrade-dry-run)
 
 	Interval   time.Duration // period of the time series and of the histogram merges (--interval)
 	JSONPath   string        // where to write the JSON result ("" for none)
@@ -115,7 +127,53 @@ func (c *Config) Validate() error {
 	if c.STMCommit.String() == "unknown" {
 		return invalidf("unknown STM commit algorithm %d (accepted: lock, lockfree)", c.STMCommit)
 	}
+	return c.validateUpgrade()
+}
+
+func (c *Config) validateUpgrade() error {
+	switch {
+	case c.UpgradeAt < 0:
+		return invalidf("--upgrade-at must not be negative (got %v)", c.UpgradeAt)
+	case c.Sweepers < 0:
+		return invalidf("--sweepers must not be negative (got %d)", c.Sweepers)
+	case c.Migration.String() != "lazy" && c.Migration.String() != "eager" && c.Migration.String() != "lazy+sweep":
+		return invalidf("unknown migration strategy %v (accepted: lazy, eager, lazy+sweep)", c.Migration)
+	}
+	if c.Upgrade == "" {
+		if c.Migration != upgrade.Lazy || c.Sweepers != 0 || c.UpgradeDryRun {
+			return invalidf("--migration, --sweepers and --upgrade-dry-run need --upgrade (accepted scenarios: %s)",
+				strings.Join(stmbench7.ScenarioNames(), ", "))
+		}
+		if c.Ops == 0 && c.UpgradeAt >= c.Length {
+			return invalidf("--upgrade-at %v is not within the run's length %v", c.UpgradeAt, c.Length)
+		}
+		return nil
+	}
+	if _, err := stmbench7.LookupScenario(c.Upgrade); err != nil {
+		return invalidf("--upgrade: %v", err)
+	}
+	if c.Backend != "stm" && c.NewBackend == nil {
+		return invalidf("--upgrade needs -g stm (got -g %s): only the stm backend's objects are upgradable", c.Backend)
+	}
+	if c.Sweepers > 0 && c.Migration != upgrade.LazySweep {
+		return invalidf("--sweepers applies only with --migration lazy+sweep (got --migration %v)", c.Migration)
+	}
+	if c.Ops > 0 && c.UpgradeAt == 0 {
+		return invalidf("with --ops the run has no length to take half of: give --upgrade-at")
+	}
+	if c.Ops == 0 && c.UpgradeAt >= c.Length {
+		return invalidf("--upgrade-at %v is not within the run's length %v", c.UpgradeAt, c.Length)
+	}
 	return nil
+}
+
+// upgradeAt returns when the upgrade (or, without one, the latency window) starts; 0 when the
+// run has no length to place it in.
+func (c *Config) upgradeAt() time.Duration {
+	if c.UpgradeAt > 0 || c.Ops > 0 {
+		return c.UpgradeAt
+	}
+	return c.Length / 2
 }
 
 // ThreadSeed returns the seed of worker thread i's generator. By default every thread gets

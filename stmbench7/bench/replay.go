@@ -2,6 +2,7 @@ package bench
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
+	"dustm/upgrade"
 )
 
 // maxDifferences is how many differences between the final structures a replay reports.
@@ -44,19 +46,28 @@ func serialOrder(workers []*worker) []replayOp {
 // replay is the opacity check of spec §8: it replays the logged run one operation at a time,
 // in serial order, on a fresh structure built from the setup seed by the method's sequential
 // twin (stmbench7.SequentialTwin: none for the lock methods, stm-plain on one thread for the
-// STM ones, so that failed operations leave the same trace). Every thread's generator is recreated with the thread's seed, so each replayed
-// operation makes the same random choices as in the run if, and only if, the run was
-// equivalent to that serial order: the operation choice, the result and the failure must
-// match the log, and the final structures must be equal.
+// STM ones, so that failed operations leave the same trace). Every thread's generator is
+// recreated with the thread's seed, so each replayed operation makes the same random choices
+// as in the run if, and only if, the run was equivalent to that serial order: the operation
+// choice, the result and the failure must match the log, and the final structures must be
+// equal.
+//
+// A run that was upgraded replays on the stm backend itself, and the upgrade's steps are
+// committed in the replay at their own serial points (their commit versions), so that every
+// operation replays in the program version it ran in.
 func replay(cfg *Config, mix *stmbench7.Mix, params stmbench7.Params, workers []*worker,
-	b stmbench7.Backend, s *stmbench7.Structure, stderr io.Writer) *ReplayResult {
+	b stmbench7.Backend, s *stmbench7.Structure, steps []appliedStep, stderr io.Writer) *ReplayResult {
 	t0 := time.Now()
 	res := &ReplayResult{}
 	defer func() { res.DurationS = time.Since(t0).Seconds() }()
 	fmt.Fprintln(stderr, "Replaying the execution in a single thread...")
 
 	log := serialOrder(workers)
-	nb, err := cfg.newBackend(stmbench7.SequentialTwin(cfg.Backend))
+	twin := stmbench7.SequentialTwin(cfg.Backend)
+	if len(steps) > 0 {
+		twin = cfg.Backend
+	}
+	nb, err := cfg.newBackend(twin)
 	if err != nil {
 		res.Error = fmt.Sprintf("creating the replay's backend: %v", err)
 		return res
@@ -81,6 +92,19 @@ func replay(cfg *Config, mix *stmbench7.Mix, params stmbench7.Params, workers []
 			fmt.Fprintf(stderr, "Replayed %d of %d operations\n", k, len(log))
 			lastProgress = time.Now()
 		}
+		for len(steps) > 0 && steps[0].at < e.at {
+			up, ok := nb.(stmbench7.Upgrader)
+			if !ok {
+				res.Error = fmt.Sprintf("the replay's method %s cannot be upgraded", nb.Name())
+				return res
+			}
+			if _, err := up.Upgrade(context.Background(), steps[0].step, upgrade.Options{Strategy: upgrade.Lazy}); err != nil {
+				res.Error = fmt.Sprintf("replaying upgrade %s: %v", steps[0].step.Name, err)
+				return res
+			}
+			res.Upgrades++
+			steps = steps[1:]
+		}
 		where := fmt.Sprintf("operation %d of %d in serial order (thread %d's operation %d, serial point %d)",
 			k+1, len(log), e.thread, e.seq+1, e.at)
 		g := &rngs[e.thread]
@@ -92,7 +116,8 @@ func replay(cfg *Config, mix *stmbench7.Mix, params stmbench7.Params, workers []
 		result, _, err := execs[e.thread].Execute(op, g)
 		failed := false
 		if err != nil {
-			if !errors.Is(err, stmbench7.ErrOperationFailed) {
+			var ce *upgrade.ConversionError
+			if !errors.Is(err, stmbench7.ErrOperationFailed) && !errors.As(err, &ce) {
 				res.Error = fmt.Sprintf("%s: %v: %v", where, op, err)
 				return res
 			}
@@ -106,6 +131,15 @@ func replay(cfg *Config, mix *stmbench7.Mix, params stmbench7.Params, workers []
 		}
 	}
 
+	for _, st := range steps { // upgrades that committed after the last operation
+		if up, ok := nb.(stmbench7.Upgrader); ok {
+			if _, err := up.Upgrade(context.Background(), st.step, upgrade.Options{Strategy: upgrade.Lazy}); err != nil {
+				res.Error = fmt.Sprintf("replaying upgrade %s: %v", st.step.Name, err)
+				return res
+			}
+			res.Upgrades++
+		}
+	}
 	diff := cfg.diff
 	if diff == nil {
 		diff = canonicalDiff

@@ -46,6 +46,40 @@ type Result struct {
 	Check *CheckResult `json:"check,omitempty"`
 	// Replay is the outcome of the sequential replay (--seq-replay).
 	Replay *ReplayResult `json:"replay,omitempty"`
+
+	// All is every operation together (with the latency percentile curve).
+	All OpResult `json:"all"`
+	// MaxGapMs is the longest time during which no operation completed.
+	MaxGapMs float64 `json:"max_gap_ms"`
+	// Window is the latency of the operations completing in the second after the upgrade's
+	// commit, or after --upgrade-at in a run without an upgrade (the baseline).
+	Window *WindowResult `json:"window,omitempty"`
+	// Upgrade is the upgrade's measurements (--upgrade).
+	Upgrade *UpgradeResult `json:"upgrade,omitempty"`
+}
+
+// Percentile is one point of a latency percentile curve.
+type Percentile struct {
+	P  float64 `json:"p"`
+	Us float64 `json:"us"`
+}
+
+// curvePoints are the percentiles of the latency curves in results.
+var curvePoints = []float64{0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100}
+
+func percentileCurve(a *agg) []Percentile {
+	if a.hist == nil || a.ok == 0 {
+		return nil
+	}
+	out := make([]Percentile, len(curvePoints))
+	for i, p := range curvePoints {
+		ns := a.maxNs
+		if p < 100 {
+			ns = a.percentileNs(p)
+		}
+		out[i] = Percentile{P: p, Us: float64(ns) / 1e3}
+	}
+	return out
 }
 
 // OpResult is the measurements of one operation or one category. Latencies are of successful
@@ -61,6 +95,8 @@ type OpResult struct {
 	P99Us       float64 `json:"p99_us"`
 	P999Us      float64 `json:"p999_us"`
 	MeanUs      float64 `json:"mean_us"`
+	// Percentiles is the latency percentile curve (categories and all operations only).
+	Percentiles []Percentile `json:"percentiles,omitempty"`
 }
 
 func opResult(a *agg) OpResult {
@@ -98,6 +134,11 @@ type ConfigJSON struct {
 	TTCHistograms           bool             `json:"ttc_histograms"`
 	SeqReplay               bool             `json:"seq_replay"`
 	Check                   bool             `json:"check"`
+	Upgrade                 string           `json:"upgrade,omitempty"`
+	UpgradeAtS              float64          `json:"upgrade_at_s"`
+	Migration               string           `json:"migration,omitempty"`
+	Sweepers                int              `json:"sweepers,omitempty"`
+	UpgradeDryRun           bool             `json:"upgrade_dry_run,omitempty"`
 	IntervalS               float64          `json:"interval_s"`
 	JSON                    string           `json:"json,omitempty"`
 	Series                  string           `json:"series,omitempty"`
@@ -113,14 +154,24 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 	if args == nil {
 		args = []string{}
 	}
+	var up struct {
+		name, migration string
+		sweepers        int
+		dry             bool
+	}
+	if c.Upgrade != "" {
+		up.name, up.migration, up.sweepers, up.dry = c.Upgrade, c.Migration.String(), c.Sweepers, c.UpgradeDryRun
+	}
 	return ConfigJSON{
+		Upgrade: up.name, Migration: up.migration, Sweepers: up.sweepers, UpgradeDryRun: up.dry,
 		Threads: c.Threads, LengthS: c.Length.Seconds(), Ops: c.Ops,
 		Workload: c.Workload.String(), Backend: c.Backend, Size: c.Size, Params: p,
 		LongTraversals: !c.NoTraversals, StructuralModifications: !c.NoSMs,
 		Seed: c.Seed, ThreadSeeds: c.ThreadSeeds, Seeds: seeds, SetupSeed: SetupSeed,
 		STMCommit: c.STMCommit.String(), TTCHistograms: c.TTCHistograms, SeqReplay: c.SeqReplay,
 		Check: c.Check, IntervalS: c.Interval.Seconds(), JSON: c.JSONPath, Series: c.SeriesPath,
-		Args: args,
+		UpgradeAtS: c.upgradeAt().Seconds(),
+		Args:       args,
 	}
 }
 
@@ -222,6 +273,8 @@ type ReplayResult struct {
 	// Compared reports whether the final structures were compared.
 	Compared bool   `json:"compared"`
 	Error    string `json:"error,omitempty"`
+	// Upgrades counts the upgrade steps the replay committed at their serial points.
+	Upgrades int `json:"upgrades,omitempty"`
 }
 
 // SeriesPoint is one line of the time series: one interval.
@@ -233,6 +286,20 @@ type SeriesPoint struct {
 	TotalOps    int64                     `json:"total_ops"`  // successful operations since the start
 	TotalFailed int64                     `json:"total_failed"`
 	Categories  map[string]SeriesCategory `json:"categories"`
+	// Over every category: the interval's max and p99 latency of successful operations.
+	MaxUs float64 `json:"max_us"`
+	P99Us float64 `json:"p99_us"`
+	// Aborts is the STM's aborted attempts in the interval (STM backends).
+	Aborts int64 `json:"aborts,omitempty"`
+	// Objects converted by an upgrade: in the interval (by operations, by sweepers), and in
+	// all so far.
+	ConvertedForeground int64 `json:"converted_foreground,omitempty"`
+	ConvertedSweeper    int64 `json:"converted_sweeper,omitempty"`
+	ConvertedTotal      int64 `json:"converted_total,omitempty"`
+	// HeapBytes is the heap in use at the end of the interval.
+	HeapBytes uint64 `json:"heap_bytes"`
+	// Events are the upgrade's instants that fell in the interval.
+	Events []SeriesEvent `json:"events,omitempty"`
 }
 
 // SeriesCategory is one category's share of an interval.

@@ -12,8 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"dustm/stm"
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
+	"dustm/upgrade"
 )
 
 // Errors a completed run can end with (besides a backend's own errors). The result and the
@@ -108,6 +110,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		return nil, fmt.Errorf("interrupted before the run started: %w", err)
 	}
 
+	if _, ok := backend.(stmbench7.Upgrader); cfg.Upgrade != "" && !ok {
+		return nil, invalidf("--upgrade: synchronization method %s cannot be upgraded (use -g stm)", cfg.Backend)
+	}
 	r := newRunner(&cfg, mix, backend, s, &enabled, seriesFile, stderr)
 	fmt.Fprintln(stderr, "\nBenchmark started.")
 	start := time.Now()
@@ -129,8 +134,22 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}
 	cats := c.categories()
 	res.Categories = make(map[string]OpResult, stmbench7.NumOpTypes)
+	var all agg
 	for t := range cats {
-		res.Categories[stmbench7.OpType(t).String()] = opResult(&cats[t])
+		or := opResult(&cats[t])
+		or.Percentiles = percentileCurve(&cats[t])
+		res.Categories[stmbench7.OpType(t).String()] = or
+		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
+		all.merge(cats[t].hist, newHist)
+	}
+	res.All = opResult(&all)
+	res.All.Percentiles = percentileCurve(&all)
+	gaps := r.tm.allGaps(elapsed)
+	res.MaxGapMs = float64(maxGap(gaps)) / 1e6
+	res.Window = r.tm.windowResult(r.workers)
+	if r.upg != nil {
+		okTotal, _ := c.totals()
+		res.Upgrade = r.upg.result(elapsed, okTotal, gaps)
 	}
 	res.ElapsedS = elapsedS
 	res.Successful, res.Failed = ok, failed
@@ -152,7 +171,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		}
 	}
 	if cfg.SeqReplay {
-		res.Replay = replay(&cfg, mix, params, r.workers, backend, s, stderr)
+		res.Replay = replay(&cfg, mix, params, r.workers, backend, s, r.upg.steps(), stderr)
 		if !res.Replay.Passed {
 			runErrs = append(runErrs, fmt.Errorf("%w: %s", ErrReplayMismatch, res.Replay.summary()))
 		}
@@ -196,6 +215,8 @@ type worker struct {
 	exec stmbench7.Worker
 	mix  *stmbench7.Mix
 	rec  *recorder
+	tm   *timing
+	win  window     // latency of the operations completing in the window
 	log  []logEntry // with SeqReplay: every operation, in execution order
 	keep bool       // keep the log
 }
@@ -221,15 +242,20 @@ func (w *worker) loop(stop *atomic.Bool, limit int64) (err error) {
 		op = w.mix.Pick(w.rng.Float64())
 		t0 := time.Now()
 		result, at, err := w.exec.Execute(op, &w.rng)
-		ns := int64(time.Since(t0))
+		end := time.Now()
+		ns := int64(end.Sub(t0))
 		failed := false
 		if err != nil {
-			if !errors.Is(err, stmbench7.ErrOperationFailed) {
+			// A conversion that failed during a lazy upgrade fails the operation that
+			// triggered it, like any failed operation (the object stays convertible).
+			var ce *upgrade.ConversionError
+			if !errors.Is(err, stmbench7.ErrOperationFailed) && !errors.As(err, &ce) {
 				return fmt.Errorf("thread %d, operation %v: %w", w.id, op, err)
 			}
 			failed, result = true, 0
 		}
 		w.rec.record(op, ns, failed)
+		w.tm.completed(end.Sub(w.tm.start), ns, failed, &w.win)
 		if w.keep {
 			w.log = append(w.log, logEntry{at: at, result: result, op: op, failed: failed})
 		}
@@ -244,6 +270,12 @@ type runner struct {
 	workers []*worker
 	series  *pendingFile
 	stderr  io.Writer
+	backend stmbench7.Backend
+	tm      *timing
+	upg     *upgradeRun // nil without --upgrade
+
+	prevAborts     uint64
+	prevFG, prevSW int64
 
 	prevT        time.Duration // end of the previous interval
 	prevOK       int64         // for the progress line's current throughput
@@ -253,7 +285,8 @@ type runner struct {
 
 func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench7.Structure,
 	enabled *[stmbench7.NumOps]bool, series *pendingFile, stderr io.Writer) *runner {
-	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, enabled), series: series, stderr: stderr}
+	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, enabled), series: series, stderr: stderr,
+		backend: b, tm: newTiming()}
 	r.workers = make([]*worker, cfg.Threads)
 	for i := range r.workers {
 		r.workers[i] = &worker{
@@ -262,6 +295,8 @@ func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench
 			exec: b.NewWorker(s, i),
 			mix:  mix,
 			rec:  r.col.recs[i],
+			tm:   r.tm,
+			win:  newWindow(),
 			keep: cfg.SeqReplay,
 		}
 	}
@@ -273,6 +308,15 @@ func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench
 // time (from before the first worker starts to after the last one ends, as the reference),
 // whether ctx cut the run short, and a worker's error.
 func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool, error) {
+	r.tm.begin(start)
+	var err error
+	if r.upg, err = newUpgradeRun(r.cfg, r.backend, start, r.stderr); err != nil {
+		return 0, false, err
+	}
+	at := r.cfg.upgradeAt()
+	if r.upg == nil && at > 0 {
+		r.tm.openWindow(at) // the baseline: the same window as an upgraded run's
+	}
 	var stop atomic.Bool
 	var errOnce sync.Once
 	var opErr error
@@ -287,6 +331,15 @@ func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool,
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	upgraded := make(chan struct{})
+	if r.upg != nil {
+		go func() {
+			defer close(upgraded)
+			r.upg.run(ctx, at, done, r.tm.openWindow, func() int64 { ok, _ := r.col.totals(); return ok })
+		}()
+	} else {
+		close(upgraded)
+	}
 
 	quit := make(chan struct{})
 	ticking := make(chan struct{})
@@ -313,6 +366,7 @@ func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool,
 	elapsed := time.Since(start)
 	close(quit)
 	<-ticking
+	<-upgraded
 	// The last, partial interval.
 	r.col.tick()
 	r.emit(elapsed)
@@ -368,6 +422,20 @@ func (r *runner) emit(t time.Duration) {
 		p.TotalOps += r.col.cum[op].ok
 		p.TotalFailed += r.col.cum[op].failed
 	}
+	all := r.col.intervalAll()
+	p.MaxUs, p.P99Us = float64(all.maxNs)/1e3, float64(all.percentileNs(99))/1e3
+	if st, ok := r.backend.Stats().(stm.Stats); ok {
+		a := st.Aborts()
+		p.Aborts = int64(a - r.prevAborts)
+		r.prevAborts = a
+	}
+	if r.upg != nil {
+		fg, sw, total := r.upg.conversions()
+		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = fg-r.prevFG, sw-r.prevSW, total
+		r.prevFG, r.prevSW = fg, sw
+		p.Events = r.upg.newEvents()
+	}
+	p.HeapBytes = heapInUse()
 	if d := (t - r.prevT).Seconds(); d > 0 {
 		p.Throughput = float64(p.Ops) / d
 	}

@@ -240,7 +240,7 @@ func TestWorkerOpsLimit(t *testing.T) {
 	}
 	col := newCollector(2, &enabled)
 	for i, rec := range col.recs {
-		w := &worker{id: i, exec: b.NewWorker(nil, i), mix: mix, rec: rec}
+		w := &worker{id: i, exec: b.NewWorker(nil, i), mix: mix, rec: rec, tm: newTiming(), win: newWindow()}
 		var stop atomic.Bool
 		if err := w.loop(&stop, 777); err != nil {
 			t.Fatal(err)

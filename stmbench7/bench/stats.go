@@ -163,6 +163,8 @@ type collector struct {
 	spare    *opSet
 	cum      [stmbench7.NumOps]agg     // since the start, per operation (histograms: see final)
 	interval [stmbench7.NumOpTypes]agg // the last interval, per category
+
+	allInterval agg // the last interval, all categories (see intervalAll)
 }
 
 func newCollector(workers int, enabled *[stmbench7.NumOps]bool) *collector {
@@ -206,6 +208,18 @@ func (c *collector) final() {
 			c.cum[op].merge(h, newHist)
 		}
 	}
+}
+
+// intervalAll merges the last interval's categories into one view.
+func (c *collector) intervalAll() *agg {
+	a := &c.allInterval
+	a.reset()
+	for t := range c.interval {
+		it := &c.interval[t]
+		a.add(it.ok, it.failed, it.maxNs)
+		a.merge(it.hist, newIntervalHist)
+	}
+	return a
 }
 
 // totals sums the workers' counts so far, without closing an interval.

@@ -1,0 +1,300 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"dustm/stmbench7"
+	"dustm/upgrade"
+)
+
+// An upgrade during a run (--upgrade): at --upgrade-at the runner optionally dry-runs the
+// scenario, then requests its steps one after the other (chain's second step commits while the
+// first still migrates), while the workers keep running. It records the instants and counters
+// the result and the series report, and the serial point of every commit for the replay.
+
+// UpgradeResult is the "upgrade" object of the result. Times are seconds since the timed phase
+// began; MigratedS is absent while objects are left to convert.
+type UpgradeResult struct {
+	Scenario   string   `json:"scenario"`
+	Strategy   string   `json:"strategy"`
+	Sweepers   int      `json:"sweepers,omitempty"`
+	RequestedS float64  `json:"requested_s"`
+	CommittedS *float64 `json:"committed_s,omitempty"`
+	MigratedS  *float64 `json:"migrated_s,omitempty"`
+	Complete   bool     `json:"complete"`
+
+	Objects               int64 `json:"objects"`
+	ObjectsConverted      int64 `json:"objects_converted"`
+	ConversionsForeground int64 `json:"conversions_foreground"`
+	ConversionsSweeper    int64 `json:"conversions_sweeper"`
+	ConversionsStopped    int64 `json:"conversions_stopped"`
+	ConversionFailures    int64 `json:"conversion_failures"`
+
+	// PauseMs is the longest time during which no operation completed, among the gaps that
+	// overlap the upgrade's request-to-commit span: measured, not assumed.
+	PauseMs float64 `json:"pause_ms"`
+	// Throughput (successful op/s) before the request and after the (last) commit.
+	ThroughputBefore float64 `json:"throughput_before"`
+	ThroughputAfter  float64 `json:"throughput_after"`
+
+	Migrations []MigrationResult `json:"migrations"`
+	DryRun     *DryRunResult     `json:"dry_run,omitempty"`
+	// Error is why the upgrade did not happen (an eager upgrade whose transformer failed
+	// leaves the program at version 1); the run goes on.
+	Error string `json:"error,omitempty"`
+}
+
+// MigrationResult is one upgrade step.
+type MigrationResult struct {
+	Name          string   `json:"name"`
+	CommitVersion int64    `json:"commit_version"`
+	RequestedS    float64  `json:"requested_s"`
+	CommittedS    float64  `json:"committed_s"`
+	MigratedS     *float64 `json:"migrated_s,omitempty"`
+	Complete      bool     `json:"complete"`
+	Objects       int64    `json:"objects"`
+	Foreground    int64    `json:"conversions_foreground"`
+	Sweeper       int64    `json:"conversions_sweeper"`
+	Stopped       int64    `json:"conversions_stopped"`
+	Failures      int64    `json:"conversion_failures"`
+	WorldStopMs   float64  `json:"world_stop_ms,omitempty"` // eager: how long the world was stopped
+	PinnedS       float64  `json:"pinned_s"`                // how long the pre-upgrade snapshot was kept
+	LastFailure   string   `json:"last_failure,omitempty"`
+}
+
+// DryRunResult is the outcome of --upgrade-dry-run.
+type DryRunResult struct {
+	Step      string   `json:"step"`
+	Objects   int      `json:"objects"`
+	Failures  int      `json:"failures"`
+	First     []string `json:"first_failures,omitempty"`
+	DurationS float64  `json:"duration_s"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// SeriesEvent is an upgrade instant, on the series line of the interval it fell in.
+type SeriesEvent struct {
+	Kind    string  `json:"kind"` // requested, committed, migrated, failure, rolled-back
+	Upgrade string  `json:"upgrade"`
+	TS      float64 `json:"t_s"`
+}
+
+// appliedStep is a committed upgrade step and its place in the serial order.
+type appliedStep struct {
+	step *stmbench7.UpgradeStep
+	at   stmbench7.Serial
+}
+
+type upgradeRun struct {
+	cfg    *Config
+	sc     *stmbench7.Scenario
+	up     stmbench7.Upgrader
+	start  time.Time
+	stderr io.Writer
+
+	mu        sync.Mutex
+	migs      []*upgrade.Migration
+	applied   []appliedStep
+	dry       *DryRunResult
+	err       error
+	requested time.Duration // -1 until requested
+	committed time.Duration // of the last step; -1 until committed
+	okAtReq   int64
+	okAtCom   int64
+	emitted   map[*upgrade.Migration]int // events already put on the series
+	pending   []SeriesEvent              // events of steps that never produced a migration
+}
+
+func newUpgradeRun(cfg *Config, b stmbench7.Backend, start time.Time, stderr io.Writer) (*upgradeRun, error) {
+	if cfg.Upgrade == "" {
+		return nil, nil
+	}
+	sc, err := stmbench7.LookupScenario(cfg.Upgrade)
+	if err != nil {
+		return nil, err
+	}
+	up, ok := b.(stmbench7.Upgrader)
+	if !ok {
+		return nil, fmt.Errorf("synchronization method %s cannot be upgraded: %w", b.Name(), stmbench7.ErrNotUpgradable)
+	}
+	return &upgradeRun{cfg: cfg, sc: sc, up: up, start: start, stderr: stderr, requested: -1, committed: -1,
+		emitted: map[*upgrade.Migration]int{}}, nil
+}
+
+// run waits until the upgrade's time, then carries the scenario out. onCommit is called with
+// the time of the last step's commit (for the latency window); totals reads the successful
+// operations so far.
+func (u *upgradeRun) run(ctx context.Context, at time.Duration, stop <-chan struct{}, onCommit func(time.Duration), totals func() int64) {
+	t := time.NewTimer(time.Until(u.start.Add(at)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-stop:
+		return
+	case <-ctx.Done():
+		return
+	}
+	if u.cfg.UpgradeDryRun {
+		u.dryRun(ctx)
+	}
+	opts := upgrade.Options{Strategy: u.cfg.Migration, Sweepers: u.cfg.Sweepers}
+	u.mu.Lock()
+	u.requested = time.Since(u.start)
+	u.okAtReq = totals()
+	u.mu.Unlock()
+	fmt.Fprintf(u.stderr, "[%6.1f s] upgrade %s requested (%v)\n", u.requested.Seconds(), u.sc.Name, u.cfg.Migration)
+	for _, step := range u.sc.Steps {
+		m, err := u.up.Upgrade(ctx, step, opts)
+		now := time.Since(u.start)
+		u.mu.Lock()
+		if m != nil {
+			u.migs = append(u.migs, m)
+		}
+		if err != nil {
+			u.err = fmt.Errorf("upgrade step %s: %w", step.Name, err)
+			u.mu.Unlock()
+			fmt.Fprintf(u.stderr, "[%6.1f s] upgrade %s failed: %v (the program stays at version %d)\n",
+				now.Seconds(), step.Name, err, u.up.Program())
+			return
+		}
+		u.applied = append(u.applied, appliedStep{step: step, at: stmbench7.WriterSerial(m.Stats().CommitVersion)})
+		u.committed = now
+		u.okAtCom = totals()
+		u.mu.Unlock()
+		fmt.Fprintf(u.stderr, "[%6.1f s] upgrade %s committed at version %d\n", now.Seconds(), step.Name, m.Stats().CommitVersion)
+	}
+	onCommit(u.committed)
+}
+
+func (u *upgradeRun) dryRun(ctx context.Context) {
+	step := u.sc.Steps[0]
+	fmt.Fprintf(u.stderr, "[%6.1f s] dry run of %s...\n", time.Since(u.start).Seconds(), step.Name)
+	rep, err := u.up.DryRun(ctx, step)
+	d := &DryRunResult{Step: step.Name}
+	if rep != nil {
+		d.Objects, d.Failures, d.DurationS = rep.Objects, rep.FailureCount, rep.Duration.Seconds()
+		for _, f := range rep.Failures[:min(len(rep.Failures), 5)] {
+			d.First = append(d.First, f.Error())
+		}
+	}
+	if err != nil {
+		d.Error = err.Error()
+	}
+	fmt.Fprintf(u.stderr, "[%6.1f s] dry run of %s: %d objects, %d failures\n", time.Since(u.start).Seconds(), step.Name, d.Objects, d.Failures)
+	u.mu.Lock()
+	u.dry = d
+	u.mu.Unlock()
+}
+
+// conversions sums the conversions of every step so far.
+func (u *upgradeRun) conversions() (fg, sw, total int64) {
+	u.mu.Lock()
+	migs := slices.Clone(u.migs)
+	u.mu.Unlock()
+	for _, m := range migs {
+		st := m.Stats()
+		fg += st.ConvertedForeground
+		sw += st.ConvertedSweeper
+		total += st.Converted()
+	}
+	return fg, sw, total
+}
+
+// newEvents returns the events not yet put on the series, as times since the start.
+func (u *upgradeRun) newEvents() []SeriesEvent {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []SeriesEvent
+	for _, m := range u.migs {
+		evs := m.Events()
+		for _, ev := range evs[u.emitted[m]:] {
+			out = append(out, SeriesEvent{Kind: string(ev.Kind), Upgrade: ev.Upgrade, TS: ev.At.Sub(u.start).Seconds()})
+		}
+		u.emitted[m] = len(evs)
+	}
+	return out
+}
+
+// steps returns the committed steps, in order, for the replay.
+func (u *upgradeRun) steps() []appliedStep {
+	if u == nil {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.applied)
+}
+
+// result builds the result's upgrade object once the run is over.
+func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *UpgradeResult {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	r := &UpgradeResult{Scenario: u.sc.Name, Strategy: u.cfg.Migration.String(), Sweepers: u.cfg.Sweepers,
+		Complete: len(u.migs) == len(u.sc.Steps), DryRun: u.dry, Migrations: []MigrationResult{}}
+	if u.err != nil {
+		r.Error = u.err.Error()
+	}
+	if u.requested < 0 {
+		r.Error = "the run ended before the upgrade's time"
+		r.Complete = false
+		return r
+	}
+	r.RequestedS = u.requested.Seconds()
+	if u.requested > 0 {
+		r.ThroughputBefore = float64(u.okAtReq) / u.requested.Seconds()
+	}
+	end := elapsed
+	if u.committed >= 0 {
+		c := u.committed.Seconds()
+		r.CommittedS = &c
+		if d := (elapsed - u.committed).Seconds(); d > 0 {
+			r.ThroughputAfter = float64(totalOK-u.okAtCom) / d
+		}
+		end = u.committed
+	}
+	for _, g := range gaps {
+		if g.from <= end && g.to >= u.requested {
+			r.PauseMs = max(r.PauseMs, float64(g.to-g.from)/1e6)
+		}
+	}
+	var lastMigrated time.Duration
+	for _, m := range u.migs {
+		st := m.Stats()
+		mr := MigrationResult{
+			Name: st.Name, CommitVersion: st.CommitVersion,
+			RequestedS: st.Requested.Sub(u.start).Seconds(), CommittedS: st.Committed.Sub(u.start).Seconds(),
+			Complete: st.Complete, Objects: int64(st.Objects),
+			Foreground: st.ConvertedForeground, Sweeper: st.ConvertedSweeper, Stopped: st.ConvertedStopped,
+			Failures: st.Failures, WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds(),
+			LastFailure: st.LastFailure,
+		}
+		if st.Complete {
+			t := st.Migrated.Sub(u.start)
+			s := t.Seconds()
+			mr.MigratedS = &s
+			lastMigrated = max(lastMigrated, t)
+		} else {
+			r.Complete = false
+		}
+		r.Objects += mr.Objects
+		r.ConversionsForeground += mr.Foreground
+		r.ConversionsSweeper += mr.Sweeper
+		r.ConversionsStopped += mr.Stopped
+		r.ConversionFailures += mr.Failures
+		r.Migrations = append(r.Migrations, mr)
+	}
+	r.ObjectsConverted = r.ConversionsForeground + r.ConversionsSweeper + r.ConversionsStopped
+	if r.Complete && len(u.migs) > 0 {
+		s := lastMigrated.Seconds()
+		r.MigratedS = &s
+	}
+	return r
+}
+
+// gap is a span with no operation completing, in time since the start.
+type gap struct{ from, to time.Duration }
