@@ -31,6 +31,9 @@ func commands() []command {
 	return []command{
 		{"demo", "a short demonstration of the multi-version STM (concurrent bank transfers)", runDemo},
 		{"bench", "run STMBench7: the reference's options and report, plus result files and checks", runBench},
+		{"experiment", "run a named experiment (a sweep of bench runs, each in a fresh process), summarize and draw it", runExperiment},
+		{"plot", "draw a results folder's figures (PNG, SVG) and write its REPORT.md", runPlot},
+		{"compare", "compare two results side by side, per metric, with a test against the noise", runCompare},
 	}
 }
 

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"dustm/experiments"
+)
+
+// runCompare is `dustm compare A B`: two results folders (or configurations' folders, or
+// result files) side by side, per metric, with a test of whether each difference is larger
+// than the noise.
+func runCompare(args []string, stdout, stderr io.Writer) error {
+	fs := pflag.NewFlagSet("compare", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	asCSV := fs.Bool("csv", false, "write CSV instead of a table")
+	test := fs.String("test", experiments.TestMannWhitney, "how to tell a difference from noise: mann-whitney (U test) or bootstrap (interval of the ratio of medians)")
+	alpha := fs.Float64("alpha", 0.05, "significance level")
+	metrics := fs.StringSlice("metrics", nil, "metrics to compare (default: the main ones both sides have; all: every one)")
+	whereA := fs.StringArray("a", nil, "keep only A's runs with this setting, key=value (repeatable); e.g. A and B the same folder, --a backend=stm-plain --b backend=stm")
+	whereB := fs.StringArray("b", nil, "keep only B's runs with this setting, key=value (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: dustm compare [flags] A B")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "A and B are results folders, configurations' or runs' folders inside one, or result JSON files of")
+		fmt.Fprintln(stderr, "`dustm bench --json`. Configurations are matched by their settings (leaving out those that are the")
+		fmt.Fprintln(stderr, "same throughout each side but differ between them: what is compared). Per metric: both medians,")
+		fmt.Fprintln(stderr, "B/A, and whether the difference exceeds the noise.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil
+		}
+		return usageErrorf("%v", err)
+	}
+	if fs.NArg() != 2 {
+		return usageErrorf("compare takes two results (got %d)", fs.NArg())
+	}
+	a, err := experiments.LoadAny(fs.Arg(0))
+	if err != nil {
+		return usageErrorf("A: %v", err)
+	}
+	b, err := experiments.LoadAny(fs.Arg(1))
+	if err != nil {
+		return usageErrorf("B: %v", err)
+	}
+	if err := keepRuns(a, "A", *whereA); err != nil {
+		return err
+	}
+	if err := keepRuns(b, "B", *whereB); err != nil {
+		return err
+	}
+	c, err := experiments.Compare(a, b, experiments.CompareOptions{Test: *test, Alpha: *alpha, Metrics: *metrics})
+	if err != nil {
+		if errors.Is(err, experiments.ErrInvalid) {
+			return usageErrorf("%v", strings.TrimPrefix(err.Error(), experiments.ErrInvalid.Error()+": "))
+		}
+		return err
+	}
+	if *asCSV {
+		return writeComparisonCSV(stdout, c)
+	}
+	return writeComparison(stdout, fs.Arg(0), fs.Arg(1), c)
+}
+
+func fmtFloat(v float64, digits int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'g', digits, 64)
+}
+
+// keepRuns keeps the runs of a folder whose settings match every key=value.
+func keepRuns(f *experiments.Folder, side string, where []string) error {
+	if len(where) == 0 {
+		return nil
+	}
+	var runs []*experiments.RunData
+	for _, r := range f.Runs {
+		keep := true
+		for _, w := range where {
+			k, v, ok := strings.Cut(w, "=")
+			if !ok {
+				return usageErrorf("--%s %q: expected key=value", strings.ToLower(side), w)
+			}
+			if got, _ := r.Info.Params.Get(k); got != v {
+				keep = false
+			}
+		}
+		if keep {
+			runs = append(runs, r)
+		}
+	}
+	if len(runs) == 0 {
+		return usageErrorf("no run of %s has %s", side, strings.Join(where, " "))
+	}
+	f.Runs = runs
+	return nil
+}
+
+// fmtCompact writes a value with 4 significant digits, and a k, M or G suffix from 10000 on.
+func fmtCompact(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1e9:
+		return fmtFloat(v/1e9, 4) + "G"
+	case a >= 1e6:
+		return fmtFloat(v/1e6, 4) + "M"
+	case a >= 1e4:
+		return fmtFloat(v/1e3, 4) + "k"
+	}
+	return fmtFloat(v, 4)
+}
+
+func writeComparison(w io.Writer, nameA, nameB string, c *experiments.Comparison) error {
+	var da, db []string
+	kv := func(k, v string) string {
+		if v == "" {
+			return k + " unset"
+		}
+		return k + "=" + v
+	}
+	for _, d := range c.Differing {
+		da = append(da, kv(d.Key, d.A))
+		db = append(db, kv(d.Key, d.B))
+	}
+	side := func(name string, diff []string) string {
+		if len(diff) == 0 {
+			return name
+		}
+		return name + "  (" + strings.Join(diff, ", ") + ")"
+	}
+	fmt.Fprintf(w, "A: %s\nB: %s\n", side(nameA, da), side(nameB, db))
+	fmt.Fprintf(w, "test: %s\n\n", c.Method)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	stat := "p"
+	if c.Test == experiments.TestBootstrap {
+		stat = "B/A interval"
+	}
+	fmt.Fprintf(tw, "config\tmetric\tn A\tn B\tmedian A\tmedian B\tB/A\t%s\tverdict\t\n", stat)
+	for _, r := range c.Rows {
+		cfg := r.Config
+		if cfg == "" {
+			cfg = "(all)"
+		}
+		st := fmtFloat(r.P, 2)
+		if c.Test == experiments.TestBootstrap {
+			st = fmtFloat(r.CILow, 3) + "–" + fmtFloat(r.CIHigh, 3)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", cfg, r.Metric, r.NA, r.NB,
+			fmtCompact(r.MedianA), fmtCompact(r.MedianB), fmtFloat(r.Ratio, 3), st, r.Verdict)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(c.OnlyA) > 0 {
+		fmt.Fprintf(w, "\nonly in A: %s\n", strings.Join(c.OnlyA, " | "))
+	}
+	if len(c.OnlyB) > 0 {
+		fmt.Fprintf(w, "only in B: %s\n", strings.Join(c.OnlyB, " | "))
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(w, "\nnote: %s\n", n)
+	}
+	fmt.Fprintln(w, "\nverdict: ~ = within the noise; B larger / B smaller = significant at α; too few runs = no difference could be significant")
+	return nil
+}
+
+func writeComparisonCSV(w io.Writer, c *experiments.Comparison) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"config", "metric", "n_a", "n_b", "median_a", "median_b", "ratio_b_a", "p_value", "ratio_ci_low", "ratio_ci_high", "significant", "verdict", "test", "alpha"})
+	for _, r := range c.Rows {
+		cw.Write([]string{r.Config, r.Metric, strconv.Itoa(r.NA), strconv.Itoa(r.NB), fmtFloat(r.MedianA, 10), fmtFloat(r.MedianB, 10),
+			fmtFloat(r.Ratio, 10), fmtFloat(r.P, 6), fmtFloat(r.CILow, 6), fmtFloat(r.CIHigh, 6), strconv.FormatBool(r.Significant),
+			r.Verdict, c.Test, strconv.FormatFloat(c.Alpha, 'g', -1, 64)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,287 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Tests Compare can use to tell a difference from noise.
+const (
+	TestMannWhitney = "mann-whitney"
+	TestBootstrap   = "bootstrap"
+)
+
+// CompareOptions configure Compare.
+type CompareOptions struct {
+	Test  string  // TestMannWhitney (default) or TestBootstrap
+	Alpha float64 // significance level (default 0.05)
+	// Metrics to compare: nil for DefaultCompareMetrics, {"all"} for every metric both
+	// sides have.
+	Metrics   []string
+	Resamples int    // bootstrap resamples (default 10000)
+	Seed      uint64 // bootstrap seed
+}
+
+// DefaultCompareMetrics are the metrics Compare reports unless told otherwise (those that
+// both sides have).
+func DefaultCompareMetrics() []string {
+	return []string{"throughput", "throughput_with_failed", "all.max_us", "all.p99_us", "max_gap_ms",
+		"window.max_us", "window.p99_us", "upgrade.pause_ms", "recovery_s",
+		"ns_per_op", "bytes_per_op", "allocs_per_op"}
+}
+
+// KeyDiff is a setting that is the same throughout each side but differs between them: what
+// the comparison is about.
+type KeyDiff struct{ Key, A, B string }
+
+// CompareRow is one metric of one matched configuration.
+type CompareRow struct {
+	Config           string // the matched configuration's settings that vary ("" when one)
+	Metric           string
+	NA, NB           int
+	MedianA, MedianB float64
+	Ratio            float64 // MedianB / MedianA
+	P                float64 // Mann-Whitney p-value (NaN with the bootstrap)
+	CILow, CIHigh    float64 // bootstrap interval of the ratio (NaN with Mann-Whitney)
+	Significant      bool
+	// Verdict: "B larger", "B smaller", "~" (within the noise) or "too few runs".
+	Verdict string
+}
+
+// Comparison is the outcome of Compare.
+type Comparison struct {
+	Test      string
+	Alpha     float64
+	Method    string // one sentence on the test
+	Differing []KeyDiff
+	MatchKeys []string // settings configurations were matched on
+	Rows      []CompareRow
+	OnlyA     []string // configurations of A without a match in B
+	OnlyB     []string
+	Notes     []string
+}
+
+// Compare puts the successful runs of two folders side by side. Configurations are matched
+// by their settings, leaving out the settings that are constant within each side and differ
+// between them (what is compared, e.g. backend=stm-plain against backend=stm); two sides of
+// one configuration each are matched whatever their settings. Per metric it reports both
+// medians, their ratio, and whether the difference is larger than the noise: the two-sided
+// Mann-Whitney U test at level α (no assumption of normality), or a bootstrap interval of
+// the ratio of medians that excludes 1.
+func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
+	if o.Test == "" {
+		o.Test = TestMannWhitney
+	}
+	if o.Alpha == 0 {
+		o.Alpha = 0.05
+	}
+	if o.Resamples == 0 {
+		o.Resamples = 10000
+	}
+	if o.Test != TestMannWhitney && o.Test != TestBootstrap {
+		return nil, invalidf("unknown test %q (accepted: %s, %s)", o.Test, TestMannWhitney, TestBootstrap)
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return nil, invalidf("alpha must be between 0 and 1 (got %v)", o.Alpha)
+	}
+	sa, err := a.Samples(true)
+	if err != nil {
+		return nil, err
+	}
+	sb, err := b.Samples(true)
+	if err != nil {
+		return nil, err
+	}
+	if len(sa) == 0 || len(sb) == 0 {
+		return nil, fmt.Errorf("nothing to compare: %s has %d successful runs, %s has %d", a.Dir, len(sa), b.Dir, len(sb))
+	}
+	c := &Comparison{Test: o.Test, Alpha: o.Alpha}
+	switch o.Test {
+	case TestMannWhitney:
+		c.Method = fmt.Sprintf("Mann-Whitney U test, two-sided, α = %g (exact p-value up to 60 runs in all; no assumption of normality)", o.Alpha)
+	default:
+		c.Method = fmt.Sprintf("percentile bootstrap, %d resamples: the %g%% interval of median(B)/median(A) excludes 1", o.Resamples, 100*(1-o.Alpha))
+	}
+
+	// Every key of either side, with the values each side has.
+	keys := map[string]bool{}
+	for _, s := range append(slices.Clone(sa), sb...) {
+		for _, p := range s.Params {
+			keys[p.Key] = true
+		}
+	}
+	valuesOf := func(ss []Sample, k string) []string {
+		var vs []string
+		for _, s := range ss {
+			v := s.Params.Value(k)
+			if !slices.Contains(vs, v) {
+				vs = append(vs, v)
+			}
+		}
+		return vs
+	}
+	configsOf := func(ss []Sample) int {
+		var seen []string
+		for _, s := range ss {
+			if k := s.Params.String(); !slices.Contains(seen, k) {
+				seen = append(seen, k)
+			}
+		}
+		return len(seen)
+	}
+	single := configsOf(sa) == 1 && configsOf(sb) == 1
+	var match Params
+	for k := range keys {
+		match = append(match, Param{Key: k})
+	}
+	match.sort()
+	for _, p := range match {
+		va, vb := valuesOf(sa, p.Key), valuesOf(sb, p.Key)
+		if (single || (len(va) == 1 && len(vb) == 1)) && !slices.Equal(va, vb) {
+			c.Differing = append(c.Differing, KeyDiff{p.Key, strings.Join(va, ","), strings.Join(vb, ",")})
+			continue
+		}
+		c.MatchKeys = append(c.MatchKeys, p.Key)
+	}
+	// The matched keys that vary name the configurations.
+	var naming []string
+	for _, k := range c.MatchKeys {
+		if len(valuesOf(append(slices.Clone(sa), sb...), k)) > 1 {
+			naming = append(naming, k)
+		}
+	}
+	label := func(s Sample) string {
+		var parts []string
+		for _, k := range naming {
+			parts = append(parts, k+"="+s.Params.Value(k))
+		}
+		return strings.Join(parts, " ")
+	}
+	type group struct {
+		label   string
+		samples []Sample
+	}
+	groupBy := func(ss []Sample) []*group {
+		var gs []*group
+		for _, s := range ss {
+			l := label(s)
+			i := slices.IndexFunc(gs, func(g *group) bool { return g.label == l })
+			if i < 0 {
+				gs = append(gs, &group{label: l})
+				i = len(gs) - 1
+			}
+			gs[i].samples = append(gs[i].samples, s)
+		}
+		return gs
+	}
+	ga, gb := groupBy(sa), groupBy(sb)
+	for _, g := range gb {
+		if !slices.ContainsFunc(ga, func(x *group) bool { return x.label == g.label }) {
+			c.OnlyB = append(c.OnlyB, g.label)
+		}
+	}
+	matched := 0
+	for _, g := range ga {
+		j := slices.IndexFunc(gb, func(x *group) bool { return x.label == g.label })
+		if j < 0 {
+			c.OnlyA = append(c.OnlyA, g.label)
+			continue
+		}
+		matched++
+		h := gb[j]
+		for _, m := range compareMetrics(o.Metrics, g.samples, h.samples) {
+			c.Rows = append(c.Rows, compareOne(g.label, m, values(g.samples, m), values(h.samples, m), o))
+		}
+	}
+	if matched == 0 {
+		return nil, fmt.Errorf("no configuration of %s matches one of %s (matched on %s; A has %s, B has %s)",
+			a.Dir, b.Dir, strings.Join(c.MatchKeys, ", "), strings.Join(c.OnlyA, " | "), strings.Join(c.OnlyB, " | "))
+	}
+	if o.Test == TestMannWhitney {
+		for _, r := range c.Rows {
+			if r.Verdict == "too few runs" {
+				c.Notes = append(c.Notes, fmt.Sprintf("with %d and %d runs the smallest possible p-value is %.3g > α: "+
+					"no difference can be significant; run at least 4 repetitions on each side", r.NA, r.NB, MinMannWhitneyP(r.NA, r.NB)))
+				break
+			}
+		}
+	}
+	return c, nil
+}
+
+func values(ss []Sample, metric string) []float64 {
+	var out []float64
+	for _, s := range ss {
+		if v, ok := s.Metrics[metric]; ok && !math.IsNaN(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// compareMetrics lists the metrics to compare that both sides have.
+func compareMetrics(want []string, a, b []Sample) []string {
+	has := func(ss []Sample, m string) bool {
+		return slices.ContainsFunc(ss, func(s Sample) bool { _, ok := s.Metrics[m]; return ok })
+	}
+	var candidates []string
+	switch {
+	case len(want) == 1 && want[0] == "all":
+		candidates = metricNames(append(slices.Clone(a), b...))
+	case len(want) > 0:
+		candidates = want
+	default:
+		candidates = DefaultCompareMetrics()
+	}
+	var out []string
+	for _, m := range candidates {
+		if has(a, m) && has(b, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func compareOne(config, metric string, a, b []float64, o CompareOptions) CompareRow {
+	r := CompareRow{Config: config, Metric: metric, NA: len(a), NB: len(b),
+		MedianA: Median(a), MedianB: Median(b), P: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN()}
+	r.Ratio = r.MedianB / r.MedianA
+	if r.MedianA == 0 {
+		r.Ratio = math.NaN()
+	}
+	direction := func() string {
+		if r.MedianB > r.MedianA {
+			return "B larger"
+		}
+		return "B smaller"
+	}
+	switch o.Test {
+	case TestBootstrap:
+		if len(a) < 3 || len(b) < 3 {
+			r.Verdict = "too few runs"
+			return r
+		}
+		lo, hi, ok := BootstrapRatioCI(a, b, 1-o.Alpha, o.Resamples, o.Seed)
+		if !ok {
+			r.Verdict = "~"
+			return r
+		}
+		r.CILow, r.CIHigh = lo, hi
+		r.Significant = lo > 1 || hi < 1
+	default:
+		if MinMannWhitneyP(len(a), len(b)) > o.Alpha {
+			_, r.P = MannWhitney(a, b)
+			r.Verdict = "too few runs"
+			return r
+		}
+		_, r.P = MannWhitney(a, b)
+		r.Significant = r.P < o.Alpha
+	}
+	r.Verdict = "~"
+	if r.Significant {
+		r.Verdict = direction()
+	}
+	return r
+}

@@ -1,0 +1,490 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrInvalid marks errors in an experiment's definition or its overrides: bad input that the
+// user can fix.
+var ErrInvalid = errors.New("invalid experiment")
+
+func invalidf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+// DefaultRepetitions is how often each configuration runs unless an experiment says otherwise.
+const DefaultRepetitions = 3
+
+// Experiment is a named matrix of runs. It has one or more parts; each part is a matrix of its
+// own (the cartesian product of its keys' values, less the combinations that make no sense),
+// and every configuration of every part runs Repetitions times, each time in a fresh process.
+type Experiment struct {
+	Name        string
+	Description string
+	// Repetitions of every configuration (DefaultRepetitions when 0).
+	Repetitions int
+	// Timeout of one run; 0 derives it from the configuration (three times its expected
+	// duration plus a minute).
+	Timeout time.Duration
+	// Figures names the figures the experiment is designed for (see FigureNames); `dustm plot`
+	// draws every figure the results support, and says why an expected one could not be.
+	Figures []string
+	Parts   []Part
+}
+
+// Part is one matrix of an experiment. Settings maps each key (see Keys) to its values: a key
+// with several values is an axis, one with a single value a fixed setting. Keys left out take
+// their defaults.
+type Part struct {
+	Name        string
+	Kind        Kind
+	Description string
+	Settings    map[string][]string
+}
+
+// FigureNames returns the figures package plots can draw, by name.
+func FigureNames() []string {
+	return []string{
+		"upgrade-timeline",   // throughput and max/p99 latency over time across an upgrade, per scenario
+		"upgrade-migration",  // objects converted and heap over time across an upgrade
+		"throughput-threads", // throughput against threads, per backend and commit, per workload
+		"latency-percentiles",
+		"overhead",       // throughput of stm against stm-plain, per workload
+		"pause-size",     // upgrade pause and max latency against structure size
+		"pause-fraction", // upgrade pause and max latency against the fraction of objects changed
+		"micro",          // Go micro-benchmarks: time per operation
+	}
+}
+
+var (
+	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	partNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+)
+
+// reservedNames are subcommands of `dustm experiment`; no experiment may take them.
+func reservedNames() []string { return []string{"merge", "summary", "compact", "help"} }
+
+// fileExperiment is the JSON form of an experiment: a plain file that users copy and edit.
+// A single-part experiment may give kind, axes and fixed at the top instead of parts.
+type fileExperiment struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description,omitempty"`
+	Repetitions int        `json:"repetitions,omitempty"`
+	Timeout     string     `json:"timeout,omitempty"`
+	Figures     []string   `json:"figures,omitempty"`
+	Kind        Kind       `json:"kind,omitempty"`
+	Axes        fileValues `json:"axes,omitempty"`
+	Fixed       fileFixed  `json:"fixed,omitempty"`
+	Parts       []filePart `json:"parts,omitempty"`
+}
+
+type filePart struct {
+	Name        string     `json:"name"`
+	Kind        Kind       `json:"kind,omitempty"`
+	Description string     `json:"description,omitempty"`
+	Axes        fileValues `json:"axes,omitempty"`
+	Fixed       fileFixed  `json:"fixed,omitempty"`
+}
+
+// fileValues maps keys to lists of values; a value may be a string, a number or a boolean.
+type fileValues map[string][]string
+
+func (v *fileValues) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	out := make(fileValues, len(raw))
+	for k, r := range raw {
+		var list []json.RawMessage
+		if err := json.Unmarshal(r, &list); err != nil {
+			// A single value is a list of one.
+			list = []json.RawMessage{r}
+		}
+		for _, x := range list {
+			s, err := scalar(x)
+			if err != nil {
+				return fmt.Errorf("axes.%s: %v", k, err)
+			}
+			out[k] = append(out[k], s)
+		}
+	}
+	*v = out
+	return nil
+}
+
+// MarshalJSON writes the keys in table order.
+func (v fileValues) MarshalJSON() ([]byte, error) {
+	return orderedObject(v, func(vals []string) any { return vals })
+}
+
+// fileFixed maps keys to one value each.
+type fileFixed map[string]string
+
+func (v *fileFixed) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	out := make(fileFixed, len(raw))
+	for k, r := range raw {
+		s, err := scalar(r)
+		if err != nil {
+			return fmt.Errorf("fixed.%s: %v (a list of values belongs under axes)", k, err)
+		}
+		out[k] = s
+	}
+	*v = out
+	return nil
+}
+
+func (v fileFixed) MarshalJSON() ([]byte, error) {
+	return orderedObject(v, func(s string) any { return s })
+}
+
+func orderedObject[V any](m map[string]V, conv func(V) any) ([]byte, error) {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		if r := keyRank(a) - keyRank(b); r != 0 {
+			return r
+		}
+		return strings.Compare(a, b)
+	})
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(conv(m[k]))
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// scalar turns a JSON string, number or boolean into a string.
+func scalar(r json.RawMessage) (string, error) {
+	var s string
+	if err := json.Unmarshal(r, &s); err == nil {
+		return s, nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(r, &n); err == nil {
+		return n.String(), nil
+	}
+	var b bool
+	if err := json.Unmarshal(r, &b); err == nil {
+		if b {
+			return "on", nil
+		}
+		return "off", nil
+	}
+	return "", fmt.Errorf("expected a string, a number or a boolean, got %s", bytes.TrimSpace(r))
+}
+
+// Parse reads an experiment from its JSON form and validates it.
+func Parse(r io.Reader) (*Experiment, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var f fileExperiment
+	if err := dec.Decode(&f); err != nil {
+		return nil, invalidf("%v (the format is described in experiments/examples/README.md)", err)
+	}
+	if dec.More() {
+		return nil, invalidf("more than one JSON value in the file")
+	}
+	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Figures: f.Figures}
+	if f.Timeout != "" {
+		d, err := time.ParseDuration(f.Timeout)
+		if err != nil || d <= 0 {
+			return nil, invalidf("timeout: %q is not a positive duration (e.g. 10m)", f.Timeout)
+		}
+		e.Timeout = d
+	}
+	top := f.Kind != "" || len(f.Axes) > 0 || len(f.Fixed) > 0
+	switch {
+	case top && len(f.Parts) > 0:
+		return nil, invalidf("give either parts, or kind/axes/fixed at the top for a single part, not both")
+	case top:
+		f.Parts = []filePart{{Name: "main", Kind: f.Kind, Axes: f.Axes, Fixed: f.Fixed}}
+	}
+	for _, fp := range f.Parts {
+		p := Part{Name: fp.Name, Kind: fp.Kind, Description: fp.Description, Settings: map[string][]string{}}
+		for k, vs := range fp.Axes {
+			p.Settings[k] = vs
+		}
+		for k, v := range fp.Fixed {
+			if _, dup := p.Settings[k]; dup {
+				return nil, invalidf("part %q: %s is both an axis and fixed", fp.Name, k)
+			}
+			p.Settings[k] = []string{v}
+		}
+		e.Parts = append(e.Parts, p)
+	}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Load reads an experiment from a JSON file.
+func Load(path string) (*Experiment, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	e, err := Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return e, nil
+}
+
+// MarshalJSON writes the experiment in its file form (single-part experiments whose part is
+// "main" in the short form).
+func (e *Experiment) MarshalJSON() ([]byte, error) {
+	f := fileExperiment{Name: e.Name, Description: e.Description, Repetitions: e.reps(), Figures: e.Figures}
+	if e.Timeout > 0 {
+		f.Timeout = e.Timeout.String()
+	}
+	for _, p := range e.Parts {
+		fp := filePart{Name: p.Name, Kind: p.Kind, Description: p.Description}
+		for k, vs := range p.Settings {
+			if len(vs) == 1 {
+				if fp.Fixed == nil {
+					fp.Fixed = fileFixed{}
+				}
+				fp.Fixed[k] = vs[0]
+			} else {
+				if fp.Axes == nil {
+					fp.Axes = fileValues{}
+				}
+				fp.Axes[k] = vs
+			}
+		}
+		f.Parts = append(f.Parts, fp)
+	}
+	if len(f.Parts) == 1 && f.Parts[0].Name == "main" && f.Parts[0].Description == "" {
+		p := f.Parts[0]
+		f.Parts, f.Kind, f.Axes, f.Fixed = nil, p.Kind, p.Axes, p.Fixed
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON reads the file form.
+func (e *Experiment) UnmarshalJSON(data []byte) error {
+	x, err := Parse(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	*e = *x
+	return nil
+}
+
+// Clone returns a deep copy.
+func (e *Experiment) Clone() *Experiment {
+	c := *e
+	c.Figures = slices.Clone(e.Figures)
+	c.Parts = make([]Part, len(e.Parts))
+	for i, p := range e.Parts {
+		p.Settings = maps.Clone(p.Settings)
+		for k, vs := range p.Settings {
+			p.Settings[k] = slices.Clone(vs)
+		}
+		c.Parts[i] = p
+	}
+	return &c
+}
+
+func (e *Experiment) reps() int {
+	if e.Repetitions == 0 {
+		return DefaultRepetitions
+	}
+	return e.Repetitions
+}
+
+// Reps returns the number of repetitions of every configuration.
+func (e *Experiment) Reps() int { return e.reps() }
+
+// Validate checks the definition and normalizes its values (canonical key names and value
+// spellings, parts' kinds defaulted to bench). Its errors wrap ErrInvalid and say what is
+// accepted.
+func (e *Experiment) Validate() error {
+	switch {
+	case !nameRE.MatchString(e.Name):
+		return invalidf("name %q: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", e.Name)
+	case slices.Contains(reservedNames(), e.Name):
+		return invalidf("name %q is a subcommand of `dustm experiment` (reserved: %s)", e.Name, strings.Join(reservedNames(), ", "))
+	case e.Repetitions < 0:
+		return invalidf("repetitions must be at least 1 (got %d)", e.Repetitions)
+	case e.Timeout < 0:
+		return invalidf("timeout must be positive (got %v)", e.Timeout)
+	case len(e.Parts) == 0:
+		return invalidf("experiment %s has no parts (give axes/fixed, or parts)", e.Name)
+	}
+	for _, f := range e.Figures {
+		if !slices.Contains(FigureNames(), f) {
+			return invalidf("unknown figure %q (accepted: %s)", f, strings.Join(FigureNames(), ", "))
+		}
+	}
+	seen := map[string]bool{}
+	for i := range e.Parts {
+		p := &e.Parts[i]
+		if !partNameRE.MatchString(p.Name) {
+			return invalidf("part name %q: use lower-case letters, digits, '_' and '-', starting with a letter or digit", p.Name)
+		}
+		if seen[p.Name] {
+			return invalidf("two parts are named %q", p.Name)
+		}
+		seen[p.Name] = true
+		if p.Kind == "" {
+			p.Kind = KindBench
+		}
+		if !slices.Contains([]Kind{KindBench, KindMicro}, p.Kind) {
+			return invalidf("part %s: unknown kind %q (accepted: bench, micro)", p.Name, p.Kind)
+		}
+		norm := make(map[string][]string, len(p.Settings))
+		for k, vs := range p.Settings {
+			s, ok := lookupSpec(k)
+			if !ok || s.kind != p.Kind {
+				return invalidf("part %s: unknown key %q for a %s part (accepted: %s)", p.Name, k, p.Kind, strings.Join(keysOf(p.Kind), ", "))
+			}
+			if _, dup := norm[s.key]; dup {
+				return invalidf("part %s: %s is given twice (once by an alias)", p.Name, s.key)
+			}
+			if len(vs) == 0 {
+				return invalidf("part %s: %s has no values", p.Name, s.key)
+			}
+			var out []string
+			for _, v := range vs {
+				n, err := s.normalize(v)
+				if err != nil {
+					return invalidf("part %s: %v", p.Name, err)
+				}
+				if !slices.Contains(out, n) {
+					out = append(out, n)
+				}
+			}
+			norm[s.key] = out
+		}
+		p.Settings = norm
+	}
+	return nil
+}
+
+// Set applies one override, "key=value[,value…]": the key's values in every part whose kind
+// has the key, or "part.key=…" for one part. "repetitions=N" and "timeout=DURATION" set the
+// experiment's. The experiment is validated again afterwards.
+func (e *Experiment) Set(override string) error {
+	k, v, ok := strings.Cut(override, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		return invalidf("--set %q: expected key=value[,value…]", override)
+	}
+	switch k {
+	case "repetitions", "reps":
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return invalidf("--set repetitions: %q is not a whole number >= 1", v)
+		}
+		e.Repetitions = n
+		return nil
+	case "timeout":
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d <= 0 {
+			return invalidf("--set timeout: %q is not a positive duration (e.g. 10m)", v)
+		}
+		e.Timeout = d
+		return nil
+	}
+	var values []string
+	for x := range strings.SplitSeq(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			values = append(values, x)
+		}
+	}
+	if len(values) == 0 {
+		return invalidf("--set %s: no values", k)
+	}
+	partName, key, scoped := strings.Cut(k, ".")
+	if !scoped {
+		key, partName = k, ""
+	}
+	s, known := lookupSpec(key)
+	if !known {
+		return invalidf("--set: unknown key %q (accepted: repetitions, timeout, %s; prefix part. to set one part's)",
+			key, strings.Join(append(keysOf(KindBench), keysOf(KindMicro)...), ", "))
+	}
+	applied := false
+	for i := range e.Parts {
+		p := &e.Parts[i]
+		if (partName != "" && p.Name != partName) || p.Kind != s.kind {
+			continue
+		}
+		var norm []string
+		for _, x := range values {
+			n, err := s.normalize(x)
+			if err != nil {
+				return invalidf("--set: %v", err)
+			}
+			if !slices.Contains(norm, n) {
+				norm = append(norm, n)
+			}
+		}
+		for alias := range p.Settings { // drop a setting given under an alias
+			if as, ok := lookupSpec(alias); ok && as.key == s.key {
+				delete(p.Settings, alias)
+			}
+		}
+		p.Settings[s.key] = norm
+		applied = true
+	}
+	if !applied {
+		if partName != "" {
+			return invalidf("--set %s: experiment %s has no %s part named %q (parts: %s)", k, e.Name, s.kind, partName, strings.Join(e.partNames(), ", "))
+		}
+		return invalidf("--set %s: experiment %s has no %s part to apply it to", k, e.Name, s.kind)
+	}
+	return e.Validate()
+}
+
+func (e *Experiment) partNames() []string {
+	names := make([]string, len(e.Parts))
+	for i, p := range e.Parts {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// KeyHelp describes one key for `dustm experiment --keys`.
+type KeyHelp struct {
+	Key, Kind, Default, Accepts, Help string
+	Aliases                           []string
+}
+
+// Keys describes every key an experiment may set, in table order.
+func Keys() []KeyHelp {
+	var out []KeyHelp
+	for _, s := range specs() {
+		out = append(out, KeyHelp{Key: s.key, Kind: string(s.kind), Default: s.def, Accepts: s.acceptsText(), Help: s.help, Aliases: s.aliases})
+	}
+	return out
+}

@@ -1,0 +1,320 @@
+package experiments
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is one cell of an experiment's matrix: one configuration, run Repetitions times.
+type Config struct {
+	Index int    // position in the experiment's matrix, over all parts
+	Part  string // the part it belongs to
+	Kind  Kind
+	// Slug names the configuration within its part by the values of the part's axes
+	// ("backend=stm,threads=2"; "default" when the part has a single configuration). It is
+	// stable: the same definition always gives the same slugs.
+	Slug string
+	// Params are every setting that applies to the configuration, defaults included, in
+	// table order. Settings that do not apply (commit for a lock backend, migration without
+	// an upgrade, …) are left out.
+	Params Params
+	// Axes are the keys whose values vary within the part.
+	Axes []string
+}
+
+// ID identifies the configuration within the experiment: "part/slug".
+func (c *Config) ID() string { return c.Part + "/" + c.Slug }
+
+// Label is the configuration's axis values, for progress lines and legends.
+func (c *Config) Label() string {
+	var parts []string
+	for _, k := range c.Axes {
+		if v, ok := c.Params.Get(k); ok {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		return "(single configuration)"
+	}
+	return strings.Join(parts, " ")
+}
+
+// BenchArgs returns the flags of `dustm bench` that run the configuration (without the
+// result files' flags).
+func (c *Config) BenchArgs() []string {
+	var args []string
+	for _, p := range c.Params {
+		if s, ok := lookupSpec(p.Key); ok && s.flags != nil {
+			args = append(args, s.flags(p.Value)...)
+		}
+	}
+	return args
+}
+
+// Exclusion counts the combinations of a part's values that a rule left out.
+type Exclusion struct {
+	Part, Rule string
+	Count      int
+}
+
+// Expand turns the experiment into its configurations: per part, the cartesian product of
+// its keys' values (keys left out take their defaults) in table order, less the combinations
+// that make no sense, with the settings that do not apply dropped and the duplicates this
+// leaves merged. It reports how many combinations each rule left out.
+func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
+	if err := e.Validate(); err != nil {
+		return nil, nil, err
+	}
+	var all []Config
+	var excl []Exclusion
+	for _, p := range e.Parts {
+		configs, ex := expandPart(p)
+		excl = append(excl, ex...)
+		if len(configs) == 0 {
+			var why []string
+			for _, x := range ex {
+				why = append(why, fmt.Sprintf("%s (%d)", x.Rule, x.Count))
+			}
+			return nil, excl, invalidf("part %s: every combination is left out: %s", p.Name, strings.Join(why, "; "))
+		}
+		for i := range configs {
+			configs[i].Index = len(all)
+			all = append(all, configs[i])
+		}
+	}
+	return all, excl, nil
+}
+
+func expandPart(p Part) ([]Config, []Exclusion) {
+	type axis struct {
+		key    string
+		values []string
+	}
+	var axes []axis
+	for _, s := range specs() {
+		if s.kind != p.Kind {
+			continue
+		}
+		if vs, ok := p.Settings[s.key]; ok {
+			axes = append(axes, axis{s.key, vs})
+		} else if s.def != "" {
+			axes = append(axes, axis{s.key, []string{s.def}})
+		}
+	}
+	counts := map[string]int{}
+	var rules []string
+	var configs []Config
+	idx := make([]int, len(axes))
+	for {
+		ps := make(Params, len(axes))
+		for i, a := range axes {
+			ps[i] = Param{a.key, a.values[idx[i]]}
+		}
+		ps, rule := applyRules(p.Kind, ps)
+		if rule != "" {
+			if counts[rule] == 0 {
+				rules = append(rules, rule)
+			}
+			counts[rule]++
+		} else if !slices.ContainsFunc(configs, func(c Config) bool { return c.Params.Equal(ps) }) {
+			configs = append(configs, Config{Part: p.Name, Kind: p.Kind, Params: ps})
+		}
+		// Next combination: the last key changes fastest.
+		i := len(axes) - 1
+		for ; i >= 0; i-- {
+			idx[i]++
+			if idx[i] < len(axes[i].values) {
+				break
+			}
+			idx[i] = 0
+		}
+		if i < 0 {
+			break
+		}
+	}
+	nameConfigs(configs)
+	var ex []Exclusion
+	for _, r := range rules {
+		ex = append(ex, Exclusion{Part: p.Name, Rule: r, Count: counts[r]})
+	}
+	return configs, ex
+}
+
+// applyRules drops the settings that do not apply to a combination, or returns the rule that
+// leaves it out.
+func applyRules(k Kind, ps Params) (Params, string) {
+	if k != KindBench {
+		return ps, ""
+	}
+	m := ps.Map()
+	if m["backend"] == "none" && m["threads"] != "1" {
+		return nil, "backend none runs only with 1 thread"
+	}
+	if m["upgrade"] != "none" && m["backend"] != "stm" {
+		return nil, "an upgrade needs backend stm"
+	}
+	drop := func(key string) { ps = ps.Without(key) }
+	if m["backend"] != "stm" && m["backend"] != "stm-plain" {
+		drop("commit")
+	}
+	if m["upgrade"] == "none" {
+		drop("migration")
+		drop("dry-run")
+		drop("sweepers")
+	} else if m["migration"] != "lazy+sweep" {
+		drop("sweepers")
+	}
+	if _, ok := m["ops"]; ok {
+		drop("length")
+	} else if at, ok := m["upgrade-at"]; ok {
+		a, _ := strconv.ParseFloat(at, 64)
+		l, _ := strconv.ParseFloat(m["length"], 64)
+		if a >= l {
+			return nil, "upgrade-at is not before the end of the run"
+		}
+	}
+	return ps, ""
+}
+
+var slugUnsafe = regexp.MustCompile(`[^A-Za-z0-9._+=,-]`)
+
+// nameConfigs gives every configuration of a part its axes and slug. A key is an axis when
+// it takes several values; a key that is only left out of some configurations (the commit
+// algorithm of a lock backend) is not, since the axes that leave it out tell them apart.
+func nameConfigs(configs []Config) {
+	var axes []string
+	for _, s := range specs() {
+		seen := map[string]bool{}
+		for _, c := range configs {
+			if v, ok := c.Params.Get(s.key); ok {
+				seen[v] = true
+			}
+		}
+		if len(seen) > 1 {
+			axes = append(axes, s.key)
+		}
+	}
+	used := map[string]bool{}
+	for i := range configs {
+		c := &configs[i]
+		c.Axes = axes
+		var parts []string
+		for _, k := range axes {
+			if v, ok := c.Params.Get(k); ok {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		slug := slugUnsafe.ReplaceAllString(strings.Join(parts, ","), "_")
+		if slug == "" {
+			slug = "default"
+		}
+		for base, n := slug, 2; used[slug]; n++ {
+			slug = fmt.Sprintf("%s,%d", base, n)
+		}
+		used[slug] = true
+		c.Slug = slug
+	}
+}
+
+// Shard selects every Count-th configuration, starting with the Index-th (1-based), so that
+// Count machines share a sweep. The zero value selects everything.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// ParseShard reads "i/n", 1 <= i <= n.
+func ParseShard(s string) (Shard, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || n < 1 {
+		return Shard{}, invalidf("--shard %q: expected i/n, e.g. 2/8", s)
+	}
+	if i < 1 || i > n {
+		return Shard{}, invalidf("--shard %q: shards count from 1 to %d (1/%d … %d/%d)", s, n, n, n, n)
+	}
+	return Shard{Index: i, Count: n}, nil
+}
+
+func (s Shard) String() string {
+	if s.Count == 0 {
+		return "all"
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// Contains reports whether the shard runs the configuration with index i.
+func (s Shard) Contains(i int) bool { return s.Count == 0 || i%s.Count == s.Index-1 }
+
+// Run is one repetition of one configuration.
+type Run struct {
+	Config *Config
+	Rep    int // from 1
+}
+
+// Dir is the run's folder, relative to the results folder.
+func (r Run) Dir() string {
+	return filepath.Join("runs", r.Config.Part, r.Config.Slug, fmt.Sprintf("rep-%d", r.Rep))
+}
+
+// Schedule orders the runs of the configurations the shard selects: the first repetition of
+// every configuration, then the second, … so that slow drifts of the machine spread evenly
+// over the configurations.
+func Schedule(configs []Config, reps int, shard Shard) []Run {
+	var runs []Run
+	for rep := 1; rep <= reps; rep++ {
+		for i := range configs {
+			if shard.Contains(configs[i].Index) {
+				runs = append(runs, Run{Config: &configs[i], Rep: rep})
+			}
+		}
+	}
+	return runs
+}
+
+// Estimate is the expected duration of one run of the configuration, for progress and
+// dry runs: the run length, the structure's setup and the process's start; for micro
+// benchmarks the benchmark time of each benchmark with the framework's calibration.
+func (c *Config) Estimate() time.Duration {
+	m := c.Params.Map()
+	secs := func(s string, def float64) float64 {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
+		return def
+	}
+	switch c.Kind {
+	case KindMicro:
+		per := 1.0
+		if d, err := time.ParseDuration(m["benchtime"]); err == nil {
+			per = d.Seconds()
+		} else if strings.HasSuffix(m["benchtime"], "x") {
+			per = 0.2
+		}
+		benchmarks := 10.0 // bench/peers: 5 contenders × 2 workloads
+		if m["package"] == "stm" {
+			benchmarks = 4
+		}
+		return time.Duration((benchmarks*per*1.3 + 1) * float64(time.Second))
+	default:
+		setup := map[string]float64{"tiny": 0.02, "small": 0.05, "medium": 0.4, "big": 2.5}[m["size"]]
+		length := secs(m["length"], 10)
+		if _, ok := m["ops"]; ok {
+			length = 5 // unknown: a guess
+		}
+		total := length + setup*2 + 0.3
+		if m["check"] == "on" {
+			total += setup * 4
+		}
+		if m["replay"] == "on" {
+			total += length
+		}
+		return time.Duration(total * float64(time.Second))
+	}
+}

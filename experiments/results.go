@@ -1,0 +1,455 @@
+package experiments
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"dustm/stmbench7/bench"
+)
+
+// BenchResult is a `dustm bench --json` document (stmbench7/bench.Result) as experiments read
+// it: the fields that older binaries do not write are pointers, absent when absent, so that
+// their results stay readable.
+type BenchResult struct {
+	Config               BenchConfig        `json:"config"`
+	Env                  bench.Env          `json:"env"`
+	ElapsedS             float64            `json:"elapsed_s"`
+	Throughput           float64            `json:"throughput"`
+	ThroughputWithFailed float64            `json:"throughput_with_failed"`
+	Successful           int64              `json:"successful"`
+	Failed               int64              `json:"failed"`
+	BuildS               float64            `json:"build_s"`
+	HeapBytesAfterBuild  uint64             `json:"heap_bytes_after_build"`
+	Interrupted          bool               `json:"interrupted,omitempty"`
+	Error                string             `json:"error,omitempty"`
+	Operations           map[string]OpStats `json:"operations"`
+	Categories           map[string]OpStats `json:"categories"`
+	// All is every operation together (newer binaries).
+	All *OpStats `json:"all,omitempty"`
+	// STM is the STM's counters (stm backends).
+	STM map[string]any `json:"stm,omitempty"`
+	// MaxGapMs is the longest time without any operation completing (newer binaries).
+	MaxGapMs *float64 `json:"max_gap_ms,omitempty"`
+	// Window is the latency in the second after the upgrade's commit, or after --upgrade-at
+	// in runs without an upgrade (newer binaries).
+	Window  *Window  `json:"window,omitempty"`
+	Upgrade *Upgrade `json:"upgrade,omitempty"`
+}
+
+// The parts of result documents that experiments read as dustm bench writes them.
+type (
+	BenchConfig = bench.ConfigJSON   // the run's configuration
+	OpStats     = bench.OpResult     // one operation's, category's or all operations' latencies (µs)
+	Percentile  = bench.Percentile   // one point of a latency percentile curve
+	Window      = bench.WindowResult // latency in the second after the upgrade (or upgrade-at)
+	Upgrade     = bench.UpgradeResult
+	Migration   = bench.MigrationResult
+	DryRun      = bench.DryRunResult
+	// SeriesCategory is one category's share of an interval of the series.
+	SeriesCategory = bench.SeriesCategory
+	// Event is an upgrade instant on the series line of its interval.
+	Event = bench.SeriesEvent
+)
+
+// SeriesPoint is one interval of a run's time series (`dustm bench --series`), as
+// experiments read it: the pointer fields are optional (absent from older binaries' series).
+type SeriesPoint struct {
+	TS                  float64                   `json:"t_s"`
+	Ops                 int64                     `json:"ops"`
+	Failed              int64                     `json:"failed"`
+	Throughput          float64                   `json:"throughput"`
+	TotalOps            int64                     `json:"total_ops"`
+	TotalFailed         int64                     `json:"total_failed"`
+	Categories          map[string]SeriesCategory `json:"categories"`
+	MaxUs               *float64                  `json:"max_us,omitempty"`
+	P99Us               *float64                  `json:"p99_us,omitempty"`
+	Aborts              *int64                    `json:"aborts,omitempty"`
+	ConvertedForeground *int64                    `json:"converted_foreground,omitempty"`
+	ConvertedSweeper    *int64                    `json:"converted_sweeper,omitempty"`
+	ConvertedTotal      *int64                    `json:"converted_total,omitempty"`
+	HeapBytes           *uint64                   `json:"heap_bytes,omitempty"`
+	Events              []Event                   `json:"events,omitempty"`
+}
+
+// MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.
+func (p *SeriesPoint) MaxLatencyUs() float64 {
+	if p.MaxUs != nil {
+		return *p.MaxUs
+	}
+	m := 0.0
+	for _, c := range p.Categories {
+		m = max(m, c.MaxUs)
+	}
+	return m
+}
+
+// P99LatencyUs is the interval's p99 over all operations when the series has it; otherwise
+// the largest of the categories' p99 (an upper bound), and exact reports false.
+func (p *SeriesPoint) P99LatencyUs() (us float64, exact bool) {
+	if p.P99Us != nil {
+		return *p.P99Us, true
+	}
+	m := 0.0
+	for _, c := range p.Categories {
+		if c.Ops > 0 {
+			m = max(m, c.P99Us)
+		}
+	}
+	return m, false
+}
+
+// ReadResult reads a result document.
+func ReadResult(path string) (*BenchResult, error) {
+	b, err := readMaybeGz(path)
+	if err != nil {
+		return nil, err
+	}
+	var r BenchResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.ElapsedS <= 0 || r.Categories == nil {
+		return nil, fmt.Errorf("%s: not a complete dustm bench result (no elapsed time or categories)", path)
+	}
+	return &r, nil
+}
+
+// ReadSeries reads a time series.
+func ReadSeries(path string) ([]SeriesPoint, error) {
+	rc, err := openMaybeGz(path)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var out []SeriesPoint
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var p SeriesPoint
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			return out, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		out = append(out, p)
+	}
+	return out, sc.Err()
+}
+
+// Folder is the results of a sweep as loaded from disk, or of loose result files.
+type Folder struct {
+	Dir string
+	// Manifest is nil for loose result files.
+	Manifest *Manifest
+	// Configs are the sweep's configurations (nil for loose files).
+	Configs []Config
+	Runs    []*RunData
+}
+
+// RunData is one run as found on disk.
+type RunData struct {
+	Dir    string
+	Info   RunInfo
+	Result *BenchResult     // bench runs with a readable result (also failed ones that wrote one)
+	Micro  []MicroBenchmark // micro runs
+	// Failure is the failed.json of a failed run.
+	Failure *Failure
+	// Problem says why a run recorded as ok has no usable results.
+	Problem string
+	// seriesPath is where the run's time series is ("" for none).
+	seriesPath string
+}
+
+// OK reports a successful run with usable results.
+func (r *RunData) OK() bool {
+	return r.Info.Status == StatusOK && r.Problem == "" && (r.Result != nil || len(r.Micro) > 0)
+}
+
+// Series reads the run's time series.
+func (r *RunData) Series() ([]SeriesPoint, error) {
+	if r.seriesPath == "" {
+		return nil, fmt.Errorf("%s: the run has no time series", r.Dir)
+	}
+	return ReadSeries(r.seriesPath)
+}
+
+// HasSeries reports whether the run has a time series.
+func (r *RunData) HasSeries() bool { return r.seriesPath != "" && existsMaybeGz(r.seriesPath) }
+
+// LoadFolder loads a results folder: its manifest and every run under runs/.
+func LoadFolder(dir string) (*Folder, error) {
+	s, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	f := &Folder{Dir: dir, Manifest: s.Manifest, Configs: s.Configs}
+	root := filepath.Join(dir, "runs")
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == root {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if d.Name() == "previous" {
+			return fs.SkipDir
+		}
+		if _, err := os.Stat(filepath.Join(path, RunInfoFile)); err != nil {
+			return nil
+		}
+		r, err := loadRun(path)
+		if err != nil {
+			return err
+		}
+		f.Runs = append(f.Runs, r)
+		return fs.SkipDir
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.sortRuns()
+	return f, nil
+}
+
+func loadRun(dir string) (*RunData, error) {
+	info, err := ReadRunInfo(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, RunInfoFile), err)
+	}
+	r := &RunData{Dir: dir, Info: info, seriesPath: filepath.Join(dir, SeriesFile)}
+	if b, err := os.ReadFile(filepath.Join(dir, FailedFile)); err == nil {
+		var fl Failure
+		if json.Unmarshal(b, &fl) == nil {
+			r.Failure = &fl
+		}
+	}
+	switch info.Kind {
+	case KindMicro:
+		if b, err := readMaybeGz(filepath.Join(dir, BenchTextFile)); err == nil {
+			r.Micro = ParseBenchText(b)
+		}
+		if info.Status == StatusOK && len(r.Micro) == 0 {
+			r.Problem = "no benchmark results in " + BenchTextFile
+		}
+	default:
+		res, err := ReadResult(filepath.Join(dir, ResultFile))
+		if err == nil {
+			r.Result = res
+		}
+		if info.Status == StatusOK {
+			switch {
+			case err != nil:
+				r.Problem = err.Error()
+			case res.Interrupted:
+				r.Problem = "the run was interrupted"
+			}
+		}
+	}
+	return r, nil
+}
+
+// sortRuns orders runs by configuration (the matrix's order) and repetition.
+func (f *Folder) sortRuns() {
+	index := map[string]int{}
+	for _, c := range f.Configs {
+		index[c.ID()] = c.Index
+	}
+	slices.SortStableFunc(f.Runs, func(a, b *RunData) int {
+		ia, oka := index[a.Info.Part+"/"+a.Info.Config]
+		ib, okb := index[b.Info.Part+"/"+b.Info.Config]
+		switch {
+		case oka && okb && ia != ib:
+			return ia - ib
+		case oka != okb:
+			if oka {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(a.Info.Part+"/"+a.Info.Config, b.Info.Part+"/"+b.Info.Config); c != 0 {
+			return c
+		}
+		return a.Info.Rep - b.Info.Rep
+	})
+}
+
+// Config returns the folder's configuration of a run (nil for loose files).
+func (f *Folder) Config(r *RunData) *Config {
+	for i := range f.Configs {
+		if f.Configs[i].Part == r.Info.Part && f.Configs[i].Slug == r.Info.Config {
+			return &f.Configs[i]
+		}
+	}
+	return nil
+}
+
+// Parts lists the parts present, in the definition's order.
+func (f *Folder) Parts() []string {
+	var parts []string
+	if f.Manifest != nil {
+		for _, p := range f.Manifest.Definition.Parts {
+			parts = append(parts, p.Name)
+		}
+	}
+	for _, r := range f.Runs {
+		if !slices.Contains(parts, r.Info.Part) {
+			parts = append(parts, r.Info.Part)
+		}
+	}
+	return parts
+}
+
+// Part returns the definition of a part (nil for loose files).
+func (f *Folder) Part(name string) *Part {
+	if f.Manifest == nil {
+		return nil
+	}
+	for i, p := range f.Manifest.Definition.Parts {
+		if p.Name == name {
+			return &f.Manifest.Definition.Parts[i]
+		}
+	}
+	return nil
+}
+
+// LoadAny loads what a path names: a results folder; a configuration's or a run's folder
+// inside one (only its runs); or a single result JSON file (a run of `dustm bench --json`).
+func LoadAny(path string) (*Folder, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return LoadResultFile(path)
+	}
+	if _, err := os.Stat(filepath.Join(path, ManifestFile)); err == nil {
+		return LoadFolder(path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	for d := filepath.Dir(abs); filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ManifestFile)); err != nil {
+			continue
+		}
+		f, err := LoadFolder(d)
+		if err != nil {
+			return nil, err
+		}
+		f.Runs = slices.DeleteFunc(f.Runs, func(r *RunData) bool {
+			ra, err := filepath.Abs(r.Dir)
+			return err != nil || (ra != abs && !strings.HasPrefix(ra, abs+string(filepath.Separator)))
+		})
+		if len(f.Runs) == 0 {
+			return nil, fmt.Errorf("%s holds no runs of the results folder %s", path, d)
+		}
+		f.Dir = path
+		return f, nil
+	}
+	if existsMaybeGz(filepath.Join(path, ResultFile)) {
+		return LoadResultFile(filepath.Join(path, ResultFile))
+	}
+	return nil, fmt.Errorf("%s is neither a results folder (no %s), a folder inside one, nor a result file", path, ManifestFile)
+}
+
+// LoadResultFile loads one `dustm bench --json` document as a folder of one run, with the
+// parameters read from its configuration.
+func LoadResultFile(path string) (*Folder, error) {
+	res, err := ReadResult(path)
+	if err != nil {
+		return nil, err
+	}
+	ps := ParamsOf(res)
+	info := RunInfo{Part: "main", Kind: KindBench, Config: "default", Rep: 1, Params: ps, Status: StatusOK}
+	if res.Interrupted || res.Error != "" {
+		info.Status = StatusFailed
+	}
+	run := &RunData{Dir: filepath.Dir(path), Info: info, Result: res}
+	// The series is where --series put it, or beside a run folder's result.json.
+	sibling := filepath.Join(filepath.Dir(path), SeriesFile)
+	switch {
+	case res.Config.Series != "" && existsMaybeGz(res.Config.Series):
+		run.seriesPath = res.Config.Series
+	case filepath.Base(path) == ResultFile && existsMaybeGz(sibling):
+		run.seriesPath = sibling
+	}
+	return &Folder{Dir: path, Runs: []*RunData{run}}, nil
+}
+
+// ParamsOf reads a result's configuration as experiment settings, with the names and
+// spellings of the experiment keys, so loose results compare with experiments' runs.
+func ParamsOf(r *BenchResult) Params {
+	c := r.Config
+	onOff := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	ps := Params{
+		{"backend", c.Backend}, {"workload", c.Workload}, {"threads", strconv.Itoa(c.Threads)},
+		{"size", c.Size}, {"traversals", onOff(c.LongTraversals)}, {"sms", onOff(c.StructuralModifications)},
+		{"seed", strconv.FormatInt(c.Seed, 10)}, {"thread-seeds", onOff(c.ThreadSeeds)},
+		{"check", onOff(c.Check)}, {"replay", onOff(c.SeqReplay)},
+	}
+	if c.Backend == "stm" || c.Backend == "stm-plain" {
+		ps = append(ps, Param{"commit", c.STMCommit})
+	}
+	if c.Ops > 0 {
+		ps = append(ps, Param{"ops", strconv.FormatInt(c.Ops, 10)})
+	} else {
+		ps = append(ps, Param{"length", strconv.FormatFloat(c.LengthS, 'g', -1, 64)})
+	}
+	if c.IntervalS > 0 {
+		if d, err := duration(strconv.FormatFloat(c.IntervalS, 'g', -1, 64) + "s"); err == nil {
+			ps = append(ps, Param{"interval", d})
+		}
+	}
+	upgrade, migration, sweepers := c.Upgrade, c.Migration, c.Sweepers
+	if u := r.Upgrade; u != nil && upgrade == "" {
+		upgrade, migration, sweepers = u.Scenario, u.Strategy, u.Sweepers
+	}
+	if upgrade == "" {
+		upgrade = argValue(c.Args, "--upgrade")
+	}
+	if upgrade == "" {
+		upgrade = "none"
+	} else {
+		if migration == "" {
+			migration = "lazy"
+		}
+		ps = append(ps, Param{"migration", migration}, Param{"dry-run", onOff(c.UpgradeDryRun)})
+		if migration == "lazy+sweep" {
+			ps = append(ps, Param{"sweepers", strconv.Itoa(max(sweepers, 1))})
+		}
+	}
+	ps = append(ps, Param{"upgrade", upgrade})
+	ps.sort()
+	return ps
+}
+
+// argValue finds "--name value" or "--name=value" in a command line.
+func argValue(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}

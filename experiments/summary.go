@@ -1,0 +1,240 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Row is one configuration's summary (one benchmark's, for micro parts).
+type Row struct {
+	Part   string
+	Config string // see Sample.Config
+	Params Params
+	Runs   int // successful runs
+	Failed int // failed or interrupted runs
+	// Missing is the runs the sweep plans that have not run (yet).
+	Missing int
+	Stats   map[string]Stat
+	Samples []Sample
+}
+
+// Summary is the per-configuration statistics of a folder.
+type Summary struct {
+	Rows    []*Row
+	Metrics []string // every metric of any row, in order
+	Keys    []string // every parameter key of any row, in order
+}
+
+// Summarize computes per configuration the median, minimum, maximum and (from 6 repetitions)
+// the 95% confidence interval of the median of every metric, in the matrix's order.
+func Summarize(f *Folder) (*Summary, error) {
+	samples, err := f.Samples(true)
+	if err != nil {
+		return nil, err
+	}
+	s := &Summary{Metrics: metricNames(samples)}
+	byKey := map[string]*Row{}
+	row := func(part, config string, ps Params) *Row {
+		k := part + "\x00" + config
+		if r, ok := byKey[k]; ok {
+			return r
+		}
+		r := &Row{Part: part, Config: config, Params: ps, Stats: map[string]Stat{}}
+		byKey[k] = r
+		s.Rows = append(s.Rows, r)
+		return r
+	}
+	// Rows in the matrix's order, so that configurations without a successful run show too
+	// (those of the folder's shard).
+	for _, c := range f.Configs {
+		if c.Kind == KindBench && (f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index)) {
+			row(c.Part, c.Slug, c.Params)
+		}
+	}
+	for _, smp := range samples {
+		r := row(smp.Part, smp.Config, smp.Params)
+		r.Samples = append(r.Samples, smp)
+		r.Runs++
+	}
+	for _, run := range f.Runs {
+		if run.OK() {
+			continue
+		}
+		var rows []*Row
+		if run.Info.Kind == KindMicro {
+			for _, r := range s.Rows {
+				if r.Part == run.Info.Part && strings.HasPrefix(r.Config, run.Info.Config+"/") {
+					rows = append(rows, r)
+				}
+			}
+		}
+		if len(rows) == 0 {
+			rows = []*Row{row(run.Info.Part, run.Info.Config, run.Info.Params)}
+		}
+		for _, r := range rows {
+			r.Failed++
+		}
+	}
+	if f.Manifest != nil {
+		reps := f.Manifest.Definition.Reps()
+		planned := map[string]bool{}
+		for _, c := range f.Configs {
+			if f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index) {
+				planned[c.Part+"\x00"+c.Slug] = true
+			}
+		}
+		for _, r := range s.Rows {
+			slug, _, _ := strings.Cut(r.Config, "/")
+			if planned[r.Part+"\x00"+slug] {
+				r.Missing = max(0, reps-r.Runs-r.Failed)
+			}
+		}
+	}
+	// Micro rows: after their configuration, in the order the benchmarks ran.
+	order := map[string]int{}
+	for i, r := range s.Rows {
+		slug, _, _ := strings.Cut(r.Config, "/")
+		if _, ok := order[r.Part+"\x00"+slug]; !ok {
+			order[r.Part+"\x00"+slug] = i
+		}
+	}
+	slices.SortStableFunc(s.Rows, func(a, b *Row) int {
+		sa, _, _ := strings.Cut(a.Config, "/")
+		sb, _, _ := strings.Cut(b.Config, "/")
+		return order[a.Part+"\x00"+sa] - order[b.Part+"\x00"+sb]
+	})
+	keys := map[string]bool{}
+	for _, r := range s.Rows {
+		for _, p := range r.Params {
+			if !keys[p.Key] {
+				keys[p.Key] = true
+				s.Keys = append(s.Keys, p.Key)
+			}
+		}
+		for _, m := range s.Metrics {
+			var vals []float64
+			for _, smp := range r.Samples {
+				if v, ok := smp.Metrics[m]; ok && !math.IsNaN(v) {
+					vals = append(vals, v)
+				}
+			}
+			if len(vals) > 0 {
+				r.Stats[m] = StatOf(vals)
+			}
+		}
+	}
+	ks := Params{}
+	for _, k := range s.Keys {
+		ks = append(ks, Param{Key: k})
+	}
+	ks.sort()
+	s.Keys = s.Keys[:0]
+	for _, p := range ks {
+		s.Keys = append(s.Keys, p.Key)
+	}
+	return s, nil
+}
+
+// Row returns the row of a configuration.
+func (s *Summary) Row(part, config string) *Row {
+	for _, r := range s.Rows {
+		if r.Part == part && r.Config == config {
+			return r
+		}
+	}
+	return nil
+}
+
+// WriteCSV writes one row per configuration: the part, the configuration, every parameter,
+// the counts of runs, then for every metric its median, min, max and confidence interval
+// (empty when not available).
+func (s *Summary) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := []string{"part", "config"}
+	header = append(header, s.Keys...)
+	header = append(header, "runs", "failed", "missing")
+	for _, m := range s.Metrics {
+		header = append(header, m+"_median", m+"_min", m+"_max", m+"_ci95_low", m+"_ci95_high")
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, r := range s.Rows {
+		rec := []string{r.Part, r.Config}
+		for _, k := range s.Keys {
+			rec = append(rec, r.Params.Value(k))
+		}
+		rec = append(rec, strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), strconv.Itoa(r.Missing))
+		for _, m := range s.Metrics {
+			st, ok := r.Stats[m]
+			if !ok {
+				rec = append(rec, "", "", "", "", "")
+				continue
+			}
+			rec = append(rec, num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func num(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', 8, 64)
+}
+
+// WriteSummary loads a results folder, writes its summary.csv (and micro.txt when it has
+// micro runs), and returns the loaded folder and its summary.
+func WriteSummary(dir string) (*Folder, *Summary, error) {
+	f, err := LoadFolder(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := Summarize(f)
+	if err != nil {
+		return f, nil, err
+	}
+	var buf bytes.Buffer
+	if err := s.WriteCSV(&buf); err != nil {
+		return f, s, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, SummaryFile), buf.Bytes()); err != nil {
+		return f, s, err
+	}
+	var micro bytes.Buffer
+	for _, r := range f.Runs {
+		if r.Info.Kind != KindMicro || !r.OK() {
+			continue
+		}
+		b, err := readMaybeGz(filepath.Join(r.Dir, BenchTextFile))
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&micro, "# %s rep %d\n", r.Info.Part+"/"+r.Info.Config, r.Info.Rep)
+		micro.Write(b)
+		if !bytes.HasSuffix(b, []byte("\n")) {
+			micro.WriteByte('\n')
+		}
+	}
+	if micro.Len() > 0 {
+		if err := writeFileAtomic(filepath.Join(dir, MicroFile), micro.Bytes()); err != nil {
+			return f, s, err
+		}
+	} else {
+		os.Remove(filepath.Join(dir, MicroFile))
+	}
+	return f, s, nil
+}

@@ -1,0 +1,342 @@
+package experiments
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"dustm/stmbench7/bench"
+)
+
+// Files of a results folder.
+const (
+	ManifestFile   = "manifest.json"   // the Manifest
+	DefinitionFile = "experiment.json" // the experiment as run (overrides applied), reusable with -f
+	SummaryFile    = "summary.csv"     // one row per configuration
+	MicroFile      = "micro.txt"       // every micro run's output, in Go benchmark format
+	RunInfoFile    = "run.json"        // per run: its RunInfo
+	ResultFile     = "result.json"     // per bench run: dustm bench --json
+	SeriesFile     = "series.jsonl"    // per bench run: dustm bench --series
+	BenchTextFile  = "bench.txt"       // per micro run: go test -bench output
+	StdoutFile     = "stdout.txt"      // per run
+	StderrFile     = "stderr.txt"      // per run
+	FailedFile     = "failed.json"     // per failed run: its Failure
+)
+
+// Manifest describes a results folder: the experiment (with every override), the program
+// and the machine, and the sessions that ran it.
+type Manifest struct {
+	Experiment  string      `json:"experiment"`
+	Description string      `json:"description"`
+	Source      string      `json:"source"`    // "built-in" or the file the definition came from
+	Overrides   []string    `json:"overrides"` // every --set, in order
+	Definition  *Experiment `json:"definition"`
+	Shard       *Shard      `json:"shard,omitempty"`
+	Configs     int         `json:"configs"` // configurations of the whole matrix
+	Runs        int         `json:"runs"`    // runs this folder holds when complete
+	Created     string      `json:"created"` // RFC 3339
+	Command     []string    `json:"command"`
+	// Env is the program and machine (git commit, Go version, CPU model, cores, …) of the
+	// session that created the folder; each run's result records its own.
+	Env        bench.Env `json:"env"`
+	MergedFrom []string  `json:"merged_from,omitempty"`
+	Sessions   []Session `json:"sessions"`
+}
+
+// Session is one invocation that ran part of a sweep.
+type Session struct {
+	Started     string   `json:"started"`
+	Finished    string   `json:"finished,omitempty"`
+	Hostname    string   `json:"hostname,omitempty"`
+	Command     []string `json:"command,omitempty"`
+	Ran         int      `json:"ran"`
+	Failed      int      `json:"failed"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+}
+
+// Sweep is a results folder and the runs it is meant to hold.
+type Sweep struct {
+	Dir      string
+	Manifest *Manifest
+	Configs  []Config
+	Runs     []Run
+}
+
+// CreateOptions describe where a sweep came from.
+type CreateOptions struct {
+	Source    string   // "built-in" or the definition's file
+	Overrides []string // the --set overrides already applied to the experiment
+	Shard     Shard
+	Command   []string // the command line, for the manifest
+}
+
+// Create starts a results folder for the experiment: dir must not exist or be empty.
+func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
+	configs, _, err := e.Expand()
+	if err != nil {
+		return nil, err
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("%s exists and is not empty (to continue a sweep there, use --resume %s)", dir, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	m := &Manifest{
+		Experiment:  e.Name,
+		Description: e.Description,
+		Source:      o.Source,
+		Overrides:   append([]string{}, o.Overrides...),
+		Definition:  e.Clone(),
+		Configs:     len(configs),
+		Created:     time.Now().UTC().Format(time.RFC3339),
+		Command:     o.Command,
+		Env:         bench.CollectEnv(time.Now()),
+	}
+	if o.Shard.Count > 0 {
+		sh := o.Shard
+		m.Shard = &sh
+	}
+	s := &Sweep{Dir: dir, Manifest: m, Configs: configs}
+	s.Runs = Schedule(s.Configs, e.Reps(), o.Shard)
+	m.Runs = len(s.Runs)
+	if err := s.SaveManifest(); err != nil {
+		return nil, err
+	}
+	def, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, DefinitionFile), append(def, '\n')); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Open reads a results folder's manifest and reconstructs its runs.
+func Open(dir string) (*Sweep, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	configs, _, err := m.Definition.Expand()
+	if err != nil {
+		return nil, fmt.Errorf("%s: the recorded definition: %w", dir, err)
+	}
+	var shard Shard
+	if m.Shard != nil {
+		shard = *m.Shard
+	}
+	s := &Sweep{Dir: dir, Manifest: m, Configs: configs}
+	s.Runs = Schedule(configs, m.Definition.Reps(), shard)
+	return s, nil
+}
+
+// ReadManifest reads a results folder's manifest.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not a results folder (no %s)", dir, ManifestFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	if m.Definition == nil {
+		return nil, fmt.Errorf("%s: no definition", filepath.Join(dir, ManifestFile))
+	}
+	return &m, nil
+}
+
+// SaveManifest writes the manifest.
+func (s *Sweep) SaveManifest() error {
+	return writeJSONAtomic(filepath.Join(s.Dir, ManifestFile), s.Manifest)
+}
+
+// RunDir is the absolute-or-relative (as Dir is) folder of a run.
+func (s *Sweep) RunDir(r Run) string { return filepath.Join(s.Dir, r.Dir()) }
+
+// RunInfo is a run's run.json: what ran and how it ended.
+type RunInfo struct {
+	Experiment string   `json:"experiment"`
+	Part       string   `json:"part"`
+	Kind       Kind     `json:"kind"`
+	Config     string   `json:"config"` // the configuration's slug within its part
+	Rep        int      `json:"rep"`
+	Params     Params   `json:"params"`
+	Command    []string `json:"command,omitempty"`
+	Status     string   `json:"status"` // running, ok, failed or interrupted
+	Started    string   `json:"started,omitempty"`
+	Finished   string   `json:"finished,omitempty"`
+	DurationS  float64  `json:"duration_s,omitempty"`
+	ExitCode   int      `json:"exit_code"`
+	Error      string   `json:"error,omitempty"`
+}
+
+// Run statuses.
+const (
+	StatusRunning     = "running"
+	StatusOK          = "ok"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+// NewRunInfo describes a run that has not started.
+func (s *Sweep) NewRunInfo(r Run) RunInfo {
+	return RunInfo{
+		Experiment: s.Manifest.Experiment, Part: r.Config.Part, Kind: r.Config.Kind,
+		Config: r.Config.Slug, Rep: r.Rep, Params: r.Config.Params,
+	}
+}
+
+// Failure is a failed run's failed.json.
+type Failure struct {
+	ExitCode   int      `json:"exit_code"` // -1 when the process did not exit by itself
+	Error      string   `json:"error"`
+	StderrTail string   `json:"stderr_tail,omitempty"`
+	Command    []string `json:"command,omitempty"`
+	Time       string   `json:"time"`
+}
+
+// WriteRunInfo writes a run's run.json.
+func WriteRunInfo(dir string, info RunInfo) error {
+	return writeJSONAtomic(filepath.Join(dir, RunInfoFile), info)
+}
+
+// ReadRunInfo reads a run's run.json.
+func ReadRunInfo(dir string) (RunInfo, error) {
+	var info RunInfo
+	b, err := os.ReadFile(filepath.Join(dir, RunInfoFile))
+	if err != nil {
+		return info, err
+	}
+	err = json.Unmarshal(b, &info)
+	return info, err
+}
+
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// writeFileAtomic writes to a temporary file beside path and renames it into place, so a
+// reader never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// openMaybeGz opens path, or path.gz (decompressing) when only that exists: Compact
+// compresses the bulky files of a reference folder.
+func openMaybeGz(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err == nil {
+		return f, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	gf, gerr := os.Open(path + ".gz")
+	if gerr != nil {
+		return nil, err // the error about the plain name
+	}
+	zr, err := gzip.NewReader(gf)
+	if err != nil {
+		gf.Close()
+		return nil, fmt.Errorf("%s.gz: %w", path, err)
+	}
+	return gzReadCloser{zr, gf}, nil
+}
+
+type gzReadCloser struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g gzReadCloser) Close() error {
+	g.Reader.Close()
+	return g.f.Close()
+}
+
+func readMaybeGz(path string) ([]byte, error) {
+	rc, err := openMaybeGz(path)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// existsMaybeGz reports whether path or path.gz exists.
+func existsMaybeGz(path string) bool {
+	for _, p := range []string{path, path + ".gz"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Compact gzips the bulky files of every run of a results folder (the result document, the
+// series, stdout and stderr), which the loaders read transparently: reference folders stay
+// small in git. The run descriptions (run.json, failed.json) stay plain. It returns the bytes
+// saved.
+func Compact(dir string) (int64, error) {
+	var saved int64
+	err := filepath.WalkDir(filepath.Join(dir, "runs"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch d.Name() {
+		case ResultFile, SeriesFile, StdoutFile, StderrFile, BenchTextFile:
+		default:
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		zw.Write(b)
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(path+".gz", z.Bytes()); err != nil {
+			return err
+		}
+		saved += int64(len(b) - z.Len())
+		return os.Remove(path)
+	})
+	return saved, err
+}

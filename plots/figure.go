@@ -1,0 +1,630 @@
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Figure is a figure's data, panel by panel, and how to draw it. Builders fill it from
+// results; Plots turns it into gonum/plot plots; Save writes the files. Tests inspect the
+// data, not the pixels.
+type Figure struct {
+	Name    string // file name without extension
+	Title   string
+	Caption string // what the figure shows, for REPORT.md
+	Cols    int    // panels per row (1 when 0)
+	Panels  []Panel
+}
+
+// Panel is one plot of a figure: lines, or grouped bars.
+type Panel struct {
+	Title          string
+	XLabel, YLabel string
+	LogX, LogY     bool
+	Series         []Series
+	Marks          []Mark
+	Bars           *Bars
+	// XTicks replaces the x axis's ticks (the nines scale of percentiles).
+	XTicks []Tick
+	// Legend places the legend (false: none; a figure shows it in its first column).
+	Legend bool
+}
+
+// Series is one line: points with optional error bars.
+type Series struct {
+	Label       string
+	X, Y        []float64
+	YLow, YHigh []float64 // error bars, nil for none
+	Color       int       // index into the palette
+	Dashed      bool
+	Points      bool // mark the points
+}
+
+// Mark is a vertical line at an instant.
+type Mark struct {
+	X     float64
+	Kind  string // requested, committed or migrated (the dash pattern)
+	Color int
+}
+
+// Bars are grouped bars: per group one bar of each series.
+type Bars struct {
+	Groups []string
+	Series []BarSeries
+}
+
+// BarSeries is one bar per group (NaN where the group has none).
+type BarSeries struct {
+	Label          string
+	Y, YLow, YHigh []float64
+	Color          int
+}
+
+// Tick is an axis tick.
+type Tick struct {
+	Value float64
+	Label string
+}
+
+// palette is Okabe and Ito's colour-blind-safe palette (yellow left out).
+func palette(i int) color.Color {
+	cs := []color.RGBA{
+		{0x00, 0x72, 0xB2, 0xff}, // blue
+		{0xD5, 0x5E, 0x00, 0xff}, // vermillion
+		{0x00, 0x9E, 0x73, 0xff}, // bluish green
+		{0xE6, 0x9F, 0x00, 0xff}, // orange
+		{0xCC, 0x79, 0xA7, 0xff}, // reddish purple
+		{0x56, 0xB4, 0xE9, 0xff}, // sky blue
+		{0x00, 0x00, 0x00, 0xff}, // black
+		{0x88, 0x88, 0x88, 0xff}, // grey
+	}
+	if i < 0 {
+		i = -i
+	}
+	return cs[i%len(cs)]
+}
+
+// Colour indexes with a fixed meaning.
+const (
+	colorBlack = 6
+	colorGrey  = 7
+)
+
+// dpi is the PNG resolution: finer for small figures, coarser for big ones (whose noisy
+// lines make big files).
+func (f *Figure) dpi() int {
+	switch n := len(f.Panels); {
+	case n <= 2:
+		return 120
+	case n <= 4:
+		return 110
+	}
+	return 96
+}
+
+// Panel size and figure layout.
+const (
+	panelW  = 5 * vg.Inch
+	panelH  = 3.1 * vg.Inch
+	titleH  = 0.4 * vg.Inch
+	padding = 0.12 * vg.Inch
+)
+
+// Plots builds the gonum/plot plots of the panels, row by row.
+func (f *Figure) Plots() (rows [][]*plot.Plot, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("figure %s: %v", f.Name, p)
+		}
+	}()
+	cols := max(f.Cols, 1)
+	for i, pn := range f.Panels {
+		if i%cols == 0 {
+			rows = append(rows, make([]*plot.Plot, cols))
+		}
+		p, err := pn.plot()
+		if err != nil {
+			return nil, fmt.Errorf("figure %s, panel %q: %w", f.Name, pn.Title, err)
+		}
+		rows[len(rows)-1][i%cols] = p
+	}
+	return rows, nil
+}
+
+// Size is the figure's size.
+func (f *Figure) Size() (w, h vg.Length) {
+	cols := max(f.Cols, 1)
+	nrows := (len(f.Panels) + cols - 1) / cols
+	w = vg.Length(cols) * panelW
+	_, lh := legendLayout(f.legend(), w)
+	return w, vg.Length(nrows)*panelH + titleH + lh
+}
+
+// Save writes the figure into dir in each format ("png", "svg") and returns the files.
+func (f *Figure) Save(dir string, formats ...string) (files []string, err error) {
+	rows, err := f.Plots()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("drawing figure %s: %v", f.Name, p)
+		}
+	}()
+	w, h := f.Size()
+	for _, format := range formats {
+		var buf bytes.Buffer
+		switch format {
+		case "png":
+			c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(f.dpi()))
+			f.draw(draw.New(c), rows)
+			enc := png.Encoder{CompressionLevel: png.BestCompression}
+			if err := enc.Encode(&buf, c.Image()); err != nil {
+				return files, err
+			}
+		case "svg":
+			c := vgsvg.New(w, h)
+			f.draw(draw.New(c), rows)
+			if _, err := c.WriteTo(&buf); err != nil {
+				return files, err
+			}
+		default:
+			return files, fmt.Errorf("unknown figure format %q (accepted: png, svg)", format)
+		}
+		path := filepath.Join(dir, f.Name+"."+format)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			return files, err
+		}
+		files = append(files, path)
+	}
+	return files, nil
+}
+
+func (f *Figure) draw(dc draw.Canvas, rows [][]*plot.Plot) {
+	if len(rows) == 0 {
+		return
+	}
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 14), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+	dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y - padding/2}, f.Title)
+	entries := f.legend()
+	pos, lh := legendLayout(entries, dc.Max.X-dc.Min.X)
+	if lh > 0 {
+		strip := dc
+		strip.Max.Y = dc.Min.Y + lh
+		drawLegend(strip, entries, pos)
+	}
+	body := draw.Crop(dc, 0, 0, lh, -titleH)
+	tiles := draw.Tiles{Rows: len(rows), Cols: len(rows[0]), PadX: padding, PadY: padding,
+		PadTop: padding / 2, PadBottom: padding, PadLeft: padding, PadRight: padding}
+	canvases := plot.Align(rows, tiles, body)
+	for i := range rows {
+		for j, p := range rows[i] {
+			if p != nil {
+				p.Draw(canvases[i][j])
+			}
+		}
+	}
+}
+
+// positive keeps the points a log axis can show.
+func positive(v float64) bool { return v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
+
+func finite(v float64) bool { return !math.IsInf(v, 0) && !math.IsNaN(v) }
+
+func (pn *Panel) plot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = pn.Title
+	p.Title.TextStyle.Font.Size = 11
+	p.X.Label.Text, p.Y.Label.Text = pn.XLabel, pn.YLabel
+	p.X.Label.TextStyle.Font.Size, p.Y.Label.TextStyle.Font.Size = 9, 9
+	p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = 8, 8
+	p.Add(plotter.NewGrid())
+
+	okX := func(v float64) bool { return finite(v) && (!pn.LogX || positive(v)) }
+	okY := func(v float64) bool { return finite(v) && (!pn.LogY || positive(v)) }
+	anyData := false
+	if b := pn.Bars; b != nil {
+		bp := &barsPlotter{bars: b, log: pn.LogY}
+		if bp.hasData() {
+			anyData = true
+			p.Add(bp)
+			p.NominalX(b.Groups...)
+			p.X.Min, p.X.Max = -0.5, float64(len(b.Groups))-0.5
+		}
+	}
+	for _, s := range pn.Series {
+		var pts plotter.XYs
+		var bars []errBar
+		for i := range s.X {
+			if i >= len(s.Y) || !okX(s.X[i]) || !okY(s.Y[i]) {
+				continue
+			}
+			pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
+			if s.YLow != nil && s.YHigh != nil && okY(s.YLow[i]) && okY(s.YHigh[i]) {
+				bars = append(bars, errBar{s.X[i], s.YLow[i], s.YHigh[i]})
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		anyData = true
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle.Color = palette(s.Color)
+		l.LineStyle.Width = vg.Points(1.3)
+		if s.Dashed {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+			l.LineStyle.Width = vg.Points(0.9)
+		}
+		p.Add(l)
+		if s.Points || len(pts) == 1 {
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return nil, err
+			}
+			sc.GlyphStyle.Color = palette(s.Color)
+			sc.GlyphStyle.Radius = vg.Points(2.2)
+			sc.GlyphStyle.Shape = draw.CircleGlyph{}
+			p.Add(sc)
+		}
+		if len(bars) > 0 {
+			p.Add(&errBars{bars: bars, color: palette(s.Color)})
+		}
+	}
+	if len(pn.Marks) > 0 && anyData {
+		p.Add(&marks{marks: pn.Marks})
+	}
+	if !anyData {
+		p.Title.Text = pn.Title + " (no data)"
+		return p, nil
+	}
+	if pn.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
+	if pn.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+	}
+	if len(pn.XTicks) > 0 {
+		ts := make([]plot.Tick, len(pn.XTicks))
+		for i, t := range pn.XTicks {
+			ts[i] = plot.Tick{Value: t.Value, Label: t.Label}
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ts)
+	}
+	if pn.Bars == nil && !pn.LogX && p.X.Max > p.X.Min { // points off the frame
+		pad := (p.X.Max - p.X.Min) * 0.03
+		p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
+	}
+	if pn.LogX {
+		p.X.Min, p.X.Max = p.X.Min/1.15, p.X.Max*1.15
+	}
+	if pn.LogY { // room around the points on a log scale
+		p.Y.Max *= 1.5
+		p.Y.Min /= 1.5
+	} else if p.Y.Min >= 0 {
+		p.Y.Min = 0
+		p.Y.Max *= 1.08
+	}
+	return p, nil
+}
+
+// logTicks marks a log axis: every power of ten labelled, and over a range of less than two
+// decades also 2× and 5×; minor ticks at the other multiples.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	dense := math.Log10(hi/lo) < 2
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		base := math.Pow(10, e)
+		for m := 1; m < 10; m++ {
+			v := base * float64(m)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || (dense && (m == 2 || m == 5)) {
+				t.Label = fmtNum(v)
+			}
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// errBar is one vertical error bar.
+type errBar struct{ x, lo, hi float64 }
+
+// errBars draws vertical error bars with caps.
+type errBars struct {
+	bars  []errBar
+	color color.Color
+}
+
+func (e *errBars) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := draw.LineStyle{Color: e.color, Width: vg.Points(0.8)}
+	cap := vg.Points(3)
+	for _, b := range e.bars {
+		x, lo, hi := trX(b.x), trY(b.lo), trY(b.hi)
+		if !c.ContainsX(x) {
+			continue
+		}
+		c.StrokeLine2(sty, x, lo, x, hi)
+		c.StrokeLine2(sty, x-cap, lo, x+cap, lo)
+		c.StrokeLine2(sty, x-cap, hi, x+cap, hi)
+	}
+}
+
+func (e *errBars) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for _, b := range e.bars {
+		xmin, xmax = math.Min(xmin, b.x), math.Max(xmax, b.x)
+		ymin, ymax = math.Min(ymin, b.lo), math.Max(ymax, b.hi)
+	}
+	return
+}
+
+// marks draws vertical lines across the data area: dotted at a request, solid at a commit,
+// dashed when migration completes.
+type marks struct{ marks []Mark }
+
+func markStyle(kind string, c color.Color) draw.LineStyle {
+	sty := draw.LineStyle{Color: c, Width: vg.Points(0.9)}
+	switch kind {
+	case "requested":
+		sty.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+	case "migrated":
+		sty.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	return sty
+}
+
+func (m *marks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	for _, mk := range m.marks {
+		if mk.X < p.X.Min || mk.X > p.X.Max {
+			continue
+		}
+		x := trX(mk.X)
+		c.StrokeLine2(markStyle(mk.Kind, palette(mk.Color)), x, c.Min.Y, x, c.Max.Y)
+	}
+}
+
+// legendEntry is one entry of a figure's legend.
+type legendEntry struct {
+	label  string
+	color  int
+	dashed bool
+	points bool
+	bar    bool
+	mark   string // an upgrade instant's kind
+}
+
+// legend collects the entries of the panels that show a legend, without repeats.
+func (f *Figure) legend() []legendEntry {
+	var out []legendEntry
+	add := func(e legendEntry) {
+		for _, o := range out {
+			if o.label == e.label {
+				return
+			}
+		}
+		out = append(out, e)
+	}
+	marks := map[string]bool{}
+	for _, pn := range f.Panels {
+		if !pn.Legend {
+			continue
+		}
+		if pn.Bars != nil {
+			for _, s := range pn.Bars.Series {
+				add(legendEntry{label: s.Label, color: s.Color, bar: true})
+			}
+		}
+		for _, s := range pn.Series {
+			if s.Label != "" && len(s.X) > 0 {
+				add(legendEntry{label: s.Label, color: s.Color, dashed: s.Dashed, points: s.Points})
+			}
+		}
+		for _, m := range pn.Marks {
+			marks[m.Kind] = true
+		}
+	}
+	for _, k := range []string{"requested", "committed", "migrated"} {
+		if marks[k] {
+			add(legendEntry{label: "upgrade " + k, color: colorGrey, mark: k})
+		}
+	}
+	return out
+}
+
+func legendStyle() text.Style {
+	return text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 9), XAlign: draw.XLeft, YAlign: draw.YCenter, Handler: plot.DefaultTextHandler}
+}
+
+// legendLayout places the entries in rows across the width; it returns each entry's position
+// (relative to the strip's top left) and the strip's height.
+func legendLayout(entries []legendEntry, width vg.Length) ([]vg.Point, vg.Length) {
+	sty := legendStyle()
+	const thumb, gap, rowH = 0.3 * vg.Inch, 0.18 * vg.Inch, 14
+	var pos []vg.Point
+	x, y := padding, vg.Length(0)
+	for _, e := range entries {
+		w := thumb + 4 + sty.Width(e.label) + gap
+		if x+w > width-padding && x > padding {
+			x, y = padding, y+rowH
+		}
+		pos = append(pos, vg.Point{X: x, Y: y})
+		x += w
+	}
+	if len(entries) == 0 {
+		return nil, 0
+	}
+	return pos, y + rowH + padding
+}
+
+func drawLegend(c draw.Canvas, entries []legendEntry, pos []vg.Point) {
+	sty := legendStyle()
+	const thumb = 0.3 * vg.Inch
+	for i, e := range entries {
+		x, y := c.Min.X+pos[i].X, c.Max.Y-pos[i].Y-7
+		col := palette(e.color)
+		switch {
+		case e.bar:
+			c.FillPolygon(col, []vg.Point{{X: x + 4, Y: y - 4}, {X: x + 4, Y: y + 4}, {X: x + thumb - 4, Y: y + 4}, {X: x + thumb - 4, Y: y - 4}})
+		case e.mark != "":
+			c.StrokeLine2(markStyle(e.mark, col), x+thumb/2, y-6, x+thumb/2, y+6)
+		default:
+			ls := draw.LineStyle{Color: col, Width: vg.Points(1.3)}
+			if e.dashed {
+				ls.Dashes, ls.Width = []vg.Length{vg.Points(4), vg.Points(2)}, vg.Points(0.9)
+			}
+			c.StrokeLine2(ls, x, y, x+thumb, y)
+			if e.points {
+				c.DrawGlyph(draw.GlyphStyle{Color: col, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}, vg.Point{X: x + thumb/2, Y: y})
+			}
+		}
+		c.FillText(sty, vg.Point{X: x + thumb + 4, Y: y}, e.label)
+	}
+}
+
+// barsPlotter draws grouped bars with error bars, in data units: group g is centred on x = g.
+type barsPlotter struct {
+	bars *Bars
+	log  bool
+}
+
+func (b *barsPlotter) hasData() bool {
+	for _, s := range b.bars.Series {
+		for _, y := range s.Y {
+			if finite(y) && (!b.log || positive(y)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *barsPlotter) geometry(series int) (offset, width float64) {
+	n := float64(len(b.bars.Series))
+	slot := 0.8 / n
+	return -0.4 + (float64(series)+0.5)*slot, slot * 0.85
+}
+
+func (b *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	base := c.Min.Y
+	if !b.log && p.Y.Min <= 0 && p.Y.Max >= 0 {
+		base = trY(0)
+	}
+	for si, s := range b.bars.Series {
+		off, w := b.geometry(si)
+		for g, y := range s.Y {
+			if !finite(y) || (b.log && !positive(y)) {
+				continue
+			}
+			x0, x1 := trX(float64(g)+off-w/2), trX(float64(g)+off+w/2)
+			top := trY(y)
+			c.FillPolygon(palette(s.Color), c.ClipPolygonY([]vg.Point{{X: x0, Y: base}, {X: x0, Y: top}, {X: x1, Y: top}, {X: x1, Y: base}}))
+			if s.YLow != nil && s.YHigh != nil && finite(s.YLow[g]) && finite(s.YHigh[g]) && (!b.log || positive(s.YLow[g])) {
+				sty := draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}
+				xm, lo, hi := trX(float64(g)+off), trY(s.YLow[g]), trY(s.YHigh[g])
+				cap := vg.Points(2.5)
+				c.StrokeLine2(sty, xm, lo, xm, hi)
+				c.StrokeLine2(sty, xm-cap, lo, xm+cap, lo)
+				c.StrokeLine2(sty, xm-cap, hi, xm+cap, hi)
+			}
+		}
+	}
+}
+
+func (b *barsPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax = -0.5, float64(len(b.bars.Groups))-0.5
+	ymin, ymax = math.Inf(1), math.Inf(-1)
+	if !b.log {
+		ymin = 0
+	}
+	for _, s := range b.bars.Series {
+		for g, y := range s.Y {
+			for _, v := range []float64{y, at(s.YLow, g), at(s.YHigh, g)} {
+				if finite(v) && (!b.log || positive(v)) {
+					ymin, ymax = math.Min(ymin, v), math.Max(ymax, v)
+				}
+			}
+		}
+	}
+	if b.log {
+		ymin /= 2 // the bars need a visible base below the lowest
+	}
+	return
+}
+
+func at(xs []float64, i int) float64 {
+	if i < len(xs) {
+		return xs[i]
+	}
+	return math.NaN()
+}
+
+// fmtNum writes a number compactly: 1.2M, 45.6k, 789, 1.5.
+func fmtNum(v float64) string {
+	scaled := func(x float64, suffix string) string {
+		s := strconv.FormatFloat(x, 'f', 3-digits(math.Abs(x)), 64)
+		if strings.Contains(s, ".") {
+			s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+		}
+		return s + suffix
+	}
+	switch a := math.Abs(v); {
+	case math.IsNaN(v):
+		return "–"
+	case a >= 1e9:
+		return scaled(v/1e9, "G")
+	case a >= 1e6:
+		return scaled(v/1e6, "M")
+	case a >= 1e4:
+		return scaled(v/1e3, "k")
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a == 0:
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+func digits(a float64) int {
+	switch {
+	case a >= 100:
+		return 3
+	case a >= 10:
+		return 2
+	}
+	return 1
+}
