@@ -342,60 +342,78 @@ func timeline(c *ctx) (*Figure, string, error) {
 	if len(scenarios) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	lineKeys := varying(rows, "upgrade")
-	fixedColors := len(lineKeys) == 0 || slices.Equal(lineKeys, []string{"migration"})
+	// One row of panels per scenario and per value of any other setting that varies (such as
+	// sms on/off), so that each panel compares the strategies with their own baseline.
+	groupKeys := varying(rows, "upgrade", "migration")
+	group := func(r *experiments.Row) string { return label(r.Params, groupKeys) }
+	var groups []string
+	for _, r := range rows {
+		if g := group(r); !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	lineKeys := []string{"migration"}
+	fixedColors := true
 	fig := &Figure{Title: c.title + "Throughput and latency across an upgrade", Cols: 2}
 	anySeries := false
 	var upgradeAt []float64
 	for _, sc := range scenarios {
-		tp := Panel{Title: "scenario " + sc + ": throughput", XLabel: "time since the start (s)", YLabel: "throughput (k op/s)", Legend: true}
-		lat := Panel{Title: "scenario " + sc + ": max (solid) and p99 (dashed) latency", XLabel: "time since the start (s)", YLabel: "latency (ms, log)", LogY: true}
-		i := 0
-		for _, r := range rows {
-			up := r.Params.Value("upgrade")
-			if up != sc && !noUpgrade(r) {
-				continue
+		for _, g := range groups {
+			where := sc
+			if g != "" {
+				where += ", " + g
 			}
-			runs, err := c.loadSeries(r)
-			if err != nil {
-				return nil, "", err
-			}
-			if len(runs) == 0 {
-				continue
-			}
-			anySeries = true
-			name := label(r.Params, slices.DeleteFunc(slices.Clone(lineKeys), func(k string) bool { return k == "migration" && noUpgrade(r) }))
-			if noUpgrade(r) {
-				name = strings.TrimSpace("no upgrade " + strings.TrimPrefix(name, "none"))
-			}
-			color := i
-			if fixedColors {
-				color = strategyColor(r.Params)
-			}
-			i++
-			t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) { return p.Throughput / 1e3, true })
-			tp.Series = append(tp.Series, Series{Label: name, X: t, Y: y, Color: color})
-			t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
-				return p.MaxLatencyUs() / 1e3, p.Ops > 0 || p.MaxLatencyUs() > 0
-			})
-			lat.Series = append(lat.Series, Series{Label: name + " max", X: t, Y: y, Color: color})
-			t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
-				v, _ := p.P99LatencyUs()
-				return v / 1e3, p.Ops > 0
-			})
-			lat.Series = append(lat.Series, Series{Label: name + " p99", X: t, Y: y, Color: color, Dashed: true})
-			if !noUpgrade(r) {
-				ms := upgradeMarks(r, runs, color)
-				tp.Marks = append(tp.Marks, ms...)
-				lat.Marks = append(lat.Marks, ms...)
-				for _, m := range ms {
-					if m.Kind == "requested" {
-						upgradeAt = append(upgradeAt, m.X)
+			tp := Panel{Title: "scenario " + where + ": throughput", XLabel: "time since the start (s)", YLabel: "throughput (k op/s)", Legend: true}
+			lat := Panel{Title: "scenario " + where + ": max (solid) and p99 (dashed) latency", XLabel: "time since the start (s)", YLabel: "latency (ms, log)", LogY: true}
+			i := 0
+			for _, r := range rows {
+				up := r.Params.Value("upgrade")
+				if (up != sc && !noUpgrade(r)) || group(r) != g {
+					continue
+				}
+				runs, err := c.loadSeries(r)
+				if err != nil {
+					return nil, "", err
+				}
+				if len(runs) == 0 {
+					continue
+				}
+				anySeries = true
+				name := label(r.Params, slices.DeleteFunc(slices.Clone(lineKeys), func(k string) bool { return k == "migration" && noUpgrade(r) }))
+				if noUpgrade(r) {
+					name = strings.TrimSpace("no upgrade " + strings.TrimPrefix(name, "none"))
+				}
+				color := i
+				if fixedColors {
+					color = strategyColor(r.Params)
+				}
+				i++
+				t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) { return p.Throughput / 1e3, true })
+				tp.Series = append(tp.Series, Series{Label: name, X: t, Y: y, Color: color})
+				t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
+					return p.MaxLatencyUs() / 1e3, p.Ops > 0 || p.MaxLatencyUs() > 0
+				})
+				lat.Series = append(lat.Series, Series{Label: name + " max", X: t, Y: y, Color: color})
+				t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
+					v, _ := p.P99LatencyUs()
+					return v / 1e3, p.Ops > 0
+				})
+				lat.Series = append(lat.Series, Series{Label: name + " p99", X: t, Y: y, Color: color, Dashed: true})
+				if !noUpgrade(r) {
+					ms := upgradeMarks(r, runs, color)
+					tp.Marks = append(tp.Marks, ms...)
+					lat.Marks = append(lat.Marks, ms...)
+					for _, m := range ms {
+						if m.Kind == "requested" {
+							upgradeAt = append(upgradeAt, m.X)
+						}
 					}
 				}
 			}
+			if len(tp.Series) > 0 {
+				fig.Panels = append(fig.Panels, tp, lat)
+			}
 		}
-		fig.Panels = append(fig.Panels, tp, lat)
 	}
 	if !anySeries {
 		return nil, "the runs with an upgrade have no time series", nil
@@ -413,7 +431,7 @@ func timeline(c *ctx) (*Figure, string, error) {
 	}
 	fig.Caption = fmt.Sprintf("Throughput (successful operations per second, per interval of the time series) and the maximum "+
 		"(solid) and 99th-percentile (dashed) latency of the operations completing in each interval, across an upgrade%s, "+
-		"one row per upgrade scenario, one line per migration strategy%s. "+
+		"one row per upgrade scenario (and per value of any other setting that varies), one line per migration strategy%s. "+
 		"Series: %s. Vertical lines: dotted = upgrade requested, solid = committed, dashed = every object migrated (medians over the repetitions). "+
 		"The p99 is over all operations when the series has it, otherwise the largest of the categories' p99.",
 		at, baseline, c.aggNote())

@@ -98,67 +98,79 @@ var codeV1 = &programCode{
 	Module:    moduleV1{},
 }
 
-type atomicV1 struct{}
+// stateOf returns an object's state, of type *S in the running version.
+func stateOf[S any](tx upgrade.Tx, o *upgrade.Object) *S { return o.Load(tx).(*S) }
 
-func atomicStateV1(tx upgrade.Tx, p *AtomicPart) *atomicState {
-	return p.st.obj.Load(tx).(*atomicState)
+// modify runs f on a copy of an object's state (of type S in the running version) and stores
+// the copy if f reports a change; it returns what f reported. States are immutable values:
+// older versions of them stay readable by other transactions.
+func modify[S any](tx upgrade.Tx, o *upgrade.Object, f func(*S) bool) bool {
+	s := *stateOf[S](tx, o)
+	if !f(&s) {
+		return false
+	}
+	o.Store(tx, &s)
+	return true
 }
+
+// Bag and set edits, as functions modify can apply to any state's slice.
+func addTo[T comparable](x T) func(*[]T) bool {
+	return func(s *[]T) bool { *s = bagAdd(*s, x); return true }
+}
+
+func removeFrom[T comparable](x T) func(*[]T) bool {
+	return func(s *[]T) (ok bool) { *s, ok = bagRemove(*s, x); return ok }
+}
+
+func addToSet[T comparable](x T) func(*[]T) bool {
+	return func(s *[]T) (ok bool) { *s, ok = setAdd(*s, x); return ok }
+}
+
+func updateDate(d *int32) bool { *d = nextDate(*d); return true }
+
+type atomicV1 struct{}
 
 func (atomicV1) New(date, x, y int) any {
 	return &atomicState{X: int32(x), Y: int32(y), Date: int32(date)}
 }
-func (atomicV1) Date(tx upgrade.Tx, p *AtomicPart) int { return int(atomicStateV1(tx, p).Date) }
+func (atomicV1) Date(tx upgrade.Tx, p *AtomicPart) int {
+	return int(stateOf[atomicState](tx, &p.st.obj).Date)
+}
 func (atomicV1) UpdateDate(tx upgrade.Tx, p *AtomicPart) {
-	s := *atomicStateV1(tx, p)
-	s.Date = nextDate(s.Date)
-	p.st.obj.Store(tx, &s)
+	modify(tx, &p.st.obj, func(s *atomicState) bool { return updateDate(&s.Date) })
 }
 func (atomicV1) XY(tx upgrade.Tx, p *AtomicPart) (int, int) {
-	s := atomicStateV1(tx, p)
+	s := stateOf[atomicState](tx, &p.st.obj)
 	return int(s.X), int(s.Y)
 }
 func (atomicV1) SwapXY(tx upgrade.Tx, p *AtomicPart) {
-	s := swapXY(*atomicStateV1(tx, p))
-	p.st.obj.Store(tx, &s)
+	modify(tx, &p.st.obj, func(s *atomicState) bool { *s = swapXY(*s); return true })
 }
 
 type compositeV1 struct{}
-
-func compositeStateV1(tx upgrade.Tx, c *CompositePart) *compositeState {
-	return c.st.obj.Load(tx).(*compositeState)
-}
 
 func (compositeV1) New(_ upgrade.Tx, date int, _ *CompositePart) any {
 	return &compositeState{Date: int32(date)}
 }
 func (compositeV1) Date(tx upgrade.Tx, c *CompositePart) int {
-	return int(compositeStateV1(tx, c).Date)
+	return int(stateOf[compositeState](tx, &c.st.obj).Date)
 }
 func (compositeV1) UpdateDate(tx upgrade.Tx, c *CompositePart) {
-	s := *compositeStateV1(tx, c)
-	s.Date = nextDate(s.Date)
-	c.st.obj.Store(tx, &s)
+	modify(tx, &c.st.obj, func(s *compositeState) bool { return updateDate(&s.Date) })
 }
 func (compositeV1) UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly {
-	return compositeStateV1(tx, c).UsedIn
+	return stateOf[compositeState](tx, &c.st.obj).UsedIn
 }
 func (compositeV1) AddUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) {
-	s := *compositeStateV1(tx, c)
-	s.UsedIn = bagAdd(s.UsedIn, b)
-	c.st.obj.Store(tx, &s)
+	modify(tx, &c.st.obj, func(s *compositeState) bool { return addTo(b)(&s.UsedIn) })
 }
 func (compositeV1) RemoveUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) bool {
-	s := *compositeStateV1(tx, c)
-	var ok bool
-	if s.UsedIn, ok = bagRemove(s.UsedIn, b); ok {
-		c.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &c.st.obj, func(s *compositeState) bool { return removeFrom(b)(&s.UsedIn) })
 }
 
 type documentV1 struct{}
 
-func docTextV1(tx upgrade.Tx, d *Document) string { return d.st.obj.Load(tx).(*documentState).Text }
+func docTextV1(tx upgrade.Tx, d *Document) string { return stateOf[documentState](tx, &d.st.obj).Text }
 
 func (documentV1) New(text string) any                    { return &documentState{Text: text} }
 func (documentV1) Text(tx upgrade.Tx, d *Document) string { return docTextV1(tx, d) }
@@ -179,7 +191,7 @@ func (documentV1) StartsWith(tx upgrade.Tx, d *Document, prefix string) bool {
 
 type manualV1 struct{}
 
-func manualTextV1(tx upgrade.Tx, m *Manual) string { return m.st.obj.Load(tx).(*manualState).Text }
+func manualTextV1(tx upgrade.Tx, m *Manual) string { return stateOf[manualState](tx, &m.st.obj).Text }
 
 func (manualV1) New(text string) any                  { return &manualState{Text: text} }
 func (manualV1) Text(tx upgrade.Tx, m *Manual) string { return manualTextV1(tx, m) }
@@ -200,93 +212,56 @@ func (manualV1) ReplaceChar(tx upgrade.Tx, m *Manual, from, to byte) int {
 
 type baseV1 struct{}
 
-func baseStateV1(tx upgrade.Tx, b *BaseAssembly) *baseState {
-	return b.st.obj.Load(tx).(*baseState)
+func (baseV1) New(date int) any { return &baseState{Date: int32(date)} }
+func (baseV1) Date(tx upgrade.Tx, b *BaseAssembly) int {
+	return int(stateOf[baseState](tx, &b.st.obj).Date)
 }
-
-func (baseV1) New(date int) any                        { return &baseState{Date: int32(date)} }
-func (baseV1) Date(tx upgrade.Tx, b *BaseAssembly) int { return int(baseStateV1(tx, b).Date) }
 func (baseV1) UpdateDate(tx upgrade.Tx, b *BaseAssembly) {
-	s := *baseStateV1(tx, b)
-	s.Date = nextDate(s.Date)
-	b.st.obj.Store(tx, &s)
+	modify(tx, &b.st.obj, func(s *baseState) bool { return updateDate(&s.Date) })
 }
 func (baseV1) Components(tx upgrade.Tx, b *BaseAssembly) []*CompositePart {
-	return baseStateV1(tx, b).Components
+	return stateOf[baseState](tx, &b.st.obj).Components
 }
 func (baseV1) AddComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) {
-	s := *baseStateV1(tx, b)
-	s.Components = bagAdd(s.Components, c)
-	b.st.obj.Store(tx, &s)
+	modify(tx, &b.st.obj, func(s *baseState) bool { return addTo(c)(&s.Components) })
 }
 func (baseV1) RemoveComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) bool {
-	s := *baseStateV1(tx, b)
-	var ok bool
-	if s.Components, ok = bagRemove(s.Components, c); ok {
-		b.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &b.st.obj, func(s *baseState) bool { return removeFrom(c)(&s.Components) })
 }
 
 type complexV1 struct{}
 
-func complexStateV1(tx upgrade.Tx, a *ComplexAssembly) *complexState {
-	return a.st.obj.Load(tx).(*complexState)
-}
-
 func (complexV1) New(date int) any { return &complexState{Date: int32(date)} }
 func (complexV1) Date(tx upgrade.Tx, a *ComplexAssembly) int {
-	return int(complexStateV1(tx, a).Date)
+	return int(stateOf[complexState](tx, &a.st.obj).Date)
 }
 func (complexV1) UpdateDate(tx upgrade.Tx, a *ComplexAssembly) {
-	s := *complexStateV1(tx, a)
-	s.Date = nextDate(s.Date)
-	a.st.obj.Store(tx, &s)
+	modify(tx, &a.st.obj, func(s *complexState) bool { return updateDate(&s.Date) })
 }
 func (complexV1) Subs(tx upgrade.Tx, a *ComplexAssembly) []*ComplexAssembly {
-	return complexStateV1(tx, a).Subs
+	return stateOf[complexState](tx, &a.st.obj).Subs
 }
 func (complexV1) Bases(tx upgrade.Tx, a *ComplexAssembly) []*BaseAssembly {
-	return complexStateV1(tx, a).Bases
+	return stateOf[complexState](tx, &a.st.obj).Bases
 }
 func (complexV1) AddSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
 	checkComplexChild(a)
-	s := *complexStateV1(tx, a)
-	var ok bool
-	if s.Subs, ok = setAdd(s.Subs, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexState) bool { return addToSet(child)(&s.Subs) })
 }
 func (complexV1) RemoveSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
-	s := *complexStateV1(tx, a)
-	var ok bool
-	if s.Subs, ok = setRemove(s.Subs, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexState) bool { return removeFrom(child)(&s.Subs) })
 }
 func (complexV1) AddBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
 	checkBaseChild(a)
-	s := *complexStateV1(tx, a)
-	var ok bool
-	if s.Bases, ok = setAdd(s.Bases, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexState) bool { return addToSet(child)(&s.Bases) })
 }
 func (complexV1) RemoveBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
-	s := *complexStateV1(tx, a)
-	var ok bool
-	if s.Bases, ok = setRemove(s.Bases, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexState) bool { return removeFrom(child)(&s.Bases) })
 }
 
 type moduleV1 struct{}
 
 func (moduleV1) New(date int) any { return &moduleState{Date: int32(date)} }
 func (moduleV1) Date(tx upgrade.Tx, m *Module) int {
-	return int(m.st.obj.Load(tx).(*moduleState).Date)
+	return int(stateOf[moduleState](tx, &m.st.obj).Date)
 }

@@ -63,27 +63,21 @@ func atomicPointStep() *UpgradeStep {
 
 type atomicPoint struct{}
 
-func atomicPointOf(tx upgrade.Tx, p *AtomicPart) *atomicPointState {
-	return p.st.obj.Load(tx).(*atomicPointState)
-}
-
 func (atomicPoint) New(date, x, y int) any {
 	return &atomicPointState{Pos: point{int32(x), int32(y)}, Sum: int32(x + y), Date: int32(date)}
 }
-func (atomicPoint) Date(tx upgrade.Tx, p *AtomicPart) int { return int(atomicPointOf(tx, p).Date) }
+func (atomicPoint) Date(tx upgrade.Tx, p *AtomicPart) int {
+	return int(stateOf[atomicPointState](tx, &p.st.obj).Date)
+}
 func (atomicPoint) UpdateDate(tx upgrade.Tx, p *AtomicPart) {
-	s := *atomicPointOf(tx, p)
-	s.Date = nextDate(s.Date)
-	p.st.obj.Store(tx, &s)
+	modify(tx, &p.st.obj, func(s *atomicPointState) bool { return updateDate(&s.Date) })
 }
 func (atomicPoint) XY(tx upgrade.Tx, p *AtomicPart) (int, int) {
-	s := atomicPointOf(tx, p)
+	s := stateOf[atomicPointState](tx, &p.st.obj)
 	return int(s.Pos.X), int(s.Pos.Y)
 }
 func (atomicPoint) SwapXY(tx upgrade.Tx, p *AtomicPart) {
-	s := *atomicPointOf(tx, p)
-	s.Pos.X, s.Pos.Y = s.Pos.Y, s.Pos.X
-	p.st.obj.Store(tx, &s)
+	modify(tx, &p.st.obj, func(s *atomicPointState) bool { s.Pos.X, s.Pos.Y = s.Pos.Y, s.Pos.X; return true })
 }
 
 // ---- composite-stats ---------------------------------------------------------------------
@@ -196,10 +190,6 @@ func viewDocText(v upgrade.View, d *Document) (string, error) {
 
 type compositeStats struct{}
 
-func compositeStatsOf(tx upgrade.Tx, c *CompositePart) *compositeStatsState {
-	return c.st.obj.Load(tx).(*compositeStatsState)
-}
-
 // New computes the summary of a part being created, from the parts and document the same
 // transaction just made (read through this version's code).
 func (compositeStats) New(tx upgrade.Tx, date int, c *CompositePart) any {
@@ -213,28 +203,19 @@ func (compositeStats) New(tx upgrade.Tx, date int, c *CompositePart) any {
 	return s
 }
 func (compositeStats) Date(tx upgrade.Tx, c *CompositePart) int {
-	return int(compositeStatsOf(tx, c).Date)
+	return int(stateOf[compositeStatsState](tx, &c.st.obj).Date)
 }
 func (compositeStats) UpdateDate(tx upgrade.Tx, c *CompositePart) {
-	s := *compositeStatsOf(tx, c)
-	s.Date = nextDate(s.Date)
-	c.st.obj.Store(tx, &s)
+	modify(tx, &c.st.obj, func(s *compositeStatsState) bool { return updateDate(&s.Date) })
 }
 func (compositeStats) UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly {
-	return compositeStatsOf(tx, c).UsedIn
+	return stateOf[compositeStatsState](tx, &c.st.obj).UsedIn
 }
 func (compositeStats) AddUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) {
-	s := *compositeStatsOf(tx, c)
-	s.UsedIn = bagAdd(s.UsedIn, b)
-	c.st.obj.Store(tx, &s)
+	modify(tx, &c.st.obj, func(s *compositeStatsState) bool { return addTo(b)(&s.UsedIn) })
 }
 func (compositeStats) RemoveUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) bool {
-	s := *compositeStatsOf(tx, c)
-	var ok bool
-	if s.UsedIn, ok = bagRemove(s.UsedIn, b); ok {
-		c.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &c.st.obj, func(s *compositeStatsState) bool { return removeFrom(b)(&s.UsedIn) })
 }
 
 // documentStats is the document code of composite-stats: the previous version's, plus keeping
@@ -252,9 +233,10 @@ func (d documentStats) StartsWith(tx upgrade.Tx, doc *Document, prefix string) b
 func (d documentStats) Replace(tx upgrade.Tx, doc *Document, from, to string) int {
 	n := d.inner.Replace(tx, doc, from, to)
 	if n != 0 && doc.Part != nil {
-		s := *compositeStatsOf(tx, doc.Part)
-		s.DocLen += int32(n * (len(to) - len(from)))
-		doc.Part.st.obj.Store(tx, &s)
+		modify(tx, &doc.Part.st.obj, func(s *compositeStatsState) bool {
+			s.DocLen += int32(n * (len(to) - len(from)))
+			return true
+		})
 	}
 	return n
 }
@@ -312,7 +294,7 @@ func documentLinesStep() *UpgradeStep {
 type documentLines struct{}
 
 func documentLinesOf(tx upgrade.Tx, d *Document) []string {
-	return d.st.obj.Load(tx).(*documentLinesState).Lines
+	return stateOf[documentLinesState](tx, &d.st.obj).Lines
 }
 
 func (documentLines) New(text string) any { return &documentLinesState{Lines: splitLines(text)} }
@@ -447,158 +429,102 @@ func datesStep() *UpgradeStep {
 	}
 }
 
-type atomicDated struct{}
+// The dated classes: the version 1 code with the date kept as a buildDate.
 
-func atomicDatedOf(tx upgrade.Tx, p *AtomicPart) *atomicDatedState {
-	return p.st.obj.Load(tx).(*atomicDatedState)
-}
+func updateBuilt(b *buildDate) bool { *b = toBuildDate(nextDate(b.value())); return true }
+
+type atomicDated struct{}
 
 func (atomicDated) New(date, x, y int) any {
 	return &atomicDatedState{X: int32(x), Y: int32(y), Built: toBuildDate(int32(date))}
 }
 func (atomicDated) Date(tx upgrade.Tx, p *AtomicPart) int {
-	return int(atomicDatedOf(tx, p).Built.value())
+	return int(stateOf[atomicDatedState](tx, &p.st.obj).Built.value())
 }
 func (atomicDated) UpdateDate(tx upgrade.Tx, p *AtomicPart) {
-	s := *atomicDatedOf(tx, p)
-	s.Built = toBuildDate(nextDate(s.Built.value()))
-	p.st.obj.Store(tx, &s)
+	modify(tx, &p.st.obj, func(s *atomicDatedState) bool { return updateBuilt(&s.Built) })
 }
 func (atomicDated) XY(tx upgrade.Tx, p *AtomicPart) (int, int) {
-	s := atomicDatedOf(tx, p)
+	s := stateOf[atomicDatedState](tx, &p.st.obj)
 	return int(s.X), int(s.Y)
 }
 func (atomicDated) SwapXY(tx upgrade.Tx, p *AtomicPart) {
-	s := *atomicDatedOf(tx, p)
-	s.X, s.Y = s.Y, s.X
-	p.st.obj.Store(tx, &s)
+	modify(tx, &p.st.obj, func(s *atomicDatedState) bool { s.X, s.Y = s.Y, s.X; return true })
 }
 
 type compositeDated struct{}
-
-func compositeDatedOf(tx upgrade.Tx, c *CompositePart) *compositeDatedState {
-	return c.st.obj.Load(tx).(*compositeDatedState)
-}
 
 func (compositeDated) New(_ upgrade.Tx, date int, _ *CompositePart) any {
 	return &compositeDatedState{Built: toBuildDate(int32(date))}
 }
 func (compositeDated) Date(tx upgrade.Tx, c *CompositePart) int {
-	return int(compositeDatedOf(tx, c).Built.value())
+	return int(stateOf[compositeDatedState](tx, &c.st.obj).Built.value())
 }
 func (compositeDated) UpdateDate(tx upgrade.Tx, c *CompositePart) {
-	s := *compositeDatedOf(tx, c)
-	s.Built = toBuildDate(nextDate(s.Built.value()))
-	c.st.obj.Store(tx, &s)
+	modify(tx, &c.st.obj, func(s *compositeDatedState) bool { return updateBuilt(&s.Built) })
 }
 func (compositeDated) UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly {
-	return compositeDatedOf(tx, c).UsedIn
+	return stateOf[compositeDatedState](tx, &c.st.obj).UsedIn
 }
 func (compositeDated) AddUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) {
-	s := *compositeDatedOf(tx, c)
-	s.UsedIn = bagAdd(s.UsedIn, b)
-	c.st.obj.Store(tx, &s)
+	modify(tx, &c.st.obj, func(s *compositeDatedState) bool { return addTo(b)(&s.UsedIn) })
 }
 func (compositeDated) RemoveUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) bool {
-	s := *compositeDatedOf(tx, c)
-	var ok bool
-	if s.UsedIn, ok = bagRemove(s.UsedIn, b); ok {
-		c.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &c.st.obj, func(s *compositeDatedState) bool { return removeFrom(b)(&s.UsedIn) })
 }
 
 type baseDated struct{}
 
-func baseDatedOf(tx upgrade.Tx, b *BaseAssembly) *baseDatedState {
-	return b.st.obj.Load(tx).(*baseDatedState)
-}
-
 func (baseDated) New(date int) any { return &baseDatedState{Built: toBuildDate(int32(date))} }
 func (baseDated) Date(tx upgrade.Tx, b *BaseAssembly) int {
-	return int(baseDatedOf(tx, b).Built.value())
+	return int(stateOf[baseDatedState](tx, &b.st.obj).Built.value())
 }
 func (baseDated) UpdateDate(tx upgrade.Tx, b *BaseAssembly) {
-	s := *baseDatedOf(tx, b)
-	s.Built = toBuildDate(nextDate(s.Built.value()))
-	b.st.obj.Store(tx, &s)
+	modify(tx, &b.st.obj, func(s *baseDatedState) bool { return updateBuilt(&s.Built) })
 }
 func (baseDated) Components(tx upgrade.Tx, b *BaseAssembly) []*CompositePart {
-	return baseDatedOf(tx, b).Components
+	return stateOf[baseDatedState](tx, &b.st.obj).Components
 }
 func (baseDated) AddComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) {
-	s := *baseDatedOf(tx, b)
-	s.Components = bagAdd(s.Components, c)
-	b.st.obj.Store(tx, &s)
+	modify(tx, &b.st.obj, func(s *baseDatedState) bool { return addTo(c)(&s.Components) })
 }
 func (baseDated) RemoveComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) bool {
-	s := *baseDatedOf(tx, b)
-	var ok bool
-	if s.Components, ok = bagRemove(s.Components, c); ok {
-		b.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &b.st.obj, func(s *baseDatedState) bool { return removeFrom(c)(&s.Components) })
 }
 
 type complexDated struct{}
 
-func complexDatedOf(tx upgrade.Tx, a *ComplexAssembly) *complexDatedState {
-	return a.st.obj.Load(tx).(*complexDatedState)
-}
-
 func (complexDated) New(date int) any { return &complexDatedState{Built: toBuildDate(int32(date))} }
 func (complexDated) Date(tx upgrade.Tx, a *ComplexAssembly) int {
-	return int(complexDatedOf(tx, a).Built.value())
+	return int(stateOf[complexDatedState](tx, &a.st.obj).Built.value())
 }
 func (complexDated) UpdateDate(tx upgrade.Tx, a *ComplexAssembly) {
-	s := *complexDatedOf(tx, a)
-	s.Built = toBuildDate(nextDate(s.Built.value()))
-	a.st.obj.Store(tx, &s)
+	modify(tx, &a.st.obj, func(s *complexDatedState) bool { return updateBuilt(&s.Built) })
 }
 func (complexDated) Subs(tx upgrade.Tx, a *ComplexAssembly) []*ComplexAssembly {
-	return complexDatedOf(tx, a).Subs
+	return stateOf[complexDatedState](tx, &a.st.obj).Subs
 }
 func (complexDated) Bases(tx upgrade.Tx, a *ComplexAssembly) []*BaseAssembly {
-	return complexDatedOf(tx, a).Bases
+	return stateOf[complexDatedState](tx, &a.st.obj).Bases
 }
 func (complexDated) AddSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
 	checkComplexChild(a)
-	s := *complexDatedOf(tx, a)
-	var ok bool
-	if s.Subs, ok = setAdd(s.Subs, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return addToSet(child)(&s.Subs) })
 }
 func (complexDated) RemoveSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
-	s := *complexDatedOf(tx, a)
-	var ok bool
-	if s.Subs, ok = setRemove(s.Subs, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return removeFrom(child)(&s.Subs) })
 }
 func (complexDated) AddBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
 	checkBaseChild(a)
-	s := *complexDatedOf(tx, a)
-	var ok bool
-	if s.Bases, ok = setAdd(s.Bases, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return addToSet(child)(&s.Bases) })
 }
 func (complexDated) RemoveBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
-	s := *complexDatedOf(tx, a)
-	var ok bool
-	if s.Bases, ok = setRemove(s.Bases, child); ok {
-		a.st.obj.Store(tx, &s)
-	}
-	return ok
+	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return removeFrom(child)(&s.Bases) })
 }
 
 type moduleDated struct{}
 
 func (moduleDated) New(date int) any { return &moduleDatedState{Built: toBuildDate(int32(date))} }
 func (moduleDated) Date(tx upgrade.Tx, m *Module) int {
-	return int(m.st.obj.Load(tx).(*moduleDatedState).Built.value())
+	return int(stateOf[moduleDatedState](tx, &m.st.obj).Built.value())
 }

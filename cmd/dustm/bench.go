@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -32,12 +33,39 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	return runBenchContext(ctx, args, stdout, stderr)
 }
 
+// startCPUProfile starts writing a CPU profile of the run to path ("" for none) and returns
+// the function that stops it.
+func startCPUProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
 func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, help, err := parseBenchFlags(args, stderr)
+	cfg, prof, help, err := parseBenchFlags(args, stderr)
 	if err != nil || help {
 		return err
 	}
+	stopProfile, err := startCPUProfile(prof)
+	if err != nil {
+		return err
+	}
 	res, err := bench.Run(ctx, cfg, stdout, stderr)
+	if perr := stopProfile(); err == nil && perr != nil {
+		err = perr
+	}
 	switch {
 	case errors.Is(err, bench.ErrInvalidConfig):
 		return usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
@@ -50,7 +78,7 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 }
 
 // parseBenchFlags turns the command line into a run's configuration; help reports --help.
-func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, help bool, err error) {
+func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProfile string, help bool, err error) {
 	def := bench.DefaultConfig()
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -79,6 +107,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, help bo
 	upgradeAt := fs.Duration("upgrade-at", 0, "when to request the upgrade, since the run began (default: half the run's length)")
 	migration := fs.String("migration", "lazy", "how objects are migrated: lazy, eager (stop the world) or lazy+sweep")
 	sweepers := fs.Int("sweepers", 0, "background sweepers of --migration lazy+sweep (default 1)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
 	dryRun := fs.Bool("upgrade-dry-run", false, "before upgrading, convert every object on a snapshot without installing anything, and report failures")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
@@ -89,33 +118,33 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, help bo
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return cfg, true, nil
+			return cfg, "", true, nil
 		}
-		return cfg, false, usageErrorf("%v", err)
+		return cfg, "", false, usageErrorf("%v", err)
 	}
 	if fs.NArg() > 0 {
-		return cfg, false, usageErrorf("unexpected arguments %q", fs.Args())
+		return cfg, "", false, usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	if fs.Changed("ops") && fs.Changed("length") {
-		return cfg, false, usageErrorf("--ops and -l/--length both given: a run is either a number of operations per thread or a length of time")
+		return cfg, "", false, usageErrorf("--ops and -l/--length both given: a run is either a number of operations per thread or a length of time")
 	}
 	if fs.Changed("ops") && *ops < 1 {
-		return cfg, false, usageErrorf("--ops must be at least 1 (got %d)", *ops)
+		return cfg, "", false, usageErrorf("--ops must be at least 1 (got %d)", *ops)
 	}
 	if *length <= 0 || *length > (1<<63-1)/float64(time.Second) {
-		return cfg, false, usageErrorf("-l/--length must be a positive number of seconds (got %v)", *length)
+		return cfg, "", false, usageErrorf("-l/--length must be a positive number of seconds (got %v)", *length)
 	}
 	wl, err := stmbench7.ParseWorkload(*workload)
 	if err != nil {
-		return cfg, false, usageErrorf("-w: %v", err)
+		return cfg, "", false, usageErrorf("-w: %v", err)
 	}
 	algo, err := stm.ParseAlgorithm(*commit)
 	if err != nil {
-		return cfg, false, usageErrorf("--stm-commit: %v", err)
+		return cfg, "", false, usageErrorf("--stm-commit: %v", err)
 	}
 	strategy, err := upgrade.ParseStrategy(*migration)
 	if err != nil {
-		return cfg, false, usageErrorf("--migration: %v", err)
+		return cfg, "", false, usageErrorf("--migration: %v", err)
 	}
 
 	cfg = def
@@ -143,7 +172,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, help bo
 	cfg.UpgradeDryRun = *dryRun
 	cfg.Args = append([]string{"dustm", "bench"}, args...)
 	if err := cfg.Validate(); err != nil {
-		return cfg, false, usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
+		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
 	}
-	return cfg, false, nil
+	return cfg, *cpuprofile, false, nil
 }

@@ -72,7 +72,7 @@ func TestBenchHelp(t *testing.T) {
 }
 
 func TestBenchDefaults(t *testing.T) {
-	cfg, help, err := parseBenchFlags(nil, new(bytes.Buffer))
+	cfg, _, help, err := parseBenchFlags(nil, new(bytes.Buffer))
 	if err != nil || help {
 		t.Fatal(err, help)
 	}
@@ -81,7 +81,7 @@ func TestBenchDefaults(t *testing.T) {
 		cfg.Interval != 100*time.Millisecond || cfg.Ops != 0 || cfg.NoTraversals || cfg.NoSMs {
 		t.Errorf("defaults %+v", cfg)
 	}
-	cfg, _, err = parseBenchFlags([]string{"--ops", "5"}, new(bytes.Buffer))
+	cfg, _, _, err = parseBenchFlags([]string{"--ops", "5"}, new(bytes.Buffer))
 	if err != nil || cfg.Ops != 5 {
 		t.Errorf("--ops alone: %v, %d", err, cfg.Ops)
 	}

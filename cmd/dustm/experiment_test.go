@@ -276,7 +276,7 @@ func TestExperimentListShowDryRun(t *testing.T) {
 	if code := dispatch([]string{"experiment", "--list"}, &stdout, &stderr); code != 0 {
 		t.Fatal(stderr.String())
 	}
-	for _, want := range []string{"upgrade-latency — 16 configurations × 3 repetitions", "quick — ", "stm-micro — "} {
+	for _, want := range []string{"upgrade-latency — 20 configurations × 3 repetitions", "quick — ", "stm-micro — "} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--list lacks %q:\n%s", want, stdout.String())
 		}
@@ -298,8 +298,8 @@ func TestExperimentListShowDryRun(t *testing.T) {
 		t.Fatal(stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"upgrade-latency: 4 configurations × 3 repetitions = 12 runs, about",
-		"main/upgrade=atomic-point,migration=lazy ", "dustm bench -g stm --stm-commit lockfree -w rw -t 2 --size big --no-traversals --no-sms --upgrade atomic-point --migration lazy -l 10"} {
+	for _, want := range []string{"upgrade-latency: 5 configurations × 3 repetitions = 15 runs, about",
+		"main/sms=off,upgrade=atomic-point,migration=lazy ", "dustm bench -g stm --stm-commit lockfree -w r -t 2 --size big --no-traversals --no-sms --upgrade atomic-point --migration lazy -l 20"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--dry-run lacks %q:\n%s", want, out)
 		}
