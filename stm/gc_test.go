@@ -367,3 +367,32 @@ func TestGCConcurrentReaders(t *testing.T) {
 		t.Logf("%+v", s.Stats().GC)
 	})
 }
+
+// TestSnapshotHeld checks the query the upgrade engine uses to wait out older snapshots: pins
+// and running read-only transactions hold theirs, released or ended ones do not.
+func TestSnapshotHeld(t *testing.T) {
+	forEachAlgorithm(t, func(t *testing.T, s *STM) {
+		var x Var[int]
+		for i := range 3 {
+			_ = s.Atomic(func(tx Tx) error { x.Store(tx, i); return nil })
+		}
+		pin := s.PinLatest()
+		v := pin.Version()
+		if !s.SnapshotHeld(v, v) || !s.SnapshotHeld(0, v+10) || s.SnapshotHeld(v+1, v+10) {
+			t.Fatalf("pin at %d not reported exactly", v)
+		}
+		pin.Release()
+		if s.SnapshotHeld(0, v+10) {
+			t.Fatal("a released pin still holds its snapshot")
+		}
+		_ = s.ReadOnly(func(tx Tx) error {
+			if !s.SnapshotHeld(tx.Snapshot(), tx.Snapshot()) {
+				t.Error("a running read-only transaction's snapshot is not reported")
+			}
+			return nil
+		})
+		if s.SnapshotHeld(0, v+10) {
+			t.Fatal("an ended transaction still holds its snapshot")
+		}
+	})
+}

@@ -110,6 +110,21 @@ func (st *slotTable) sum() (c [numCounters]uint64) {
 	return c
 }
 
+// SnapshotHeld reports whether a running transaction or a pin holds a snapshot s with
+// lo <= s <= hi. A read-only transaction or pin that begins after the clock has passed hi
+// publishes a newer snapshot (it reads the clock again after publishing), so once the clock is
+// past hi and this reports false, nothing will read an older body at a snapshot in the range
+// again. (A read-write transaction may still start at such a snapshot, but it only ever reads
+// the newest body of a box, aborting on a newer one.)
+func (s *STM) SnapshotHeld(lo, hi int64) bool {
+	for _, sl := range s.slots.slots() {
+		if a := sl.active.Load(); a != 0 && a-1 >= lo && a-1 <= hi {
+			return true
+		}
+	}
+	return false
+}
+
 // Pin keeps one snapshot readable, against version garbage collection, until released.
 type Pin struct {
 	s        *STM

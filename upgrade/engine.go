@@ -48,6 +48,9 @@ func (p *Program) lastChange(cid uint32) *Program {
 type Engine struct {
 	s  *stm.STM
 	pv stm.Var[*Program] // the program version every transaction reads first
+	// tick is a box no program transaction reads: committing to it advances the clock without
+	// conflicting with anyone (a migration does, before it waits out older snapshots).
+	tick stm.Var[uint64]
 
 	mu         sync.Mutex // serializes upgrades and class creation
 	classes    []*Class

@@ -430,9 +430,14 @@ func (e *Engine) watch(m *Migration, opts Options) {
 		if len(todo) == 0 {
 			sweepers.Wait()
 			now := time.Now()
-			m.pin.Release()
-			m.pinReleased.Store(&now)
 			m.migrated.Store(&now)
+			if !e.awaitOlderSnapshots(m, tick.C) {
+				m.pin.Release() // the engine is closing: nothing reads the old snapshot any more
+				return
+			}
+			released := time.Now()
+			m.pin.Release()
+			m.pinReleased.Store(&released)
 			m.event(EventMigrated, now, fmt.Sprintf("%d objects", m.objects.Load()))
 			close(m.done)
 			return
@@ -440,11 +445,37 @@ func (e *Engine) watch(m *Migration, opts Options) {
 		select {
 		case <-m.stop:
 			sweepers.Wait()
-			m.pin.Release() // the engine is closing: nothing reads the old snapshot any more
+			m.pin.Release()
 			return
 		case <-tick.C:
 		}
 	}
+}
+
+// awaitOlderSnapshots waits, once every object is converted, until no transaction or pin can
+// still need the pinned snapshot: one whose snapshot is at or after the upgrade but older than
+// the last conversion may have read an object in its old shape (before the conversion was
+// installed, or below a later write that skipped reading it) and will convert it from the
+// pinned snapshot. A later upgrade's pin counts too: its conversions go through this one.
+// Snapshots older than the upgrade run the old code and never convert for it. It commits to
+// the engine's private tick box first, so that every transaction that begins from now on has a
+// snapshot past the conversions. It returns false if the engine closes first.
+func (e *Engine) awaitOlderSnapshots(m *Migration, tick <-chan time.Time) bool {
+	out, err := e.s.Run(false, func(tx stm.Tx) error {
+		e.tick.Store(tx, e.tick.Load(tx)+1)
+		return nil
+	})
+	if err != nil {
+		panic(fmt.Sprintf("upgrade: advancing the clock: %v", err)) // the function cannot fail
+	}
+	for e.s.SnapshotHeld(m.version, out.Version-1) {
+		select {
+		case <-m.stop:
+			return false
+		case <-tick:
+		}
+	}
+	return true
 }
 
 // sweep converts every n-th object of work, starting at k, at low priority.

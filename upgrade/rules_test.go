@@ -333,6 +333,62 @@ func heapAlloc() uint64 {
 
 // Rule 5: the pinned snapshot is kept until the last object is converted, then released, and
 // memory returns to its steady-state size (the old bodies below converted states go too).
+// Rule 5, the other side: the pin is not released while a transaction that may still read an
+// object in its old shape is running. Here a reader's snapshot is after the upgrade but before
+// a write that replaced the object's state without reading it: the watcher sees every object in
+// the new shape, yet the reader still finds the old state at its snapshot and must convert it
+// from the pinned snapshot.
+func TestRule5PinOutlivesOlderReaders(t *testing.T) {
+	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
+		w := newWorld(t, a, 1)
+		o := w.items[0]
+		m := w.upgrade(t, "v2", codeV2, map[*Class]Transformer{w.item: toV2()}, Lazy)
+		started, resume := make(chan struct{}), make(chan struct{})
+		got := make(chan int, 1)
+		go func() {
+			err := w.e.ReadOnly(func(tx Tx) error {
+				if tx.Program().Number != 2 {
+					return fmt.Errorf("reader in program %d", tx.Program().Number)
+				}
+				close(started)
+				<-resume
+				got <- codeV2.read(tx, o) // old shape at this snapshot: converted from the pin
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+				got <- -1
+			}
+		}()
+		<-started
+		if err := w.e.Atomic(func(tx Tx) error { codeV2.write(tx, o, 7); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for !m.Stats().Complete && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if !m.Stats().Complete {
+			t.Fatal("the blind write did not count as a conversion")
+		}
+		time.Sleep(20 * time.Millisecond) // many watcher ticks
+		select {
+		case <-m.Done():
+			t.Fatal("pin released while a reader at an older snapshot runs")
+		default:
+		}
+		close(resume)
+		if n := <-got; n != 0 {
+			t.Fatalf("the reader saw count %d, want the pre-write 0", n)
+		}
+		select {
+		case <-m.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("pin never released after the reader ended")
+		}
+	})
+}
+
 func TestRule5PinReleasedAndMemoryReturns(t *testing.T) {
 	type Big struct{ Data []byte }
 	type Big2 struct {
@@ -442,16 +498,18 @@ func TestRule6SuccessiveUpgrades(t *testing.T) {
 					t.Errorf("item %d = %+v", i, *got)
 				}
 			}
+			// Each intermediate state stands at its own upgrade's version. (Reading the second
+			// upgrade's pin is safe here: this transaction's snapshot is after that upgrade, so
+			// the pin is kept until it ends.)
+			for i, it := range w.items[:4] {
+				if st := it.box.LoadAt(m3.pin); st.ver != 2 {
+					t.Errorf("item %d at the second upgrade's snapshot has class version %d, want 2", i, st.ver)
+				}
+			}
 			return nil
 		})
 		if fmt.Sprint(sawShapes) != "[0/0 1/2 2/4 3/6 40/80]" {
 			t.Fatalf("second transformer saw %v", sawShapes)
-		}
-		// Each intermediate state stands at its own upgrade's version.
-		for i, it := range w.items[:4] {
-			if st := it.box.LoadAt(m3.pin); st.ver != 2 {
-				t.Errorf("item %d at the second upgrade's snapshot has class version %d, want 2", i, st.ver)
-			}
 		}
 		for _, m := range []*Migration{m2, m3} {
 			select {
