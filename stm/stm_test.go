@@ -401,7 +401,10 @@ func TestExclusiveStopsTheWorld(t *testing.T) {
 				}
 			})
 		}
-		time.Sleep(20 * time.Millisecond)
+		// Let the writers commit first (not a fixed sleep: a loaded machine may not have run them).
+		for x.LoadLatest() == 0 {
+			time.Sleep(time.Millisecond)
+		}
 		for range 5 {
 			_, err := s.Exclusive(t.Context(), func(tx Tx) error {
 				inside.Store(true)
