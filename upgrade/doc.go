@@ -17,7 +17,9 @@
 //   - Lazy: an object is converted when a transaction of the new version first reads it. The
 //     conversion reads the pinned snapshot only and installs its result as a body at version vU
 //     (stm.Var.InstallAt), so it does not matter when, or by which transaction, it happens. The
-//     pin is released once every object of a changed class has been converted.
+//     pin is released once every object of a changed class has been converted and no
+//     transaction or later upgrade's pin that began before the last conversion is still
+//     running (such a one may yet meet an object in its old shape at its own snapshot).
 //   - LazySweep: Lazy, plus background sweepers that convert the objects nobody touched.
 //   - Eager: stop the world, convert everything inside the upgrade's own transaction, resume
 //     (the paper's "immediate" conversion, the baseline).
