@@ -1,6 +1,9 @@
 package stmbench7
 
-import "dustm/upgrade"
+import (
+	"dustm/stm"
+	"dustm/upgrade"
+)
 
 // Under the stm backend the design objects are upgradable objects of the upgrade engine, and
 // the code that reads and writes their state (the reference's design-object classes:
@@ -113,7 +116,17 @@ func modify[S any](tx upgrade.Tx, o *upgrade.Object, f func(*S) bool) bool {
 	return true
 }
 
-// Bag and set edits, as functions modify can apply to any state's slice.
+// modifyBox is modify for stm-plain, whose states are values in a plain versioned box.
+func modifyBox[S any](stx stm.Tx, v *stm.Var[S], f func(*S) bool) bool {
+	s := v.Load(stx)
+	if !f(&s) {
+		return false
+	}
+	v.Store(stx, s)
+	return true
+}
+
+// Bag and set edits, as functions modify and modifyBox can apply to any state's slice.
 func addTo[T comparable](x T) func(*[]T) bool {
 	return func(s *[]T) bool { *s = bagAdd(*s, x); return true }
 }

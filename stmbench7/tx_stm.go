@@ -66,27 +66,19 @@ var _ Tx = (*plainSTMTx)(nil)
 
 func (t *plainSTMTx) AtomicDate(p *AtomicPart) int { return int(p.st.box.Load(t.stx).Date) }
 func (t *plainSTMTx) UpdateAtomicDate(p *AtomicPart) {
-	s := p.st.box.Load(t.stx)
-	s.Date = nextDate(s.Date)
-	p.st.box.Store(t.stx, s)
+	modifyBox(t.stx, &p.st.box, func(s *atomicState) bool { return updateDate(&s.Date) })
 }
 func (t *plainSTMTx) CompositeDate(c *CompositePart) int { return int(c.st.box.Load(t.stx).Date) }
 func (t *plainSTMTx) UpdateCompositeDate(c *CompositePart) {
-	s := c.st.box.Load(t.stx)
-	s.Date = nextDate(s.Date)
-	c.st.box.Store(t.stx, s)
+	modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return updateDate(&s.Date) })
 }
 func (t *plainSTMTx) BaseDate(b *BaseAssembly) int { return int(b.st.box.Load(t.stx).Date) }
 func (t *plainSTMTx) UpdateBaseDate(b *BaseAssembly) {
-	s := b.st.box.Load(t.stx)
-	s.Date = nextDate(s.Date)
-	b.st.box.Store(t.stx, s)
+	modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return updateDate(&s.Date) })
 }
 func (t *plainSTMTx) ComplexDate(a *ComplexAssembly) int { return int(a.st.box.Load(t.stx).Date) }
 func (t *plainSTMTx) UpdateComplexDate(a *ComplexAssembly) {
-	s := a.st.box.Load(t.stx)
-	s.Date = nextDate(s.Date)
-	a.st.box.Store(t.stx, s)
+	modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return updateDate(&s.Date) })
 }
 func (t *plainSTMTx) ModuleDate(m *Module) int { return int(m.st.box.Load(t.stx).Date) }
 
@@ -98,17 +90,10 @@ func (t *plainSTMTx) SwapXY(p *AtomicPart) { p.st.box.Store(t.stx, swapXY(p.st.b
 
 func (t *plainSTMTx) UsedIn(c *CompositePart) []*BaseAssembly { return c.st.box.Load(t.stx).UsedIn }
 func (t *plainSTMTx) AddUsedIn(c *CompositePart, b *BaseAssembly) {
-	s := c.st.box.Load(t.stx)
-	s.UsedIn = bagAdd(s.UsedIn, b)
-	c.st.box.Store(t.stx, s)
+	modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return addTo(b)(&s.UsedIn) })
 }
 func (t *plainSTMTx) RemoveUsedIn(c *CompositePart, b *BaseAssembly) bool {
-	s := c.st.box.Load(t.stx)
-	var ok bool
-	if s.UsedIn, ok = bagRemove(s.UsedIn, b); ok {
-		c.st.box.Store(t.stx, s)
-	}
-	return ok
+	return modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return removeFrom(b)(&s.UsedIn) })
 }
 
 func (t *plainSTMTx) DocText(d *Document) string { return d.st.box.Load(t.stx).Text }
@@ -147,17 +132,10 @@ func (t *plainSTMTx) Components(b *BaseAssembly) []*CompositePart {
 	return b.st.box.Load(t.stx).Components
 }
 func (t *plainSTMTx) AddComponent(b *BaseAssembly, c *CompositePart) {
-	s := b.st.box.Load(t.stx)
-	s.Components = bagAdd(s.Components, c)
-	b.st.box.Store(t.stx, s)
+	modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return addTo(c)(&s.Components) })
 }
 func (t *plainSTMTx) RemoveComponent(b *BaseAssembly, c *CompositePart) bool {
-	s := b.st.box.Load(t.stx)
-	var ok bool
-	if s.Components, ok = bagRemove(s.Components, c); ok {
-		b.st.box.Store(t.stx, s)
-	}
-	return ok
+	return modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return removeFrom(c)(&s.Components) })
 }
 
 func (t *plainSTMTx) SubAssemblies(a *ComplexAssembly) []*ComplexAssembly {
@@ -168,37 +146,17 @@ func (t *plainSTMTx) BaseChildren(a *ComplexAssembly) []*BaseAssembly {
 }
 func (t *plainSTMTx) AddSubAssembly(a, child *ComplexAssembly) bool {
 	checkComplexChild(a)
-	s := a.st.box.Load(t.stx)
-	var ok bool
-	if s.Subs, ok = setAdd(s.Subs, child); ok {
-		a.st.box.Store(t.stx, s)
-	}
-	return ok
+	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return addToSet(child)(&s.Subs) })
 }
 func (t *plainSTMTx) RemoveSubAssembly(a, child *ComplexAssembly) bool {
-	s := a.st.box.Load(t.stx)
-	var ok bool
-	if s.Subs, ok = setRemove(s.Subs, child); ok {
-		a.st.box.Store(t.stx, s)
-	}
-	return ok
+	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return removeFrom(child)(&s.Subs) })
 }
 func (t *plainSTMTx) AddBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
 	checkBaseChild(a)
-	s := a.st.box.Load(t.stx)
-	var ok bool
-	if s.Bases, ok = setAdd(s.Bases, child); ok {
-		a.st.box.Store(t.stx, s)
-	}
-	return ok
+	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return addToSet(child)(&s.Bases) })
 }
 func (t *plainSTMTx) RemoveBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
-	s := a.st.box.Load(t.stx)
-	var ok bool
-	if s.Bases, ok = setRemove(s.Bases, child); ok {
-		a.st.box.Store(t.stx, s)
-	}
-	return ok
+	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return removeFrom(child)(&s.Bases) })
 }
 
 // New objects get their state as the initial body of a fresh box (version 0): nobody can reach

@@ -116,11 +116,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return cfg, "", true, nil
-		}
-		return cfg, "", false, usageErrorf("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return cfg, "", help, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, "", false, usageErrorf("unexpected arguments %q", fs.Args())

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -23,11 +22,8 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	workers := fs.IntP("threads", "t", 2, "goroutines moving money")
 	length := fs.DurationP("length", "l", 2*time.Second, "how long to run")
 	commit := fs.String("stm-commit", "lockfree", "commit algorithm: lock or lockfree")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil
-		}
-		return usageErrorf("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments %q", fs.Args())

@@ -89,12 +89,13 @@ then draws its figures and REPORT.md (as `+"`dustm plot`"+`). Progress goes to s
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			f.help = true
-			return &f, nil, nil
-		}
-		return nil, nil, usageErrorf("%v", err)
+	help, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if help {
+		f.help = true
+		return &f, nil, nil
 	}
 	return &f, fs.Args(), nil
 }
@@ -378,11 +379,8 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "\nMerges the results folders of a sweep's shards (same experiment, definition and commit) into one, then summarizes and draws it.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil
-		}
-		return usageErrorf("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usageErrorf("merge: which folders? (the shards' results folders)")

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 // command is one subcommand. run gets the arguments after the subcommand's name and the two
@@ -25,6 +27,18 @@ var errUsage = errors.New("usage")
 
 func usageErrorf(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+// parseFlags parses a command's flags; help reports -h/--help (the usage is already printed),
+// and a bad flag comes back as a usage error.
+func parseFlags(fs *pflag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return true, nil
+		}
+		return false, usageErrorf("%v", err)
+	}
+	return false, nil
 }
 
 func commands() []command {
