@@ -1,13 +1,11 @@
 package experiments_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,32 +22,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// syncBuffer is a progress writer that tests may read while the runner writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func fakeRunner(t *testing.T, env ...string) (*experiments.Runner, *syncBuffer, string) {
+func fakeRunner(t *testing.T, env ...string) (*experiments.Runner, *experimentstest.SyncBuffer, string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := filepath.Join(t.TempDir(), "invocations.log")
-	progress := &syncBuffer{}
+	progress := &experimentstest.SyncBuffer{}
 	r := &experiments.Runner{
 		Exe: exe,
 		// GORACE: a race-enabled child would sleep a second before exiting.

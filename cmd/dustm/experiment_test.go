@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"dustm/experiments"
+	"dustm/experiments/experimentstest"
 )
 
 // envAsDustm makes the test binary act as dustm, so that the experiments' runs (fresh
@@ -50,24 +50,6 @@ func writeDef(t *testing.T, def string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// lockedBuffer may be read while a command writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestExperimentEndToEnd(t *testing.T) {
@@ -160,7 +142,7 @@ func TestExperimentInterruptAndResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout bytes.Buffer
-	stderr := &lockedBuffer{}
+	stderr := &experimentstest.SyncBuffer{}
 	go func() {
 		for !strings.Contains(stderr.String(), "[3/8]") {
 			time.Sleep(10 * time.Millisecond)
