@@ -60,6 +60,16 @@ type Structure struct {
 	data    any // the backend's storage of the indexes and id pools
 }
 
+// dataOf returns s's backend storage as a D; a structure handed to another kind of backend is
+// a program error, which panics saying whose it was.
+func dataOf[D any](s *Structure, kind string) D {
+	d, ok := s.data.(D)
+	if !ok {
+		panic(fmt.Sprintf("stmbench7: structure built by %q is not %s", s.backend, kind))
+	}
+	return d
+}
+
 // Params returns the structure's size parameters.
 func (s *Structure) Params() Params { return s.params }
 

@@ -1,10 +1,6 @@
 package stmbench7
 
-import (
-	"fmt"
-
-	"dustm/stmbench7/jrand"
-)
+import "dustm/stmbench7/jrand"
 
 // The lock backends none, coarse and medium (this file and backend_medium.go). They share
 // the storage (plainStore), the Tx (plainTx, which medium extends with its lazily taken
@@ -76,13 +72,7 @@ func (b *plainBackend) Build(p Params, r *jrand.Rand) (*Structure, error) {
 	return &Structure{params: p, module: m, backend: b.name, data: s}, nil
 }
 
-func storeOf(s *Structure) *plainStore {
-	st, ok := s.data.(*plainStore)
-	if !ok {
-		panic(fmt.Sprintf("stmbench7: structure built by %q is not a lock backend's", s.backend))
-	}
-	return st
-}
+func storeOf(s *Structure) *plainStore { return dataOf[*plainStore](s, "a lock backend's") }
 
 func (b *plainBackend) NewWorker(s *Structure, thread int) Worker {
 	st := storeOf(s)

@@ -92,13 +92,7 @@ func (b *stmBackend) Build(p Params, r *jrand.Rand) (*Structure, error) {
 	return &Structure{params: p, module: m, backend: b.name, data: store}, nil
 }
 
-func stmStoreOf(s *Structure) *stmStore {
-	st, ok := s.data.(*stmStore)
-	if !ok {
-		panic(fmt.Sprintf("stmbench7: structure built by %q is not an STM backend's", s.backend))
-	}
-	return st
-}
+func stmStoreOf(s *Structure) *stmStore { return dataOf[*stmStore](s, "an STM backend's") }
 
 func (b *stmBackend) newTx(s *Structure) Tx {
 	store := stmStoreOf(s)

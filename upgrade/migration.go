@@ -188,7 +188,10 @@ type MigrationStats struct {
 	Pause time.Duration `json:"pause_ns"`
 	// PinnedFor is how long the pre-upgrade snapshot has been (or was) kept.
 	PinnedFor time.Duration `json:"pinned_ns"`
-	Complete  bool          `json:"complete"`
+	// Complete reports that every object is converted (Migrated is set). The pin may outlive
+	// it a little, until transactions that began before the last conversion end; Done is
+	// closed when it is released.
+	Complete bool `json:"complete"`
 }
 
 // Converted is the number of objects converted so far, by anyone.
