@@ -144,7 +144,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}
 	res.All = opResult(&all)
 	res.All.Percentiles = percentileCurve(&all)
-	gaps := r.tm.allGaps(elapsed)
+	gaps := allGaps(r.workers, elapsed)
 	res.MaxGapMs = float64(maxGap(gaps)) / 1e6
 	res.Window = r.tm.windowResult(r.workers)
 	if r.upg != nil {
@@ -217,6 +217,7 @@ type worker struct {
 	rec  *recorder
 	tm   *timing
 	win  window     // latency of the operations completing in the window
+	idle idleSpans  // when this worker completed nothing for longer than gapThreshold
 	log  []logEntry // with SeqReplay: every operation, in execution order
 	keep bool       // keep the log
 }
@@ -255,7 +256,7 @@ func (w *worker) loop(stop *atomic.Bool, limit int64) (err error) {
 			failed, result = true, 0
 		}
 		w.rec.record(op, ns, failed)
-		w.tm.completed(end.Sub(w.tm.start), ns, failed, &w.win)
+		w.tm.completed(end.Sub(w.tm.start), ns, failed, &w.idle, &w.win)
 		if w.keep {
 			w.log = append(w.log, logEntry{at: at, result: result, op: op, failed: failed})
 		}

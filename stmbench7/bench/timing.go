@@ -2,7 +2,7 @@ package bench
 
 import (
 	"runtime/metrics"
-	"sync"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -13,15 +13,13 @@ import (
 // operation completed (a stopped world shows as one), and the latency of the operations that
 // complete in a one-second window (after an upgrade's commit, or at the same time in a run
 // without an upgrade, for comparison).
+//
+// Each worker notes its own idle spans; the gaps of the whole run are where they all overlap
+// (see allGaps), so the operations' hot path writes nothing that other workers write.
 type timing struct {
 	start time.Time
-	// lastDone is when the latest operation completed, in nanoseconds since start.
-	lastDone atomic.Int64
 	// winStart opens the window, in nanoseconds since start (-1: closed).
 	winStart atomic.Int64
-
-	mu   sync.Mutex
-	gaps []gap // the gaps longer than gapThreshold
 }
 
 // WindowLength is the length of the latency window.
@@ -41,14 +39,9 @@ func (t *timing) begin(start time.Time) { t.start = start }
 // openWindow starts the latency window at `at` since the start.
 func (t *timing) openWindow(at time.Duration) { t.winStart.Store(int64(at)) }
 
-// completed notes an operation that ended at `end` since the start and took ns.
-func (t *timing) completed(end time.Duration, ns int64, failed bool, w *window) {
-	prev := time.Duration(t.lastDone.Swap(int64(end)))
-	if end-prev > gapThreshold {
-		t.mu.Lock()
-		t.gaps = append(t.gaps, gap{from: prev, to: end})
-		t.mu.Unlock()
-	}
+// completed notes one worker's operation that ended at `end` since the start and took ns.
+func (t *timing) completed(end time.Duration, ns int64, failed bool, idle *idleSpans, w *window) {
+	idle.completed(end)
 	if failed {
 		return
 	}
@@ -57,15 +50,58 @@ func (t *timing) completed(end time.Duration, ns int64, failed bool, w *window) 
 	}
 }
 
-// allGaps returns the gaps seen, including the one from the last completion to the end.
-func (t *timing) allGaps(elapsed time.Duration) []gap {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	g := append([]gap(nil), t.gaps...)
-	if last := time.Duration(t.lastDone.Load()); elapsed-last > gapThreshold {
-		g = append(g, gap{from: last, to: elapsed})
+// idleSpans are one worker's spans longer than gapThreshold without a completed operation.
+type idleSpans struct {
+	last  time.Duration // the latest completion, since the start
+	spans []gap
+}
+
+func (s *idleSpans) completed(end time.Duration) {
+	if end-s.last > gapThreshold {
+		s.spans = append(s.spans, gap{from: s.last, to: end})
+	}
+	s.last = end
+}
+
+// until returns the spans with the one from the last completion to the end of the run.
+func (s *idleSpans) until(elapsed time.Duration) []gap {
+	g := slices.Clone(s.spans)
+	if elapsed-s.last > gapThreshold {
+		g = append(g, gap{from: s.last, to: elapsed})
 	}
 	return g
+}
+
+// allGaps returns the gaps of the run, up to its end, in order: the spans longer than
+// gapThreshold in which no worker completed an operation. Such a span lies inside an idle span
+// of every worker, each then longer than the threshold too, so intersecting the workers'
+// spans finds every one.
+func allGaps(workers []*worker, elapsed time.Duration) []gap {
+	if len(workers) == 0 {
+		return nil
+	}
+	common := workers[0].idle.until(elapsed)
+	for _, w := range workers[1:] {
+		common = intersectSpans(common, w.idle.until(elapsed))
+	}
+	return slices.DeleteFunc(common, func(g gap) bool { return g.to-g.from <= gapThreshold })
+}
+
+// intersectSpans intersects two ordered lists of disjoint spans.
+func intersectSpans(a, b []gap) []gap {
+	var out []gap
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		from, to := max(a[i].from, b[j].from), min(a[i].to, b[j].to)
+		if from < to {
+			out = append(out, gap{from: from, to: to})
+		}
+		if a[i].to < b[j].to {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
 }
 
 // window is one worker's latencies in the window; only the worker writes it until the end.
