@@ -66,31 +66,48 @@ type record struct {
 // Records are recycled by the transaction that committed them. A record whose version is below
 // the floor is out of everyone's reach: committers and helpers only ever hold records at or
 // after their own snapshot, which the floor does not pass.
-const (
-	retiredKeep = 256 // records a transaction waits to recycle; older ones are left to the Go GC
-)
+//
+// A retired record still holds the bodies it installed, and a body that the collector has
+// since unlinked still points at the older bodies below it; so records wait in a short ring,
+// are scrubbed (their bodies dropped) as soon as they fall below the floor, and the oldest is
+// left to the Go collector when the ring is full (a long reader holds the floor back). That
+// bounds what a transaction keeps alive beyond what snapshots need to retiredKeep records.
+const retiredKeep = 32
 
 // recordRing holds the records a transaction committed, oldest first, until they can be reused.
 type recordRing struct {
 	buf        [retiredKeep]*record
 	head, size int
-	spare      *record // a record that was never published: reusable at once
+	free       []*record // scrubbed records, reusable at once
+}
+
+// reclaim scrubs and frees every retired record below the floor.
+func (r *recordRing) reclaim(floor int64) {
+	for r.size > 0 && r.buf[r.head].version < floor {
+		rec := r.buf[r.head]
+		r.buf[r.head] = nil
+		r.head = (r.head + 1) % retiredKeep
+		r.size--
+		r.free = append(r.free, rec.scrub())
+	}
+}
+
+// scrub forgets a record's contents so that it keeps nothing alive.
+func (rec *record) scrub() *record {
+	clear(rec.inline[:])
+	*rec = record{}
+	return rec
 }
 
 // newRecord copies a write set into a record, reusing one of t's retired records when it can.
 func (t *txn) newRecord(ws []wsEntry) *record {
 	r := &t.retired
-	rec := r.spare
-	r.spare = nil
-	if rec == nil && r.size > 0 && r.buf[r.head].version < t.s.floor.Load() {
-		rec = r.buf[r.head]
-		r.buf[r.head] = nil
-		r.head = (r.head + 1) % retiredKeep
-		r.size--
-	}
-	if rec != nil {
-		clear(rec.inline[:])
-		*rec = record{}
+	r.reclaim(t.s.floor.Load())
+	var rec *record
+	if n := len(r.free); n > 0 {
+		rec = r.free[n-1]
+		r.free[n-1] = nil
+		r.free = r.free[:n-1]
 	} else {
 		rec = new(record)
 	}
@@ -103,8 +120,13 @@ func (t *txn) newRecord(ws []wsEntry) *record {
 	return rec
 }
 
-// retire queues a record t committed for reuse. When the queue is full (the floor is held
-// back by a long reader) the oldest record is left to the Go collector instead.
+// unpublished gives back a record that was never appended to the queue: reusable at once.
+func (t *txn) unpublished(rec *record) {
+	t.retired.free = append(t.retired.free, rec.scrub())
+}
+
+// retire queues a record t committed for reuse. When the ring is full (the floor is held back
+// by a long reader) the oldest record is left to the Go collector instead.
 func (t *txn) retire(rec *record) {
 	r := &t.retired
 	if r.size == retiredKeep {
@@ -141,52 +163,66 @@ func (s *STM) commitLocked(t *txn) (int64, bool) {
 	return v, true
 }
 
-// install writes back a write set at version v by its only writer (the commit lock or the
-// commit order is held), appending the heads it replaced to old.
+// install writes back a write set at version v by its only committer (the commit lock or the
+// commit order is held), appending the heads it replaced to old. The head is replaced with a
+// compare-and-swap: an install at a past version ([Var.InstallAt]) may put a body on top
+// between the load and the store, and the new body must then go above that one.
 func (s *STM) install(ws []wsEntry, v int64, old []*body) []*body {
 	for _, w := range ws {
-		h := w.box.Load()
 		w.b.version = v
-		setNextUnpublished(w.b, h)
-		w.box.Store(w.b)
-		old = append(old, h)
+		for {
+			h := w.box.Load()
+			setNextUnpublished(w.b, h)
+			if w.box.CompareAndSwap(h, w.b) {
+				old = append(old, h)
+				break
+			}
+		}
 	}
 	return old
 }
 
-// afterInstall trims below the heads a commit replaced, or hands the new bodies to the
-// collector when it cannot yet.
+// afterInstall trims below the heads a commit replaced and hands the new bodies to the
+// collector, which drops the replaced heads once no snapshot older than the commit remains.
 func (s *STM) afterInstall(sl *slot, ws []wsEntry, old []*body) {
 	floor := s.floor.Load()
 	for i, h := range old {
-		if !cutBelow(h, floor) {
-			sl.adopt(ws[i].b)
+		if cutBelow(h, floor) {
+			old[i] = ws[i].b
+		} else {
+			old[i] = nil
 		}
 	}
+	sl.adopt(old)
 	clear(old)
 }
 
 // cutBelow drops the bodies below h, the head just replaced, when no snapshot can need them:
 // every snapshot in use now or later is at least floor, so it reads h or something newer. It
-// reports false when h is newer than the floor: then some snapshot may still read h or what is
-// below it, and the collector must look at the list again once those snapshots are gone.
+// reports whether h itself is still linked under the new head: then the new body goes to the
+// collector, which unlinks h once the snapshots between h and the new body are gone (rule 5:
+// old versions are kept exactly as long as needed, not until the box is written again).
 func cutBelow(h *body, floor int64) bool {
 	if h == nil {
-		return true
+		return false
 	}
 	if h.version <= floor {
 		if h.next.Load() != nil {
 			h.next.Store(nil)
 		}
-		return true
 	}
-	return false
+	return true
 }
 
-// adopt hands the collector a body whose list may need trimming.
-func (sl *slot) adopt(b *body) {
+// adopt hands the collector the bodies, among bs, whose lists need trimming later; nil
+// entries are skipped. One lock for a whole commit.
+func (sl *slot) adopt(bs []*body) {
 	sl.gcMu.Lock()
-	sl.gcIn = append(sl.gcIn, b)
+	for _, b := range bs {
+		if b != nil {
+			sl.gcIn = append(sl.gcIn, b)
+		}
+	}
 	sl.gcMu.Unlock()
 }
 
@@ -229,7 +265,7 @@ func (s *STM) commitLockFree(t *txn) (int64, bool) {
 	for {
 		last := s.helpCommitted(t.slot)
 		if last.version != t.snapshot && !t.validate() {
-			t.retired.spare = rec // never published: reusable at once
+			t.unpublished(rec)
 			return 0, false
 		}
 		v := last.version + 1
@@ -277,11 +313,16 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 			start = rand.IntN(n)
 		}
 		floor := s.floor.Load()
+		var buf [8]*body
+		adopted := buf[:0]
 		for i := range ents {
 			w := ents[(start+i)%len(ents)]
-			if !installIdempotent(w.box, w.b, rec.version, floor) {
-				sl.adopt(w.b)
+			if installIdempotent(w.box, w.b, rec.version, floor) {
+				adopted = append(adopted, w.b)
 			}
+		}
+		if len(adopted) > 0 {
+			sl.adopt(adopted)
 		}
 		rec.committed.Store(true)
 	}
@@ -300,22 +341,32 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 }
 
 // installIdempotent makes b (written at version v) the head of box unless that already
-// happened. The body is linked below the current head with a CAS from `unlinked`, so that only
-// the first link counts; a helper that finds it linked elsewhere knows it was installed and the
-// collector has since trimmed its list.
+// happened, and reports whether this call installed it over a head that stays linked below
+// (then the caller hands b to the collector, see cutBelow).
 //
-// It reports false when this call installed b and the list below it may need the collector
-// (see cutBelow); a helper that finds the work done reports true: the installer reported.
+// Heads only ever get newer, so a head at v or later means b was installed, by this helper or
+// another. Below v, b is in no list yet and its next pointer is the helpers' alone: it is
+// linked to the head seen, and relinked if the head moved (an install at a past version,
+// [Var.InstallAt], may put a body on top at any time) before the head is swapped. A helper
+// that loses a race only retries; no helper reports the work done before the head is at v.
 func installIdempotent(box *atomic.Pointer[body], b *body, v, floor int64) bool {
-	h := box.Load()
-	if h != nil && h.version >= v {
-		return true
+	for {
+		h := box.Load()
+		if h != nil && h.version >= v {
+			return false
+		}
+		if n := b.next.Load(); n != h {
+			if box.Load() != h {
+				continue // the head moved: b may have been installed meanwhile
+			}
+			// The head was still h after next was read, so b was not in a list when it was
+			// read; a failed swap means another helper relinked it first.
+			if !b.next.CompareAndSwap(n, h) {
+				continue
+			}
+		}
+		if box.CompareAndSwap(h, b) {
+			return cutBelow(h, floor)
+		}
 	}
-	if !b.next.CompareAndSwap(unlinked, h) && b.next.Load() != h {
-		return true
-	}
-	if box.CompareAndSwap(h, b) {
-		return cutBelow(h, floor)
-	}
-	return true
 }

@@ -57,3 +57,9 @@ func Fail(err error) {
 func panicEnded() {
 	panic(fmt.Errorf("%w (keep a Tx only inside the function it was passed to)", ErrTxEnded))
 }
+
+// ErrNestedInExclusive is returned when the function run by [STM.Exclusive] starts another
+// transaction (directly, or through code it calls, such as an upgrade's transformer): with
+// the world stopped that transaction would wait for the function that waits for it. Nested
+// transactions are not supported; read and write through the exclusive transaction's Tx.
+var ErrNestedInExclusive = errors.New("stm: a transaction started inside an exclusive (stop-the-world) function: nested transactions are not supported")

@@ -160,6 +160,12 @@ func (c *collector) trim(b *body, c0, floor int64) {
 			prev.next.Store(next)
 			cur.spliced = true
 			c.unlinked.Add(1)
+			if len(c.snaps) == 0 || c.snaps[0] >= cur.version {
+				// Only a reader whose snapshot is older than cur can be standing on it, on its
+				// way down; with none held, cur's own link would only keep older bodies alive
+				// for whoever still holds cur (a retired record, a stale write set).
+				cur.next.Store(nil)
+			}
 		}
 		cur = next
 	}

@@ -41,6 +41,11 @@ type slotTable struct {
 	mu   sync.Mutex
 	all  atomic.Pointer[[]*slot] // copy-on-write: scanners read it without the lock
 	free []*slot
+	// handover keeps a snapshot that moves from one slot to another (a transaction pinning its
+	// snapshot, a transaction starting at a pin) from slipping between two slots that a scan
+	// reads one after the other: scans that protect snapshots take it shared, a move
+	// exclusively, so a scan sees the snapshot in the old slot or in the new one.
+	handover sync.RWMutex
 }
 
 func (st *slotTable) get() *slot {
@@ -81,6 +86,8 @@ func (st *slotTable) slots() []*slot {
 // snapshots appends the distinct snapshots currently held, sorted ascending, to buf.
 func (st *slotTable) snapshots(buf []int64) []int64 {
 	buf = buf[:0]
+	st.handover.RLock()
+	defer st.handover.RUnlock()
 	for _, s := range st.slots() {
 		if a := s.active.Load(); a != 0 {
 			buf = append(buf, a-1)
@@ -117,6 +124,8 @@ func (st *slotTable) sum() (c [numCounters]uint64) {
 // again. (A read-write transaction may still start at such a snapshot, but it only ever reads
 // the newest body of a box, aborting on a newer one.)
 func (s *STM) SnapshotHeld(lo, hi int64) bool {
+	s.slots.handover.RLock()
+	defer s.slots.handover.RUnlock()
 	for _, sl := range s.slots.slots() {
 		if a := sl.active.Load(); a != 0 && a-1 >= lo && a-1 <= hi {
 			return true
@@ -144,13 +153,28 @@ func (p *Pin) Release() {
 	}
 }
 
-// newPin pins a version that is already protected (by a running transaction's slot or another
-// pin) at the time of the call.
+// newPin pins a version that the caller's running transaction protects in its own slot; the
+// pin's slot is set under the handover lock, so that no scan misses the version in both.
 func (s *STM) newPin(version int64) *Pin {
 	sl := s.slots.get()
 	sl.pin.Store(true)
+	s.slots.handover.Lock()
 	sl.active.Store(version + 1)
+	s.slots.handover.Unlock()
 	return &Pin{s: s, version: version, slot: sl}
+}
+
+// adoptPin publishes p's snapshot in sl, for a transaction that runs at it. It reports false,
+// publishing nothing, if p was released: a release that a scan may already have seen would
+// leave the snapshot unprotected.
+func (s *STM) adoptPin(sl *slot, p *Pin) bool {
+	s.slots.handover.Lock()
+	defer s.slots.handover.Unlock()
+	if p.released.Load() {
+		return false
+	}
+	sl.active.Store(p.version + 1)
+	return true
 }
 
 // PinLatest pins the newest committed snapshot.

@@ -141,11 +141,9 @@ func (s *STM) Run(readOnly bool, fn func(Tx) error) (Outcome, error) {
 	return s.run(modeReadWrite, nil, fn)
 }
 
-// ReadOnlyAt runs fn as a read-only transaction at a pinned snapshot.
+// ReadOnlyAt runs fn as a read-only transaction at a pinned snapshot. It fails with
+// [ErrPinReleased] if the pin is released before the transaction has taken its snapshot over.
 func (s *STM) ReadOnlyAt(p *Pin, fn func(Tx) error) error {
-	if p.released.Load() {
-		return fmt.Errorf("stm: read-only transaction at snapshot %d: %w", p.version, ErrPinReleased)
-	}
 	_, err := s.run(modeReadOnly, p, fn)
 	return err
 }
@@ -168,7 +166,10 @@ func (s *STM) run(m mode, at *Pin, fn func(Tx) error) (Outcome, error) {
 			md = modeInevitable
 			t.slot.counters[cFallback].Add(1)
 		}
-		s.begin(t, md, at)
+		if err := s.begin(t, md, at); err != nil {
+			s.putTxn(t)
+			return Outcome{}, err
+		}
 		err, cause := t.exec(fn)
 		out := Outcome{Snapshot: t.snapshot, Version: t.snapshot, Attempts: attempt,
 			Inevitable: md == modeInevitable}
@@ -254,23 +255,20 @@ func (s *STM) commit(t *txn) (int64, bool) {
 }
 
 // begin starts an attempt: it publishes the snapshot and, for an inevitable transaction, takes
-// the commit order.
-func (s *STM) begin(t *txn, m mode, at *Pin) {
+// the commit order. It fails for a released pin, and for a transaction that the goroutine
+// stopping the world starts from inside its exclusive function (it would wait for itself).
+func (s *STM) begin(t *txn, m mode, at *Pin) error {
 	t.mode = m
 	for {
-		switch {
-		case at != nil:
+		if at != nil {
+			if !s.adoptPin(t.slot, at) {
+				return fmt.Errorf("stm: read-only transaction at snapshot %d: %w", at.version, ErrPinReleased)
+			}
 			t.snapshot = at.version
-			t.slot.active.Store(at.version + 1)
-		case m == modeReadOnly:
+		} else {
+			// Every snapshot is published exactly, read-write ones too: a read-write
+			// transaction may pin its snapshot, and the collector must have seen it.
 			t.snapshot = s.publish(t.slot)
-		default:
-			// A read-write transaction only ever reads the newest body of a box (it aborts on a
-			// newer one), so the collector need not protect its snapshot exactly: marking the
-			// slot is enough (for stopping the world). A lock-free commit publishes properly
-			// before it touches the record queue.
-			t.snapshot = s.clock.Load()
-			t.slot.active.Store(t.snapshot + 1)
 		}
 		w := s.world.Load()
 		if w == nil || t.exclusive {
@@ -278,11 +276,15 @@ func (s *STM) begin(t *txn, m mode, at *Pin) {
 		}
 		// The world is being stopped: step aside until it resumes.
 		t.slot.active.Store(0)
+		if w.stopper == goroutineID() {
+			return ErrNestedInExclusive
+		}
 		<-w.resumed
 	}
 	if m == modeInevitable {
 		s.acquireOrder(t)
 	}
+	return nil
 }
 
 // acquireOrder makes t the only committer until it ends, and moves its snapshot to the newest
@@ -367,8 +369,11 @@ func backoff(attempt int) {
 	}
 }
 
-// stoppedWorld is closed when a stopped world resumes.
-type stoppedWorld struct{ resumed chan struct{} }
+// stoppedWorld is closed when a stopped world resumes. stopper is the goroutine that stopped it.
+type stoppedWorld struct {
+	resumed chan struct{}
+	stopper uint64
+}
 
 // Exclusive stops the world and runs fn as the only transaction: it lets running transactions
 // finish, holds new ones at their start, runs fn inevitably, then resumes them. Pinned snapshots
@@ -377,7 +382,7 @@ type stoppedWorld struct{ resumed chan struct{} }
 func (s *STM) Exclusive(ctx context.Context, fn func(Tx) error) (Outcome, error) {
 	s.worldMu.Lock()
 	defer s.worldMu.Unlock()
-	w := &stoppedWorld{resumed: make(chan struct{})}
+	w := &stoppedWorld{resumed: make(chan struct{}), stopper: goroutineID()}
 	s.world.Store(w)
 	defer func() {
 		s.world.Store(nil)

@@ -149,9 +149,8 @@ func (t *txn) validate() bool {
 // transaction does not pin its buffers forever.
 const maxRetained = 1 << 16
 
-// smallSet is the size up to which reset leaves stale pointers in the read- and write-set
-// arrays instead of clearing them: they are overwritten by the next use, and keeping a few
-// bodies reachable a little longer is cheaper than clearing on every transaction.
+// smallSet is the size up to which reset leaves stale pointers in the read-set array instead
+// of clearing it: they point at boxes, not versions, and are overwritten by the next use.
 const smallSet = 64
 
 // reset forgets the attempt's read and write sets.
@@ -165,13 +164,12 @@ func (t *txn) reset() {
 	default:
 		t.reads = t.reads[:0]
 	}
-	switch {
-	case cap(t.writes) > maxRetained:
+	// The write set is always cleared: a stale body kept here would keep the older bodies
+	// below it alive long after the collector unlinked them.
+	if cap(t.writes) > maxRetained {
 		t.writes = nil
-	case len(t.writes) > smallSet:
+	} else {
 		clear(t.writes)
-		fallthrough
-	default:
 		t.writes = t.writes[:0]
 	}
 	t.wfilter = 0

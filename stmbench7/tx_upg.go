@@ -1,6 +1,10 @@
 package stmbench7
 
-import "dustm/upgrade"
+import (
+	"slices"
+
+	"dustm/upgrade"
+)
 
 // classes are the upgradable classes of the benchmark on one engine.
 type classes struct {
@@ -28,6 +32,15 @@ type upgTx struct {
 	code *programCode
 	e    *upgrade.Engine
 	cls  *classes
+	// doomed are the objects this transaction took out of their index, waiting for their id
+	// to be recycled (the last step of unregistering them) to be deleted in the engine.
+	doomed []doomedObject
+}
+
+type doomedObject struct {
+	pool Pool
+	id   int
+	obj  *upgrade.Object
 }
 
 var _ Tx = (*upgTx)(nil)
@@ -37,6 +50,62 @@ func (t *upgTx) bind(utx upgrade.Tx) {
 	t.utx = utx
 	t.stx = utx.Tx
 	t.code = utx.Code().(*programCode)
+	clear(t.doomed)
+	t.doomed = t.doomed[:0]
+}
+
+// STMBench7 deletes an object by taking it out of its index, reading it a little longer, and
+// recycling its id last. The engine is told at that last step (Object.Delete), so that a lazy
+// migration does not wait for an object that nobody can reach any more.
+
+func (t *upgTx) doom(pool Pool, id int, obj *upgrade.Object) {
+	t.doomed = append(t.doomed, doomedObject{pool, id, obj})
+}
+
+func (t *upgTx) RemoveAtomicByID(id int) bool {
+	if p := t.AtomicByID(id); p != nil {
+		t.doom(PoolAtomic, id, &p.st.obj)
+	}
+	return t.stmIndexes.RemoveAtomicByID(id)
+}
+
+func (t *upgTx) RemoveCompositeByID(id int) bool {
+	if c := t.CompositeByID(id); c != nil {
+		t.doom(PoolComposite, id, &c.st.obj)
+	}
+	return t.stmIndexes.RemoveCompositeByID(id)
+}
+
+func (t *upgTx) RemoveDocumentByTitle(title string) bool {
+	if d := t.DocumentByTitle(title); d != nil {
+		t.doom(PoolDocument, d.ID, &d.st.obj)
+	}
+	return t.stmIndexes.RemoveDocumentByTitle(title)
+}
+
+func (t *upgTx) RemoveBaseByID(id int) bool {
+	if b := t.BaseByID(id); b != nil {
+		t.doom(PoolBase, id, &b.st.obj)
+	}
+	return t.stmIndexes.RemoveBaseByID(id)
+}
+
+func (t *upgTx) RemoveComplexByID(id int) bool {
+	if a := t.ComplexByID(id); a != nil {
+		t.doom(PoolComplex, id, &a.st.obj)
+	}
+	return t.stmIndexes.RemoveComplexByID(id)
+}
+
+func (t *upgTx) ReturnID(pool Pool, id int) {
+	for i, d := range t.doomed {
+		if d.pool == pool && d.id == id {
+			d.obj.Delete(t.utx)
+			t.doomed = slices.Delete(t.doomed, i, i+1)
+			break
+		}
+	}
+	t.stmIndexes.ReturnID(pool, id)
 }
 
 func (t *upgTx) AtomicDate(p *AtomicPart) int       { return t.code.Atomic.Date(t.utx, p) }

@@ -11,7 +11,12 @@ import (
 // upgrade to the shape after it. old is the object's state as of the last pre-upgrade snapshot;
 // view reads any other object as of that same snapshot, in its pre-upgrade shape. A transformer
 // must be a pure function of what it reads (it may run at any time, more than once, on any
-// goroutine) and must not write anything.
+// goroutine) and must not write anything. It reads other objects through view only and never
+// starts a transaction: under eager migration the world is stopped while it runs, and a
+// transaction it started would wait for itself (the engine returns stm.ErrNestedInExclusive
+// to it instead); under lazy migration it runs inside the program's transaction that touched
+// the object, where a transaction of its own would see the newest state, not the pinned one.
+// A view read of an object deleted before the upgrade returns an error wrapping ErrDeleted.
 type Transformer func(obj *Object, old any, view View) (any, error)
 
 // View reads objects as of an upgrade's pre-upgrade snapshot, in the shape they had in the
@@ -60,6 +65,9 @@ const (
 
 // convertForTx converts o, which tx found in an older shape, to the shape of tx's program.
 func (e *Engine) convertForTx(tx Tx, o *Object, st state) any {
+	if st.ver == deleted {
+		panic(fmt.Sprintf("upgrade: an object of class %s was read after it was deleted", o.class.name))
+	}
 	if st.ver > tx.p.versionOf(o.cid) {
 		panic(fmt.Sprintf("upgrade: object of class %s is at class version %d, newer than program version %d expects (%d)",
 			o.class.name, st.ver, tx.p.Number, tx.p.versionOf(o.cid)))
@@ -87,6 +95,9 @@ func (e *Engine) convertAt(o *Object, q *Program, by converter) (any, error) {
 	base := o.box.LoadAt(pin)
 	if base.ver == need {
 		return base.v, nil // converted already (or created after the upgrade)
+	}
+	if base.ver == deleted {
+		return nil, &ConversionError{Upgrade: m.name, Class: o.class.name, Object: o, Err: ErrDeleted}
 	}
 	prevVer := q.prev.versionOf(o.cid)
 	if base.ver != prevVer {
@@ -125,6 +136,8 @@ func (e *Engine) stateAt(o *Object, prog *Program, pin *stm.Pin, by converter) (
 	switch {
 	case st.ver == need:
 		return st.v, nil
+	case st.ver == deleted:
+		return nil, ErrDeleted
 	case st.ver > need:
 		return nil, fmt.Errorf("object of class %s at class version %d, newer than program version %d's shape %d (created after the snapshot?)",
 			o.class.name, st.ver, prog.Number, need)

@@ -61,8 +61,11 @@ func (e *Engine) DryRun(ctx context.Context, u Upgrade) (*DryRunReport, error) {
 				r.Duration = time.Since(start)
 				return r, err
 			}
-			r.Objects++
 			base, err := e.stateAt(o, cur, pin, bySweeper)
+			if errors.Is(err, ErrDeleted) {
+				continue // deleted by the program: no upgrade will ever convert it
+			}
+			r.Objects++
 			if err != nil {
 				var ce *ConversionError
 				if !errors.As(err, &ce) {

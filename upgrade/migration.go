@@ -94,6 +94,7 @@ type Migration struct {
 	objects              atomic.Int64
 
 	fg, sw, stopped, failures atomic.Int64
+	closed                    atomic.Bool // stopped by Engine.Close before the migration ended
 
 	mu      sync.Mutex
 	lastErr error
@@ -112,6 +113,7 @@ const (
 	EventMigrated   EventKind = "migrated" // every object converted; the pinned snapshot released
 	EventFailure    EventKind = "failure"  // a conversion failed (the first one of a run of failures)
 	EventRolledBack EventKind = "rolled-back"
+	EventStopped    EventKind = "stopped" // the engine was closed before every object was converted
 )
 
 // Event is one instant of an upgrade's life, for time series.
@@ -151,7 +153,8 @@ func (m *Migration) noteFailure(err error) {
 }
 
 // Done is closed when every object of the changed classes has been converted and the pinned
-// snapshot released (at once for Eager).
+// snapshot released (at once for Eager), or when Engine.Close stopped the migration first
+// (Stats then reports Stopped).
 func (m *Migration) Done() <-chan struct{} { return m.done }
 
 // Name returns the upgrade's name.
@@ -192,6 +195,8 @@ type MigrationStats struct {
 	// it a little, until transactions that began before the last conversion end; Done is
 	// closed when it is released.
 	Complete bool `json:"complete"`
+	// Stopped reports a migration that Engine.Close ended before every object was converted.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // Converted is the number of objects converted so far, by anyone.
@@ -206,7 +211,7 @@ func (m *Migration) Stats() MigrationStats {
 		CommitVersion: m.version, Requested: m.requested, Committed: m.committed,
 		Objects:             int(m.objects.Load()),
 		ConvertedForeground: m.fg.Load(), ConvertedSweeper: m.sw.Load(), ConvertedStopped: m.stopped.Load(),
-		Failures: m.failures.Load(), Pause: m.pause,
+		Failures: m.failures.Load(), Pause: m.pause, Stopped: m.closed.Load(),
 	}
 	if m.from != nil {
 		s.From = m.from.Number
@@ -342,6 +347,9 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 			need := next.versionOf(c.id)
 			for _, o := range c.reg.live() {
 				base, err := e.stateAt(o, cur, pin, byForeground)
+				if errors.Is(err, ErrDeleted) {
+					continue // deleted by the program: nothing reaches it
+				}
 				if err != nil {
 					return err
 				}
@@ -435,7 +443,7 @@ func (e *Engine) watch(m *Migration, opts Options) {
 			now := time.Now()
 			m.migrated.Store(&now)
 			if !e.awaitOlderSnapshots(m, tick.C) {
-				m.pin.Release() // the engine is closing: nothing reads the old snapshot any more
+				m.endStopped(sweepers.Wait)
 				return
 			}
 			released := time.Now()
@@ -447,12 +455,24 @@ func (e *Engine) watch(m *Migration, opts Options) {
 		}
 		select {
 		case <-m.stop:
-			sweepers.Wait()
-			m.pin.Release()
+			m.endStopped(sweepers.Wait)
 			return
 		case <-tick.C:
 		}
 	}
+}
+
+// endStopped ends a migration cut short by Engine.Close: once the sweepers are gone (wait), the
+// pinned snapshot is released (the program no longer runs) and Done is closed, so that nobody
+// waits for it for ever; Stats reports it stopped and not complete.
+func (m *Migration) endStopped(wait func()) {
+	wait()
+	now := time.Now()
+	m.pin.Release()
+	m.pinReleased.Store(&now)
+	m.closed.Store(true)
+	m.event(EventStopped, now, fmt.Sprintf("engine closed with %d objects converted", m.fg.Load()+m.sw.Load()))
+	close(m.done)
 }
 
 // awaitOlderSnapshots waits, once every object is converted, until no transaction or pin can

@@ -1,6 +1,7 @@
 package upgrade
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"weak"
@@ -25,9 +26,17 @@ func (c *Class) Objects() int { return len(c.reg.live()) }
 
 // state is what an object's box holds: a value in the shape of one version of its class.
 type state struct {
-	ver uint32 // the class version whose shape v has
+	ver uint32 // the class version whose shape v has; deleted for a deleted object
 	v   any
 }
+
+// deleted is the class version of a deleted object's state: newer than any real version, so
+// no migration ever counts the object as left to convert.
+const deleted = ^uint32(0)
+
+// ErrDeleted is the error a view returns for an object the program had deleted at the view's
+// snapshot.
+var ErrDeleted = errors.New("upgrade: the object was deleted")
 
 // Object is an upgradable object: a handle with a stable identity (other objects keep pointing
 // at it) whose state is versioned by the STM and tagged with its class version.
@@ -57,9 +66,30 @@ func (o *Object) Load(tx Tx) any {
 }
 
 // Store replaces the object's state; v must have the shape of tx's program version.
+//
+// An object still in an older shape is converted first, even though its old state is not
+// read: the conversion installs the new shape at the upgrade's version, and no transaction may
+// write an object after an upgrade without that install (readers between the upgrade and this
+// write must find the converted state, rule 4).
 func (o *Object) Store(tx Tx, v any) {
-	o.box.Store(tx.Tx, state{ver: tx.p.versionOf(o.cid), v: v})
+	need := tx.p.versionOf(o.cid)
+	if latest := o.box.LoadLatest(); latest.ver < need {
+		tx.p.engine.convertForTx(tx, o, latest)
+	}
+	o.box.Store(tx.Tx, state{ver: need, v: v})
 }
+
+// Delete marks the object deleted in tx, for a program that unlinks it from everything that
+// reaches it in the same transaction. A deleted object needs no conversion: a migration does
+// not wait for it, and an eager upgrade, a sweeper and a dry run skip it. Loading it afterwards
+// is a program error (it panics saying so); transactions at older snapshots still read the
+// state it had.
+func (o *Object) Delete(tx Tx) {
+	o.box.Store(tx.Tx, state{ver: deleted})
+}
+
+// Deleted reports whether the object is deleted as of tx.
+func (o *Object) Deleted(tx Tx) bool { return o.box.Load(tx.Tx).ver == deleted }
 
 // Get is Load with the state's expected Go type; a state of another type is a program error
 // (the code of one version reading an object in another version's shape) and panics saying so.
