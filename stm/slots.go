@@ -46,6 +46,9 @@ type slotTable struct {
 	// reads one after the other: scans that protect snapshots take it shared, a move
 	// exclusively, so a scan sees the snapshot in the old slot or in the new one.
 	handover sync.RWMutex
+	// scanned, when set (by tests only), is called after a protecting scan read slot i: it
+	// lets a test stop a scan half-way, where a hand-over could slip past it.
+	scanned func(i int)
 }
 
 func (st *slotTable) get() *slot {
@@ -88,9 +91,12 @@ func (st *slotTable) snapshots(buf []int64) []int64 {
 	buf = buf[:0]
 	st.handover.RLock()
 	defer st.handover.RUnlock()
-	for _, s := range st.slots() {
+	for i, s := range st.slots() {
 		if a := s.active.Load(); a != 0 {
 			buf = append(buf, a-1)
+		}
+		if st.scanned != nil {
+			st.scanned(i)
 		}
 	}
 	slices.Sort(buf)
@@ -189,12 +195,21 @@ func (s *STM) PinLatest() *Pin {
 // again after publishing: if it moved, a collector pass that started in between may not have
 // seen the slot, so the snapshot is taken again (the collector treats every snapshot at or
 // after the clock it read first as live).
+//
+// Under a storm of commits the clock may move between the two reads again and again; after a
+// few tries the snapshot is published under the hand-over lock, which no scan runs beside: a
+// scan before it finished while the clock was at most v, and a scan after it sees the slot.
 func (s *STM) publish(sl *slot) int64 {
-	for {
+	for range 4 {
 		v := s.clock.Load()
 		sl.active.Store(v + 1)
 		if s.clock.Load() == v {
 			return v
 		}
 	}
+	s.slots.handover.Lock()
+	v := s.clock.Load()
+	sl.active.Store(v + 1)
+	s.slots.handover.Unlock()
+	return v
 }
