@@ -338,3 +338,61 @@ func TestPinHeldUntilSweepersFinish(t *testing.T) {
 		}
 	})
 }
+
+// TestEagerWaitsForRunningTransactions: an eager upgrade converts only once the program's
+// transactions already running have finished, and none runs beside its conversions.
+func TestEagerWaitsForRunningTransactions(t *testing.T) {
+	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
+		w := newWorld(t, a, 4)
+		inside, release := make(chan struct{}), make(chan struct{})
+		var running sync.WaitGroup
+		var active sync.Mutex // held while a program transaction's function runs
+		running.Go(func() {
+			first := true
+			_ = w.e.Atomic(func(tx Tx) error {
+				active.Lock()
+				defer active.Unlock()
+				c := tx.Code().(*code)
+				n := c.read(tx, w.items[0])
+				if first {
+					first = false
+					close(inside)
+					<-release
+				}
+				c.write(tx, w.items[0], n+1)
+				return nil
+			})
+		})
+		<-inside
+		overlapped := false
+		tr := func(o *Object, old any, v View) (any, error) {
+			if !active.TryLock() {
+				overlapped = true // a program transaction is inside its function
+			} else {
+				active.Unlock()
+			}
+			return toV2()(o, old, v)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := w.e.Upgrade(context.Background(), Upgrade{Name: "v2", Code: codeV2,
+				Transformers: map[*Class]Transformer{w.item: tr}}, Options{Strategy: Eager})
+			done <- err
+		}()
+		time.Sleep(5 * time.Millisecond) // a window for an upgrade that does not wait
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		running.Wait()
+		if overlapped {
+			t.Fatal("the eager upgrade converted objects while a program transaction was running")
+		}
+		_ = w.e.ReadOnly(func(tx Tx) error {
+			if got := codeV2.read(tx, w.items[0]); got != 1 {
+				t.Errorf("item 0 = %d, want 1 (the transaction that ran across the upgrade)", got)
+			}
+			return nil
+		})
+	})
+}
