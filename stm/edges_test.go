@@ -501,10 +501,11 @@ func TestExclusiveWaitsForRunning(t *testing.T) {
 				txDone <- err
 			}()
 			<-inside
-			var ranEarly atomic.Bool
+			var ranEarly, ran atomic.Bool
 			exDone := make(chan error)
 			go func() {
 				_, err := s.Exclusive(t.Context(), func(tx Tx) error {
+					ran.Store(true)
 					if !finished.Load() {
 						ranEarly.Store(true)
 					}
@@ -515,7 +516,7 @@ func TestExclusiveWaitsForRunning(t *testing.T) {
 				})
 				exDone <- err
 			}()
-			for s.world.Load() == nil { // Exclusive has begun stopping the world
+			for s.world.Load() == nil && !ran.Load() { // Exclusive has begun stopping the world
 				runtime.Gosched()
 			}
 			time.Sleep(5 * time.Millisecond) // a window in which a non-waiting Exclusive would run
