@@ -227,6 +227,14 @@ func TestRunProbeAndRuntime(t *testing.T) {
 	}
 }
 
+// The environment variables a run inherits its collector settings from are in its manifest.
+func TestEnvRuntimeVars(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "3GiB")
+	if got := CollectEnv(time.Now()).RuntimeVars["GOMEMLIMIT"]; got != "3GiB" {
+		t.Errorf("runtime_vars GOMEMLIMIT = %q, want 3GiB", got)
+	}
+}
+
 // none synchronizes nothing: a probe beside its worker would race, so it is refused.
 func TestRunProbeNone(t *testing.T) {
 	cfg := DefaultConfig()

@@ -201,6 +201,10 @@ type Env struct {
 	CPUModel   string `json:"cpu_model"`
 	Hostname   string `json:"hostname"`
 	StartTime  string `json:"start_time"` // RFC 3339; when the run began (before the setup)
+	// RuntimeVars are the Go runtime's environment variables that were set (GOGC, GOMEMLIMIT,
+	// GOMAXPROCS, GODEBUG): they are what a run without --gogc or --memlimit inherits, and
+	// what an experiment passes to the runs it starts.
+	RuntimeVars map[string]string `json:"runtime_vars,omitempty"`
 }
 
 // CollectEnv describes the running program and machine; start is the run's start time.
@@ -216,6 +220,14 @@ func CollectEnv(start time.Time) Env {
 	}
 	e.Hostname, _ = os.Hostname()
 	e.GitCommit, e.GitDirty = gitCommit()
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			if e.RuntimeVars == nil {
+				e.RuntimeVars = map[string]string{}
+			}
+			e.RuntimeVars[k] = v
+		}
+	}
 	return e
 }
 
