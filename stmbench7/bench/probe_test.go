@@ -213,9 +213,8 @@ func TestRunProbeAndRuntime(t *testing.T) {
 		if s, ok := l["probe_hist"].(string); ok {
 			probeHists = append(probeHists, s)
 		}
-		if c, ok := l["probe_count"].(float64); ok {
-			probes += c
-		}
+		requireKeys(t, "series line with --probe", l, "probe_max_us", "probe_p99_us", "probe_count")
+		probes += l["probe_count"].(float64)
 	}
 	all, err := MergeHists(hists...)
 	if err != nil || all == nil || all.TotalCount() != res.Successful {

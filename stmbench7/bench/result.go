@@ -328,11 +328,12 @@ type SeriesPoint struct {
 	Events []SeriesEvent `json:"events,omitempty"`
 
 	// The probes in the interval (see probe.go): the responsiveness probe's maximum, p99 and
-	// count (with --probe), and the platform probe's maximum oversleep.
-	ProbeMaxUs  float64 `json:"probe_max_us,omitempty"`
-	ProbeP99Us  float64 `json:"probe_p99_us,omitempty"`
-	ProbeCount  int64   `json:"probe_count,omitempty"`
-	HiccupMaxUs float64 `json:"hiccup_max_us"`
+	// count (with --probe, always written then: an interval in which no probe returned has a
+	// count of 0), and the platform probe's maximum oversleep.
+	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
+	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
+	ProbeCount  *int64   `json:"probe_count,omitempty"`
+	HiccupMaxUs float64  `json:"hiccup_max_us"`
 	// Hist is the interval's whole latency histogram of successful operations (every category
 	// together), ProbeHist the responsiveness probe's, both in nanoseconds, encoded by
 	// hdrhistogram's V2 compressed encoding as base64 text (DecodeHist, MergeHists); absent

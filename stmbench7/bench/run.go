@@ -480,9 +480,10 @@ func (r *runner) emit(t time.Duration) {
 	}
 	p.HiccupMaxUs = float64(r.hiccup.lastMax) / 1e3
 	if pr := r.probe; pr != nil {
-		p.ProbeCount = pr.last.TotalCount()
-		p.ProbeMaxUs = float64(pr.lastMax) / 1e3
-		p.ProbeP99Us = float64(min(pr.last.ValueAtQuantile(99), pr.lastMax)) / 1e3
+		count := pr.last.TotalCount()
+		maxUs := float64(pr.lastMax) / 1e3
+		p99Us := float64(min(pr.last.ValueAtQuantile(99), pr.lastMax)) / 1e3
+		p.ProbeCount, p.ProbeMaxUs, p.ProbeP99Us = &count, &maxUs, &p99Us
 		if r.series != nil {
 			p.ProbeHist = encodeHist(pr.last)
 		}
