@@ -23,6 +23,25 @@ func steady(settings map[string][]string) map[string][]string {
 	return out
 }
 
+// latency are the runtime settings of the experiments that measure latency across an upgrade:
+// the responsiveness probe on, and a collector that runs rarely enough to measure the program
+// rather than its own backlog. Under GOGC=100 the big structure's live heap (100-150 MB, twice
+// that during a lazy migration) is collected every 150-300 ms at the allocation rate of OP11's
+// 1 MB manual strings: 15-25 % of the CPU goes to marking, a cycle is nearly always running, and
+// every operation's maximum is that of one that met a mark phase (its assists, and on 2 cores the
+// fractional mark worker holding a worker's processor for milliseconds). GOGC=400 makes cycles
+// four to five times rarer and their share of the CPU a few percent; the 4 GiB soft memory
+// limit keeps a lazy migration's retained versions from growing the heap without bound (the
+// collector then runs when the limit, not GOGC, says so). Both are axes: --set gogc=100 gives
+// the runtime's default back.
+func latency(settings map[string][]string) map[string][]string {
+	out := map[string][]string{"gogc": v("400"), "memlimit": v("4GiB"), "probe": v("on")}
+	for k, vs := range settings {
+		out[k] = vs
+	}
+	return out
+}
+
 // Builtins returns the built-in experiments, sorted by name.
 func Builtins() []*Experiment {
 	es := []*Experiment{
@@ -36,15 +55,21 @@ func Builtins() []*Experiment {
 				"the read-dominated workload without long traversals, 20 s runs, with structural modifications " +
 				"off (the steady figure) and on (the reference structure decays within seconds); the three " +
 				"scenarios that change the most objects or read other objects (document-lines and chain: " +
-				"--set upgrade=...).",
+				"--set upgrade=...). Every run has the responsiveness probe (a tiny read-only transaction every " +
+				"millisecond, open loop: what a client would have waited) and runs with GOGC=400 and a 4 GiB " +
+				"memory limit, so that the maximum latency measures the program and the upgrade, not the " +
+				"collector's backlog: under the default GOGC=100 the live heap of the big structure is marked " +
+				"every few hundred milliseconds (15-25 % of the CPU) and most maxima are a mark phase's. " +
+				"GOMAXPROCS and the worker threads are in every result; with 2 threads on 2 cores the probes and " +
+				"the collector share the workers' processors (--set threads=1 leaves them one).",
 			Repetitions: 3,
 			Figures:     []string{"upgrade-timeline", "upgrade-migration", "latency-percentiles"},
-			Parts: []Part{{Name: "main", Kind: KindBench, Settings: steady(map[string][]string{
+			Parts: []Part{{Name: "main", Kind: KindBench, Settings: latency(steady(map[string][]string{
 				"backend": v("stm"), "threads": v("2"), "workload": v("r"), "size": v("big"), "length": v("20"),
 				"sms":       v("off", "on"),
 				"upgrade":   v("none", "atomic-point", "composite-stats", "dates"),
 				"migration": v("lazy", "lazy+sweep", "eager"),
-			})}},
+			}))}},
 		},
 		{
 			Name: "upgrade-overhead",
@@ -62,15 +87,16 @@ func Builtins() []*Experiment {
 			Name: "pause-vs-size",
 			Description: "How the upgrade's pause and the maximum latency around it grow with the size of the state: " +
 				"every structure size, every scenario (each changes the type of a different share of the objects), " +
-				"eager against lazy migration, as JVolve, DCEVM and Javelus report.",
+				"eager against lazy migration, as JVolve, DCEVM and Javelus report. With the responsiveness " +
+				"probe, GOGC=400 and a 4 GiB memory limit, as upgrade-latency (why: see there).",
 			Repetitions: 3,
 			Figures:     []string{"pause-size", "pause-fraction"},
-			Parts: []Part{{Name: "main", Kind: KindBench, Settings: steady(map[string][]string{
+			Parts: []Part{{Name: "main", Kind: KindBench, Settings: latency(steady(map[string][]string{
 				"backend": v("stm"), "threads": v("2"), "workload": v("rw"), "length": v("4"),
 				"size":      v("tiny", "small", "medium", "big"),
 				"upgrade":   v("atomic-point", "composite-stats", "document-lines", "dates"),
 				"migration": v("eager", "lazy"),
-			})}},
+			}))}},
 		},
 		{
 			Name: "scalability",
@@ -108,10 +134,10 @@ func Builtins() []*Experiment {
 				"latency-percentiles", "pause-size", "pause-fraction", "micro"},
 			Parts: []Part{
 				{Name: "upgrade", Kind: KindBench, Description: "an upgrade halfway through, per migration strategy",
-					Settings: steady(map[string][]string{
+					Settings: latency(steady(map[string][]string{
 						"backend": v("stm"), "threads": v("2"), "workload": v("rw"), "size": v("small"), "length": v("2"),
 						"upgrade": v("none", "atomic-point"), "migration": v("lazy", "lazy+sweep", "eager"),
-					})},
+					}))},
 				{Name: "overhead", Kind: KindBench, Description: "stm against stm-plain, no upgrade",
 					Settings: steady(map[string][]string{
 						"backend": v("stm-plain", "stm"), "workload": v("r", "w"), "threads": v("2"), "size": v("small"), "length": v("2"),

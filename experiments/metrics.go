@@ -55,6 +55,14 @@ func metricDocs() []MetricDoc {
 		{"upgrade.dry_run_failures", "", "conversions that failed in the dry run"},
 		{"recovery_s", "s", "from the upgrade's request (or upgrade-at) until throughput, averaged over 3 intervals, is back within 5% of its level before (from the time series)"},
 		{"ops_lost", "op", "operations short of the level before the upgrade, from the request until recovery (negative: more than before)"},
+		{"probe_max_us", "µs", "the responsiveness probe's maximum latency: the longest a tiny read-only transaction, due every probe interval, waited from when it was due until it returned"},
+		{"probe_p99_us", "µs", "99th percentile of the responsiveness probe's latency"},
+		{"probe_p999_us", "µs", "99.9th percentile of the responsiveness probe's latency"},
+		{"hiccup_max_us", "µs", "the platform probe's maximum oversleep of a probe-interval sleep (jHiccup): the machine's and the runtime's own hiccups"},
+		{"gc_cpu_fraction", "", "the collector's share of the CPU available (GOMAXPROCS × wall time) during the timed phase, assists included"},
+		{"gc_pause_max_us", "µs", "the collector's longest stop-the-world pause (runtime histogram bucket bound)"},
+		{"sched_latency_max_us", "µs", "the longest a runnable goroutine waited to run (runtime histogram bucket bound)"},
+		{"alloc_mb_per_s", "MB/s", "heap allocation rate during the timed phase (1 MB = 1e6 bytes)"},
 		{"elapsed_s", "s", "length of the timed phase"},
 		{"build_s", "s", "time to build the structure"},
 		{"heap_bytes_after_build", "B", "heap in use after the structure is built"},
@@ -227,6 +235,16 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 		if d := u.DryRun; d != nil {
 			m["upgrade.dry_run_s"], m["upgrade.dry_run_failures"] = d.DurationS, float64(d.Failures)
 		}
+	}
+	if p := r.Probe; p != nil {
+		m["probe_max_us"], m["probe_p99_us"], m["probe_p999_us"] = p.MaxUs, p.P99Us, p.P999Us
+	}
+	if h := r.Hiccup; h != nil {
+		m["hiccup_max_us"] = h.MaxUs
+	}
+	if rt := r.Runtime; rt != nil {
+		m["gc_cpu_fraction"], m["alloc_mb_per_s"] = rt.GCCPUFraction, rt.AllocMBPerS
+		m["gc_pause_max_us"], m["sched_latency_max_us"] = rt.GCPauseMaxUs, rt.SchedLatencyMaxUs
 	}
 	flattenNumbers("stm.", r.STM, m)
 	commits := m["stm.read_only_commits"] + m["stm.read_write_commits"] + m["stm.inevitable_commits"]

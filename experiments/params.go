@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"dustm/stmbench7"
+	"dustm/stmbench7/bench"
 )
 
 // Kind is what the runs of a part execute.
@@ -115,6 +117,18 @@ func specs() []spec {
 			help: "check the structural invariants before and after (--check)", flags: boolFlag("--check", "on")},
 		{key: "replay", kind: KindBench, def: "off", values: onOff, aliases: []string{"seq-replay"},
 			help: "replay the run sequentially and compare (--seq-replay)", flags: boolFlag("--seq-replay", "on")},
+		// The runtime settings and the probe: left out unless set (the bench process then
+		// inherits GOGC and GOMEMLIMIT from the experiment's environment, and probes only
+		// when it upgrades).
+		{key: "gogc", kind: KindBench, accepts: "a percentage >= 0, or off",
+			help: "the collector's GOGC in the bench process (--gogc)", norm: gogcValue, flags: flag("--gogc")},
+		{key: "memlimit", kind: KindBench, accepts: "bytes with an optional unit (4GiB, 512MiB, 1.5GB), or off",
+			help: "the runtime's soft memory limit in the bench process (--memlimit)", norm: memLimitValue, flags: flag("--memlimit")},
+		{key: "probe", kind: KindBench, values: onOff,
+			help:  "the responsiveness probe beside the workers (--probe); bench's default is on only with an upgrade",
+			flags: func(v string) []string { return []string{"--probe=" + strconv.FormatBool(v == "on")} }},
+		{key: "probe-interval", kind: KindBench, accepts: "a duration (1ms)",
+			help: "period of the probes (--probe-interval)", norm: duration, flags: flag("--probe-interval")},
 
 		// Go micro-benchmarks.
 		{key: "package", kind: KindMicro, def: "peers", values: MicroPackages(),
@@ -242,6 +256,34 @@ func duration(v string) (string, error) {
 		return "", fmt.Errorf("must be positive")
 	}
 	return d.String(), nil
+}
+
+func gogcValue(v string) (string, error) {
+	n, err := bench.ParseGOGC(v)
+	if err != nil {
+		return "", errors.New("not a percentage >= 0 or off")
+	}
+	return bench.FormatGOGC(n), nil
+}
+
+// memLimitValue spells a memory limit in the largest binary unit that divides it.
+func memLimitValue(v string) (string, error) {
+	n, err := bench.ParseMemLimit(v)
+	if err != nil {
+		return "", errors.New("not a number of bytes or off")
+	}
+	if n == 0 {
+		return "off", nil
+	}
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix, nil
+		}
+	}
+	return strconv.FormatInt(n, 10), nil
 }
 
 var benchtimeCount = regexp.MustCompile(`^[1-9][0-9]*x$`)

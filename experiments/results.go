@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"dustm/stmbench7/bench"
 )
 
@@ -42,6 +44,10 @@ type BenchResult struct {
 	// in runs without an upgrade (newer binaries).
 	Window  *Window  `json:"window,omitempty"`
 	Upgrade *Upgrade `json:"upgrade,omitempty"`
+	// The probes and the runtime's numbers (newer binaries; Probe only with --probe).
+	Probe   *ProbeStats   `json:"probe,omitempty"`
+	Hiccup  *ProbeStats   `json:"hiccup,omitempty"`
+	Runtime *RuntimeStats `json:"runtime,omitempty"`
 }
 
 // The parts of result documents that experiments read as dustm bench writes them.
@@ -53,6 +59,9 @@ type (
 	Upgrade     = bench.UpgradeResult
 	Migration   = bench.MigrationResult
 	DryRun      = bench.DryRunResult
+	// ProbeStats is a probe's latency (µs); RuntimeStats what the Go runtime did.
+	ProbeStats   = bench.ProbeResult
+	RuntimeStats = bench.RuntimeResult
 	// SeriesCategory is one category's share of an interval of the series.
 	SeriesCategory = bench.SeriesCategory
 	// Event is an upgrade instant on the series line of its interval.
@@ -77,6 +86,33 @@ type SeriesPoint struct {
 	ConvertedTotal      *int64                    `json:"converted_total,omitempty"`
 	HeapBytes           *uint64                   `json:"heap_bytes,omitempty"`
 	Events              []Event                   `json:"events,omitempty"`
+	// The probes in the interval (newer binaries; the responsiveness probe's only with it on).
+	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
+	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
+	ProbeCount  *int64   `json:"probe_count,omitempty"`
+	HiccupMaxUs *float64 `json:"hiccup_max_us,omitempty"`
+	// The interval's latency histograms of the operations and of the probe, encoded
+	// (bench.DecodeHist; "" when absent): see Hists.
+	Hist      string `json:"hist,omitempty"`
+	ProbeHist string `json:"probe_hist,omitempty"`
+}
+
+// WindowHist merges the operations' latency histograms (probe: the responsiveness probe's) of
+// the intervals that end in (from, to] seconds, so that any percentile of that window can be
+// recomputed (values in nanoseconds). It is nil when the series has no histograms there
+// (series of older binaries).
+func WindowHist(series []SeriesPoint, from, to float64, probe bool) (*hdrhistogram.Histogram, error) {
+	var enc []string
+	for _, p := range series {
+		if p.TS > from && p.TS <= to {
+			if probe {
+				enc = append(enc, p.ProbeHist)
+			} else {
+				enc = append(enc, p.Hist)
+			}
+		}
+	}
+	return bench.MergeHists(enc...)
 }
 
 // MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.

@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"dustm/stmbench7/bench"
 )
@@ -72,4 +75,54 @@ func closeRel(a, b float64) bool {
 		d = -d
 	}
 	return d <= 1e-9*max(1, b)
+}
+
+// WindowHist merges the histograms of the intervals in the window and skips lines without one
+// (older series files); a window with none gives nil.
+func TestWindowHist(t *testing.T) {
+	h := hdrhistogram.New(1, int64(time.Hour), 2)
+	for v := int64(1); v <= 100; v++ {
+		_ = h.RecordValue(v * 1000)
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := string(b)
+	series := []SeriesPoint{{TS: 0.1, Hist: enc}, {TS: 0.2}, {TS: 0.3, Hist: enc, ProbeHist: enc}, {TS: 0.4, Hist: enc}}
+	got, err := WindowHist(series, 0.1, 0.3, false)
+	if err != nil || got == nil || got.TotalCount() != 100 || got.Max() != h.Max() {
+		t.Errorf("window (0.1, 0.3]: %v, %v; want the one histogram at 0.3", got, err)
+	}
+	if got, err := WindowHist(series, 0, 1, false); err != nil || got.TotalCount() != 300 {
+		t.Errorf("whole series: %v, %v", got, err)
+	}
+	if got, err := WindowHist(series, 0, 1, true); err != nil || got.TotalCount() != 100 {
+		t.Errorf("probe histograms: %v, %v", got, err)
+	}
+	if got, err := WindowHist(series[1:2], 0, 1, false); got != nil || err != nil {
+		t.Errorf("an old series: %v, %v", got, err)
+	}
+}
+
+// The probes' and the runtime's numbers become the summary's metrics, and each is documented.
+func TestProbeAndRuntimeMetrics(t *testing.T) {
+	r := &BenchResult{
+		Probe:   &ProbeStats{MaxUs: 5000, P99Us: 900, P999Us: 2000},
+		Hiccup:  &ProbeStats{MaxUs: 1200},
+		Runtime: &RuntimeStats{GCCPUFraction: 0.07, AllocMBPerS: 310},
+	}
+	m := BenchMetrics(r, nil)
+	for name, want := range map[string]float64{"probe_max_us": 5000, "probe_p99_us": 900, "probe_p999_us": 2000,
+		"hiccup_max_us": 1200, "gc_cpu_fraction": 0.07, "alloc_mb_per_s": 310} {
+		if m[name] != want {
+			t.Errorf("%s = %v, want %v", name, m[name], want)
+		}
+		if DescribeMetric(name).Text == "" {
+			t.Errorf("%s is not documented", name)
+		}
+	}
+	if _, ok := BenchMetrics(&BenchResult{}, nil)["probe_max_us"]; ok {
+		t.Error("a result without a probe has a probe metric")
+	}
 }

@@ -210,48 +210,51 @@ func createCompositePart(tx Tx, r *jrand.Rand) (*CompositePart, error) {
 // has perPart outgoing ones. Every connection has a random type and a length in [1, XYRange].
 //
 // Each edge exists twice, as in the reference: the forward connection in the source's To and a
-// reversed copy (source and destination exchanged) in the destination's From, in creation
-// order. All connections of one composite part share two backing arrays (no per-edge
-// allocation); To slices are capped so they can never grow into a neighbour's.
+// reversed copy (source and destination exchanged) in the destination's From, each list in
+// creation order. All connections of one composite part are values in two backing arrays,
+// every part's To and From a contiguous, capped slice of them (no per-edge allocation, no
+// slice can grow into a neighbour's).
 func connectParts(parts []*AtomicPart, perPart int, r *jrand.Rand) {
 	n := len(parts)
 	total := n * perPart
-	conns := make([]Connection, 2*total)
-	toBack := make([]*Connection, total)
-	dst := make([]int32, total) // destination index of the k-th connection
-	inDeg := make([]int32, n)
-	for i, part := range parts {
-		part.To = toBack[i*perPart : i*perPart : (i+1)*perPart]
+	// The edges in creation order first (the order of the reference's random draws), then
+	// every part's lists in place.
+	type edge struct {
+		from, to int32
+		length   int32
+		typ      ConnType
 	}
-	k := 0
+	edges := make([]edge, 0, total)
+	outDeg := make([]int32, n)
+	inDeg := make([]int32, n)
 	connect := func(from, to int) {
-		typ := drawType(r)
+		typ := ConnType(r.IntN(NumTypes)) // drawType's draw
 		length := r.IntN(XYRange) + 1
-		fwd := &conns[2*k]
-		*fwd = Connection{Type: typ, Length: length, From: parts[from], To: parts[to]}
-		conns[2*k+1] = Connection{Type: typ, Length: length, From: parts[to], To: parts[from]}
-		parts[from].To = append(parts[from].To, fwd)
-		dst[k] = int32(to)
+		edges = append(edges, edge{from: int32(from), to: int32(to), length: int32(length), typ: typ})
+		outDeg[from]++
 		inDeg[to]++
-		k++
 	}
 	for i := range parts {
 		connect(i, (i+1)%n)
 	}
-	for i, part := range parts {
-		for len(part.To) < perPart {
+	for i := range parts {
+		for int(outDeg[i]) < perPart {
 			connect(i, r.IntN(n))
 		}
 	}
-	fromBack := make([]*Connection, total)
-	off := 0
+	to := make([]Connection, total)
+	from := make([]Connection, total)
+	outOff, inOff := 0, 0
 	for i, part := range parts {
-		part.From = fromBack[off : off : off+int(inDeg[i])]
-		off += int(inDeg[i])
+		part.To = to[outOff:outOff:(outOff + int(outDeg[i]))]
+		part.From = from[inOff:inOff:(inOff + int(inDeg[i]))]
+		outOff += int(outDeg[i])
+		inOff += int(inDeg[i])
 	}
-	for j := range k {
-		to := parts[dst[j]]
-		to.From = append(to.From, &conns[2*j+1])
+	for _, e := range edges {
+		src, dst := parts[e.from], parts[e.to]
+		src.To = append(src.To, Connection{From: src, To: dst, Length: e.length, Type: e.typ})
+		dst.From = append(dst.From, Connection{From: dst, To: src, Length: e.length, Type: e.typ})
 	}
 }
 

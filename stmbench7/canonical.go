@@ -334,12 +334,11 @@ func idOf[T any](v *T) int {
 	return 0
 }
 
-func connRecs(conns []*Connection) []ConnRec {
+func connRecs(conns []Connection) []ConnRec {
 	out := make([]ConnRec, len(conns))
-	for i, c := range conns {
-		if c != nil {
-			out[i] = ConnRec{Type: c.Type, Length: c.Length, From: idOf(c.From), To: idOf(c.To)}
-		}
+	for i := range conns {
+		c := &conns[i]
+		out[i] = ConnRec{Type: c.Type.String(), Length: int(c.Length), From: idOf(c.From), To: idOf(c.To)}
 	}
 	return out
 }

@@ -386,7 +386,8 @@ func (c *checker) checkAtomic(p *AtomicPart, cp *CompositePart) {
 	if len(p.To) != c.p.NumConnPerAtomic {
 		c.problemf("atomic part %d: %d outgoing connections, want %d", p.ID, len(p.To), c.p.NumConnPerAtomic)
 	}
-	for _, conn := range p.To {
+	for i := range p.To {
+		conn := &p.To[i]
 		if !c.checkConnection(conn, p) {
 			continue
 		}
@@ -394,7 +395,8 @@ func (c *checker) checkAtomic(p *AtomicPart, cp *CompositePart) {
 			c.problemf("atomic part %d: connected to atomic part %d of another composite part", p.ID, conn.To.ID)
 		}
 	}
-	for _, conn := range p.From {
+	for i := range p.From {
+		conn := &p.From[i]
 		// An incoming connection is a reversed copy: its source is p itself and its
 		// destination the real source, which must have the matching outgoing connection.
 		if !c.checkConnection(conn, p) {
@@ -402,7 +404,7 @@ func (c *checker) checkAtomic(p *AtomicPart, cp *CompositePart) {
 		}
 		found := false
 		for _, out := range conn.To.To {
-			if out != nil && out.To == p && out.Type == conn.Type && out.Length == conn.Length {
+			if out.To == p && out.Type == conn.Type && out.Length == conn.Length {
 				found = true
 				break
 			}
@@ -415,11 +417,11 @@ func (c *checker) checkAtomic(p *AtomicPart, cp *CompositePart) {
 
 // checkConnection is ConnectionTest; it reports whether the connection is usable.
 func (c *checker) checkConnection(conn *Connection, p *AtomicPart) bool {
-	if conn == nil || conn.To == nil {
-		c.problemf("atomic part %d: nil connection or connection to nothing", p.ID)
+	if conn.To == nil {
+		c.problemf("atomic part %d: connection to nothing", p.ID)
 		return false
 	}
-	if !validType(conn.Type) {
+	if !validType(conn.Type.String()) {
 		c.problemf("atomic part %d: connection with malformed type %q", p.ID, conn.Type)
 	}
 	if conn.Length < 1 || conn.Length > XYRange {

@@ -67,8 +67,8 @@ func graphTraversal(tx Tx, sc *scratch, c *CompositePart, rootAct, act partActio
 	}
 	sc.visit(&sc.atomic, root.ID)
 	n := rootAct.apply(tx, root)
-	for _, conn := range root.To {
-		n += graphVisit(tx, sc, conn.To, act)
+	for i := range root.To {
+		n += graphVisit(tx, sc, root.To[i].To, act)
 	}
 	return n
 }
@@ -78,8 +78,8 @@ func graphVisit(tx Tx, sc *scratch, p *AtomicPart, act partAction) int {
 		return 0
 	}
 	n := act.apply(tx, p)
-	for _, conn := range p.To {
-		n += graphVisit(tx, sc, conn.To, act)
+	for i := range p.To {
+		n += graphVisit(tx, sc, p.To[i].To, act)
 	}
 	return n
 }

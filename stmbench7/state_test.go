@@ -2,6 +2,7 @@ package stmbench7
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,21 @@ func TestTextFunctions(t *testing.T) {
 	}
 	if text, n := replaceByte("IiIx", 'I', 'i'); text != "iiix" || n != 3 {
 		t.Errorf("replaceByte: %q, %d", text, n)
+	}
+	// Against strings.ReplaceAll and strings.Count, on texts with the letter at either end,
+	// repeated, absent, and with from == to.
+	for _, tc := range []struct {
+		text     string
+		from, to byte
+	}{{"I am the manual\nI am", 'I', 'i'}, {"iII", 'i', 'I'}, {"", 'I', 'i'}, {"no capitals", 'I', 'i'},
+		{"IIII", 'I', 'i'}, {"aIa", 'I', 'I'}, {strings.Repeat("I am the manual for module #1\n", 40), 'I', 'i'}} {
+		orig := strings.Clone(tc.text)
+		want := strings.ReplaceAll(tc.text, string(tc.from), string(tc.to))
+		got, n := replaceByte(tc.text, tc.from, tc.to)
+		if got != want || n != strings.Count(want, string(tc.to)) || tc.text != orig {
+			t.Errorf("replaceByte(%q, %q, %q) = %q, %d; want %q, %d (input left %q)", tc.text, tc.from, tc.to,
+				got, n, want, strings.Count(want, string(tc.to)), tc.text)
+		}
 	}
 	if countByte("I am I", 'I') != 2 || countByte("", 'I') != 0 || countByte("\xff\xff", 0xff) != 2 {
 		t.Error("countByte")

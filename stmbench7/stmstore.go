@@ -245,6 +245,11 @@ func (s *stmStore) docEach(tx stm.Tx, fn func(*Document) bool) {
 // stmPool is a FIFO id pool: a ring of boxes between two counters. Taking and returning ids
 // conflict with each other (the queue's order is the point), but only structural modifications
 // use the pools.
+//
+// The ring starts full with slot i holding id i+1. A box that was never written holds 0, which
+// is no id, so that is what 0 means: slot i's boxes start as zero Vars and cost no version body
+// each (the big structure's pools have 125 000 slots, a tenth of the heap's objects, which the
+// collector would otherwise mark on every cycle for the whole run).
 type stmPool struct {
 	head, tail stm.Var[int64] // ids are at head..tail-1, modulo the ring's size
 	ring       []stm.Var[int32]
@@ -252,10 +257,15 @@ type stmPool struct {
 
 func (p *stmPool) init(n int) {
 	p.ring = make([]stm.Var[int32], n)
-	for i := range p.ring {
-		p.ring[i].Init(int32(i + 1))
-	}
 	p.tail.Init(int64(n))
+}
+
+// slot returns the id in the ring's slot i.
+func (p *stmPool) slot(tx stm.Tx, i int64) int {
+	if id := p.ring[i].Load(tx); id != 0 {
+		return int(id)
+	}
+	return int(i) + 1 // never written: the initial id
 }
 
 func (p *stmPool) take(tx stm.Tx) (int, bool) {
@@ -263,15 +273,18 @@ func (p *stmPool) take(tx stm.Tx) (int, bool) {
 	if h == t {
 		return 0, false
 	}
-	id := p.ring[h%int64(len(p.ring))].Load(tx)
+	id := p.slot(tx, h%int64(len(p.ring)))
 	p.head.Store(tx, h+1)
-	return int(id), true
+	return id, true
 }
 
 func (p *stmPool) put(tx stm.Tx, id int) {
 	h, t := p.head.Load(tx), p.tail.Load(tx)
 	if t-h >= int64(len(p.ring)) {
 		panic("stmbench7: id " + itoa(id) + " returned to a full id pool")
+	}
+	if id <= 0 {
+		panic("stmbench7: id " + itoa(id) + " returned to an id pool")
 	}
 	p.ring[t%int64(len(p.ring))].Store(tx, int32(id))
 	p.tail.Store(tx, t+1)
@@ -281,7 +294,7 @@ func (p *stmPool) contents(tx stm.Tx) []int {
 	h, t := p.head.Load(tx), p.tail.Load(tx)
 	out := make([]int, 0, t-h)
 	for i := h; i < t; i++ {
-		out = append(out, int(p.ring[i%int64(len(p.ring))].Load(tx)))
+		out = append(out, p.slot(tx, i%int64(len(p.ring))))
 	}
 	return out
 }

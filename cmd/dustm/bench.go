@@ -109,6 +109,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 	sweepers := fs.Int("sweepers", 0, "background sweepers of --migration lazy+sweep (default 1)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
 	dryRun := fs.Bool("upgrade-dry-run", false, "before upgrading, convert every object on a snapshot without installing anything, and report failures")
+	rt := addRuntimeFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
 		fmt.Fprintln(stderr)
@@ -167,9 +168,53 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 	cfg.Migration = strategy
 	cfg.Sweepers = *sweepers
 	cfg.UpgradeDryRun = *dryRun
+	if err := rt.apply(fs, &cfg); err != nil {
+		return cfg, "", false, err
+	}
 	cfg.Args = append([]string{"dustm", "bench"}, args...)
 	if err := cfg.Validate(); err != nil {
 		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
 	}
 	return cfg, *cpuprofile, false, nil
+}
+
+// runtimeFlags are the run's runtime settings and probes (issue 9): --gogc, --memlimit,
+// --probe, --probe-interval.
+type runtimeFlags struct {
+	gogc, memLimit string
+	probe          *bool
+	probeInterval  *time.Duration
+}
+
+func addRuntimeFlags(fs *pflag.FlagSet) *runtimeFlags {
+	rt := &runtimeFlags{}
+	fs.StringVar(&rt.gogc, "gogc", "", "the collector's GOGC for the run (a percentage, or off); default: the GOGC environment variable, else 100")
+	fs.StringVar(&rt.memLimit, "memlimit", "", "the runtime's soft memory limit for the run (bytes with a unit, e.g. 4GiB, or off); default: GOMEMLIMIT")
+	rt.probe = fs.Bool("probe", false, "run the responsiveness probe: a tiny read-only transaction every --probe-interval, open loop (default on with --upgrade)")
+	rt.probeInterval = fs.Duration("probe-interval", bench.DefaultProbeInterval, "period of the responsiveness probe and of the platform (hiccup) probe")
+	return rt
+}
+
+func (rt *runtimeFlags) apply(fs *pflag.FlagSet, cfg *bench.Config) error {
+	if fs.Changed("gogc") {
+		n, err := bench.ParseGOGC(rt.gogc)
+		if err != nil {
+			return usageErrorf("--gogc: %v", err)
+		}
+		cfg.GOGC = n
+	}
+	if fs.Changed("memlimit") {
+		n, err := bench.ParseMemLimit(rt.memLimit)
+		if err != nil {
+			return usageErrorf("--memlimit: %v", err)
+		}
+		cfg.MemoryLimit = n
+	}
+	if *rt.probeInterval <= 0 {
+		return usageErrorf("--probe-interval must be positive (got %v)", *rt.probeInterval)
+	}
+	cfg.ProbeInterval = *rt.probeInterval
+	// A run with an upgrade is about what clients wait for: it probes unless told not to.
+	cfg.Probe = *rt.probe || (cfg.Upgrade != "" && !fs.Changed("probe"))
+	return nil
 }

@@ -57,6 +57,22 @@ type Config struct {
 	JSONPath   string        // where to write the JSON result ("" for none)
 	SeriesPath string        // where to write the JSON-lines series ("" for none)
 
+	// Runtime settings and probes (--gogc, --memlimit, --probe, --probe-interval). The
+	// collector's settings are the process's: Run applies them before the build and restores
+	// the previous ones when it returns.
+	//
+	// GOGC is the collector's target percentage (debug.SetGCPercent): -1 turns the collector
+	// off; KeepGOGC leaves the process's (the GOGC environment variable, else 100).
+	GOGC int
+	// MemoryLimit is the runtime's soft memory limit in bytes (debug.SetMemoryLimit): 0 for
+	// none; KeepMemoryLimit leaves the process's (the GOMEMLIMIT environment variable).
+	MemoryLimit int64
+	// Probe runs the responsiveness probe beside the workers (see probe.go).
+	Probe bool
+	// ProbeInterval is the period of the responsiveness probe and of the platform probe,
+	// which every run has; 0 means DefaultProbeInterval.
+	ProbeInterval time.Duration
+
 	// Args is the command line the run came from, recorded in the result's manifest.
 	Args []string
 
@@ -85,7 +101,24 @@ func DefaultConfig() Config {
 		Seed:      DefaultSeed,
 		STMCommit: stm.LockFree,
 		Interval:  100 * time.Millisecond,
+
+		GOGC:        KeepGOGC,
+		MemoryLimit: KeepMemoryLimit,
 	}
+}
+
+// KeepGOGC and KeepMemoryLimit leave the process's collector settings as they are.
+const (
+	KeepGOGC        = -2
+	KeepMemoryLimit = -1
+)
+
+// probeInterval returns the probes' period.
+func (c *Config) probeInterval() time.Duration {
+	if c.ProbeInterval > 0 {
+		return c.ProbeInterval
+	}
+	return DefaultProbeInterval
 }
 
 // ErrInvalidConfig marks errors caused by a configuration that cannot run.
@@ -109,6 +142,12 @@ func (c *Config) Validate() error {
 		return invalidf("interval must be positive (got %v)", c.Interval)
 	case c.ProgressEvery < 0:
 		return invalidf("progress period must not be negative (got %v)", c.ProgressEvery)
+	case c.GOGC < -1 && c.GOGC != KeepGOGC:
+		return invalidf("--gogc must be a percentage >= 0 or off (got %d)", c.GOGC)
+	case c.MemoryLimit < 0 && c.MemoryLimit != KeepMemoryLimit:
+		return invalidf("--memlimit must be a number of bytes >= 0 or off (got %d)", c.MemoryLimit)
+	case c.ProbeInterval < 0:
+		return invalidf("--probe-interval must be positive (got %v)", c.ProbeInterval)
 	}
 	if !c.Workload.Valid() {
 		return invalidf("unknown workload %v (accepted: %s)", c.Workload, strings.Join(stmbench7.WorkloadNames, ", "))

@@ -56,6 +56,12 @@ type Result struct {
 	Window *WindowResult `json:"window,omitempty"`
 	// Upgrade is the upgrade's measurements (--upgrade).
 	Upgrade *UpgradeResult `json:"upgrade,omitempty"`
+
+	// Probe is the responsiveness probe's latency (--probe), Hiccup the platform probe's
+	// oversleep (every run), Runtime what the Go runtime did during the timed phase.
+	Probe   *ProbeResult   `json:"probe,omitempty"`
+	Hiccup  *ProbeResult   `json:"hiccup,omitempty"`
+	Runtime *RuntimeResult `json:"runtime,omitempty"`
 }
 
 // Percentile is one point of a latency percentile curve.
@@ -140,9 +146,16 @@ type ConfigJSON struct {
 	Sweepers                int              `json:"sweepers,omitempty"`
 	UpgradeDryRun           bool             `json:"upgrade_dry_run,omitempty"`
 	IntervalS               float64          `json:"interval_s"`
-	JSON                    string           `json:"json,omitempty"`
-	Series                  string           `json:"series,omitempty"`
-	Args                    []string         `json:"args"`
+	// The runtime settings in effect during the run (whether set by --gogc/--memlimit or
+	// inherited from GOGC/GOMEMLIMIT): GOGC -1 is off, a memory limit of 0 is none.
+	GOGC            int      `json:"gogc"`
+	MemLimitBytes   int64    `json:"memlimit_bytes"`
+	GOMAXPROCS      int      `json:"gomaxprocs"`
+	Probe           bool     `json:"probe"`
+	ProbeIntervalUs float64  `json:"probe_interval_us"`
+	JSON            string   `json:"json,omitempty"`
+	Series          string   `json:"series,omitempty"`
+	Args            []string `json:"args"`
 }
 
 func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
@@ -171,7 +184,8 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 		STMCommit: c.STMCommit.String(), TTCHistograms: c.TTCHistograms, SeqReplay: c.SeqReplay,
 		Check: c.Check, IntervalS: c.Interval.Seconds(), JSON: c.JSONPath, Series: c.SeriesPath,
 		UpgradeAtS: c.upgradeAt().Seconds(),
-		Args:       args,
+		GOMAXPROCS: runtime.GOMAXPROCS(0), Probe: c.Probe, ProbeIntervalUs: float64(c.probeInterval()) / 1e3,
+		Args: args,
 	}
 }
 
@@ -187,6 +201,10 @@ type Env struct {
 	CPUModel   string `json:"cpu_model"`
 	Hostname   string `json:"hostname"`
 	StartTime  string `json:"start_time"` // RFC 3339; when the run began (before the setup)
+	// RuntimeVars are the Go runtime's environment variables that were set (GOGC, GOMEMLIMIT,
+	// GOMAXPROCS, GODEBUG): they are what a run without --gogc or --memlimit inherits, and
+	// what an experiment passes to the runs it starts.
+	RuntimeVars map[string]string `json:"runtime_vars,omitempty"`
 }
 
 // CollectEnv describes the running program and machine; start is the run's start time.
@@ -202,6 +220,14 @@ func CollectEnv(start time.Time) Env {
 	}
 	e.Hostname, _ = os.Hostname()
 	e.GitCommit, e.GitDirty = gitCommit()
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			if e.RuntimeVars == nil {
+				e.RuntimeVars = map[string]string{}
+			}
+			e.RuntimeVars[k] = v
+		}
+	}
 	return e
 }
 
@@ -300,6 +326,20 @@ type SeriesPoint struct {
 	HeapBytes uint64 `json:"heap_bytes"`
 	// Events are the upgrade's instants that fell in the interval.
 	Events []SeriesEvent `json:"events,omitempty"`
+
+	// The probes in the interval (see probe.go): the responsiveness probe's maximum, p99 and
+	// count (with --probe, always written then: an interval in which no probe returned has a
+	// count of 0), and the platform probe's maximum oversleep.
+	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
+	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
+	ProbeCount  *int64   `json:"probe_count,omitempty"`
+	HiccupMaxUs float64  `json:"hiccup_max_us"`
+	// Hist is the interval's whole latency histogram of successful operations (every category
+	// together), ProbeHist the responsiveness probe's, both in nanoseconds, encoded by
+	// hdrhistogram's V2 compressed encoding as base64 text (DecodeHist, MergeHists); absent
+	// when empty. Older series files do not have them.
+	Hist      string `json:"hist,omitempty"`
+	ProbeHist string `json:"probe_hist,omitempty"`
 }
 
 // SeriesCategory is one category's share of an interval.

@@ -77,7 +77,17 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		return nil, invalidf("synchronization method %s supports at most %d thread(s) (got %d)", cfg.Backend, m, cfg.Threads)
 	}
 
+	prober, _ := backend.(stmbench7.Prober)
+	if cfg.Probe && prober == nil {
+		return nil, invalidf("--probe: synchronization method %s has no probe transaction (it synchronizes nothing; use coarse, medium, stm or stm-plain)", cfg.Backend)
+	}
+
 	writeHeader(stdout, &cfg, mix)
+
+	// The collector's settings apply to the build already: the heap the run starts with is
+	// the one they shaped.
+	gogc, memLimit, restoreGC := applyGCSettings(&cfg)
+	defer restoreGC()
 
 	fmt.Fprintln(stderr, "Setup start...")
 	setupRand := jrand.New(SetupSeed)
@@ -98,6 +108,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		BuildS:              buildS,
 		HeapBytesAfterBuild: ms.HeapAlloc,
 	}
+	res.Config.GOGC, res.Config.MemLimitBytes = gogc, memLimit
 	var runErrs []error
 	if cfg.Check {
 		fmt.Fprintln(stderr, "Checking invariants (initial data structure)...")
@@ -114,6 +125,13 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		return nil, invalidf("--upgrade: synchronization method %s cannot be upgraded (use -g stm)", cfg.Backend)
 	}
 	r := newRunner(&cfg, mix, backend, s, &enabled, seriesFile, stderr)
+	if cfg.Probe {
+		r.probeFn = prober.NewProbe(s)
+		if r.probeFn == nil {
+			return nil, invalidf("--probe: synchronization method %s has no probe transaction", cfg.Backend)
+		}
+		r.probe = newProbeRec()
+	}
 	fmt.Fprintln(stderr, "\nBenchmark started.")
 	start := time.Now()
 	elapsed, interrupted, opErr := r.run(ctx, start)
@@ -157,6 +175,12 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	res.ThroughputWithFailed = float64(ok+failed) / elapsedS
 	res.Interrupted = interrupted
 	res.STM = backend.Stats()
+	interval := cfg.probeInterval()
+	res.Hiccup = r.hiccup.result(interval)
+	if r.probe != nil {
+		res.Probe = r.probe.result(interval)
+	}
+	res.Runtime = runtimeSince(r.rtStart, r.rtEnd)
 	if opErr != nil {
 		res.Error = opErr.Error()
 		runErrs = append(runErrs, opErr)
@@ -275,6 +299,11 @@ type runner struct {
 	tm      *timing
 	upg     *upgradeRun // nil without --upgrade
 
+	// The probes: the responsiveness probe (nil without --probe) and the platform probe.
+	probeFn        func(k uint64) error
+	probe, hiccup  *probeRec
+	rtStart, rtEnd runtimeSnapshot // the runtime's metrics at the timed phase's start and end
+
 	prevAborts     uint64
 	prevFG, prevSW int64
 
@@ -287,7 +316,7 @@ type runner struct {
 func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench7.Structure,
 	enabled *[stmbench7.NumOps]bool, series *pendingFile, stderr io.Writer) *runner {
 	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, enabled), series: series, stderr: stderr,
-		backend: b, tm: newTiming()}
+		backend: b, tm: newTiming(), hiccup: newProbeRec()}
 	r.workers = make([]*worker, cfg.Threads)
 	for i := range r.workers {
 		r.workers[i] = &worker{
@@ -322,6 +351,15 @@ func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool,
 	var errOnce sync.Once
 	var opErr error
 	var wg sync.WaitGroup
+	// The probes run until the workers are done (quitProbes), from the same start.
+	quitProbes := make(chan struct{})
+	var probes sync.WaitGroup
+	interval := r.cfg.probeInterval()
+	probes.Go(func() { runHiccup(interval, r.hiccup, quitProbes) })
+	if r.probe != nil {
+		probes.Go(func() { runProbe(start, interval, r.probeFn, r.probe, quitProbes) })
+	}
+	r.rtStart = readRuntime()
 	for _, w := range r.workers {
 		wg.Go(func() {
 			if err := w.loop(&stop, r.cfg.Ops); err != nil {
@@ -365,11 +403,14 @@ func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool,
 	stop.Store(true)
 	<-done
 	elapsed := time.Since(start)
+	r.rtEnd = readRuntime()
+	close(quitProbes)
+	probes.Wait()
 	close(quit)
 	<-ticking
 	<-upgraded
 	// The last, partial interval.
-	r.col.tick()
+	r.tick()
 	r.emit(elapsed)
 	r.col.final()
 	return elapsed, interrupted, opErr
@@ -397,11 +438,20 @@ func (r *runner) tickLoop(start time.Time, quit, done <-chan struct{}) {
 				<-quit
 				return
 			}
-			r.col.tick()
+			r.tick()
 			r.emit(t)
 		case <-progress.C:
 			r.progress(time.Since(start))
 		}
+	}
+}
+
+// tick closes an interval of the workers' measurements and of the probes'.
+func (r *runner) tick() {
+	r.col.tick()
+	r.hiccup.tick()
+	if r.probe != nil {
+		r.probe.tick()
 	}
 }
 
@@ -425,6 +475,19 @@ func (r *runner) emit(t time.Duration) {
 	}
 	all := r.col.intervalAll()
 	p.MaxUs, p.P99Us = float64(all.maxNs)/1e3, float64(all.percentileNs(99))/1e3
+	if r.series != nil {
+		p.Hist = encodeHist(all.hist)
+	}
+	p.HiccupMaxUs = float64(r.hiccup.lastMax) / 1e3
+	if pr := r.probe; pr != nil {
+		count := pr.last.TotalCount()
+		maxUs := float64(pr.lastMax) / 1e3
+		p99Us := float64(min(pr.last.ValueAtQuantile(99), pr.lastMax)) / 1e3
+		p.ProbeCount, p.ProbeMaxUs, p.ProbeP99Us = &count, &maxUs, &p99Us
+		if r.series != nil {
+			p.ProbeHist = encodeHist(pr.last)
+		}
+	}
 	if st, ok := r.backend.Stats().(stm.Stats); ok {
 		a := st.Aborts()
 		p.Aborts = int64(a - r.prevAborts)

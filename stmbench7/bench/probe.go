@@ -1,0 +1,204 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Two probes run beside the workers, each on its own goroutine, at a fixed rate:
+//
+//   - the responsiveness probe (--probe) starts the backend's tiny read-only transaction
+//     (stmbench7.Prober) on an open-loop schedule: the i-th one is due at start + i·interval,
+//     whatever happened to the ones before, and its latency is measured from when it was due.
+//     A probe that could not start on time because the previous one was stuck (a stopped
+//     world, a long lock hold, a collector pause) is charged the time it waited to start, so
+//     the histogram is free of coordinated omission: it is what a client asking every
+//     interval would have waited;
+//   - the platform probe, in the spirit of jHiccup, sleeps an interval and records how much
+//     longer than asked the sleep took: the hiccups of the machine, the OS scheduler and the
+//     Go runtime (its timers, its collector's pauses) that every other number of the run
+//     includes. A hiccup is recorded corrected for the sleeps it made impossible, as jHiccup
+//     does (RecordCorrectedValue with the interval as the expected one).
+//
+// Latencies are in nanoseconds, in histograms of the same range as the operations'.
+
+// DefaultProbeInterval is the probes' period unless --probe-interval says otherwise.
+const DefaultProbeInterval = time.Millisecond
+
+// probeRec is one probe's measurements: since the start (3 digits, for the result) and in the
+// current interval (2 digits, for the series). The probe's goroutine records; the ticker swaps
+// the interval's histogram out under mu.
+type probeRec struct {
+	cum *hdrhistogram.Histogram // only the probe's goroutine touches it until it has stopped
+
+	mu     sync.Mutex
+	cur    *hdrhistogram.Histogram
+	curMax int64
+	spare  *hdrhistogram.Histogram
+
+	errs int64 // probes whose transaction returned an error (recorded all the same)
+	// last is the interval the ticker swapped out, with its maximum.
+	last    *hdrhistogram.Histogram
+	lastMax int64
+}
+
+func newProbeRec() *probeRec {
+	return &probeRec{cum: newHist(), cur: newIntervalHist(), spare: newIntervalHist(), last: newIntervalHist()}
+}
+
+// record adds one latency; with expected > 0 it also adds the values a stall of ns swallowed
+// (RecordCorrectedValue).
+func (p *probeRec) record(ns, expected int64) {
+	ns = min(max(ns, 0), histHighest)
+	if expected > 0 {
+		_ = p.cum.RecordCorrectedValue(ns, expected)
+	} else {
+		_ = p.cum.RecordValue(ns)
+	}
+	p.mu.Lock()
+	if expected > 0 {
+		_ = p.cur.RecordCorrectedValue(ns, expected)
+	} else {
+		_ = p.cur.RecordValue(ns)
+	}
+	p.curMax = max(p.curMax, ns)
+	p.mu.Unlock()
+}
+
+// tick closes an interval: afterwards p.last and p.lastMax hold it.
+func (p *probeRec) tick() {
+	p.spare.Reset()
+	p.mu.Lock()
+	p.last, p.cur, p.spare = p.cur, p.spare, p.last
+	p.lastMax, p.curMax = p.curMax, 0
+	p.mu.Unlock()
+}
+
+// ProbeResult is a probe's latency over the run, in microseconds ("probe" and "hiccup" in the
+// result). For the responsiveness probe it is the time from when a probe was due to when its
+// transaction returned; for the platform probe the oversleep of each interval's sleep.
+type ProbeResult struct {
+	IntervalUs float64 `json:"interval_us"`
+	Count      int64   `json:"count"`
+	MaxUs      float64 `json:"max_us"`
+	P50Us      float64 `json:"p50_us"`
+	P99Us      float64 `json:"p99_us"`
+	P999Us     float64 `json:"p999_us"`
+	MeanUs     float64 `json:"mean_us"`
+	// Errors counts the probe transactions that returned an error (a failed conversion).
+	Errors int64 `json:"errors,omitempty"`
+}
+
+func (p *probeRec) result(interval time.Duration) *ProbeResult {
+	h := p.cum
+	us := func(q float64) float64 { return float64(min(h.ValueAtQuantile(q), h.Max())) / 1e3 }
+	return &ProbeResult{
+		IntervalUs: float64(interval) / 1e3,
+		Count:      h.TotalCount(),
+		MaxUs:      float64(h.Max()) / 1e3,
+		P50Us:      us(50),
+		P99Us:      us(99),
+		P999Us:     us(99.9),
+		MeanUs:     h.Mean() / 1e3,
+		Errors:     p.errs,
+	}
+}
+
+// runProbe calls fn on the open-loop schedule start + i·interval until quit is closed; rec
+// gets each call's latency from when it was due. A late call is made at once, so after a
+// stall the probes it held up run back to back, each charged its own wait.
+func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *probeRec, quit <-chan struct{}) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for k := uint64(0); ; k++ {
+		due := start.Add(time.Duration(k+1) * interval)
+		if d := time.Until(due); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-quit:
+				return
+			case <-timer.C:
+			}
+		} else if closed(quit) {
+			return
+		}
+		err := fn(k)
+		ns := int64(time.Since(due))
+		if err != nil {
+			rec.errs++
+		}
+		rec.record(ns, 0)
+	}
+}
+
+// runHiccup sleeps interval after interval until quit is closed and records each oversleep,
+// corrected for the sleeps a long one swallowed.
+func runHiccup(interval time.Duration, rec *probeRec, quit <-chan struct{}) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		t0 := time.Now()
+		timer.Reset(interval)
+		select {
+		case <-quit:
+			return
+		case <-timer.C:
+		}
+		rec.record(int64(time.Since(t0)-interval), int64(interval))
+	}
+}
+
+// encodeHist encodes a histogram as the series keeps it: hdrhistogram's V2 compressed encoding
+// (Encode(V2CompressedEncodingCookieBase)), as base64 text. "" for no histogram or an empty
+// one.
+func encodeHist(h *hdrhistogram.Histogram) string {
+	if h == nil || h.TotalCount() == 0 {
+		return ""
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "" // only a compressor failure; a series line without it is still valid
+	}
+	return string(b) // Encode returns base64 text already
+}
+
+// DecodeHist decodes a histogram of a series line ("hist", "probe_hist"): its values are
+// latencies in nanoseconds. Any percentile of any window can be recomputed by merging the
+// histograms of its intervals (MergeHists) and asking the result (ValueAtQuantile, Max, …).
+func DecodeHist(encoded string) (*hdrhistogram.Histogram, error) {
+	if encoded == "" {
+		return nil, errors.New("empty histogram encoding")
+	}
+	h, err := hdrhistogram.Decode([]byte(encoded))
+	if err != nil {
+		return nil, fmt.Errorf("decoding a histogram: %w", err)
+	}
+	return h, nil
+}
+
+// MergeHists decodes and merges the encoded histograms of several series lines (a window);
+// empty strings (intervals without a histogram, or series files older than the field) are
+// skipped. The result is nil when there was nothing to merge.
+func MergeHists(encoded ...string) (*hdrhistogram.Histogram, error) {
+	var out *hdrhistogram.Histogram
+	for i, e := range encoded {
+		if e == "" {
+			continue
+		}
+		h, err := DecodeHist(e)
+		if err != nil {
+			return nil, fmt.Errorf("histogram %d: %w", i, err)
+		}
+		if out == nil {
+			out = newIntervalHist()
+		}
+		out.Merge(h)
+	}
+	return out, nil
+}

@@ -1,0 +1,245 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
+	"testing"
+	"time"
+)
+
+// A probe held up by a stall is charged its wait: the open-loop schedule makes the probes due
+// during the stall start late, and each one's latency counts from when it was due.
+func TestRunProbeOpenLoop(t *testing.T) {
+	const stall = 30 * time.Millisecond
+	rec := newProbeRec()
+	quit := make(chan struct{})
+	calls := make(chan uint64, 1000)
+	fn := func(k uint64) error {
+		if k == 0 {
+			time.Sleep(stall)
+		}
+		calls <- k
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { runProbe(time.Now(), time.Millisecond, fn, rec, quit); close(done) }()
+	for k := range calls {
+		if k >= 10 {
+			break
+		}
+	}
+	close(quit)
+	<-done
+	// Probe k is due at (k+1) ms and cannot start before probe 0 returned, after (1 ms +
+	// stall): it waited at least stall - k ms. So probes 0..4 all took at least stall - 5 ms.
+	if got := rec.cum.Max(); got < int64(stall) {
+		t.Errorf("max %v, want at least the stall %v", time.Duration(got), stall)
+	}
+	above := rec.cum.TotalCount() - countBelow(rec, int64(stall-5*time.Millisecond))
+	if above < 5 {
+		t.Errorf("%d probes charged at least %v, want at least 5 (coordinated omission)", above, stall-5*time.Millisecond)
+	}
+	if rec.cum.TotalCount() < 11 {
+		t.Errorf("%d probes recorded, want at least 11", rec.cum.TotalCount())
+	}
+}
+
+func countBelow(rec *probeRec, ns int64) int64 {
+	var n int64
+	for _, b := range rec.cum.Distribution() {
+		if b.To < ns {
+			n += b.Count
+		}
+	}
+	return n
+}
+
+// The interval histograms: tick hands the interval over and starts an empty one.
+func TestProbeRecTick(t *testing.T) {
+	rec := newProbeRec()
+	rec.record(5000, 0)
+	rec.record(7000, 0)
+	rec.tick()
+	if rec.last.TotalCount() != 2 || rec.lastMax != 7000 {
+		t.Errorf("last interval: %d values, max %d; want 2, 7000", rec.last.TotalCount(), rec.lastMax)
+	}
+	rec.tick()
+	if rec.last.TotalCount() != 0 || rec.lastMax != 0 {
+		t.Errorf("an empty interval has %d values, max %d", rec.last.TotalCount(), rec.lastMax)
+	}
+	if rec.cum.TotalCount() != 2 {
+		t.Errorf("cumulative %d values, want 2", rec.cum.TotalCount())
+	}
+	// A corrected value adds the values the stall swallowed (jHiccup's correction).
+	rec.record(int64(10*time.Millisecond), int64(time.Millisecond))
+	if got := rec.cum.TotalCount(); got != 2+10 {
+		t.Errorf("after a corrected 10 ms value at 1 ms: %d values, want 12", got)
+	}
+}
+
+func TestEncodeDecodeHist(t *testing.T) {
+	h := newIntervalHist()
+	for v := int64(1000); v <= 100000; v += 1000 {
+		_ = h.RecordValue(v)
+	}
+	enc := encodeHist(h)
+	if enc == "" {
+		t.Fatal("no encoding")
+	}
+	got, err := DecodeHist(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TotalCount() != 100 || got.ValueAtQuantile(50) != h.ValueAtQuantile(50) || got.Max() != h.Max() {
+		t.Errorf("decoded %d values, p50 %d, max %d; want %d, %d, %d", got.TotalCount(), got.ValueAtQuantile(50),
+			got.Max(), h.TotalCount(), h.ValueAtQuantile(50), h.Max())
+	}
+	m, err := MergeHists(enc, "", enc)
+	if err != nil || m == nil || m.TotalCount() != 200 {
+		t.Errorf("MergeHists: %v, %v", m, err)
+	}
+	if m, err := MergeHists("", ""); m != nil || err != nil {
+		t.Errorf("MergeHists of nothing: %v, %v", m, err)
+	}
+	if _, err := DecodeHist("not base64!"); err == nil {
+		t.Error("DecodeHist accepted garbage")
+	}
+	if encodeHist(newIntervalHist()) != "" || encodeHist(nil) != "" {
+		t.Error("an empty histogram has an encoding")
+	}
+}
+
+func TestHistMaxSince(t *testing.T) {
+	a := &metrics.Float64Histogram{Counts: []uint64{1, 2, 0}, Buckets: []float64{0, 1, 2, math.Inf(1)}}
+	b := &metrics.Float64Histogram{Counts: []uint64{3, 2, 0}, Buckets: a.Buckets}
+	if got := histMaxSince(a, b); got != 1 {
+		t.Errorf("only bucket 0 grew: max %v, want its upper bound 1", got)
+	}
+	c := &metrics.Float64Histogram{Counts: []uint64{3, 2, 1}, Buckets: a.Buckets}
+	if got := histMaxSince(a, c); got != 2 {
+		t.Errorf("the unbounded bucket grew: max %v, want its lower bound 2", got)
+	}
+	if got := histMaxSince(a, a); got != 0 {
+		t.Errorf("nothing grew: %v", got)
+	}
+}
+
+func TestParseGOGCAndMemLimit(t *testing.T) {
+	for in, want := range map[string]int{"100": 100, "0": 0, "off": -1, "OFF": -1, " 400 ": 400} {
+		if got, err := ParseGOGC(in); err != nil || got != want {
+			t.Errorf("ParseGOGC(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "1.5", "on", "100%"} {
+		if _, err := ParseGOGC(in); err == nil {
+			t.Errorf("ParseGOGC(%q) accepted", in)
+		}
+	}
+	for in, want := range map[string]int64{"4GiB": 4 << 30, "512MiB": 512 << 20, "1.5GB": 1_500_000_000,
+		"1000": 1000, "1000B": 1000, "off": 0, "2 KiB": 2048} {
+		if got, err := ParseMemLimit(in); err != nil || got != want {
+			t.Errorf("ParseMemLimit(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-5GiB", "4XB", "GiB", "1e30"} {
+		if _, err := ParseMemLimit(in); err == nil {
+			t.Errorf("ParseMemLimit(%q) accepted", in)
+		}
+	}
+	if FormatGOGC(-1) != "off" || FormatGOGC(250) != "250" {
+		t.Error("FormatGOGC")
+	}
+}
+
+// A real run with the probe: the result and the series carry the probes, the runtime's
+// numbers and the settings in effect; the series' histograms add up to the run's operations;
+// the collector's settings are restored afterwards.
+func TestRunProbeAndRuntime(t *testing.T) {
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.Size = "tiny"
+	cfg.Threads = 2
+	cfg.Length = 400 * time.Millisecond
+	cfg.Probe = true
+	cfg.GOGC = 321
+	cfg.MemoryLimit = 3 << 30
+	cfg.JSONPath = filepath.Join(dir, "run.json")
+	cfg.SeriesPath = filepath.Join(dir, "run.jsonl")
+	prevGOGC := debug.SetGCPercent(100)
+	debug.SetGCPercent(prevGOGC)
+	prevLimit := debug.SetMemoryLimit(-1)
+	var stdout, stderr bytes.Buffer
+	res, err := Run(context.Background(), cfg, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr.String())
+	}
+	if g := debug.SetGCPercent(prevGOGC); g != prevGOGC {
+		t.Errorf("GOGC after the run %d, was %d before", g, prevGOGC)
+	}
+	if l := debug.SetMemoryLimit(-1); l != prevLimit {
+		t.Errorf("memory limit after the run %d, was %d before", l, prevLimit)
+	}
+	if res.Config.GOGC != 321 || res.Config.MemLimitBytes != 3<<30 || !res.Config.Probe || res.Config.ProbeIntervalUs != 1000 {
+		t.Errorf("config records gogc %d, memlimit %d, probe %v, interval %v", res.Config.GOGC,
+			res.Config.MemLimitBytes, res.Config.Probe, res.Config.ProbeIntervalUs)
+	}
+	for name, p := range map[string]*ProbeResult{"probe": res.Probe, "hiccup": res.Hiccup} {
+		if p == nil || p.Count == 0 || !(p.P50Us <= p.P99Us && p.P99Us <= p.P999Us && p.P999Us <= p.MaxUs) {
+			t.Errorf("%s: %+v", name, p)
+		}
+	}
+	if rt := res.Runtime; rt == nil || rt.AllocBytes == 0 || rt.AllocMBPerS <= 0 || rt.GCCPUFraction < 0 || rt.GCCPUFraction > 1 {
+		t.Errorf("runtime: %+v", res.Runtime)
+	}
+
+	m := readJSON(t, cfg.JSONPath)
+	requireKeys(t, "result", m, "probe", "hiccup", "runtime")
+	requireKeys(t, "probe", m["probe"].(map[string]any), "interval_us", "count", "max_us", "p50_us", "p99_us", "p999_us", "mean_us")
+	requireKeys(t, "runtime", m["runtime"].(map[string]any), "gc_cycles", "gc_cpu_fraction", "gc_pause_max_us",
+		"alloc_bytes", "alloc_mb_per_s", "sched_latency_max_us")
+	requireKeys(t, "config", m["config"].(map[string]any), "gogc", "memlimit_bytes", "probe", "probe_interval_us")
+
+	var hists, probeHists []string
+	var probes float64
+	for _, l := range readSeries(t, cfg.SeriesPath) {
+		requireKeys(t, "series line", l, "hiccup_max_us")
+		if s, ok := l["hist"].(string); ok {
+			hists = append(hists, s)
+		}
+		if s, ok := l["probe_hist"].(string); ok {
+			probeHists = append(probeHists, s)
+		}
+		requireKeys(t, "series line with --probe", l, "probe_max_us", "probe_p99_us", "probe_count")
+		probes += l["probe_count"].(float64)
+	}
+	all, err := MergeHists(hists...)
+	if err != nil || all == nil || all.TotalCount() != res.Successful {
+		t.Errorf("series histograms hold %v operations (%v), the run %d", all, err, res.Successful)
+	}
+	ph, err := MergeHists(probeHists...)
+	if err != nil || ph == nil || ph.TotalCount() != res.Probe.Count || int64(probes) != res.Probe.Count {
+		t.Errorf("series probe histograms %v (%v), counts %v; the run's probe %d", ph, err, probes, res.Probe.Count)
+	}
+}
+
+// The environment variables a run inherits its collector settings from are in its manifest.
+func TestEnvRuntimeVars(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "3GiB")
+	if got := CollectEnv(time.Now()).RuntimeVars["GOMEMLIMIT"]; got != "3GiB" {
+		t.Errorf("runtime_vars GOMEMLIMIT = %q, want 3GiB", got)
+	}
+}
+
+// none synchronizes nothing: a probe beside its worker would race, so it is refused.
+func TestRunProbeNone(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Backend, cfg.Size, cfg.Ops, cfg.Probe = "none", "tiny", 10, true
+	var stdout, stderr bytes.Buffer
+	if _, err := Run(context.Background(), cfg, &stdout, &stderr); err == nil {
+		t.Error("a probe on none ran")
+	}
+}
