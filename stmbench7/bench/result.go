@@ -88,8 +88,8 @@ func percentileCurve(a *agg) []Percentile {
 // operations, in microseconds; percentiles come from the HDR histograms (0.1 % precision),
 // the maximum is exact.
 type OpResult struct {
-	Successful int64   `json:"successful"`
-	Failed     int64   `json:"failed"`
+	Successful int64 `json:"successful"`
+	Failed     int64 `json:"failed"`
 	// MaxTTCUs is the exact maximum latency: "max_us", as in the series (results written
 	// before the names agreed call it "max_ttc_us"; UnmarshalJSON reads both).
 	MaxTTCUs float64 `json:"max_us"`
