@@ -243,7 +243,7 @@ func LoadFolder(dir string) (*Folder, error) {
 			return fs.SkipDir
 		}
 		if r.Problem != "" {
-			f.Warn("%s: %s; the run counts as failed", r.Dir, r.Problem)
+			f.Warn("%s; the run counts as failed", r.Problem)
 		}
 		f.Runs = append(f.Runs, r)
 		return fs.SkipDir

@@ -250,7 +250,7 @@ func num(x float64) string {
 
 // ErrFewerRuns marks a summary that WriteSummary did not write because it would replace one
 // that counts more successful runs: runs were lost or damaged since.
-var ErrFewerRuns = errors.New("fewer successful runs than the summary it would replace")
+var ErrFewerRuns = errors.New("not overwritten with fewer runs")
 
 // SummaryOptions configure WriteSummaryWith.
 type SummaryOptions struct {
@@ -279,13 +279,13 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 		return f, nil, err
 	}
 	if old := summaryRuns(filepath.Join(dir, SummaryFile)); !o.Force && old > s.successful() {
-		why := "some runs are damaged (see the warnings)"
+		why := "some runs are damaged: see the warnings"
 		if _, err := os.Stat(filepath.Join(dir, "runs")); errors.Is(err, fs.ErrNotExist) {
 			why = fmt.Sprintf("%s does not exist", filepath.Join(dir, "runs"))
 		}
-		return f, s, fmt.Errorf("%w: %s counts %d successful runs, the folder now has %d readable ones: %s; "+
-			"%s and the report are left as they are (--force replaces them)", ErrFewerRuns,
-			filepath.Join(dir, SummaryFile), old, s.successful(), why, SummaryFile)
+		return f, s, fmt.Errorf("%w: %s counts %d successful runs, the folder now has %d readable ones (%s); "+
+			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
+			filepath.Join(dir, SummaryFile), old, s.successful(), why, SummaryFile, SummaryLongFile)
 	}
 	var buf bytes.Buffer
 	if err := s.WriteCSV(&buf); err != nil {

@@ -61,13 +61,13 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 	// A result file on stdout ("-") makes stdout that one document: the report goes to
 	// stderr with the progress.
 	report := stdout
-	if cfg.JSONPath == outfile.Stdout || cfg.SeriesPath == outfile.Stdout || prof == outfile.Stdout {
+	if outfile.IsStdout(cfg.JSONPath) || outfile.IsStdout(cfg.SeriesPath) || outfile.IsStdout(prof) {
 		report, cfg.FilesStdout = stderr, stdout
 	}
 	stopProfile, err := startCPUProfile(prof, stdout)
 	if err != nil {
 		if errors.Is(err, outfile.ErrPath) {
-			return usageErrorf("%v", err)
+			return usageErrorf("%v", strings.Replace(err.Error(), outfile.ErrPath.Error()+": ", "", 1))
 		}
 		return err
 	}
@@ -77,7 +77,7 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	switch {
 	case errors.Is(err, outfile.ErrPath):
-		return usageErrorf("%v", err)
+		return usageErrorf("%v", strings.Replace(err.Error(), outfile.ErrPath.Error()+": ", "", 1))
 	case errors.Is(err, bench.ErrInvalidConfig):
 		return usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
 	case err != nil:

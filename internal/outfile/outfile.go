@@ -29,6 +29,16 @@ var ErrPath = errors.New("bad output path")
 // Stdout is the name that means standard output.
 const Stdout = "-"
 
+// IsStdout reports a name of standard output: "-", or /dev/stdout and its aliases, which
+// are written as "-" is (to the command's stdout, which may not be the process's).
+func IsStdout(path string) bool {
+	switch filepath.Clean(path) {
+	case Stdout, "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		return true
+	}
+	return false
+}
+
 func pathErrorf(path, format string, a ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrPath, path, fmt.Sprintf(format, a...))
 }
@@ -48,7 +58,7 @@ const maxLinks = 40
 // resolve says how path is written and where: for atomic writes the regular file (or the
 // name to create) at the end of any symbolic links.
 func resolve(path string) (target string, k kind, err error) {
-	if path == Stdout {
+	if IsStdout(path) {
 		return path, kindStdout, nil
 	}
 	if path == "" {
@@ -92,6 +102,9 @@ func resolve(path string) (target string, k kind, err error) {
 }
 
 func unwrapPathError(err error) error {
+	if err == nil {
+		return nil
+	}
 	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Err
 	}
@@ -146,18 +159,23 @@ func Distinct(names, paths []string) error {
 			if a == "" || b == "" {
 				continue
 			}
-			same := a == b
-			if !same && a != Stdout && b != Stdout {
+			same := a == b || (IsStdout(a) && IsStdout(b))
+			if !same && !IsStdout(a) && !IsStdout(b) {
 				ra, erra := resolveQuiet(a)
 				rb, errb := resolveQuiet(b)
 				same = erra == nil && errb == nil && ra == rb
 			}
-			if same {
+			if same && !isCharDevice(a) { // /dev/null twice is fine
 				return fmt.Errorf("%w: %s and %s both write to %s: give each its own file", ErrPath, names[i], names[j], a)
 			}
 		}
 	}
 	return nil
+}
+
+func isCharDevice(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode()&fs.ModeCharDevice != 0
 }
 
 func resolveQuiet(p string) (string, error) {
@@ -218,11 +236,15 @@ func Create(path string, stdout io.Writer) (*File, error) {
 // Name is the path as given.
 func (o *File) Name() string { return o.name }
 
-// Write buffers p.
-func (o *File) Write(p []byte) (int, error) { return o.w.Write(p) }
+// Write buffers p. Its errors are the system's (ENOSPC, EPIPE) without the file's name,
+// which the caller's message gives.
+func (o *File) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	return n, unwrapPathError(err)
+}
 
 // Flush pushes what was written so far out of the buffer.
-func (o *File) Flush() error { return o.w.Flush() }
+func (o *File) Flush() error { return unwrapPathError(o.w.Flush()) }
 
 // Commit writes out the rest and puts the file in place.
 func (o *File) Commit() error {
@@ -261,7 +283,7 @@ func (o *File) Commit() error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", o.name, err)
+		return fmt.Errorf("writing %s: %w", o.name, unwrapPathError(err))
 	}
 	return nil
 }
