@@ -5,7 +5,6 @@ import (
 	"math/big"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +128,7 @@ func expandPart(p Part) ([]Config, []Exclusion) {
 	counts := map[string]int{}
 	var rules []string
 	var configs []Config
+	seen := map[string]bool{} // the settings of configs, to merge duplicates in linear time
 	idx := make([]int, len(axes))
 	for {
 		ps := make(Params, len(axes))
@@ -141,7 +141,8 @@ func expandPart(p Part) ([]Config, []Exclusion) {
 				rules = append(rules, rule)
 			}
 			counts[rule]++
-		} else if !slices.ContainsFunc(configs, func(c Config) bool { return c.Params.Equal(ps) }) {
+		} else if k := ps.String(); !seen[k] {
+			seen[k] = true
 			configs = append(configs, Config{Part: p.Name, Kind: p.Kind, Params: ps})
 		}
 		// Next combination: the last key changes fastest.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"dustm/experiments"
+	"dustm/internal/outfile"
 	"dustm/stmbench7/bench"
 )
 
@@ -100,10 +102,10 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 			case err == nil:
 				return 0
 			case errors.Is(err, errUsage):
-				fmt.Fprintf(stderr, "dustm %s: %v\n", c.name, strings.TrimPrefix(err.Error(), "usage: "))
+				fmt.Fprintf(stderr, "dustm %s: %s\n", c.name, userMessage(err))
 				return 2
 			default:
-				fmt.Fprintf(stderr, "dustm %s: %v\n", c.name, err)
+				fmt.Fprintf(stderr, "dustm %s: %s\n", c.name, userMessage(err))
 				return 1
 			}
 		}
@@ -115,6 +117,16 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	sort.Strings(names)
 	fmt.Fprintf(stderr, "dustm: unknown command %q (commands: %s; see `dustm help`)\n", args[0], strings.Join(names, ", "))
 	return 2
+}
+
+// userMessage is an error as the user reads it: without the sentinels' texts that mark the
+// kind of error for the program (usage, invalid experiment, bad output path, …).
+func userMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+	for _, s := range []error{experiments.ErrInvalid, outfile.ErrPath, bench.ErrInvalidConfig} {
+		msg = strings.ReplaceAll(msg, s.Error()+": ", "")
+	}
+	return msg
 }
 
 func printHelp(w io.Writer, cmds []command) {
