@@ -144,6 +144,9 @@ func expandPart(p Part) ([]Config, []Exclusion) {
 		} else if k := ps.String(); !seen[k] {
 			seen[k] = true
 			configs = append(configs, Config{Part: p.Name, Kind: p.Kind, Params: ps})
+			if len(configs) > MaxConfigurations { // Expand refuses it: stop building
+				break
+			}
 		}
 		// Next combination: the last key changes fastest.
 		i := len(axes) - 1
