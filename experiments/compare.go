@@ -160,11 +160,40 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 			naming = append(naming, k)
 		}
 	}
+	// Both sides with the same several parts (one folder, or two of one experiment): a
+	// configuration is named by its part and the keys that vary within that part, not by
+	// every key that varies anywhere in the folder.
+	partsOf := func(ss []Sample) []string {
+		var ps []string
+		for _, s := range ss {
+			if !slices.Contains(ps, s.Part) {
+				ps = append(ps, s.Part)
+			}
+		}
+		slices.Sort(ps)
+		return ps
+	}
+	var byPart map[string][]string
+	if pa := partsOf(sa); len(pa) > 1 && slices.Equal(pa, partsOf(sb)) {
+		byPart = map[string][]string{}
+		all := append(slices.Clone(sa), sb...)
+		for _, part := range pa {
+			in := slices.DeleteFunc(slices.Clone(all), func(s Sample) bool { return s.Part != part })
+			for _, k := range naming {
+				if len(valuesOf(in, k)) > 1 {
+					byPart[part] = append(byPart[part], k)
+				}
+			}
+		}
+	}
 	// A key a configuration does not have (another part's key, the commit of a lock
 	// backend) is left out of its label rather than written empty.
 	label := func(s Sample) string {
-		var parts []string
-		for _, k := range naming {
+		keys, parts := naming, []string(nil)
+		if byPart != nil {
+			keys, parts = byPart[s.Part], []string{s.Part + ":"}
+		}
+		for _, k := range keys {
 			if v := s.Params.Value(k); v != "" {
 				parts = append(parts, k+"="+v)
 			}
