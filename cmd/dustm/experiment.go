@@ -349,8 +349,8 @@ func listKeys(stdout io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", key, k.Kind, def, k.Accepts, k.Help)
 	}
-	fmt.Fprintln(tw, "repetitions\t\t3\ta whole number >= 1\thow often every configuration runs")
-	fmt.Fprintln(tw, "timeout\t\t-\ta duration (10m)\tthe longest one run may take")
+	fmt.Fprintf(tw, "repetitions\t\t%d\ta whole number from 1 to %d\thow often every configuration runs\n", experiments.DefaultRepetitions, experiments.MaxRepetitions)
+	fmt.Fprintf(tw, "timeout\t\t-\tseconds or a duration (10m), %s\tthe longest one run may take\n", experiments.TimeoutRange())
 	return tw.Flush()
 }
 
