@@ -86,8 +86,8 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("%s exists and is not empty (to continue a sweep there, use --resume %s)", dir, dir)
+	if err := checkNewFolder(dir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -121,6 +121,27 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkNewFolder refuses a results folder to be that exists as a file or as a folder with
+// anything in it: nothing there is overwritten, and a sweep is continued with --resume.
+func checkNewFolder(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return invalidf("%s exists and is a file, not a folder: name a new results folder", dir)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
+			return invalidf("%s exists and is not empty (to continue the sweep there, use --resume %s)", dir, dir)
+		}
+		return invalidf("%s exists and is not empty: name a new results folder", dir)
+	}
+	return nil
 }
 
 // Open reads a results folder's manifest and reconstructs its runs.

@@ -42,6 +42,10 @@ func badInputs() []badInput {
 		{"--cpuprofile names a folder", []string{"bench", "--cpuprofile", "adir"}, 2, []string{"--cpuprofile: adir: is a directory"}, nil},
 		{"--json a FIFO without a reader", []string{"bench", "--size", "tiny", "-l", "0.05", "--json", "fifo"}, 2, []string{"fifo: is a FIFO without a reader", "start the reader first"}, nil},
 
+		{"--out names a file", []string{"experiment", "quick", "--out", "file.txt"}, 2, []string{"--out: file.txt exists and is a file, not a folder"}, nil},
+		{"--out names a results folder", []string{"experiment", "quick", "--out", "res"}, 2, []string{"res exists and is not empty (to continue the sweep there, use --resume res)"}, nil},
+		{"merge -o names a file", []string{"experiment", "merge", "-o", "file.txt", "res"}, 2, []string{"file.txt exists and is a file, not a folder"}, nil},
+
 		// Bounds: checked before anything is built, with the accepted range.
 		{"too many threads", []string{"bench", "-t", "100000000"}, 2, []string{"threads must be at least 1 and at most 1024 (got 100000000)"}, nil},
 		{"no threads", []string{"bench", "-t", "0"}, 2, []string{"at least 1 and at most 1024"}, nil},

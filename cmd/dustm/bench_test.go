@@ -175,3 +175,44 @@ func TestBenchInterrupted(t *testing.T) {
 		t.Errorf("files: %v", names)
 	}
 }
+
+// One duration syntax everywhere: plain seconds or a Go duration.
+func TestBenchDurations(t *testing.T) {
+	for _, c := range []struct {
+		args                        []string
+		length, upgradeAt, interval time.Duration
+	}{
+		{[]string{"-l", "2.5", "--upgrade-at", "0.5", "--interval", "0.05"}, 2500 * time.Millisecond, 500 * time.Millisecond, 50 * time.Millisecond},
+		{[]string{"-l", "1m", "--upgrade-at", "1500ms", "--interval", "1s"}, time.Minute, 1500 * time.Millisecond, time.Second},
+		{[]string{"--length=3", "--upgrade-at=1", "--interval=200ms"}, 3 * time.Second, time.Second, 200 * time.Millisecond},
+	} {
+		cfg, _, _, err := parseBenchFlags(c.args, new(bytes.Buffer))
+		if err != nil {
+			t.Errorf("%q: %v", c.args, err)
+			continue
+		}
+		if cfg.Length != c.length || cfg.UpgradeAt != c.upgradeAt || cfg.Interval != c.interval {
+			t.Errorf("%q: length %v, upgrade-at %v, interval %v", c.args, cfg.Length, cfg.UpgradeAt, cfg.Interval)
+		}
+	}
+}
+
+// A result file named "-" is stdout: the JSON document is all of stdout, the report goes to
+// stderr, and no file named "-" appears.
+func TestBenchJSONToStdout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	if code := dispatch([]string{"bench", "--size", "tiny", "-l", "0.05", "-g", "stm", "--json", "-"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc["config"] == nil {
+		t.Fatalf("stdout is not the result document: %v\n%s", err, stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "The STMBench7 Benchmark") {
+		t.Errorf("the report is not on stderr:\n%s", stderr.String())
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("files created: %v", entries)
+	}
+}

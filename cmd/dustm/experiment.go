@@ -186,6 +186,9 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 		dir = defaultResultsDir(f.resultsDir, e.Name, shard)
 	}
 	s, err := experiments.Create(dir, e, experiments.CreateOptions{Source: source, Overrides: f.sets, Shard: shard, Command: command})
+	if errors.Is(err, experiments.ErrInvalid) {
+		return usageErrorf("--out: %v", err)
+	}
 	if err != nil {
 		return err
 	}
