@@ -273,3 +273,27 @@ func mergeKeys(a, b map[string]string) map[string]bool {
 	}
 	return m
 }
+
+// Every command's --help goes to stdout and exits 0, as `dustm --help` does.
+func TestHelpOnStdout(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"demo", "--help"}, {"bench", "--help"}, {"experiment", "--help"},
+		{"experiment", "merge", "--help"}, {"experiment", "summary", "--help"}, {"experiment", "compact", "-h"},
+		{"plot", "--help"}, {"compare", "--help"}, {"--version"}} {
+		var stdout, stderr bytes.Buffer
+		if code := dispatch(args, &stdout, &stderr); code != 0 || stdout.Len() == 0 || stderr.Len() != 0 {
+			t.Errorf("dustm %q: exit %d, stdout %d bytes, stderr %q", args, code, stdout.Len(), stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	dispatch([]string{"--version"}, &stdout, &stderr)
+	if !strings.HasPrefix(stdout.String(), "dustm ") || !strings.Contains(stdout.String(), "revision ") {
+		t.Errorf("--version: %q", stdout.String())
+	}
+	stdout.Reset()
+	dispatch([]string{"help"}, &stdout, &stderr)
+	for _, sub := range []string{"experiment merge", "experiment summary", "experiment compact"} {
+		if !strings.Contains(stdout.String(), sub) {
+			t.Errorf("the top-level help lacks %s", sub)
+		}
+	}
+}
