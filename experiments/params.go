@@ -178,6 +178,9 @@ func (s spec) normalize(v string) (string, error) {
 	}
 	n, err := s.norm(v)
 	if err != nil {
+		if strings.Contains(err.Error(), "(accepted: ") { // the range's own message says it
+			return "", fmt.Errorf("%s: bad value %q: %v", s.key, v, err)
+		}
 		return "", fmt.Errorf("%s: bad value %q: %v (accepted: %s)", s.key, v, err, s.accepts)
 	}
 	return n, nil

@@ -67,7 +67,7 @@ func badInputs() []badInput {
 		{"400 configurations × 1000", []string{"experiment", "-f", "big.json", "--set", "repetitions=1000", "-n"}, 2, []string{"400 configurations × 1000 repetitions = 400000 runs (accepted: at most 100000 runs)"}, nil},
 		{"a part of 110000 combinations", []string{"experiment", "-f", "huge.json", "-n"}, 2, []string{"110000 combinations of its values; at most 100000 per part"}, nil},
 		{"--set threads beyond the bound", []string{"experiment", "quick", "--set", "threads=5000", "-n"}, 2, []string{`threads: bad value "5000": out of range (accepted: a whole number from 1 to 1024)`}, nil},
-		{"--set length NaN", []string{"experiment", "quick", "--set", "length=NaN", "-n"}, 2, []string{`length: bad value "NaN"`, "not a number of seconds"}, nil},
+		{"--set length NaN", []string{"experiment", "quick", "--set", "length=NaN", "-n"}, 2, []string{`length: bad value "NaN": "NaN" is not a number of seconds`}, nil},
 		{"--set interval 1ns", []string{"experiment", "quick", "--set", "interval=1ns", "-n"}, 2, []string{`"1ns" is out of range (accepted: between 1ms and 3600s)`}, nil},
 		{"--timeout negative", []string{"experiment", "quick", "--timeout", "-5s"}, 2, []string{`"-5s" is out of range (accepted: between 1s and 1000000s)`}, nil},
 		{"--set timeout 0", []string{"experiment", "quick", "--set", "timeout=0", "-n"}, 2, []string{`--set timeout: "0" is out of range`}, nil},
@@ -249,9 +249,13 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("%s: dustm %q replaced %s (%s → %s)", c.what, c.args, p, before[p], after[p])
 			}
 		}
-		line := strings.TrimSpace(msg)
-		if lines := strings.Split(line, "\n"); len(lines) > 1 {
-			line = strings.Join(lines, " / ")
+		lines := strings.Split(strings.TrimSpace(msg), "\n")
+		if len(lines) > 3 {
+			lines = append(lines[:3], "…")
+		}
+		line := strings.Join(lines, " / ")
+		if r := []rune(line); len(r) > 320 {
+			line = string(r[:320]) + "…"
 		}
 		fmt.Fprintf(&table, "| %d | %s | `dustm %s` | %d | %s |\n", i+1, c.what, strings.Join(c.args, " "), code,
 			strings.ReplaceAll(line, "|", `\|`))

@@ -479,7 +479,7 @@ func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		return usageErrorf("summary takes one results folder (got %q)\n%s", args, usage)
+		return usageErrorf("summary takes one results folder\n%s", usage)
 	}
 	if _, err := experiments.ReadManifest(args[0]); err != nil {
 		return usageErrorf("%v", err)
@@ -500,7 +500,7 @@ func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		return usageErrorf("compact takes one results folder (got %q)\n%s", args, usage)
+		return usageErrorf("compact takes one results folder\n%s", usage)
 	}
 	if _, err := experiments.ReadManifest(args[0]); err != nil {
 		return usageErrorf("%v", err)

@@ -91,7 +91,7 @@ func resolve(path string) (target string, k kind, err error) {
 		case m.IsRegular():
 			return cur, kindAtomic, nil
 		case m.IsDir():
-			return "", 0, pathErrorf(path, "is a directory; name a file (e.g. %s)", filepath.Join(path, "result.json"))
+			return "", 0, pathErrorf(path, "is a directory; name a file (in it, e.g. %s)", filepath.Join(path, "out.json"))
 		case m&fs.ModeSocket != 0:
 			return "", 0, pathErrorf(path, "is a socket; name a regular file, a FIFO, a device or - for standard output")
 		default: // FIFO, character or block device
