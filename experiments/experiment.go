@@ -448,12 +448,14 @@ func (e *Experiment) Validate() error {
 				return invalidf("part %s: %s has no values", p.Name, s.key)
 			}
 			var out []string
+			seen := make(map[string]bool, len(vs)) // linear: a file may list many values
 			for _, v := range vs {
 				n, err := s.normalize(v)
 				if err != nil {
 					return invalidf("part %s: %v", p.Name, err)
 				}
-				if !slices.Contains(out, n) {
+				if !seen[n] {
+					seen[n] = true
 					out = append(out, n)
 				}
 			}
@@ -514,12 +516,14 @@ func (e *Experiment) Set(override string) error {
 			continue
 		}
 		var norm []string
+		seen := make(map[string]bool, len(values))
 		for _, x := range values {
 			n, err := s.normalize(x)
 			if err != nil {
 				return invalidf("--set: %v", err)
 			}
-			if !slices.Contains(norm, n) {
+			if !seen[n] {
+				seen[n] = true
 				norm = append(norm, n)
 			}
 		}
