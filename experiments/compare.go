@@ -97,6 +97,14 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 	if len(sa) == 0 || len(sb) == 0 {
 		return nil, fmt.Errorf("nothing to compare: %s has %d successful runs, %s has %d", a.Dir, len(sa), b.Dir, len(sb))
 	}
+	if !(len(o.Metrics) == 1 && o.Metrics[0] == "all") {
+		known := metricNames(append(slices.Clone(sa), sb...))
+		for _, m := range o.Metrics {
+			if !slices.Contains(known, m) {
+				return nil, invalidf("unknown metric %q (accepted: all, or a metric of these results: %s)", m, strings.Join(known, ", "))
+			}
+		}
+	}
 	c := &Comparison{Test: o.Test, Alpha: o.Alpha}
 	switch o.Test {
 	case TestMannWhitney:
@@ -152,10 +160,43 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 			naming = append(naming, k)
 		}
 	}
+	// Both sides with the same several parts (one folder, or two of one experiment): a
+	// configuration is named by its part and the keys that vary within that part, not by
+	// every key that varies anywhere in the folder.
+	partsOf := func(ss []Sample) []string {
+		var ps []string
+		for _, s := range ss {
+			if !slices.Contains(ps, s.Part) {
+				ps = append(ps, s.Part)
+			}
+		}
+		slices.Sort(ps)
+		return ps
+	}
+	var byPart map[string][]string
+	if pa := partsOf(sa); len(pa) > 1 && slices.Equal(pa, partsOf(sb)) {
+		byPart = map[string][]string{}
+		all := append(slices.Clone(sa), sb...)
+		for _, part := range pa {
+			in := slices.DeleteFunc(slices.Clone(all), func(s Sample) bool { return s.Part != part })
+			for _, k := range naming {
+				if len(valuesOf(in, k)) > 1 {
+					byPart[part] = append(byPart[part], k)
+				}
+			}
+		}
+	}
+	// A key a configuration does not have (another part's key, the commit of a lock
+	// backend) is left out of its label rather than written empty.
 	label := func(s Sample) string {
-		var parts []string
-		for _, k := range naming {
-			parts = append(parts, k+"="+s.Params.Value(k))
+		keys, parts := naming, []string(nil)
+		if byPart != nil {
+			keys, parts = byPart[s.Part], []string{s.Part + ":"}
+		}
+		for _, k := range keys {
+			if v := s.Params.Value(k); v != "" {
+				parts = append(parts, k+"="+v)
+			}
 		}
 		return strings.Join(parts, " ")
 	}

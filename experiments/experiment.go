@@ -6,13 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"dustm/internal/duration"
+	"dustm/stmbench7/bench"
 )
 
 // ErrInvalid marks errors in an experiment's definition or its overrides: bad input that the
@@ -25,6 +30,28 @@ func invalidf(format string, a ...any) error {
 
 // DefaultRepetitions is how often each configuration runs unless an experiment says otherwise.
 const DefaultRepetitions = 3
+
+// The bounds of an experiment, checked before anything is expanded or scheduled: a typo in a
+// file or a --set (repetitions=100000000000) fails at once with the accepted range instead of
+// materializing billions of runs, even for a dry run.
+const (
+	MaxRepetitions = 1000
+	// MaxCombinations bounds one part's cartesian product before the rules drop any.
+	MaxCombinations = 100_000
+	// MaxConfigurations bounds the configurations of an experiment, all parts together.
+	MaxConfigurations = 10_000
+	// MaxRuns bounds configurations × repetitions.
+	MaxRuns = 100_000
+	// MaxFileBytes bounds an experiment file.
+	MaxFileBytes = 1 << 20
+)
+
+// timeoutRange is what a run's timeout may be (the file's "timeout", --set timeout=, and
+// `dustm experiment --timeout`).
+var timeoutRange = duration.Range{Min: time.Second, Max: bench.MaxLength}
+
+// TimeoutRange is what a run's timeout may be.
+func TimeoutRange() duration.Range { return timeoutRange }
 
 // Experiment is a named matrix of runs. It has one or more parts; each part is a matrix of its
 // own (the cartesian product of its keys' values, less the combinations that make no sense),
@@ -112,6 +139,9 @@ func (v *fileValues) UnmarshalJSON(data []byte) error {
 			// A single value is a list of one.
 			list = []json.RawMessage{r}
 		}
+		// An empty list stays: Validate says that the key has no values (rather than
+		// silently running its default).
+		out[k] = []string{}
 		for _, x := range list {
 			s, err := scalar(x)
 			if err != nil {
@@ -205,16 +235,16 @@ func Parse(r io.Reader) (*Experiment, error) {
 	dec.DisallowUnknownFields()
 	var f fileExperiment
 	if err := dec.Decode(&f); err != nil {
-		return nil, invalidf("%v (the format is described in experiments/examples/README.md)", err)
+		return nil, invalidf("%s (the format is described in experiments/examples/README.md)", jsonProblem(err))
 	}
 	if dec.More() {
 		return nil, invalidf("more than one JSON value in the file")
 	}
 	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Figures: f.Figures}
 	if f.Timeout != "" {
-		d, err := time.ParseDuration(f.Timeout)
-		if err != nil || d <= 0 {
-			return nil, invalidf("timeout: %q is not a positive duration (e.g. 10m)", f.Timeout)
+		d, err := timeoutRange.Parse(f.Timeout)
+		if err != nil {
+			return nil, invalidf("timeout: %v", err)
 		}
 		e.Timeout = d
 	}
@@ -244,14 +274,58 @@ func Parse(r io.Reader) (*Experiment, error) {
 	return e, nil
 }
 
-// Load reads an experiment from a JSON file.
+// jsonProblem says what is wrong with a JSON document in the user's terms, without the Go
+// types it was to be decoded into.
+func jsonProblem(err error) string {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		want := "another kind of value"
+		switch te.Type.Kind() {
+		case reflect.String:
+			want = "a string"
+		case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Float64:
+			want = "a number"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.Slice, reflect.Array:
+			want = "a list"
+		case reflect.Map, reflect.Struct:
+			want = "an object"
+		}
+		if te.Field == "" {
+			return fmt.Sprintf("expected one JSON object ({…}), got a JSON %s", te.Value)
+		}
+		return fmt.Sprintf("%s: expected %s, got a JSON %s", te.Field, want, te.Value)
+	}
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return fmt.Sprintf("not valid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the JSON ends early (an empty or truncated file)"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// Load reads an experiment from a JSON file (at most MaxFileBytes).
 func Load(path string) (*Experiment, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, invalidf("%s: no such file", path)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	e, err := Parse(f)
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, invalidf("%s is a folder, not an experiment file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(b) > MaxFileBytes {
+		return nil, invalidf("%s: larger than %d bytes: not an experiment file", path, MaxFileBytes)
+	}
+	e, err := Parse(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -333,10 +407,10 @@ func (e *Experiment) Validate() error {
 		return invalidf("name %q: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", e.Name)
 	case slices.Contains(reservedNames(), e.Name):
 		return invalidf("name %q is a subcommand of `dustm experiment` (reserved: %s)", e.Name, strings.Join(reservedNames(), ", "))
-	case e.Repetitions < 0:
-		return invalidf("repetitions must be at least 1 (got %d)", e.Repetitions)
-	case e.Timeout < 0:
-		return invalidf("timeout must be positive (got %v)", e.Timeout)
+	case e.Repetitions < 0 || e.Repetitions > MaxRepetitions:
+		return invalidf("repetitions must be at least 1 and at most %d (got %d)", MaxRepetitions, e.Repetitions)
+	case e.Timeout != 0 && timeoutRange.Check(e.Timeout) != nil:
+		return invalidf("timeout: %v", timeoutRange.Check(e.Timeout))
 	case len(e.Parts) == 0:
 		return invalidf("experiment %s has no parts (give axes/fixed, or parts)", e.Name)
 	}
@@ -374,12 +448,14 @@ func (e *Experiment) Validate() error {
 				return invalidf("part %s: %s has no values", p.Name, s.key)
 			}
 			var out []string
+			seen := make(map[string]bool, len(vs)) // linear: a file may list many values
 			for _, v := range vs {
 				n, err := s.normalize(v)
 				if err != nil {
 					return invalidf("part %s: %v", p.Name, err)
 				}
-				if !slices.Contains(out, n) {
+				if !seen[n] {
+					seen[n] = true
 					out = append(out, n)
 				}
 			}
@@ -402,15 +478,15 @@ func (e *Experiment) Set(override string) error {
 	switch k {
 	case "repetitions", "reps":
 		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return invalidf("--set repetitions: %q is not a whole number >= 1", v)
+		if err != nil || n < 1 || n > MaxRepetitions {
+			return invalidf("--set repetitions: %q is not a whole number from 1 to %d", v, MaxRepetitions)
 		}
 		e.Repetitions = n
 		return nil
 	case "timeout":
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil || d <= 0 {
-			return invalidf("--set timeout: %q is not a positive duration (e.g. 10m)", v)
+		d, err := timeoutRange.Parse(v)
+		if err != nil {
+			return invalidf("--set timeout: %v", err)
 		}
 		e.Timeout = d
 		return nil
@@ -440,12 +516,14 @@ func (e *Experiment) Set(override string) error {
 			continue
 		}
 		var norm []string
+		seen := make(map[string]bool, len(values))
 		for _, x := range values {
 			n, err := s.normalize(x)
 			if err != nil {
 				return invalidf("--set: %v", err)
 			}
-			if !slices.Contains(norm, n) {
+			if !seen[n] {
+				seen[n] = true
 				norm = append(norm, n)
 			}
 		}

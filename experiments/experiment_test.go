@@ -136,7 +136,7 @@ func TestRejectsBadDefinitions(t *testing.T) {
 	cases := map[string]string{
 		`{"name": "x", "axes": {"thread": [1]}}`:                                             `unknown key "thread" for a bench part (accepted: backend, commit`,
 		`{"name": "x", "axes": {"backend": ["stm", "tl2"]}}`:                                 `backend: unknown value "tl2" (accepted: coarse, medium, none, stm, stm-plain)`,
-		`{"name": "x", "axes": {"threads": [0]}}`:                                            `threads: bad value "0": less than 1 (accepted: a whole number >= 1)`,
+		`{"name": "x", "axes": {"threads": [0]}}`:                                            `threads: bad value "0": out of range (accepted: a whole number from 1 to 1024)`,
 		`{"name": "x", "fixed": {"length": "soon"}}`:                                         `length: bad value "soon"`,
 		`{"name": "x", "fixed": {"threads": [1, 2]}}`:                                        `a list of values belongs under axes`,
 		`{"name": "x", "axes": {"upgrade": ["atomic-point"], "backend": ["coarse"]}}`:        "every combination is left out: an upgrade needs backend stm",

@@ -2,9 +2,9 @@ package experiments
 
 import (
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +73,10 @@ func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
 	var all []Config
 	var excl []Exclusion
 	for _, p := range e.Parts {
+		if n := combinations(p); n.Cmp(big.NewInt(MaxCombinations)) > 0 {
+			return nil, nil, invalidf("part %s: %s combinations of its values; at most %d per part (split it into parts, or give fewer values)",
+				p.Name, n.String(), MaxCombinations)
+		}
 		configs, ex := expandPart(p)
 		excl = append(excl, ex...)
 		if len(configs) == 0 {
@@ -86,8 +90,23 @@ func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
 			configs[i].Index = len(all)
 			all = append(all, configs[i])
 		}
+		if len(all) > MaxConfigurations {
+			return nil, excl, invalidf("more than %d configurations (accepted: at most %d; split the experiment)", MaxConfigurations, MaxConfigurations)
+		}
+	}
+	if runs := len(all) * e.reps(); runs > MaxRuns {
+		return nil, excl, invalidf("%d configurations × %d repetitions = %d runs (accepted: at most %d runs)", len(all), e.reps(), runs, MaxRuns)
 	}
 	return all, excl, nil
+}
+
+// combinations is the size of a part's cartesian product, counted without overflow.
+func combinations(p Part) *big.Int {
+	n := big.NewInt(1)
+	for _, vs := range p.Settings {
+		n.Mul(n, big.NewInt(int64(max(len(vs), 1))))
+	}
+	return n
 }
 
 func expandPart(p Part) ([]Config, []Exclusion) {
@@ -109,6 +128,7 @@ func expandPart(p Part) ([]Config, []Exclusion) {
 	counts := map[string]int{}
 	var rules []string
 	var configs []Config
+	seen := map[string]bool{} // the settings of configs, to merge duplicates in linear time
 	idx := make([]int, len(axes))
 	for {
 		ps := make(Params, len(axes))
@@ -121,8 +141,12 @@ func expandPart(p Part) ([]Config, []Exclusion) {
 				rules = append(rules, rule)
 			}
 			counts[rule]++
-		} else if !slices.ContainsFunc(configs, func(c Config) bool { return c.Params.Equal(ps) }) {
+		} else if k := ps.String(); !seen[k] {
+			seen[k] = true
 			configs = append(configs, Config{Part: p.Name, Kind: p.Kind, Params: ps})
+			if len(configs) > MaxConfigurations { // Expand refuses it: stop building
+				break
+			}
 		}
 		// Next combination: the last key changes fastest.
 		i := len(axes) - 1
@@ -233,8 +257,8 @@ func ParseShard(s string) (Shard, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(strings.TrimSpace(a))
 	n, err2 := strconv.Atoi(strings.TrimSpace(b))
-	if !ok || err1 != nil || err2 != nil || n < 1 {
-		return Shard{}, invalidf("--shard %q: expected i/n, e.g. 2/8", s)
+	if !ok || err1 != nil || err2 != nil || n < 1 || n > MaxConfigurations {
+		return Shard{}, invalidf("--shard %q: expected i/n with 1 <= i <= n <= %d, e.g. 2/8", s, MaxConfigurations)
 	}
 	if i < 1 || i > n {
 		return Shard{}, invalidf("--shard %q: shards count from 1 to %d (1/%d … %d/%d)", s, n, n, n, n)

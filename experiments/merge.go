@@ -44,8 +44,8 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 				first.Experiment, srcs[0], first.Overrides, srcs[i+1], m.Overrides)
 		}
 	}
-	if entries, err := os.ReadDir(dest); err == nil && len(entries) > 0 {
-		return nil, nil, fmt.Errorf("%s exists and is not empty", dest)
+	if err := checkNewFolder(dest); err != nil {
+		return nil, nil, err
 	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, nil, err

@@ -382,7 +382,9 @@ func (f *Folder) Samples(withSeries bool) ([]Sample, error) {
 			if withSeries && r.HasSeries() {
 				s, err := r.Series()
 				if err != nil {
-					return nil, err
+					// A damaged series costs the run its series metrics, not the folder.
+					f.Warn("%v; the run's metrics from its time series are left out", err)
+					s = nil
 				}
 				series = s
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"dustm/internal/duration"
 	"dustm/stmbench7"
 	"dustm/stmbench7/bench"
 )
@@ -78,8 +79,8 @@ func specs() []spec {
 			help: "commit algorithm of the STM backends (--stm-commit); only applies to stm and stm-plain", flags: flag("--stm-commit")},
 		{key: "workload", kind: KindBench, def: "r", values: slices.Clone(stmbench7.WorkloadNames), aliases: []string{"w"},
 			help: "workload (-w): r read-dominated, rw read-write, w write-dominated, ro read-only", flags: flag("-w")},
-		{key: "threads", kind: KindBench, def: "1", accepts: "a whole number >= 1", aliases: []string{"t"},
-			help: "worker threads (-t)", norm: intAtLeast(1), flags: flag("-t")},
+		{key: "threads", kind: KindBench, def: "1", accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxThreads), aliases: []string{"t"},
+			help: "worker threads (-t)", norm: intBetween(1, bench.MaxThreads), flags: flag("-t")},
 		{key: "size", kind: KindBench, def: "big", values: stmbench7.SizeNames(),
 			help: "structure size (--size)", flags: flag("--size")},
 		{key: "traversals", kind: KindBench, def: "on", values: onOff,
@@ -96,19 +97,21 @@ func specs() []spec {
 			}},
 		{key: "migration", kind: KindBench, def: "lazy", values: Migrations(),
 			help: "migration strategy (--migration); only with an upgrade", flags: flag("--migration")},
-		{key: "sweepers", kind: KindBench, def: "1", accepts: "a whole number >= 1",
-			help: "sweeper goroutines (--sweepers); only with migration lazy+sweep", norm: intAtLeast(1), flags: flag("--sweepers")},
-		{key: "upgrade-at", kind: KindBench, accepts: "seconds (2.5) or a duration (2500ms)",
+		{key: "sweepers", kind: KindBench, def: "1", accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxSweepers),
+			help: "sweeper goroutines (--sweepers); only with migration lazy+sweep", norm: intBetween(1, bench.MaxSweepers), flags: flag("--sweepers")},
+		{key: "upgrade-at", kind: KindBench, accepts: "seconds (2.5) or a duration (2500ms), " + upgradeAtRange.String(),
 			help: "when the upgrade is requested (--upgrade-at); default half the length. Without an upgrade it places the baseline window",
-			norm: seconds, flags: func(v string) []string { return []string{"--upgrade-at", v + "s"} }},
+			norm: secondsIn(upgradeAtRange),
+			// With a unit: binaries from before bench read plain seconds there too.
+			flags: func(v string) []string { return []string{"--upgrade-at", v + "s"} }},
 		{key: "dry-run", kind: KindBench, def: "off", values: onOff, aliases: []string{"upgrade-dry-run"},
 			help: "check the upgrade with a dry run first (--upgrade-dry-run); only with an upgrade", flags: boolFlag("--upgrade-dry-run", "on")},
-		{key: "length", kind: KindBench, def: "10", accepts: "seconds (2.5) or a duration (2500ms)", aliases: []string{"l"},
-			help: "run length in seconds (-l); ignored when ops is set", norm: seconds, flags: flag("-l")},
-		{key: "ops", kind: KindBench, accepts: "a whole number >= 1",
-			help: "operations per thread instead of a length of time (--ops)", norm: intAtLeast(1), flags: flag("--ops")},
-		{key: "interval", kind: KindBench, def: "100ms", accepts: "a duration (100ms)",
-			help: "interval of the time series (--interval)", norm: duration, flags: flag("--interval")},
+		{key: "length", kind: KindBench, def: "10", accepts: "seconds (2.5) or a duration (2500ms), " + lengthRange.String(), aliases: []string{"l"},
+			help: "run length in seconds (-l); ignored when ops is set", norm: secondsIn(lengthRange), flags: flag("-l")},
+		{key: "ops", kind: KindBench, accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxOps),
+			help: "operations per thread instead of a length of time (--ops)", norm: intBetween(1, bench.MaxOps), flags: flag("--ops")},
+		{key: "interval", kind: KindBench, def: "100ms", accepts: "a duration (100ms) or seconds (0.1), " + intervalRange.String(),
+			help: "interval of the time series (--interval)", norm: durationIn(intervalRange), flags: flag("--interval")},
 		{key: "seed", kind: KindBench, def: "3", accepts: "a whole number",
 			help: "seed of the workers' generators (--seed)", norm: anyInt, flags: flag("--seed")},
 		{key: "thread-seeds", kind: KindBench, def: "off", values: onOff,
@@ -127,14 +130,14 @@ func specs() []spec {
 		{key: "probe", kind: KindBench, values: onOff,
 			help:  "the responsiveness probe beside the workers (--probe); bench's default is on only with an upgrade",
 			flags: func(v string) []string { return []string{"--probe=" + strconv.FormatBool(v == "on")} }},
-		{key: "probe-interval", kind: KindBench, accepts: "a duration (1ms)",
-			help: "period of the probes (--probe-interval)", norm: duration, flags: flag("--probe-interval")},
+		{key: "probe-interval", kind: KindBench, accepts: "a duration (1ms) or seconds (0.001), " + bench.ProbeIntervalRange.String(),
+			help: "period of the probes (--probe-interval)", norm: durationIn(bench.ProbeIntervalRange), flags: flag("--probe-interval")},
 
 		// Go micro-benchmarks.
 		{key: "package", kind: KindMicro, def: "peers", values: MicroPackages(),
 			help: "peers: bench/peers (the STM against public Go STMs); stm: the STM's own benchmarks"},
-		{key: "cpu", kind: KindMicro, def: "1", accepts: "a whole number >= 1",
-			help: "GOMAXPROCS of the benchmarks (go test -cpu)", norm: intAtLeast(1)},
+		{key: "cpu", kind: KindMicro, def: "1", accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxThreads),
+			help: "GOMAXPROCS of the benchmarks (go test -cpu)", norm: intBetween(1, bench.MaxThreads)},
 		{key: "benchtime", kind: KindMicro, def: "1s", accepts: "a duration (500ms) or a count (1000x)",
 			help: "time or iterations per benchmark (go test -benchtime)", norm: benchtime},
 		{key: "bench", kind: KindMicro, accepts: "a Go regular expression",
@@ -187,6 +190,9 @@ func (s spec) normalize(v string) (string, error) {
 	}
 	n, err := s.norm(v)
 	if err != nil {
+		if strings.Contains(err.Error(), "(accepted: ") { // the range's own message says it
+			return "", fmt.Errorf("%s: bad value %q: %v", s.key, v, err)
+		}
 		return "", fmt.Errorf("%s: bad value %q: %v (accepted: %s)", s.key, v, err, s.accepts)
 	}
 	return n, nil
@@ -210,17 +216,29 @@ func onOffAlias(v string) (string, bool) {
 	return "", false
 }
 
-func intAtLeast(min int) func(string) (string, error) {
+// The ranges of the duration keys: those of dustm bench's flags.
+var (
+	lengthRange    = duration.Range{Min: bench.MinLength, Max: bench.MaxLength}
+	upgradeAtRange = duration.Range{Min: time.Millisecond, Max: bench.MaxLength}
+	intervalRange  = duration.Range{Min: bench.MinInterval, Max: bench.MaxInterval}
+)
+
+func intBetween(lo, hi int64) func(string) (string, error) {
 	return func(v string) (string, error) {
-		n, err := strconv.Atoi(v)
-		if err != nil {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil && !isRangeErr(err) {
 			return "", fmt.Errorf("not a whole number")
 		}
-		if n < min {
-			return "", fmt.Errorf("less than %d", min)
+		if err != nil || n < lo || n > hi {
+			return "", fmt.Errorf("out of range")
 		}
-		return strconv.Itoa(n), nil
+		return strconv.FormatInt(n, 10), nil
 	}
+}
+
+func isRangeErr(err error) bool {
+	ne, ok := errors.AsType[*strconv.NumError](err)
+	return ok && ne.Err == strconv.ErrRange
 }
 
 func anyInt(v string) (string, error) {
@@ -231,29 +249,37 @@ func anyInt(v string) (string, error) {
 	return strconv.FormatInt(n, 10), nil
 }
 
-// seconds accepts a number of seconds or a Go duration and returns the seconds.
-func seconds(v string) (string, error) {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		d, derr := time.ParseDuration(v)
-		if derr != nil {
-			return "", fmt.Errorf("neither seconds nor a duration")
+// secondsIn accepts a number of seconds or a Go duration in r (package duration) and
+// returns the seconds.
+func secondsIn(r duration.Range) func(string) (string, error) {
+	return func(v string) (string, error) {
+		d, err := r.Parse(v)
+		if err != nil {
+			return "", err
 		}
-		f = d.Seconds()
+		return strconv.FormatFloat(d.Seconds(), 'g', -1, 64), nil
 	}
-	if !(f > 0) || f > 1e6 {
-		return "", fmt.Errorf("must be positive and at most 1e6 seconds")
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64), nil
 }
 
-func duration(v string) (string, error) {
+// durationIn accepts a number of seconds or a Go duration in r and returns the Go duration.
+func durationIn(r duration.Range) func(string) (string, error) {
+	return func(v string) (string, error) {
+		d, err := r.Parse(v)
+		if err != nil {
+			return "", err
+		}
+		return d.String(), nil
+	}
+}
+
+// positiveDuration is what go test -benchtime takes as a time.
+func positiveDuration(v string) (string, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		return "", fmt.Errorf("not a duration")
 	}
-	if d <= 0 {
-		return "", fmt.Errorf("must be positive")
+	if d <= 0 || d > time.Hour {
+		return "", fmt.Errorf("out of range (between 1ns and 1h)")
 	}
 	return d.String(), nil
 }
@@ -292,7 +318,7 @@ func benchtime(v string) (string, error) {
 	if benchtimeCount.MatchString(v) {
 		return v, nil
 	}
-	return duration(v)
+	return positiveDuration(v)
 }
 
 func goRegexp(v string) (string, error) {

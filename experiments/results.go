@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
@@ -150,7 +153,7 @@ func ReadResult(path string) (*BenchResult, error) {
 	}
 	var r BenchResult
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: not a readable result: %s", path, jsonProblem(err))
 	}
 	if r.ElapsedS <= 0 || r.Categories == nil {
 		return nil, fmt.Errorf("%s: not a complete dustm bench result (no elapsed time or categories)", path)
@@ -174,11 +177,14 @@ func ReadSeries(path string) ([]SeriesPoint, error) {
 		}
 		var p SeriesPoint
 		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			return out, fmt.Errorf("%s:%d: %w", path, n, err)
+			return out, fmt.Errorf("%s:%d: not a series line: %s", path, n, jsonProblem(err))
 		}
 		out = append(out, p)
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
 }
 
 // Folder is the results of a sweep as loaded from disk, or of loose result files.
@@ -189,6 +195,22 @@ type Folder struct {
 	// Configs are the sweep's configurations (nil for loose files).
 	Configs []Config
 	Runs    []*RunData
+
+	// Warnings name the damaged files found while loading and reading (a run.json or
+	// result.json that does not read, a truncated series): each run concerned is skipped
+	// or counted as failed, and the warning says which file and what is wrong with it.
+	Warnings []string
+	warnMu   sync.Mutex
+}
+
+// Warn records a problem with one of the folder's files (see Warnings).
+func (f *Folder) Warn(format string, a ...any) {
+	f.warnMu.Lock()
+	defer f.warnMu.Unlock()
+	w := fmt.Sprintf(format, a...)
+	if !slices.Contains(f.Warnings, w) {
+		f.Warnings = append(f.Warnings, w)
+	}
 }
 
 // RunData is one run as found on disk.
@@ -208,6 +230,12 @@ type RunData struct {
 // OK reports a successful run with usable results.
 func (r *RunData) OK() bool {
 	return r.Info.Status == StatusOK && r.Problem == "" && (r.Result != nil || len(r.Micro) > 0)
+}
+
+// Interrupted reports a run that was interrupted (or never recorded its end): it runs again
+// on resume, and is neither successful nor failed until then.
+func (r *RunData) Interrupted() bool {
+	return r.Info.Status == StatusInterrupted || r.Info.Status == StatusRunning
 }
 
 // Series reads the run's time series.
@@ -247,7 +275,11 @@ func LoadFolder(dir string) (*Folder, error) {
 		}
 		r, err := loadRun(path)
 		if err != nil {
-			return err
+			f.Warn("%v; the run is skipped", err)
+			return fs.SkipDir
+		}
+		if r.Problem != "" {
+			f.Warn("%s; the run counts as failed", r.Problem)
 		}
 		f.Runs = append(f.Runs, r)
 		return fs.SkipDir
@@ -262,7 +294,10 @@ func LoadFolder(dir string) (*Folder, error) {
 func loadRun(dir string) (*RunData, error) {
 	info, err := ReadRunInfo(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, RunInfoFile), err)
+		return nil, fmt.Errorf("%s: %s", filepath.Join(dir, RunInfoFile), jsonProblem(err))
+	}
+	if info.Part == "" || info.Config == "" || info.Status == "" {
+		return nil, fmt.Errorf("%s: not a run description (no part, config or status)", filepath.Join(dir, RunInfoFile))
 	}
 	r := &RunData{Dir: dir, Info: info, seriesPath: filepath.Join(dir, SeriesFile)}
 	if b, err := os.ReadFile(filepath.Join(dir, FailedFile)); err == nil {
@@ -450,8 +485,8 @@ func ParamsOf(r *BenchResult) Params {
 		ps = append(ps, Param{"length", strconv.FormatFloat(c.LengthS, 'g', -1, 64)})
 	}
 	if c.IntervalS > 0 {
-		if d, err := duration(strconv.FormatFloat(c.IntervalS, 'g', -1, 64) + "s"); err == nil {
-			ps = append(ps, Param{"interval", d})
+		if d := time.Duration(math.Round(c.IntervalS * float64(time.Second))); d > 0 {
+			ps = append(ps, Param{"interval", d.String()})
 		}
 	}
 	upgrade, migration, sweepers := c.Upgrade, c.Migration, c.Sweepers

@@ -47,12 +47,15 @@ type Runner struct {
 
 // Outcome counts what a session did.
 type Outcome struct {
-	Planned     int // runs the folder holds when complete
-	Done        int // runs complete before this session
-	Kept        int // runs that failed in an earlier session, not run again
-	Ran         int // runs started in this session
-	OK          int // … that succeeded
-	Failed      int // … that failed
+	Planned int // runs the folder holds when complete
+	Done    int // runs complete before this session
+	Kept    int // runs that failed in an earlier session, not run again
+	Ran     int // runs that ended in this session (OK + Failed)
+	OK      int // … that succeeded
+	Failed  int // … that failed
+	// Cut counts the runs interrupted in this session (0 or 1): they run again on resume,
+	// so they are neither successful nor failed, here as in the summary and the report.
+	Cut         int
 	Interrupted bool
 	Elapsed     time.Duration
 }
@@ -177,7 +180,7 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 			o.Failed++
 			fmt.Fprintf(out, "  failed: %s\n", msg)
 		case StatusInterrupted:
-			o.Ran++
+			o.Cut++
 			o.Interrupted = true
 			fmt.Fprintf(out, "  interrupted: %s\n", msg)
 		}
@@ -191,9 +194,13 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	if err := s.SaveManifest(); err != nil {
 		return o, err
 	}
-	fmt.Fprintf(out, "%s: ran %d runs in %s (%d failed)", s.Manifest.Experiment, o.Ran, fmtDuration(o.Elapsed.Seconds()), o.Failed)
+	fmt.Fprintf(out, "%s: %d runs ended in %s: %d succeeded, %d failed", s.Manifest.Experiment, o.Ran,
+		fmtDuration(o.Elapsed.Seconds()), o.OK, o.Failed)
+	if o.Cut > 0 {
+		fmt.Fprintf(out, "; %d interrupted (it runs again on resume)", o.Cut)
+	}
 	if o.Interrupted {
-		fmt.Fprintf(out, "; interrupted: resume with --resume %s", s.Dir)
+		fmt.Fprintf(out, "; resume with --resume %s", s.Dir)
 	}
 	fmt.Fprintln(out)
 	return o, nil

@@ -191,7 +191,7 @@ func TestRunnerInterruptAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !o.Interrupted || o.OK != 3 || o.Ran != 4 {
+	if !o.Interrupted || o.OK != 3 || o.Ran != 3 || o.Cut != 1 {
 		t.Fatalf("outcome %+v\n%s", o, progress)
 	}
 	fourth := s.RunDir(s.Runs[3])

@@ -3,8 +3,10 @@ package experiments
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -65,7 +67,9 @@ func Summarize(f *Folder) (*Summary, error) {
 		r.Runs++
 	}
 	for _, run := range f.Runs {
-		if run.OK() {
+		// An interrupted run is not a failure: it runs again on resume, and counts as
+		// missing until then (as the command line counts it).
+		if run.OK() || run.Interrupted() {
 			continue
 		}
 		var rows []*Row
@@ -189,6 +193,54 @@ func (s *Summary) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
+// WriteLongCSV writes the summary in long format, one value a line, for tools that pivot
+// (pandas, R): the part, the configuration, every parameter, then metric, statistic and
+// value; the statistics are n (successful runs with the metric), median, min, max, ci95_low
+// and ci95_high, those not available left out.
+func (s *Summary) WriteLongCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := append([]string{"part", "config"}, s.Keys...)
+	if err := cw.Write(append(header, "metric", "statistic", "value")); err != nil {
+		return err
+	}
+	for _, r := range s.Rows {
+		prefix := []string{r.Part, r.Config}
+		for _, k := range s.Keys {
+			prefix = append(prefix, r.Params.Value(k))
+		}
+		write := func(metric, stat, value string) error {
+			if value == "" {
+				return nil
+			}
+			return cw.Write(append(slices.Clone(prefix), metric, stat, value))
+		}
+		for _, c := range []struct {
+			name string
+			n    int
+		}{{"runs", r.Runs}, {"failed", r.Failed}, {"missing", r.Missing}} {
+			if err := write(c.name, "count", strconv.Itoa(c.n)); err != nil {
+				return err
+			}
+		}
+		for _, m := range s.Metrics {
+			st, ok := r.Stats[m]
+			if !ok {
+				continue
+			}
+			for _, v := range []struct {
+				stat, value string
+			}{{"n", strconv.Itoa(st.N)}, {"median", num(st.Median)}, {"min", num(st.Min)}, {"max", num(st.Max)},
+				{"ci95_low", num(st.CILow)}, {"ci95_high", num(st.CIHigh)}} {
+				if err := write(m, v.stat, v.value); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
 func num(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return ""
@@ -196,9 +248,28 @@ func num(x float64) string {
 	return strconv.FormatFloat(x, 'g', 8, 64)
 }
 
-// WriteSummary loads a results folder, writes its summary.csv (and micro.txt when it has
-// micro runs), and returns the loaded folder and its summary.
+// ErrFewerRuns marks a summary that WriteSummary did not write because it would replace one
+// that counts more successful runs: runs were lost or damaged since.
+var ErrFewerRuns = errors.New("not overwritten with fewer runs")
+
+// SummaryOptions configure WriteSummaryWith.
+type SummaryOptions struct {
+	// Force writes the summary even when it counts fewer successful runs than the one it
+	// replaces.
+	Force bool
+}
+
+// WriteSummary is WriteSummaryWith without Force.
 func WriteSummary(dir string) (*Folder, *Summary, error) {
+	return WriteSummaryWith(dir, SummaryOptions{})
+}
+
+// WriteSummaryWith loads a results folder, writes its summary.csv, its long-format sibling
+// summary-long.csv (and micro.txt when it has micro runs), and returns the loaded folder and
+// its summary. Unless o.Force, a summary.csv that counts more successful runs than the
+// folder now holds (a runs/ folder gone, runs damaged) is left as it is, and the error wraps
+// ErrFewerRuns: nothing is overwritten by less.
+func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	f, err := LoadFolder(dir)
 	if err != nil {
 		return nil, nil, err
@@ -207,11 +278,27 @@ func WriteSummary(dir string) (*Folder, *Summary, error) {
 	if err != nil {
 		return f, nil, err
 	}
+	if old := summaryRuns(filepath.Join(dir, SummaryFile)); !o.Force && old > s.successful() {
+		why := "some runs are damaged: see the warnings"
+		if _, err := os.Stat(filepath.Join(dir, "runs")); errors.Is(err, fs.ErrNotExist) {
+			why = fmt.Sprintf("%s does not exist", filepath.Join(dir, "runs"))
+		}
+		return f, s, fmt.Errorf("%w: %s counts %d successful runs, the folder now has %d readable ones (%s); "+
+			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
+			filepath.Join(dir, SummaryFile), old, s.successful(), why, SummaryFile, SummaryLongFile)
+	}
 	var buf bytes.Buffer
 	if err := s.WriteCSV(&buf); err != nil {
 		return f, s, err
 	}
 	if err := writeFileAtomic(filepath.Join(dir, SummaryFile), buf.Bytes()); err != nil {
+		return f, s, err
+	}
+	buf.Reset()
+	if err := s.WriteLongCSV(&buf); err != nil {
+		return f, s, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, SummaryLongFile), buf.Bytes()); err != nil {
 		return f, s, err
 	}
 	var micro bytes.Buffer
@@ -237,4 +324,39 @@ func WriteSummary(dir string) (*Folder, *Summary, error) {
 		os.Remove(filepath.Join(dir, MicroFile))
 	}
 	return f, s, nil
+}
+
+// successful is the successful runs the summary counts.
+func (s *Summary) successful() int {
+	n := 0
+	for _, r := range s.Rows {
+		n += r.Runs
+	}
+	return n
+}
+
+// summaryRuns reads the successful runs an existing summary.csv counts (its runs column);
+// 0 when there is none or it does not read.
+func summaryRuns(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		return 0
+	}
+	col := slices.Index(recs[0], "runs")
+	if col < 0 {
+		return 0
+	}
+	n := 0
+	for _, rec := range recs[1:] {
+		if col < len(rec) {
+			if v, err := strconv.Atoi(rec[col]); err == nil && v > 0 {
+				n += v
+			}
+		}
+	}
+	return n
 }

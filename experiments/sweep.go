@@ -20,14 +20,17 @@ const (
 	ManifestFile   = "manifest.json"   // the Manifest
 	DefinitionFile = "experiment.json" // the experiment as run (overrides applied), reusable with -f
 	SummaryFile    = "summary.csv"     // one row per configuration
-	MicroFile      = "micro.txt"       // every micro run's output, in Go benchmark format
-	RunInfoFile    = "run.json"        // per run: its RunInfo
-	ResultFile     = "result.json"     // per bench run: dustm bench --json
-	SeriesFile     = "series.jsonl"    // per bench run: dustm bench --series
-	BenchTextFile  = "bench.txt"       // per micro run: go test -bench output
-	StdoutFile     = "stdout.txt"      // per run
-	StderrFile     = "stderr.txt"      // per run
-	FailedFile     = "failed.json"     // per failed run: its Failure
+	// SummaryLongFile is summary.csv in long format: one value a row (configuration keys,
+	// metric, statistic, value).
+	SummaryLongFile = "summary-long.csv"
+	MicroFile       = "micro.txt"    // every micro run's output, in Go benchmark format
+	RunInfoFile     = "run.json"     // per run: its RunInfo
+	ResultFile      = "result.json"  // per bench run: dustm bench --json
+	SeriesFile      = "series.jsonl" // per bench run: dustm bench --series
+	BenchTextFile   = "bench.txt"    // per micro run: go test -bench output
+	StdoutFile      = "stdout.txt"   // per run
+	StderrFile      = "stderr.txt"   // per run
+	FailedFile      = "failed.json"  // per failed run: its Failure
 )
 
 // Manifest describes a results folder: the experiment (with every override), the program
@@ -83,8 +86,8 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("%s exists and is not empty (to continue a sweep there, use --resume %s)", dir, dir)
+	if err := checkNewFolder(dir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -120,6 +123,27 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 	return s, nil
 }
 
+// checkNewFolder refuses a results folder to be that exists as a file or as a folder with
+// anything in it: nothing there is overwritten, and a sweep is continued with --resume.
+func checkNewFolder(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return invalidf("%s exists and is a file, not a folder: name a new results folder", dir)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
+			return invalidf("%s exists and is not empty (to continue the sweep there, use --resume %s)", dir, dir)
+		}
+		return invalidf("%s exists and is not empty: name a new results folder", dir)
+	}
+	return nil
+}
+
 // Open reads a results folder's manifest and reconstructs its runs.
 func Open(dir string) (*Sweep, error) {
 	m, err := ReadManifest(dir)
@@ -141,19 +165,24 @@ func Open(dir string) (*Sweep, error) {
 
 // ReadManifest reads a results folder's manifest.
 func ReadManifest(dir string) (*Manifest, error) {
+	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s does not exist", dir)
+	} else if err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("%s is a file, not a results folder", dir)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s is not a results folder (no %s)", dir, ManifestFile)
+		return nil, fmt.Errorf("%s is not a results folder (no %s; results folders are made by `dustm experiment`)", dir, ManifestFile)
 	}
 	if err != nil {
 		return nil, err
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+		return nil, fmt.Errorf("%s is damaged: %s", filepath.Join(dir, ManifestFile), jsonProblem(err))
 	}
 	if m.Definition == nil {
-		return nil, fmt.Errorf("%s: no definition", filepath.Join(dir, ManifestFile))
+		return nil, fmt.Errorf("%s is damaged: it has no definition", filepath.Join(dir, ManifestFile))
 	}
 	return &m, nil
 }

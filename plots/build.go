@@ -16,6 +16,9 @@ type Options struct {
 	// First draws time series from each configuration's first repetition instead of the
 	// median, interval by interval, over its repetitions.
 	First bool
+	// Force replaces summary.csv and REPORT.md even when they would count fewer successful
+	// runs than the ones there (experiments.SummaryOptions).
+	Force bool
 }
 
 // Skipped is a figure the results do not support, and why.
@@ -244,10 +247,16 @@ func (c *ctx) loadSeries(r *experiments.Row) ([][]experiments.SeriesPoint, error
 			continue
 		}
 		s, ok := c.series[run]
+		if ok && s == nil { // damaged (warned about) or empty
+			continue
+		}
 		if !ok {
 			var err error
 			if s, err = run.Series(); err != nil {
-				return nil, err
+				// A damaged series leaves this run out of the figures, not the folder.
+				c.folder.Warn("%v; the run's time series is left out of the figures", err)
+				c.series[run] = nil
+				continue
 			}
 			s = trimPartial(s)
 			c.series[run] = s

@@ -37,8 +37,11 @@ type Written struct {
 // into figures/ (PNG and SVG; figures of an earlier drawing that no longer apply are
 // removed), and writes REPORT.md.
 func Write(dir string, o Options) (*Written, error) {
-	f, s, err := experiments.WriteSummary(dir)
+	f, s, err := experiments.WriteSummaryWith(dir, experiments.SummaryOptions{Force: o.Force})
 	if err != nil {
+		if f != nil && len(f.Warnings) > 0 {
+			return &Written{Folder: f}, err
+		}
 		return nil, err
 	}
 	figs, skipped, err := Figures(f, s, o)
@@ -98,9 +101,10 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	}
 	ok, failed, missing := 0, 0, 0
 	for _, r := range f.Runs {
-		if r.OK() {
+		switch {
+		case r.OK():
 			ok++
-		} else {
+		case !r.Interrupted(): // an interrupted run runs again on resume: it is missing
 			failed++
 		}
 	}
@@ -295,7 +299,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 
 	var bad []*experiments.RunData
 	for _, r := range f.Runs {
-		if !r.OK() {
+		if !r.OK() && !r.Interrupted() {
 			bad = append(bad, r)
 		}
 	}

@@ -12,12 +12,14 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/spf13/pflag"
-
+	"dustm/internal/duration"
+	"dustm/internal/outfile"
 	"dustm/stm"
 	"dustm/stmbench7"
 	"dustm/stmbench7/bench"
 	"dustm/upgrade"
+
+	"github.com/spf13/pflag"
 )
 
 // runBench is `dustm bench`: one STMBench7 run, with the reference's options and ours. The
@@ -33,40 +35,51 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	return runBenchContext(ctx, args, stdout, stderr)
 }
 
-// startCPUProfile starts writing a CPU profile of the run to path ("" for none) and returns
-// the function that stops it.
-func startCPUProfile(path string) (func() error, error) {
+// startCPUProfile starts writing a CPU profile of the run to path ("" for none; written as
+// the result files are, see package outfile) and returns the function that stops it.
+func startCPUProfile(path string, stdout io.Writer) (func() error, error) {
 	if path == "" {
 		return func() error { return nil }, nil
 	}
-	f, err := os.Create(path)
+	f, err := outfile.Create(path, stdout)
 	if err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		f.Abort()
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	return func() error {
 		pprof.StopCPUProfile()
-		return f.Close()
+		return f.Commit()
 	}, nil
 }
 
 func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, prof, help, err := parseBenchFlags(args, stderr)
+	cfg, prof, help, err := parseBenchFlags(args, stdout)
 	if err != nil || help {
 		return err
 	}
-	stopProfile, err := startCPUProfile(prof)
+	// A result file on stdout ("-") makes stdout that one document: the report goes to
+	// stderr with the progress.
+	report := stdout
+	if outfile.IsStdout(cfg.JSONPath) || outfile.IsStdout(cfg.SeriesPath) || outfile.IsStdout(prof) {
+		report, cfg.FilesStdout = stderr, stdout
+	}
+	stopProfile, err := startCPUProfile(prof, stdout)
 	if err != nil {
+		if errors.Is(err, outfile.ErrPath) {
+			return usageErrorf("%v", strings.Replace(err.Error(), outfile.ErrPath.Error()+": ", "", 1))
+		}
 		return err
 	}
-	res, err := bench.Run(ctx, cfg, stdout, stderr)
+	res, err := bench.Run(ctx, cfg, report, stderr)
 	if perr := stopProfile(); err == nil && perr != nil {
 		err = perr
 	}
 	switch {
+	case errors.Is(err, outfile.ErrPath):
+		return usageErrorf("%v", strings.Replace(err.Error(), outfile.ErrPath.Error()+": ", "", 1))
 	case errors.Is(err, bench.ErrInvalidConfig):
 		return usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
 	case err != nil:
@@ -77,15 +90,16 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 	return nil
 }
 
-// parseBenchFlags turns the command line into a run's configuration; help reports --help.
-func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProfile string, help bool, err error) {
+// parseBenchFlags turns the command line into a run's configuration; help reports --help
+// (printed on stdout).
+func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProfile string, help bool, err error) {
 	def := bench.DefaultConfig()
-	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.SortFlags = false
-	threads := fs.IntP("threads", "t", def.Threads, "number of worker threads")
-	length := fs.Float64P("length", "l", def.Length.Seconds(), "length of the run, in seconds")
-	ops := fs.Int64("ops", 0, "run exactly this many operations per thread instead of a length of time")
+	fs := newFlagSet("bench", stdout)
+	threads := fs.IntP("threads", "t", def.Threads, fmt.Sprintf("number of worker threads (1 to %d)", bench.MaxThreads))
+	var length, interval, upgradeAt time.Duration
+	fs.VarP(duration.NewValue(&length, def.Length, duration.Range{Min: bench.MinLength, Max: bench.MaxLength}), "length", "l",
+		"length of the run: seconds (2.5) or a duration (2500ms), "+duration.Range{Min: bench.MinLength, Max: bench.MaxLength}.String())
+	ops := fs.Int64("ops", 0, fmt.Sprintf("run exactly this many operations per thread (1 to %d) instead of a length of time", bench.MaxOps))
 	workload := fs.StringP("workload", "w", def.Workload.String(),
 		"workload: r = read-dominated, rw = read-write, w = write-dominated, ro = read-only")
 	backend := fs.StringP("sync", "g", def.Backend, "synchronization method: "+strings.Join(stmbench7.BackendNames, ", "))
@@ -99,22 +113,25 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 		"give every thread its own seed, derived from --seed by SplitMix64 (default: all threads use --seed, as the reference)")
 	size := fs.String("size", def.Size, "structure size: "+strings.Join(stmbench7.SizeNames(), ", "))
 	commit := fs.String("stm-commit", def.STMCommit.String(), "commit algorithm of the STM backends: lock or lockfree")
-	jsonPath := fs.String("json", "", "write the results as one JSON document to this file")
-	seriesPath := fs.String("series", "", "write a JSON-lines time series (one line per interval) to this file")
-	interval := fs.Duration("interval", def.Interval, "interval of the time series")
+	jsonPath := fs.String("json", "", "write the results as one JSON document to this file (- for stdout; the report then goes to stderr)")
+	seriesPath := fs.String("series", "", "write a JSON-lines time series (one line per interval) to this file (- for stdout)")
+	intervalRange := duration.Range{Min: bench.MinInterval, Max: bench.MaxInterval}
+	fs.Var(duration.NewValue(&interval, def.Interval, intervalRange), "interval", "interval of the time series, "+intervalRange.String())
 	upgradeName := fs.String("upgrade", "", "upgrade the running benchmark (-g stm only) with this scenario: "+
 		strings.Join(stmbench7.ScenarioNames(), ", "))
-	upgradeAt := fs.Duration("upgrade-at", 0, "when to request the upgrade, since the run began (default: half the run's length)")
+	fs.Var(duration.NewValue(&upgradeAt, 0, duration.Range{Max: bench.MaxLength}), "upgrade-at",
+		"when to request the upgrade, since the run began: seconds or a duration (default: half the run's length)")
 	migration := fs.String("migration", "lazy", "how objects are migrated: lazy, eager (stop the world) or lazy+sweep")
-	sweepers := fs.Int("sweepers", 0, "background sweepers of --migration lazy+sweep (default 1)")
+	sweepers := fs.Int("sweepers", 0, fmt.Sprintf("background sweepers of --migration lazy+sweep, 1 to %d (default 1)", bench.MaxSweepers))
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
 	dryRun := fs.Bool("upgrade-dry-run", false, "before upgrading, convert every object on a snapshot without installing anything, and report failures")
 	rt := addRuntimeFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Runs STMBench7 and prints the reference's report on stdout, progress on stderr.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(stdout, "usage: dustm bench [flags]")
+		fmt.Fprintln(stdout)
+		fmt.Fprintln(stdout, "Runs STMBench7 and prints the reference's report on stdout, progress on stderr.")
+		fmt.Fprintln(stdout, "The reference's -s (its STM class) is -g stm or -g stm-plain here, with --stm-commit.")
+		fmt.Fprintln(stdout)
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -129,8 +146,21 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 	if fs.Changed("ops") && *ops < 1 {
 		return cfg, "", false, usageErrorf("--ops must be at least 1 (got %d)", *ops)
 	}
-	if *length <= 0 || *length > (1<<63-1)/float64(time.Second) {
-		return cfg, "", false, usageErrorf("-l/--length must be a positive number of seconds (got %v)", *length)
+	if fs.Changed("sweepers") && *sweepers < 1 {
+		return cfg, "", false, usageErrorf("--sweepers must be at least 1 and at most %d (got %d)", bench.MaxSweepers, *sweepers)
+	}
+	for _, o := range []struct{ flag, path string }{{"--json", *jsonPath}, {"--series", *seriesPath}, {"--cpuprofile", *cpuprofile}} {
+		if fs.Changed(strings.TrimPrefix(o.flag, "--")) && o.path == "" {
+			return cfg, "", false, usageErrorf("%s: empty file name", o.flag)
+		}
+		if o.path != "" {
+			if err := outfile.Check(o.path); err != nil {
+				return cfg, "", false, usageErrorf("%s: %v", o.flag, strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
+			}
+		}
+	}
+	if err := outfile.Distinct([]string{"--json", "--series", "--cpuprofile"}, []string{*jsonPath, *seriesPath, *cpuprofile}); err != nil {
+		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
 	}
 	wl, err := stmbench7.ParseWorkload(*workload)
 	if err != nil {
@@ -147,7 +177,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 
 	cfg = def
 	cfg.Threads = *threads
-	cfg.Length = time.Duration(*length * float64(time.Second))
+	cfg.Length = length
 	cfg.Ops = *ops
 	cfg.Workload = wl
 	cfg.Backend = *backend
@@ -162,9 +192,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 	cfg.STMCommit = algo
 	cfg.JSONPath = *jsonPath
 	cfg.SeriesPath = *seriesPath
-	cfg.Interval = *interval
+	cfg.Interval = interval
 	cfg.Upgrade = *upgradeName
-	cfg.UpgradeAt = *upgradeAt
+	cfg.UpgradeAt = upgradeAt
 	cfg.Migration = strategy
 	cfg.Sweepers = *sweepers
 	cfg.UpgradeDryRun = *dryRun
@@ -183,7 +213,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 type runtimeFlags struct {
 	gogc, memLimit string
 	probe          *bool
-	probeInterval  *time.Duration
+	probeInterval  time.Duration
 }
 
 func addRuntimeFlags(fs *pflag.FlagSet) *runtimeFlags {
@@ -191,7 +221,8 @@ func addRuntimeFlags(fs *pflag.FlagSet) *runtimeFlags {
 	fs.StringVar(&rt.gogc, "gogc", "", "the collector's GOGC for the run (a percentage, or off); default: the GOGC environment variable, else 100")
 	fs.StringVar(&rt.memLimit, "memlimit", "", "the runtime's soft memory limit for the run (bytes with a unit, e.g. 4GiB, or off); default: GOMEMLIMIT")
 	rt.probe = fs.Bool("probe", false, "run the responsiveness probe: a tiny read-only transaction every --probe-interval, open loop (default on with --upgrade)")
-	rt.probeInterval = fs.Duration("probe-interval", bench.DefaultProbeInterval, "period of the responsiveness probe and of the platform (hiccup) probe")
+	fs.Var(duration.NewValue(&rt.probeInterval, bench.DefaultProbeInterval, bench.ProbeIntervalRange), "probe-interval",
+		"period of the responsiveness probe and of the platform (hiccup) probe, "+bench.ProbeIntervalRange.String())
 	return rt
 }
 
@@ -210,10 +241,7 @@ func (rt *runtimeFlags) apply(fs *pflag.FlagSet, cfg *bench.Config) error {
 		}
 		cfg.MemoryLimit = n
 	}
-	if *rt.probeInterval <= 0 {
-		return usageErrorf("--probe-interval must be positive (got %v)", *rt.probeInterval)
-	}
-	cfg.ProbeInterval = *rt.probeInterval
+	cfg.ProbeInterval = rt.probeInterval
 	// A run with an upgrade is about what clients wait for: it probes unless told not to.
 	cfg.Probe = *rt.probe || (cfg.Upgrade != "" && !fs.Changed("probe"))
 	return nil

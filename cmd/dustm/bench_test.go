@@ -26,10 +26,10 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--stm-commit", "2pl"}, "accepted: lock, lockfree"},
 		{[]string{"--ops", "10", "-l", "5"}, "--ops and -l/--length both given"},
 		{[]string{"--ops", "0"}, "--ops must be at least 1"},
-		{[]string{"-l", "0"}, "must be a positive number of seconds"},
-		{[]string{"-l", "-3"}, "must be a positive number of seconds"},
-		{[]string{"--interval", "0s"}, "interval must be positive"},
-		{[]string{"--interval", "-1s"}, "interval must be positive"},
+		{[]string{"-l", "0"}, `"0" is out of range (accepted: between 10ms and 1000000s)`},
+		{[]string{"-l", "-3"}, `"-3" is out of range (accepted: between 10ms and 1000000s)`},
+		{[]string{"--interval", "0s"}, `"0s" is out of range (accepted: between 1ms and 3600s)`},
+		{[]string{"--interval", "-1s"}, `"-1s" is out of range`},
 		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"--upgrade", "nope", "-g", "stm"}, "accepted: atomic-point, chain, composite-stats, dates, document-lines"},
@@ -39,7 +39,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--upgrade", "dates", "-g", "stm", "--upgrade-at", "20s"}, "not within the run's length"},
 		{[]string{"--upgrade", "dates", "-g", "stm", "--ops", "100"}, "give --upgrade-at"},
 		{[]string{"--migration", "eager"}, "need --upgrade"},
-		{[]string{"--upgrade-at", "-1s"}, "must not be negative"},
+		{[]string{"--upgrade-at", "-1s"}, `"-1s" is out of range (accepted: between 0s and 1000000s)`},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := dispatch(append([]string{"bench"}, c.args...), &stdout, &stderr)
@@ -60,12 +60,12 @@ func TestBenchHelp(t *testing.T) {
 	for _, f := range []string{"--threads", "--length", "--workload", "--sync", "--no-traversals", "--no-sms",
 		"--ttc-histograms", "--seq-replay", "--seed", "--thread-seeds", "--check", "--size", "--stm-commit",
 		"--json", "--series", "--interval", "--ops"} {
-		if !strings.Contains(stderr.String(), f) {
+		if !strings.Contains(stdout.String(), f) {
 			t.Errorf("help lacks %s", f)
 		}
 	}
 	var help bytes.Buffer
-	dispatch(nil, &help, &stderr)
+	dispatch([]string{"help"}, &help, &stderr)
 	if !strings.Contains(help.String(), "bench") {
 		t.Error("`dustm help` does not list bench")
 	}
@@ -173,5 +173,46 @@ func TestBenchInterrupted(t *testing.T) {
 	}
 	if names, _ := os.ReadDir(dir); len(names) != 1 {
 		t.Errorf("files: %v", names)
+	}
+}
+
+// One duration syntax everywhere: plain seconds or a Go duration.
+func TestBenchDurations(t *testing.T) {
+	for _, c := range []struct {
+		args                        []string
+		length, upgradeAt, interval time.Duration
+	}{
+		{[]string{"-l", "2.5", "--upgrade-at", "0.5", "--interval", "0.05"}, 2500 * time.Millisecond, 500 * time.Millisecond, 50 * time.Millisecond},
+		{[]string{"-l", "1m", "--upgrade-at", "1500ms", "--interval", "1s"}, time.Minute, 1500 * time.Millisecond, time.Second},
+		{[]string{"--length=3", "--upgrade-at=1", "--interval=200ms"}, 3 * time.Second, time.Second, 200 * time.Millisecond},
+	} {
+		cfg, _, _, err := parseBenchFlags(c.args, new(bytes.Buffer))
+		if err != nil {
+			t.Errorf("%q: %v", c.args, err)
+			continue
+		}
+		if cfg.Length != c.length || cfg.UpgradeAt != c.upgradeAt || cfg.Interval != c.interval {
+			t.Errorf("%q: length %v, upgrade-at %v, interval %v", c.args, cfg.Length, cfg.UpgradeAt, cfg.Interval)
+		}
+	}
+}
+
+// A result file named "-" is stdout: the JSON document is all of stdout, the report goes to
+// stderr, and no file named "-" appears.
+func TestBenchJSONToStdout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	if code := dispatch([]string{"bench", "--size", "tiny", "-l", "0.05", "-g", "stm", "--json", "-"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc["config"] == nil {
+		t.Fatalf("stdout is not the result document: %v\n%s", err, stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "The STMBench7 Benchmark") {
+		t.Errorf("the report is not on stderr:\n%s", stderr.String())
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("files created: %v", entries)
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/spf13/pflag"
 
 	"dustm/experiments"
 )
@@ -19,9 +19,7 @@ import (
 // result files) side by side, per metric, with a test of whether each difference is larger
 // than the noise.
 func runCompare(args []string, stdout, stderr io.Writer) error {
-	fs := pflag.NewFlagSet("compare", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.SortFlags = false
+	fs := newFlagSet("compare", stdout)
 	asCSV := fs.Bool("csv", false, "write CSV instead of a table")
 	test := fs.String("test", experiments.TestMannWhitney, "how to tell a difference from noise: mann-whitney (U test) or bootstrap (interval of the ratio of medians)")
 	alpha := fs.Float64("alpha", 0.05, "significance level")
@@ -29,13 +27,13 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	whereA := fs.StringArray("a", nil, "keep only A's runs with this setting, key=value (repeatable); e.g. A and B the same folder, --a backend=stm-plain --b backend=stm")
 	whereB := fs.StringArray("b", nil, "keep only B's runs with this setting, key=value (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dustm compare [flags] A B")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "A and B are results folders, configurations' or runs' folders inside one, or result JSON files of")
-		fmt.Fprintln(stderr, "`dustm bench --json`. Configurations are matched by their settings (leaving out those that are the")
-		fmt.Fprintln(stderr, "same throughout each side but differ between them: what is compared). Per metric: both medians,")
-		fmt.Fprintln(stderr, "B/A, and whether the difference exceeds the noise.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(stdout, "usage: dustm compare [flags] A B")
+		fmt.Fprintln(stdout)
+		fmt.Fprintln(stdout, "A and B are results folders, configurations' or runs' folders inside one, or result JSON files of")
+		fmt.Fprintln(stdout, "`dustm bench --json`. Configurations are matched by their settings (leaving out those that are the")
+		fmt.Fprintln(stdout, "same throughout each side but differ between them: what is compared). Per metric: both medians,")
+		fmt.Fprintln(stdout, "B/A, and whether the difference exceeds the noise. --csv leaves values that do not exist empty.")
+		fmt.Fprintln(stdout)
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -46,12 +44,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	a, err := experiments.LoadAny(fs.Arg(0))
 	if err != nil {
-		return usageErrorf("A: %v", err)
+		return usageErrorf("A: %v", notExist(fs.Arg(0), err))
 	}
+	printWarnings(stderr, a)
 	b, err := experiments.LoadAny(fs.Arg(1))
 	if err != nil {
-		return usageErrorf("B: %v", err)
+		return usageErrorf("B: %v", notExist(fs.Arg(1), err))
 	}
+	printWarnings(stderr, b)
 	if err := keepRuns(a, "A", *whereA); err != nil {
 		return err
 	}
@@ -71,6 +71,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	return writeComparison(stdout, fs.Arg(0), fs.Arg(1), c)
 }
 
+// notExist says plainly that a path does not exist.
+func notExist(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s does not exist", path)
+	}
+	return err
+}
+
 func fmtFloat(v float64, digits int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "-"
@@ -83,14 +91,28 @@ func keepRuns(f *experiments.Folder, side string, where []string) error {
 	if len(where) == 0 {
 		return nil
 	}
+	var keys []string
+	for _, r := range f.Runs {
+		for _, p := range r.Info.Params {
+			if !slices.Contains(keys, p.Key) {
+				keys = append(keys, p.Key)
+			}
+		}
+	}
+	for _, w := range where {
+		k, _, ok := strings.Cut(w, "=")
+		if !ok {
+			return usageErrorf("--%s %q: expected key=value", strings.ToLower(side), w)
+		}
+		if !slices.Contains(keys, k) {
+			return usageErrorf("--%s %q: %s is not a key of %s's runs (keys: %s)", strings.ToLower(side), w, k, side, strings.Join(keys, ", "))
+		}
+	}
 	var runs []*experiments.RunData
 	for _, r := range f.Runs {
 		keep := true
 		for _, w := range where {
-			k, v, ok := strings.Cut(w, "=")
-			if !ok {
-				return usageErrorf("--%s %q: expected key=value", strings.ToLower(side), w)
-			}
+			k, v, _ := strings.Cut(w, "=")
 			if got, _ := r.Info.Params.Get(k); got != v {
 				keep = false
 			}
@@ -173,8 +195,18 @@ func writeComparison(w io.Writer, nameA, nameB string, c *experiments.Comparison
 	return nil
 }
 
+// csvFloat writes a value for CSV: empty when it does not exist (NaN, ±Inf), so that a
+// numeric column stays numeric for pandas and R.
+func csvFloat(v float64, digits int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', digits, 64)
+}
+
 func writeComparisonCSV(w io.Writer, c *experiments.Comparison) error {
 	cw := csv.NewWriter(w)
+	fmtFloat := csvFloat
 	cw.Write([]string{"config", "metric", "n_a", "n_b", "median_a", "median_b", "ratio_b_a", "p_value", "ratio_ci_low", "ratio_ci_high", "significant", "verdict", "test", "alpha"})
 	for _, r := range c.Rows {
 		cw.Write([]string{r.Config, r.Metric, strconv.Itoa(r.NA), strconv.Itoa(r.NB), fmtFloat(r.MedianA, 10), fmtFloat(r.MedianB, 10),

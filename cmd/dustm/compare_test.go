@@ -110,7 +110,7 @@ func TestCompareBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{a}, "compare takes two results (got 1)"},
-		{[]string{a, "/no/such/dir"}, "B: stat /no/such/dir"},
+		{[]string{a, "/no/such/dir"}, "B: /no/such/dir does not exist"},
 		{[]string{"--test", "t", a, a}, "accepted: mann-whitney, bootstrap"},
 		{[]string{"--alpha", "2", a, a}, "alpha must be between 0 and 1"},
 		{[]string{t.TempDir(), a}, "neither a results folder"},

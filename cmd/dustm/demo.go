@@ -8,28 +8,42 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/spf13/pflag"
-
+	"dustm/internal/duration"
 	"dustm/stm"
+	"dustm/stmbench7/bench"
 )
+
+// maxDemoAccounts bounds the demo's accounts: each audit reads all of them.
+const maxDemoAccounts = 10_000_000
 
 // runDemo moves money between accounts on several goroutines while read-only transactions
 // audit the total, and reports throughput and the STM's counters.
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := pflag.NewFlagSet("demo", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	accounts := fs.Int("accounts", 1000, "number of accounts")
-	workers := fs.IntP("threads", "t", 2, "goroutines moving money")
-	length := fs.DurationP("length", "l", 2*time.Second, "how long to run")
+	fs := newFlagSet("demo", stdout)
+	accounts := fs.Int("accounts", 1000, fmt.Sprintf("number of accounts (2 to %d)", maxDemoAccounts))
+	workers := fs.IntP("threads", "t", 2, fmt.Sprintf("goroutines moving money (1 to %d)", bench.MaxThreads))
+	var length time.Duration
+	lengthRange := duration.Range{Min: bench.MinLength, Max: bench.MaxLength}
+	fs.VarP(duration.NewValue(&length, 2*time.Second, lengthRange), "length", "l", "how long to run: seconds or a duration, "+lengthRange.String())
 	commit := fs.String("stm-commit", "lockfree", "commit algorithm: lock or lockfree")
+	fs.Usage = func() {
+		fmt.Fprintln(stdout, "usage: dustm demo [flags]")
+		fmt.Fprintln(stdout)
+		fmt.Fprintln(stdout, "Moves money between accounts on several goroutines while read-only transactions audit the total.")
+		fmt.Fprintln(stdout)
+		fs.PrintDefaults()
+	}
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
-	if *accounts < 2 || *workers < 1 || *length <= 0 {
-		return usageErrorf("need --accounts >= 2, --threads >= 1 and a positive --length")
+	switch {
+	case *accounts < 2 || *accounts > maxDemoAccounts:
+		return usageErrorf("--accounts must be between 2 and %d (got %d)", maxDemoAccounts, *accounts)
+	case *workers < 1 || *workers > bench.MaxThreads:
+		return usageErrorf("-t/--threads must be between 1 and %d (got %d)", bench.MaxThreads, *workers)
 	}
 	algo, err := stm.ParseAlgorithm(*commit)
 	if err != nil {
@@ -85,7 +99,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		}
 	})
 	start := time.Now()
-	time.Sleep(*length)
+	time.Sleep(length)
 	close(stop)
 	wg.Wait()
 	el := time.Since(start).Seconds()

@@ -15,9 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"dustm/experiments"
+	"dustm/internal/duration"
 	"dustm/plots"
 )
 
@@ -55,11 +54,9 @@ type experimentFlags struct {
 	timeout                              time.Duration
 }
 
-func parseExperimentFlags(args []string, stderr io.Writer) (*experimentFlags, []string, error) {
+func parseExperimentFlags(args []string, stdout io.Writer) (*experimentFlags, []string, error) {
 	var f experimentFlags
-	fs := pflag.NewFlagSet("experiment", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.SortFlags = false
+	fs := newFlagSet("experiment", stdout)
 	fs.BoolVar(&f.list, "list", false, "list the built-in experiments")
 	fs.BoolVar(&f.show, "show", false, "print the experiment's definition (after --set) as JSON, to copy, edit and run with -f")
 	fs.BoolVar(&f.keys, "keys", false, "list the keys --set accepts, with their values and defaults")
@@ -71,10 +68,11 @@ func parseExperimentFlags(args []string, stderr io.Writer) (*experimentFlags, []
 	fs.StringVar(&f.resume, "resume", "", "continue the interrupted sweep in this results folder (its runs that are complete are kept)")
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: run again the runs recorded as failed")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i/n of the configurations (every n-th, from the i-th), e.g. for a Slurm job array")
-	fs.DurationVar(&f.timeout, "timeout", 0, "the longest one run may take (default: the experiment's, else 3 × its expected duration + 1m)")
+	fs.Var(duration.NewValue(&f.timeout, 0, experiments.TimeoutRange()), "timeout",
+		"the longest one run may take: seconds or a duration, "+experiments.TimeoutRange().String()+" (default: the experiment's, else 3 × its expected duration + 1m)")
 	fs.BoolVar(&f.noPlot, "no-plot", false, "write the summary but not the figures and REPORT.md")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: dustm experiment NAME [flags]          run a built-in experiment
+		fmt.Fprint(stdout, `usage: dustm experiment NAME [flags]          run a built-in experiment
        dustm experiment -f FILE [flags]        run an experiment defined in a JSON file
        dustm experiment --resume DIR           continue an interrupted sweep
        dustm experiment --list | --keys        what there is
@@ -101,7 +99,7 @@ then draws its figures and REPORT.md (as `+"`dustm plot`"+`). Progress goes to s
 }
 
 func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f, rest, err := parseExperimentFlags(args, stderr)
+	f, rest, err := parseExperimentFlags(args, stdout)
 	if err != nil || f.help {
 		return err
 	}
@@ -121,7 +119,11 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 			return usageErrorf("--resume: %v", err)
 		}
 		if f.dryRun {
-			return printMatrix(stdout, s.Manifest.Definition, s.Configs, s.Runs, nil)
+			var shard experiments.Shard
+			if s.Manifest.Shard != nil {
+				shard = *s.Manifest.Shard
+			}
+			return printMatrix(stdout, s.Manifest.Definition, s.Configs, shard, nil)
 		}
 		return sweep(ctx, s, f, command, stdout, stderr)
 	}
@@ -142,6 +144,8 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 			return err
 		}
 		source = f.file
+	case len(rest) >= 1 && !slices.Contains(builtinNames(), rest[0]):
+		return usageErrorf("%s", unknownExperiment(rest[0]))
 	case len(rest) == 1:
 		if e, err = experiments.Builtin(rest[0]); err != nil {
 			return usageErrorf("%v", err)
@@ -175,17 +179,59 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 		return err
 	}
 	if f.dryRun {
-		return printMatrix(stdout, e, configs, experiments.Schedule(configs, e.Reps(), shard), excl)
+		return printMatrix(stdout, e, configs, shard, excl)
 	}
 	dir := f.out
 	if dir == "" {
 		dir = defaultResultsDir(f.resultsDir, e.Name, shard)
 	}
 	s, err := experiments.Create(dir, e, experiments.CreateOptions{Source: source, Overrides: f.sets, Shard: shard, Command: command})
+	if errors.Is(err, experiments.ErrInvalid) {
+		return usageErrorf("--out: %v", err)
+	}
 	if err != nil {
 		return err
 	}
 	return sweep(ctx, s, f, command, stdout, stderr)
+}
+
+// unknownExperiment says that name is neither a built-in experiment nor a subcommand, and
+// names the one it most likely meant.
+func unknownExperiment(name string) string {
+	subs := []string{"merge", "summary", "compact"}
+	msg := fmt.Sprintf("unknown experiment %q (built-in: %s; subcommands of `dustm experiment`: %s; or -f FILE)",
+		name, strings.Join(builtinNames(), ", "), strings.Join(subs, ", "))
+	best, bestD := "", 3
+	for _, c := range append(subs, builtinNames()...) {
+		if d := editDistance(name, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	}
+	return msg
+}
+
+// editDistance is the Levenshtein distance of two short words.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func builtinNames() []string {
@@ -234,6 +280,9 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 		}
 	} else {
 		w, err := plots.Write(s.Dir, plots.Options{})
+		if w != nil {
+			printWarnings(stderr, w.Folder)
+		}
 		if err != nil {
 			return err
 		}
@@ -303,21 +352,24 @@ func listKeys(stdout io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", key, k.Kind, def, k.Accepts, k.Help)
 	}
-	fmt.Fprintln(tw, "repetitions\t\t3\ta whole number >= 1\thow often every configuration runs")
-	fmt.Fprintln(tw, "timeout\t\t-\ta duration (10m)\tthe longest one run may take")
+	fmt.Fprintf(tw, "repetitions\t\t%d\ta whole number from 1 to %d\thow often every configuration runs\n", experiments.DefaultRepetitions, experiments.MaxRepetitions)
+	fmt.Fprintf(tw, "timeout\t\t-\tseconds or a duration (10m), %s\tthe longest one run may take\n", experiments.TimeoutRange())
 	return tw.Flush()
 }
 
-// printMatrix is --dry-run: every configuration with its command line, the rules'
-// exclusions, and the expected running time.
-func printMatrix(stdout io.Writer, e *experiments.Experiment, configs []experiments.Config, runs []experiments.Run, excl []experiments.Exclusion) error {
+// printMatrix is --dry-run: every configuration of the shard with its command line, the
+// rules' exclusions, and the expected running time. It lists configurations, not runs: it
+// materializes nothing beyond what it prints.
+func printMatrix(stdout io.Writer, e *experiments.Experiment, configs []experiments.Config, shard experiments.Shard, excl []experiments.Exclusion) error {
 	in := map[*experiments.Config]bool{}
 	est := time.Duration(0)
-	for _, r := range runs {
-		in[r.Config] = true
-		est += r.Config.Estimate()
+	for i := range configs {
+		if shard.Contains(configs[i].Index) {
+			in[&configs[i]] = true
+			est += configs[i].Estimate() * time.Duration(e.Reps())
+		}
 	}
-	fmt.Fprintf(stdout, "%s: %d configurations × %d repetitions = %d runs, about %s\n\n", e.Name, len(in), e.Reps(), len(runs), roundDuration(est))
+	fmt.Fprintf(stdout, "%s: %d configurations × %d repetitions = %d runs, about %s\n\n", e.Name, len(in), e.Reps(), len(in)*e.Reps(), roundDuration(est))
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tCONFIGURATION\tRUNS AS")
 	for i := range configs {
@@ -369,14 +421,13 @@ func wrap(text string, width int, indent string) string {
 }
 
 func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
-	fs := pflag.NewFlagSet("experiment merge", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("experiment merge", stdout)
 	out := fs.StringP("out", "o", "", "the merged results folder (default RESULTS/NAME/TIMESTAMP-merged)")
 	resultsDir := fs.String("results", "results", "where results folders go by default")
 	noPlot := fs.Bool("no-plot", false, "write the summary but not the figures and REPORT.md")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dustm experiment merge [-o DIR] DIR…")
-		fmt.Fprintln(stderr, "\nMerges the results folders of a sweep's shards (same experiment, definition and commit) into one, then summarizes and draws it.")
+		fmt.Fprintln(stdout, "usage: dustm experiment merge [-o DIR] DIR…")
+		fmt.Fprintln(stdout, "\nMerges the results folders of a sweep's shards (same experiment, definition and commit) into one, then summarizes and draws it.")
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -411,6 +462,9 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	w, err := plots.Write(s.Dir, plots.Options{})
+	if w != nil {
+		printWarnings(stderr, w.Folder)
+	}
 	if err != nil {
 		return err
 	}
@@ -419,17 +473,19 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 }
 
 func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
+	usage := "usage: dustm experiment summary DIR   (rewrites DIR/summary.csv from the runs)"
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: dustm experiment summary DIR   (rewrites DIR/summary.csv from the runs)")
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return usageErrorf("summary takes one results folder")
+		return usageErrorf("summary takes one results folder\n%s", usage)
 	}
 	if _, err := experiments.ReadManifest(args[0]); err != nil {
 		return usageErrorf("%v", err)
 	}
-	_, s, err := experiments.WriteSummary(args[0])
+	f, s, err := experiments.WriteSummary(args[0])
+	printWarnings(stderr, f)
 	if err != nil {
 		return err
 	}
@@ -438,12 +494,13 @@ func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
 }
 
 func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
+	usage := "usage: dustm experiment compact DIR   (gzips the runs' series and outputs; every reader still reads them)"
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: dustm experiment compact DIR   (gzips the runs' series and outputs; every reader still reads them)")
-		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return usageErrorf("compact takes one results folder")
+		return usageErrorf("compact takes one results folder\n%s", usage)
 	}
 	if _, err := experiments.ReadManifest(args[0]); err != nil {
 		return usageErrorf("%v", err)

@@ -231,12 +231,12 @@ func TestExperimentBadInput(t *testing.T) {
 		{[]string{"nosuch"}, `unknown experiment "nosuch" (built-in: pause-vs-size, quick`},
 		{[]string{"quick", "--set", "colour=red"}, `unknown key "colour" (accepted: repetitions, timeout, backend, commit`},
 		{[]string{"quick", "--set", "workload=x"}, `workload: unknown value "x" (accepted: r, rw, w, ro)`},
-		{[]string{"quick", "--set", "upgrade.threads=0"}, "threads: bad value \"0\": less than 1"},
+		{[]string{"quick", "--set", "upgrade.threads=0"}, "threads: bad value \"0\": out of range (accepted: a whole number from 1 to 1024)"},
 		{[]string{"quick", "--shard", "0/3"}, "shards count from 1 to 3"},
 		{[]string{"quick", "-f", def}, "either an experiment's name or -f FILE"},
 		{[]string{"-f", "/no/such/file.json"}, "no such file"},
 		{[]string{"-f", bad}, `threads: bad value "x"`},
-		{[]string{"--resume", "/no/such/dir"}, "not a results folder"},
+		{[]string{"--resume", "/no/such/dir"}, "/no/such/dir does not exist"},
 		{[]string{"--resume", t.TempDir(), "--set", "threads=1"}, "--resume continues a sweep as it was defined"},
 		{[]string{"quick", "--retry-failed"}, "--retry-failed goes with --resume"},
 		{[]string{"quick", "--no-such-flag"}, "unknown flag: --no-such-flag"},
@@ -287,7 +287,7 @@ func TestExperimentListShowDryRun(t *testing.T) {
 		}
 	}
 	stdout.Reset()
-	if code := dispatch([]string{"experiment", "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "dustm experiment merge") {
-		t.Errorf("--help: %d %s", code, stderr.String())
+	if code := dispatch([]string{"experiment", "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "dustm experiment merge") {
+		t.Errorf("--help: %d %s", code, stdout.String())
 	}
 }

@@ -3,10 +3,13 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"dustm/internal/duration"
 	"dustm/stm"
 	"dustm/stmbench7"
 	"dustm/upgrade"
@@ -54,8 +57,11 @@ type Config struct {
 	UpgradeDryRun bool             // convert everything on a snapshot first, installing nothing (--upgrade-dry-run)
 
 	Interval   time.Duration // period of the time series and of the histogram merges (--interval)
-	JSONPath   string        // where to write the JSON result ("" for none)
-	SeriesPath string        // where to write the JSON-lines series ("" for none)
+	JSONPath   string        // where to write the JSON result ("" for none; "-" for FilesStdout)
+	SeriesPath string        // where to write the JSON-lines series ("" for none; "-" for FilesStdout)
+	// FilesStdout is where a result file named "-" goes; nil: Run's stdout. The command
+	// line sends the report to stderr then, so that stdout is the one document.
+	FilesStdout io.Writer
 
 	// Runtime settings and probes (--gogc, --memlimit, --probe, --probe-interval). The
 	// collector's settings are the process's: Run applies them before the build and restores
@@ -107,6 +113,10 @@ func DefaultConfig() Config {
 	}
 }
 
+// ProbeIntervalRange is what --probe-interval accepts: finer than 10µs the probe measures
+// itself, coarser than a second it misses the pauses it exists to see.
+var ProbeIntervalRange = duration.Range{Min: 10 * time.Microsecond, Max: time.Second}
+
 // KeepGOGC and KeepMemoryLimit leave the process's collector settings as they are.
 const (
 	KeepGOGC        = -2
@@ -121,6 +131,19 @@ func (c *Config) probeInterval() time.Duration {
 	return DefaultProbeInterval
 }
 
+// The bounds of a run's counts and durations, checked by Validate before anything is built:
+// a typo (-t 100000000, --ops 1e12, --interval 1ns) fails at once with the accepted range
+// instead of exhausting the machine's memory while it runs.
+const (
+	MaxThreads  = 1024
+	MaxOps      = 1_000_000_000 // per thread
+	MinLength   = 10 * time.Millisecond
+	MaxLength   = 1_000_000 * time.Second // about 11.6 days
+	MinInterval = time.Millisecond
+	MaxInterval = time.Hour
+	MaxSweepers = 1024
+)
+
 // ErrInvalidConfig marks errors caused by a configuration that cannot run.
 var ErrInvalidConfig = errors.New("invalid configuration")
 
@@ -132,14 +155,18 @@ func invalidf(format string, a ...any) error {
 // what is accepted.
 func (c *Config) Validate() error {
 	switch {
-	case c.Threads < 1:
-		return invalidf("threads must be at least 1 (got %d)", c.Threads)
-	case c.Ops < 0:
-		return invalidf("ops must be positive (got %d); 0 runs for the length instead", c.Ops)
+	case c.Threads < 1 || c.Threads > MaxThreads:
+		return invalidf("threads must be at least 1 and at most %d (got %d)", MaxThreads, c.Threads)
+	case c.Ops < 0 || c.Ops > MaxOps:
+		return invalidf("ops must be positive and at most %d per thread (got %d); 0 runs for the length instead", MaxOps, c.Ops)
 	case c.Ops == 0 && c.Length <= 0:
-		return invalidf("length must be positive (got %v)", c.Length)
+		return invalidf("length must be positive (got %s; accepted: %s)", fmtSeconds(c.Length), lengthRange)
+	case c.Ops == 0 && (c.Length < MinLength || c.Length > MaxLength):
+		return invalidf("length %s is out of range (accepted: %s)", fmtSeconds(c.Length), lengthRange)
 	case c.Interval <= 0:
-		return invalidf("interval must be positive (got %v)", c.Interval)
+		return invalidf("interval must be positive (got %v; accepted: %s)", c.Interval, intervalRange)
+	case c.Interval < MinInterval || c.Interval > MaxInterval:
+		return invalidf("interval %v is out of range (accepted: %s)", c.Interval, intervalRange)
 	case c.ProgressEvery < 0:
 		return invalidf("progress period must not be negative (got %v)", c.ProgressEvery)
 	case c.GOGC < -1 && c.GOGC != KeepGOGC:
@@ -173,8 +200,10 @@ func (c *Config) validateUpgrade() error {
 	switch {
 	case c.UpgradeAt < 0:
 		return invalidf("--upgrade-at must not be negative (got %v)", c.UpgradeAt)
-	case c.Sweepers < 0:
-		return invalidf("--sweepers must not be negative (got %d)", c.Sweepers)
+	case c.Sweepers < 0 || c.Sweepers > MaxSweepers:
+		return invalidf("--sweepers must be at least 1 and at most %d (got %d)", MaxSweepers, c.Sweepers)
+	case c.UpgradeAt > MaxLength:
+		return invalidf("--upgrade-at %s is out of range (accepted: %s)", fmtSeconds(c.UpgradeAt), lengthRange)
 	case c.Migration.String() != "lazy" && c.Migration.String() != "eager" && c.Migration.String() != "lazy+sweep":
 		return invalidf("unknown migration strategy %v (accepted: lazy, eager, lazy+sweep)", c.Migration)
 	}
@@ -206,6 +235,16 @@ func (c *Config) validateUpgrade() error {
 	return nil
 }
 
+var (
+	lengthRange   = fmt.Sprintf("between %s and %s", fmtSeconds(MinLength), fmtSeconds(MaxLength))
+	intervalRange = fmt.Sprintf("between %v and %v", MinInterval, MaxInterval)
+)
+
+// fmtSeconds writes a duration in seconds, the unit -l documents.
+func fmtSeconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+}
+
 // upgradeAt returns when the upgrade (or, without one, the latency window) starts; 0 when the
 // run has no length to place it in.
 func (c *Config) upgradeAt() time.Duration {
@@ -228,6 +267,13 @@ func (c *Config) ThreadSeed(i int) int64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return int64(z ^ (z >> 31))
+}
+
+func (c *Config) stdoutFiles(stdout io.Writer) io.Writer {
+	if c.FilesStdout != nil {
+		return c.FilesStdout
+	}
+	return stdout
 }
 
 func (c *Config) newBackend(name string) (stmbench7.Backend, error) {

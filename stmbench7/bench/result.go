@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"dustm/internal/outfile"
 	"dustm/stmbench7"
 )
 
@@ -92,9 +94,11 @@ func percentileCurve(a *agg) []Percentile {
 // operations, in microseconds; percentiles come from the HDR histograms (0.1 % precision),
 // the maximum is exact.
 type OpResult struct {
-	Successful int64   `json:"successful"`
-	Failed     int64   `json:"failed"`
-	MaxTTCUs   float64 `json:"max_ttc_us"`
+	Successful int64 `json:"successful"`
+	Failed     int64 `json:"failed"`
+	// MaxTTCUs is the exact maximum latency: "max_us", as in the series (results written
+	// before the names agreed call it "max_ttc_us"; UnmarshalJSON reads both).
+	MaxTTCUs float64 `json:"max_us"`
 	// MaxTTCRefMs is the reference's "maxttc": the label of the maximum's TTC bucket, in ms.
 	MaxTTCRefMs int64   `json:"max_ttc_ref_ms"`
 	P50Us       float64 `json:"p50_us"`
@@ -103,6 +107,23 @@ type OpResult struct {
 	MeanUs      float64 `json:"mean_us"`
 	// Percentiles is the latency percentile curve (categories and all operations only).
 	Percentiles []Percentile `json:"percentiles,omitempty"`
+}
+
+// UnmarshalJSON reads an OpResult, also from results that name the maximum "max_ttc_us".
+func (r *OpResult) UnmarshalJSON(data []byte) error {
+	type plain OpResult // without this method
+	var x struct {
+		plain
+		LegacyMaxUs *float64 `json:"max_ttc_us"`
+	}
+	if err := json.Unmarshal(data, &x); err != nil {
+		return err
+	}
+	*r = OpResult(x.plain)
+	if x.LegacyMaxUs != nil && r.MaxTTCUs == 0 {
+		r.MaxTTCUs = *x.LegacyMaxUs
+	}
+	return nil
 }
 
 func opResult(a *agg) OpResult {
@@ -232,17 +253,13 @@ func CollectEnv(start time.Time) Env {
 }
 
 // gitCommit asks git for the commit of the working directory (the usual case: go run from the
-// repository), else reads the commit stamped into the binary at build time.
+// repository), else reads the commit stamped into the binary at build time, else asks git in
+// the folder this file was compiled from: a binary built with -buildvcs=false (or by go
+// run) and run from elsewhere, an experiment's runs, still record the commit of the tree it
+// was built from, as the manifest does.
 func gitCommit() (string, *bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output(); err == nil {
-		commit := strings.TrimSpace(string(out))
-		if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
-			dirty := len(bytes.TrimSpace(st)) > 0
-			return commit, &dirty
-		}
-		return commit, nil
+	if commit, dirty, ok := gitAt(""); ok {
+		return commit, dirty
 	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		commit := ""
@@ -260,7 +277,36 @@ func gitCommit() (string, *bool) {
 			return commit, dirty
 		}
 	}
+	// runtime.Caller names the source file as compiled (not with -trimpath, whose paths
+	// are not absolute).
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		if commit, dirty, ok := gitAt(filepath.Dir(file)); ok {
+			return commit, dirty
+		}
+	}
 	return "unknown", nil
+}
+
+// gitAt asks git for the commit (and whether the tree has uncommitted changes) of dir, ""
+// for the working directory.
+func gitAt(dir string) (commit string, dirty *bool, ok bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	git := func(args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, "git", args...)
+		cmd.Dir = dir
+		return cmd.Output()
+	}
+	out, err := git("rev-parse", "HEAD")
+	if err != nil {
+		return "", nil, false
+	}
+	commit = strings.TrimSpace(string(out))
+	if st, err := git("status", "--porcelain", "--untracked-files=no"); err == nil {
+		d := len(bytes.TrimSpace(st)) > 0
+		dirty = &d
+	}
+	return commit, dirty, true
 }
 
 // cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".
@@ -350,54 +396,19 @@ type SeriesCategory struct {
 	P99Us  float64 `json:"p99_us"`
 }
 
-// pendingFile is a result file being written under a temporary name in its destination's
-// directory; Commit renames it into place, Abort removes it.
+// pendingFile is a result file being written (package outfile: a regular file under a
+// temporary name, renamed into place by Commit; a FIFO, a device or "-" written through).
 type pendingFile struct {
-	f    *os.File
-	w    *bufio.Writer
-	path string
+	*outfile.File
+	w io.Writer
 }
 
-func createPending(path string) (*pendingFile, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+func createPending(path string, stdout io.Writer) (*pendingFile, error) {
+	f, err := outfile.Create(path, stdout)
 	if err != nil {
 		return nil, err
 	}
-	return &pendingFile{f: f, w: bufio.NewWriter(f), path: path}, nil
-}
-
-// Flush pushes what was written so far to the temporary file.
-func (p *pendingFile) Flush() error { return p.w.Flush() }
-
-func (p *pendingFile) Commit() error {
-	err := p.w.Flush()
-	if err == nil {
-		err = p.f.Sync()
-	}
-	if cerr := p.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		// CreateTemp makes the file 0600; a result is an ordinary file.
-		err = os.Chmod(p.f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(p.f.Name(), p.path)
-	}
-	if err != nil {
-		os.Remove(p.f.Name())
-		return fmt.Errorf("writing %s: %w", p.path, err)
-	}
-	return nil
-}
-
-func (p *pendingFile) Abort() {
-	p.f.Close()
-	os.Remove(p.f.Name())
+	return &pendingFile{File: f, w: f}, nil
 }
 
 // writeJSON encodes v as indented JSON into the pending file and commits it.
@@ -406,7 +417,7 @@ func (p *pendingFile) writeJSON(v any) error {
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		p.Abort()
-		return fmt.Errorf("writing %s: %w", p.path, err)
+		return fmt.Errorf("writing %s: %w", p.Name(), err)
 	}
 	return p.Commit()
 }

@@ -58,12 +58,12 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}()
 	var err error
 	if cfg.JSONPath != "" {
-		if jsonFile, err = createPending(cfg.JSONPath); err != nil {
+		if jsonFile, err = createPending(cfg.JSONPath, cfg.stdoutFiles(stdout)); err != nil {
 			return nil, fmt.Errorf("result file: %w", err)
 		}
 	}
 	if cfg.SeriesPath != "" {
-		if seriesFile, err = createPending(cfg.SeriesPath); err != nil {
+		if seriesFile, err = createPending(cfg.SeriesPath, cfg.stdoutFiles(stdout)); err != nil {
 			return nil, fmt.Errorf("series file: %w", err)
 		}
 	}

@@ -105,11 +105,11 @@ func checkResultFiles(t *testing.T, res *Result, jsonPath, seriesPath string) {
 			t.Errorf("no operation %v in the result", op)
 			continue
 		}
-		requireKeys(t, op.String(), o, "successful", "failed", "max_ttc_us", "p50_us", "p99_us", "p999_us")
+		requireKeys(t, op.String(), o, "successful", "failed", "max_us", "p50_us", "p99_us", "p999_us")
 		succ += o["successful"].(float64)
 		failed += o["failed"].(float64)
 		if o["successful"].(float64) > 0 && !(o["p50_us"].(float64) <= o["p99_us"].(float64) &&
-			o["p99_us"].(float64) <= o["p999_us"].(float64) && o["max_ttc_us"].(float64) > 0) {
+			o["p99_us"].(float64) <= o["p999_us"].(float64) && o["max_us"].(float64) > 0) {
 			t.Errorf("%v: inconsistent latencies %v", op, o)
 		}
 	}

@@ -1,0 +1,151 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The fuzz tests below run their seeds as unit tests under `go test`; `go test -fuzz
+// FuzzParse ./experiments` (and so on) explores further. Each checks that bad input is an
+// error, never a panic, and that nothing it accepts is unbounded: an accepted experiment
+// expands within MaxConfigurations and MaxRuns.
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`{"name": "x", "axes": {"threads": [1, 2]}, "fixed": {"size": "tiny", "length": 0.5}}`,
+		`{"name": "x", "repetitions": 2, "timeout": "2m", "parts": [{"name": "a", "axes": {"backend": ["coarse", "stm"]}},
+			{"name": "b", "kind": "micro", "fixed": {"package": "stm", "benchtime": "100x"}}]}`,
+		`{"name": "x", "axes": {"threads": []}}`,
+		`[1, 2]`,
+		`{"name": "x", "repetitions": 1000000}`,
+		`{"name": "x", "axes": {"upgrade": ["dates"], "upgrade-at": [20], "length": 10}}`,
+		`{"name": "x", "fixed": {"threads": [1]}}`,
+		`{"name": "x", "timeout": "-5s", "axes": {"seed": [1]}}`,
+		`{"name": "x", "axes": {"interval": ["1ns"]}}`,
+		`{"name": "x", "axes": {"threads": [1e300]}}`,
+		`{"name":`,
+		``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := Parse(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		configs, _, err := e.Expand()
+		if err != nil {
+			return
+		}
+		if len(configs) > MaxConfigurations || len(configs)*e.Reps() > MaxRuns {
+			t.Fatalf("accepted %d configurations × %d repetitions", len(configs), e.Reps())
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatalf("an accepted experiment does not encode: %v", err)
+		}
+		if _, err := Parse(bytes.NewReader(b)); err != nil {
+			t.Fatalf("an accepted experiment does not read back: %v\n%s", err, b)
+		}
+	})
+}
+
+func FuzzSet(f *testing.F) {
+	for _, s := range []string{"threads=1,2", "repetitions=5", "repetitions=100000000000", "timeout=10m", "timeout=-5s",
+		"upgrade.migration=lazy,eager", "bakend=stm", "length=NaN", "length=1e300", "threads=5000", "seed=" + string(make([]byte, 3)),
+		"=", ".", "a.b.c=d", "interval=1ns", "sweepers=0", "upgrade-at=0.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, name := range []string{"quick", "upgrade-latency"} {
+			e, err := Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e = e.Clone()
+			if err := e.Set(s); err != nil {
+				continue
+			}
+			if configs, _, err := e.Expand(); err == nil && len(configs)*e.Reps() > MaxRuns {
+				t.Fatalf("--set %q: %d runs accepted", s, len(configs)*e.Reps())
+			}
+		}
+	})
+}
+
+func writeTemp(t *testing.T, name string, data []byte) string {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func FuzzReadResult(f *testing.F) {
+	for _, s := range []string{
+		`{"config": {"threads": 2, "backend": "stm", "length_s": 1, "interval_s": 0.1}, "elapsed_s": 1, "throughput": 10,
+			"categories": {"OPERATION": {"successful": 10, "max_us": 5, "percentiles": [{"p": 50, "us": 1}]}},
+			"all": {"successful": 10, "max_ttc_us": 9}, "upgrade": {"scenario": "dates"}, "window": {}}`,
+		`{"elapsed_s": 1, "categories": {}}`,
+		`{"elapsed_s": "x"}`,
+		`[]`,
+		`{"config": {"args": ["--upgrade"]}, "elapsed_s": 1e308, "categories": {"A": {}}, "max_gap_ms": -1}`,
+		`{"elap`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ReadResult(writeTemp(t, ResultFile, data))
+		if err != nil {
+			return
+		}
+		BenchMetrics(r, nil)
+		ParamsOf(r)
+	})
+}
+
+func FuzzReadSeries(f *testing.F) {
+	for _, s := range []string{
+		`{"t_s": 0.1, "ops": 10, "throughput": 100, "total_ops": 10, "categories": {"OPERATION": {"ops": 10, "max_us": 3}}, "max_us": 3, "p99_us": 2}` + "\n" +
+			`{"t_s": 0.2, "ops": 5, "events": [{"kind": "committed", "t_s": 0.15}], "converted_total": 4}` + "\n",
+		"\n\n",
+		`{"t_s": 0.1, "ops": 10` + "\n",
+		`{"t_s": "x"}`,
+		`[1]` + "\n" + `{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	res := &BenchResult{ElapsedS: 1, Categories: map[string]OpStats{"OPERATION": {Successful: 1}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ReadSeries(writeTemp(t, SeriesFile, data))
+		if err != nil {
+			return
+		}
+		for i := range s {
+			s[i].MaxLatencyUs()
+			s[i].P99LatencyUs()
+		}
+		BenchMetrics(res, s)
+	})
+}
+
+// Results written before the result and the series agreed on "max_us" name the maximum
+// "max_ttc_us": they still read.
+func TestReadsTheOldMaximumName(t *testing.T) {
+	p := writeTemp(t, ResultFile, []byte(`{"elapsed_s": 1, "categories": {"OPERATION": {"successful": 2, "max_ttc_us": 7}},
+		"all": {"successful": 2, "max_ttc_us": 9}}`))
+	r, err := ReadResult(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Categories["OPERATION"].MaxTTCUs != 7 || r.All.MaxTTCUs != 9 {
+		t.Errorf("max_ttc_us not read: %+v %+v", r.Categories["OPERATION"], r.All)
+	}
+	b, _ := json.Marshal(r.All)
+	if !bytes.Contains(b, []byte(`"max_us":9`)) || bytes.Contains(b, []byte("max_ttc_us")) {
+		t.Errorf("written as %s, want max_us", b)
+	}
+}

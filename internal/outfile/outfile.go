@@ -1,0 +1,317 @@
+// Package outfile opens the files the commands write their results to (bench --json and
+// --series, --cpuprofile, …) without ever replacing what is not a regular file.
+//
+// A regular file (or a name that does not exist yet) is written to a temporary file beside
+// it and renamed over it on Commit, so that a reader never sees half a result and an
+// interrupted run leaves the earlier file as it was. A symbolic link is followed: the file it
+// points to is the one replaced, the link stays. Anything else is written through: a FIFO
+// (which must already have a reader: opening it would otherwise block before the run), a
+// character device such as /dev/null, or /dev/stdout. "-" is the command's standard output.
+// A directory, a missing parent directory or a socket is refused by Check and Create, before
+// anything is measured.
+package outfile
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// ErrPath marks an output path that cannot be written: bad input the user can fix.
+var ErrPath = errors.New("bad output path")
+
+// Stdout is the name that means standard output.
+const Stdout = "-"
+
+// IsStdout reports a name of standard output: "-", or /dev/stdout and its aliases, which
+// are written as "-" is (to the command's stdout, which may not be the process's).
+func IsStdout(path string) bool {
+	switch filepath.Clean(path) {
+	case Stdout, "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		return true
+	}
+	return false
+}
+
+func pathErrorf(path, format string, a ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrPath, path, fmt.Sprintf(format, a...))
+}
+
+// kind is how a path is written.
+type kind int
+
+const (
+	kindAtomic  kind = iota // temporary file + rename over target
+	kindThrough             // opened and written in place (FIFO, device, /proc link)
+	kindStdout              // "-"
+)
+
+// maxLinks bounds the symbolic links followed, as the kernel does (ELOOP).
+const maxLinks = 40
+
+// resolve says how path is written and where: for atomic writes the regular file (or the
+// name to create) at the end of any symbolic links.
+func resolve(path string) (target string, k kind, err error) {
+	if IsStdout(path) {
+		return path, kindStdout, nil
+	}
+	if path == "" {
+		return "", 0, pathErrorf(`""`, "empty file name")
+	}
+	cur := path
+	for range maxLinks {
+		st, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
+			return cur, kindAtomic, checkParent(path, cur)
+		}
+		if err != nil {
+			return "", 0, pathErrorf(path, "%v", unwrapPathError(err))
+		}
+		switch m := st.Mode(); {
+		case m&fs.ModeSymlink != 0:
+			link, err := os.Readlink(cur)
+			if err != nil {
+				return "", 0, pathErrorf(path, "%v", unwrapPathError(err))
+			}
+			// /proc/self/fd/N (where /dev/stdout leads) are not paths to rename over: the
+			// open file they name is written through.
+			if strings.HasPrefix(cur, "/proc/") || strings.HasPrefix(link, "/proc/") {
+				return path, kindThrough, checkThrough(path)
+			}
+			if !filepath.IsAbs(link) {
+				link = filepath.Join(filepath.Dir(cur), link)
+			}
+			cur = link
+		case m.IsRegular():
+			return cur, kindAtomic, nil
+		case m.IsDir():
+			return "", 0, pathErrorf(path, "is a directory; name a file (in it, e.g. %s)", filepath.Join(path, "out.json"))
+		case m&fs.ModeSocket != 0:
+			return "", 0, pathErrorf(path, "is a socket; name a regular file, a FIFO, a device or - for standard output")
+		default: // FIFO, character or block device
+			return path, kindThrough, checkThrough(path)
+		}
+	}
+	return "", 0, pathErrorf(path, "more than %d symbolic links", maxLinks)
+}
+
+func unwrapPathError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// checkParent checks that the folder a new file goes in exists.
+func checkParent(path, target string) error {
+	dir := filepath.Dir(target)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return pathErrorf(path, "folder %s does not exist (create it first)", dir)
+	case err != nil:
+		return pathErrorf(path, "%v", unwrapPathError(err))
+	case !st.IsDir():
+		return pathErrorf(path, "%s is not a folder", dir)
+	}
+	return nil
+}
+
+// checkThrough checks what is written through: it exists (resolve saw it) and follows to
+// something that is neither a folder nor a socket.
+func checkThrough(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return pathErrorf(path, "%v", unwrapPathError(err))
+	}
+	switch {
+	case st.IsDir():
+		return pathErrorf(path, "is a directory; name a file")
+	case st.Mode()&fs.ModeSocket != 0:
+		return pathErrorf(path, "is a socket; name a regular file, a FIFO, a device or - for standard output")
+	}
+	return nil
+}
+
+// Check reports, before anything runs, an output path that Create would refuse: a folder, a
+// file in a folder that does not exist, a socket, a loop of links. It creates nothing.
+func Check(path string) error {
+	_, _, err := resolve(path)
+	return err
+}
+
+// Distinct reports two flags naming the same output (both "-", or one file twice): the
+// second would overwrite the first. names are the flags' names, paths their values ("" for
+// not given).
+func Distinct(names, paths []string) error {
+	for i := range paths {
+		for j := i + 1; j < len(paths); j++ {
+			a, b := paths[i], paths[j]
+			if a == "" || b == "" {
+				continue
+			}
+			same := a == b || (IsStdout(a) && IsStdout(b))
+			if !same && !IsStdout(a) && !IsStdout(b) {
+				ra, erra := resolveQuiet(a)
+				rb, errb := resolveQuiet(b)
+				same = erra == nil && errb == nil && ra == rb
+			}
+			if same && !isCharDevice(a) { // /dev/null twice is fine
+				return fmt.Errorf("%w: %s and %s both write to %s: give each its own file", ErrPath, names[i], names[j], a)
+			}
+		}
+	}
+	return nil
+}
+
+func isCharDevice(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode()&fs.ModeCharDevice != 0
+}
+
+func resolveQuiet(p string) (string, error) {
+	t, _, err := resolve(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(t)
+}
+
+// File is an output being written. Write and Flush may be called during the run; Commit
+// puts the file in place (a regular file appears complete, or not at all), Abort gives up
+// (a regular file's earlier content is left as it was).
+type File struct {
+	name   string // as given
+	target string // the regular file renamed over (atomic writes)
+	k      kind
+	f      *os.File // the temporary file, or the file written through
+	w      *bufio.Writer
+	done   bool
+}
+
+// Create opens path for writing as the package comment describes; "-" writes to stdout.
+// Errors about the path wrap ErrPath.
+func Create(path string, stdout io.Writer) (*File, error) {
+	target, k, err := resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	out := &File{name: path, target: target, k: k}
+	switch k {
+	case kindStdout:
+		if stdout == nil {
+			stdout = os.Stdout
+		}
+		out.w = bufio.NewWriter(stdout)
+	case kindThrough:
+		// O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) instead of blocking the
+		// command before its run; os.File writes to it through the poller all the same.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK, 0)
+		if errors.Is(err, syscall.ENXIO) {
+			return nil, pathErrorf(path, "is a FIFO without a reader: start the reader first (e.g. cat %s), then this command", path)
+		}
+		if err != nil {
+			return nil, pathErrorf(path, "%v", unwrapPathError(err))
+		}
+		out.f, out.w = f, bufio.NewWriter(f)
+	default:
+		f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+		if err != nil {
+			return nil, pathErrorf(path, "cannot create a file in %s: %v", filepath.Dir(target), unwrapPathError(err))
+		}
+		out.f, out.w = f, bufio.NewWriter(f)
+	}
+	return out, nil
+}
+
+// Name is the path as given.
+func (o *File) Name() string { return o.name }
+
+// Write buffers p. Its errors are the system's (ENOSPC, EPIPE) without the file's name,
+// which the caller's message gives.
+func (o *File) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	return n, unwrapPathError(err)
+}
+
+// Flush pushes what was written so far out of the buffer.
+func (o *File) Flush() error { return unwrapPathError(o.w.Flush()) }
+
+// Commit writes out the rest and puts the file in place.
+func (o *File) Commit() error {
+	if o.done {
+		return nil
+	}
+	o.done = true
+	err := o.w.Flush()
+	switch o.k {
+	case kindStdout:
+	case kindThrough:
+		if cerr := o.f.Close(); err == nil {
+			err = cerr
+		}
+	default:
+		if err == nil {
+			err = o.f.Sync()
+		}
+		if cerr := o.f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			// CreateTemp makes the file 0600: keep the mode of the file replaced, else the
+			// mode of an ordinary file.
+			mode := fs.FileMode(0o644)
+			if st, serr := os.Stat(o.target); serr == nil {
+				mode = st.Mode().Perm()
+			}
+			err = os.Chmod(o.f.Name(), mode)
+		}
+		if err == nil {
+			err = os.Rename(o.f.Name(), o.target)
+		}
+		if err != nil {
+			os.Remove(o.f.Name())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", o.name, unwrapPathError(err))
+	}
+	return nil
+}
+
+// Abort gives up the file: a temporary file is removed, the target left as it was.
+func (o *File) Abort() {
+	if o.done {
+		return
+	}
+	o.done = true
+	switch o.k {
+	case kindThrough:
+		o.f.Close()
+	case kindAtomic:
+		o.f.Close()
+		os.Remove(o.f.Name())
+	}
+}
+
+// WriteFile writes data to path as Create and Commit do.
+func WriteFile(path string, data []byte, stdout io.Writer) error {
+	f, err := Create(path, stdout)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Commit()
+}
