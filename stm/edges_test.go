@@ -24,7 +24,7 @@ func TestWriteBackOverInstallAt(t *testing.T) {
 			// A pin at 0 holds the floor there: commits cut nothing below the heads they replace.
 			pin := s.PinLatest()
 			defer pin.Release()
-			const boxes = 16
+			const boxes = 4
 			v := make([]*Var[int], boxes)
 			for i := range v {
 				v[i] = NewVar(0)
@@ -37,7 +37,7 @@ func TestWriteBackOverInstallAt(t *testing.T) {
 			var wg sync.WaitGroup
 			var installsMu sync.Mutex
 			installs := make([][]write, boxes) // installs that reported success
-			for g := range 2 {
+			for g := range 3 {
 				wg.Go(func() {
 					for k := 1; ; k++ {
 						for i, x := range v {
@@ -56,7 +56,7 @@ func TestWriteBackOverInstallAt(t *testing.T) {
 					}
 				})
 			}
-			n := scaled(100000)
+			n := scaled(200000)
 			writes := make([][]write, boxes)
 			for i := 1; i <= n; i++ {
 				x := v[i%boxes]
