@@ -192,7 +192,7 @@ func (c *Config) ThreadSeed(i int) int64 {
 }
 
 func (c *Config) newBackend(name string) (stmbench7.Backend, error) {
-	opts := stmbench7.Options{STMCommit: c.STMCommit}
+	opts := stmbench7.Options{STMCommit: c.STMCommit, Serials: c.SeqReplay}
 	if c.NewBackend != nil {
 		return c.NewBackend(name, opts)
 	}
