@@ -102,6 +102,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 	jsonPath := fs.String("json", "", "write the results as one JSON document to this file")
 	seriesPath := fs.String("series", "", "write a JSON-lines time series (one line per interval) to this file")
 	interval := fs.Duration("interval", def.Interval, "interval of the time series")
+	trace := fs.String("trace", "", "write every operation, in order, as a line \"INDEX OP RESULT\" (RESULT: FAILED for a failed one)\n"+
+		"to this file; with several threads one file per thread, FILE.0, FILE.1, ...")
 	upgradeName := fs.String("upgrade", "", "upgrade the running benchmark (-g stm only) with this scenario: "+
 		strings.Join(stmbench7.ScenarioNames(), ", "))
 	upgradeAt := fs.Duration("upgrade-at", 0, "when to request the upgrade, since the run began (default: half the run's length)")
@@ -161,6 +163,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (cfg bench.Config, cpuProf
 	cfg.STMCommit = algo
 	cfg.JSONPath = *jsonPath
 	cfg.SeriesPath = *seriesPath
+	cfg.TracePath = *trace
 	cfg.Interval = *interval
 	cfg.Upgrade = *upgradeName
 	cfg.UpgradeAt = *upgradeAt

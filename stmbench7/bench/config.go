@@ -56,6 +56,7 @@ type Config struct {
 	Interval   time.Duration // period of the time series and of the histogram merges (--interval)
 	JSONPath   string        // where to write the JSON result ("" for none)
 	SeriesPath string        // where to write the JSON-lines series ("" for none)
+	TracePath  string        // where to write every operation and its result (--trace; see TraceFile)
 
 	// Args is the command line the run came from, recorded in the result's manifest.
 	Args []string
