@@ -34,8 +34,24 @@ type Backend interface {
 type Worker interface {
 	// Execute runs op atomically, drawing its random choices from r. If the method reruns an
 	// operation (an aborted transaction), r is rewound before every rerun, so the operation
-	// makes the same choices. It returns the operation's result and its serialization point,
-	// or an error wrapping ErrOperationFailed when the operation failed (nothing changed).
+	// makes the same choices. It returns the operation's result, or an error wrapping
+	// ErrOperationFailed when the operation failed. A failed operation keeps what it did
+	// before it failed, on every method, as in the reference: SM1 and SM7 give the ids they
+	// took back at the end of their pools (the STM methods commit that). at is the
+	// operation's serialization point: the STM methods always give it, the lock methods only
+	// when made with Options.Serials (0 otherwise).
+	//
+	// What the tests check: one-thread `dustm bench` runs (bench.Run) on every method, both
+	// STM commit algorithms, execute the Java reference's operations with its results and
+	// failures, in every workload with and without long traversals and structural
+	// modifications, over the first thousands of operations (a few hundred, or fewer on the
+	// STM methods, with long traversals), failed SM1/SM7 included (TestMatchesJavaReference,
+	// against testdata/java; the structure after setup, and after two of those runs, is
+	// compared by hash). The STM methods end in none's structure, id pools included, after
+	// 3000 random operations on the tiny structure (TestSTMBackendsMatchNone). Several
+	// workers on coarse and medium replay one at a time in Serial order
+	// (TestConcurrentRunsReplay), and bench's sequential replay passes on every method with
+	// several threads (TestReplayRealBackends in package bench).
 	Execute(op OpID, r *jrand.Rand) (result int, at Serial, err error)
 }
 
