@@ -77,7 +77,7 @@ type method struct {
 
 func (m method) String() string {
 	if strings.HasPrefix(m.backend, "stm") {
-		return m.backend + "/" + m.commit.String()
+		return m.backend + "-" + m.commit.String() // one level of -run pattern
 	}
 	return m.backend
 }
