@@ -34,8 +34,24 @@ type Backend interface {
 type Worker interface {
 	// Execute runs op atomically, drawing its random choices from r. If the method reruns an
 	// operation (an aborted transaction), r is rewound before every rerun, so the operation
-	// makes the same choices. It returns the operation's result and its serialization point,
-	// or an error wrapping ErrOperationFailed when the operation failed (nothing changed).
+	// makes the same choices. It returns the operation's result, or an error wrapping
+	// ErrOperationFailed when the operation failed. A failed operation keeps what it did
+	// before it failed, on every method, as in the reference: SM1 and SM7 give the ids they
+	// took back at the end of their pools (the STM methods commit that). at is the
+	// operation's serialization point: the STM methods always give it, the lock methods only
+	// when made with Options.Serials (0 otherwise).
+	//
+	// What the tests check: one-thread `dustm bench` runs (bench.Run) on every method, both
+	// STM commit algorithms, execute the Java reference's operations with its results and
+	// failures, in every workload with and without long traversals and structural
+	// modifications, over the first thousands of operations (a few hundred, or fewer on the
+	// STM methods, with long traversals), failed SM1/SM7 included (TestMatchesJavaReference,
+	// against testdata/java; the structure after setup, and after two of those runs, is
+	// compared by hash). The STM methods end in none's structure, id pools included, after
+	// 3000 random operations on the tiny structure (TestSTMBackendsMatchNone). Several
+	// workers on coarse and medium replay one at a time in Serial order
+	// (TestConcurrentRunsReplay), and bench's sequential replay passes on every method with
+	// several threads (TestReplayRealBackends in package bench).
 	Execute(op OpID, r *jrand.Rand) (result int, at Serial, err error)
 }
 
@@ -83,6 +99,10 @@ func (s *Structure) Backend() string { return s.backend }
 type Options struct {
 	// STMCommit is the commit algorithm of the STM backends.
 	STMCommit stm.Algorithm
+	// Serials makes the lock methods number their operations in a serial order (the at of
+	// Worker.Execute), for the replay check; without it they return 0 and share no counter.
+	// The STM methods always give their transactions' serial points, which cost nothing more.
+	Serials bool
 }
 
 // BackendNames lists the methods -g accepts.
@@ -97,17 +117,11 @@ func NewBackend(name string, opts Options) (Backend, error) {
 }
 
 // SequentialTwin names the single-threaded method on which a run of the named method replays
-// exactly: one whose failed operations leave the same trace. A failed STM transaction leaves no
-// trace at all, while the lock methods undo a failed operation by hand as the reference does
-// (SM1 and SM7 give the ids they took back at the end of their pools, reordering them), so STM
-// runs replay on stm-plain with one thread, lock runs on none.
-func SequentialTwin(name string) string {
-	switch name {
-	case "stm", "stm-plain":
-		return "stm-plain"
-	}
-	return "none"
-}
+// exactly: one whose operations, failed ones included, leave the same trace. Every method keeps
+// what a failed operation did, as the reference does (SM1 and SM7 give the ids they took back
+// at the end of their pools, reordering them; the STM methods commit that), so every run
+// replays on none, the fastest.
+func SequentialTwin(name string) string { return "none" }
 
 // backendFactories is filled by the files that implement the methods (a fixed table, not a
 // registry that callers can change).

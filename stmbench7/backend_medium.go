@@ -2,6 +2,7 @@ package stmbench7
 
 import (
 	"sync"
+	"unsafe"
 
 	"dustm/stmbench7/jrand"
 )
@@ -30,8 +31,22 @@ import (
 // reentrancy for the same calls.
 
 type mediumLocks struct {
-	levels int            // NumAssmLevels
-	locks  []sync.RWMutex // in the global order above
+	levels int          // NumAssmLevels
+	locks  []paddedLock // in the global order above
+}
+
+// cacheLine is the size of a cache line on the machines we measure on (amd64, most arm64).
+const cacheLine = 64
+
+// paddedLock is a reader-writer lock alone on its cache line(s). Every RLock and RUnlock writes
+// the lock's reader count, so locks side by side in one slice would make the readers of one
+// (all operations take the structure lock) invalidate the line of the next (the atomic-part
+// lock, taken by the most frequent updates): false sharing that the reference's separate lock
+// objects do not suffer from. (Each lock starts a line when the slice does; Go allocates a
+// slice of this size from a page-aligned span in a size class that is a multiple of 64 bytes.)
+type paddedLock struct {
+	sync.RWMutex
+	_ [cacheLine - unsafe.Sizeof(sync.RWMutex{})%cacheLine]byte
 }
 
 const (
@@ -45,10 +60,10 @@ const (
 )
 
 func newMediumLocks(levels int) *mediumLocks {
-	return &mediumLocks{levels: levels, locks: make([]sync.RWMutex, lockFirstLevel+levels-1)}
+	return &mediumLocks{levels: levels, locks: make([]paddedLock, lockFirstLevel+levels-1)}
 }
 
-func (m *mediumLocks) structure() *sync.RWMutex { return &m.locks[lockStructure] }
+func (m *mediumLocks) structure() *sync.RWMutex { return &m.locks[lockStructure].RWMutex }
 
 // levelLock returns the index of complex level l's lock (2 <= l <= levels).
 func (m *mediumLocks) levelLock(l int) int { return lockFirstLevel + m.levels - l }
@@ -170,12 +185,13 @@ func (t *mediumTx) writeLevel(l int) {
 }
 
 type mediumWorker struct {
-	tx   mediumTx
-	plan [NumOps][]lockReq
+	tx     mediumTx
+	plan   [NumOps][]lockReq
+	serial serialCounter
 }
 
-func newMediumWorker(s *plainStore) *mediumWorker {
-	w := &mediumWorker{tx: mediumTx{
+func newMediumWorker(s *plainStore, serial serialCounter) *mediumWorker {
+	w := &mediumWorker{serial: serial, tx: mediumTx{
 		plainTx: plainTx{s: s},
 		locks:   s.medium,
 		held:    make([]uint8, s.params.NumAssmLevels+1),
@@ -207,7 +223,7 @@ func (w *mediumWorker) Execute(op OpID, r *jrand.Rand) (res int, at Serial, err 
 	t.exclusive = op.Type() == StructuralModification
 	defer w.release(plan)
 	res, err = opTable[op](t, r)
-	return res, Serial(t.s.serial.Add(1)), err
+	return res, w.serial.next(), err
 }
 
 // release unlocks the lazily taken level locks, then the plan's.

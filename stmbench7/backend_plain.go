@@ -1,6 +1,10 @@
 package stmbench7
 
-import "dustm/stmbench7/jrand"
+import (
+	"sync/atomic"
+
+	"dustm/stmbench7/jrand"
+)
 
 // The lock backends none, coarse and medium (this file and backend_medium.go). They share
 // the storage (plainStore), the Tx (plainTx, which medium extends with its lazily taken
@@ -17,8 +21,11 @@ import "dustm/stmbench7/jrand"
 //     together when it leaves, rather than in arrival order with later writers.
 //   - medium: see backend_medium.go.
 //
-// Every worker numbers its operations with the structure's atomic counter, incremented while
-// the operation still holds its locks, which is a valid serial order for the replay check.
+// With Options.Serials, every worker numbers its operations with the structure's atomic
+// counter, incremented while the operation still holds its locks, which is a valid serial order
+// for the replay check. Without it (every run without --seq-replay) they touch no shared
+// counter: one cache line that every operation of every worker would write, a cost the STM
+// methods, whose serial points come with their commits, do not pay.
 
 type lockMode uint8
 
@@ -30,14 +37,28 @@ const (
 )
 
 type plainBackend struct {
-	name string
-	mode lockMode
+	name    string
+	mode    lockMode
+	serials bool // number operations (Options.Serials)
 }
 
 func init() {
-	for _, b := range []*plainBackend{{"none", modeNone}, {"coarse", modeCoarse}, {"medium", modeMedium}} {
-		backendFactories[b.name] = func(Options) (Backend, error) { return b, nil }
+	for name, mode := range map[string]lockMode{"none": modeNone, "coarse": modeCoarse, "medium": modeMedium} {
+		backendFactories[name] = func(o Options) (Backend, error) {
+			return &plainBackend{name: name, mode: mode, serials: o.Serials}, nil
+		}
 	}
+}
+
+// serialCounter numbers a lock worker's operations: the structure's shared counter, or nil
+// when the backend was made without Options.Serials (then every operation is at 0).
+type serialCounter struct{ c *atomic.Uint64 }
+
+func (s serialCounter) next() Serial {
+	if s.c == nil {
+		return 0
+	}
+	return Serial(s.c.Add(1))
 }
 
 // NewBrokenBackend returns a deliberately WRONG coarse-lock backend, for testing that the
@@ -48,7 +69,9 @@ func init() {
 // (T3a/b/c, OP15) still take the write mode, so that a racing run corrupts values but never the
 // slices and indexes (a normal run does not crash). Its data races are real: never run it
 // with several workers under the race detector.
-func NewBrokenBackend() Backend { return &plainBackend{name: "coarse-broken", mode: modeBroken} }
+func NewBrokenBackend() Backend {
+	return &plainBackend{name: "coarse-broken", mode: modeBroken, serials: true}
+}
 
 func (b *plainBackend) Name() string { return b.name }
 
@@ -76,15 +99,19 @@ func storeOf(s *Structure) *plainStore { return dataOf[*plainStore](s, "a lock b
 
 func (b *plainBackend) NewWorker(s *Structure, thread int) Worker {
 	st := storeOf(s)
+	var sc serialCounter
+	if b.serials {
+		sc.c = &st.serial
+	}
 	switch b.mode {
 	case modeNone:
-		return &noneWorker{tx: plainTx{s: st}}
+		return &noneWorker{tx: plainTx{s: st}, serial: sc}
 	case modeCoarse:
-		return &coarseWorker{tx: plainTx{s: st}}
+		return &coarseWorker{tx: plainTx{s: st}, serial: sc}
 	case modeBroken:
-		return &brokenWorker{coarseWorker{tx: plainTx{s: st}}}
+		return &brokenWorker{coarseWorker{tx: plainTx{s: st}, serial: sc}}
 	case modeMedium:
-		return newMediumWorker(st)
+		return newMediumWorker(st, sc)
 	}
 	panic("stmbench7: unknown lock mode")
 }
@@ -108,15 +135,21 @@ func (b *plainBackend) Stats() any { return nil }
 func (b *plainBackend) Close()     {}
 
 // noneWorker runs operations unsynchronized.
-type noneWorker struct{ tx plainTx }
+type noneWorker struct {
+	tx     plainTx
+	serial serialCounter
+}
 
 func (w *noneWorker) Execute(op OpID, r *jrand.Rand) (int, Serial, error) {
 	res, err := opTable[op](&w.tx, r)
-	return res, Serial(w.tx.s.serial.Add(1)), err
+	return res, w.serial.next(), err
 }
 
 // coarseWorker runs each operation under the global lock.
-type coarseWorker struct{ tx plainTx }
+type coarseWorker struct {
+	tx     plainTx
+	serial serialCounter
+}
 
 func (w *coarseWorker) Execute(op OpID, r *jrand.Rand) (int, Serial, error) {
 	if op.ReadOnly() {
@@ -130,7 +163,7 @@ func (w *coarseWorker) shared(op OpID, r *jrand.Rand) (res int, at Serial, err e
 	l.RLock()
 	defer l.RUnlock()
 	res, err = opTable[op](&w.tx, r)
-	return res, Serial(w.tx.s.serial.Add(1)), err
+	return res, w.serial.next(), err
 }
 
 func (w *coarseWorker) exclusive(op OpID, r *jrand.Rand) (res int, at Serial, err error) {
@@ -138,7 +171,7 @@ func (w *coarseWorker) exclusive(op OpID, r *jrand.Rand) (res int, at Serial, er
 	l.Lock()
 	defer l.Unlock()
 	res, err = opTable[op](&w.tx, r)
-	return res, Serial(w.tx.s.serial.Add(1)), err
+	return res, w.serial.next(), err
 }
 
 // brokenWorker is NewBrokenBackend's worker.

@@ -1,6 +1,7 @@
 package stmbench7
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -127,18 +128,33 @@ type stmWorker struct {
 	tx Tx
 }
 
+// Execute runs op in one transaction. An operation's failure (ErrOperationFailed) is one of
+// its results, not a reason to roll back: the transaction commits whatever the operation did
+// before it failed, as the reference does (its JVSTM executor commits in a finally block, and
+// the lock methods undo nothing either). It matters for SM1 and SM7, which give back the ids
+// they took when a pool runs out, at the end of the pool's queue: rolling that back would
+// reorder the pools and every later run of the structure. Any other error (a conversion that
+// failed during a lazy upgrade, an STM failure) rolls the transaction back.
 func (w *stmWorker) Execute(op OpID, r *jrand.Rand) (int, Serial, error) {
 	saved := *r
 	var res int
+	var failure error // the operation's own failure, carried out of the committed transaction
 	out, err := w.b.run(w.tx, op.ReadOnly(), func() error {
 		*r = saved // a rerun makes the same random choices
 		var err error
 		res, err = Run(op, w.tx, r)
+		failure = nil
+		if errors.Is(err, ErrOperationFailed) {
+			failure, err = err, nil
+		}
 		return err
 	})
 	at := ReaderSerial(out.Snapshot)
 	if out.Wrote {
 		at = WriterSerial(out.Version)
+	}
+	if err == nil {
+		err = failure
 	}
 	if err != nil {
 		return 0, at, err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"dustm/stmbench7/jrand"
 )
@@ -86,7 +87,7 @@ func TestConcurrentRunsReplay(t *testing.T) {
 		for _, wl := range []string{"r", "w", "w-nosms"} {
 			t.Run(name+"/"+wl, func(t *testing.T) {
 				p := Sizes["small"]
-				b, s := build(t, name, p)
+				b, s := buildWith(t, name, Options{Serials: true}, p)
 				workload, sms := strings.CutSuffix(wl, "-nosms")
 				cdf := refCDF(readOnlyPercent[workload], true, !sms)
 				logs := make([][]logEntry, workers)
@@ -150,9 +151,11 @@ func TestMaxThreads(t *testing.T) {
 	}
 }
 
+// TestSerialsIncrease: with Options.Serials the lock methods number their operations in
+// order; without it they leave the shared counter alone and every operation is at 0.
 func TestSerialsIncrease(t *testing.T) {
 	for _, name := range plainBackends {
-		b, s := build(t, name, Sizes["tiny"])
+		b, s := buildWith(t, name, Options{Serials: true}, Sizes["tiny"])
 		w := b.NewWorker(s, 0)
 		var last Serial
 		r := jrand.New(3)
@@ -162,6 +165,18 @@ func TestSerialsIncrease(t *testing.T) {
 				t.Fatalf("%s: %s has serial %d after %d", name, op, at, last)
 			}
 			last = at
+		}
+
+		b, s = build(t, name, Sizes["tiny"])
+		w = b.NewWorker(s, 0)
+		r = jrand.New(3)
+		for op := range OpID(NumOps) {
+			if _, at, _ := w.Execute(op, &r); at != 0 {
+				t.Fatalf("%s without Serials: %s has serial %d", name, op, at)
+			}
+		}
+		if n := storeOf(s).serial.Load(); n != 0 {
+			t.Fatalf("%s without Serials: the shared counter moved to %d", name, n)
 		}
 	}
 }
@@ -312,4 +327,16 @@ func TestStructureFromAnotherBackend(t *testing.T) {
 		}
 	}()
 	b.NewWorker(&Structure{backend: "stm", data: 1}, 0)
+}
+
+// TestMediumLocksPadded: no two of medium's locks share a cache line.
+func TestMediumLocksPadded(t *testing.T) {
+	m := newMediumLocks(7)
+	for i := 1; i < len(m.locks); i++ {
+		a := uintptr(unsafe.Pointer(&m.locks[i-1].RWMutex))
+		b := uintptr(unsafe.Pointer(&m.locks[i].RWMutex))
+		if b-a < cacheLine {
+			t.Fatalf("locks %d and %d are %d bytes apart, less than a cache line (%d)", i-1, i, b-a, cacheLine)
+		}
+	}
 }

@@ -12,7 +12,13 @@ import (
 // build builds a structure of the given size with the reference's setup seed.
 func build(t testing.TB, backend string, p Params) (Backend, *Structure) {
 	t.Helper()
-	b, err := NewBackend(backend, Options{})
+	return buildWith(t, backend, Options{}, p)
+}
+
+// buildWith is build with the backend's options.
+func buildWith(t testing.TB, backend string, o Options, p Params) (Backend, *Structure) {
+	t.Helper()
+	b, err := NewBackend(backend, o)
 	if err != nil {
 		t.Fatal(err)
 	}

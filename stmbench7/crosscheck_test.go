@@ -1,193 +1,303 @@
-package stmbench7
+package stmbench7_test
 
 import (
-	"bufio"
+	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"dustm/stm"
+	"dustm/stmbench7"
+	"dustm/stmbench7/bench"
 	"dustm/stmbench7/jrand"
 )
 
-// refCDF is the reference's operation-selection CDF (Benchmark.generateOperationCDF), with the
-// same floating-point steps, for tests that must choose operations exactly as a one-thread
-// reference run does. (The benchmark's own mix lives in mix.go.)
-func refCDF(readOnlyPercent int, traversals, sms bool) [NumOps]float64 {
-	st, op, tr, sm := 0.40, 0.45, 0.0, 0.0
-	if traversals {
-		tr = 0.05
-	}
-	if sms {
-		sm = 0.10
-	}
-	ro := float64(readOnlyPercent) / 100.0
-	up := 1.0 - ro
-	sum := tr + st + op + sm*up
-	tr /= sum
-	st /= sum
-	op /= sum
-	sm /= sum
-	var count [NumOpTypes]int
-	for o := range OpID(NumOps) {
-		count[o.Type()]++
-	}
-	var prob [NumOpTypes]float64
-	prob[Traversal] = tr * up / float64(count[Traversal])
-	prob[TraversalRO] = tr * ro / float64(count[TraversalRO])
-	prob[ShortTraversal] = st * up / float64(count[ShortTraversal])
-	prob[ShortTraversalRO] = st * ro / float64(count[ShortTraversalRO])
-	prob[Operation] = op * up / float64(count[Operation])
-	prob[OperationRO] = op * ro / float64(count[OperationRO])
-	prob[StructuralModification] = sm * up / float64(count[StructuralModification])
-	var cdf [NumOps]float64
-	prev := 0.0
-	for o := range OpID(NumOps) {
-		cdf[o] = prev + prob[o.Type()]
-		prev = cdf[o]
-	}
-	cdf[NumOps-1] = 1.0
-	return cdf
+// The cross-check against the Java reference (STMBench7 Java 1.2): one-thread runs of
+// `dustm bench` (bench.Run, with the configuration, mix, worker loop and seeds the command
+// uses) must execute the reference's operations with the reference's results, failures
+// included, on every backend and both STM commit algorithms. The expected traces in
+// testdata/java are the Java reference's own output; testdata/README.md says how they were
+// made. With DUSTM_JAVA_TRACES=DIR the test instead reads DIR/COMBO.txt, whole traces made the
+// same way, and runs every combination on every backend as deep as those go (the long form,
+// minutes to hours).
+
+// javaHashes are SHA-256 sums of the Java reference's structure in Snapshot.Format's text,
+// from the earlier cross-check (a Java driver kept outside this repository): after setup, and
+// after the first ops operations of a one-thread run. A run of that length checks its final
+// structure too.
+const javaSetupHash = "de2b076ac454a51c661ab0c20e48634b94d876077f04aa862bd2afdf420175f1"
+
+var javaEndHashes = map[string]map[int]string{
+	"w-notrav": {20000: "5ad5857e30652d0b189719f1935077e5a3f08f70919079bd12f4e5cb5b1940e2"},
+	"rw":       {600: "0c4115a042fdec01e0ccb0837458d54b895e567c1d42fa265d5a989f154b8b05"},
 }
 
-// nextOp is BenchThread.getNextOperationNumber.
-func nextOp(cdf *[NumOps]float64, r *jrand.Rand) OpID {
-	d := r.Float64()
-	k := 0
-	for d >= cdf[k] {
-		k++
+// combo is one workload setting, named as its trace file: r, rw or w, then -notrav without
+// long traversals, -nosms without structural modifications.
+type combo struct {
+	workload        string
+	traversals, sms bool
+}
+
+func (c combo) String() string {
+	s := c.workload
+	if !c.traversals {
+		s += "-notrav"
 	}
-	return OpID(k)
+	if !c.sms {
+		s += "-nosms"
+	}
+	return s
 }
 
-// javaRuns are one-thread runs of the Java reference (STMBench7 Java 1.2 on OpenJDK 17, driven
-// by a small program kept outside this repository, which does not ship the reference): the
-// SHA-256 of its structure dump after setup (in Snapshot.Format's text), of its operation
-// results (one per line), and of the dump after the operations. The operations are chosen as a
-// one-thread reference run chooses them: one generator seeded with 3, nextDouble over the CDF.
-var javaRuns = []struct {
-	workload            string
-	traversals, sms     bool
-	ops                 int
-	setup, results, end string
-}{
-	{"w", false, true, 20000,
-		"de2b076ac454a51c661ab0c20e48634b94d876077f04aa862bd2afdf420175f1",
-		"f5ef5cf3b0cc4fb9feb1e6aa2a0ced4b334d3c8602185522ade3bf8c1d840f38",
-		"5ad5857e30652d0b189719f1935077e5a3f08f70919079bd12f4e5cb5b1940e2"},
-	{"rw", true, true, 600,
-		"de2b076ac454a51c661ab0c20e48634b94d876077f04aa862bd2afdf420175f1",
-		"84d07203b73542762a7b9d943db752db72df2531690ec2d8caf8bf8ba7f5ee98",
-		"0c4115a042fdec01e0ccb0837458d54b895e567c1d42fa265d5a989f154b8b05"},
+func allCombos() []combo {
+	var out []combo
+	for _, w := range []string{"r", "rw", "w"} {
+		for _, tr := range []bool{true, false} {
+			for _, sm := range []bool{true, false} {
+				out = append(out, combo{w, tr, sm})
+			}
+		}
+	}
+	return out
 }
 
-var readOnlyPercent = map[string]int{"r": 90, "rw": 60, "w": 10}
+// method is a backend as -g and --stm-commit select it.
+type method struct {
+	backend string
+	commit  stm.Algorithm
+}
 
-// TestMatchesJavaReference: the big structure built with seed 3, a one-thread run of the
-// reference's operation sequence, and the structure after it are byte-identical to the Java
-// reference's (compared by hash). Every lock backend is checked.
+func (m method) String() string {
+	if strings.HasPrefix(m.backend, "stm") {
+		return m.backend + "-" + m.commit.String() // one level of -run pattern
+	}
+	return m.backend
+}
+
+var methods = []method{
+	{"none", stm.LockFree}, {"coarse", stm.LockFree}, {"medium", stm.LockFree},
+	{"stm-plain", stm.LockBased}, {"stm-plain", stm.LockFree}, {"stm", stm.LockBased}, {"stm", stm.LockFree},
+}
+
+// crossRun is one run of the check: a method, a combination and how many operations.
+type crossRun struct {
+	m   method
+	c   combo
+	ops int
+}
+
+// defaultRuns is the matrix that fits a CI budget (about a minute on two cores). Every method
+// runs the three workloads without long traversals and with structural modifications, deep
+// enough that SM1 or SM7 fails part-way after taking ids (the first time at operation 5656 in
+// -w r, 1863 in -w rw, 364 in -w w), one run without SMs and one with long traversals. Long
+// traversals cost up to a tenth of a second each on the STM backends, so those runs are
+// short; the rw ones still include the failed SM at 145. Between them the methods cover every
+// combination.
+func defaultRuns() []crossRun {
+	notrav := map[string]int{"r": 8000, "rw": 4000, "w": 4000}
+	var runs []crossRun
+	for i, m := range methods {
+		for _, w := range []string{"r", "rw", "w"} {
+			n := notrav[w]
+			if m.backend == "none" && w == "w" {
+				n = 20000 // with the end-structure hash
+			}
+			runs = append(runs, crossRun{m, combo{w, false, true}, n})
+		}
+		runs = append(runs, crossRun{m, combo{[]string{"r", "rw", "w"}[i%3], false, false}, 4000})
+	}
+	trav := []crossRun{
+		{methods[0], combo{"r", true, true}, 2000}, // includes the failed SM1 at 1927
+		{methods[1], combo{"w", true, true}, 400},
+		{methods[2], combo{"rw", true, true}, 600}, // with the end-structure hash
+		{methods[3], combo{"rw", true, true}, 160},
+		{methods[4], combo{"w", true, false}, 60},
+		{methods[5], combo{"r", true, false}, 100},
+		{methods[6], combo{"rw", true, false}, 50},
+	}
+	return append(runs, trav...)
+}
+
+// longRuns is every combination on every method, as deep as the traces in dir go.
+func longRuns(t *testing.T, dir string) []crossRun {
+	var runs []crossRun
+	for _, c := range allCombos() {
+		n := len(readJavaTrace(t, filepath.Join(dir, c.String()+".txt")))
+		for _, m := range methods {
+			runs = append(runs, crossRun{m, c, n})
+		}
+	}
+	return runs
+}
+
+func readJavaTrace(t *testing.T, path string) []bench.TraceEntry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		r = zr
+	}
+	tr, err := bench.ReadTrace(r)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return tr
+}
+
+// observed wraps the run's backend to check the structure it builds and the one it leaves:
+// bench.Run closes the backend once the run and its report are done.
+type observed struct {
+	stmbench7.Backend
+	t        *testing.T
+	s        *stmbench7.Structure
+	endHash  string // "" for none
+	checkEnd bool
+}
+
+func (o *observed) Build(p stmbench7.Params, r *jrand.Rand) (*stmbench7.Structure, error) {
+	s, err := o.Backend.Build(p, r)
+	o.s = s
+	if err == nil {
+		if got := structureHash(o.t, o.Backend, s); got != javaSetupHash {
+			o.t.Errorf("the structure after setup differs from the reference's (hash %s)", got)
+		}
+	}
+	return s, err
+}
+
+func (o *observed) Close() {
+	defer o.Backend.Close()
+	if o.s == nil {
+		return
+	}
+	if o.endHash != "" {
+		if got := structureHash(o.t, o.Backend, o.s); got != o.endHash {
+			o.t.Errorf("the structure after the run differs from the reference's (hash %s)", got)
+		}
+	}
+	if err := o.s.Check(o.Backend, false); err != nil {
+		o.t.Errorf("invariants after the run: %v", err)
+	}
+}
+
+func structureHash(t *testing.T, b stmbench7.Backend, s *stmbench7.Structure) string {
+	h := sha256.New()
+	if err := b.View(s, func(tx stmbench7.Tx) error { return stmbench7.Canonical(tx).Format(h) }); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestMatchesJavaReference: see the comment at the top of this file.
 func TestMatchesJavaReference(t *testing.T) {
-	if testing.Short() || raceEnabled {
+	if testing.Short() || stmbench7.RaceEnabled {
 		t.Skip("the big structure is too slow with -short or -race")
 	}
-	for _, run := range javaRuns {
-		for _, backend := range []string{"none", "coarse", "medium"} {
-			t.Run(fmt.Sprintf("%s/%s-%v-%v-%d", backend, run.workload, run.traversals, run.sms, run.ops), func(t *testing.T) {
-				if backend != "none" && run.traversals {
-					t.Skip("one backend suffices for the slow run")
-				}
-				b, _ := NewBackend(backend, Options{})
-				setupRand := jrand.New(3)
-				s, err := b.Build(Sizes["big"], &setupRand)
-				if err != nil {
-					t.Fatal(err)
-				}
-				dumpHash := func() string {
-					h := sha256.New()
-					if err := b.View(s, func(tx Tx) error { return Canonical(tx).Format(h) }); err != nil {
-						t.Fatal(err)
-					}
-					return hex.EncodeToString(h.Sum(nil))
-				}
-				if got := dumpHash(); got != run.setup {
-					t.Fatalf("structure after setup differs from the reference's (hash %s)", got)
-				}
-				results := sha256.New()
-				runReferenceSequence(b.NewWorker(s, 0), run.workload, run.traversals, run.sms, run.ops, results)
-				if got := hex.EncodeToString(results.Sum(nil)); got != run.results {
-					t.Errorf("operation results differ from the reference's (hash %s)", got)
-				}
-				if got := dumpHash(); got != run.end {
-					t.Errorf("structure after the run differs from the reference's (hash %s)", got)
-				}
-				if err := s.Check(b, false); err != nil {
-					t.Error(err)
-				}
-			})
+	runs := defaultRuns()
+	traceOf := func(c combo) string { return filepath.Join("testdata", "java", c.String()+".trace.gz") }
+	if dir := os.Getenv("DUSTM_JAVA_TRACES"); dir != "" {
+		runs = longRuns(t, dir)
+		traceOf = func(c combo) string { return filepath.Join(dir, c.String()+".txt") }
+	}
+	expected := map[combo][]bench.TraceEntry{}
+	for _, run := range runs {
+		if expected[run.c] == nil {
+			expected[run.c] = readJavaTrace(t, traceOf(run.c))
 		}
+	}
+	setupChecked := map[method]bool{}
+	for _, run := range runs {
+		t.Run(fmt.Sprintf("%v/%v/%d", run.m, run.c, run.ops), func(t *testing.T) {
+			want := expected[run.c]
+			if len(want) < run.ops {
+				t.Fatalf("the reference's trace has %d operations, fewer than %d", len(want), run.ops)
+			}
+			want = want[:run.ops]
+			t0 := time.Now()
+			got := runBench(t, run, !setupChecked[run.m])
+			setupChecked[run.m] = true
+			if i, diff := firstDifference(want, got); i >= 0 {
+				t.Fatalf("operation %d differs from the reference's: %s", i, diff)
+			}
+			t.Logf("%d operations as the reference in %v", len(got), time.Since(t0).Round(time.Millisecond))
+		})
 	}
 }
 
-// runReferenceSequence runs n operations chosen as a one-thread reference run chooses them,
-// writing "OP result" or "OP failed" lines to w.
-func runReferenceSequence(w Worker, workload string, traversals, sms bool, n int, out io.Writer) {
-	cdf := refCDF(readOnlyPercent[workload], traversals, sms)
-	r := jrand.New(3)
-	bw := bufio.NewWriter(out)
-	for range n {
-		op := nextOp(&cdf, &r)
-		res, _, err := w.Execute(op, &r)
-		if err != nil {
-			fmt.Fprintf(bw, "%s failed\n", op)
-		} else {
-			fmt.Fprintf(bw, "%s %d\n", op, res)
-		}
+// runBench runs `dustm bench -g M [--stm-commit A] -w W [--no-traversals] [--no-sms] --ops N
+// --trace FILE` through bench.Run and returns the trace.
+func runBench(t *testing.T, run crossRun, checkSetup bool) []bench.TraceEntry {
+	cfg := bench.DefaultConfig()
+	cfg.Backend = run.m.backend
+	cfg.STMCommit = run.m.commit
+	wl, err := stmbench7.ParseWorkload(run.c.workload)
+	if err != nil {
+		t.Fatal(err)
 	}
-	bw.Flush()
+	cfg.Workload = wl
+	cfg.NoTraversals, cfg.NoSMs = !run.c.traversals, !run.c.sms
+	cfg.Ops = int64(run.ops)
+	cfg.TracePath = filepath.Join(t.TempDir(), "trace")
+	cfg.NewBackend = func(name string, opts stmbench7.Options) (stmbench7.Backend, error) {
+		b, err := stmbench7.NewBackend(name, opts)
+		if err != nil {
+			return nil, err
+		}
+		o := &observed{Backend: b, t: t, endHash: javaEndHashes[run.c.String()][run.ops]}
+		if !checkSetup {
+			return &unobservedBuild{o}, nil
+		}
+		return o, nil
+	}
+	if _, err := bench.Run(context.Background(), cfg, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return readJavaTrace(t, cfg.TracePath)
 }
 
-// TestDumpForJava writes the Go side of the cross-check against the Java reference: the
-// structure after setup, the results of n operations chosen as a one-thread reference run
-// chooses them, and the structure after. Run with
-//
-//	SB7_DUMP=/tmp/go-w SB7_DUMP_ARGS="w 1 1 3000" go test -run TestDumpForJava ./stmbench7/
-//
-// (arguments: workload r|rw|w, long traversals 0|1, SMs 0|1, number of operations) and diff
-// the files with the Java driver's.
-func TestDumpForJava(t *testing.T) {
-	prefix := os.Getenv("SB7_DUMP")
-	if prefix == "" {
-		t.Skip("SB7_DUMP not set")
-	}
-	var wl string
-	var trav, sms, n int
-	if _, err := fmt.Sscan(os.Getenv("SB7_DUMP_ARGS"), &wl, &trav, &sms, &n); err != nil {
-		t.Fatalf("SB7_DUMP_ARGS: %v", err)
-	}
-	b, _ := NewBackend("none", Options{})
-	setupRand := jrand.New(3)
-	s, err := b.Build(Sizes["big"], &setupRand)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dump := func(name string) {
-		f, err := os.Create(prefix + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := b.View(s, func(tx Tx) error { return Canonical(tx).Format(f) }); err != nil {
-			t.Fatal(err)
+// unobservedBuild is observed without the setup check (done once per method).
+type unobservedBuild struct{ *observed }
+
+func (u *unobservedBuild) Build(p stmbench7.Params, r *jrand.Rand) (*stmbench7.Structure, error) {
+	s, err := u.Backend.Build(p, r)
+	u.s = s
+	return s, err
+}
+
+// firstDifference returns the index of the first operation in which got differs from want and
+// both lines, or -1.
+func firstDifference(want, got []bench.TraceEntry) (int, string) {
+	for i := range min(len(want), len(got)) {
+		if want[i] != got[i] {
+			return i, fmt.Sprintf("the reference: %s %s, dustm: %s %s",
+				want[i].Op, result(want[i]), got[i].Op, result(got[i]))
 		}
 	}
-	dump("-setup.txt")
-	f, err := os.Create(prefix + "-ops.txt")
-	if err != nil {
-		t.Fatal(err)
+	if len(got) != len(want) {
+		return min(len(want), len(got)), fmt.Sprintf("dustm ran %d operations, the reference %d", len(got), len(want))
 	}
-	runReferenceSequence(b.NewWorker(s, 0), wl, trav == 1, sms == 1, n, f)
-	f.Close()
-	dump("-after.txt")
+	return -1, ""
+}
+
+func result(e bench.TraceEntry) string {
+	if e.Failed {
+		return bench.TraceFailed
+	}
+	return fmt.Sprint(e.Result)
 }

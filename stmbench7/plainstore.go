@@ -27,9 +27,9 @@ type plainStore struct {
 	pools      [NumPools]idPool
 
 	// Synchronization, used by the backends that need it.
-	global sync.RWMutex // coarse: the one global lock
-	medium *mediumLocks // medium: the reference's lock set
-	serial atomic.Uint64
+	global sync.RWMutex  // coarse: the one global lock
+	medium *mediumLocks  // medium: the reference's lock set
+	serial atomic.Uint64 // the lock methods' serial points, with Options.Serials only
 }
 
 func newPlainStore(p Params) *plainStore {

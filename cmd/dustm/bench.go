@@ -117,6 +117,9 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 	seriesPath := fs.String("series", "", "write a JSON-lines time series (one line per interval) to this file (- for stdout)")
 	intervalRange := duration.Range{Min: bench.MinInterval, Max: bench.MaxInterval}
 	fs.Var(duration.NewValue(&interval, def.Interval, intervalRange), "interval", "interval of the time series, "+intervalRange.String())
+	var trace string
+	fs.StringVar(&trace, "trace", "", "write every operation, in order, as a line \"INDEX OP RESULT\" (RESULT: FAILED for a failed one)\n"+
+		"to this file; with several threads one file per thread, FILE.0, FILE.1, ...")
 	upgradeName := fs.String("upgrade", "", "upgrade the running benchmark (-g stm only) with this scenario: "+
 		strings.Join(stmbench7.ScenarioNames(), ", "))
 	fs.Var(duration.NewValue(&upgradeAt, 0, duration.Range{Max: bench.MaxLength}), "upgrade-at",
@@ -149,7 +152,10 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 	if fs.Changed("sweepers") && *sweepers < 1 {
 		return cfg, "", false, usageErrorf("--sweepers must be at least 1 and at most %d (got %d)", bench.MaxSweepers, *sweepers)
 	}
-	for _, o := range []struct{ flag, path string }{{"--json", *jsonPath}, {"--series", *seriesPath}, {"--cpuprofile", *cpuprofile}} {
+	if trace != "" && outfile.IsStdout(trace) {
+		return cfg, "", false, usageErrorf("--trace %s: a trace is a file (one per thread with several threads), not standard output", trace)
+	}
+	for _, o := range []struct{ flag, path string }{{"--json", *jsonPath}, {"--series", *seriesPath}, {"--cpuprofile", *cpuprofile}, {"--trace", trace}} {
 		if fs.Changed(strings.TrimPrefix(o.flag, "--")) && o.path == "" {
 			return cfg, "", false, usageErrorf("%s: empty file name", o.flag)
 		}
@@ -159,7 +165,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 			}
 		}
 	}
-	if err := outfile.Distinct([]string{"--json", "--series", "--cpuprofile"}, []string{*jsonPath, *seriesPath, *cpuprofile}); err != nil {
+	if err := outfile.Distinct([]string{"--json", "--series", "--cpuprofile", "--trace"}, []string{*jsonPath, *seriesPath, *cpuprofile, trace}); err != nil {
 		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
 	}
 	wl, err := stmbench7.ParseWorkload(*workload)
@@ -192,6 +198,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 	cfg.STMCommit = algo
 	cfg.JSONPath = *jsonPath
 	cfg.SeriesPath = *seriesPath
+	cfg.TracePath = trace
 	cfg.Interval = interval
 	cfg.Upgrade = *upgradeName
 	cfg.UpgradeAt = upgradeAt

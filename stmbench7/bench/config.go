@@ -59,6 +59,7 @@ type Config struct {
 	Interval   time.Duration // period of the time series and of the histogram merges (--interval)
 	JSONPath   string        // where to write the JSON result ("" for none; "-" for FilesStdout)
 	SeriesPath string        // where to write the JSON-lines series ("" for none; "-" for FilesStdout)
+	TracePath  string        // where to write every operation and its result (--trace; see TraceFile)
 	// FilesStdout is where a result file named "-" goes; nil: Run's stdout. The command
 	// line sends the report to stderr then, so that stdout is the one document.
 	FilesStdout io.Writer
@@ -277,7 +278,7 @@ func (c *Config) stdoutFiles(stdout io.Writer) io.Writer {
 }
 
 func (c *Config) newBackend(name string) (stmbench7.Backend, error) {
-	opts := stmbench7.Options{STMCommit: c.STMCommit}
+	opts := stmbench7.Options{STMCommit: c.STMCommit, Serials: c.SeqReplay}
 	if c.NewBackend != nil {
 		return c.NewBackend(name, opts)
 	}

@@ -45,8 +45,8 @@ func serialOrder(workers []*worker) []replayOp {
 
 // replay is the opacity check of spec §8: it replays the logged run one operation at a time,
 // in serial order, on a fresh structure built from the setup seed by the method's sequential
-// twin (stmbench7.SequentialTwin: none for the lock methods, stm-plain on one thread for the
-// STM ones, so that failed operations leave the same trace). Every thread's generator is
+// twin (stmbench7.SequentialTwin: none, on which every method's operations, failed ones
+// included, leave the same trace). Every thread's generator is
 // recreated with the thread's seed, so each replayed operation makes the same random choices
 // as in the run if, and only if, the run was equivalent to that serial order: the operation
 // choice, the result and the failure must match the log, and the final structures must be

@@ -46,6 +46,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	// Create the result files first, so that a bad path fails before the setup.
 	env := CollectEnv(time.Now())
 	var jsonFile, seriesFile *pendingFile
+	var traces []*tracer
 	committed := false
 	defer func() {
 		if !committed {
@@ -54,6 +55,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 					f.Abort()
 				}
 			}
+			abortTraces(traces)
 		}
 	}()
 	var err error
@@ -66,6 +68,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		if seriesFile, err = createPending(cfg.SeriesPath, cfg.stdoutFiles(stdout)); err != nil {
 			return nil, fmt.Errorf("series file: %w", err)
 		}
+	}
+	if traces, err = createTraces(cfg.TracePath, cfg.Threads); err != nil {
+		return nil, err
 	}
 
 	backend, err := cfg.newBackend(cfg.Backend)
@@ -125,6 +130,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		return nil, invalidf("--upgrade: synchronization method %s cannot be upgraded (use -g stm)", cfg.Backend)
 	}
 	r := newRunner(&cfg, mix, backend, s, &enabled, seriesFile, stderr)
+	for i, t := range traces {
+		r.workers[i].trace = t
+	}
 	if cfg.Probe {
 		r.probeFn = prober.NewProbe(s)
 		if r.probeFn == nil {
@@ -217,6 +225,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 			fileErrs = append(fileErrs, seriesFile.Commit())
 		}
 	}
+	fileErrs = append(fileErrs, commitTraces(traces)...)
 	if jsonFile != nil {
 		fileErrs = append(fileErrs, jsonFile.writeJSON(res))
 	}
@@ -234,16 +243,17 @@ type logEntry struct {
 
 // worker is one benchmark thread.
 type worker struct {
-	id   int
-	rng  jrand.Rand
-	exec stmbench7.Worker
-	mix  *stmbench7.Mix
-	rec  *recorder
-	tm   *timing
-	win  window     // latency of the operations completing in the window
-	idle idleSpans  // when this worker completed nothing for longer than gapThreshold
-	log  []logEntry // with SeqReplay: every operation, in execution order
-	keep bool       // keep the log
+	id    int
+	rng   jrand.Rand
+	exec  stmbench7.Worker
+	mix   *stmbench7.Mix
+	rec   *recorder
+	tm    *timing
+	win   window     // latency of the operations completing in the window
+	idle  idleSpans  // when this worker completed nothing for longer than gapThreshold
+	log   []logEntry // with SeqReplay: every operation, in execution order
+	keep  bool       // keep the log
+	trace *tracer    // with TracePath: this thread's trace
 }
 
 // loop runs operations until stop is set or, with limit > 0, limit operations are done. An
@@ -283,6 +293,9 @@ func (w *worker) loop(stop *atomic.Bool, limit int64) (err error) {
 		w.tm.completed(end.Sub(w.tm.start), ns, failed, &w.idle, &w.win)
 		if w.keep {
 			w.log = append(w.log, logEntry{at: at, result: result, op: op, failed: failed})
+		}
+		if w.trace != nil {
+			w.trace.add(TraceEntry{Index: n, Op: op, Result: result, Failed: failed})
 		}
 	}
 	return nil

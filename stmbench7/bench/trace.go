@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"dustm/internal/outfile"
+	"dustm/stmbench7"
+)
+
+// A trace (--trace FILE) lists a thread's operations in the order it executed them, one line
+// each: the operation's index in the thread (from 0), its name and its result, or FAILED when
+// it failed:
+//
+//	0 OP5 0
+//	1 ST1 127373
+//	2 SM7 FAILED
+//
+// A one-thread run writes FILE; a run with N > 1 threads writes one file per thread, FILE.0 to
+// FILE.N-1 (TraceFile), each in the same format, so that any thread's trace can be diffed on
+// its own: against another backend's (with the default seeds every thread starts with the same
+// operations) or against the Java reference's one-thread output, numbered the same way (see
+// stmbench7/testdata/README.md, whose expected traces TestMatchesJavaReference reads with
+// ReadTrace). An operation that ended the run with an unexpected error is not listed.
+
+// TraceFailed is the result column of a failed operation.
+const TraceFailed = "FAILED"
+
+// TraceFile returns the trace file of thread i in a run of threads threads with --trace path.
+func TraceFile(path string, threads, i int) string {
+	if threads == 1 {
+		return path
+	}
+	return path + "." + strconv.Itoa(i)
+}
+
+// TraceEntry is one line of a trace.
+type TraceEntry struct {
+	Index  int64
+	Op     stmbench7.OpID
+	Result int // 0 when Failed
+	Failed bool
+}
+
+// String is the entry's line, without the newline.
+func (e TraceEntry) String() string { return string(e.append(nil)) }
+
+func (e TraceEntry) append(b []byte) []byte {
+	b = strconv.AppendInt(b, e.Index, 10)
+	b = append(b, ' ')
+	b = append(b, e.Op.String()...)
+	b = append(b, ' ')
+	if e.Failed {
+		return append(b, TraceFailed...)
+	}
+	return strconv.AppendInt(b, int64(e.Result), 10)
+}
+
+// ReadTrace reads a trace, checking that the indexes count from 0 without a gap.
+func ReadTrace(r io.Reader) ([]TraceEntry, error) {
+	var out []TraceEntry
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 {
+			return out, fmt.Errorf("trace line %d: %q is not \"INDEX OP RESULT\"", line, sc.Text())
+		}
+		var e TraceEntry
+		var err error
+		if e.Index, err = strconv.ParseInt(f[0], 10, 64); err != nil || e.Index != int64(len(out)) {
+			return out, fmt.Errorf("trace line %d: index %q, want %d", line, f[0], len(out))
+		}
+		if e.Op, err = stmbench7.ParseOp(f[1]); err != nil {
+			return out, fmt.Errorf("trace line %d: %v", line, err)
+		}
+		if f[2] == TraceFailed {
+			e.Failed = true
+		} else if e.Result, err = strconv.Atoi(f[2]); err != nil {
+			return out, fmt.Errorf("trace line %d: result %q is neither an integer nor %s", line, f[2], TraceFailed)
+		}
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
+
+// tracer writes one thread's trace.
+type tracer struct {
+	f   *pendingFile
+	buf []byte
+}
+
+// createTraces creates the run's trace files (pending until the run ends), so that a bad path
+// fails before the structure is built.
+func createTraces(path string, threads int) ([]*tracer, error) {
+	if path == "" {
+		return nil, nil
+	}
+	if outfile.IsStdout(path) {
+		return nil, fmt.Errorf("--trace %s: a trace is a file (one per thread with several threads), not standard output", path)
+	}
+	out := make([]*tracer, threads)
+	for i := range out {
+		name := TraceFile(path, threads, i)
+		if err := outfile.Check(name); err != nil {
+			abortTraces(out)
+			return nil, fmt.Errorf("trace file: %w", err)
+		}
+		f, err := createPending(name, nil)
+		if err != nil {
+			abortTraces(out)
+			return nil, fmt.Errorf("trace file %s: %w", name, err)
+		}
+		f.w = bufio.NewWriterSize(f.File, 64<<10)
+		out[i] = &tracer{f: f, buf: make([]byte, 0, 64)}
+	}
+	return out, nil
+}
+
+// add writes one operation's line. A write error stays in the buffered writer, which reports
+// it when the trace is committed.
+func (t *tracer) add(e TraceEntry) {
+	t.buf = append(e.append(t.buf[:0]), '\n')
+	t.f.w.Write(t.buf)
+}
+
+func abortTraces(ts []*tracer) {
+	for _, t := range ts {
+		if t != nil {
+			t.f.Abort()
+		}
+	}
+}
+
+func commitTraces(ts []*tracer) []error {
+	var errs []error
+	for _, t := range ts {
+		if err := t.f.w.(*bufio.Writer).Flush(); err != nil {
+			t.f.Abort()
+			errs = append(errs, fmt.Errorf("writing %s: %w", t.f.Name(), err))
+			continue
+		}
+		errs = append(errs, t.f.Commit())
+	}
+	return errs
+}
