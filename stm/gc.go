@@ -29,6 +29,17 @@ type collector struct {
 	spare   []*body
 	pending []*body
 	snaps   []int64
+	// parked are pending bodies whose list is down to one older body that only snapshots
+	// older than the pending body itself need (b → p, with p the oldest and cut below): such
+	// a list cannot change until the floor reaches b's version, so it waits here instead of
+	// being walked on every pass (a lazy migration's pin keeps one for every box written since
+	// the upgrade). parkedMin is the oldest parked body's version.
+	parked    []*body
+	parkedMin int64
+	// parkedKept is the length of parked after its last compaction: a parked body that a
+	// newer one's trim unlinks stays in the list (and alive) until the list has doubled,
+	// which bounds what parking keeps to twice the boxes written while the floor was held.
+	parkedKept int
 
 	passes   atomic.Uint64
 	unlinked atomic.Uint64
@@ -106,6 +117,12 @@ func (c *collector) pass() {
 	c.in = c.spare[:0]
 	c.inMu.Unlock()
 	c.pending = append(c.pending, in...)
+	if len(c.parked) > 0 && floor >= c.parkedMin {
+		c.pending = append(c.pending, c.parked...)
+		clear(c.parked)
+		c.parked = c.parked[:0]
+		c.parkedKept = 0
+	}
 	clear(in)
 	c.spare = in[:0]
 	for _, sl := range c.s.slots.slots() {
@@ -126,10 +143,20 @@ func (c *collector) pass() {
 		if b.spliced {
 			continue
 		}
-		if b.version <= c0 {
+		trimmed := b.version <= c0
+		if trimmed {
 			c.trim(b, c0, floor)
 		}
-		if n := b.next.Load(); n != nil && n != unlinked && !b.spliced {
+		n := b.next.Load()
+		switch {
+		case n == nil || n == unlinked || b.spliced:
+			// nothing below to collect
+		case trimmed && n.next.Load() == nil:
+			if len(c.parked) == 0 || b.version < c.parkedMin {
+				c.parkedMin = b.version
+			}
+			c.parked = append(c.parked, b)
+		default:
 			w--
 			c.pending[w] = b
 		}
@@ -137,7 +164,19 @@ func (c *collector) pass() {
 	n := copy(c.pending, c.pending[w:])
 	clear(c.pending[n:])
 	c.pending = c.pending[:n]
-	c.npending.Store(int64(n))
+	if len(c.parked) > 2*c.parkedKept+1024 {
+		k := 0
+		for _, b := range c.parked {
+			if !b.spliced {
+				c.parked[k] = b
+				k++
+			}
+		}
+		clear(c.parked[k:])
+		c.parked = c.parked[:k]
+		c.parkedKept = k
+	}
+	c.npending.Store(int64(n + len(c.parked)))
 	c.passes.Add(1)
 }
 
