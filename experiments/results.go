@@ -42,6 +42,36 @@ type BenchResult struct {
 	// in runs without an upgrade (newer binaries).
 	Window  *Window  `json:"window,omitempty"`
 	Upgrade *Upgrade `json:"upgrade,omitempty"`
+	// Probe is the responsiveness probe: a goroutine that asks to wake at a fixed interval
+	// and records how late it runs, so that a pause of the whole program (a stopped world, a
+	// collector's pause) shows even when no operation was running (newer binaries).
+	Probe *ProbeResult `json:"probe,omitempty"`
+	// Hiccup is the same probe measured on the platform alone (the noise floor: the
+	// machine's and the runtime's own hiccups), where the binary measures it.
+	Hiccup *ProbeResult `json:"hiccup,omitempty"`
+	// Runtime is the Go runtime's metrics over the timed phase (newer binaries).
+	Runtime *RuntimeResult `json:"runtime,omitempty"`
+}
+
+// ProbeResult is a responsiveness probe's latencies (how late it woke up), in µs.
+type ProbeResult struct {
+	IntervalUs float64 `json:"interval_us"`
+	Count      int64   `json:"count"`
+	MaxUs      float64 `json:"max_us"`
+	P50Us      float64 `json:"p50_us"`
+	P99Us      float64 `json:"p99_us"`
+	P999Us     float64 `json:"p999_us"`
+	MeanUs     float64 `json:"mean_us"`
+}
+
+// RuntimeResult is the Go runtime's metrics over a run's timed phase.
+type RuntimeResult struct {
+	GCCycles          int64   `json:"gc_cycles"`
+	GCCPUFraction     float64 `json:"gc_cpu_fraction"`
+	GCPauseMaxUs      float64 `json:"gc_pause_max_us"`
+	AllocBytes        uint64  `json:"alloc_bytes"`
+	AllocMBPerS       float64 `json:"alloc_mb_per_s"`
+	SchedLatencyMaxUs float64 `json:"sched_latency_max_us"`
 }
 
 // The parts of result documents that experiments read as dustm bench writes them.
@@ -77,6 +107,25 @@ type SeriesPoint struct {
 	ConvertedTotal      *int64                    `json:"converted_total,omitempty"`
 	HeapBytes           *uint64                   `json:"heap_bytes,omitempty"`
 	Events              []Event                   `json:"events,omitempty"`
+	// The responsiveness probe's interval (newer binaries): its maximum and p99 lateness,
+	// its wake-ups, the platform probe's maximum, and the interval's latency histograms
+	// (base64 of hdrhistogram-go's V2 compressed encoding) of all operations and of the probe.
+	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
+	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
+	ProbeCount  *int64   `json:"probe_count,omitempty"`
+	HiccupMaxUs *float64 `json:"hiccup_max_us,omitempty"`
+	Hist        string   `json:"hist,omitempty"`
+	ProbeHist   string   `json:"probe_hist,omitempty"`
+}
+
+// ResponseMaxUs is the interval's maximum response time as the figures draw it: the probe's
+// when the series has it (a pause of the whole program shows there even when no operation
+// completes in the interval), else that of all operations; probe reports which.
+func (p *SeriesPoint) ResponseMaxUs() (us float64, probe bool) {
+	if p.ProbeMaxUs != nil {
+		return *p.ProbeMaxUs, true
+	}
+	return p.MaxLatencyUs(), false
 }
 
 // MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.

@@ -31,6 +31,8 @@ type Written struct {
 	Files   []string // the figures' files
 	Skipped []Skipped
 	Report  string
+	// Findings are the parts' findings, as REPORT.md opens with them.
+	Findings []Findings
 }
 
 // Write summarizes a results folder (summary.csv), draws every figure its results support
@@ -77,6 +79,7 @@ func Write(dir string, o Options) (*Written, error) {
 			}
 		}
 	}
+	w.Findings = ComputeFindings(f, s)
 	var buf bytes.Buffer
 	Report(&buf, f, s, figs, skipped)
 	w.Report = filepath.Join(dir, ReportFile)
@@ -96,6 +99,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	if m.Description != "" {
 		p("%s\n\n", m.Description)
 	}
+	writeFindings(w, ComputeFindings(f, s), len(f.Parts()))
 	ok, failed, missing := 0, 0, 0
 	for _, r := range f.Runs {
 		if r.OK() {
