@@ -32,12 +32,15 @@ type builder struct {
 
 func builders() []builder {
 	return []builder{
+		{"upgrade-headline", headline},
+		{"max-latency", maxLatency},
 		{"upgrade-timeline", timeline},
 		{"upgrade-migration", migration},
 		{"throughput-threads", throughputThreads},
 		{"overhead", overhead},
 		{"pause-size", pauseSize},
 		{"pause-fraction", pauseFraction},
+		{"pause-objects", pauseObjects},
 		{"latency-percentiles", percentiles},
 		{"micro", micro},
 	}
@@ -458,29 +461,21 @@ func upgradeMarks(r *experiments.Row, runs [][]experiments.SeriesPoint, color in
 	return out
 }
 
-// migration draws the objects converted and the heap over time across the upgrade.
+// migration draws the objects converted and the heap over time across the upgrade: one row
+// of panels per scenario group (scenario and any other varying setting), one line per
+// strategy in its fixed colour.
 func migration(c *ctx) (*Figure, string, error) {
 	rows := c.bench(nil)
-	var scenarios []string
-	for _, r := range rows {
-		if withUpgrade(r) && !slices.Contains(scenarios, r.Params.Value("upgrade")) {
-			scenarios = append(scenarios, r.Params.Value("upgrade"))
-		}
-	}
-	if len(scenarios) == 0 {
+	glabels, ggroups := upgradeGroups(rows)
+	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	lineKeys := varying(rows, "upgrade")
-	fixedColors := len(lineKeys) == 0 || slices.Equal(lineKeys, []string{"migration"})
 	fig := &Figure{Title: c.title + "State migration across an upgrade", Cols: 2}
 	anyConv := false
-	for _, sc := range scenarios {
-		conv := Panel{Title: "scenario " + sc + ": objects converted", XLabel: "time since the start (s)", YLabel: "converted (% of the changed objects)", Legend: true}
-		heap := Panel{Title: "scenario " + sc + ": heap in use", XLabel: "time since the start (s)", YLabel: "heap (MiB)"}
-		for i, r := range rows {
-			if r.Params.Value("upgrade") != sc && !noUpgrade(r) {
-				continue
-			}
+	for gi, g := range ggroups {
+		conv := Panel{Title: glabels[gi] + ": objects converted", XLabel: "time since the start (s)", YLabel: "converted (% of the changed objects)", Legend: true}
+		heap := Panel{Title: glabels[gi] + ": heap in use", XLabel: "time since the start (s)", YLabel: "heap (MiB)", Legend: true}
+		for _, r := range g {
 			runs, err := c.loadSeries(r)
 			if err != nil {
 				return nil, "", err
@@ -488,11 +483,8 @@ func migration(c *ctx) (*Figure, string, error) {
 			if len(runs) == 0 {
 				continue
 			}
-			color := i
-			if fixedColors {
-				color = strategyColor(r.Params)
-			}
-			name := label(r.Params, lineKeys)
+			color := strategyColor(r.Params)
+			name := r.Params.Value("migration")
 			if noUpgrade(r) {
 				name = "no upgrade"
 			}
@@ -530,7 +522,8 @@ func migration(c *ctx) (*Figure, string, error) {
 		return nil, "the series have no converted_total (a dustm bench without the upgrade series fields)", nil
 	}
 	fig.Caption = "Objects of the changed types converted to the new version over time (as a share of upgrade.objects), and the heap in use, " +
-		"per upgrade scenario and migration strategy (black, where there is one: the run without an upgrade). Lazy migration converts on first touch; the sweeper " +
+		"per upgrade scenario (one row per scenario and any other setting that varies) and migration strategy, each strategy in its colour " +
+		"(black: the run without an upgrade). Lazy migration converts on first touch; the sweeper " +
 		"converts the rest in the background; eager converts everything with the world stopped. The heap holds the pre-upgrade versions " +
 		"until every object is converted. Series: " + c.aggNote() + "."
 	return fig, "", nil
@@ -565,7 +558,8 @@ func throughputThreads(c *ctx) (*Figure, string, error) {
 			slices.SortFunc(lrows, func(a, b *experiments.Row) int {
 				return int(num(a.Params.Value("threads")) - num(b.Params.Value("threads")))
 			})
-			s := Series{Label: llabels[li], Color: li, Points: true}
+			col, dash := lineStyle(lrows[0].Params, lineKeys, li)
+			s := Series{Label: llabels[li], Color: col, Dash: dash, Points: true}
 			if s.Label == "" {
 				s.Label = "median, min–max"
 			}
@@ -621,8 +615,9 @@ func overhead(c *ctx) (*Figure, string, error) {
 	glabels, ggroups := groups(rows, groupKeys)
 	bars := &Bars{}
 	var notes []string
-	for bi, backend := range []string{"stm-plain", "stm"} {
-		bs := newBarSeries(backend, []int{colorGrey, 0}[bi], len(glabels))
+	for _, backend := range []string{"stm-plain", "stm"} {
+		col, _ := backendColor(backend)
+		bs := newBarSeries(backend, col, len(glabels))
 		for gi, g := range ggroups {
 			for _, r := range g {
 				if r.Params.Value("backend") != backend {
@@ -704,7 +699,6 @@ func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string)
 	}
 	latMetric, latWhat := maxLatencyMetric(pauseRows)
 	lineKeys := varying(pauseRows, except...)
-	fixedColors := slices.Equal(lineKeys, []string{"migration"})
 	pause := Panel{Title: "time to upgrade: from the request to the commit", XLabel: xLabel, YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
 	lat := Panel{Title: latWhat, XLabel: xLabel, YLabel: "latency (ms, log)", LogX: true, LogY: true}
 	llabels, lgroups := groups(pauseRows, lineKeys)
@@ -714,12 +708,9 @@ func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string)
 			xb, _ := stat(b, xMetric)
 			return int(math.Copysign(1, xa.Median-xb.Median))
 		})
-		color := li
-		if fixedColors {
-			color = strategyColor(lrows[0].Params)
-		}
-		ps := Series{Label: llabels[li], Color: color, Points: true}
-		ls := Series{Label: llabels[li], Color: color, Points: true}
+		color, dash := lineStyle(lrows[0].Params, lineKeys, li)
+		ps := Series{Label: llabels[li], Color: color, Dash: dash, Points: true}
+		ls := Series{Label: llabels[li], Color: color, Dash: dash, Points: true}
 		for _, r := range lrows {
 			x, _ := stat(r, xMetric)
 			if p, ok := stat(r, "upgrade.commit_delay_ms"); ok {
@@ -852,7 +843,8 @@ func percentiles(c *ctx) (*Figure, string, error) {
 			if name == "" {
 				name = "latency"
 			}
-			s := Series{Label: name, Color: li, Points: source != "curve"}
+			col, dash := lineStyle(r.Params, lineKeys, li)
+			s := Series{Label: name, Color: col, Dash: dash, Points: source != "curve"}
 			for i := range xs {
 				s.X = append(s.X, xs[i])
 				s.Y = append(s.Y, ys[i])
