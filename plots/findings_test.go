@@ -3,13 +3,16 @@ package plots
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"dustm/experiments"
+	"dustm/experiments/experimentstest"
 )
 
 // upgradeFixture is an upgrade experiment on the fake bench: the fake's eager pause is 1 µs
@@ -186,5 +189,61 @@ func TestFitPower(t *testing.T) {
 	}
 	if _, ok := fitPower([]float64{5, 5}, []float64{1, 2}); ok {
 		t.Error("a fit through one x")
+	}
+}
+
+// TestLooseRuns draws a single run and an overlay of runs named one by one, with --only.
+func TestLooseRuns(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, m := range []string{"lazy", "eager"} {
+		res, series := experimentstest.Fake(experimentstest.FakeParams{Backend: "stm", Threads: 2, Size: "small", Length: 4,
+			Upgrade: "atomic-point", Migration: m, Interval: 0.01}, 1)
+		p := filepath.Join(dir, m+".json")
+		res.Config.Series = filepath.Join(dir, m+".jsonl")
+		writeJSONFile(t, p, res)
+		var b bytes.Buffer
+		for _, pt := range series {
+			line, _ := json.Marshal(pt)
+			b.Write(append(line, '\n'))
+		}
+		if err := os.WriteFile(res.Config.Series, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	f, err := LooseFolder(paths[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _, err := DrawFigures(f, Options{}, nil, filepath.Join(dir, "one"))
+	if err != nil || !slices.Contains(files, filepath.Join(dir, "one", "upgrade-headline.png")) {
+		t.Errorf("one run: %v, %v", files, err)
+	}
+	f, err = LooseFolder(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _, err = DrawFigures(f, Options{}, []string{"upgrade-headline"}, filepath.Join(dir, "both"))
+	if err != nil || len(files) != 2 {
+		t.Fatalf("overlay: %v, %v", files, err)
+	}
+	s, _ := experiments.Summarize(f)
+	figs, _, _ := Figures(f, s, Options{})
+	for _, fig := range figs {
+		if fig.Name == "upgrade-headline" && len(fig.Panels) != 2 {
+			t.Errorf("overlay headline: %d panels, want one per strategy", len(fig.Panels))
+		}
+	}
+}
+
+func writeJSONFile(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
