@@ -764,9 +764,14 @@ func percentiles(c *ctx) (*Figure, string, error) {
 		lineKeys = varying(rows)
 	}
 	panelKeys := []string{}
-	if len(rows) > 10 && slices.Contains(lineKeys, "workload") {
-		panelKeys = []string{"workload"}
-		lineKeys = varying(rows, "workload")
+	// Many lines: one panel per workload, or per value of another setting that is not what the
+	// lines compare (sms, traversals, size), so that each panel's lines stay apart.
+	for _, k := range []string{"workload", "sms", "traversals", "size"} {
+		if len(rows) > 10 && slices.Contains(lineKeys, k) {
+			panelKeys = []string{k}
+			lineKeys = varying(rows, k)
+			break
+		}
 	}
 	// Where the curves come from: all operations' percentile curve, its few percentiles, or
 	// the categories'.
@@ -804,8 +809,11 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	_, pgroups := groups(rows, panelKeys)
 	for _, prow := range pgroups {
 		title := "all operations"
-		if len(panelKeys) > 0 {
+		switch {
+		case slices.Equal(panelKeys, []string{"workload"}):
 			title = workloadName(prow[0].Params.Value("workload"))
+		case len(panelKeys) > 0:
+			title = label(prow[0].Params, panelKeys)
 		}
 		if source != "categories" {
 			panels = append(panels, curvePanel{title, prow, allCurve})
@@ -826,8 +834,9 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	}
 	fig := &Figure{Title: c.title + "Latency percentiles", Cols: min(2, len(panels))}
 	maxNines := 0.0
-	for pi, p := range panels {
-		pn := Panel{Title: p.title, XLabel: "percentile", YLabel: "latency (µs, log)", LogY: true, Legend: pi == 0}
+	st := newStyler(lineKeys, rows)
+	for _, p := range panels {
+		pn := Panel{Title: p.title, XLabel: "percentile", YLabel: "latency (µs, log)", LogY: true, Legend: true}
 		for li, r := range p.rows {
 			var curves [][]experiments.Percentile
 			for _, smp := range r.Samples {
@@ -843,7 +852,10 @@ func percentiles(c *ctx) (*Figure, string, error) {
 			if name == "" {
 				name = "latency"
 			}
-			col, dash := lineStyle(r.Params, lineKeys, li)
+			if noUpgrade(r) && slices.Contains(lineKeys, "upgrade") {
+				name = strings.TrimSpace("no upgrade " + strings.TrimPrefix(name, "none"))
+			}
+			col, dash := st.style(r.Params, li)
 			s := Series{Label: name, Color: col, Dash: dash, Points: source != "curve"}
 			for i := range xs {
 				s.X = append(s.X, xs[i])

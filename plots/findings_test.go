@@ -247,3 +247,45 @@ func writeJSONFile(t *testing.T, path string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestLegendsAndLooks checks every figure of the fixtures: each line's colour is in the
+// figure's legend under its label, and no two lines of a panel with different labels look
+// alike (colour, pattern and width), however many lines there are.
+func TestLegendsAndLooks(t *testing.T) {
+	for _, def := range []string{everything, strings.ReplaceAll(upgradeFixture, "SIZE", "small"),
+		`{"name": "many", "repetitions": 1, "parts": [{"name": "main", "axes": {"upgrade": ["none", "atomic-point", "composite-stats", "dates"],
+			"migration": ["lazy", "lazy+sweep", "eager"], "sms": ["off", "on"]}, "fixed": {"backend": "stm", "size": "small", "length": 1}}]}`} {
+		_, f, s := fixture(t, def)
+		figs, _ := figuresByName(t, f, s, Options{})
+		for name, fig := range figs {
+			legend := map[string]legendEntry{}
+			colors := map[int]bool{}
+			for _, e := range fig.legend() {
+				legend[e.label] = e
+				colors[e.color] = true
+			}
+			for _, pn := range fig.Panels {
+				type look struct {
+					color, dash  int
+					dashed, thin bool
+				}
+				seen := map[look]string{}
+				for _, sr := range pn.Series {
+					if sr.Label == "" || len(sr.X) == 0 {
+						continue
+					}
+					// A panel without a legend of its own (a timeline's latency beside its
+					// throughput) labels its lines "lazy max": the colour must be the legend's.
+					if e, ok := legend[sr.Label]; (ok && e.color != sr.Color) || !colors[sr.Color] {
+						t.Errorf("%s, panel %q: line %q (colour %d) not in the legend", name, pn.Title, sr.Label, sr.Color)
+					}
+					l := look{sr.Color, sr.Dash, sr.Dashed, sr.Thin}
+					if o, ok := seen[l]; ok && o != sr.Label {
+						t.Errorf("%s, panel %q: %q and %q look alike", name, pn.Title, o, sr.Label)
+					}
+					seen[l] = sr.Label
+				}
+			}
+		}
+	}
+}

@@ -67,6 +67,59 @@ func lineStyle(ps experiments.Params, lineKeys []string, i int) (color, dash int
 	return i % paletteSize, i / paletteSize
 }
 
+// styler gives lines their colour by strategy (or backend) and their pattern by the rest of
+// their settings, the same line the same look in every panel; where the rest has more values
+// than there are patterns, every line gets the i-th colour and pattern instead.
+type styler struct {
+	by     string   // "migration", "backend", or "" for the i-th look
+	others []string // the settings the pattern tells apart
+	rest   []string // their labels, in order of appearance: the pattern's index
+}
+
+func newStyler(lineKeys []string, rows []*experiments.Row) *styler {
+	s := &styler{}
+	switch {
+	case slices.Contains(lineKeys, "migration") || slices.Contains(lineKeys, "upgrade"):
+		s.by = "migration"
+	case slices.Contains(lineKeys, "backend"):
+		s.by = "backend"
+	default:
+		return s
+	}
+	for _, k := range lineKeys {
+		if k != s.by && k != "sweepers" && k != "upgrade" {
+			s.others = append(s.others, k)
+		}
+	}
+	if s.by == "migration" && slices.Contains(lineKeys, "upgrade") { // the scenario is the pattern
+		s.others = append([]string{"upgrade"}, s.others...)
+	}
+	for _, r := range rows {
+		if l := label(r.Params, s.others); !slices.Contains(s.rest, l) {
+			s.rest = append(s.rest, l)
+		}
+		if _, ok := backendColor(r.Params.Value("backend")); s.by == "backend" && !ok {
+			s.by = ""
+		}
+	}
+	if len(s.rest) > 4 {
+		s.by = ""
+	}
+	return s
+}
+
+func (s *styler) style(ps experiments.Params, i int) (color, dash int) {
+	j := slices.Index(s.rest, label(ps, s.others))
+	switch {
+	case s.by == "" || j < 0:
+		return i % paletteSize, i / paletteSize
+	case s.by == "backend":
+		c, _ := backendColor(ps.Value("backend"))
+		return c, j
+	}
+	return strategyColor(ps), j
+}
+
 // upgradeGroups splits the bench rows by scenario and every other varying setting (such as
 // sms): per group its label and its rows (the runs without an upgrade of the same settings
 // included).
