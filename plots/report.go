@@ -100,6 +100,15 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 		p("%s\n\n", m.Description)
 	}
 	writeFindings(w, ComputeFindings(f, s), len(f.Parts()))
+	// The evidence first: the headline figures right after the findings.
+	isHeadline := func(fig *Figure) bool {
+		return fig.Name == "upgrade-headline" || strings.HasSuffix(fig.Name, "-upgrade-headline")
+	}
+	for _, fig := range figs {
+		if isHeadline(fig) {
+			p("![%s](%s/%s.png)\n\n%s ([SVG](%s/%s.svg))\n\n", fig.Title, FiguresDir, fig.Name, fig.Caption, FiguresDir, fig.Name)
+		}
+	}
 	ok, failed, missing := 0, 0, 0
 	for _, r := range f.Runs {
 		if r.OK() {
@@ -209,6 +218,10 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	if len(figs) > 0 {
 		p("## Figures\n\n")
 		for _, fig := range figs {
+			if isHeadline(fig) {
+				p("### %s\n\nAbove, after the findings.\n\n", fig.Title)
+				continue
+			}
 			p("### %s\n\n![%s](%s/%s.png)\n\n%s ([SVG](%s/%s.svg))\n\n", fig.Title, fig.Title, FiguresDir, fig.Name, fig.Caption, FiguresDir, fig.Name)
 		}
 	}
