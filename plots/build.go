@@ -381,6 +381,11 @@ func timeline(c *ctx) (*Figure, string, error) {
 				if len(runs) == 0 {
 					continue
 				}
+				// Over a whole run, intervals finer than the timeline's resolution only
+				// tangle the lines (the headline shows them around the upgrade).
+				for i := range runs {
+					runs[i] = coarsen(runs[i], timelineStep)
+				}
 				anySeries = true
 				name := label(r.Params, slices.DeleteFunc(slices.Clone(lineKeys), func(k string) bool { return k == "migration" && noUpgrade(r) }))
 				if noUpgrade(r) {
@@ -436,9 +441,62 @@ func timeline(c *ctx) (*Figure, string, error) {
 		"(solid) and 99th-percentile (dashed) latency of the operations completing in each interval, across an upgrade%s, "+
 		"one row per upgrade scenario (and per value of any other setting that varies), one line per migration strategy%s. "+
 		"Series: %s. Vertical lines: dotted = upgrade requested, solid = committed, dashed = every object migrated (medians over the repetitions). "+
-		"The p99 is over all operations when the series has it, otherwise the largest of the categories' p99.",
+		"The p99 is over all operations when the series has it, otherwise the largest of the categories' p99. "+
+		"Series finer than 0.1 s are merged into 0.1 s intervals here (maximum of the maxima, largest p99); the headline figure shows "+
+		"the seconds around the upgrade at their own resolution.",
 		at, baseline, c.aggNote())
 	return fig, "", nil
+}
+
+// timelineStep is the timeline's resolution: finer series are merged into intervals of it.
+const timelineStep = 0.1
+
+// coarsen merges a series' consecutive intervals into intervals of about step seconds (the
+// series is left as it is when already that coarse): operations add up, the maximum is the
+// largest, the p99 the largest p99 (an upper bound: percentiles do not merge without the
+// histograms), the totals, conversions and heap are the last interval's.
+func coarsen(s []experiments.SeriesPoint, step float64) []experiments.SeriesPoint {
+	if len(s) < 2 {
+		return s
+	}
+	var dts []float64
+	for i := 1; i < len(s); i++ {
+		dts = append(dts, s[i].TS-s[i-1].TS)
+	}
+	if experiments.Median(dts) >= step/2 {
+		return s
+	}
+	var out []experiments.SeriesPoint
+	start := 0.0
+	var cur *experiments.SeriesPoint
+	for i := range s {
+		p := s[i]
+		if cur == nil {
+			q := p
+			mx, p99 := p.MaxLatencyUs(), 0.0
+			p99, _ = p.P99LatencyUs()
+			q.Categories, q.Events, q.MaxUs, q.P99Us = nil, slices.Clone(p.Events), &mx, &p99
+			out = append(out, q)
+			cur = &out[len(out)-1]
+		} else {
+			cur.TS, cur.Ops, cur.Failed = p.TS, cur.Ops+p.Ops, cur.Failed+p.Failed
+			cur.TotalOps, cur.TotalFailed, cur.ConvertedTotal, cur.HeapBytes = p.TotalOps, p.TotalFailed, p.ConvertedTotal, p.HeapBytes
+			cur.Events = append(cur.Events, p.Events...)
+			if m := p.MaxLatencyUs(); cur.MaxUs == nil || m > *cur.MaxUs {
+				cur.MaxUs = &m
+			}
+			if v, _ := p.P99LatencyUs(); cur.P99Us == nil || v > *cur.P99Us {
+				cur.P99Us = &v
+			}
+		}
+		if p.TS-start >= step*0.999 || i == len(s)-1 {
+			if d := cur.TS - start; d > 0 {
+				cur.Throughput = float64(cur.Ops) / d
+			}
+			start, cur = p.TS, nil
+		}
+	}
+	return out
 }
 
 // upgradeMarks are the median instants of a row's upgrade, from the results (or, failing
