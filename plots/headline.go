@@ -147,6 +147,28 @@ func upgradeGroups(rows []*experiments.Row) (labels []string, out [][]*experimen
 	return labels, out
 }
 
+// largestIfMany keeps, when the rows would make more than maxGroups scenario groups and the
+// structure's size varies, only the runs on the largest structure (the small multiples stay
+// small); note says so for the caption.
+func largestIfMany(rows []*experiments.Row) (kept []*experiments.Row, note string) {
+	const maxGroups = 8
+	if l, _ := upgradeGroups(rows); len(l) <= maxGroups || !slices.Contains(varying(rows), "size") {
+		return rows, ""
+	}
+	most, size := 0.0, ""
+	for _, r := range rows {
+		if st, ok := stat(r, "structure.objects"); ok && st.Median > most {
+			most, size = st.Median, r.Params.Value("size")
+		}
+	}
+	for _, r := range rows {
+		if r.Params.Value("size") == size {
+			kept = append(kept, r)
+		}
+	}
+	return kept, fmt.Sprintf(" Only the largest structure (%s, %s objects) is shown.", size, fmtNum(most))
+}
+
 // runCurves are a row's runs' series around the upgrade: x the time since the request (or,
 // without an upgrade, since upgrade-at), y the interval's maximum response time (ms).
 func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err error) {
@@ -192,7 +214,7 @@ func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err
 // strategy, every repetition of the strategy in its colour over the run without an upgrade
 // in grey, the maximum response time of each interval on a log axis shared by all panels.
 func headline(c *ctx) (*Figure, string, error) {
-	rows := c.bench(nil)
+	rows, note := largestIfMany(c.bench(nil))
 	glabels, ggroups := upgradeGroups(rows)
 	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
@@ -265,8 +287,11 @@ func headline(c *ctx) (*Figure, string, error) {
 	if !anySeries {
 		return nil, "the runs with an upgrade have no time series", nil
 	}
+	// Room at the top for the marks; at most five decades, so that intervals of one or two
+	// quick operations do not squash the rest.
+	lo = max(lo, hi/1e5)
 	for i := range fig.Panels {
-		fig.Panels[i].YMin, fig.Panels[i].YMax = lo/1.5, hi*3 // room at the top for the marks
+		fig.Panels[i].YMin, fig.Panels[i].YMax = lo/1.5, hi*3
 	}
 	what := "the largest latency of any operation completing in the interval"
 	if anyProbe {
@@ -280,8 +305,8 @@ func headline(c *ctx) (*Figure, string, error) {
 		"logarithmic axis shared by every panel; light grey underneath is the same configuration without an upgrade (the noise floor), "+
 		"aligned at its upgrade-at instant. Marks at the top: hollow triangle = the upgrade requested (0), filled triangle = committed, "+
 		"diamond = every object migrated, where that falls in the window (medians over the repetitions). A strategy that keeps "+
-		"latency flat stays inside the grey band; eager's stopped world shows as a spike at the commit.",
-		fmtNum(headlineBefore), fmtNum(headlineAfter), interval, what)
+		"latency flat stays inside the grey band; eager's stopped world shows as a spike at the commit.%s",
+		fmtNum(headlineBefore), fmtNum(headlineAfter), interval, what, note)
 	return fig, "", nil
 }
 
@@ -289,7 +314,7 @@ func headline(c *ctx) (*Figure, string, error) {
 // an upgrade first) for all operations, the probe and each category, with the ratio to the run
 // without an upgrade written beside the all-operations and probe dots.
 func maxLatency(c *ctx) (*Figure, string, error) {
-	rows := c.bench(nil)
+	rows, note := largestIfMany(c.bench(nil))
 	glabels, ggroups := upgradeGroups(rows)
 	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
@@ -380,7 +405,7 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 	fig.Caption = "The maximum latency of each migration strategy against the run without an upgrade, per scenario: dots are the " +
 		c.repsNote(rows) + " (bars: minimum–maximum) of the maximum over the whole run, for all operations (black), the responsiveness " +
 		"probe where the results have it, and each category of operations; the number beside a dot is its ratio to the run without an " +
-		"upgrade. Log axis."
+		"upgrade. Log axis." + note
 	return fig, "", nil
 }
 
