@@ -573,6 +573,45 @@ func eagerPoints(rows []*experiments.Row, metric string) (xs, ys []float64, used
 	return xs, ys, used
 }
 
+// scenarioFit is one scenario's eager points (objects converted, a metric) and their fit.
+type scenarioFit struct {
+	scenario string
+	xs, ys   []float64
+	rows     []*experiments.Row
+	fit      Fit
+	ok       bool // the fit exists (at least two object counts)
+}
+
+// eagerFits fits each scenario's eager points apart (a scenario's objects cost alike; the
+// scenarios do not: composite-stats reads each composite part's atomic parts); when no
+// scenario has two sizes, one fit across the scenarios, named "every scenario".
+func eagerFits(rows []*experiments.Row, metric string) []scenarioFit {
+	var out []scenarioFit
+	xs, ys, used := eagerPoints(rows, metric)
+	for i, r := range used {
+		sc := r.Params.Value("upgrade")
+		j := slices.IndexFunc(out, func(f scenarioFit) bool { return f.scenario == sc })
+		if j < 0 {
+			out = append(out, scenarioFit{scenario: sc})
+			j = len(out) - 1
+		}
+		out[j].xs, out[j].ys, out[j].rows = append(out[j].xs, xs[i]), append(out[j].ys, ys[i]), append(out[j].rows, r)
+	}
+	any := false
+	for i := range out {
+		out[i].fit, out[i].ok = fitPower(out[i].xs, out[i].ys)
+		any = any || out[i].ok
+	}
+	if !any && len(out) > 1 {
+		all := scenarioFit{scenario: "every scenario", xs: xs, ys: ys, rows: used}
+		all.fit, all.ok = fitPower(xs, ys)
+		if all.ok {
+			out = append(out, all)
+		}
+	}
+	return out
+}
+
 // pauseFinding says how the eager upgrade's pause grows with the objects it converts, what an
 // object costs per scenario, lazy's commit time, and where eager's maximum latency reaches
 // 10, 100 and 1000 times the floor.
@@ -617,11 +656,16 @@ func pauseFinding(rows []*experiments.Row) string {
 		fmt.Fprintf(&sb, "An eager upgrade stops the world and converts every object of the changed classes: per object converted (the "+
 			"stopped world's time / objects; medians) %s. ", strings.Join(costs, "; "))
 	}
-	if fit, ok := fitPower(xs, ys); ok {
-		fmt.Fprintf(&sb, "Its time from request to commit grows with the objects converted n as %s ms (least squares on log–log, "+
-			"over every eager configuration). ", fit)
+	var fits []string
+	for _, f := range eagerFits(rows, "upgrade.commit_delay_ms") {
+		if f.ok {
+			fits = append(fits, fmt.Sprintf("%s %s ms", f.scenario, f.fit))
+		}
+	}
+	if len(fits) > 0 {
+		fmt.Fprintf(&sb, "Its time from request to commit grows with the objects converted n as (least squares on log–log) %s. ", strings.Join(fits, "; "))
 	} else {
-		fmt.Fprintf(&sb, "Its time from request to commit: %s ms for %s objects (one size only: no fit). ", fmtNum(ys[0]), fmtNum(xs[0]))
+		fmt.Fprintf(&sb, "Its time from request to commit: %s ms for %s objects (one configuration: no fit). ", fmtNum(ys[0]), fmtNum(xs[0]))
 	}
 	var lazy []float64
 	for _, r := range rows {
@@ -677,34 +721,48 @@ func ratioCrossings(rows []*experiments.Row) string {
 	if math.IsNaN(floor) || floor <= 0 || len(xs) == 0 {
 		return ""
 	}
-	px, py, _ := eagerPoints(rows, "upgrade.commit_delay_ms")
-	fit, fitted := fitPower(px, py)
-	usable := fitted && fit.B > 0.1 && fit.R2 >= 0.5
-	var parts []string
-	for _, k := range []float64{10, 100, 1000} {
-		best := math.Inf(1)
-		for i := range xs {
-			if ys[i]/floor >= k {
-				best = min(best, xs[i])
-			}
-		}
-		switch n := fit.Inverse(k * floor / 1e3); {
-		case !math.IsInf(best, 1):
-			parts = append(parts, fmt.Sprintf("%s× measured from %s objects on", fmtNum(k), fmtNum(best)))
-		case usable && n <= 1000*fit.XMax:
-			parts = append(parts, fmt.Sprintf("%s× at about %s objects (read from the fitted pause)", fmtNum(k), fmtNum(n)))
-		case usable:
-			parts = append(parts, fmt.Sprintf("%s× only beyond %s objects (over a thousand times the largest state measured)", fmtNum(k), fmtNum(1000*fit.XMax)))
-		default:
-			parts = append(parts, fmt.Sprintf("%s× not reached (and the pause's fit does not allow extrapolating)", fmtNum(k)))
-		}
-	}
+	pauseFits := eagerFits(rows, "upgrade.commit_delay_ms")
 	best := 0.0
 	for i := range xs {
 		best = max(best, ys[i]/floor)
 	}
-	return fmt.Sprintf("Against the floor of %s (`%s` %s), eager's maximum latency is at most %s× of it here; it reaches %s. ",
-		from, metric, fmtUnit(floor, "µs"), fmtRatio(best), strings.Join(parts, ", "))
+	var per []string
+	for _, f := range eagerFits(rows, metric) {
+		if f.scenario == "every scenario" {
+			continue
+		}
+		var fit Fit
+		usable := false
+		for _, pf := range pauseFits {
+			if pf.scenario == f.scenario && pf.ok && pf.fit.B > 0.1 && pf.fit.R2 >= 0.5 {
+				fit, usable = pf.fit, true
+			}
+		}
+		var parts []string
+		for _, k := range []float64{10, 100, 1000} {
+			reached := math.Inf(1)
+			for i := range f.xs {
+				if f.ys[i]/floor >= k {
+					reached = min(reached, f.xs[i])
+				}
+			}
+			switch n := fit.Inverse(k * floor / 1e3); {
+			case !math.IsInf(reached, 1):
+				parts = append(parts, fmt.Sprintf("%s× measured from %s objects on", fmtNum(k), fmtNum(reached)))
+			case usable && n <= 1000*fit.XMax:
+				parts = append(parts, fmt.Sprintf("%s× at about %s objects", fmtNum(k), fmtNum(n)))
+			case usable:
+				parts = append(parts, fmt.Sprintf("%s× only beyond %s objects", fmtNum(k), fmtNum(1000*fit.XMax)))
+			default:
+				parts = append(parts, fmt.Sprintf("%s× not reached", fmtNum(k)))
+			}
+		}
+		per = append(per, f.scenario+": "+strings.Join(parts, ", "))
+	}
+	return fmt.Sprintf("Against the floor of %s (`%s` %s), eager's maximum latency is at most %s× of it here. Where it reaches 10×, "+
+		"100× and 1000× (measured, or read from the scenario's fitted pause, which an operation waiting for the stopped world at "+
+		"least sees, where the fit has R² ≥ 0.5 and the point is within a thousand times the largest state measured) — %s. ",
+		from, metric, fmtUnit(floor, "µs"), fmtRatio(best), strings.Join(per, "; "))
 }
 
 // scalabilityFinding states, per workload, the fastest method at the most threads and how the

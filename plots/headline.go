@@ -413,25 +413,38 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 // (log–log, with the fitted line) and lazy's commit time beside it.
 func pauseObjects(c *ctx) (*Figure, string, error) {
 	rows := c.bench(withUpgrade)
-	xs, ys, used := eagerPoints(rows, "upgrade.commit_delay_ms")
-	if len(xs) == 0 {
+	if xs, _, _ := eagerPoints(rows, "upgrade.commit_delay_ms"); len(xs) == 0 {
 		return nil, "no eager upgrade that committed", nil
 	}
 	pn := Panel{Title: "time to upgrade against the objects converted", XLabel: "objects of the changed classes (log)",
 		YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
-	eager := Series{Label: "eager (each configuration's median)", Color: strategyColor(used[0].Params), NoLine: true}
-	for i, r := range used {
-		st, _ := stat(r, "upgrade.commit_delay_ms")
-		eager.X, eager.Y = append(eager.X, xs[i]), append(eager.Y, ys[i])
-		eager.YLow, eager.YHigh = append(eager.YLow, st.Min), append(eager.YHigh, st.Max)
+	// One colour per scenario (eager's vermillion first), each with its own fit: the scenarios'
+	// objects do not cost alike.
+	scenColors := []int{1, 3, 4, 5, 2, colorGrey}
+	var fitNotes []string
+	for i, f := range eagerFits(rows, "upgrade.commit_delay_ms") {
+		col := scenColors[i%len(scenColors)]
+		if f.scenario != "every scenario" {
+			sr := Series{Label: "eager, " + f.scenario, Color: col, NoLine: true}
+			for j, r := range f.rows {
+				st, _ := stat(r, "upgrade.commit_delay_ms")
+				sr.X, sr.Y = append(sr.X, f.xs[j]), append(sr.Y, f.ys[j])
+				sr.YLow, sr.YHigh = append(sr.YLow, st.Min), append(sr.YHigh, st.Max)
+			}
+			pn.Series = append(pn.Series, sr)
+		} else {
+			col = colorGrey
+		}
+		if f.ok {
+			lx := []float64{f.fit.XMin, f.fit.XMax}
+			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", f.scenario, fmtNum(f.fit.A), f.fit.B), X: lx,
+				Y: []float64{f.fit.At(lx[0]), f.fit.At(lx[1])}, Color: col, Dashed: true})
+			fitNotes = append(fitNotes, f.scenario+" "+f.fit.String())
+		}
 	}
-	pn.Series = append(pn.Series, eager)
-	fitNote := "fewer than two distinct object counts: no fit"
-	if fit, ok := fitPower(xs, ys); ok {
-		lx := []float64{fit.XMin, fit.XMax}
-		pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit %s·n^%.2f ms", fmtNum(fit.A), fit.B), X: lx,
-			Y: []float64{fit.At(lx[0]), fit.At(lx[1])}, Color: strategyColor(used[0].Params), Dashed: true})
-		fitNote = "the dashed line is the least-squares fit on log–log, " + fit.String()
+	fitNote := "no scenario has two object counts: no fit"
+	if len(fitNotes) > 0 {
+		fitNote = "dashed lines are least-squares fits on log–log: " + strings.Join(fitNotes, "; ")
 	}
 	lazy := Series{Label: "lazy: commit only", Color: 0, NoLine: true}
 	for _, r := range rows {
