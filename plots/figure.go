@@ -488,7 +488,13 @@ func (m *marks) Plot(c draw.Canvas, p *plot.Plot) {
 			// a dotted hairline so the instant can be read against the axis.
 			h := vg.Points(6)
 			col := palette(mk.Color)
-			drawTopMark(c, mk.Kind, col, x, c.Max.Y-h/2, h)
+			// The request on the top row, the commit and the migration one row lower: a
+			// lazy commit follows its request within a millisecond and would hide it.
+			y := c.Max.Y - h/2
+			if mk.Kind != "requested" {
+				y -= 1.2 * h
+			}
+			drawTopMark(c, mk.Kind, col, x, y, h)
 			continue
 		}
 		c.StrokeLine2(markStyle(mk.Kind, palette(mk.Color)), x, c.Min.Y, x, c.Max.Y)

@@ -265,7 +265,8 @@ func headline(c *ctx) (*Figure, string, error) {
 					if com, ok := stat(r, "upgrade.committed_s"); ok && okReq {
 						pn.Marks = append(pn.Marks, Mark{X: 0, Kind: "requested", Color: colorBlack},
 							Mark{X: com.Median - req.Median, Kind: "committed", Color: colorBlack})
-						if mig, ok := stat(r, "upgrade.migrated_s"); ok && mig.Median-req.Median <= headlineAfter {
+						// Eager migrates before its commit: no mark of its own.
+						if mig, ok := stat(r, "upgrade.migrated_s"); ok && mig.Median-req.Median <= headlineAfter && mig.Median > com.Median {
 							pn.Marks = append(pn.Marks, Mark{X: mig.Median - req.Median, Kind: "migrated", Color: colorBlack})
 						}
 					}
@@ -291,7 +292,7 @@ func headline(c *ctx) (*Figure, string, error) {
 	// quick operations do not squash the rest.
 	lo = max(lo, hi/1e5)
 	for i := range fig.Panels {
-		fig.Panels[i].YMin, fig.Panels[i].YMax = lo/1.5, hi*3
+		fig.Panels[i].YMin, fig.Panels[i].YMax = lo/1.5, hi*6
 	}
 	what := "the largest latency of any operation completing in the interval"
 	if anyProbe {
@@ -303,7 +304,7 @@ func headline(c *ctx) (*Figure, string, error) {
 	fig.Caption = fmt.Sprintf("The seconds around the upgrade (%s s before the request to %s s after), one small panel per upgrade scenario "+
 		"(row) and migration strategy (column): each line is one repetition's maximum response time per interval of %s (%s), on a "+
 		"logarithmic axis shared by every panel; light grey underneath is the same configuration without an upgrade (the noise floor), "+
-		"aligned at its upgrade-at instant. Marks at the top: hollow triangle = the upgrade requested (0), filled triangle = committed, "+
+		"aligned at its upgrade-at instant. Marks at the top: hollow triangle = the upgrade requested (0); one row lower, filled triangle = committed, "+
 		"diamond = every object migrated, where that falls in the window (medians over the repetitions). A strategy that keeps "+
 		"latency flat stays inside the grey band; eager's stopped world shows as a spike at the commit.%s",
 		fmtNum(headlineBefore), fmtNum(headlineAfter), interval, what, note)
