@@ -83,6 +83,8 @@ type Part struct {
 // FigureNames returns the figures package plots can draw, by name.
 func FigureNames() []string {
 	return []string{
+		"upgrade-headline",   // max response time in the seconds around the upgrade, a small panel per strategy
+		"max-latency",        // max latency per strategy (all operations, probe, categories), ratio to no upgrade
 		"upgrade-timeline",   // throughput and max/p99 latency over time across an upgrade, per scenario
 		"upgrade-migration",  // objects converted and heap over time across an upgrade
 		"throughput-threads", // throughput against threads, per backend and commit, per workload
@@ -90,6 +92,7 @@ func FigureNames() []string {
 		"overhead",       // throughput of stm against stm-plain, per workload
 		"pause-size",     // upgrade pause and max latency against structure size
 		"pause-fraction", // upgrade pause and max latency against the fraction of objects changed
+		"pause-objects",  // eager's pause against the objects converted, with its fit; lazy's commit time
 		"micro",          // Go micro-benchmarks: time per operation
 	}
 }

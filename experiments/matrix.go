@@ -327,7 +327,10 @@ func (c *Config) Estimate() time.Duration {
 		}
 		return time.Duration((benchmarks*per*1.3 + 1) * float64(time.Second))
 	default:
-		setup := map[string]float64{"tiny": 0.02, "small": 0.05, "medium": 0.4, "big": 2.5}[m["size"]]
+		// Half the time to build the structure (the estimate counts setup twice); for huge and
+		// giant as measured on a shared 2-core machine (16 s and 135 s: the collector works
+		// through gigabytes of young heap).
+		setup := map[string]float64{"tiny": 0.02, "small": 0.05, "medium": 0.4, "big": 2.5, "huge": 8, "giant": 65}[m["size"]]
 		length := secs(m["length"], 10)
 		if _, ok := m["ops"]; ok {
 			length = 5 // unknown: a guess

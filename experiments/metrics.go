@@ -27,6 +27,12 @@ func metricDocs() []MetricDoc {
 		{"all.p999_us", "µs", "99.9th percentile of the latency of all successful operations"},
 		{"all.p50_us", "µs", "median latency of all successful operations"},
 		{"all.mean_us", "µs", "mean latency of all successful operations"},
+		{"probe_max_us", "µs", "maximum lateness of the responsiveness probe (a goroutine waking at a fixed interval): the longest the program did not respond, operations or not"},
+		{"probe_p99_us", "µs", "99th percentile of the probe's lateness"},
+		{"probe_p999_us", "µs", "99.9th percentile of the probe's lateness"},
+		{"hiccup_max_us", "µs", "maximum lateness of the platform probe: the machine's and the runtime's own hiccups, the noise floor"},
+		{"gc_cpu_fraction", "", "share of the CPU time the garbage collector used"},
+		{"alloc_mb_per_s", "MB/s", "memory allocated per second"},
 		{"max_gap_ms", "ms", "longest time without any operation completing (the real pause)"},
 		{"window.max_us", "µs", "maximum latency of the operations completing in the second after the upgrade's commit (after upgrade-at without an upgrade: the baseline)"},
 		{"window.p99_us", "µs", "99th percentile of the latency in that window"},
@@ -35,8 +41,9 @@ func metricDocs() []MetricDoc {
 		{"upgrade.world_stop_ms", "ms", "how long the world was stopped (eager: the conversion of every object)"},
 		{"upgrade.commit_delay_ms", "ms", "from the upgrade's request to its commit: the time to upgrade (eager: stopping the world and converting every object; lazy: the commit only)"},
 		{"upgrade.migration_s", "s", "from the upgrade's commit until every object is converted (0 for eager, which converts before the commit)"},
-		{"upgrade.objects", "objects", "objects of the types the upgrade changes"},
-		{"upgrade.fraction_changed", "", "upgrade.objects / structure.objects: the share of the objects whose type changes"},
+		{"upgrade.objects", "objects", "objects of the types the upgrade changes, as the engine counted them at the commit (with structural modifications on, this includes objects created since the build and deleted ones not yet collected)"},
+		{"upgrade.fraction_changed", "", "the share of the initial structure's objects whose type the upgrade changes (objects of the changed classes in the initial structure / structure.objects)"},
+		{"upgrade.us_per_object", "µs", "eager: the stopped world's time per object converted (upgrade.world_stop_ms / upgrade.conversions_stopped)"},
 		{"upgrade.objects_converted", "objects", "objects converted by the end of the run"},
 		{"upgrade.conversions_foreground", "objects", "conversions done by the benchmark's own operations"},
 		{"upgrade.conversions_sweeper", "objects", "conversions done by the background sweeper"},
@@ -151,6 +158,30 @@ func StructureObjects(p stmbench7.Params) float64 {
 	return float64(2 + p.InitialTotalComplexAssemblies() + p.InitialTotalBaseAssemblies() + 2*comp + comp*p.NumAtomicPerComp)
 }
 
+// ChangedObjects is the number of objects of the initial structure whose class a built-in
+// upgrade scenario changes (stmbench7/scenario_steps.go): atomic-point the atomic parts,
+// composite-stats the composite parts, document-lines the documents, dates every design
+// object (the module, the assemblies, the composite and the atomic parts), chain the atomic
+// and then the composite parts. ok is false for a scenario it does not know.
+func ChangedObjects(scenario string, p stmbench7.Params) (float64, bool) {
+	if p.NumAssmPerAssm < 2 || p.NumAssmLevels < 2 {
+		return 0, false
+	}
+	comp := p.InitialTotalCompParts()
+	atomic := comp * p.NumAtomicPerComp
+	switch scenario {
+	case "atomic-point":
+		return float64(atomic), true
+	case "composite-stats", "document-lines":
+		return float64(comp), true
+	case "dates":
+		return float64(1 + p.InitialTotalComplexAssemblies() + p.InitialTotalBaseAssemblies() + comp + atomic), true
+	case "chain":
+		return float64(atomic + comp), true
+	}
+	return 0, false
+}
+
 // BenchMetrics flattens a result into named metrics; series (nil when absent) adds those
 // computed from the time series.
 func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
@@ -184,6 +215,15 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 		p := "cat." + name + "."
 		m[p+"ops"], m[p+"failed"], m[p+"max_us"], m[p+"p99_us"], m[p+"p50_us"] = float64(c.Successful), float64(c.Failed), c.MaxTTCUs, c.P99Us, c.P50Us
 	}
+	if p := r.Probe; p != nil && p.Count > 0 {
+		m["probe_max_us"], m["probe_p99_us"], m["probe_p999_us"] = p.MaxUs, p.P99Us, p.P999Us
+	}
+	if h := r.Hiccup; h != nil && h.Count > 0 {
+		m["hiccup_max_us"] = h.MaxUs
+	}
+	if rt := r.Runtime; rt != nil {
+		m["gc_cpu_fraction"], m["alloc_mb_per_s"] = rt.GCCPUFraction, rt.AllocMBPerS
+	}
 	if r.MaxGapMs != nil {
 		m["max_gap_ms"] = *r.MaxGapMs
 	}
@@ -215,8 +255,22 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 			m["upgrade.world_stop_ms"], m["upgrade.pinned_s"] = stop, pinned
 		}
 		m["upgrade.objects"] = float64(u.Objects)
+		// The share is of the initial structure, counted from its parameters: the engine's
+		// count at the commit includes, with structural modifications on, objects created
+		// since and deleted ones not yet collected, and so passed 1.
 		if n, ok := m["structure.objects"]; ok && n > 0 {
-			m["upgrade.fraction_changed"] = float64(u.Objects) / n
+			if c, ok := ChangedObjects(u.Scenario, r.Config.Params); ok {
+				m["upgrade.fraction_changed"] = c / n
+			} else if !r.Config.StructuralModifications {
+				m["upgrade.fraction_changed"] = float64(u.Objects) / n
+			}
+		}
+		if u.ConversionsStopped > 0 {
+			stop := 0.0
+			for _, s := range u.Migrations {
+				stop += s.WorldStopMs
+			}
+			m["upgrade.us_per_object"] = stop * 1e3 / float64(u.ConversionsStopped)
 		}
 		m["upgrade.objects_converted"] = float64(u.ObjectsConverted)
 		m["upgrade.conversions_foreground"] = float64(u.ConversionsForeground)

@@ -118,6 +118,16 @@ func WindowHist(series []SeriesPoint, from, to float64, probe bool) (*hdrhistogr
 	return bench.MergeHists(enc...)
 }
 
+// ResponseMaxUs is the interval's maximum response time as the figures draw it: the probe's
+// when the series has it (a pause of the whole program shows there even when no operation
+// completes in the interval), else that of all operations; probe reports which.
+func (p *SeriesPoint) ResponseMaxUs() (us float64, probe bool) {
+	if p.ProbeMaxUs != nil {
+		return *p.ProbeMaxUs, true
+	}
+	return p.MaxLatencyUs(), false
+}
+
 // MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.
 func (p *SeriesPoint) MaxLatencyUs() float64 {
 	if p.MaxUs != nil {

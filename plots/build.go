@@ -35,12 +35,15 @@ type builder struct {
 
 func builders() []builder {
 	return []builder{
+		{"upgrade-headline", headline},
+		{"max-latency", maxLatency},
 		{"upgrade-timeline", timeline},
 		{"upgrade-migration", migration},
 		{"throughput-threads", throughputThreads},
 		{"overhead", overhead},
 		{"pause-size", pauseSize},
 		{"pause-fraction", pauseFraction},
+		{"pause-objects", pauseObjects},
 		{"latency-percentiles", percentiles},
 		{"micro", micro},
 	}
@@ -387,6 +390,11 @@ func timeline(c *ctx) (*Figure, string, error) {
 				if len(runs) == 0 {
 					continue
 				}
+				// Over a whole run, intervals finer than the timeline's resolution only
+				// tangle the lines (the headline shows them around the upgrade).
+				for i := range runs {
+					runs[i] = coarsen(runs[i], timelineStep)
+				}
 				anySeries = true
 				name := label(r.Params, slices.DeleteFunc(slices.Clone(lineKeys), func(k string) bool { return k == "migration" && noUpgrade(r) }))
 				if noUpgrade(r) {
@@ -442,9 +450,62 @@ func timeline(c *ctx) (*Figure, string, error) {
 		"(solid) and 99th-percentile (dashed) latency of the operations completing in each interval, across an upgrade%s, "+
 		"one row per upgrade scenario (and per value of any other setting that varies), one line per migration strategy%s. "+
 		"Series: %s. Vertical lines: dotted = upgrade requested, solid = committed, dashed = every object migrated (medians over the repetitions). "+
-		"The p99 is over all operations when the series has it, otherwise the largest of the categories' p99.",
+		"The p99 is over all operations when the series has it, otherwise the largest of the categories' p99. "+
+		"Series finer than 0.1 s are merged into 0.1 s intervals here (maximum of the maxima, largest p99); the headline figure shows "+
+		"the seconds around the upgrade at their own resolution.",
 		at, baseline, c.aggNote())
 	return fig, "", nil
+}
+
+// timelineStep is the timeline's resolution: finer series are merged into intervals of it.
+const timelineStep = 0.1
+
+// coarsen merges a series' consecutive intervals into intervals of about step seconds (the
+// series is left as it is when already that coarse): operations add up, the maximum is the
+// largest, the p99 the largest p99 (an upper bound: percentiles do not merge without the
+// histograms), the totals, conversions and heap are the last interval's.
+func coarsen(s []experiments.SeriesPoint, step float64) []experiments.SeriesPoint {
+	if len(s) < 2 {
+		return s
+	}
+	var dts []float64
+	for i := 1; i < len(s); i++ {
+		dts = append(dts, s[i].TS-s[i-1].TS)
+	}
+	if experiments.Median(dts) >= step/2 {
+		return s
+	}
+	var out []experiments.SeriesPoint
+	start := 0.0
+	var cur *experiments.SeriesPoint
+	for i := range s {
+		p := s[i]
+		if cur == nil {
+			q := p
+			mx, p99 := p.MaxLatencyUs(), 0.0
+			p99, _ = p.P99LatencyUs()
+			q.Categories, q.Events, q.MaxUs, q.P99Us = nil, slices.Clone(p.Events), &mx, &p99
+			out = append(out, q)
+			cur = &out[len(out)-1]
+		} else {
+			cur.TS, cur.Ops, cur.Failed = p.TS, cur.Ops+p.Ops, cur.Failed+p.Failed
+			cur.TotalOps, cur.TotalFailed, cur.ConvertedTotal, cur.HeapBytes = p.TotalOps, p.TotalFailed, p.ConvertedTotal, p.HeapBytes
+			cur.Events = append(cur.Events, p.Events...)
+			if m := p.MaxLatencyUs(); cur.MaxUs == nil || m > *cur.MaxUs {
+				cur.MaxUs = &m
+			}
+			if v, _ := p.P99LatencyUs(); cur.P99Us == nil || v > *cur.P99Us {
+				cur.P99Us = &v
+			}
+		}
+		if p.TS-start >= step*0.999 || i == len(s)-1 {
+			if d := cur.TS - start; d > 0 {
+				cur.Throughput = float64(cur.Ops) / d
+			}
+			start, cur = p.TS, nil
+		}
+	}
+	return out
 }
 
 // upgradeMarks are the median instants of a row's upgrade, from the results (or, failing
@@ -467,29 +528,21 @@ func upgradeMarks(r *experiments.Row, runs [][]experiments.SeriesPoint, color in
 	return out
 }
 
-// migration draws the objects converted and the heap over time across the upgrade.
+// migration draws the objects converted and the heap over time across the upgrade: one row
+// of panels per scenario group (scenario and any other varying setting), one line per
+// strategy in its fixed colour.
 func migration(c *ctx) (*Figure, string, error) {
 	rows := c.bench(nil)
-	var scenarios []string
-	for _, r := range rows {
-		if withUpgrade(r) && !slices.Contains(scenarios, r.Params.Value("upgrade")) {
-			scenarios = append(scenarios, r.Params.Value("upgrade"))
-		}
-	}
-	if len(scenarios) == 0 {
+	glabels, ggroups := upgradeGroups(rows)
+	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	lineKeys := varying(rows, "upgrade")
-	fixedColors := len(lineKeys) == 0 || slices.Equal(lineKeys, []string{"migration"})
 	fig := &Figure{Title: c.title + "State migration across an upgrade", Cols: 2}
 	anyConv := false
-	for _, sc := range scenarios {
-		conv := Panel{Title: "scenario " + sc + ": objects converted", XLabel: "time since the start (s)", YLabel: "converted (% of the changed objects)", Legend: true}
-		heap := Panel{Title: "scenario " + sc + ": heap in use", XLabel: "time since the start (s)", YLabel: "heap (MiB)"}
-		for i, r := range rows {
-			if r.Params.Value("upgrade") != sc && !noUpgrade(r) {
-				continue
-			}
+	for gi, g := range ggroups {
+		conv := Panel{Title: glabels[gi] + ": objects converted", XLabel: "time since the start (s)", YLabel: "converted (% of the changed objects)", Legend: true}
+		heap := Panel{Title: glabels[gi] + ": heap in use", XLabel: "time since the start (s)", YLabel: "heap (MiB)", Legend: true}
+		for _, r := range g {
 			runs, err := c.loadSeries(r)
 			if err != nil {
 				return nil, "", err
@@ -497,11 +550,8 @@ func migration(c *ctx) (*Figure, string, error) {
 			if len(runs) == 0 {
 				continue
 			}
-			color := i
-			if fixedColors {
-				color = strategyColor(r.Params)
-			}
-			name := label(r.Params, lineKeys)
+			color := strategyColor(r.Params)
+			name := r.Params.Value("migration")
 			if noUpgrade(r) {
 				name = "no upgrade"
 			}
@@ -539,7 +589,8 @@ func migration(c *ctx) (*Figure, string, error) {
 		return nil, "the series have no converted_total (a dustm bench without the upgrade series fields)", nil
 	}
 	fig.Caption = "Objects of the changed types converted to the new version over time (as a share of upgrade.objects), and the heap in use, " +
-		"per upgrade scenario and migration strategy (black, where there is one: the run without an upgrade). Lazy migration converts on first touch; the sweeper " +
+		"per upgrade scenario (one row per scenario and any other setting that varies) and migration strategy, each strategy in its colour " +
+		"(black: the run without an upgrade). Lazy migration converts on first touch; the sweeper " +
 		"converts the rest in the background; eager converts everything with the world stopped. The heap holds the pre-upgrade versions " +
 		"until every object is converted. Series: " + c.aggNote() + "."
 	return fig, "", nil
@@ -574,7 +625,8 @@ func throughputThreads(c *ctx) (*Figure, string, error) {
 			slices.SortFunc(lrows, func(a, b *experiments.Row) int {
 				return int(num(a.Params.Value("threads")) - num(b.Params.Value("threads")))
 			})
-			s := Series{Label: llabels[li], Color: li, Points: true}
+			col, dash := lineStyle(lrows[0].Params, lineKeys, li)
+			s := Series{Label: llabels[li], Color: col, Dash: dash, Points: true}
 			if s.Label == "" {
 				s.Label = "median, min–max"
 			}
@@ -630,8 +682,9 @@ func overhead(c *ctx) (*Figure, string, error) {
 	glabels, ggroups := groups(rows, groupKeys)
 	bars := &Bars{}
 	var notes []string
-	for bi, backend := range []string{"stm-plain", "stm"} {
-		bs := newBarSeries(backend, []int{colorGrey, 0}[bi], len(glabels))
+	for _, backend := range []string{"stm-plain", "stm"} {
+		col, _ := backendColor(backend)
+		bs := newBarSeries(backend, col, len(glabels))
 		for gi, g := range ggroups {
 			for _, r := range g {
 				if r.Params.Value("backend") != backend {
@@ -713,7 +766,6 @@ func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string)
 	}
 	latMetric, latWhat := maxLatencyMetric(pauseRows)
 	lineKeys := varying(pauseRows, except...)
-	fixedColors := slices.Equal(lineKeys, []string{"migration"})
 	pause := Panel{Title: "time to upgrade: from the request to the commit", XLabel: xLabel, YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
 	lat := Panel{Title: latWhat, XLabel: xLabel, YLabel: "latency (ms, log)", LogX: true, LogY: true}
 	llabels, lgroups := groups(pauseRows, lineKeys)
@@ -723,12 +775,9 @@ func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string)
 			xb, _ := stat(b, xMetric)
 			return int(math.Copysign(1, xa.Median-xb.Median))
 		})
-		color := li
-		if fixedColors {
-			color = strategyColor(lrows[0].Params)
-		}
-		ps := Series{Label: llabels[li], Color: color, Points: true}
-		ls := Series{Label: llabels[li], Color: color, Points: true}
+		color, dash := lineStyle(lrows[0].Params, lineKeys, li)
+		ps := Series{Label: llabels[li], Color: color, Dash: dash, Points: true}
+		ls := Series{Label: llabels[li], Color: color, Dash: dash, Points: true}
 		for _, r := range lrows {
 			x, _ := stat(r, xMetric)
 			if p, ok := stat(r, "upgrade.commit_delay_ms"); ok {
@@ -782,9 +831,14 @@ func percentiles(c *ctx) (*Figure, string, error) {
 		lineKeys = varying(rows)
 	}
 	panelKeys := []string{}
-	if len(rows) > 10 && slices.Contains(lineKeys, "workload") {
-		panelKeys = []string{"workload"}
-		lineKeys = varying(rows, "workload")
+	// Many lines: one panel per workload, or per value of another setting that is not what the
+	// lines compare (sms, traversals, size), so that each panel's lines stay apart.
+	for _, k := range []string{"workload", "sms", "traversals", "size"} {
+		if len(rows) > 10 && slices.Contains(lineKeys, k) {
+			panelKeys = []string{k}
+			lineKeys = varying(rows, k)
+			break
+		}
 	}
 	// Where the curves come from: all operations' percentile curve, its few percentiles, or
 	// the categories'.
@@ -822,8 +876,11 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	_, pgroups := groups(rows, panelKeys)
 	for _, prow := range pgroups {
 		title := "all operations"
-		if len(panelKeys) > 0 {
+		switch {
+		case slices.Equal(panelKeys, []string{"workload"}):
 			title = workloadName(prow[0].Params.Value("workload"))
+		case len(panelKeys) > 0:
+			title = label(prow[0].Params, panelKeys)
 		}
 		if source != "categories" {
 			panels = append(panels, curvePanel{title, prow, allCurve})
@@ -844,8 +901,9 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	}
 	fig := &Figure{Title: c.title + "Latency percentiles", Cols: min(2, len(panels))}
 	maxNines := 0.0
-	for pi, p := range panels {
-		pn := Panel{Title: p.title, XLabel: "percentile", YLabel: "latency (µs, log)", LogY: true, Legend: pi == 0}
+	st := newStyler(lineKeys, rows)
+	for _, p := range panels {
+		pn := Panel{Title: p.title, XLabel: "percentile", YLabel: "latency (µs, log)", LogY: true, Legend: true}
 		for li, r := range p.rows {
 			var curves [][]experiments.Percentile
 			for _, smp := range r.Samples {
@@ -861,7 +919,11 @@ func percentiles(c *ctx) (*Figure, string, error) {
 			if name == "" {
 				name = "latency"
 			}
-			s := Series{Label: name, Color: li, Points: source != "curve"}
+			if noUpgrade(r) && slices.Contains(lineKeys, "upgrade") {
+				name = strings.TrimSpace("no upgrade " + strings.TrimPrefix(name, "none"))
+			}
+			col, dash := st.style(r.Params, li)
+			s := Series{Label: name, Color: col, Dash: dash, Points: source != "curve"}
 			for i := range xs {
 				s.X = append(s.X, xs[i])
 				s.Y = append(s.Y, ys[i])

@@ -30,6 +30,8 @@ type Figure struct {
 	Caption string // what the figure shows, for REPORT.md
 	Cols    int    // panels per row (1 when 0)
 	Panels  []Panel
+	// PanelW and PanelH size the panels (small multiples); 0 for the default size.
+	PanelW, PanelH vg.Length
 }
 
 // Panel is one plot of a figure: lines, or grouped bars.
@@ -44,6 +46,11 @@ type Panel struct {
 	XTicks []Tick
 	// Legend places the legend (false: none; a figure shows it in its first column).
 	Legend bool
+	// YMin and YMax fix the y axis (small multiples share one); 0 for automatic.
+	YMin, YMax float64
+	// MarksAtTop draws the marks as short ticks along the top edge instead of lines across
+	// the data, so that they do not cover it.
+	MarksAtTop bool
 }
 
 // Series is one line: points with optional error bars.
@@ -53,7 +60,15 @@ type Series struct {
 	YLow, YHigh []float64 // error bars, nil for none
 	Color       int       // index into the palette
 	Dashed      bool
-	Points      bool // mark the points
+	// Dash is a line pattern beyond Dashed (0 solid, 1 dashed, 2 dotted, 3 dash-dot), so that
+	// more lines than colours stay apart.
+	Dash   int
+	Points bool // mark the points
+	NoLine bool // points only
+	// Labels are texts written beside the points (nil or "" for none).
+	Labels []string
+	// Thin draws a thin line (many overlapping repetitions, an underlay).
+	Thin bool
 }
 
 // Mark is a vertical line at an instant.
@@ -94,6 +109,9 @@ func palette(i int) color.Color {
 		{0x00, 0x00, 0x00, 0xff}, // black
 		{0x88, 0x88, 0x88, 0xff}, // grey
 	}
+	if i == colorLightGrey {
+		return color.RGBA{0xb8, 0xb8, 0xb8, 0xff}
+	}
 	if i < 0 {
 		i = -i
 	}
@@ -104,7 +122,25 @@ func palette(i int) color.Color {
 const (
 	colorBlack = 6
 	colorGrey  = 7
+	// colorLightGrey is for underlays (the run without an upgrade under each strategy).
+	colorLightGrey = 8
 )
+
+// paletteSize is the number of distinct colours palette cycles through.
+const paletteSize = 8
+
+// dashPattern is a line pattern by index: solid, dashed, dotted, dash-dot.
+func dashPattern(i int) []vg.Length {
+	switch i % 4 {
+	case 1:
+		return []vg.Length{vg.Points(4), vg.Points(2)}
+	case 2:
+		return []vg.Length{vg.Points(1), vg.Points(1.5)}
+	case 3:
+		return []vg.Length{vg.Points(5), vg.Points(2), vg.Points(1), vg.Points(2)}
+	}
+	return nil
+}
 
 // dpi is the PNG resolution: finer for small figures, coarser for big ones (whose noisy
 // lines make big files).
@@ -151,9 +187,16 @@ func (f *Figure) Plots() (rows [][]*plot.Plot, err error) {
 func (f *Figure) Size() (w, h vg.Length) {
 	cols := max(f.Cols, 1)
 	nrows := (len(f.Panels) + cols - 1) / cols
-	w = vg.Length(cols) * panelW
+	pw, ph := panelW, panelH
+	if f.PanelW > 0 {
+		pw = f.PanelW
+	}
+	if f.PanelH > 0 {
+		ph = f.PanelH
+	}
+	w = vg.Length(cols) * pw
 	_, lh := legendLayout(f.legend(), w)
-	return w, vg.Length(nrows)*panelH + titleH + lh
+	return w, vg.Length(nrows)*ph + titleH + lh
 }
 
 // Save writes the figure into dir in each format ("png", "svg") and returns the files.
@@ -266,18 +309,15 @@ func (pn *Panel) plot() (*plot.Plot, error) {
 			continue
 		}
 		anyData = true
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return nil, err
+		if !s.NoLine {
+			l, err := plotter.NewLine(pts)
+			if err != nil {
+				return nil, err
+			}
+			l.LineStyle = seriesLineStyle(s)
+			p.Add(l)
 		}
-		l.LineStyle.Color = palette(s.Color)
-		l.LineStyle.Width = vg.Points(1.3)
-		if s.Dashed {
-			l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-			l.LineStyle.Width = vg.Points(0.9)
-		}
-		p.Add(l)
-		if s.Points || len(pts) == 1 {
+		if s.Points || s.NoLine || len(pts) == 1 {
 			sc, err := plotter.NewScatter(pts)
 			if err != nil {
 				return nil, err
@@ -290,9 +330,33 @@ func (pn *Panel) plot() (*plot.Plot, error) {
 		if len(bars) > 0 {
 			p.Add(&errBars{bars: bars, color: palette(s.Color)})
 		}
+		if len(s.Labels) > 0 {
+			var lx plotter.XYLabels
+			for i := range s.X {
+				if i < len(s.Labels) && s.Labels[i] != "" && i < len(s.Y) && okX(s.X[i]) && okY(s.Y[i]) {
+					lx.XYs = append(lx.XYs, plotter.XY{X: s.X[i], Y: s.Y[i]})
+					lx.Labels = append(lx.Labels, s.Labels[i])
+				}
+			}
+			if len(lx.XYs) > 0 {
+				ls, err := plotter.NewLabels(lx)
+				if err != nil {
+					return nil, err
+				}
+				// Left of the point: the series beside it sit to its right.
+				for i := range ls.TextStyle {
+					ls.TextStyle[i].Color = palette(s.Color)
+					ls.TextStyle[i].Font.Size = 7
+					ls.TextStyle[i].XAlign = draw.XRight
+					ls.TextStyle[i].YAlign = draw.YCenter
+				}
+				ls.Offset = vg.Point{X: -vg.Points(5)}
+				p.Add(ls)
+			}
+		}
 	}
 	if len(pn.Marks) > 0 && anyData {
-		p.Add(&marks{marks: pn.Marks})
+		p.Add(&marks{marks: pn.Marks, top: pn.MarksAtTop})
 	}
 	if !anyData {
 		p.Title.Text = pn.Title + " (no data)"
@@ -326,6 +390,9 @@ func (pn *Panel) plot() (*plot.Plot, error) {
 	} else if p.Y.Min >= 0 {
 		p.Y.Min = 0
 		p.Y.Max *= 1.08
+	}
+	if pn.YMax > pn.YMin && (!pn.LogY || pn.YMin > 0) {
+		p.Y.Min, p.Y.Max = pn.YMin, pn.YMax
 	}
 	return p, nil
 }
@@ -393,7 +460,10 @@ func (e *errBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 
 // marks draws vertical lines across the data area: dotted at a request, solid at a commit,
 // dashed when migration completes.
-type marks struct{ marks []Mark }
+type marks struct {
+	marks []Mark
+	top   bool // short ticks along the top edge, not across the data
+}
 
 func markStyle(kind string, c color.Color) draw.LineStyle {
 	sty := draw.LineStyle{Color: c, Width: vg.Points(0.9)}
@@ -413,6 +483,20 @@ func (m *marks) Plot(c draw.Canvas, p *plot.Plot) {
 			continue
 		}
 		x := trX(mk.X)
+		if m.top {
+			// A triangle pointing down at the instant, above the data's usual range, and
+			// a dotted hairline so the instant can be read against the axis.
+			h := vg.Points(6)
+			col := palette(mk.Color)
+			// The request on the top row, the commit and the migration one row lower: a
+			// lazy commit follows its request within a millisecond and would hide it.
+			y := c.Max.Y - h/2
+			if mk.Kind != "requested" {
+				y -= 1.2 * h
+			}
+			drawTopMark(c, mk.Kind, col, x, y, h)
+			continue
+		}
 		c.StrokeLine2(markStyle(mk.Kind, palette(mk.Color)), x, c.Min.Y, x, c.Max.Y)
 	}
 }
@@ -422,9 +506,13 @@ type legendEntry struct {
 	label  string
 	color  int
 	dashed bool
+	dash   int
+	thin   bool
 	points bool
+	noLine bool
 	bar    bool
 	mark   string // an upgrade instant's kind
+	top    bool   // the mark drawn as a triangle at the top edge
 }
 
 // legend collects the entries of the panels that show a legend, without repeats.
@@ -439,6 +527,7 @@ func (f *Figure) legend() []legendEntry {
 		out = append(out, e)
 	}
 	marks := map[string]bool{}
+	top := false
 	for _, pn := range f.Panels {
 		if !pn.Legend {
 			continue
@@ -450,16 +539,17 @@ func (f *Figure) legend() []legendEntry {
 		}
 		for _, s := range pn.Series {
 			if s.Label != "" && len(s.X) > 0 {
-				add(legendEntry{label: s.Label, color: s.Color, dashed: s.Dashed, points: s.Points})
+				add(legendEntry{label: s.Label, color: s.Color, dashed: s.Dashed, dash: s.Dash, thin: s.Thin, points: s.Points || s.NoLine, noLine: s.NoLine})
 			}
 		}
 		for _, m := range pn.Marks {
 			marks[m.Kind] = true
 		}
+		top = top || pn.MarksAtTop
 	}
 	for _, k := range []string{"requested", "committed", "migrated"} {
 		if marks[k] {
-			add(legendEntry{label: "upgrade " + k, color: colorGrey, mark: k})
+			add(legendEntry{label: "upgrade " + k, color: colorGrey, mark: k, top: top})
 		}
 	}
 	return out
@@ -499,14 +589,15 @@ func drawLegend(c draw.Canvas, entries []legendEntry, pos []vg.Point) {
 		switch {
 		case e.bar:
 			c.FillPolygon(col, []vg.Point{{X: x + 4, Y: y - 4}, {X: x + 4, Y: y + 4}, {X: x + thumb - 4, Y: y + 4}, {X: x + thumb - 4, Y: y - 4}})
+		case e.mark != "" && e.top:
+			drawTopMark(c, e.mark, col, x+thumb/2, y, vg.Points(6))
 		case e.mark != "":
 			c.StrokeLine2(markStyle(e.mark, col), x+thumb/2, y-6, x+thumb/2, y+6)
 		default:
-			ls := draw.LineStyle{Color: col, Width: vg.Points(1.3)}
-			if e.dashed {
-				ls.Dashes, ls.Width = []vg.Length{vg.Points(4), vg.Points(2)}, vg.Points(0.9)
+			if !e.noLine {
+				ls := seriesLineStyle(Series{Color: e.color, Dashed: e.dashed, Dash: e.dash, Thin: e.thin})
+				c.StrokeLine2(ls, x, y, x+thumb, y)
 			}
-			c.StrokeLine2(ls, x, y, x+thumb, y)
 			if e.points {
 				c.DrawGlyph(draw.GlyphStyle{Color: col, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}, vg.Point{X: x + thumb/2, Y: y})
 			}
@@ -627,4 +718,31 @@ func digits(a float64) int {
 		return 2
 	}
 	return 1
+}
+
+// seriesLineStyle is a series' line: its colour, pattern and width.
+func seriesLineStyle(s Series) draw.LineStyle {
+	ls := draw.LineStyle{Color: palette(s.Color), Width: vg.Points(1.3), Dashes: dashPattern(s.Dash)}
+	if s.Dashed {
+		ls.Dashes, ls.Width = []vg.Length{vg.Points(4), vg.Points(2)}, vg.Points(0.9)
+	}
+	if s.Thin {
+		ls.Width = vg.Points(0.8)
+	}
+	return ls
+}
+
+// drawTopMark draws an upgrade instant as a glyph of height h centred on (x, y): a hollow
+// triangle pointing down at the request, a filled one at the commit, a diamond when every
+// object is migrated.
+func drawTopMark(c draw.Canvas, kind string, col color.Color, x, y, h vg.Length) {
+	tri := []vg.Point{{X: x - h/2, Y: y + h/2}, {X: x, Y: y - h/2}, {X: x + h/2, Y: y + h/2}}
+	switch kind {
+	case "requested":
+		c.StrokeLines(draw.LineStyle{Color: col, Width: vg.Points(0.9)}, append(tri, tri[0]))
+	case "migrated":
+		c.FillPolygon(col, []vg.Point{{X: x, Y: y + h/2}, {X: x + h/2, Y: y}, {X: x, Y: y - h/2}, {X: x - h/2, Y: y}})
+	default:
+		c.FillPolygon(col, tri)
+	}
 }

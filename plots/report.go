@@ -31,6 +31,8 @@ type Written struct {
 	Files   []string // the figures' files
 	Skipped []Skipped
 	Report  string
+	// Findings are the parts' findings, as REPORT.md opens with them.
+	Findings []Findings
 }
 
 // Write summarizes a results folder (summary.csv), draws every figure its results support
@@ -80,6 +82,7 @@ func Write(dir string, o Options) (*Written, error) {
 			}
 		}
 	}
+	w.Findings = ComputeFindings(f, s)
 	var buf bytes.Buffer
 	Report(&buf, f, s, figs, skipped)
 	w.Report = filepath.Join(dir, ReportFile)
@@ -98,6 +101,16 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	p("# Experiment `%s`\n\n", m.Experiment)
 	if m.Description != "" {
 		p("%s\n\n", m.Description)
+	}
+	writeFindings(w, ComputeFindings(f, s), len(f.Parts()))
+	// The evidence first: the headline figures right after the findings.
+	isHeadline := func(fig *Figure) bool {
+		return fig.Name == "upgrade-headline" || strings.HasSuffix(fig.Name, "-upgrade-headline")
+	}
+	for _, fig := range figs {
+		if isHeadline(fig) {
+			p("![%s](%s/%s.png)\n\n%s ([SVG](%s/%s.svg))\n\n", fig.Title, FiguresDir, fig.Name, fig.Caption, FiguresDir, fig.Name)
+		}
 	}
 	ok, failed, missing := 0, 0, 0
 	for _, r := range f.Runs {
@@ -209,6 +222,10 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	if len(figs) > 0 {
 		p("## Figures\n\n")
 		for _, fig := range figs {
+			if isHeadline(fig) {
+				p("### %s\n\nAbove, after the findings.\n\n", fig.Title)
+				continue
+			}
 			p("### %s\n\n![%s](%s/%s.png)\n\n%s ([SVG](%s/%s.svg))\n\n", fig.Title, fig.Title, FiguresDir, fig.Name, fig.Caption, FiguresDir, fig.Name)
 		}
 	}

@@ -2,9 +2,9 @@
 # reproduce.sh: runs every built-in experiment, each ending with its figures and REPORT.md
 # under results/NAME/TIMESTAMP/.
 #
-# Running time: about 1 hour on a 2-core machine (`dustm experiment --list` gives each
+# Running time: about 2.5 hours on a 2-core machine (`dustm experiment --list` gives each
 # experiment's estimate; the upgrade experiments use the big structure):
-#   upgrade-latency ~12 min, upgrade-overhead ~13 min, pause-vs-size ~9 min,
+#   upgrade-latency ~25 min, upgrade-overhead ~13 min, pause-vs-size ~1.5 h (up to the giant structure),
 #   scalability ~17 min, stm-micro ~4 min, quick ~2 min.
 # Every experiment runs even if an earlier one had failed runs; the script exits 1 if any did.
 # An interrupted experiment resumes with `bin/dustm experiment --resume results/NAME/TIMESTAMP`.

@@ -84,8 +84,14 @@ func (p Params) Validate() error {
 
 // Sizes are the named size presets. "big" is the reference's size and the default for runs;
 // "small" and "medium" follow the C++ port's presets (20 atomic parts per composite part, 50 and
-// 500 composite parts), and "tiny" is for tests.
+// 500 composite parts), and "tiny" is for tests. "huge" (10× big's composite parts: a million
+// atomic parts, about 1.2 GB of heap) and "giant" (30×: three million atomic parts, about 3.5 GB,
+// twice that while an eager upgrade holds both versions) are beyond the reference, to show how an
+// eager upgrade's pause grows with the state; the structure keeps big's assembly tree and
+// documents, so only the number of composite parts (and with them the atomic parts) grows.
 var Sizes = map[string]Params{
+	"giant":  {NumAtomicPerComp: 200, NumConnPerAtomic: 6, DocumentSize: 20000, ManualSize: 1000000, NumCompPerModule: 15000, NumAssmPerAssm: 3, NumAssmLevels: 7, NumCompPerAssm: 3},
+	"huge":   {NumAtomicPerComp: 200, NumConnPerAtomic: 6, DocumentSize: 20000, ManualSize: 1000000, NumCompPerModule: 5000, NumAssmPerAssm: 3, NumAssmLevels: 7, NumCompPerAssm: 3},
 	"big":    {NumAtomicPerComp: 200, NumConnPerAtomic: 6, DocumentSize: 20000, ManualSize: 1000000, NumCompPerModule: 500, NumAssmPerAssm: 3, NumAssmLevels: 7, NumCompPerAssm: 3},
 	"medium": {NumAtomicPerComp: 20, NumConnPerAtomic: 6, DocumentSize: 20000, ManualSize: 1000000, NumCompPerModule: 500, NumAssmPerAssm: 3, NumAssmLevels: 7, NumCompPerAssm: 3},
 	"small":  {NumAtomicPerComp: 20, NumConnPerAtomic: 6, DocumentSize: 2000, ManualSize: 100000, NumCompPerModule: 50, NumAssmPerAssm: 3, NumAssmLevels: 5, NumCompPerAssm: 3},

@@ -94,7 +94,7 @@ func badInputs() []badInput {
 		{"compare an unknown key", []string{"compare", "--a", "bakend=stm", "res", "res"}, 2, []string{`--a "bakend=stm": bakend is not a key of A's runs (keys: backend,`}, nil},
 		{"compare with a missing side", []string{"compare", "res", "nosuch"}, 2, []string{"B: nosuch does not exist"}, nil},
 		{"plot a path that does not exist", []string{"plot", "/nonexistent"}, 2, []string{"/nonexistent does not exist"}, nil},
-		{"plot a file", []string{"plot", "file.txt"}, 2, []string{"file.txt is a file, not a results folder"}, nil},
+		{"plot a file", []string{"plot", "file.txt"}, 2, []string{"file.txt is neither a results folder"}, nil},
 		{"plot a damaged manifest", []string{"plot", "badmanifest"}, 2, []string{"badmanifest/manifest.json is damaged: not valid JSON"}, nil},
 		{"plot a folder whose runs/ is gone", []string{"plot", "norun"}, 1, []string{"not overwritten with fewer runs", "norun/runs does not exist", "left as they are"}, nil},
 		{"plot a folder with a truncated result.json", []string{"plot", "badresult"}, 1, []string{"warning: badresult/runs/", "result.json: not a readable result", "not overwritten with fewer runs: badresult/summary.csv counts 4 successful runs, the folder now has 3"}, nil},

@@ -22,7 +22,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"-g", "none", "-t", "2"}, "none supports only 1 thread"},
 		{[]string{"-g", "fine"}, "accepted: coarse, medium, none, stm, stm-plain"},
 		{[]string{"-w", "x"}, "accepted: r, rw, w, ro"},
-		{[]string{"--size", "huge"}, "accepted: tiny, small, medium, big"},
+		{[]string{"--size", "colossal"}, "accepted: tiny, small, medium, big, huge, giant"},
 		{[]string{"--stm-commit", "2pl"}, "accepted: lock, lockfree"},
 		{[]string{"--ops", "10", "-l", "5"}, "--ops and -l/--length both given"},
 		{[]string{"--ops", "0"}, "--ops must be at least 1"},

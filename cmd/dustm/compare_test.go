@@ -136,8 +136,9 @@ func TestPlotCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "which results folder?"},
-		{[]string{t.TempDir()}, "is not a results folder"},
+		{nil, "which results folder or run?"},
+		{[]string{t.TempDir()}, "is neither a results folder"},
+		{[]string{"--only", "bogus", a}, `unknown figure "bogus"`},
 		{[]string{"--bogus", a}, "unknown flag: --bogus"},
 	} {
 		stderr.Reset()

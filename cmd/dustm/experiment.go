@@ -307,6 +307,13 @@ func reportWritten(stdout io.Writer, w *plots.Written) {
 			fmt.Fprintf(stdout, "not drawn: %s (part %s): %s\n", sk.Figure, sk.Part, sk.Reason)
 		}
 	}
+	// The findings last, where a reader of the terminal looks first.
+	if lines := plots.FindingsText(w.Findings); len(lines) > 0 {
+		fmt.Fprintln(stdout, "findings:")
+		for _, l := range lines {
+			fmt.Fprintln(stdout, "  "+l)
+		}
+	}
 }
 
 // skippedElsewhere reports a skipped figure that another part of the folder did draw (in

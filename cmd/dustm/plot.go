@@ -6,24 +6,32 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"dustm/experiments"
 	"dustm/plots"
 )
 
-// runPlot is `dustm plot DIR…`: the figures (PNG and SVG) of every results folder, its
-// summary.csv and its REPORT.md, from the files in it. A damaged run is skipped with a
-// warning naming the file and what is wrong; a summary that would count fewer successful
-// runs than the one there is not written (--force writes it).
+// runPlot is `dustm plot PATH…`: for results folders, the figures (PNG and SVG), summary.csv
+// and REPORT.md from the files in each (a damaged run is skipped with a warning naming the file
+// and what is wrong; a summary that would count fewer successful runs than the one there is not
+// written, --force writes it); for runs named one by one (a `dustm bench --json` file beside
+// its --series, or a run's folder), the figures of that run or, for several, of all of them
+// overlaid.
 func runPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", stdout)
 	first := fs.Bool("first", false, "draw time series from each configuration's first repetition instead of the median of each interval")
 	force := fs.Bool("force", false, "rewrite summary.csv and REPORT.md even when they would count fewer successful runs than the ones there")
+	only := fs.StringSlice("only", nil, "draw only these figures (comma-separated; "+fmt.Sprint(experiments.FigureNames())+")")
+	out := fs.StringP("out", "o", "", "write the figures into this folder (default: a results folder's figures/, or figures/ beside the first run)")
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: dustm plot [flags] DIR…")
+		fmt.Fprintln(stdout, "usage: dustm plot [flags] PATH…")
 		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "Draws every figure a results folder's results support into DIR/figures (PNG and SVG),")
-		fmt.Fprintln(stdout, "rewrites DIR/summary.csv and DIR/summary-long.csv and writes DIR/REPORT.md.")
+		fmt.Fprintln(stdout, "A results folder: draws every figure its results support into PATH/figures (PNG and SVG),")
+		fmt.Fprintln(stdout, "rewrites PATH/summary.csv and PATH/summary-long.csv and writes PATH/REPORT.md. Runs (a dustm")
+		fmt.Fprintln(stdout, "bench --json file with its --series, or a run's folder): draws the figures of the run, or of")
+		fmt.Fprintln(stdout, "all the runs named overlaid.")
 		fmt.Fprintln(stdout)
 		fs.PrintDefaults()
 	}
@@ -31,15 +39,67 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usageErrorf("which results folder? (e.g. results/quick/20260101-120000)")
+		return usageErrorf("which results folder or run? (e.g. results/quick/20260101-120000, or r.json from dustm bench --json r.json --series r.jsonl)")
 	}
-	for _, dir := range fs.Args() {
-		if err := checkResultsFolder(dir); err != nil {
-			return usageErrorf("%v", err)
+	for _, n := range *only {
+		if !slices.Contains(experiments.FigureNames(), n) {
+			return usageErrorf("--only: unknown figure %q (accepted: %v)", n, experiments.FigureNames())
 		}
 	}
-	for _, dir := range fs.Args() {
-		w, err := plots.Write(dir, plots.Options{First: *first, Force: *force})
+	var folders, runs []string
+	for _, p := range fs.Args() {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return usageErrorf("%s does not exist", p)
+		} else if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if _, err := os.Stat(filepath.Join(p, experiments.ManifestFile)); err == nil {
+			if err := checkResultsFolder(p); err != nil {
+				return usageErrorf("%v", err)
+			}
+			folders = append(folders, p)
+		} else {
+			runs = append(runs, p)
+		}
+	}
+	if len(folders) > 0 && len(runs) > 0 {
+		return usageErrorf("name either results folders or runs, not both (%s is a results folder, %s is not)", folders[0], runs[0])
+	}
+	o := plots.Options{First: *first, Force: *force}
+	if len(runs) > 0 {
+		f, err := plots.LooseFolder(runs)
+		if err != nil {
+			return usageErrorf("%v; %s is neither a results folder (it has no %s) nor a dustm bench run (a --json file, or a run's folder)",
+				err, runs[0], experiments.ManifestFile)
+		}
+		dir := *out
+		if dir == "" {
+			base := runs[0]
+			if st, err := os.Stat(base); err == nil && !st.IsDir() {
+				base = filepath.Dir(base)
+			}
+			dir = filepath.Join(base, plots.FiguresDir)
+		}
+		return drawn(stdout, dir, f, o, *only)
+	}
+	for _, dir := range folders {
+		if len(*only) > 0 || *out != "" {
+			f, err := experiments.LoadFolder(dir)
+			if err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
+			}
+			to := *out
+			if to == "" {
+				to = filepath.Join(dir, plots.FiguresDir)
+			} else if len(folders) > 1 {
+				to = filepath.Join(to, filepath.Base(dir))
+			}
+			if err := drawn(stdout, to, f, o, *only); err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
+			}
+			continue
+		}
+		w, err := plots.Write(dir, o)
 		if w != nil {
 			printWarnings(stderr, w.Folder)
 		}
@@ -75,4 +135,22 @@ func printWarnings(stderr io.Writer, f *experiments.Folder) {
 	for _, w := range f.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
+}
+
+// drawn draws a folder's figures into dir and says what it drew and what it could not.
+func drawn(stdout io.Writer, dir string, f *experiments.Folder, o plots.Options, only []string) error {
+	files, skipped, err := plots.DrawFigures(f, o, only, dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range files {
+		fmt.Fprintf(stdout, "figure: %s\n", p)
+	}
+	for _, sk := range skipped {
+		fmt.Fprintf(stdout, "not drawn: %s: %s\n", sk.Figure, sk.Reason)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no figure could be drawn from %d run(s)", len(f.Runs))
+	}
+	return nil
 }

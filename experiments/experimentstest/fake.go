@@ -325,6 +325,11 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 	res.Throughput = float64(total) / p.Length
 	res.ThroughputWithFailed = res.Throughput
 	res.All = &experiments.OpStats{Successful: total, MaxTTCUs: maxUs, P50Us: 10, P99Us: 100, P999Us: 400, MeanUs: 15, Percentiles: curve}
+	// The probe sees what the operations see, slightly later; the platform's own hiccups are
+	// a fixed floor below it.
+	res.Probe = &experiments.ProbeStats{IntervalUs: 1000, Count: int64(p.Length * 1000), MaxUs: maxUs + 50, P50Us: 60, P99Us: 300, P999Us: 600, MeanUs: 70}
+	res.Hiccup = &experiments.ProbeStats{IntervalUs: 1000, Count: int64(p.Length * 1000), MaxUs: 200, P50Us: 55, P99Us: 120, P999Us: 180, MeanUs: 58}
+	res.Runtime = &experiments.RuntimeStats{GCCycles: 10, GCCPUFraction: 0.05, GCPauseMaxUs: 150, AllocBytes: 1 << 30, AllocMBPerS: 1024 / p.Length}
 	gap := 0.5
 	if upgrading {
 		gap = math.Max(gap, FakePauseMs(p))
@@ -410,6 +415,8 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 		totalOps += ops
 		pt.Ops, pt.TotalOps, pt.Throughput = ops, totalOps, float64(ops)/p.Interval
 		pt.MaxUs, pt.P99Us = &mx, &p99
+		probeMax, probeP99, probeCount, hiccup := mx+50, 300.0, int64(p.Interval*1000), 200.0
+		pt.ProbeMaxUs, pt.ProbeP99Us, pt.ProbeCount, pt.HiccupMaxUs = &probeMax, &probeP99, &probeCount, &hiccup
 		heap := uint64(1 << 20)
 		pt.HeapBytes = &heap
 		pt.Categories = map[string]experiments.SeriesCategory{}

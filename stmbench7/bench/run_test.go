@@ -407,7 +407,7 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.Workload = 9 }, "accepted: r, rw, w, ro"},
 		{func(c *Config) { c.Backend = "fine" }, "accepted: coarse, medium, none, stm, stm-plain"},
 		{func(c *Config) { c.Backend, c.Threads = "none", 2 }, "only 1 thread"},
-		{func(c *Config) { c.Size = "huge" }, "accepted: tiny, small, medium, big"},
+		{func(c *Config) { c.Size = "colossal" }, "accepted: tiny, small, medium, big, huge, giant"},
 		{func(c *Config) { c.STMCommit = 7 }, "accepted: lock, lockfree"},
 	} {
 		cfg := DefaultConfig()
@@ -451,5 +451,29 @@ func TestThreadSeeds(t *testing.T) {
 	cfg.Seed = 0
 	if got := uint64(cfg.ThreadSeed(0)); got != 0xe220a8397b1dcdaf {
 		t.Errorf("SplitMix64(0) first output %#x", got)
+	}
+}
+
+// TestSeriesLastIntervalNotAStub checks that a timed run's series does not end with a stub
+// interval of a few operations: a tick within half an interval of the end is skipped, so the
+// last interval spans at least half an interval (whatever the timing, by construction).
+func TestSeriesLastIntervalNotAStub(t *testing.T) {
+	dir := t.TempDir()
+	b := newFake("stm")
+	cfg := fakeConfig(b)
+	// The length a whole number of intervals: the ticker's last tick and the timer coincide.
+	cfg.Length, cfg.Interval = 200*time.Millisecond, 20*time.Millisecond
+	cfg.SeriesPath = filepath.Join(dir, "run.jsonl")
+	var stdout, stderr bytes.Buffer
+	if _, err := Run(context.Background(), cfg, &stdout, &stderr); err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr.String())
+	}
+	lines := readSeries(t, cfg.SeriesPath)
+	if len(lines) < 3 {
+		t.Fatalf("%d series lines", len(lines))
+	}
+	last, prev := lines[len(lines)-1]["t_s"].(float64), lines[len(lines)-2]["t_s"].(float64)
+	if d := last - prev; d < cfg.Interval.Seconds()/2 {
+		t.Errorf("the last interval spans %.4f s, less than half the interval (%v): a stub", d, cfg.Interval)
 	}
 }

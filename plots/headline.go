@@ -1,0 +1,471 @@
+package plots
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+
+	"dustm/experiments"
+)
+
+// The figures that answer at a glance: the seconds around the upgrade per strategy (small
+// multiples over the run without an upgrade), the maximum latency per strategy with its ratio
+// to the run without one, and eager's pause against the objects it converts.
+
+// Headline window around the upgrade's request, in seconds.
+const (
+	headlineBefore = 1.0
+	headlineAfter  = 2.0
+)
+
+// strategies are the migration strategies in the order the figures show them.
+var strategies = []string{"lazy", "lazy+sweep", "eager"}
+
+// backendColor gives every backend one colour in every figure.
+func backendColor(b string) (int, bool) {
+	switch b {
+	case "stm":
+		return 0, true
+	case "stm-plain":
+		return 5, true
+	case "coarse":
+		return 3, true
+	case "medium":
+		return 4, true
+	case "none":
+		return colorGrey, true
+	}
+	return 0, false
+}
+
+// lineStyle picks a line's colour and pattern: fixed colours when the lines differ only by
+// backend (and commit algorithm, then the pattern) or by migration strategy, otherwise the
+// i-th colour and, past the palette, the next pattern, so that no two lines look alike.
+func lineStyle(ps experiments.Params, lineKeys []string, i int) (color, dash int) {
+	only := func(allowed ...string) bool {
+		for _, k := range lineKeys {
+			if !slices.Contains(allowed, k) {
+				return false
+			}
+		}
+		return len(lineKeys) > 0
+	}
+	switch {
+	case only("backend", "commit"):
+		if c, ok := backendColor(ps.Value("backend")); ok {
+			if ps.Value("commit") == "lock" {
+				dash = 1
+			}
+			return c, dash
+		}
+	case slices.Equal(lineKeys, []string{"migration"}):
+		return strategyColor(ps), 0
+	}
+	return i % paletteSize, i / paletteSize
+}
+
+// styler gives lines their colour by strategy (or backend) and their pattern by the rest of
+// their settings, the same line the same look in every panel; where the rest has more values
+// than there are patterns, every line gets the i-th colour and pattern instead.
+type styler struct {
+	by     string   // "migration", "backend", or "" for the i-th look
+	others []string // the settings the pattern tells apart
+	rest   []string // their labels, in order of appearance: the pattern's index
+}
+
+func newStyler(lineKeys []string, rows []*experiments.Row) *styler {
+	s := &styler{}
+	switch {
+	case slices.Contains(lineKeys, "migration") || slices.Contains(lineKeys, "upgrade"):
+		s.by = "migration"
+	case slices.Contains(lineKeys, "backend"):
+		s.by = "backend"
+	default:
+		return s
+	}
+	for _, k := range lineKeys {
+		if k != s.by && k != "sweepers" && k != "upgrade" {
+			s.others = append(s.others, k)
+		}
+	}
+	if s.by == "migration" && slices.Contains(lineKeys, "upgrade") { // the scenario is the pattern
+		s.others = append([]string{"upgrade"}, s.others...)
+	}
+	for _, r := range rows {
+		if l := label(r.Params, s.others); !slices.Contains(s.rest, l) {
+			s.rest = append(s.rest, l)
+		}
+		if _, ok := backendColor(r.Params.Value("backend")); s.by == "backend" && !ok {
+			s.by = ""
+		}
+	}
+	if len(s.rest) > 4 {
+		s.by = ""
+	}
+	return s
+}
+
+func (s *styler) style(ps experiments.Params, i int) (color, dash int) {
+	j := slices.Index(s.rest, label(ps, s.others))
+	switch {
+	case s.by == "" || j < 0:
+		return i % paletteSize, i / paletteSize
+	case s.by == "backend":
+		c, _ := backendColor(ps.Value("backend"))
+		return c, j
+	}
+	return strategyColor(ps), j
+}
+
+// upgradeGroups splits the bench rows by scenario and every other varying setting (such as
+// sms): per group its label and its rows (the runs without an upgrade of the same settings
+// included).
+func upgradeGroups(rows []*experiments.Row) (labels []string, out [][]*experiments.Row) {
+	groupKeys := varying(rows, upgradeKeys...)
+	for _, r := range rows {
+		if noUpgrade(r) {
+			continue
+		}
+		l := "scenario " + r.Params.Value("upgrade")
+		if g := label(r.Params, groupKeys); g != "" {
+			l += ", " + g
+		}
+		i := slices.Index(labels, l)
+		if i < 0 {
+			labels = append(labels, l)
+			out = append(out, nil)
+			i = len(labels) - 1
+			if b := baselineOf(r, rows); b != nil {
+				out[i] = append(out[i], b)
+			}
+		}
+		out[i] = append(out[i], r)
+	}
+	return labels, out
+}
+
+// largestIfMany keeps, when the rows would make more than maxGroups scenario groups and the
+// structure's size varies, only the runs on the largest structure (the small multiples stay
+// small); note says so for the caption.
+func largestIfMany(rows []*experiments.Row) (kept []*experiments.Row, note string) {
+	const maxGroups = 8
+	if l, _ := upgradeGroups(rows); len(l) <= maxGroups || !slices.Contains(varying(rows), "size") {
+		return rows, ""
+	}
+	most, size := 0.0, ""
+	for _, r := range rows {
+		if st, ok := stat(r, "structure.objects"); ok && st.Median > most {
+			most, size = st.Median, r.Params.Value("size")
+		}
+	}
+	for _, r := range rows {
+		if r.Params.Value("size") == size {
+			kept = append(kept, r)
+		}
+	}
+	return kept, fmt.Sprintf(" Only the largest structure (%s, %s objects) is shown.", size, fmtNum(most))
+}
+
+// runCurves are a row's runs' series around the upgrade: x the time since the request (or,
+// without an upgrade, since upgrade-at), y the interval's maximum response time (ms).
+func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err error) {
+	for _, smp := range r.Samples {
+		run := smp.Run
+		if run == nil || run.Result == nil || !run.HasSeries() {
+			continue
+		}
+		t0, ok := experiments.ChangeInstant(run.Result)
+		if !ok {
+			continue
+		}
+		s, ok := c.series[run]
+		if !ok {
+			if s, err = run.Series(); err != nil {
+				return nil, nil, false, err
+			}
+			s = trimPartial(s)
+			c.series[run] = s
+		}
+		var x, y []float64
+		for i := range s {
+			p := &s[i]
+			t := p.TS - t0
+			if t < -headlineBefore || t > headlineAfter {
+				continue
+			}
+			v, pr := p.ResponseMaxUs()
+			probe = probe || pr
+			x, y = append(x, t), append(y, v/1e3)
+		}
+		if len(x) > 0 {
+			xs, ys = append(xs, x), append(ys, y)
+		}
+		if c.opts.First {
+			break
+		}
+	}
+	return xs, ys, probe, nil
+}
+
+// headline draws the seconds around the upgrade: one small panel per scenario group and
+// strategy, every repetition of the strategy in its colour over the run without an upgrade
+// in grey, the maximum response time of each interval on a log axis shared by all panels.
+func headline(c *ctx) (*Figure, string, error) {
+	rows, note := largestIfMany(c.bench(nil))
+	glabels, ggroups := upgradeGroups(rows)
+	if len(glabels) == 0 {
+		return nil, "no run with an upgrade", nil
+	}
+	var present []string
+	for _, st := range strategies {
+		if slices.ContainsFunc(rows, func(r *experiments.Row) bool { return withUpgrade(r) && r.Params.Value("migration") == st }) {
+			present = append(present, st)
+		}
+	}
+	fig := &Figure{Title: c.title + "Maximum response time around the upgrade, per strategy", Cols: len(present),
+		PanelW: 3.3 * vg.Inch, PanelH: 2.1 * vg.Inch}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	anyProbe, anySeries := false, false
+	interval := ""
+	for gi, g := range ggroups {
+		var base *experiments.Row
+		if noUpgrade(g[0]) {
+			base = g[0]
+		}
+		for _, st := range present {
+			pn := Panel{Title: glabels[gi] + ": " + st, XLabel: "time since the upgrade's request (s)", YLabel: "max latency (ms, log)",
+				LogY: true, MarksAtTop: true, Legend: true}
+			if base != nil {
+				xs, ys, probe, err := c.runCurves(base)
+				if err != nil {
+					return nil, "", err
+				}
+				anyProbe = anyProbe || probe
+				for i := range xs {
+					name := "no upgrade (each repetition)"
+					pn.Series = append(pn.Series, Series{Label: name, X: xs[i], Y: ys[i], Color: colorLightGrey, Thin: true})
+				}
+			}
+			for _, r := range g {
+				if withUpgrade(r) && r.Params.Value("migration") == st {
+					xs, ys, probe, err := c.runCurves(r)
+					if err != nil {
+						return nil, "", err
+					}
+					anyProbe = anyProbe || probe
+					col := strategyColor(r.Params)
+					for i := range xs {
+						anySeries = true
+						pn.Series = append(pn.Series, Series{Label: st + " (each repetition)", X: xs[i], Y: ys[i], Color: col, Thin: true})
+					}
+					req, okReq := stat(r, "upgrade.requested_s")
+					if com, ok := stat(r, "upgrade.committed_s"); ok && okReq {
+						pn.Marks = append(pn.Marks, Mark{X: 0, Kind: "requested", Color: colorBlack},
+							Mark{X: com.Median - req.Median, Kind: "committed", Color: colorBlack})
+						// Eager migrates before its commit: no mark of its own.
+						if mig, ok := stat(r, "upgrade.migrated_s"); ok && mig.Median-req.Median <= headlineAfter && mig.Median > com.Median {
+							pn.Marks = append(pn.Marks, Mark{X: mig.Median - req.Median, Kind: "migrated", Color: colorBlack})
+						}
+					}
+					if interval == "" {
+						interval = r.Params.Value("interval")
+					}
+				}
+			}
+			for _, s := range pn.Series {
+				for _, y := range s.Y {
+					if positive(y) {
+						lo, hi = min(lo, y), max(hi, y)
+					}
+				}
+			}
+			fig.Panels = append(fig.Panels, pn)
+		}
+	}
+	if !anySeries {
+		return nil, "the runs with an upgrade have no time series", nil
+	}
+	// Room at the top for the marks; at most five decades, so that intervals of one or two
+	// quick operations do not squash the rest.
+	lo = max(lo, hi/1e5)
+	for i := range fig.Panels {
+		fig.Panels[i].YMin, fig.Panels[i].YMax = lo/1.5, hi*6
+	}
+	what := "the largest latency of any operation completing in the interval"
+	if anyProbe {
+		what = "the responsiveness probe's largest lateness in the interval (a pause of the whole program shows even when no operation completes)"
+	}
+	if interval == "" {
+		interval = "the series'"
+	}
+	fig.Caption = fmt.Sprintf("The seconds around the upgrade (%s s before the request to %s s after), one small panel per upgrade scenario "+
+		"(row) and migration strategy (column): each line is one repetition's maximum response time per interval of %s (%s), on a "+
+		"logarithmic axis shared by every panel; light grey underneath is the same configuration without an upgrade (the noise floor), "+
+		"aligned at its upgrade-at instant. Marks at the top: hollow triangle = the upgrade requested (0); one row lower, filled triangle = committed, "+
+		"diamond = every object migrated, where that falls in the window (medians over the repetitions). A strategy that keeps "+
+		"latency flat stays inside the grey band; eager's stopped world shows as a spike at the commit.%s",
+		fmtNum(headlineBefore), fmtNum(headlineAfter), interval, what, note)
+	return fig, "", nil
+}
+
+// maxLatency draws, per scenario group, the maximum latency of every strategy (the run without
+// an upgrade first) for all operations, the probe and each category, with the ratio to the run
+// without an upgrade written beside the all-operations and probe dots.
+func maxLatency(c *ctx) (*Figure, string, error) {
+	rows, note := largestIfMany(c.bench(nil))
+	glabels, ggroups := upgradeGroups(rows)
+	if len(glabels) == 0 {
+		return nil, "no run with an upgrade", nil
+	}
+	cols := []string{"none"}
+	cols = append(cols, strategies...)
+	type metric struct{ name, label string }
+	var metrics []metric
+	if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := stat(r, "probe_max_us"); return ok }) {
+		metrics = append(metrics, metric{"probe_max_us", "probe"})
+	}
+	metrics = append(metrics, metric{"all.max_us", "all operations"})
+	var cats []string
+	for _, r := range rows {
+		for m := range r.Stats {
+			if strings.HasPrefix(m, "cat.") && strings.HasSuffix(m, ".max_us") && !slices.Contains(cats, m) {
+				cats = append(cats, m)
+			}
+		}
+	}
+	slices.Sort(cats)
+	for _, m := range cats {
+		metrics = append(metrics, metric{m, strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(m, "cat."), ".max_us"))})
+	}
+	fig := &Figure{Title: c.title + "Maximum latency per strategy", Cols: min(3, len(glabels)), PanelW: 4 * vg.Inch, PanelH: 2.8 * vg.Inch}
+	var ticks []Tick
+	for i, s := range cols {
+		name := s
+		if s == "none" {
+			name = "no upgrade"
+		}
+		ticks = append(ticks, Tick{float64(i), name})
+	}
+	for gi, g := range ggroups {
+		pn := Panel{Title: glabels[gi], XLabel: "migration strategy", YLabel: "max latency (ms, log)", LogY: true, Legend: true, XTicks: ticks}
+		var base *experiments.Row
+		if noUpgrade(g[0]) {
+			base = g[0]
+		} else {
+			continue // nothing to compare with
+		}
+		for mi, m := range metrics {
+			// The probe in vermillion, all operations in black, the categories in the rest.
+			catColors := []int{0, 2, 3, 4, 5, colorGrey}
+			color := catColors[mi%len(catColors)]
+			switch m.name {
+			case "probe_max_us":
+				color = 1
+			case "all.max_us":
+				color = colorBlack
+			}
+			s := Series{Label: m.label, Color: color, NoLine: true}
+			off := (float64(mi) - float64(len(metrics)-1)/2) * 0.07
+			for ci, col := range cols {
+				var r *experiments.Row
+				for _, o := range g {
+					if (col == "none" && noUpgrade(o)) || (withUpgrade(o) && o.Params.Value("migration") == col) {
+						r = o
+					}
+				}
+				if r == nil {
+					continue
+				}
+				st, ok := stat(r, m.name)
+				if !ok {
+					continue
+				}
+				s.X, s.Y = append(s.X, float64(ci)+off), append(s.Y, st.Median/1e3)
+				s.YLow, s.YHigh = append(s.YLow, st.Min/1e3), append(s.YHigh, st.Max/1e3)
+				lbl := ""
+				if base != nil && col != "none" && (m.name == "all.max_us" || m.name == "probe_max_us") {
+					if b, ok := stat(base, m.name); ok && b.Median > 0 {
+						lbl = fmtRatio(st.Median/b.Median) + "×"
+					}
+				}
+				s.Labels = append(s.Labels, lbl)
+			}
+			if len(s.X) > 0 {
+				pn.Series = append(pn.Series, s)
+			}
+		}
+		fig.Panels = append(fig.Panels, pn)
+	}
+	if len(fig.Panels) == 0 {
+		return nil, "no run without an upgrade to compare the strategies with", nil
+	}
+	fig.Cols = min(fig.Cols, len(fig.Panels))
+	fig.Caption = "The maximum latency of each migration strategy against the run without an upgrade, per scenario: dots are the " +
+		c.repsNote(rows) + " (bars: minimum–maximum) of the maximum over the whole run, for all operations (black), the responsiveness " +
+		"probe where the results have it, and each category of operations; the number beside a dot is its ratio to the run without an " +
+		"upgrade. Log axis." + note
+	return fig, "", nil
+}
+
+// pauseObjects draws eager's time from request to commit against the objects it converts
+// (log–log, with the fitted line) and lazy's commit time beside it.
+func pauseObjects(c *ctx) (*Figure, string, error) {
+	rows := c.bench(withUpgrade)
+	if xs, _, _ := eagerPoints(rows, "upgrade.commit_delay_ms"); len(xs) == 0 {
+		return nil, "no eager upgrade that committed", nil
+	}
+	pn := Panel{Title: "time to upgrade against the objects converted", XLabel: "objects of the changed classes (log)",
+		YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
+	// One colour per scenario (eager's vermillion first), each with its own fit: the scenarios'
+	// objects do not cost alike.
+	scenColors := []int{1, 3, 4, 5, 2, colorGrey}
+	var fitNotes []string
+	for i, f := range eagerFits(rows, "upgrade.commit_delay_ms") {
+		col := scenColors[i%len(scenColors)]
+		if f.scenario != "every scenario" {
+			sr := Series{Label: "eager, " + f.scenario, Color: col, NoLine: true}
+			for j, r := range f.rows {
+				st, _ := stat(r, "upgrade.commit_delay_ms")
+				sr.X, sr.Y = append(sr.X, f.xs[j]), append(sr.Y, f.ys[j])
+				sr.YLow, sr.YHigh = append(sr.YLow, st.Min), append(sr.YHigh, st.Max)
+			}
+			pn.Series = append(pn.Series, sr)
+		} else {
+			col = colorGrey
+		}
+		if f.ok {
+			lx := []float64{f.fit.XMin, f.fit.XMax}
+			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", f.scenario, fmtNum(f.fit.A), f.fit.B), X: lx,
+				Y: []float64{f.fit.At(lx[0]), f.fit.At(lx[1])}, Color: col, Dashed: true})
+			fitNotes = append(fitNotes, f.scenario+" "+f.fit.String())
+		}
+	}
+	fitNote := "no scenario has two object counts: no fit"
+	if len(fitNotes) > 0 {
+		fitNote = "dashed lines are least-squares fits on log–log: " + strings.Join(fitNotes, "; ")
+	}
+	lazy := Series{Label: "lazy: commit only", Color: 0, NoLine: true}
+	for _, r := range rows {
+		if m := r.Params.Value("migration"); m != "lazy" && m != "lazy+sweep" {
+			continue
+		}
+		x, okx := stat(r, "upgrade.objects")
+		y, oky := stat(r, "upgrade.commit_delay_ms")
+		if okx && oky {
+			lazy.X, lazy.Y = append(lazy.X, x.Median), append(lazy.Y, y.Median)
+			lazy.YLow, lazy.YHigh = append(lazy.YLow, y.Min), append(lazy.YHigh, y.Max)
+		}
+	}
+	if len(lazy.X) > 0 {
+		pn.Series = append(pn.Series, lazy)
+	}
+	fig := &Figure{Title: c.title + "Eager's pause against the objects it converts", Cols: 1, Panels: []Panel{pn}}
+	fig.Caption = "The time from the upgrade's request to its commit against the number of objects of the changed classes, every " +
+		"scenario and size: eager migration (the world stopped while every object is converted) and lazy migration (the commit only; " +
+		"objects convert on first touch afterwards). Points are the " + c.repsNote(rows) + ", bars span the minimum and maximum; " +
+		fitNote + "."
+	return fig, "", nil
+}

@@ -1,0 +1,81 @@
+package plots
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"dustm/experiments"
+)
+
+// LooseFolder gathers runs named one by one (a `dustm bench --json` file with its --series,
+// a run's folder, or a results folder) into one folder of runs, for figures of a single run
+// or an overlay of several. Runs whose settings coincide are told apart by a "run" setting
+// (the file's name), so that each draws its own line.
+func LooseFolder(paths []string) (*experiments.Folder, error) {
+	out := &experiments.Folder{}
+	var names []string
+	for _, p := range paths {
+		f, err := experiments.LoadAny(p)
+		if err != nil {
+			return nil, err // it names the path
+		}
+		for _, r := range f.Runs {
+			if !r.OK() {
+				continue
+			}
+			r.Info.Config = fmt.Sprintf("%s#%d", p, len(out.Runs)+1)
+			out.Runs = append(out.Runs, r)
+			names = append(names, strings.TrimSuffix(strings.TrimSuffix(filepath.Base(p), ".gz"), ".json"))
+		}
+	}
+	if len(out.Runs) == 0 {
+		return nil, fmt.Errorf("no successful run in %s", strings.Join(paths, ", "))
+	}
+	// Runs with the same settings: name each by its file.
+	for i, r := range out.Runs {
+		for j, o := range out.Runs {
+			if i != j && sameBut(r.Info.Params, o.Info.Params, nil) {
+				if r.Info.Params.Value("run") == "" {
+					r.Info.Params = append(slices.Clone(r.Info.Params), experiments.Param{Key: "run", Value: fmt.Sprintf("%s (%d)", names[i], i+1)})
+				}
+			}
+		}
+		r.Info.Part = "main"
+	}
+	out.Dir = paths[0]
+	return out, nil
+}
+
+// DrawFigures draws the figures of a folder (only those named in only, when it has names)
+// into dir, PNG and SVG; it returns the files and the figures that could not be drawn.
+func DrawFigures(f *experiments.Folder, o Options, only []string, dir string) ([]string, []Skipped, error) {
+	s, err := experiments.Summarize(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	figs, skipped, err := Figures(f, s, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(only) > 0 {
+		figs = slices.DeleteFunc(figs, func(fig *Figure) bool {
+			return !slices.ContainsFunc(only, func(n string) bool { return fig.Name == n || strings.HasSuffix(fig.Name, "-"+n) })
+		})
+		skipped = slices.DeleteFunc(skipped, func(sk Skipped) bool { return !slices.Contains(only, sk.Figure) })
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	var files []string
+	for _, fig := range figs {
+		fs, err := fig.Save(dir, "png", "svg")
+		if err != nil {
+			return files, skipped, err
+		}
+		files = append(files, fs...)
+	}
+	return files, skipped, nil
+}
