@@ -527,8 +527,9 @@ func (r *Runner) benchFlags(ctx context.Context) (map[string]bool, error) {
 func (ss *session) unsupported(args []string) []string {
 	var missing []string
 	for _, a := range args {
-		if strings.HasPrefix(a, "-") && !isNumber(a) && !ss.flags[a] && !slices.Contains(missing, a) {
-			missing = append(missing, a)
+		name, _, _ := strings.Cut(a, "=") // --probe=true is the flag --probe
+		if strings.HasPrefix(a, "-") && !isNumber(a) && !ss.flags[name] && !slices.Contains(missing, name) {
+			missing = append(missing, name)
 		}
 	}
 	return missing

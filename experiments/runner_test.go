@@ -287,6 +287,28 @@ func TestRunnerMissingFlags(t *testing.T) {
 	}
 }
 
+func TestRunnerFlagsWithValues(t *testing.T) {
+	// Keys that become --flag=value arguments (probe) are checked by the flag's name.
+	dir := filepath.Join(t.TempDir(), "out")
+	e, err := experiments.Parse(strings.NewReader(`{"name": "t", "repetitions": 1,
+		"axes": {"probe": ["on", "off"]}, "fixed": {"size": "tiny", "length": 0.2, "gogc": 400}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := experiments.Create(dir, e, experiments.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, progress, _ := fakeRunner(t)
+	o, err := r.Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.OK != 2 || o.Failed != 0 {
+		t.Fatalf("outcome %+v\n%s", o, progress)
+	}
+}
+
 func TestRunnerRejectedConfiguration(t *testing.T) {
 	// A configuration the bench rejects (exit 2) fails once; its other repetitions are not
 	// started.

@@ -107,6 +107,10 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&p.Migration, "migration", "lazy", "migration strategy")
 	fs.IntVar(&p.Sweepers, "sweepers", 1, "sweepers")
 	fs.BoolVar(&dryRun, "upgrade-dry-run", false, "dry run")
+	fs.String("gogc", "", "the collector's GOGC")
+	fs.String("memlimit", "", "the runtime's memory limit")
+	fs.Bool("probe", false, "the responsiveness probe")
+	fs.String("probe-interval", "1ms", "the probes' period")
 	for _, m := range missing {
 		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
 			if f := fs.Lookup(name); f != nil {
