@@ -35,7 +35,7 @@ func steady(settings map[string][]string) map[string][]string {
 // collector then runs when the limit, not GOGC, says so). Both are axes: --set gogc=100 gives
 // the runtime's default back.
 func latency(settings map[string][]string) map[string][]string {
-	out := map[string][]string{"gogc": v("400"), "memlimit": v("4GiB"), "probe": v("on")}
+	out := map[string][]string{"gogc": v("400"), "memlimit": v("4GiB"), "probe": v("on"), "threads": v("1"), "gomaxprocs": v("4")}
 	for k, vs := range settings {
 		out[k] = vs
 	}
@@ -60,13 +60,16 @@ func Builtins() []*Experiment {
 				"memory limit, so that the maximum latency measures the program and the upgrade, not the " +
 				"collector's backlog: under the default GOGC=100 the live heap of the big structure is marked " +
 				"every few hundred milliseconds (15-25 % of the CPU) and most maxima are a mark phase's. " +
-				"GOMAXPROCS and the worker threads are in every result; with 2 threads on 2 cores the probes and " +
-				"the collector share the workers' processors (--set threads=1 leaves them one).",
+				"One worker thread and GOMAXPROCS=4 (both in every result): on the 2-core reference machine, 2 workers " +
+				"with GOMAXPROCS=2 leave a woken probe waiting for a worker's time slice (the platform probe's " +
+				"maximum was 51 ms, its p99 17 ms, with nothing else running), which hides the stopped world; with " +
+				"one worker and more processors than workers the floor falls to about 10 ms. On a machine with N " +
+				"cores, --set threads=N-1,gomaxprocs=2N keeps the same shape.",
 			Repetitions: 3,
 			Figures:     []string{"upgrade-headline", "max-latency", "upgrade-timeline", "upgrade-migration", "pause-objects", "latency-percentiles"},
 			// 10 ms intervals: the headline figure shows the seconds around the commit.
 			Parts: []Part{{Name: "main", Kind: KindBench, Settings: latency(steady(map[string][]string{
-				"backend": v("stm"), "threads": v("2"), "workload": v("r"), "size": v("big"), "length": v("20"), "interval": v("10ms"),
+				"backend": v("stm"), "workload": v("r"), "size": v("big"), "length": v("20"), "interval": v("10ms"),
 				"sms":       v("off", "on"),
 				"upgrade":   v("none", "atomic-point", "composite-stats", "dates"),
 				"migration": v("lazy", "lazy+sweep", "eager"),
@@ -92,12 +95,12 @@ func Builtins() []*Experiment {
 				"machine with room for the rest), every scenario (each changes the type of a different share of the " +
 				"objects), eager against lazy migration, and the same runs without an upgrade (the floor the ratios " +
 				"are taken against). The giant structure takes about 2 minutes to build on 2 cores. With the " +
-				"responsiveness probe and GOGC=400 as upgrade-latency (why: see there), and a 12 GiB memory limit, " +
-				"which the giant structure's two versions need.",
+				"responsiveness probe, GOGC=400, one worker and GOMAXPROCS=4 as upgrade-latency (why: see there), and " +
+				"a 12 GiB memory limit, which the giant structure's two versions need.",
 			Repetitions: 3,
 			Figures:     []string{"pause-objects", "pause-size", "pause-fraction", "max-latency"},
 			Parts: []Part{{Name: "main", Kind: KindBench, Settings: latency(steady(map[string][]string{
-				"backend": v("stm"), "threads": v("2"), "workload": v("rw"), "length": v("8"), "memlimit": v("12GiB"),
+				"backend": v("stm"), "workload": v("rw"), "length": v("8"), "memlimit": v("12GiB"),
 				"size":      v("tiny", "small", "medium", "big", "huge", "giant"),
 				"upgrade":   v("none", "atomic-point", "composite-stats", "document-lines", "dates"),
 				"migration": v("eager", "lazy"),

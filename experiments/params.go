@@ -127,6 +127,8 @@ func specs() []spec {
 			help: "the collector's GOGC in the bench process (--gogc)", norm: gogcValue, flags: flag("--gogc")},
 		{key: "memlimit", kind: KindBench, accepts: "bytes with an optional unit (4GiB, 512MiB, 1.5GB), or off",
 			help: "the runtime's soft memory limit in the bench process (--memlimit)", norm: memLimitValue, flags: flag("--memlimit")},
+		{key: "gomaxprocs", kind: KindBench, accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxProcs),
+			help: "the processors of the bench process (--gomaxprocs)", norm: intBetween(1, bench.MaxProcs), flags: flag("--gomaxprocs")},
 		{key: "probe", kind: KindBench, values: onOff,
 			help:  "the responsiveness probe beside the workers (--probe); bench's default is on only with an upgrade",
 			flags: func(v string) []string { return []string{"--probe=" + strconv.FormatBool(v == "on")} }},

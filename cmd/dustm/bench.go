@@ -219,6 +219,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 // --probe, --probe-interval.
 type runtimeFlags struct {
 	gogc, memLimit string
+	gomaxprocs     int
 	probe          *bool
 	probeInterval  time.Duration
 }
@@ -227,6 +228,7 @@ func addRuntimeFlags(fs *pflag.FlagSet) *runtimeFlags {
 	rt := &runtimeFlags{}
 	fs.StringVar(&rt.gogc, "gogc", "", "the collector's GOGC for the run (a percentage, or off); default: the GOGC environment variable, else 100")
 	fs.StringVar(&rt.memLimit, "memlimit", "", "the runtime's soft memory limit for the run (bytes with a unit, e.g. 4GiB, or off); default: GOMEMLIMIT")
+	fs.IntVar(&rt.gomaxprocs, "gomaxprocs", 0, fmt.Sprintf("the processors the run's goroutines share (1 to %d; default: GOMAXPROCS, else the CPUs); a latency run wants more than its workers", bench.MaxProcs))
 	rt.probe = fs.Bool("probe", false, "run the responsiveness probe: a tiny read-only transaction every --probe-interval, open loop (default on with --upgrade)")
 	fs.Var(duration.NewValue(&rt.probeInterval, bench.DefaultProbeInterval, bench.ProbeIntervalRange), "probe-interval",
 		"period of the responsiveness probe and of the platform (hiccup) probe, "+bench.ProbeIntervalRange.String())
@@ -247,6 +249,12 @@ func (rt *runtimeFlags) apply(fs *pflag.FlagSet, cfg *bench.Config) error {
 			return usageErrorf("--memlimit: %v", err)
 		}
 		cfg.MemoryLimit = n
+	}
+	if fs.Changed("gomaxprocs") {
+		if rt.gomaxprocs < 1 || rt.gomaxprocs > bench.MaxProcs {
+			return usageErrorf("--gomaxprocs must be at least 1 and at most %d (got %d)", bench.MaxProcs, rt.gomaxprocs)
+		}
+		cfg.GOMAXPROCS = rt.gomaxprocs
 	}
 	cfg.ProbeInterval = rt.probeInterval
 	// A run with an upgrade is about what clients wait for: it probes unless told not to.

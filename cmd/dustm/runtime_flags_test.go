@@ -28,7 +28,11 @@ func TestBenchRuntimeFlags(t *testing.T) {
 	if cfg, _, _, err = parseBenchFlags(append(up, "--probe=false"), new(bytes.Buffer)); err != nil || cfg.Probe {
 		t.Errorf("with --upgrade --probe=false: probe %v (%v)", cfg.Probe, err)
 	}
-	for _, bad := range [][]string{{"--gogc", "-3"}, {"--gogc", "lots"}, {"--memlimit", "4 parsecs"}, {"--probe-interval", "0s"}} {
+	if cfg, _, _, err = parseBenchFlags([]string{"--gomaxprocs", "3"}, new(bytes.Buffer)); err != nil || cfg.GOMAXPROCS != 3 {
+		t.Errorf("--gomaxprocs 3: %d (%v)", cfg.GOMAXPROCS, err)
+	}
+	for _, bad := range [][]string{{"--gogc", "-3"}, {"--gogc", "lots"}, {"--memlimit", "4 parsecs"}, {"--probe-interval", "0s"},
+		{"--gomaxprocs", "0"}, {"--gomaxprocs", "5000"}} {
 		_, _, _, err := parseBenchFlags(bad, new(bytes.Buffer))
 		if err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%q: error %v, want one naming %s", bad, err, bad[0])

@@ -110,6 +110,7 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 	fs.String("gogc", "", "the collector's GOGC")
 	fs.String("memlimit", "", "the runtime's memory limit")
 	fs.Bool("probe", false, "the responsiveness probe")
+	fs.Int("gomaxprocs", 0, "processors")
 	fs.String("probe-interval", "1ms", "the probes' period")
 	for _, m := range missing {
 		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {

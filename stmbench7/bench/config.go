@@ -74,6 +74,11 @@ type Config struct {
 	// MemoryLimit is the runtime's soft memory limit in bytes (debug.SetMemoryLimit): 0 for
 	// none; KeepMemoryLimit leaves the process's (the GOMEMLIMIT environment variable).
 	MemoryLimit int64
+	// GOMAXPROCS sets the processors the run's goroutines share (runtime.GOMAXPROCS) for
+	// the run; 0 leaves the process's. A latency run wants more processors than workers, so
+	// that the probes, the version collector and the Go collector's workers need not wait for
+	// a worker's time slice to end.
+	GOMAXPROCS int
 	// Probe runs the responsiveness probe beside the workers (see probe.go).
 	Probe bool
 	// ProbeInterval is the period of the responsiveness probe and of the platform probe,
@@ -143,6 +148,7 @@ const (
 	MinInterval = time.Millisecond
 	MaxInterval = time.Hour
 	MaxSweepers = 1024
+	MaxProcs    = 1024 // --gomaxprocs
 )
 
 // ErrInvalidConfig marks errors caused by a configuration that cannot run.

@@ -112,19 +112,9 @@ func (p *probeRec) result(interval time.Duration) *ProbeResult {
 // gets each call's latency from when it was due. A late call is made at once, so after a
 // stall the probes it held up run back to back, each charged its own wait.
 func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *probeRec, quit <-chan struct{}) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	for k := uint64(0); ; k++ {
 		due := start.Add(time.Duration(k+1) * interval)
-		if d := time.Until(due); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-quit:
-				return
-			case <-timer.C:
-			}
-		} else if closed(quit) {
+		if !sleepUntil(due, quit) {
 			return
 		}
 		err := fn(k)
@@ -139,16 +129,10 @@ func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, 
 // runHiccup sleeps interval after interval until quit is closed and records each oversleep,
 // corrected for the sleeps a long one swallowed.
 func runHiccup(interval time.Duration, rec *probeRec, quit <-chan struct{}) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	for {
 		t0 := time.Now()
-		timer.Reset(interval)
-		select {
-		case <-quit:
+		if !sleepUntil(t0.Add(interval), quit) {
 			return
-		case <-timer.C:
 		}
 		rec.record(int64(time.Since(t0)-interval), int64(interval))
 	}

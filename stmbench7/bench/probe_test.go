@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
@@ -167,6 +168,8 @@ func TestRunProbeAndRuntime(t *testing.T) {
 	cfg.Probe = true
 	cfg.GOGC = 321
 	cfg.MemoryLimit = 3 << 30
+	prevProcs := runtime.GOMAXPROCS(0)
+	cfg.GOMAXPROCS = prevProcs + 1
 	cfg.JSONPath = filepath.Join(dir, "run.json")
 	cfg.SeriesPath = filepath.Join(dir, "run.jsonl")
 	prevGOGC := debug.SetGCPercent(100)
@@ -182,6 +185,12 @@ func TestRunProbeAndRuntime(t *testing.T) {
 	}
 	if l := debug.SetMemoryLimit(-1); l != prevLimit {
 		t.Errorf("memory limit after the run %d, was %d before", l, prevLimit)
+	}
+	if p := runtime.GOMAXPROCS(0); p != prevProcs {
+		t.Errorf("GOMAXPROCS after the run %d, was %d before", p, prevProcs)
+	}
+	if res.Config.GOMAXPROCS != prevProcs+1 {
+		t.Errorf("config records GOMAXPROCS %d, the run set %d", res.Config.GOMAXPROCS, prevProcs+1)
 	}
 	if res.Config.GOGC != 321 || res.Config.MemLimitBytes != 3<<30 || !res.Config.Probe || res.Config.ProbeIntervalUs != 1000 {
 		t.Errorf("config records gogc %d, memlimit %d, probe %v, interval %v", res.Config.GOGC,

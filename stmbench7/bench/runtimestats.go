@@ -2,6 +2,7 @@ package bench
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
@@ -118,9 +119,9 @@ func histMaxSince(a, b *metrics.Float64Histogram) float64 {
 	return 0
 }
 
-// applyGCSettings applies cfg's collector settings to the process and returns the ones in
-// effect (GOGC: -1 for off; memory limit: 0 for none) and the function that restores the
-// previous ones.
+// applyGCSettings applies cfg's runtime settings (the collector's, GOMAXPROCS) to the process
+// and returns the collector's in effect (GOGC: -1 for off; memory limit: 0 for none) and the
+// function that restores the previous ones.
 func applyGCSettings(c *Config) (gogc int, memLimit int64, restore func()) {
 	prevGOGC := debug.SetGCPercent(100) // reading it means setting it; restored below
 	debug.SetGCPercent(prevGOGC)
@@ -144,8 +145,13 @@ func applyGCSettings(c *Config) (gogc int, memLimit int64, restore func()) {
 	if memLimit == math.MaxInt64 {
 		memLimit = 0
 	}
+	prevProcs := runtime.GOMAXPROCS(0)
+	if c.GOMAXPROCS > 0 {
+		runtime.GOMAXPROCS(c.GOMAXPROCS)
+	}
 	return gogc, memLimit, func() {
 		debug.SetGCPercent(prevGOGC)
 		debug.SetMemoryLimit(prevLimit)
+		runtime.GOMAXPROCS(prevProcs)
 	}
 }
