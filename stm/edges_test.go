@@ -12,6 +12,46 @@ import (
 // The tests in this file each name one edge of the STM that an adversarial review found
 // broken or untested; each fails when the edge it names is broken.
 
+// newBoxes returns n boxes holding 0.
+func newBoxes(n int) []*Var[int] {
+	v := make([]*Var[int], n)
+	for i := range v {
+		v[i] = NewVar(0)
+	}
+	return v
+}
+
+// storeAll commits x to every box in one transaction.
+func storeAll(s *STM, v []*Var[int], x int) {
+	_ = s.Atomic(func(tx Tx) error {
+		for _, b := range v {
+			b.Store(tx, x)
+		}
+		return nil
+	})
+}
+
+// overwrite commits k = 0, 1, 2, … to every box until the returned function is called (which
+// waits for it to stop); after each commit it calls then, if not nil.
+func overwrite(s *STM, v []*Var[int], then func()) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for k := 0; ; k++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			storeAll(s, v, k)
+			if then != nil {
+				then()
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
 // TestWriteBackOverInstallAt commits blind writes to boxes while installs at past versions
 // keep landing on top of them. Every committed write must stay in its box's version list at
 // its version: a write-back that loses its head swap to an install, and reports the work done
@@ -25,10 +65,7 @@ func TestWriteBackOverInstallAt(t *testing.T) {
 			pin := s.PinLatest()
 			defer pin.Release()
 			const boxes = 4
-			v := make([]*Var[int], boxes)
-			for i := range v {
-				v[i] = NewVar(0)
-			}
+			v := newBoxes(boxes)
 			type write struct {
 				version int64
 				value   int
@@ -105,10 +142,7 @@ func TestWriteBackOverInstallAt(t *testing.T) {
 func TestPinFromOlderSnapshot(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, s *STM) {
 		const boxes = 8
-		v := make([]*Var[int], boxes)
-		for i := range v {
-			v[i] = NewVar(0)
-		}
+		v := newBoxes(boxes)
 		// Lay the slots out so that a collector pass reads the pin's slot long before the
 		// transaction's: the pin gets the first slot, the transaction the last, with idle
 		// slots between (slots are reused last-released first).
@@ -122,34 +156,8 @@ func TestPinFromOlderSnapshot(t *testing.T) {
 		spread[0].Release()
 		spread[len(spread)-1].Release()
 		_ = s.ReadOnly(func(Tx) error { return nil }) // this goroutine's transaction takes the last slot
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_ = s.Atomic(func(tx Tx) error {
-					for _, b := range v {
-						b.Store(tx, k)
-					}
-					return nil
-				})
-			}
-		})
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				s.CollectGarbage()
-			}
-		})
-		defer func() { close(stop); wg.Wait() }()
+		defer overwrite(s, v, nil)()
+		defer overwrite(s, nil, func() { s.CollectGarbage() })() // a collector without pause
 		for i := range scaled(5000) {
 			var seen [boxes]int
 			var p *Pin
@@ -191,20 +199,9 @@ func TestPinHandOverSeenByScan(t *testing.T) {
 			s := New(Options{Algorithm: a, GCInterval: -1})
 			defer s.Close()
 			const boxes = 4
-			v := make([]*Var[int], boxes)
-			for i := range v {
-				v[i] = NewVar(0)
-			}
-			write := func(x int) {
-				_ = s.Atomic(func(tx Tx) error {
-					for _, b := range v {
-						b.Store(tx, x)
-					}
-					return nil
-				})
-			}
+			v := newBoxes(boxes)
 			first := s.PinLatest() // slot 0, for the pin to come
-			write(1)               // transactions take later slots
+			storeAll(s, v, 1)      // transactions take later slots
 			inTx, paused, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
 			pinCh := make(chan *Pin)
 			go func() {
@@ -222,7 +219,7 @@ func TestPinHandOverSeenByScan(t *testing.T) {
 				pinCh <- p
 			}()
 			<-inTx
-			write(2) // the boxes move past the reader's snapshot
+			storeAll(s, v, 2) // the boxes move past the reader's snapshot
 			first.Release()
 			var once sync.Once
 			s.slots.scanned = func(i int) {
@@ -267,26 +264,15 @@ func TestReadOnlyAtHandOverSeenByScan(t *testing.T) {
 			s := New(Options{Algorithm: a, GCInterval: -1})
 			defer s.Close()
 			const boxes = 4
-			v := make([]*Var[int], boxes)
-			for i := range v {
-				v[i] = NewVar(0)
-			}
-			write := func(x int) {
-				_ = s.Atomic(func(tx Tx) error {
-					for _, b := range v {
-						b.Store(tx, x)
-					}
-					return nil
-				})
-			}
+			v := newBoxes(boxes)
 			// Pooled transactions take the first slots, the pin the last one.
 			txns := []*txn{s.getTxn(), s.getTxn(), s.getTxn()}
 			for _, t := range txns {
 				s.putTxn(t)
 			}
-			write(1)
+			storeAll(s, v, 1)
 			p := s.PinLatest()
-			write(2)
+			storeAll(s, v, 2)
 			txSlot, pinSlot := -1, -1
 			for k, sl := range s.slots.slots() {
 				if sl == p.slot {
@@ -354,29 +340,8 @@ func TestReadOnlyAtHandOverSeenByScan(t *testing.T) {
 func TestReadOnlyAtRacesRelease(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, s *STM) {
 		const boxes = 8
-		v := make([]*Var[int], boxes)
-		for i := range v {
-			v[i] = NewVar(0)
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_ = s.Atomic(func(tx Tx) error {
-					for _, b := range v {
-						b.Store(tx, k)
-					}
-					return nil
-				})
-				s.CollectGarbage()
-			}
-		})
-		defer func() { close(stop); wg.Wait() }()
+		v := newBoxes(boxes)
+		defer overwrite(s, v, func() { s.CollectGarbage() })()
 		released := 0
 		for range scaled(2000) {
 			p := s.PinLatest()

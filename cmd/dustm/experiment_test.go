@@ -281,7 +281,7 @@ func TestExperimentListShowDryRun(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, want := range []string{"upgrade-latency: 5 configurations × 3 repetitions = 15 runs, about",
-		"main/sms=off,upgrade=atomic-point,migration=lazy ", "dustm bench -g stm --stm-commit lockfree -w r -t 2 --size big --no-traversals --no-sms --upgrade atomic-point --migration lazy -l 20"} {
+		"main/sms=off,upgrade=atomic-point,migration=lazy ", "dustm bench -g stm --stm-commit lockfree -w r -t 1 --size big --no-traversals --no-sms --upgrade atomic-point --migration lazy -l 20"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--dry-run lacks %q:\n%s", want, out)
 		}
