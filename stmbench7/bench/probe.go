@@ -111,10 +111,10 @@ func (p *probeRec) result(interval time.Duration) *ProbeResult {
 // runProbe calls fn on the open-loop schedule start + i·interval until quit is closed; rec
 // gets each call's latency from when it was due. A late call is made at once, so after a
 // stall the probes it held up run back to back, each charged its own wait.
-func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *probeRec, quit <-chan struct{}) {
+func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *probeRec, quit <-chan struct{}, kernel bool) {
 	for k := uint64(0); ; k++ {
 		due := start.Add(time.Duration(k+1) * interval)
-		if !sleepUntil(due, quit) {
+		if !sleepUntil(due, quit, kernel) {
 			return
 		}
 		err := fn(k)
@@ -128,10 +128,10 @@ func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, 
 
 // runHiccup sleeps interval after interval until quit is closed and records each oversleep,
 // corrected for the sleeps a long one swallowed.
-func runHiccup(interval time.Duration, rec *probeRec, quit <-chan struct{}) {
+func runHiccup(interval time.Duration, rec *probeRec, quit <-chan struct{}, kernel bool) {
 	for {
 		t0 := time.Now()
-		if !sleepUntil(t0.Add(interval), quit) {
+		if !sleepUntil(t0.Add(interval), quit, kernel) {
 			return
 		}
 		rec.record(int64(time.Since(t0)-interval), int64(interval))

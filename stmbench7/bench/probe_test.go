@@ -27,7 +27,7 @@ func TestRunProbeOpenLoop(t *testing.T) {
 		return nil
 	}
 	done := make(chan struct{})
-	go func() { runProbe(time.Now(), time.Millisecond, fn, rec, quit); close(done) }()
+	go func() { runProbe(time.Now(), time.Millisecond, fn, rec, quit, false); close(done) }()
 	for k := range calls {
 		if k >= 10 {
 			break

@@ -368,9 +368,10 @@ func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool,
 	quitProbes := make(chan struct{})
 	var probes sync.WaitGroup
 	interval := r.cfg.probeInterval()
-	probes.Go(func() { runHiccup(interval, r.hiccup, quitProbes) })
+	kernel := kernelSleep(r.cfg.Threads)
+	probes.Go(func() { runHiccup(interval, r.hiccup, quitProbes, kernel) })
 	if r.probe != nil {
-		probes.Go(func() { runProbe(start, interval, r.probeFn, r.probe, quitProbes) })
+		probes.Go(func() { runProbe(start, interval, r.probeFn, r.probe, quitProbes, kernel) })
 	}
 	r.rtStart = readRuntime()
 	for _, w := range r.workers {
