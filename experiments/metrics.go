@@ -73,6 +73,7 @@ func metricDocs() []MetricDoc {
 		{"elapsed_s", "s", "length of the timed phase"},
 		{"build_s", "s", "time to build the structure"},
 		{"heap_bytes_after_build", "B", "heap in use after the structure is built"},
+		{"heap_bytes_at_end", "B", "live heap after a collection once the workers have stopped (an unfinished migration's old versions included)"},
 		{"structure.objects", "objects", "design objects of the initial structure (module, manual, assemblies, composite parts, documents, atomic parts)"},
 		{"ns_per_op", "ns", "time per operation of a micro-benchmark"},
 		{"ops_per_s", "op/s", "operations per second of a micro-benchmark (1e9 / ns_per_op)"},
@@ -193,6 +194,9 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 		"elapsed_s":              r.ElapsedS,
 		"build_s":                r.BuildS,
 		"heap_bytes_after_build": float64(r.HeapBytesAfterBuild),
+	}
+	if r.HeapBytesAtEnd > 0 {
+		m["heap_bytes_at_end"] = float64(r.HeapBytesAtEnd)
 	}
 	if n := StructureObjects(r.Config.Params); !math.IsNaN(n) {
 		m["structure.objects"] = n

@@ -33,6 +33,7 @@ type BenchResult struct {
 	Failed               int64              `json:"failed"`
 	BuildS               float64            `json:"build_s"`
 	HeapBytesAfterBuild  uint64             `json:"heap_bytes_after_build"`
+	HeapBytesAtEnd       uint64             `json:"heap_bytes_at_end,omitempty"` // newer binaries
 	Interrupted          bool               `json:"interrupted,omitempty"`
 	Error                string             `json:"error,omitempty"`
 	Operations           map[string]OpStats `json:"operations"`

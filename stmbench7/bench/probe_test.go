@@ -189,6 +189,9 @@ func TestRunProbeAndRuntime(t *testing.T) {
 	if p := runtime.GOMAXPROCS(0); p != prevProcs {
 		t.Errorf("GOMAXPROCS after the run %d, was %d before", p, prevProcs)
 	}
+	if res.HeapBytesAtEnd == 0 {
+		t.Errorf("live heap at the end %d bytes, after the build %d", res.HeapBytesAtEnd, res.HeapBytesAfterBuild)
+	}
 	if res.Config.GOMAXPROCS != prevProcs+1 {
 		t.Errorf("config records GOMAXPROCS %d, the run set %d", res.Config.GOMAXPROCS, prevProcs+1)
 	}

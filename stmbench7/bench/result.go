@@ -33,6 +33,11 @@ type Result struct {
 	Failed               int64   `json:"failed"`
 	BuildS               float64 `json:"build_s"`
 	HeapBytesAfterBuild  uint64  `json:"heap_bytes_after_build"`
+	// HeapBytesAtEnd is the live heap once the workers have stopped, measured after a
+	// collection: with an upgrade, it holds the pre-upgrade versions only if the migration
+	// has not finished (its pin keeps them), so beside a run without an upgrade it shows
+	// whether the old state was given back.
+	HeapBytesAtEnd uint64 `json:"heap_bytes_at_end,omitempty"`
 	// Interrupted reports a run cut short by its context (Ctrl-C): what was measured until
 	// then is reported, over the time it ran.
 	Interrupted bool `json:"interrupted,omitempty"`

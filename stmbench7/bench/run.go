@@ -144,6 +144,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	start := time.Now()
 	elapsed, interrupted, opErr := r.run(ctx, start)
 	fmt.Fprintln(stderr, "Benchmark completed.")
+	runtime.GC() // after the timed phase: the live heap at the end, without garbage
+	var endMS runtime.MemStats
+	runtime.ReadMemStats(&endMS)
+	res.HeapBytesAtEnd = endMS.HeapAlloc
 	if interrupted {
 		fmt.Fprintln(stderr, "Interrupted: reporting what was measured.")
 	}
