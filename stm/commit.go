@@ -183,14 +183,16 @@ func (s *STM) install(ws []wsEntry, v int64, old []*body) []*body {
 }
 
 // afterInstall trims below the heads a commit replaced and hands the new bodies to the
-// collector, which drops the replaced heads once no snapshot older than the commit remains.
+// collector, which unlinks each replaced head once no snapshot between it and the new body is
+// left (rule 5: old versions are kept exactly as long as needed, not until the box is written
+// again).
 func (s *STM) afterInstall(sl *slot, ws []wsEntry, old []*body) {
 	floor := s.floor.Load()
 	for i, h := range old {
-		if cutBelow(h, floor) {
+		old[i] = nil
+		if h != nil {
+			cutBelow(h, floor)
 			old[i] = ws[i].b
-		} else {
-			old[i] = nil
 		}
 	}
 	sl.adopt(old)
@@ -198,20 +200,11 @@ func (s *STM) afterInstall(sl *slot, ws []wsEntry, old []*body) {
 }
 
 // cutBelow drops the bodies below h, the head just replaced, when no snapshot can need them:
-// every snapshot in use now or later is at least floor, so it reads h or something newer. It
-// reports whether h itself is still linked under the new head: then the new body goes to the
-// collector, which unlinks h once the snapshots between h and the new body are gone (rule 5:
-// old versions are kept exactly as long as needed, not until the box is written again).
-func cutBelow(h *body, floor int64) bool {
-	if h == nil {
-		return false
+// every snapshot in use now or later is at least floor, so it reads h or something newer.
+func cutBelow(h *body, floor int64) {
+	if h.version <= floor && h.next.Load() != nil {
+		h.next.Store(nil)
 	}
-	if h.version <= floor {
-		if h.next.Load() != nil {
-			h.next.Store(nil)
-		}
-	}
-	return true
 }
 
 // adopt hands the collector the bodies, among bs, whose lists need trimming later; nil
@@ -341,8 +334,8 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 }
 
 // installIdempotent makes b (written at version v) the head of box unless that already
-// happened, and reports whether this call installed it over a head that stays linked below
-// (then the caller hands b to the collector, see cutBelow).
+// happened, and reports whether this call installed it over a head, which stays linked below
+// (then the caller hands b to the collector, see afterInstall).
 //
 // Heads only ever get newer, so a head at v or later means b was installed, by this helper or
 // another. Below v, b is in no list yet and its next pointer is the helpers' alone: it is
@@ -366,7 +359,11 @@ func installIdempotent(box *atomic.Pointer[body], b *body, v, floor int64) bool 
 			}
 		}
 		if box.CompareAndSwap(h, b) {
-			return cutBelow(h, floor)
+			if h == nil {
+				return false
+			}
+			cutBelow(h, floor)
+			return true
 		}
 	}
 }
