@@ -107,6 +107,12 @@ func TestFIFOWrittenThroughOrRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	// A read of a FIFO with no writer open returns end of file at once, so the test holds a
+	// writer of its own until the one under test has written: the reader then sees all of it.
+	hold, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := make(chan string)
 	go func() {
 		b, _ := io.ReadAll(r)
@@ -115,6 +121,7 @@ func TestFIFOWrittenThroughOrRefused(t *testing.T) {
 	if err := write(t, p, "through", nil); err != nil {
 		t.Fatal(err)
 	}
+	hold.Close()
 	if s := <-got; s != "through" {
 		t.Errorf("the reader got %q", s)
 	}
