@@ -104,20 +104,30 @@ func (tx Tx) Code() any { return tx.p.Code }
 // until it commits. A transaction that began before an upgrade and commits after it is rerun
 // in the new version (it read the program version, which the upgrade wrote).
 func (e *Engine) Atomic(fn func(Tx) error) error {
-	return e.s.Atomic(func(stx stm.Tx) error { return fn(Tx{Tx: stx, p: e.pv.Load(stx)}) })
+	return e.s.Atomic(e.bind(fn))
 }
 
 // ReadOnly runs fn as a read-only transaction: it runs entirely in the program version of its
 // snapshot, even if an upgrade commits meanwhile.
 func (e *Engine) ReadOnly(fn func(Tx) error) error {
-	return e.s.ReadOnly(func(stx stm.Tx) error { return fn(Tx{Tx: stx, p: e.pv.Load(stx)}) })
+	return e.s.ReadOnly(e.bind(fn))
 }
 
 // Run is Atomic or ReadOnly with the STM's outcome reported.
 func (e *Engine) Run(readOnly bool, fn func(Tx) error) (stm.Outcome, error) {
-	return e.s.Run(readOnly, func(stx stm.Tx) error {
-		return fn(Tx{Tx: stx, p: e.pv.Load(stx)})
-	})
+	return e.s.Run(readOnly, e.bind(fn))
+}
+
+// bind turns fn into the STM transaction that runs it: it reads the program version first, on
+// the read-only fast path inline (every read-only transaction pays for that read).
+func (e *Engine) bind(fn func(Tx) error) func(stm.Tx) error {
+	return func(stx stm.Tx) error {
+		p, ok := e.pv.Peek(stx)
+		if !ok {
+			p = e.pv.Load(stx)
+		}
+		return fn(Tx{Tx: stx, p: p})
+	}
 }
 
 // NewObject creates an object of class c in tx, with state v in the shape of tx's program
