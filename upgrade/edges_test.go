@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"dustm/stm"
@@ -297,45 +298,48 @@ func TestEagerReleasesPin(t *testing.T) {
 // still reads through the view), and nothing may fail.
 func TestPinHeldUntilSweepersFinish(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
-		w := newWorld(t, a, 4)
-		blocked, release := make(chan struct{}), make(chan struct{})
-		var once sync.Once
-		tr := func(o *Object, old any, v View) (any, error) {
-			if v.by == bySweeper {
-				once.Do(func() { close(blocked); <-release })
-				if _, err := v.Load(w.items[3]); err != nil {
-					return nil, err
+		synctest.Test(t, func(t *testing.T) {
+			w := newWorld(t, a, 4)
+			blocked, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			tr := func(o *Object, old any, v View) (any, error) {
+				if v.by == bySweeper {
+					once.Do(func() { close(blocked); <-release })
+					if _, err := v.Load(w.items[3]); err != nil {
+						return nil, err
+					}
 				}
+				return toV2()(o, old, v)
 			}
-			return toV2()(o, old, v)
-		}
-		m, err := w.e.Upgrade(context.Background(), Upgrade{Name: "v2", Code: codeV2,
-			Transformers: map[*Class]Transformer{w.item: tr}},
-			Options{Strategy: LazySweep, Sweepers: 1, CheckInterval: time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		<-blocked
-		_ = w.e.ReadOnly(func(tx Tx) error {
-			for _, it := range w.items {
-				codeV2.read(tx, it)
+			m, err := w.e.Upgrade(context.Background(), Upgrade{Name: "v2", Code: codeV2,
+				Transformers: map[*Class]Transformer{w.item: tr}},
+				Options{Strategy: LazySweep, Sweepers: 1, CheckInterval: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
 			}
-			return nil
+			<-blocked
+			_ = w.e.ReadOnly(func(tx Tx) error {
+				for _, it := range w.items {
+					codeV2.read(tx, it)
+				}
+				return nil
+			})
+			time.Sleep(20 * time.Millisecond) // many check intervals: a watcher that does not wait would release now
+			synctest.Wait()
+			select {
+			case <-m.Done():
+				t.Fatal("the migration finished while a sweeper was still converting")
+			default:
+			}
+			if !w.s.SnapshotHeld(m.version-1, m.version-1) {
+				t.Fatal("the pinned snapshot was released while a sweeper was still converting")
+			}
+			close(release)
+			waitDone(t, m)
+			if st := m.Stats(); st.Failures != 0 {
+				t.Fatalf("conversion failures: %+v", st)
+			}
 		})
-		time.Sleep(20 * time.Millisecond) // many check intervals: a watcher that does not wait would release now
-		select {
-		case <-m.Done():
-			t.Fatal("the migration finished while a sweeper was still converting")
-		default:
-		}
-		if !w.s.SnapshotHeld(m.version-1, m.version-1) {
-			t.Fatal("the pinned snapshot was released while a sweeper was still converting")
-		}
-		close(release)
-		waitDone(t, m)
-		if st := m.Stats(); st.Failures != 0 {
-			t.Fatalf("conversion failures: %+v", st)
-		}
 	})
 }
 
@@ -343,56 +347,59 @@ func TestPinHeldUntilSweepersFinish(t *testing.T) {
 // transactions already running have finished, and none runs beside its conversions.
 func TestEagerWaitsForRunningTransactions(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
-		w := newWorld(t, a, 4)
-		inside, release := make(chan struct{}), make(chan struct{})
-		var running sync.WaitGroup
-		var active sync.Mutex // held while a program transaction's function runs
-		running.Go(func() {
-			first := true
-			_ = w.e.Atomic(func(tx Tx) error {
-				active.Lock()
-				defer active.Unlock()
-				c := tx.Code().(*code)
-				n := c.read(tx, w.items[0])
-				if first {
-					first = false
-					close(inside)
-					<-release
+		synctest.Test(t, func(t *testing.T) {
+			w := newWorld(t, a, 4)
+			inside, release := make(chan struct{}), make(chan struct{})
+			var running sync.WaitGroup
+			var active sync.Mutex // held while a program transaction's function runs
+			running.Go(func() {
+				first := true
+				_ = w.e.Atomic(func(tx Tx) error {
+					active.Lock()
+					defer active.Unlock()
+					c := tx.Code().(*code)
+					n := c.read(tx, w.items[0])
+					if first {
+						first = false
+						close(inside)
+						<-release
+					}
+					c.write(tx, w.items[0], n+1)
+					return nil
+				})
+			})
+			<-inside
+			overlapped := false
+			tr := func(o *Object, old any, v View) (any, error) {
+				if !active.TryLock() {
+					overlapped = true // a program transaction is inside its function
+				} else {
+					active.Unlock()
 				}
-				c.write(tx, w.items[0], n+1)
+				return toV2()(o, old, v)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := w.e.Upgrade(context.Background(), Upgrade{Name: "v2", Code: codeV2,
+					Transformers: map[*Class]Transformer{w.item: tr}}, Options{Strategy: Eager})
+				done <- err
+			}()
+			time.Sleep(5 * time.Millisecond) // a window for an upgrade that does not wait
+			synctest.Wait()
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			running.Wait()
+			if overlapped {
+				t.Fatal("the eager upgrade converted objects while a program transaction was running")
+			}
+			_ = w.e.ReadOnly(func(tx Tx) error {
+				if got := codeV2.read(tx, w.items[0]); got != 1 {
+					t.Errorf("item 0 = %d, want 1 (the transaction that ran across the upgrade)", got)
+				}
 				return nil
 			})
-		})
-		<-inside
-		overlapped := false
-		tr := func(o *Object, old any, v View) (any, error) {
-			if !active.TryLock() {
-				overlapped = true // a program transaction is inside its function
-			} else {
-				active.Unlock()
-			}
-			return toV2()(o, old, v)
-		}
-		done := make(chan error, 1)
-		go func() {
-			_, err := w.e.Upgrade(context.Background(), Upgrade{Name: "v2", Code: codeV2,
-				Transformers: map[*Class]Transformer{w.item: tr}}, Options{Strategy: Eager})
-			done <- err
-		}()
-		time.Sleep(5 * time.Millisecond) // a window for an upgrade that does not wait
-		close(release)
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-		running.Wait()
-		if overlapped {
-			t.Fatal("the eager upgrade converted objects while a program transaction was running")
-		}
-		_ = w.e.ReadOnly(func(tx Tx) error {
-			if got := codeV2.read(tx, w.items[0]); got != 1 {
-				t.Errorf("item 0 = %d, want 1 (the transaction that ran across the upgrade)", got)
-			}
-			return nil
 		})
 	})
 }

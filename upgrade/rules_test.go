@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"dustm/stm"
@@ -340,52 +341,55 @@ func heapAlloc() uint64 {
 // from the pinned snapshot.
 func TestRule5PinOutlivesOlderReaders(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
-		w := newWorld(t, a, 1)
-		o := w.items[0]
-		m := w.upgrade(t, "v2", codeV2, map[*Class]Transformer{w.item: toV2()}, Lazy)
-		started, resume := make(chan struct{}), make(chan struct{})
-		got := make(chan int, 1)
-		go func() {
-			err := w.e.ReadOnly(func(tx Tx) error {
-				if tx.Program().Number != 2 {
-					return fmt.Errorf("reader in program %d", tx.Program().Number)
+		synctest.Test(t, func(t *testing.T) {
+			w := newWorld(t, a, 1)
+			o := w.items[0]
+			m := w.upgrade(t, "v2", codeV2, map[*Class]Transformer{w.item: toV2()}, Lazy)
+			started, resume := make(chan struct{}), make(chan struct{})
+			got := make(chan int, 1)
+			go func() {
+				err := w.e.ReadOnly(func(tx Tx) error {
+					if tx.Program().Number != 2 {
+						return fmt.Errorf("reader in program %d", tx.Program().Number)
+					}
+					close(started)
+					<-resume
+					got <- codeV2.read(tx, o) // old shape at this snapshot: converted from the pin
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					got <- -1
 				}
-				close(started)
-				<-resume
-				got <- codeV2.read(tx, o) // old shape at this snapshot: converted from the pin
-				return nil
-			})
-			if err != nil {
-				t.Error(err)
-				got <- -1
+			}()
+			<-started
+			if err := w.e.Atomic(func(tx Tx) error { codeV2.write(tx, o, 7); return nil }); err != nil {
+				t.Fatal(err)
 			}
-		}()
-		<-started
-		if err := w.e.Atomic(func(tx Tx) error { codeV2.write(tx, o, 7); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(5 * time.Second)
-		for !m.Stats().Complete && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		if !m.Stats().Complete {
-			t.Fatal("the blind write did not count as a conversion")
-		}
-		time.Sleep(20 * time.Millisecond) // many watcher ticks
-		select {
-		case <-m.Done():
-			t.Fatal("pin released while a reader at an older snapshot runs")
-		default:
-		}
-		close(resume)
-		if n := <-got; n != 0 {
-			t.Fatalf("the reader saw count %d, want the pre-write 0", n)
-		}
-		select {
-		case <-m.Done():
-		case <-time.After(5 * time.Second):
-			t.Fatal("pin never released after the reader ended")
-		}
+			deadline := time.Now().Add(5 * time.Second)
+			for !m.Stats().Complete && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if !m.Stats().Complete {
+				t.Fatal("the blind write did not count as a conversion")
+			}
+			time.Sleep(20 * time.Millisecond) // many watcher ticks
+			synctest.Wait()
+			select {
+			case <-m.Done():
+				t.Fatal("pin released while a reader at an older snapshot runs")
+			default:
+			}
+			close(resume)
+			if n := <-got; n != 0 {
+				t.Fatalf("the reader saw count %d, want the pre-write 0", n)
+			}
+			select {
+			case <-m.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("pin never released after the reader ended")
+			}
+		})
 	})
 }
 
@@ -396,64 +400,68 @@ func TestRule5PinReleasedAndMemoryReturns(t *testing.T) {
 		Sum  int
 	}
 	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
-		const n, size = 400, 32 << 10
-		s := stm.New(stm.Options{Algorithm: a, GCInterval: time.Millisecond})
-		defer s.Close()
-		e := New(s, "v1")
-		defer e.Close()
-		blob := e.NewClass("Blob")
-		objs := make([]*Object, n)
-		for i := range objs {
-			objs[i] = e.NewObjectLatest(blob, nil, &Big{Data: make([]byte, size)})
-		}
-		steady := heapAlloc()
-		m, err := e.Upgrade(context.Background(), Upgrade{Name: "big2", Code: "v2",
-			Transformers: map[*Class]Transformer{blob: Convert(func(b *Big) (*Big2, error) {
-				return &Big2{Data: make([]byte, size), Sum: len(b.Data)}, nil
-			})}}, Options{Strategy: Lazy, CheckInterval: time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Convert half: the pin must stay.
-		_ = e.ReadOnly(func(tx Tx) error {
-			for _, o := range objs[:n/2] {
-				o.Load(tx)
+		synctest.Test(t, func(t *testing.T) {
+			const n, size = 400, 32 << 10
+			s := stm.New(stm.Options{Algorithm: a, GCInterval: time.Millisecond})
+			defer s.Close()
+			e := New(s, "v1")
+			defer e.Close()
+			blob := e.NewClass("Blob")
+			objs := make([]*Object, n)
+			for i := range objs {
+				objs[i] = e.NewObjectLatest(blob, nil, &Big{Data: make([]byte, size)})
 			}
-			return nil
+			steady := heapAlloc()
+			m, err := e.Upgrade(context.Background(), Upgrade{Name: "big2", Code: "v2",
+				Transformers: map[*Class]Transformer{blob: Convert(func(b *Big) (*Big2, error) {
+					return &Big2{Data: make([]byte, size), Sum: len(b.Data)}, nil
+				})}}, Options{Strategy: Lazy, CheckInterval: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Convert half: the pin must stay.
+			_ = e.ReadOnly(func(tx Tx) error {
+				for _, o := range objs[:n/2] {
+					o.Load(tx)
+				}
+				return nil
+			})
+			time.Sleep(20 * time.Millisecond) // many watcher ticks
+			synctest.Wait()
+			if m.Stats().Complete || m.pin.Version() != m.version-1 {
+				t.Fatal("migration complete with half the objects unconverted")
+			}
+			if got := objs[0].box.LoadAt(m.pin); got.ver != 1 {
+				t.Fatal("the pinned snapshot does not show the pre-upgrade state")
+			}
+			_ = e.ReadOnly(func(tx Tx) error {
+				for _, o := range objs[n/2:] {
+					o.Load(tx)
+				}
+				return nil
+			})
+			select {
+			case <-m.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("migration never completed")
+			}
+			st := m.Stats()
+			if !st.Complete || st.ConvertedForeground != n || st.Objects != n || st.PinnedFor <= 0 {
+				t.Fatalf("stats %+v", st)
+			}
+			s.CollectGarbage()
+			for i, o := range objs {
+				if b := o.box.Bodies(); b != 1 {
+					t.Fatalf("object %d keeps %d bodies after migration", i, b)
+				}
+			}
+			after := heapAlloc()
+			runtime.KeepAlive(objs) // the converted states count: the objects are still in use
+			if after > steady+uint64(n*size)/4 {
+				t.Fatalf("heap %d after migration, steady state was %d (old states kept?)", after, steady)
+			}
+			t.Logf("heap: steady %d, after migration %d", steady, after)
 		})
-		time.Sleep(20 * time.Millisecond)
-		if m.Stats().Complete || m.pin.Version() != m.version-1 {
-			t.Fatal("migration complete with half the objects unconverted")
-		}
-		if got := objs[0].box.LoadAt(m.pin); got.ver != 1 {
-			t.Fatal("the pinned snapshot does not show the pre-upgrade state")
-		}
-		_ = e.ReadOnly(func(tx Tx) error {
-			for _, o := range objs[n/2:] {
-				o.Load(tx)
-			}
-			return nil
-		})
-		select {
-		case <-m.Done():
-		case <-time.After(10 * time.Second):
-			t.Fatal("migration never completed")
-		}
-		st := m.Stats()
-		if !st.Complete || st.ConvertedForeground != n || st.Objects != n || st.PinnedFor <= 0 {
-			t.Fatalf("stats %+v", st)
-		}
-		s.CollectGarbage()
-		for i, o := range objs {
-			if b := o.box.Bodies(); b != 1 {
-				t.Fatalf("object %d keeps %d bodies after migration", i, b)
-			}
-		}
-		after := heapAlloc()
-		if after > steady+uint64(n*size)/4 {
-			t.Fatalf("heap %d after migration, steady state was %d (old states kept?)", after, steady)
-		}
-		t.Logf("heap: steady %d, after migration %d", steady, after)
 	})
 }
 
