@@ -122,11 +122,10 @@ func (e *Engine) Run(readOnly bool, fn func(Tx) error) (stm.Outcome, error) {
 // the read-only fast path inline (every read-only transaction pays for that read).
 func (e *Engine) bind(fn func(Tx) error) func(stm.Tx) error {
 	return func(stx stm.Tx) error {
-		p, ok := e.pv.Peek(stx)
-		if !ok {
-			p = e.pv.Load(stx)
+		if p := e.pv.Peek(stx); p != nil {
+			return fn(Tx{Tx: stx, p: *p})
 		}
-		return fn(Tx{Tx: stx, p: p})
+		return fn(Tx{Tx: stx, p: e.pv.Load(stx)})
 	}
 }
 

@@ -58,16 +58,18 @@ func (o *Object) Owner() any { return o.owner }
 // first if it still has an older shape. A conversion that fails ends the transaction's function
 // with a *ConversionError, which the engine returns from Atomic/ReadOnly/Run.
 func (o *Object) Load(tx Tx) any {
-	// The steady state, with the class-version check folded into the STM's read-only fast
-	// path: one load of the box's newest body and one compare of the version it carries.
-	if st, ok := o.box.Peek(tx.Tx); ok && st.ver == tx.p.versionOf(o.cid) {
+	// The class-version check is folded into the STM's read-only fast path: in the steady
+	// state a read is one load of the box's newest body and one compare of the class version
+	// that body carries, all in this one call; everything else is in load, out of line.
+	// (Load itself cannot inline: the call to load alone costs most of the budget.)
+	if st := o.box.Peek(tx.Tx); st != nil && st.ver == tx.p.versionOf(o.cid) {
 		return st.v
 	}
 	return o.load(tx)
 }
 
-// load is Load's slow path, out of line: a read-write or inevitable transaction, a box
-// committed after a read-only snapshot, or a state in another shape (to convert, or deleted).
+// load is Load's slow path: a read-write or inevitable transaction, a box committed after a
+// read-only snapshot, or a state in another shape (to convert, or deleted).
 func (o *Object) load(tx Tx) any {
 	st := o.box.Load(tx.Tx)
 	if st.ver != tx.p.versionOf(o.cid) {
