@@ -91,7 +91,8 @@ func (e *Engine) Migrations() []*Migration {
 // runs. It is a small value, valid only inside the function it was passed to.
 type Tx struct {
 	stm.Tx
-	p *Program
+	p  *Program
+	ro bool // read-only, at a snapshot that sees the newest program version: Load tries Peek
 }
 
 // Program returns the program version the transaction runs.
@@ -119,12 +120,15 @@ func (e *Engine) Run(readOnly bool, fn func(Tx) error) (stm.Outcome, error) {
 }
 
 // bind turns fn into the STM transaction that runs it: it reads the program version first, on
-// the read-only fast path inline (every read-only transaction pays for that read).
+// the read-only fast path inline (every read-only transaction pays for that read), and marks
+// the Tx of a transaction on that path, so that Object.Load tries its fast path only there.
 func (e *Engine) bind(fn func(Tx) error) func(stm.Tx) error {
 	return func(stx stm.Tx) error {
-		if p := e.pv.Peek(stx); p != nil {
-			return fn(Tx{Tx: stx, p: *p})
+		if p := e.pv.Peek(stx); p != nil { // read-only: Peek answers only there
+			return fn(Tx{Tx: stx, p: *p, ro: true})
 		}
+		// Read-write, or read-only at a snapshot older than the newest program version (begun
+		// before the last upgrade, rare): Object.Load reads through Var.Load.
 		return fn(Tx{Tx: stx, p: e.pv.Load(stx)})
 	}
 }

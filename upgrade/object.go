@@ -60,20 +60,17 @@ func (o *Object) Owner() any { return o.owner }
 func (o *Object) Load(tx Tx) any {
 	// The class-version check is folded into the STM's read-only fast path: in the steady
 	// state a read is one load of the box's newest body and one compare of the class version
-	// that body carries, all in this one call; everything else is in load, out of line.
-	// (Load itself cannot inline: the call to load alone costs most of the budget.)
-	if st := o.box.Peek(tx.Tx); st != nil && st.ver == tx.p.versionOf(o.cid) {
-		return st.v
+	// that body carries. Read-write transactions skip the fast path (Peek would decline) and
+	// read through Var.Load, as a plain box does. (Load cannot inline: a call alone costs most
+	// of the inlining budget.)
+	if tx.ro {
+		if st := o.box.Peek(tx.Tx); st != nil && st.ver == tx.p.versionOf(o.cid) {
+			return st.v
+		}
 	}
-	return o.load(tx)
-}
-
-// load is Load's slow path: a read-write or inevitable transaction, a box committed after a
-// read-only snapshot, or a state in another shape (to convert, or deleted).
-func (o *Object) load(tx Tx) any {
 	st := o.box.Load(tx.Tx)
 	if st.ver != tx.p.versionOf(o.cid) {
-		return tx.p.engine.convertForTx(tx, o, st)
+		return tx.p.engine.convertForTx(tx, o, st) // out of line: to convert, or deleted
 	}
 	return st.v
 }
