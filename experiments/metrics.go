@@ -265,7 +265,7 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 		if n, ok := m["structure.objects"]; ok && n > 0 {
 			if c, ok := ChangedObjects(u.Scenario, r.Config.Params); ok {
 				m["upgrade.fraction_changed"] = c / n
-			} else if !r.Config.StructuralModifications {
+			} else if r.Config.NoSMs {
 				m["upgrade.fraction_changed"] = float64(u.Objects) / n
 			}
 		}
@@ -337,10 +337,10 @@ func ChangeInstant(r *BenchResult) (float64, bool) {
 	switch {
 	case r.Upgrade != nil:
 		return r.Upgrade.RequestedS, true
-	case r.Config.UpgradeAtS > 0:
-		return r.Config.UpgradeAtS, true
-	case r.Config.Ops == 0 && r.Config.LengthS > 0:
-		return r.Config.LengthS / 2, true
+	case r.Config.UpgradeAt > 0:
+		return r.Config.UpgradeAt.Seconds(), true
+	case r.Config.Ops == 0 && r.Config.Length > 0:
+		return r.Config.Length.Seconds() / 2, true
 	}
 	return 0, false
 }

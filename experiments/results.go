@@ -6,18 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
+	"dustm/upgrade"
 )
 
 // BenchResult is a `dustm bench --json` document (stmbench7/bench.Result) as experiments read
@@ -463,8 +462,8 @@ func LoadResultFile(path string) (*Folder, error) {
 	// The series is where --series put it, or beside a run folder's result.json.
 	sibling := filepath.Join(filepath.Dir(path), SeriesFile)
 	switch {
-	case res.Config.Series != "" && existsMaybeGz(res.Config.Series):
-		run.seriesPath = res.Config.Series
+	case res.Config.SeriesPath != "" && existsMaybeGz(res.Config.SeriesPath):
+		run.seriesPath = res.Config.SeriesPath
 	case filepath.Base(path) == ResultFile && existsMaybeGz(sibling):
 		run.seriesPath = sibling
 	}
@@ -472,54 +471,27 @@ func LoadResultFile(path string) (*Folder, error) {
 }
 
 // ParamsOf reads a result's configuration as experiment settings, with the names and
-// spellings of the experiment keys, so loose results compare with experiments' runs.
+// spellings of the experiment keys (the table of package settings: its Recorded rows that
+// apply to the run), so loose results compare with experiments' runs.
 func ParamsOf(r *BenchResult) Params {
-	c := r.Config
-	onOff := func(b bool) string {
-		if b {
-			return "on"
-		}
-		return "off"
-	}
-	ps := Params{
-		{"backend", c.Backend}, {"workload", c.Workload}, {"threads", strconv.Itoa(c.Threads)},
-		{"size", c.Size}, {"traversals", onOff(c.LongTraversals)}, {"sms", onOff(c.StructuralModifications)},
-		{"seed", strconv.FormatInt(c.Seed, 10)}, {"thread-seeds", onOff(c.ThreadSeeds)},
-		{"check", onOff(c.Check)}, {"replay", onOff(c.SeqReplay)},
-	}
-	if c.Backend == "stm" || c.Backend == "stm-plain" {
-		ps = append(ps, Param{"commit", c.STMCommit})
-	}
-	if c.Ops > 0 {
-		ps = append(ps, Param{"ops", strconv.FormatInt(c.Ops, 10)})
-	} else {
-		ps = append(ps, Param{"length", strconv.FormatFloat(c.LengthS, 'g', -1, 64)})
-	}
-	if c.IntervalS > 0 {
-		if d := time.Duration(math.Round(c.IntervalS * float64(time.Second))); d > 0 {
-			ps = append(ps, Param{"interval", d.String()})
+	s := r.Config.Settings
+	// Results of binaries that predate config.upgrade name the upgrade in the upgrade's
+	// measurements, or else only on the command line.
+	if u := r.Upgrade; u != nil && s.Upgrade == "" {
+		s.Upgrade, s.Sweepers = u.Scenario, u.Sweepers
+		if m, err := upgrade.ParseStrategy(u.Strategy); err == nil {
+			s.Migration = m
 		}
 	}
-	upgrade, migration, sweepers := c.Upgrade, c.Migration, c.Sweepers
-	if u := r.Upgrade; u != nil && upgrade == "" {
-		upgrade, migration, sweepers = u.Scenario, u.Strategy, u.Sweepers
+	if s.Upgrade == "" {
+		s.Upgrade = argValue(r.Config.Args, "--upgrade")
 	}
-	if upgrade == "" {
-		upgrade = argValue(c.Args, "--upgrade")
-	}
-	if upgrade == "" {
-		upgrade = "none"
-	} else {
-		if migration == "" {
-			migration = "lazy"
-		}
-		ps = append(ps, Param{"migration", migration}, Param{"dry-run", onOff(c.UpgradeDryRun)})
-		if migration == "lazy+sweep" {
-			ps = append(ps, Param{"sweepers", strconv.Itoa(max(sweepers, 1))})
+	var ps Params
+	for _, row := range settings.Table() {
+		if row.Key != "" && row.Recorded && (row.Applies == nil || row.Applies(&s)) {
+			ps = append(ps, Param{row.Key, row.KeyOf(&s)})
 		}
 	}
-	ps = append(ps, Param{"upgrade", upgrade})
-	ps.sort()
 	return ps
 }
 

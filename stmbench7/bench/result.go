@@ -147,41 +147,42 @@ func opResult(a *agg) OpResult {
 	return r
 }
 
-// ConfigJSON is the resolved configuration, as recorded in results: every flag.
+// ConfigJSON is the resolved configuration, as recorded in results: every setting (the table
+// of package settings writes and reads them), resolved where the run resolves it (upgrade_at_s,
+// the runtime's settings in effect), and what the run derived from them.
 type ConfigJSON struct {
-	Threads                 int              `json:"threads"`
-	LengthS                 float64          `json:"length_s"`
-	Ops                     int64            `json:"ops"`
-	Workload                string           `json:"workload"`
-	Backend                 string           `json:"backend"`
-	Size                    string           `json:"size"`
-	Params                  stmbench7.Params `json:"params"`
-	LongTraversals          bool             `json:"long_traversals"`
-	StructuralModifications bool             `json:"structural_modifications"`
-	Seed                    int64            `json:"seed"`
-	ThreadSeeds             bool             `json:"thread_seeds"`
-	Seeds                   []int64          `json:"seeds"` // per thread, as used
-	SetupSeed               int64            `json:"setup_seed"`
-	STMCommit               string           `json:"stm_commit"`
-	TTCHistograms           bool             `json:"ttc_histograms"`
-	SeqReplay               bool             `json:"seq_replay"`
-	Check                   bool             `json:"check"`
-	Upgrade                 string           `json:"upgrade,omitempty"`
-	UpgradeAtS              float64          `json:"upgrade_at_s"`
-	Migration               string           `json:"migration,omitempty"`
-	Sweepers                int              `json:"sweepers,omitempty"`
-	UpgradeDryRun           bool             `json:"upgrade_dry_run,omitempty"`
-	IntervalS               float64          `json:"interval_s"`
-	// The runtime settings in effect during the run (whether set by --gogc/--memlimit or
-	// inherited from GOGC/GOMEMLIMIT): GOGC -1 is off, a memory limit of 0 is none.
-	GOGC            int      `json:"gogc"`
-	MemLimitBytes   int64    `json:"memlimit_bytes"`
-	GOMAXPROCS      int      `json:"gomaxprocs"`
-	Probe           bool     `json:"probe"`
-	ProbeIntervalUs float64  `json:"probe_interval_us"`
-	JSON            string   `json:"json,omitempty"`
-	Series          string   `json:"series,omitempty"`
-	Args            []string `json:"args"`
+	Settings
+	Params    stmbench7.Params // the structure's parameters (of Size)
+	Seeds     []int64          // per thread, as used
+	SetupSeed int64
+	Args      []string
+}
+
+// configDerived is the JSON of what a run derives from its settings.
+type configDerived struct {
+	Params    stmbench7.Params `json:"params"`
+	Seeds     []int64          `json:"seeds"`
+	SetupSeed int64            `json:"setup_seed"`
+	Args      []string         `json:"args"`
+}
+
+// MarshalJSON writes the settings and the derived values as one object.
+func (c ConfigJSON) MarshalJSON() ([]byte, error) {
+	return c.Settings.MarshalWith(configDerived{c.Params, c.Seeds, c.SetupSeed, c.Args})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and the config of older results (absent keys
+// read as zero values).
+func (c *ConfigJSON) UnmarshalJSON(data []byte) error {
+	var d configDerived
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &c.Settings); err != nil {
+		return err
+	}
+	c.Params, c.Seeds, c.SetupSeed, c.Args = d.Params, d.Seeds, d.SetupSeed, d.Args
+	return nil
 }
 
 func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
@@ -193,26 +194,12 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 	if args == nil {
 		args = []string{}
 	}
-	var up struct {
-		name, migration string
-		sweepers        int
-		dry             bool
+	s := c.Settings
+	if s.Upgrade == "" { // the upgrade's settings are recorded only with an upgrade
+		s.Migration, s.Sweepers, s.UpgradeDryRun = 0, 0, false
 	}
-	if c.Upgrade != "" {
-		up.name, up.migration, up.sweepers, up.dry = c.Upgrade, c.Migration.String(), c.Sweepers, c.UpgradeDryRun
-	}
-	return ConfigJSON{
-		Upgrade: up.name, Migration: up.migration, Sweepers: up.sweepers, UpgradeDryRun: up.dry,
-		Threads: c.Threads, LengthS: c.Length.Seconds(), Ops: c.Ops,
-		Workload: c.Workload.String(), Backend: c.Backend, Size: c.Size, Params: p,
-		LongTraversals: !c.NoTraversals, StructuralModifications: !c.NoSMs,
-		Seed: c.Seed, ThreadSeeds: c.ThreadSeeds, Seeds: seeds, SetupSeed: SetupSeed,
-		STMCommit: c.STMCommit.String(), TTCHistograms: c.TTCHistograms, SeqReplay: c.SeqReplay,
-		Check: c.Check, IntervalS: c.Interval.Seconds(), JSON: c.JSONPath, Series: c.SeriesPath,
-		UpgradeAtS: c.upgradeAt().Seconds(),
-		GOMAXPROCS: runtime.GOMAXPROCS(0), Probe: c.Probe, ProbeIntervalUs: float64(c.probeInterval()) / 1e3,
-		Args: args,
-	}
+	s.UpgradeAt, s.GOMAXPROCS, s.ProbeInterval = c.upgradeAt(), runtime.GOMAXPROCS(0), c.probeInterval()
+	return ConfigJSON{Settings: s, Params: p, Seeds: seeds, SetupSeed: SetupSeed, Args: args}
 }
 
 // Env is the manifest of the machine and program a result came from.

@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		BuildS:              buildS,
 		HeapBytesAfterBuild: ms.HeapAlloc,
 	}
-	res.Config.GOGC, res.Config.MemLimitBytes = gogc, memLimit
+	res.Config.GOGC, res.Config.MemoryLimit = gogc, memLimit
 	var runErrs []error
 	if cfg.Check {
 		fmt.Fprintln(stderr, "Checking invariants (initial data structure)...")
