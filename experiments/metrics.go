@@ -304,7 +304,8 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 		m["gc_cpu_fraction"], m["alloc_mb_per_s"] = rt.GCCPUFraction, rt.AllocMBPerS
 		m["gc_pause_max_us"], m["sched_latency_max_us"] = rt.GCPauseMaxUs, rt.SchedLatencyMaxUs
 	}
-	flattenNumbers("stm.", r.STM, m)
+	stats, _ := r.STM.(map[string]any) // a result read from JSON
+	flattenNumbers("stm.", stats, m)
 	commits := m["stm.read_only_commits"] + m["stm.read_write_commits"] + m["stm.inevitable_commits"]
 	if commits > 0 {
 		m["stm.conflict_aborts_per_commit"] = (m["stm.aborts_read_conflict"] + m["stm.aborts_validation"]) / commits

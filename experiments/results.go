@@ -16,42 +16,11 @@ import (
 
 	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
-	"dustm/upgrade"
 )
 
-// BenchResult is a `dustm bench --json` document (stmbench7/bench.Result) as experiments read
-// it: the fields that older binaries do not write are pointers, absent when absent, so that
-// their results stay readable.
-type BenchResult struct {
-	Config               BenchConfig        `json:"config"`
-	Env                  bench.Env          `json:"env"`
-	ElapsedS             float64            `json:"elapsed_s"`
-	Throughput           float64            `json:"throughput"`
-	ThroughputWithFailed float64            `json:"throughput_with_failed"`
-	Successful           int64              `json:"successful"`
-	Failed               int64              `json:"failed"`
-	BuildS               float64            `json:"build_s"`
-	HeapBytesAfterBuild  uint64             `json:"heap_bytes_after_build"`
-	HeapBytesAtEnd       uint64             `json:"heap_bytes_at_end,omitempty"` // newer binaries
-	Interrupted          bool               `json:"interrupted,omitempty"`
-	Error                string             `json:"error,omitempty"`
-	Operations           map[string]OpStats `json:"operations"`
-	Categories           map[string]OpStats `json:"categories"`
-	// All is every operation together (newer binaries).
-	All *OpStats `json:"all,omitempty"`
-	// STM is the STM's counters (stm backends).
-	STM map[string]any `json:"stm,omitempty"`
-	// MaxGapMs is the longest time without any operation completing (newer binaries).
-	MaxGapMs *float64 `json:"max_gap_ms,omitempty"`
-	// Window is the latency in the second after the upgrade's commit, or after --upgrade-at
-	// in runs without an upgrade (newer binaries).
-	Window  *Window  `json:"window,omitempty"`
-	Upgrade *Upgrade `json:"upgrade,omitempty"`
-	// The probes and the runtime's numbers (newer binaries; Probe only with --probe).
-	Probe   *ProbeStats   `json:"probe,omitempty"`
-	Hiccup  *ProbeStats   `json:"hiccup,omitempty"`
-	Runtime *RuntimeStats `json:"runtime,omitempty"`
-}
+// BenchResult is a `dustm bench --json` document: the one result schema, package bench's,
+// of every version (bench.DecodeResult reads the older ones).
+type BenchResult = bench.Result
 
 // The parts of result documents that experiments read as dustm bench writes them.
 type (
@@ -71,34 +40,9 @@ type (
 	Event = bench.SeriesEvent
 )
 
-// SeriesPoint is one interval of a run's time series (`dustm bench --series`), as
-// experiments read it: the pointer fields are optional (absent from older binaries' series).
-type SeriesPoint struct {
-	TS                  float64                   `json:"t_s"`
-	Ops                 int64                     `json:"ops"`
-	Failed              int64                     `json:"failed"`
-	Throughput          float64                   `json:"throughput"`
-	TotalOps            int64                     `json:"total_ops"`
-	TotalFailed         int64                     `json:"total_failed"`
-	Categories          map[string]SeriesCategory `json:"categories"`
-	MaxUs               *float64                  `json:"max_us,omitempty"`
-	P99Us               *float64                  `json:"p99_us,omitempty"`
-	Aborts              *int64                    `json:"aborts,omitempty"`
-	ConvertedForeground *int64                    `json:"converted_foreground,omitempty"`
-	ConvertedSweeper    *int64                    `json:"converted_sweeper,omitempty"`
-	ConvertedTotal      *int64                    `json:"converted_total,omitempty"`
-	HeapBytes           *uint64                   `json:"heap_bytes,omitempty"`
-	Events              []Event                   `json:"events,omitempty"`
-	// The probes in the interval (newer binaries; the responsiveness probe's only with it on).
-	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
-	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
-	ProbeCount  *int64   `json:"probe_count,omitempty"`
-	HiccupMaxUs *float64 `json:"hiccup_max_us,omitempty"`
-	// The interval's latency histograms of the operations and of the probe, encoded
-	// (bench.DecodeHist; "" when absent): see Hists.
-	Hist      string `json:"hist,omitempty"`
-	ProbeHist string `json:"probe_hist,omitempty"`
-}
+// SeriesPoint is one interval of a run's time series (`dustm bench --series`); the pointer
+// fields are absent from older binaries' series.
+type SeriesPoint = bench.SeriesPoint
 
 // WindowHist merges the operations' latency histograms (probe: the responsiveness probe's) of
 // the intervals that end in (from, to] seconds, so that any percentile of that window can be
@@ -118,57 +62,20 @@ func WindowHist(series []SeriesPoint, from, to float64, probe bool) (*hdrhistogr
 	return bench.MergeHists(enc...)
 }
 
-// ResponseMaxUs is the interval's maximum response time as the figures draw it: the probe's
-// when the series has it (a pause of the whole program shows there even when no operation
-// completes in the interval), else that of all operations; probe reports which.
-func (p *SeriesPoint) ResponseMaxUs() (us float64, probe bool) {
-	if p.ProbeMaxUs != nil {
-		return *p.ProbeMaxUs, true
-	}
-	return p.MaxLatencyUs(), false
-}
-
-// MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.
-func (p *SeriesPoint) MaxLatencyUs() float64 {
-	if p.MaxUs != nil {
-		return *p.MaxUs
-	}
-	m := 0.0
-	for _, c := range p.Categories {
-		m = max(m, c.MaxUs)
-	}
-	return m
-}
-
-// P99LatencyUs is the interval's p99 over all operations when the series has it; otherwise
-// the largest of the categories' p99 (an upper bound), and exact reports false.
-func (p *SeriesPoint) P99LatencyUs() (us float64, exact bool) {
-	if p.P99Us != nil {
-		return *p.P99Us, true
-	}
-	m := 0.0
-	for _, c := range p.Categories {
-		if c.Ops > 0 {
-			m = max(m, c.P99Us)
-		}
-	}
-	return m, false
-}
-
 // ReadResult reads a result document.
 func ReadResult(path string) (*BenchResult, error) {
 	b, err := readMaybeGz(path)
 	if err != nil {
 		return nil, err
 	}
-	var r BenchResult
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := bench.DecodeResult(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable result: %s", path, jsonProblem(err))
 	}
 	if r.ElapsedS <= 0 || r.Categories == nil {
 		return nil, fmt.Errorf("%s: not a complete dustm bench result (no elapsed time or categories)", path)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // ReadSeries reads a time series.
@@ -474,18 +381,7 @@ func LoadResultFile(path string) (*Folder, error) {
 // spellings of the experiment keys (the table of package settings: its Recorded rows that
 // apply to the run), so loose results compare with experiments' runs.
 func ParamsOf(r *BenchResult) Params {
-	s := r.Config.Settings
-	// Results of binaries that predate config.upgrade name the upgrade in the upgrade's
-	// measurements, or else only on the command line.
-	if u := r.Upgrade; u != nil && s.Upgrade == "" {
-		s.Upgrade, s.Sweepers = u.Scenario, u.Sweepers
-		if m, err := upgrade.ParseStrategy(u.Strategy); err == nil {
-			s.Migration = m
-		}
-	}
-	if s.Upgrade == "" {
-		s.Upgrade = argValue(r.Config.Args, "--upgrade")
-	}
+	s := r.Config.Settings // bench.DecodeResult filled in what older schemas say elsewhere
 	var ps Params
 	for _, row := range settings.Table() {
 		if row.Key != "" && row.Recorded && (row.Applies == nil || row.Applies(&s)) {
@@ -493,17 +389,4 @@ func ParamsOf(r *BenchResult) Params {
 		}
 	}
 	return ps
-}
-
-// argValue finds "--name value" or "--name=value" in a command line.
-func argValue(args []string, name string) string {
-	for i, a := range args {
-		if a == name && i+1 < len(args) {
-			return args[i+1]
-		}
-		if v, ok := strings.CutPrefix(a, name+"="); ok {
-			return v
-		}
-	}
-	return ""
 }

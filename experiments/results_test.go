@@ -24,8 +24,8 @@ func TestReadsBenchResults(t *testing.T) {
 			NoTraversals: true, NoSMs: true, STMCommit: stm.LockBased, Upgrade: "dates", Migration: upgrade.LazySweep, Sweepers: 2, UpgradeAt: 5 * time.Second, Interval: 100 * time.Millisecond}},
 		ElapsedS: 10, Throughput: 1234, Successful: 12340,
 		Categories: map[string]bench.OpResult{"OPERATION": {Successful: 10, MaxTTCUs: 99, Percentiles: []bench.Percentile{{P: 50, Us: 3}, {P: 100, Us: 99}}}},
-		All:        bench.OpResult{Successful: 12340, MaxTTCUs: 150, P99Us: 20, Percentiles: []bench.Percentile{{P: 0, Us: 1}, {P: 100, Us: 150}}},
-		MaxGapMs:   7.5,
+		All:        &bench.OpResult{Successful: 12340, MaxTTCUs: 150, P99Us: 20, Percentiles: []bench.Percentile{{P: 0, Us: 1}, {P: 100, Us: 150}}},
+		MaxGapMs:   new(7.5),
 		Window:     &bench.WindowResult{StartS: 5.01, EndS: 6.01, Ops: 900, MaxUs: 140, P99Us: 30},
 		Upgrade: &bench.UpgradeResult{Scenario: "dates", Strategy: "lazy+sweep", Sweepers: 2, RequestedS: 5, CommittedS: &committed, MigratedS: &migrated,
 			Complete: true, Objects: 1000, ObjectsConverted: 1000, ConversionsForeground: 400, ConversionsSweeper: 600, PauseMs: 2.5,
@@ -60,7 +60,7 @@ func TestReadsBenchResults(t *testing.T) {
 	}
 
 	mx := 12.0
-	line, _ := json.Marshal(bench.SeriesPoint{TS: 0.1, Ops: 5, Throughput: 50, MaxUs: mx, P99Us: 3, ConvertedTotal: 77, HeapBytes: 1 << 20,
+	line, _ := json.Marshal(bench.SeriesPoint{TS: 0.1, Ops: 5, Throughput: 50, MaxUs: &mx, P99Us: new(3.0), ConvertedTotal: new(int64(77)), HeapBytes: new(uint64(1 << 20)),
 		Events: []bench.SeriesEvent{{Kind: "committed", Upgrade: "dates", TS: 0.05}}})
 	os.WriteFile(filepath.Join(dir, SeriesFile), append(line, '\n'), 0o644)
 	s, err := ReadSeries(filepath.Join(dir, SeriesFile))

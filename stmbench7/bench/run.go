@@ -108,6 +108,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	fmt.Fprintf(stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
 
 	res := &Result{
+		SchemaVersion:       CurrentSchema,
 		Config:              cfg.toJSON(params),
 		Env:                 env,
 		BuildS:              buildS,
@@ -172,10 +173,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
 		all.merge(cats[t].hist, newHist)
 	}
-	res.All = opResult(&all)
+	res.All = ptr(opResult(&all))
 	res.All.Percentiles = percentileCurve(&all)
 	gaps := allGaps(r.workers, elapsed)
-	res.MaxGapMs = float64(maxGap(gaps)) / 1e6
+	res.MaxGapMs = ptr(float64(maxGap(gaps)) / 1e6)
 	res.Window = r.tm.windowResult(r.workers)
 	if r.upg != nil {
 		okTotal, _ := c.totals()
@@ -498,11 +499,11 @@ func (r *runner) emit(t time.Duration) {
 		p.TotalFailed += r.col.cum[op].failed
 	}
 	all := r.col.intervalAll()
-	p.MaxUs, p.P99Us = float64(all.maxNs)/1e3, float64(all.percentileNs(99))/1e3
+	p.MaxUs, p.P99Us = ptr(float64(all.maxNs)/1e3), ptr(float64(all.percentileNs(99))/1e3)
 	if r.series != nil {
 		p.Hist = encodeHist(all.hist)
 	}
-	p.HiccupMaxUs = float64(r.hiccup.lastMax) / 1e3
+	p.HiccupMaxUs = ptr(float64(r.hiccup.lastMax) / 1e3)
 	if pr := r.probe; pr != nil {
 		count := pr.last.TotalCount()
 		maxUs := float64(pr.lastMax) / 1e3
@@ -514,16 +515,16 @@ func (r *runner) emit(t time.Duration) {
 	}
 	if st, ok := r.backend.Stats().(stm.Stats); ok {
 		a := st.Aborts()
-		p.Aborts = int64(a - r.prevAborts)
+		p.Aborts = nonZero(int64(a - r.prevAborts))
 		r.prevAborts = a
 	}
 	if r.upg != nil {
 		fg, sw, total := r.upg.conversions()
-		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = fg-r.prevFG, sw-r.prevSW, total
+		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = nonZero(fg-r.prevFG), nonZero(sw-r.prevSW), nonZero(total)
 		r.prevFG, r.prevSW = fg, sw
 		p.Events = r.upg.newEvents()
 	}
-	p.HeapBytes = heapInUse()
+	p.HeapBytes = ptr(heapInUse())
 	if d := (t - r.prevT).Seconds(); d > 0 {
 		p.Throughput = float64(p.Ops) / d
 	}
@@ -562,4 +563,15 @@ func closed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// nonZero is v's address, nil for 0: the series writes such counts only when they are not.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
 }
