@@ -383,10 +383,8 @@ func LoadResultFile(path string) (*Folder, error) {
 func ParamsOf(r *BenchResult) Params {
 	s := r.Config.Settings // bench.DecodeResult filled in what older schemas say elsewhere
 	var ps Params
-	for _, row := range settings.Table() {
-		if row.Key != "" && row.Recorded && (row.Applies == nil || row.Applies(&s)) {
-			ps = append(ps, Param{row.Key, row.KeyOf(&s)})
-		}
+	for _, kv := range settings.Recorded(&s) {
+		ps = append(ps, Param{kv.Key, kv.Value})
 	}
 	return ps
 }

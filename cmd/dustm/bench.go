@@ -57,7 +57,7 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 	// A result file on stdout ("-") makes stdout that one document: the report goes to
 	// stderr with the progress.
 	report := stdout
-	if outfile.IsStdout(cfg.JSONPath) || outfile.IsStdout(cfg.SeriesPath) || outfile.IsStdout(prof) {
+	if outfile.IsStdout(cfg.JSONPath) || outfile.IsStdout(cfg.SeriesPath) || outfile.IsStdout(cfg.GoBenchPath) || outfile.IsStdout(prof) {
 		report, cfg.FilesStdout = stderr, stdout
 	}
 	stopProfile, err := startCPUProfile(prof, stdout)
@@ -124,7 +124,9 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 	if trace != "" && outfile.IsStdout(trace) {
 		return cfg, "", false, usageErrorf("--trace %s: a trace is a file (one per thread with several threads), not standard output", trace)
 	}
-	for _, o := range []struct{ flag, path string }{{"--json", cfg.JSONPath}, {"--series", cfg.SeriesPath}, {"--cpuprofile", *cpuprofile}, {"--trace", trace}} {
+	outputs := []struct{ flag, path string }{{"--json", cfg.JSONPath}, {"--series", cfg.SeriesPath}, {"--gobench", cfg.GoBenchPath},
+		{"--cpuprofile", *cpuprofile}, {"--trace", trace}}
+	for _, o := range outputs {
 		if fs.Changed(strings.TrimPrefix(o.flag, "--")) && o.path == "" {
 			return cfg, "", false, usageErrorf("%s: empty file name", o.flag)
 		}
@@ -134,7 +136,11 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 			}
 		}
 	}
-	if err := outfile.Distinct([]string{"--json", "--series", "--cpuprofile", "--trace"}, []string{cfg.JSONPath, cfg.SeriesPath, *cpuprofile, trace}); err != nil {
+	var flags, paths []string
+	for _, o := range outputs {
+		flags, paths = append(flags, o.flag), append(paths, o.path)
+	}
+	if err := outfile.Distinct(flags, paths); err != nil {
 		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
 	}
 	// A run with an upgrade is about what clients wait for: it probes unless told not to.

@@ -63,10 +63,11 @@ type Settings struct {
 	Sweepers      int              // background sweepers of lazy+sweep (--sweepers; 0: one)
 	UpgradeDryRun bool             // convert everything on a snapshot first, installing nothing (--upgrade-dry-run)
 
-	Interval   time.Duration // period of the time series and of the histogram merges (--interval)
-	JSONPath   string        // where to write the JSON result ("" for none; "-" for stdout)
-	SeriesPath string        // where to write the JSON-lines series ("" for none; "-" for stdout)
-	TracePath  string        // where to write every operation and its result (--trace)
+	Interval    time.Duration // period of the time series and of the histogram merges (--interval)
+	JSONPath    string        // where to write the JSON result ("" for none; "-" for stdout)
+	SeriesPath  string        // where to write the JSON-lines series ("" for none; "-" for stdout)
+	TracePath   string        // where to write every operation and its result (--trace)
+	GoBenchPath string        // where to write the headline numbers in the Go benchmark format (--gobench)
 
 	// The runtime settings and probes. The collector's settings are the process's: a run
 	// applies them before the build and restores the previous ones when it returns. A
@@ -385,6 +386,8 @@ func Table() []Setting {
 		{Flag: "series", JSON: "series", Help: "write a JSON-lines time series (one line per interval) to this file (- for stdout)",
 			omit: func(s *Settings) bool { return s.SeriesPath == "" },
 			bind: bind(func(s *Settings) *string { return &s.SeriesPath }, path())},
+		{Flag: "gobench", Help: "write the headline numbers as a line of Go benchmark output (benchstat compares such files) to this file (- for stdout)",
+			bind: bind(func(s *Settings) *string { return &s.GoBenchPath }, path())},
 		{Flag: "trace", Help: "write every operation, in order, as a line \"INDEX OP RESULT\" (RESULT: FAILED for a failed one)\n" +
 			"to this file; with several threads one file per thread, FILE.0, FILE.1, ...",
 			bind: bind(func(s *Settings) *string { return &s.TracePath }, path())},
@@ -500,4 +503,19 @@ func (s *Settings) MarshalWith(extra any) ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// KeyValue is one experiment key and its value.
+type KeyValue struct{ Key, Value string }
+
+// Recorded returns the experiment keys of the settings that a result records as such and that
+// apply to s, with their values, in table order: what names a run (see Setting.Recorded).
+func Recorded(s *Settings) []KeyValue {
+	var out []KeyValue
+	for _, r := range Table() {
+		if r.Key != "" && r.Recorded && (r.Applies == nil || r.Applies(s)) {
+			out = append(out, KeyValue{r.Key, r.KeyOf(s)})
+		}
+	}
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"dustm/internal/outfile"
+	"dustm/internal/settings"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -410,6 +411,20 @@ func createPending(path string, stdout io.Writer) (*pendingFile, error) {
 		return nil, err
 	}
 	return &pendingFile{File: f, w: f}, nil
+}
+
+// writeGoBench writes the result in the Go benchmark format (see WriteGoBench) and commits.
+func (p *pendingFile) writeGoBench(r *Result) error {
+	s := r.Config.Settings
+	err := WriteGoBenchHeader(p.w, r.Env)
+	if err == nil {
+		err = WriteGoBench(p.w, GoBenchName(settings.Recorded(&s)), r)
+	}
+	if err != nil {
+		p.Abort()
+		return fmt.Errorf("writing %s: %w", p.Name(), err)
+	}
+	return p.Commit()
 }
 
 // writeJSON encodes v as indented JSON into the pending file and commits it.

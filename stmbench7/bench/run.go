@@ -45,12 +45,12 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 
 	// Create the result files first, so that a bad path fails before the setup.
 	env := CollectEnv(time.Now())
-	var jsonFile, seriesFile *pendingFile
+	var jsonFile, seriesFile, goBenchFile *pendingFile
 	var traces []*tracer
 	committed := false
 	defer func() {
 		if !committed {
-			for _, f := range []*pendingFile{jsonFile, seriesFile} {
+			for _, f := range []*pendingFile{jsonFile, seriesFile, goBenchFile} {
 				if f != nil {
 					f.Abort()
 				}
@@ -67,6 +67,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	if cfg.SeriesPath != "" {
 		if seriesFile, err = createPending(cfg.SeriesPath, cfg.stdoutFiles(stdout)); err != nil {
 			return nil, fmt.Errorf("series file: %w", err)
+		}
+	}
+	if cfg.GoBenchPath != "" {
+		if goBenchFile, err = createPending(cfg.GoBenchPath, cfg.stdoutFiles(stdout)); err != nil {
+			return nil, fmt.Errorf("Go benchmark file: %w", err)
 		}
 	}
 	if traces, err = createTraces(cfg.TracePath, cfg.Threads); err != nil {
@@ -233,6 +238,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	fileErrs = append(fileErrs, commitTraces(traces)...)
 	if jsonFile != nil {
 		fileErrs = append(fileErrs, jsonFile.writeJSON(res))
+	}
+	if goBenchFile != nil {
+		fileErrs = append(fileErrs, goBenchFile.writeGoBench(res))
 	}
 	committed = true
 	return res, errors.Join(append(runErrs, fileErrs...)...)
