@@ -173,7 +173,7 @@ func intBetween(lo, hi int64) func(string) (string, error) {
 
 func isRangeErr(err error) bool {
 	ne, ok := errors.AsType[*strconv.NumError](err)
-	return ok && ne.Err == strconv.ErrRange
+	return ok && errors.Is(ne.Err, strconv.ErrRange)
 }
 
 // positiveDuration is what go test -benchtime takes as a time.
