@@ -27,7 +27,8 @@
 //   - Micro parts compile the benchmarks' test binary once (go test -c) and run it once per
 //     repetition; the output stays in Go benchmark format, for benchstat.
 //   - Summaries are per configuration: median, minimum, maximum, and from 6 repetitions the
-//     distribution-free 95% confidence interval of the median, for every metric
+//     distribution-free 95% confidence interval of the median (benchstat's, from
+//     golang.org/x/perf/benchmath), for every metric
 //     (BenchMetrics flattens a result document into named metrics). Compare matches two
 //     folders' configurations and tests each difference with the Mann-Whitney U test or a
 //     bootstrap interval of the ratio of medians.

@@ -195,7 +195,7 @@ func TestSetOverrides(t *testing.T) {
 		"threads":              "expected key=value",
 		"repetitions=0":        "repetitions",
 		"micro.threads=2":      `no bench part named "micro"`,
-		"migration=sideways":   `accepted: lazy, lazy+sweep, eager`,
+		"migration=sideways":   `accepted: lazy, eager, lazy+sweep`,
 		"upgrade=atomic-point": "", // valid
 	} {
 		err := e.Clone().Set(in)

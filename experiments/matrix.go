@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"dustm/internal/settings"
 )
 
 // Config is one cell of an experiment's matrix: one configuration, run Repetitions times.
@@ -182,24 +184,26 @@ func applyRules(k Kind, ps Params) (Params, string) {
 	if m["upgrade"] != "none" && m["backend"] != "stm" {
 		return nil, "an upgrade needs backend stm"
 	}
-	drop := func(key string) { ps = ps.Without(key) }
-	if m["backend"] != "stm" && m["backend"] != "stm-plain" {
-		drop("commit")
+	// The settings that do not apply (the commit algorithm of a lock, a migration without an
+	// upgrade, the length of a run of ops) are the table's rows whose Applies says so.
+	run := settings.Default()
+	for _, p := range ps {
+		if row, ok := settings.Lookup(p.Key); ok {
+			_ = row.SetKey(&run, p.Value) // normalized already
+		}
 	}
-	if m["upgrade"] == "none" {
-		drop("migration")
-		drop("dry-run")
-		drop("sweepers")
-	} else if m["migration"] != "lazy+sweep" {
-		drop("sweepers")
+	for _, row := range settings.Table() {
+		if row.Key != "" && row.Applies != nil && !row.Applies(&run) {
+			ps = ps.Without(row.Key)
+		}
 	}
-	if _, ok := m["ops"]; ok {
-		drop("length")
-	} else if at, ok := m["upgrade-at"]; ok {
-		a, _ := strconv.ParseFloat(at, 64)
-		l, _ := strconv.ParseFloat(m["length"], 64)
-		if a >= l {
-			return nil, "upgrade-at is not before the end of the run"
+	if _, ok := m["ops"]; !ok {
+		if at, ok := m["upgrade-at"]; ok {
+			a, _ := strconv.ParseFloat(at, 64)
+			l, _ := strconv.ParseFloat(m["length"], 64)
+			if a >= l {
+				return nil, "upgrade-at is not before the end of the run"
+			}
 		}
 	}
 	return ps, ""

@@ -265,7 +265,7 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 		if n, ok := m["structure.objects"]; ok && n > 0 {
 			if c, ok := ChangedObjects(u.Scenario, r.Config.Params); ok {
 				m["upgrade.fraction_changed"] = c / n
-			} else if !r.Config.StructuralModifications {
+			} else if r.Config.NoSMs {
 				m["upgrade.fraction_changed"] = float64(u.Objects) / n
 			}
 		}
@@ -304,7 +304,8 @@ func BenchMetrics(r *BenchResult, series []SeriesPoint) map[string]float64 {
 		m["gc_cpu_fraction"], m["alloc_mb_per_s"] = rt.GCCPUFraction, rt.AllocMBPerS
 		m["gc_pause_max_us"], m["sched_latency_max_us"] = rt.GCPauseMaxUs, rt.SchedLatencyMaxUs
 	}
-	flattenNumbers("stm.", r.STM, m)
+	stats, _ := r.STM.(map[string]any) // a result read from JSON
+	flattenNumbers("stm.", stats, m)
 	commits := m["stm.read_only_commits"] + m["stm.read_write_commits"] + m["stm.inevitable_commits"]
 	if commits > 0 {
 		m["stm.conflict_aborts_per_commit"] = (m["stm.aborts_read_conflict"] + m["stm.aborts_validation"]) / commits
@@ -337,10 +338,10 @@ func ChangeInstant(r *BenchResult) (float64, bool) {
 	switch {
 	case r.Upgrade != nil:
 		return r.Upgrade.RequestedS, true
-	case r.Config.UpgradeAtS > 0:
-		return r.Config.UpgradeAtS, true
-	case r.Config.Ops == 0 && r.Config.LengthS > 0:
-		return r.Config.LengthS / 2, true
+	case r.Config.UpgradeAt > 0:
+		return r.Config.UpgradeAt.Seconds(), true
+	case r.Config.Ops == 0 && r.Config.Length > 0:
+		return r.Config.Length.Seconds() / 2, true
 	}
 	return 0, false
 }

@@ -20,7 +20,7 @@ func TestChangedObjects(t *testing.T) {
 	if _, ok := ChangedObjects("bogus", big); ok {
 		t.Error("an unknown scenario has a count")
 	}
-	r := &BenchResult{Config: BenchConfig{Params: big, StructuralModifications: true},
+	r := &BenchResult{Config: BenchConfig{Params: big},
 		Upgrade: &Upgrade{Scenario: "dates", Objects: 186475}} // as counted with sms on
 	m := BenchMetrics(r, nil)
 	if f := m["upgrade.fraction_changed"]; f <= 0 || f > 1 {

@@ -11,8 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"dustm/internal/duration"
-	"dustm/stmbench7"
+	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
 )
 
@@ -27,14 +26,20 @@ const (
 	KindMicro Kind = "micro"
 )
 
-// UpgradeScenarios returns the upgrade scenarios of `dustm bench --upgrade`, and "none" for
-// no upgrade.
-func UpgradeScenarios() []string {
-	return []string{"none", "atomic-point", "composite-stats", "document-lines", "dates", "chain"}
-}
+// UpgradeScenarios returns the upgrade scenarios of `dustm bench --upgrade` (package
+// stmbench7's), and "none" for no upgrade.
+func UpgradeScenarios() []string { return mustRow("upgrade").Values() }
 
-// Migrations returns the migration strategies of `dustm bench --migration`.
-func Migrations() []string { return []string{"lazy", "lazy+sweep", "eager"} }
+// Migrations returns the migration strategies of `dustm bench --migration` (package upgrade's).
+func Migrations() []string { return mustRow("migration").Values() }
+
+func mustRow(key string) settings.Setting {
+	row, ok := settings.Lookup(key)
+	if !ok {
+		panic("experiments: the settings table has no key " + key) // a programming error, caught by every test
+	}
+	return row
+}
 
 // MicroPackages returns the packages whose benchmarks a micro part runs: "peers" is
 // bench/peers (the STM against the public Go STMs), "stm" is the STM's own benchmarks.
@@ -57,84 +62,19 @@ type spec struct {
 }
 
 // specs is the table of keys, in the order in which configurations are named, expanded and
-// tabulated. It is built by a function, so that no package-level state can change.
+// tabulated: the bench keys are the rows of package settings' table (which knows how a value
+// becomes flags), the micro keys are this package's. It is built by a function, so that no
+// package-level state can change.
 func specs() []spec {
-	onOff := []string{"on", "off"}
-	flag := func(name string) func(string) []string {
-		return func(v string) []string { return []string{name, v} }
-	}
-	boolFlag := func(name string, when string) func(string) []string {
-		return func(v string) []string {
-			if v == when {
-				return []string{name}
-			}
-			return nil
+	var out []spec
+	for _, row := range settings.Table() {
+		if row.Key == "" {
+			continue
 		}
+		out = append(out, spec{key: row.Key, kind: KindBench, def: row.KeyDefault, values: row.Values(), accepts: row.Accepts(),
+			help: row.KeyHelp, aliases: row.Aliases(), norm: row.Normalize, flags: row.Args})
 	}
-	return []spec{
-		// STMBench7 (`dustm bench`).
-		{key: "backend", kind: KindBench, def: "stm", values: slices.Clone(stmbench7.BackendNames), aliases: []string{"g", "sync"},
-			help: "synchronization method (-g); none runs only with 1 thread", flags: flag("-g")},
-		{key: "commit", kind: KindBench, def: "lockfree", values: []string{"lock", "lockfree"}, aliases: []string{"stm-commit"},
-			help: "commit algorithm of the STM backends (--stm-commit); only applies to stm and stm-plain", flags: flag("--stm-commit")},
-		{key: "workload", kind: KindBench, def: "r", values: slices.Clone(stmbench7.WorkloadNames), aliases: []string{"w"},
-			help: "workload (-w): r read-dominated, rw read-write, w write-dominated, ro read-only", flags: flag("-w")},
-		{key: "threads", kind: KindBench, def: "1", accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxThreads), aliases: []string{"t"},
-			help: "worker threads (-t)", norm: intBetween(1, bench.MaxThreads), flags: flag("-t")},
-		{key: "size", kind: KindBench, def: "big", values: stmbench7.SizeNames(),
-			help: "structure size (--size)", flags: flag("--size")},
-		{key: "traversals", kind: KindBench, def: "on", values: onOff,
-			help: "long traversals in the mix (off: --no-traversals)", flags: boolFlag("--no-traversals", "off")},
-		{key: "sms", kind: KindBench, def: "off", values: onOff,
-			help:  "structural modifications in the mix (off: --no-sms); off by default: with them the structure decays within seconds",
-			flags: boolFlag("--no-sms", "off")},
-		{key: "upgrade", kind: KindBench, def: "none", values: UpgradeScenarios(),
-			help: "upgrade scenario (--upgrade); only with backend stm", flags: func(v string) []string {
-				if v == "none" {
-					return nil
-				}
-				return []string{"--upgrade", v}
-			}},
-		{key: "migration", kind: KindBench, def: "lazy", values: Migrations(),
-			help: "migration strategy (--migration); only with an upgrade", flags: flag("--migration")},
-		{key: "sweepers", kind: KindBench, def: "1", accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxSweepers),
-			help: "sweeper goroutines (--sweepers); only with migration lazy+sweep", norm: intBetween(1, bench.MaxSweepers), flags: flag("--sweepers")},
-		{key: "upgrade-at", kind: KindBench, accepts: "seconds (2.5) or a duration (2500ms), " + upgradeAtRange.String(),
-			help: "when the upgrade is requested (--upgrade-at); default half the length. Without an upgrade it places the baseline window",
-			norm: secondsIn(upgradeAtRange),
-			// With a unit: binaries from before bench read plain seconds there too.
-			flags: func(v string) []string { return []string{"--upgrade-at", v + "s"} }},
-		{key: "dry-run", kind: KindBench, def: "off", values: onOff, aliases: []string{"upgrade-dry-run"},
-			help: "check the upgrade with a dry run first (--upgrade-dry-run); only with an upgrade", flags: boolFlag("--upgrade-dry-run", "on")},
-		{key: "length", kind: KindBench, def: "10", accepts: "seconds (2.5) or a duration (2500ms), " + lengthRange.String(), aliases: []string{"l"},
-			help: "run length in seconds (-l); ignored when ops is set", norm: secondsIn(lengthRange), flags: flag("-l")},
-		{key: "ops", kind: KindBench, accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxOps),
-			help: "operations per thread instead of a length of time (--ops)", norm: intBetween(1, bench.MaxOps), flags: flag("--ops")},
-		{key: "interval", kind: KindBench, def: "100ms", accepts: "a duration (100ms) or seconds (0.1), " + intervalRange.String(),
-			help: "interval of the time series (--interval)", norm: durationIn(intervalRange), flags: flag("--interval")},
-		{key: "seed", kind: KindBench, def: "3", accepts: "a whole number",
-			help: "seed of the workers' generators (--seed)", norm: anyInt, flags: flag("--seed")},
-		{key: "thread-seeds", kind: KindBench, def: "off", values: onOff,
-			help: "a distinct seed per thread (--thread-seeds)", flags: boolFlag("--thread-seeds", "on")},
-		{key: "check", kind: KindBench, def: "off", values: onOff,
-			help: "check the structural invariants before and after (--check)", flags: boolFlag("--check", "on")},
-		{key: "replay", kind: KindBench, def: "off", values: onOff, aliases: []string{"seq-replay"},
-			help: "replay the run sequentially and compare (--seq-replay)", flags: boolFlag("--seq-replay", "on")},
-		// The runtime settings and the probe: left out unless set (the bench process then
-		// inherits GOGC and GOMEMLIMIT from the experiment's environment, and probes only
-		// when it upgrades).
-		{key: "gogc", kind: KindBench, accepts: "a percentage >= 0, or off",
-			help: "the collector's GOGC in the bench process (--gogc)", norm: gogcValue, flags: flag("--gogc")},
-		{key: "memlimit", kind: KindBench, accepts: "bytes with an optional unit (4GiB, 512MiB, 1.5GB), or off",
-			help: "the runtime's soft memory limit in the bench process (--memlimit)", norm: memLimitValue, flags: flag("--memlimit")},
-		{key: "gomaxprocs", kind: KindBench, accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxProcs),
-			help: "the processors of the bench process (--gomaxprocs)", norm: intBetween(1, bench.MaxProcs), flags: flag("--gomaxprocs")},
-		{key: "probe", kind: KindBench, values: onOff,
-			help:  "the responsiveness probe beside the workers (--probe); bench's default is on only with an upgrade",
-			flags: func(v string) []string { return []string{"--probe=" + strconv.FormatBool(v == "on")} }},
-		{key: "probe-interval", kind: KindBench, accepts: "a duration (1ms) or seconds (0.001), " + bench.ProbeIntervalRange.String(),
-			help: "period of the probes (--probe-interval)", norm: durationIn(bench.ProbeIntervalRange), flags: flag("--probe-interval")},
-
+	return append(out, []spec{
 		// Go micro-benchmarks.
 		{key: "package", kind: KindMicro, def: "peers", values: MicroPackages(),
 			help: "peers: bench/peers (the STM against public Go STMs); stm: the STM's own benchmarks"},
@@ -144,7 +84,7 @@ func specs() []spec {
 			help: "time or iterations per benchmark (go test -benchtime)", norm: benchtime},
 		{key: "bench", kind: KindMicro, accepts: "a Go regular expression",
 			help: "which benchmarks (go test -bench); default Peers in peers, . in stm", norm: goRegexp},
-	}
+	}...)
 }
 
 // lookupSpec returns the spec of a key or one of its aliases.
@@ -218,13 +158,6 @@ func onOffAlias(v string) (string, bool) {
 	return "", false
 }
 
-// The ranges of the duration keys: those of dustm bench's flags.
-var (
-	lengthRange    = duration.Range{Min: bench.MinLength, Max: bench.MaxLength}
-	upgradeAtRange = duration.Range{Min: time.Millisecond, Max: bench.MaxLength}
-	intervalRange  = duration.Range{Min: bench.MinInterval, Max: bench.MaxInterval}
-)
-
 func intBetween(lo, hi int64) func(string) (string, error) {
 	return func(v string) (string, error) {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -240,38 +173,7 @@ func intBetween(lo, hi int64) func(string) (string, error) {
 
 func isRangeErr(err error) bool {
 	ne, ok := errors.AsType[*strconv.NumError](err)
-	return ok && ne.Err == strconv.ErrRange
-}
-
-func anyInt(v string) (string, error) {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return "", fmt.Errorf("not a whole number")
-	}
-	return strconv.FormatInt(n, 10), nil
-}
-
-// secondsIn accepts a number of seconds or a Go duration in r (package duration) and
-// returns the seconds.
-func secondsIn(r duration.Range) func(string) (string, error) {
-	return func(v string) (string, error) {
-		d, err := r.Parse(v)
-		if err != nil {
-			return "", err
-		}
-		return strconv.FormatFloat(d.Seconds(), 'g', -1, 64), nil
-	}
-}
-
-// durationIn accepts a number of seconds or a Go duration in r and returns the Go duration.
-func durationIn(r duration.Range) func(string) (string, error) {
-	return func(v string) (string, error) {
-		d, err := r.Parse(v)
-		if err != nil {
-			return "", err
-		}
-		return d.String(), nil
-	}
+	return ok && errors.Is(ne.Err, strconv.ErrRange)
 }
 
 // positiveDuration is what go test -benchtime takes as a time.
@@ -284,34 +186,6 @@ func positiveDuration(v string) (string, error) {
 		return "", fmt.Errorf("out of range (between 1ns and 1h)")
 	}
 	return d.String(), nil
-}
-
-func gogcValue(v string) (string, error) {
-	n, err := bench.ParseGOGC(v)
-	if err != nil {
-		return "", errors.New("not a percentage >= 0 or off")
-	}
-	return bench.FormatGOGC(n), nil
-}
-
-// memLimitValue spells a memory limit in the largest binary unit that divides it.
-func memLimitValue(v string) (string, error) {
-	n, err := bench.ParseMemLimit(v)
-	if err != nil {
-		return "", errors.New("not a number of bytes or off")
-	}
-	if n == 0 {
-		return "off", nil
-	}
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.suffix, nil
-		}
-	}
-	return strconv.FormatInt(n, 10), nil
 }
 
 var benchtimeCount = regexp.MustCompile(`^[1-9][0-9]*x$`)

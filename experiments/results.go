@@ -6,53 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
 )
 
-// BenchResult is a `dustm bench --json` document (stmbench7/bench.Result) as experiments read
-// it: the fields that older binaries do not write are pointers, absent when absent, so that
-// their results stay readable.
-type BenchResult struct {
-	Config               BenchConfig        `json:"config"`
-	Env                  bench.Env          `json:"env"`
-	ElapsedS             float64            `json:"elapsed_s"`
-	Throughput           float64            `json:"throughput"`
-	ThroughputWithFailed float64            `json:"throughput_with_failed"`
-	Successful           int64              `json:"successful"`
-	Failed               int64              `json:"failed"`
-	BuildS               float64            `json:"build_s"`
-	HeapBytesAfterBuild  uint64             `json:"heap_bytes_after_build"`
-	HeapBytesAtEnd       uint64             `json:"heap_bytes_at_end,omitempty"` // newer binaries
-	Interrupted          bool               `json:"interrupted,omitempty"`
-	Error                string             `json:"error,omitempty"`
-	Operations           map[string]OpStats `json:"operations"`
-	Categories           map[string]OpStats `json:"categories"`
-	// All is every operation together (newer binaries).
-	All *OpStats `json:"all,omitempty"`
-	// STM is the STM's counters (stm backends).
-	STM map[string]any `json:"stm,omitempty"`
-	// MaxGapMs is the longest time without any operation completing (newer binaries).
-	MaxGapMs *float64 `json:"max_gap_ms,omitempty"`
-	// Window is the latency in the second after the upgrade's commit, or after --upgrade-at
-	// in runs without an upgrade (newer binaries).
-	Window  *Window  `json:"window,omitempty"`
-	Upgrade *Upgrade `json:"upgrade,omitempty"`
-	// The probes and the runtime's numbers (newer binaries; Probe only with --probe).
-	Probe   *ProbeStats   `json:"probe,omitempty"`
-	Hiccup  *ProbeStats   `json:"hiccup,omitempty"`
-	Runtime *RuntimeStats `json:"runtime,omitempty"`
-}
+// BenchResult is a `dustm bench --json` document: the one result schema, package bench's,
+// of every version (bench.DecodeResult reads the older ones).
+type BenchResult = bench.Result
 
 // The parts of result documents that experiments read as dustm bench writes them.
 type (
@@ -72,34 +40,9 @@ type (
 	Event = bench.SeriesEvent
 )
 
-// SeriesPoint is one interval of a run's time series (`dustm bench --series`), as
-// experiments read it: the pointer fields are optional (absent from older binaries' series).
-type SeriesPoint struct {
-	TS                  float64                   `json:"t_s"`
-	Ops                 int64                     `json:"ops"`
-	Failed              int64                     `json:"failed"`
-	Throughput          float64                   `json:"throughput"`
-	TotalOps            int64                     `json:"total_ops"`
-	TotalFailed         int64                     `json:"total_failed"`
-	Categories          map[string]SeriesCategory `json:"categories"`
-	MaxUs               *float64                  `json:"max_us,omitempty"`
-	P99Us               *float64                  `json:"p99_us,omitempty"`
-	Aborts              *int64                    `json:"aborts,omitempty"`
-	ConvertedForeground *int64                    `json:"converted_foreground,omitempty"`
-	ConvertedSweeper    *int64                    `json:"converted_sweeper,omitempty"`
-	ConvertedTotal      *int64                    `json:"converted_total,omitempty"`
-	HeapBytes           *uint64                   `json:"heap_bytes,omitempty"`
-	Events              []Event                   `json:"events,omitempty"`
-	// The probes in the interval (newer binaries; the responsiveness probe's only with it on).
-	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
-	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
-	ProbeCount  *int64   `json:"probe_count,omitempty"`
-	HiccupMaxUs *float64 `json:"hiccup_max_us,omitempty"`
-	// The interval's latency histograms of the operations and of the probe, encoded
-	// (bench.DecodeHist; "" when absent): see Hists.
-	Hist      string `json:"hist,omitempty"`
-	ProbeHist string `json:"probe_hist,omitempty"`
-}
+// SeriesPoint is one interval of a run's time series (`dustm bench --series`); the pointer
+// fields are absent from older binaries' series.
+type SeriesPoint = bench.SeriesPoint
 
 // WindowHist merges the operations' latency histograms (probe: the responsiveness probe's) of
 // the intervals that end in (from, to] seconds, so that any percentile of that window can be
@@ -119,57 +62,20 @@ func WindowHist(series []SeriesPoint, from, to float64, probe bool) (*hdrhistogr
 	return bench.MergeHists(enc...)
 }
 
-// ResponseMaxUs is the interval's maximum response time as the figures draw it: the probe's
-// when the series has it (a pause of the whole program shows there even when no operation
-// completes in the interval), else that of all operations; probe reports which.
-func (p *SeriesPoint) ResponseMaxUs() (us float64, probe bool) {
-	if p.ProbeMaxUs != nil {
-		return *p.ProbeMaxUs, true
-	}
-	return p.MaxLatencyUs(), false
-}
-
-// MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.
-func (p *SeriesPoint) MaxLatencyUs() float64 {
-	if p.MaxUs != nil {
-		return *p.MaxUs
-	}
-	m := 0.0
-	for _, c := range p.Categories {
-		m = max(m, c.MaxUs)
-	}
-	return m
-}
-
-// P99LatencyUs is the interval's p99 over all operations when the series has it; otherwise
-// the largest of the categories' p99 (an upper bound), and exact reports false.
-func (p *SeriesPoint) P99LatencyUs() (us float64, exact bool) {
-	if p.P99Us != nil {
-		return *p.P99Us, true
-	}
-	m := 0.0
-	for _, c := range p.Categories {
-		if c.Ops > 0 {
-			m = max(m, c.P99Us)
-		}
-	}
-	return m, false
-}
-
 // ReadResult reads a result document.
 func ReadResult(path string) (*BenchResult, error) {
 	b, err := readMaybeGz(path)
 	if err != nil {
 		return nil, err
 	}
-	var r BenchResult
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := bench.DecodeResult(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable result: %s", path, jsonProblem(err))
 	}
 	if r.ElapsedS <= 0 || r.Categories == nil {
 		return nil, fmt.Errorf("%s: not a complete dustm bench result (no elapsed time or categories)", path)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // ReadSeries reads a time series.
@@ -463,8 +369,8 @@ func LoadResultFile(path string) (*Folder, error) {
 	// The series is where --series put it, or beside a run folder's result.json.
 	sibling := filepath.Join(filepath.Dir(path), SeriesFile)
 	switch {
-	case res.Config.Series != "" && existsMaybeGz(res.Config.Series):
-		run.seriesPath = res.Config.Series
+	case res.Config.SeriesPath != "" && existsMaybeGz(res.Config.SeriesPath):
+		run.seriesPath = res.Config.SeriesPath
 	case filepath.Base(path) == ResultFile && existsMaybeGz(sibling):
 		run.seriesPath = sibling
 	}
@@ -472,66 +378,13 @@ func LoadResultFile(path string) (*Folder, error) {
 }
 
 // ParamsOf reads a result's configuration as experiment settings, with the names and
-// spellings of the experiment keys, so loose results compare with experiments' runs.
+// spellings of the experiment keys (the table of package settings: its Recorded rows that
+// apply to the run), so loose results compare with experiments' runs.
 func ParamsOf(r *BenchResult) Params {
-	c := r.Config
-	onOff := func(b bool) string {
-		if b {
-			return "on"
-		}
-		return "off"
+	s := r.Config.Settings // bench.DecodeResult filled in what older schemas say elsewhere
+	var ps Params
+	for _, kv := range settings.Recorded(&s) {
+		ps = append(ps, Param{kv.Key, kv.Value})
 	}
-	ps := Params{
-		{"backend", c.Backend}, {"workload", c.Workload}, {"threads", strconv.Itoa(c.Threads)},
-		{"size", c.Size}, {"traversals", onOff(c.LongTraversals)}, {"sms", onOff(c.StructuralModifications)},
-		{"seed", strconv.FormatInt(c.Seed, 10)}, {"thread-seeds", onOff(c.ThreadSeeds)},
-		{"check", onOff(c.Check)}, {"replay", onOff(c.SeqReplay)},
-	}
-	if c.Backend == "stm" || c.Backend == "stm-plain" {
-		ps = append(ps, Param{"commit", c.STMCommit})
-	}
-	if c.Ops > 0 {
-		ps = append(ps, Param{"ops", strconv.FormatInt(c.Ops, 10)})
-	} else {
-		ps = append(ps, Param{"length", strconv.FormatFloat(c.LengthS, 'g', -1, 64)})
-	}
-	if c.IntervalS > 0 {
-		if d := time.Duration(math.Round(c.IntervalS * float64(time.Second))); d > 0 {
-			ps = append(ps, Param{"interval", d.String()})
-		}
-	}
-	upgrade, migration, sweepers := c.Upgrade, c.Migration, c.Sweepers
-	if u := r.Upgrade; u != nil && upgrade == "" {
-		upgrade, migration, sweepers = u.Scenario, u.Strategy, u.Sweepers
-	}
-	if upgrade == "" {
-		upgrade = argValue(c.Args, "--upgrade")
-	}
-	if upgrade == "" {
-		upgrade = "none"
-	} else {
-		if migration == "" {
-			migration = "lazy"
-		}
-		ps = append(ps, Param{"migration", migration}, Param{"dry-run", onOff(c.UpgradeDryRun)})
-		if migration == "lazy+sweep" {
-			ps = append(ps, Param{"sweepers", strconv.Itoa(max(sweepers, 1))})
-		}
-	}
-	ps = append(ps, Param{"upgrade", upgrade})
-	ps.sort()
 	return ps
-}
-
-// argValue finds "--name value" or "--name=value" in a command line.
-func argValue(args []string, name string) string {
-	for i, a := range args {
-		if a == name && i+1 < len(args) {
-			return args[i+1]
-		}
-		if v, ok := strings.CutPrefix(a, name+"="); ok {
-			return v
-		}
-	}
-	return ""
 }

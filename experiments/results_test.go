@@ -9,7 +9,10 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/stm"
+	"dustm/stmbench7"
 	"dustm/stmbench7/bench"
+	"dustm/upgrade"
 )
 
 // The result files are the interface between dustm bench and the experiments: a result and a
@@ -17,11 +20,12 @@ import (
 func TestReadsBenchResults(t *testing.T) {
 	committed, migrated := 5.01, 5.4
 	res := bench.Result{
-		Config:   bench.ConfigJSON{Threads: 2, LengthS: 10, Workload: "rw", Backend: "stm", Size: "small", STMCommit: "lock", Upgrade: "dates", Migration: "lazy+sweep", Sweepers: 2, UpgradeAtS: 5, IntervalS: 0.1},
+		Config: bench.ConfigJSON{Settings: bench.Settings{Threads: 2, Length: 10 * time.Second, Workload: stmbench7.ReadWrite, Backend: "stm", Size: "small",
+			NoTraversals: true, NoSMs: true, STMCommit: stm.LockBased, Upgrade: "dates", Migration: upgrade.LazySweep, Sweepers: 2, UpgradeAt: 5 * time.Second, Interval: 100 * time.Millisecond}},
 		ElapsedS: 10, Throughput: 1234, Successful: 12340,
 		Categories: map[string]bench.OpResult{"OPERATION": {Successful: 10, MaxTTCUs: 99, Percentiles: []bench.Percentile{{P: 50, Us: 3}, {P: 100, Us: 99}}}},
-		All:        bench.OpResult{Successful: 12340, MaxTTCUs: 150, P99Us: 20, Percentiles: []bench.Percentile{{P: 0, Us: 1}, {P: 100, Us: 150}}},
-		MaxGapMs:   7.5,
+		All:        &bench.OpResult{Successful: 12340, MaxTTCUs: 150, P99Us: 20, Percentiles: []bench.Percentile{{P: 0, Us: 1}, {P: 100, Us: 150}}},
+		MaxGapMs:   new(7.5),
 		Window:     &bench.WindowResult{StartS: 5.01, EndS: 6.01, Ops: 900, MaxUs: 140, P99Us: 30},
 		Upgrade: &bench.UpgradeResult{Scenario: "dates", Strategy: "lazy+sweep", Sweepers: 2, RequestedS: 5, CommittedS: &committed, MigratedS: &migrated,
 			Complete: true, Objects: 1000, ObjectsConverted: 1000, ConversionsForeground: 400, ConversionsSweeper: 600, PauseMs: 2.5,
@@ -56,7 +60,7 @@ func TestReadsBenchResults(t *testing.T) {
 	}
 
 	mx := 12.0
-	line, _ := json.Marshal(bench.SeriesPoint{TS: 0.1, Ops: 5, Throughput: 50, MaxUs: mx, P99Us: 3, ConvertedTotal: 77, HeapBytes: 1 << 20,
+	line, _ := json.Marshal(bench.SeriesPoint{TS: 0.1, Ops: 5, Throughput: 50, MaxUs: &mx, P99Us: new(3.0), ConvertedTotal: new(int64(77)), HeapBytes: new(uint64(1 << 20)),
 		Events: []bench.SeriesEvent{{Kind: "committed", Upgrade: "dates", TS: 0.05}}})
 	os.WriteFile(filepath.Join(dir, SeriesFile), append(line, '\n'), 0o644)
 	s, err := ReadSeries(filepath.Join(dir, SeriesFile))

@@ -500,7 +500,9 @@ func (ss *session) timeout(c *Config) time.Duration {
 	return 3*c.Estimate() + time.Minute
 }
 
-var flagRE = regexp.MustCompile(`(?m)(?:^|\s)(-[a-zA-Z]|--[a-z0-9][a-z0-9-]*)\b`)
+// flagRE finds the flags pflag's help defines: at the start of a line ("  -t, --threads int",
+// "      --json string"), not those that help texts mention.
+var flagRE = regexp.MustCompile(`(?m)^\s+(?:(-[a-zA-Z]), )?(--[a-z0-9][a-z0-9-]*)\b`)
 
 // benchFlags asks the bench subcommand which flags it accepts (from its --help).
 func (r *Runner) benchFlags(ctx context.Context) (map[string]bool, error) {
@@ -515,7 +517,11 @@ func (r *Runner) benchFlags(ctx context.Context) (map[string]bool, error) {
 	}
 	flags := map[string]bool{}
 	for _, m := range flagRE.FindAllStringSubmatch(buf.String(), -1) {
-		flags[m[1]] = true
+		for _, f := range m[1:] {
+			if f != "" {
+				flags[f] = true
+			}
+		}
 	}
 	if !flags["--json"] || !flags["--series"] {
 		return nil, fmt.Errorf("`%s bench --help` lists no --json and --series flags: is %s a dustm binary?", r.Exe, r.Exe)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -23,26 +24,26 @@ type Stat struct {
 	HasCI         bool
 }
 
-// StatOf computes a metric's statistics. The confidence interval of the median is the
-// distribution-free one from order statistics (the binomial argument: the median lies
-// between the j-th smallest and the j-th largest sample with probability 1 - 2 P(B < j),
-// B ~ Binomial(n, 1/2)); at the 95% level it exists from 6 samples on.
+// StatOf computes a metric's statistics. The median and its confidence interval are
+// benchstat's (benchmath.AssumeNothing): the distribution-free interval from order statistics
+// (the binomial argument: the median lies between two order statistics with the binomial
+// probability of the samples between them), which at the 95% level exists from 6 samples on.
 func StatOf(values []float64) Stat {
 	s := Stat{N: len(values), Values: slices.Clone(values), CILow: math.NaN(), CIHigh: math.NaN()}
 	if len(values) == 0 {
 		s.Median, s.Min, s.Max, s.Mean, s.StdDev = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 		return s
 	}
-	sorted := slices.Clone(values)
-	slices.Sort(sorted)
-	s.Median = medianSorted(sorted)
-	s.Min, s.Max = sorted[0], sorted[len(sorted)-1]
+	// The median is benchmath's Center, computed as the mean of the two middle values (its
+	// interpolation differs in the last digit, which the summaries print).
+	s.Median = Median(values)
+	s.Min, s.Max = slices.Min(values), slices.Max(values)
 	s.Mean = stat.Mean(values, nil)
 	s.StdDev = math.NaN()
 	if len(values) > 1 {
 		s.StdDev = stat.StdDev(values, nil)
 	}
-	if lo, hi, ok := MedianCI(sorted, CILevel); ok {
+	if lo, hi, ok := MedianCI(values, CILevel); ok {
 		s.CILow, s.CIHigh, s.HasCI = lo, hi, true
 	}
 	return s
@@ -75,33 +76,26 @@ func medianSorted(x []float64) float64 {
 	return (x[n/2-1] + x[n/2]) / 2
 }
 
-// MedianCI returns the distribution-free confidence interval of the median of sorted values
-// at the given level (at least that coverage): the order statistics x(j) and x(n+1-j) for the
-// largest j with P(B <= j-1) <= (1-level)/2, B ~ Binomial(n, 1/2). ok is false when no such
-// interval exists (fewer than 6 values at 95%).
-func MedianCI(sorted []float64, level float64) (lo, hi float64, ok bool) {
-	n := len(sorted)
-	if n == 0 {
+// MedianCI returns the distribution-free confidence interval of the median of the values at
+// the given level (benchmath's, as StatOf). ok is false when no such interval exists (fewer
+// than 6 values at 95%).
+func MedianCI(values []float64, level float64) (lo, hi float64, ok bool) {
+	if len(values) == 0 {
 		return math.NaN(), math.NaN(), false
 	}
-	b := distuv.Binomial{N: float64(n), P: 0.5}
-	alpha := (1 - level) / 2
-	j := 0
-	for k := 1; k <= n/2; k++ {
-		if b.CDF(float64(k-1)) <= alpha+1e-12 {
-			j = k
-		} else {
-			break
-		}
-	}
-	if j == 0 {
+	sum := benchmath.AssumeNothing.Summary(benchmath.NewSample(values, &benchmath.DefaultThresholds), level)
+	if math.IsInf(sum.Lo, 0) || math.IsInf(sum.Hi, 0) {
 		return math.NaN(), math.NaN(), false
 	}
-	return sorted[j-1], sorted[n-j], true
+	return sum.Lo, sum.Hi, true
 }
 
 // MannWhitney is the two-sided Mann-Whitney U (Wilcoxon rank-sum) test of whether a and b
-// come from the same distribution; it assumes no normality. U is a's statistic (the number of
+// come from the same distribution; it assumes no normality. It is ours, not benchmath's
+// (AssumeNothing.Compare, go-moremath's U test): with heavy ties, which our metrics have
+// (latencies quantized by the histograms, recovery_s and counts of 0), that one's exact
+// p-value is wrong, e.g. 0 for [0.3 0.5] against [0 0 0 0 0], where it is 1/21, and 1.43 for
+// [0 0.1] against the same (see TestMannWhitneyHeavyTies). U is a's statistic (the number of
 // pairs where a's value is larger, ties counting half). The p-value is exact (the
 // permutation distribution of the rank sum, ties given their mid-ranks) up to 60 samples in
 // all, from the normal approximation with tie and continuity corrections beyond.
@@ -213,6 +207,7 @@ func abs(x int) int {
 
 // MinMannWhitneyP is the smallest two-sided p-value the test can give with na and nb samples
 // (without ties): 2 / C(na+nb, na). When it exceeds α, no difference can be significant.
+// Ours: benchmath only warns, and only for equal sample sizes (its table is per n).
 func MinMannWhitneyP(na, nb int) float64 {
 	if na == 0 || nb == 0 {
 		return 1
@@ -224,7 +219,8 @@ func MinMannWhitneyP(na, nb int) float64 {
 	return math.Min(1, 2/c)
 }
 
-// BootstrapRatioCI is the percentile bootstrap confidence interval of median(b)/median(a):
+// BootstrapRatioCI is the percentile bootstrap confidence interval of median(b)/median(a)
+// (ours: benchmath has no bootstrap, nor an interval of a ratio):
 // both samples resampled with replacement, resamples times, from a fixed seed (so the
 // answer is reproducible). ok is false when a median of a resample is 0.
 func BootstrapRatioCI(a, b []float64, level float64, resamples int, seed uint64) (lo, hi float64, ok bool) {

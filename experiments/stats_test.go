@@ -119,3 +119,24 @@ func TestRecovery(t *testing.T) {
 		t.Error("recovery without intervals before the change")
 	}
 }
+
+// With heavy ties the exact test keeps a two-sided p in [0, 1] that counts the tied
+// arrangements: the cases where benchmath's U test (go-moremath) answers 0 and 1.43.
+func TestMannWhitneyHeavyTies(t *testing.T) {
+	zeros := []float64{0, 0, 0, 0, 0}
+	if _, p := MannWhitney([]float64{0.3, 0.5}, zeros); !close(p, 1.0/21, 1e-12) {
+		t.Errorf("[0.3 0.5] vs 5 zeros: p = %v, want 1/21", p)
+	}
+	if _, p := MannWhitney([]float64{0, 0.1}, zeros); p < 0 || p > 1 {
+		t.Errorf("[0 0.1] vs 5 zeros: p = %v, not a probability", p)
+	}
+}
+
+// The median's interval is benchstat's: the shortest run of order statistics that reaches the
+// level, which need not be symmetric (8 samples at 95%: x(1) to x(7), coverage 0.961).
+func TestMedianCIIsBenchstats(t *testing.T) {
+	lo, hi, ok := MedianCI([]float64{8, 1, 7, 2, 6, 3, 5, 4}, 0.95)
+	if !ok || lo != 1 || hi != 7 {
+		t.Errorf("8 samples: [%v, %v] (%v), want [1, 7]", lo, hi, ok)
+	}
+}

@@ -291,8 +291,8 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 		}
 		p("\nCells: median (minimum–maximum)")
 		if slices.ContainsFunc(rows, func(r *experiments.Row) bool { return r.Runs >= 6 }) {
-			p("; from 6 runs the range is also a 95%% confidence interval of the median (up to 8 runs it is exactly the range; " +
-				"from 9 on a narrower one is given as CI)")
+			p("; from 6 runs the range is also a 95%% confidence interval of the median (up to 7 runs it is exactly the range; " +
+				"from 8 on a narrower one, benchstat's, is given as CI)")
 		}
 		p(".\n\n")
 	}

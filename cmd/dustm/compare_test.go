@@ -147,3 +147,28 @@ func TestPlotCommand(t *testing.T) {
 		}
 	}
 }
+
+// dustm experiment gobench writes what benchstat compares: one line per run, the backends
+// telling the two folders apart.
+func TestExperimentGoBench(t *testing.T) {
+	a, b := fakeFolders(t, "3")
+	for _, dir := range []string{a, b} {
+		var stdout, stderr bytes.Buffer
+		if code := dispatch([]string{"experiment", "gobench", dir}, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		lines := 0
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			if strings.HasPrefix(l, "BenchmarkSTMBench7/backend="+filepath.Base(dir)+"/") && strings.Contains(l, " ns/op\t") {
+				lines++
+			}
+		}
+		if lines != 6 { // 2 workloads × 3 repetitions
+			t.Errorf("%s: %d benchmark lines in\n%s", dir, lines, stdout.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := dispatch([]string{"experiment", "gobench"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "gobench takes one results folder") {
+		t.Errorf("no folder: exit %d, %s", code, stderr.String())
+	}
+}

@@ -34,6 +34,8 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 			return runExperimentSummary(args[1:], stdout, stderr)
 		case "compact":
 			return runExperimentCompact(args[1:], stdout, stderr)
+		case "gobench":
+			return runExperimentGoBench(args[1:], stdout, stderr)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -198,7 +200,7 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 // unknownExperiment says that name is neither a built-in experiment nor a subcommand, and
 // names the one it most likely meant.
 func unknownExperiment(name string) string {
-	subs := []string{"merge", "summary", "compact"}
+	subs := []string{"merge", "summary", "compact", "gobench"}
 	msg := fmt.Sprintf("unknown experiment %q (built-in: %s; subcommands of `dustm experiment`: %s; or -f FILE)",
 		name, strings.Join(builtinNames(), ", "), strings.Join(subs, ", "))
 	best, bestD := "", 3
@@ -517,5 +519,30 @@ func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %.1f MiB saved\n", args[0], float64(saved)/(1<<20))
+	return nil
+}
+
+func runExperimentGoBench(args []string, stdout, stderr io.Writer) error {
+	usage := "usage: dustm experiment gobench DIR > FILE   (the bench runs as Go benchmark lines, for benchstat FILE-A FILE-B)"
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		return usageErrorf("gobench takes one results folder\n%s", usage)
+	}
+	if _, err := experiments.ReadManifest(args[0]); err != nil {
+		return usageErrorf("%v", err)
+	}
+	f, err := experiments.LoadFolder(args[0])
+	if err != nil {
+		return err
+	}
+	n, err := experiments.WriteGoBench(stdout, f)
+	printWarnings(stderr, f)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: %d runs\n", args[0], n)
 	return nil
 }

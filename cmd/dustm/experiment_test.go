@@ -264,7 +264,7 @@ func TestExperimentListShowDryRun(t *testing.T) {
 		}
 	}
 	stdout.Reset()
-	if code := dispatch([]string{"experiment", "--keys"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "lazy|lazy+sweep|eager") {
+	if code := dispatch([]string{"experiment", "--keys"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "lazy|eager|lazy+sweep") {
 		t.Errorf("--keys:\n%s", stdout.String())
 	}
 	stdout.Reset()

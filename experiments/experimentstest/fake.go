@@ -26,7 +26,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"dustm/experiments"
+	"dustm/internal/settings"
+	"dustm/stm"
 	"dustm/stmbench7"
+	"dustm/upgrade"
 )
 
 // Environment variables that steer the fake bench.
@@ -82,36 +85,9 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 	missing := strings.Split(os.Getenv(EnvMissing), ",")
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var p FakeParams
-	var jsonPath, seriesPath, upgradeAt string
-	var interval time.Duration
-	var dryRun bool
-	fs.IntVarP(&p.Threads, "threads", "t", 1, "number of worker threads")
-	fs.Float64VarP(&p.Length, "length", "l", 10, "length of the run, in seconds")
-	fs.Int64("ops", 0, "operations per thread")
-	fs.StringVarP(&p.Workload, "workload", "w", "r", "workload")
-	fs.StringVarP(&p.Backend, "sync", "g", "coarse", "synchronization method")
-	noTrav := fs.Bool("no-traversals", false, "no long traversals")
-	noSMs := fs.Bool("no-sms", false, "no structural modifications")
-	fs.Bool("seq-replay", false, "replay")
-	fs.Bool("check", false, "check")
-	fs.Int64("seed", 3, "seed")
-	fs.Bool("thread-seeds", false, "thread seeds")
-	fs.StringVar(&p.Size, "size", "big", "structure size")
-	fs.StringVar(&p.Commit, "stm-commit", "lockfree", "commit algorithm")
-	fs.StringVar(&jsonPath, "json", "", "result file")
-	fs.StringVar(&seriesPath, "series", "", "series file")
-	fs.DurationVar(&interval, "interval", 100*time.Millisecond, "interval")
-	fs.StringVar(&p.Upgrade, "upgrade", "", "upgrade scenario")
-	fs.StringVar(&upgradeAt, "upgrade-at", "", "when to upgrade")
-	fs.StringVar(&p.Migration, "migration", "lazy", "migration strategy")
-	fs.IntVar(&p.Sweepers, "sweepers", 1, "sweepers")
-	fs.BoolVar(&dryRun, "upgrade-dry-run", false, "dry run")
-	fs.String("gogc", "", "the collector's GOGC")
-	fs.String("memlimit", "", "the runtime's memory limit")
-	fs.Bool("probe", false, "the responsiveness probe")
-	fs.Int("gomaxprocs", 0, "processors")
-	fs.String("probe-interval", "1ms", "the probes' period")
+	// The fake takes dustm bench's flags, from the same table.
+	set := settings.Default()
+	settings.AddFlags(fs, &set)
 	for _, m := range missing {
 		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
 			if f := fs.Lookup(name); f != nil {
@@ -146,19 +122,12 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dustm bench: fake failure (the command line contains "+f+")")
 		return 1
 	}
-	if _, ok := stmbench7.Sizes[p.Size]; !ok {
-		fmt.Fprintf(stderr, "dustm bench: unknown size %q\n", p.Size)
+	if _, ok := stmbench7.Sizes[set.Size]; !ok {
+		fmt.Fprintf(stderr, "dustm bench: unknown size %q\n", set.Size)
 		return 2
 	}
-	p.Traversals, p.SMs, p.Interval = !*noTrav, !*noSMs, interval.Seconds()
-	if upgradeAt != "" {
-		d, err := time.ParseDuration(upgradeAt)
-		if err != nil {
-			fmt.Fprintf(stderr, "dustm bench: --upgrade-at: %v\n", err)
-			return 2
-		}
-		p.UpgradeAt = d.Seconds()
-	}
+	p := paramsOf(set)
+	jsonPath, seriesPath := set.JSONPath, set.SeriesPath
 	interrupted := false
 	if d, err := time.ParseDuration(os.Getenv(EnvSleep)); err == nil {
 		if cond := os.Getenv(EnvSleepIf); cond == "" || strings.Contains(joined, cond) {
@@ -179,8 +148,8 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 	}
 	res, series := Fake(p, rep)
 	res.Config.Args = append([]string{"dustm", "bench"}, args...)
-	res.Config.Series = seriesPath
-	if dryRun && res.Upgrade != nil {
+	res.Config.SeriesPath = seriesPath
+	if set.UpgradeDryRun && res.Upgrade != nil {
 		res.Upgrade.DryRun = &experiments.DryRun{Step: res.Upgrade.Scenario, Objects: int(res.Upgrade.Objects), DurationS: 0.01}
 	}
 	if interrupted {
@@ -300,11 +269,16 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 	if at <= 0 {
 		at = p.Length / 2
 	}
+	workload, _ := stmbench7.ParseWorkload(p.Workload) // the fake does not validate: r when unknown
+	commit, _ := stm.ParseAlgorithm(p.Commit)          // lockfree when unknown
 	res := &experiments.BenchResult{
 		Config: experiments.BenchConfig{
-			Threads: p.Threads, LengthS: p.Length, Workload: p.Workload, Backend: p.Backend, Size: p.Size, UpgradeAtS: at,
-			Params: stmbench7.Sizes[p.Size], LongTraversals: p.Traversals, StructuralModifications: p.SMs,
-			Seed: 3, STMCommit: p.Commit, IntervalS: p.Interval,
+			Settings: settings.Settings{
+				Threads: p.Threads, Length: seconds(p.Length), Workload: workload, Backend: p.Backend, Size: p.Size,
+				UpgradeAt: seconds(at), NoTraversals: !p.Traversals, NoSMs: !p.SMs, Seed: 3, STMCommit: commit,
+				Interval: seconds(p.Interval),
+			},
+			Params: stmbench7.Sizes[p.Size],
 		},
 		ElapsedS:            p.Length,
 		BuildS:              0.01,
@@ -378,7 +352,8 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 		}
 		u.ThroughputBefore, u.ThroughputAfter = tput, tput
 		u.Migrations = []experiments.Migration{step}
-		res.Config.Upgrade, res.Config.Migration, res.Config.Sweepers = p.Upgrade, p.Migration, p.Sweepers
+		res.Config.Upgrade, res.Config.Sweepers = p.Upgrade, p.Sweepers
+		res.Config.Migration, _ = upgrade.ParseStrategy(p.Migration)
 		res.Upgrade = u
 	}
 
@@ -435,32 +410,34 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 	return res, series
 }
 
-// ParamsFromConfig reads the fake's settings from an experiment configuration.
+// ParamsFromConfig reads the fake's settings from an experiment configuration, through the
+// table of package settings as dustm bench's flags would set them.
 func ParamsFromConfig(ps experiments.Params) FakeParams {
-	m := ps.Map()
-	atoi := func(s string, def int) int {
-		if n, err := strconv.Atoi(s); err == nil {
-			return n
+	s := settings.Default()
+	for _, p := range ps {
+		if row, ok := settings.Lookup(p.Key); ok {
+			_ = row.SetKey(&s, p.Value) // the experiment checked the value
 		}
-		return def
 	}
-	atof := func(s string, def float64) float64 {
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return def
-	}
+	return paramsOf(s)
+}
+
+// paramsOf is what the fake reads of a run's settings.
+func paramsOf(s settings.Settings) FakeParams {
 	p := FakeParams{
-		Threads: atoi(m["threads"], 1), Length: atof(m["length"], 10), Workload: m["workload"], Backend: m["backend"],
-		Commit: m["commit"], Size: m["size"], Traversals: m["traversals"] == "on", SMs: m["sms"] == "on",
-		Upgrade: m["upgrade"], Migration: m["migration"], Sweepers: atoi(m["sweepers"], 1),
-		UpgradeAt: atof(m["upgrade-at"], 0), Interval: 0.1,
+		Threads: s.Threads, Length: s.Length.Seconds(), Workload: s.Workload.String(), Backend: s.Backend,
+		Commit: s.STMCommit.String(), Size: s.Size, Traversals: !s.NoTraversals, SMs: !s.NoSMs,
+		Upgrade: s.Upgrade, Migration: s.Migration.String(), Sweepers: max(s.Sweepers, 1),
+		UpgradeAt: s.UpgradeAt.Seconds(), Interval: s.Interval.Seconds(),
 	}
-	if d, err := time.ParseDuration(m["interval"]); err == nil {
-		p.Interval = d.Seconds()
+	if p.Upgrade == "" {
+		p.Upgrade = "none"
 	}
 	return p
 }
+
+// seconds converts the fake's seconds to a duration.
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 // WriteFolder creates a results folder for the experiment in dir and fills every run with the
 // fake's results, as if the sweep had run; runs whose settings contain every key=value of

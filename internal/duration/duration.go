@@ -46,7 +46,7 @@ var errTooLong = errors.New("too long for a duration (at most about 292 years)")
 
 func isRangeErr(err error) bool {
 	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
+	return ok && errors.Is(ne.Err, strconv.ErrRange)
 }
 
 // Range is an inclusive range of durations. Zero allows 0 itself below Min (for "0: the

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"dustm/internal/duration"
-	"dustm/stm"
+	"dustm/internal/settings"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -20,73 +19,28 @@ import (
 const SetupSeed = 3
 
 // DefaultSeed is the seed of the workers' generators: the reference seeds every thread with 3.
-const DefaultSeed = 3
+const DefaultSeed = settings.DefaultSeed
 
-// Config describes one run. Start from DefaultConfig: its zero value is not a valid run.
+// Settings is what a user sets for a run: the table of package settings names each one's
+// flag, result key and experiment key.
+type Settings = settings.Settings
+
+// Config describes one run: what the user set, and what the caller injects. Start from
+// DefaultConfig: its zero value is not a valid run.
 type Config struct {
-	Threads  int                // worker threads (-t)
-	Length   time.Duration      // run length (-l); ignored when Ops > 0
-	Ops      int64              // > 0: every thread runs exactly this many operations (--ops)
-	Workload stmbench7.Workload // read-only share of the mix (-w)
-	Backend  string             // synchronization method (-g)
-	Size     string             // size preset (--size), a key of stmbench7.Sizes
-
-	NoTraversals bool // leave long traversals out of the mix (--no-traversals)
-	NoSMs        bool // leave structural modifications out of the mix (--no-sms)
-
-	// Seed seeds every worker's generator (the reference: 3 for all threads). With
-	// ThreadSeeds each thread gets its own seed derived from it; see ThreadSeed.
-	Seed        int64
-	ThreadSeeds bool
-
-	STMCommit stm.Algorithm // commit algorithm of the STM backends (--stm-commit)
-
-	TTCHistograms bool // print the reference's TTC histograms (--ttc-histograms)
-	SeqReplay     bool // replay the run sequentially and compare the structures (--seq-replay)
-	Check         bool // check the structural invariants before and after the run (--check)
-
-	// Upgrade names the upgrade scenario to run during the run (--upgrade; "" for none). Only
-	// the stm backend can be upgraded.
-	Upgrade string
-	// UpgradeAt is when the upgrade is requested, since the timed phase began (--upgrade-at;
-	// 0: half the run's length). In runs without an upgrade it places the latency window
-	// that upgraded runs are compared with.
-	UpgradeAt     time.Duration
-	Migration     upgrade.Strategy // how objects are migrated (--migration)
-	Sweepers      int              // background sweepers of lazy+sweep (--sweepers; 0: one)
-	UpgradeDryRun bool             // convert everything on a snapshot first, installing nothing (--upgrade-dry-run)
-
-	Interval   time.Duration // period of the time series and of the histogram merges (--interval)
-	JSONPath   string        // where to write the JSON result ("" for none; "-" for FilesStdout)
-	SeriesPath string        // where to write the JSON-lines series ("" for none; "-" for FilesStdout)
-	TracePath  string        // where to write every operation and its result (--trace; see TraceFile)
-	// FilesStdout is where a result file named "-" goes; nil: Run's stdout. The command
-	// line sends the report to stderr then, so that stdout is the one document.
-	FilesStdout io.Writer
-
-	// Runtime settings and probes (--gogc, --memlimit, --probe, --probe-interval). The
-	// collector's settings are the process's: Run applies them before the build and restores
-	// the previous ones when it returns.
-	//
-	// GOGC is the collector's target percentage (debug.SetGCPercent): -1 turns the collector
-	// off; KeepGOGC leaves the process's (the GOGC environment variable, else 100).
-	GOGC int
-	// MemoryLimit is the runtime's soft memory limit in bytes (debug.SetMemoryLimit): 0 for
-	// none; KeepMemoryLimit leaves the process's (the GOMEMLIMIT environment variable).
-	MemoryLimit int64
-	// GOMAXPROCS sets the processors the run's goroutines share (runtime.GOMAXPROCS) for
-	// the run; 0 leaves the process's. A latency run wants more processors than workers, so
-	// that the probes, the version collector and the Go collector's workers need not wait for
-	// a worker's time slice to end.
-	GOMAXPROCS int
-	// Probe runs the responsiveness probe beside the workers (see probe.go).
-	Probe bool
-	// ProbeInterval is the period of the responsiveness probe and of the platform probe,
-	// which every run has; 0 means DefaultProbeInterval.
-	ProbeInterval time.Duration
+	Settings
+	Hooks
 
 	// Args is the command line the run came from, recorded in the result's manifest.
 	Args []string
+}
+
+// Hooks are what a caller injects into a run, rather than a user setting it: where
+// "-" files go, the backends, the progress clock, and the tests' checks.
+type Hooks struct {
+	// FilesStdout is where a result file named "-" goes; nil: Run's stdout. The command
+	// line sends the report to stderr then, so that stdout is the one document.
+	FilesStdout io.Writer
 
 	// NewBackend creates the synchronization methods (the run's and, for the replay,
 	// "none"); nil means stmbench7.NewBackend. Tests and experiments may substitute their own.
@@ -101,32 +55,20 @@ type Config struct {
 	check checkFunc
 }
 
-// DefaultConfig returns the reference's defaults: one thread, 10 s, read-dominated, coarse
-// lock, long traversals and structural modifications on, seed 3, the big structure.
+// DefaultConfig returns the reference's defaults (settings.Default): one thread, 10 s,
+// read-dominated, coarse lock, long traversals and structural modifications on, seed 3, the
+// big structure.
 func DefaultConfig() Config {
-	return Config{
-		Threads:   1,
-		Length:    10 * time.Second,
-		Workload:  stmbench7.ReadDominated,
-		Backend:   "coarse",
-		Size:      stmbench7.DefaultSize,
-		Seed:      DefaultSeed,
-		STMCommit: stm.LockFree,
-		Interval:  100 * time.Millisecond,
-
-		GOGC:        KeepGOGC,
-		MemoryLimit: KeepMemoryLimit,
-	}
+	return Config{Settings: settings.Default()}
 }
 
-// ProbeIntervalRange is what --probe-interval accepts: finer than 10µs the probe measures
-// itself, coarser than a second it misses the pauses it exists to see.
-var ProbeIntervalRange = duration.Range{Min: 10 * time.Microsecond, Max: time.Second}
+// ProbeIntervalRange is what --probe-interval accepts.
+var ProbeIntervalRange = settings.ProbeIntervalRange
 
 // KeepGOGC and KeepMemoryLimit leave the process's collector settings as they are.
 const (
-	KeepGOGC        = -2
-	KeepMemoryLimit = -1
+	KeepGOGC        = settings.KeepGOGC
+	KeepMemoryLimit = settings.KeepMemoryLimit
 )
 
 // probeInterval returns the probes' period.
@@ -137,18 +79,17 @@ func (c *Config) probeInterval() time.Duration {
 	return DefaultProbeInterval
 }
 
-// The bounds of a run's counts and durations, checked by Validate before anything is built:
-// a typo (-t 100000000, --ops 1e12, --interval 1ns) fails at once with the accepted range
-// instead of exhausting the machine's memory while it runs.
+// The bounds of a run's counts and durations (package settings), checked by Validate before
+// anything is built.
 const (
-	MaxThreads  = 1024
-	MaxOps      = 1_000_000_000 // per thread
-	MinLength   = 10 * time.Millisecond
-	MaxLength   = 1_000_000 * time.Second // about 11.6 days
-	MinInterval = time.Millisecond
-	MaxInterval = time.Hour
-	MaxSweepers = 1024
-	MaxProcs    = 1024 // --gomaxprocs
+	MaxThreads  = settings.MaxThreads
+	MaxOps      = settings.MaxOps
+	MinLength   = settings.MinLength
+	MaxLength   = settings.MaxLength
+	MinInterval = settings.MinInterval
+	MaxInterval = settings.MaxInterval
+	MaxSweepers = settings.MaxSweepers
+	MaxProcs    = settings.MaxProcs
 )
 
 // ErrInvalidConfig marks errors caused by a configuration that cannot run.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"dustm/internal/settings"
 )
 
 // Two probes run beside the workers, each on its own goroutine, at a fixed rate:
@@ -27,7 +29,7 @@ import (
 // Latencies are in nanoseconds, in histograms of the same range as the operations'.
 
 // DefaultProbeInterval is the probes' period unless --probe-interval says otherwise.
-const DefaultProbeInterval = time.Millisecond
+const DefaultProbeInterval = settings.DefaultProbeInterval
 
 // probeRec is one probe's measurements: since the start (3 digits, for the result) and in the
 // current interval (2 digits, for the series). The probe's goroutine records; the ticker swaps

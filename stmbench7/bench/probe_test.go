@@ -3,18 +3,25 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 // A probe held up by a stall is charged its wait: the open-loop schedule makes the probes due
 // during the stall start late, and each one's latency counts from when it was due.
-func TestRunProbeOpenLoop(t *testing.T) {
+//
+// In a synctest bubble the clock is the bubble's: the stall and the schedule are exact, so the
+// test says the same on a loaded machine.
+func TestRunProbeOpenLoop(t *testing.T) { synctest.Test(t, testRunProbeOpenLoop) }
+
+func testRunProbeOpenLoop(t *testing.T) {
 	const stall = 30 * time.Millisecond
 	rec := newProbeRec()
 	quit := make(chan struct{})
@@ -195,9 +202,20 @@ func TestRunProbeAndRuntime(t *testing.T) {
 	if res.Config.GOMAXPROCS != prevProcs+1 {
 		t.Errorf("config records GOMAXPROCS %d, the run set %d", res.Config.GOMAXPROCS, prevProcs+1)
 	}
-	if res.Config.GOGC != 321 || res.Config.MemLimitBytes != 3<<30 || !res.Config.Probe || res.Config.ProbeIntervalUs != 1000 {
+	if res.Config.GOGC != 321 || res.Config.MemoryLimit != 3<<30 || !res.Config.Probe || res.Config.ProbeInterval != time.Millisecond {
 		t.Errorf("config records gogc %d, memlimit %d, probe %v, interval %v", res.Config.GOGC,
-			res.Config.MemLimitBytes, res.Config.Probe, res.Config.ProbeIntervalUs)
+			res.Config.MemoryLimit, res.Config.Probe, res.Config.ProbeInterval)
+	}
+	// The result's keys and units, as older readers know them.
+	var cj map[string]any
+	if b, err := json.Marshal(res.Config); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(b, &cj); err != nil {
+		t.Fatal(err)
+	}
+	if cj["gogc"] != 321.0 || cj["memlimit_bytes"] != float64(3<<30) || cj["probe"] != true || cj["probe_interval_us"] != 1000.0 {
+		t.Errorf("config JSON records gogc %v, memlimit_bytes %v, probe %v, probe_interval_us %v",
+			cj["gogc"], cj["memlimit_bytes"], cj["probe"], cj["probe_interval_us"])
 	}
 	for name, p := range map[string]*ProbeResult{"probe": res.Probe, "hiccup": res.Hiccup} {
 		if p == nil || p.Count == 0 || !(p.P50Us <= p.P99Us && p.P99Us <= p.P999Us && p.P999Us <= p.MaxUs) {

@@ -226,7 +226,9 @@ func writeExtras(w io.Writer, res *Result) {
 		fmt.Fprintf(w, "%s:  p50 = %.1f\tp99 = %.1f\tp99.9 = %.1f\tmax = %.1f\n",
 			alignRight(t.String(), 23), r.P50Us, r.P99Us, r.P999Us, r.MaxTTCUs)
 	}
-	fmt.Fprintf(w, "Longest time with no operation completing: %.1f ms\n", res.MaxGapMs)
+	if res.MaxGapMs != nil {
+		fmt.Fprintf(w, "Longest time with no operation completing: %.1f ms\n", *res.MaxGapMs)
+	}
 	if win := res.Window; win != nil {
 		fmt.Fprintf(w, "Window %.2f–%.2f s: %d operations, max latency %.1f us, p99 %.1f us\n",
 			win.StartS, win.EndS, win.Ops, win.MaxUs, win.P99Us)

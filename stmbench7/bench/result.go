@@ -16,15 +16,21 @@ import (
 	"time"
 
 	"dustm/internal/outfile"
+	"dustm/internal/settings"
 	"dustm/stmbench7"
+	"dustm/upgrade"
 )
 
-// Result is everything a run measured; it is also the JSON document --json writes. Later
-// additions (an upgrade's measurements, …) are new fields with omitempty, so older result
-// files stay readable.
+// Result is everything a run measured; it is also the JSON document --json writes, and the
+// type that experiments read results into: the one schema of a result. Its version is
+// SchemaVersion (see ReadResult for the older ones). Fields that results of older binaries lack
+// are pointers or omitempty, so that a reader tells "absent" from zero.
 type Result struct {
-	Config ConfigJSON `json:"config"`
-	Env    Env        `json:"env"`
+	// SchemaVersion is the version of the document's schema: CurrentSchema when written,
+	// 0 in results written before the field existed (schema 1).
+	SchemaVersion int        `json:"schema_version,omitempty"`
+	Config        ConfigJSON `json:"config"`
+	Env           Env        `json:"env"`
 
 	ElapsedS             float64 `json:"elapsed_s"`
 	Throughput           float64 `json:"throughput"`             // successful operations per second
@@ -54,10 +60,12 @@ type Result struct {
 	// Replay is the outcome of the sequential replay (--seq-replay).
 	Replay *ReplayResult `json:"replay,omitempty"`
 
-	// All is every operation together (with the latency percentile curve).
-	All OpResult `json:"all"`
-	// MaxGapMs is the longest time during which no operation completed.
-	MaxGapMs float64 `json:"max_gap_ms"`
+	// All is every operation together (with the latency percentile curve); absent from
+	// schema 1 results of early binaries.
+	All *OpResult `json:"all,omitempty"`
+	// MaxGapMs is the longest time during which no operation completed; absent from schema
+	// 1 results of early binaries.
+	MaxGapMs *float64 `json:"max_gap_ms,omitempty"`
 	// Window is the latency of the operations completing in the second after the upgrade's
 	// commit, or after --upgrade-at in a run without an upgrade (the baseline).
 	Window *WindowResult `json:"window,omitempty"`
@@ -147,41 +155,42 @@ func opResult(a *agg) OpResult {
 	return r
 }
 
-// ConfigJSON is the resolved configuration, as recorded in results: every flag.
+// ConfigJSON is the resolved configuration, as recorded in results: every setting (the table
+// of package settings writes and reads them), resolved where the run resolves it (upgrade_at_s,
+// the runtime's settings in effect), and what the run derived from them.
 type ConfigJSON struct {
-	Threads                 int              `json:"threads"`
-	LengthS                 float64          `json:"length_s"`
-	Ops                     int64            `json:"ops"`
-	Workload                string           `json:"workload"`
-	Backend                 string           `json:"backend"`
-	Size                    string           `json:"size"`
-	Params                  stmbench7.Params `json:"params"`
-	LongTraversals          bool             `json:"long_traversals"`
-	StructuralModifications bool             `json:"structural_modifications"`
-	Seed                    int64            `json:"seed"`
-	ThreadSeeds             bool             `json:"thread_seeds"`
-	Seeds                   []int64          `json:"seeds"` // per thread, as used
-	SetupSeed               int64            `json:"setup_seed"`
-	STMCommit               string           `json:"stm_commit"`
-	TTCHistograms           bool             `json:"ttc_histograms"`
-	SeqReplay               bool             `json:"seq_replay"`
-	Check                   bool             `json:"check"`
-	Upgrade                 string           `json:"upgrade,omitempty"`
-	UpgradeAtS              float64          `json:"upgrade_at_s"`
-	Migration               string           `json:"migration,omitempty"`
-	Sweepers                int              `json:"sweepers,omitempty"`
-	UpgradeDryRun           bool             `json:"upgrade_dry_run,omitempty"`
-	IntervalS               float64          `json:"interval_s"`
-	// The runtime settings in effect during the run (whether set by --gogc/--memlimit or
-	// inherited from GOGC/GOMEMLIMIT): GOGC -1 is off, a memory limit of 0 is none.
-	GOGC            int      `json:"gogc"`
-	MemLimitBytes   int64    `json:"memlimit_bytes"`
-	GOMAXPROCS      int      `json:"gomaxprocs"`
-	Probe           bool     `json:"probe"`
-	ProbeIntervalUs float64  `json:"probe_interval_us"`
-	JSON            string   `json:"json,omitempty"`
-	Series          string   `json:"series,omitempty"`
-	Args            []string `json:"args"`
+	Settings
+	Params    stmbench7.Params // the structure's parameters (of Size)
+	Seeds     []int64          // per thread, as used
+	SetupSeed int64
+	Args      []string
+}
+
+// configDerived is the JSON of what a run derives from its settings.
+type configDerived struct {
+	Params    stmbench7.Params `json:"params"`
+	Seeds     []int64          `json:"seeds"`
+	SetupSeed int64            `json:"setup_seed"`
+	Args      []string         `json:"args"`
+}
+
+// MarshalJSON writes the settings and the derived values as one object.
+func (c ConfigJSON) MarshalJSON() ([]byte, error) {
+	return c.Settings.MarshalWith(configDerived{c.Params, c.Seeds, c.SetupSeed, c.Args})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and the config of older results (absent keys
+// read as zero values).
+func (c *ConfigJSON) UnmarshalJSON(data []byte) error {
+	var d configDerived
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &c.Settings); err != nil {
+		return err
+	}
+	c.Params, c.Seeds, c.SetupSeed, c.Args = d.Params, d.Seeds, d.SetupSeed, d.Args
+	return nil
 }
 
 func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
@@ -193,26 +202,12 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 	if args == nil {
 		args = []string{}
 	}
-	var up struct {
-		name, migration string
-		sweepers        int
-		dry             bool
+	s := c.Settings
+	if s.Upgrade == "" { // the upgrade's settings are recorded only with an upgrade
+		s.Migration, s.Sweepers, s.UpgradeDryRun = 0, 0, false
 	}
-	if c.Upgrade != "" {
-		up.name, up.migration, up.sweepers, up.dry = c.Upgrade, c.Migration.String(), c.Sweepers, c.UpgradeDryRun
-	}
-	return ConfigJSON{
-		Upgrade: up.name, Migration: up.migration, Sweepers: up.sweepers, UpgradeDryRun: up.dry,
-		Threads: c.Threads, LengthS: c.Length.Seconds(), Ops: c.Ops,
-		Workload: c.Workload.String(), Backend: c.Backend, Size: c.Size, Params: p,
-		LongTraversals: !c.NoTraversals, StructuralModifications: !c.NoSMs,
-		Seed: c.Seed, ThreadSeeds: c.ThreadSeeds, Seeds: seeds, SetupSeed: SetupSeed,
-		STMCommit: c.STMCommit.String(), TTCHistograms: c.TTCHistograms, SeqReplay: c.SeqReplay,
-		Check: c.Check, IntervalS: c.Interval.Seconds(), JSON: c.JSONPath, Series: c.SeriesPath,
-		UpgradeAtS: c.upgradeAt().Seconds(),
-		GOMAXPROCS: runtime.GOMAXPROCS(0), Probe: c.Probe, ProbeIntervalUs: float64(c.probeInterval()) / 1e3,
-		Args: args,
-	}
+	s.UpgradeAt, s.GOMAXPROCS, s.ProbeInterval = c.upgradeAt(), runtime.GOMAXPROCS(0), c.probeInterval()
+	return ConfigJSON{Settings: s, Params: p, Seeds: seeds, SetupSeed: SetupSeed, Args: args}
 }
 
 // Env is the manifest of the machine and program a result came from.
@@ -363,18 +358,20 @@ type SeriesPoint struct {
 	TotalOps    int64                     `json:"total_ops"`  // successful operations since the start
 	TotalFailed int64                     `json:"total_failed"`
 	Categories  map[string]SeriesCategory `json:"categories"`
-	// Over every category: the interval's max and p99 latency of successful operations.
-	MaxUs float64 `json:"max_us"`
-	P99Us float64 `json:"p99_us"`
-	// Aborts is the STM's aborted attempts in the interval (STM backends).
-	Aborts int64 `json:"aborts,omitempty"`
+	// Over every category: the interval's max and p99 latency of successful operations
+	// (absent from early binaries' series: see MaxLatencyUs, P99LatencyUs).
+	MaxUs *float64 `json:"max_us,omitempty"`
+	P99Us *float64 `json:"p99_us,omitempty"`
+	// Aborts is the STM's aborted attempts in the interval (STM backends; written when
+	// not zero).
+	Aborts *int64 `json:"aborts,omitempty"`
 	// Objects converted by an upgrade: in the interval (by operations, by sweepers), and in
-	// all so far.
-	ConvertedForeground int64 `json:"converted_foreground,omitempty"`
-	ConvertedSweeper    int64 `json:"converted_sweeper,omitempty"`
-	ConvertedTotal      int64 `json:"converted_total,omitempty"`
+	// all so far (written when not zero).
+	ConvertedForeground *int64 `json:"converted_foreground,omitempty"`
+	ConvertedSweeper    *int64 `json:"converted_sweeper,omitempty"`
+	ConvertedTotal      *int64 `json:"converted_total,omitempty"`
 	// HeapBytes is the heap in use at the end of the interval.
-	HeapBytes uint64 `json:"heap_bytes"`
+	HeapBytes *uint64 `json:"heap_bytes,omitempty"`
 	// Events are the upgrade's instants that fell in the interval.
 	Events []SeriesEvent `json:"events,omitempty"`
 
@@ -384,7 +381,7 @@ type SeriesPoint struct {
 	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
 	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
 	ProbeCount  *int64   `json:"probe_count,omitempty"`
-	HiccupMaxUs float64  `json:"hiccup_max_us"`
+	HiccupMaxUs *float64 `json:"hiccup_max_us,omitempty"`
 	// Hist is the interval's whole latency histogram of successful operations (every category
 	// together), ProbeHist the responsiveness probe's, both in nanoseconds, encoded by
 	// hdrhistogram's V2 compressed encoding as base64 text (DecodeHist, MergeHists); absent
@@ -416,6 +413,20 @@ func createPending(path string, stdout io.Writer) (*pendingFile, error) {
 	return &pendingFile{File: f, w: f}, nil
 }
 
+// writeGoBench writes the result in the Go benchmark format (see WriteGoBench) and commits.
+func (p *pendingFile) writeGoBench(r *Result) error {
+	s := r.Config.Settings
+	err := WriteGoBenchHeader(p.w, r.Env)
+	if err == nil {
+		err = WriteGoBench(p.w, GoBenchName(settings.Recorded(&s)), r)
+	}
+	if err != nil {
+		p.Abort()
+		return fmt.Errorf("writing %s: %w", p.Name(), err)
+	}
+	return p.Commit()
+}
+
 // writeJSON encodes v as indented JSON into the pending file and commits it.
 func (p *pendingFile) writeJSON(v any) error {
 	enc := json.NewEncoder(p.w)
@@ -425,4 +436,95 @@ func (p *pendingFile) writeJSON(v any) error {
 		return fmt.Errorf("writing %s: %w", p.Name(), err)
 	}
 	return p.Commit()
+}
+
+// CurrentSchema is the version of the result schema that this binary writes. The versions:
+//
+//  1. results without schema_version: early binaries leave out the fields added since
+//     (config.upgrade, all, max_gap_ms, window, the probes, …; OpResult's max_us was
+//     max_ttc_us), which read as absent.
+//  2. schema_version, and the config written through the table of package settings
+//     (the same keys and units as 1's).
+const CurrentSchema = 2
+
+// DecodeResult reads a result document of any schema version up to CurrentSchema, bringing an
+// older one to the current types: what it lacks stays absent (nil), what it spells otherwise
+// is read where the current schema has it.
+func DecodeResult(data []byte) (*Result, error) {
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.SchemaVersion > CurrentSchema:
+		return nil, fmt.Errorf("schema_version %d is newer than this dustm reads (1 to %d): read it with the dustm that wrote it, or a newer one",
+			r.SchemaVersion, CurrentSchema)
+	case r.SchemaVersion < 0:
+		return nil, fmt.Errorf("bad schema_version %d (accepted: 1 to %d, or none for 1)", r.SchemaVersion, CurrentSchema)
+	case r.SchemaVersion == 0:
+		r.SchemaVersion = 1
+		// The early binaries of schema 1 name the upgrade in its measurements, or only on
+		// the command line.
+		c := &r.Config
+		if u := r.Upgrade; u != nil && c.Upgrade == "" {
+			c.Upgrade, c.Sweepers = u.Scenario, u.Sweepers
+			if m, err := upgrade.ParseStrategy(u.Strategy); err == nil {
+				c.Migration = m
+			}
+		}
+		if c.Upgrade == "" {
+			c.Upgrade = argValue(c.Args, "--upgrade")
+		}
+	}
+	return &r, nil
+}
+
+// argValue finds "--name value" or "--name=value" in a command line.
+func argValue(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// ResponseMaxUs is the interval's maximum response time as the figures draw it: the probe's
+// when the series has it (a pause of the whole program shows there even when no operation
+// completes in the interval), else that of all operations; probe reports which.
+func (p *SeriesPoint) ResponseMaxUs() (us float64, probe bool) {
+	if p.ProbeMaxUs != nil {
+		return *p.ProbeMaxUs, true
+	}
+	return p.MaxLatencyUs(), false
+}
+
+// MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.
+func (p *SeriesPoint) MaxLatencyUs() float64 {
+	if p.MaxUs != nil {
+		return *p.MaxUs
+	}
+	m := 0.0
+	for _, c := range p.Categories {
+		m = max(m, c.MaxUs)
+	}
+	return m
+}
+
+// P99LatencyUs is the interval's p99 over all operations when the series has it; otherwise
+// the largest of the categories' p99 (an upper bound), and exact reports false.
+func (p *SeriesPoint) P99LatencyUs() (us float64, exact bool) {
+	if p.P99Us != nil {
+		return *p.P99Us, true
+	}
+	m := 0.0
+	for _, c := range p.Categories {
+		if c.Ops > 0 {
+			m = max(m, c.P99Us)
+		}
+	}
+	return m, false
 }

@@ -45,12 +45,12 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 
 	// Create the result files first, so that a bad path fails before the setup.
 	env := CollectEnv(time.Now())
-	var jsonFile, seriesFile *pendingFile
+	var jsonFile, seriesFile, goBenchFile *pendingFile
 	var traces []*tracer
 	committed := false
 	defer func() {
 		if !committed {
-			for _, f := range []*pendingFile{jsonFile, seriesFile} {
+			for _, f := range []*pendingFile{jsonFile, seriesFile, goBenchFile} {
 				if f != nil {
 					f.Abort()
 				}
@@ -67,6 +67,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	if cfg.SeriesPath != "" {
 		if seriesFile, err = createPending(cfg.SeriesPath, cfg.stdoutFiles(stdout)); err != nil {
 			return nil, fmt.Errorf("series file: %w", err)
+		}
+	}
+	if cfg.GoBenchPath != "" {
+		if goBenchFile, err = createPending(cfg.GoBenchPath, cfg.stdoutFiles(stdout)); err != nil {
+			return nil, fmt.Errorf("Go benchmark file: %w", err)
 		}
 	}
 	if traces, err = createTraces(cfg.TracePath, cfg.Threads); err != nil {
@@ -108,12 +113,13 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	fmt.Fprintf(stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
 
 	res := &Result{
+		SchemaVersion:       CurrentSchema,
 		Config:              cfg.toJSON(params),
 		Env:                 env,
 		BuildS:              buildS,
 		HeapBytesAfterBuild: ms.HeapAlloc,
 	}
-	res.Config.GOGC, res.Config.MemLimitBytes = gogc, memLimit
+	res.Config.GOGC, res.Config.MemoryLimit = gogc, memLimit
 	var runErrs []error
 	if cfg.Check {
 		fmt.Fprintln(stderr, "Checking invariants (initial data structure)...")
@@ -172,10 +178,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
 		all.merge(cats[t].hist, newHist)
 	}
-	res.All = opResult(&all)
+	res.All = ptr(opResult(&all))
 	res.All.Percentiles = percentileCurve(&all)
 	gaps := allGaps(r.workers, elapsed)
-	res.MaxGapMs = float64(maxGap(gaps)) / 1e6
+	res.MaxGapMs = ptr(float64(maxGap(gaps)) / 1e6)
 	res.Window = r.tm.windowResult(r.workers)
 	if r.upg != nil {
 		okTotal, _ := c.totals()
@@ -232,6 +238,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	fileErrs = append(fileErrs, commitTraces(traces)...)
 	if jsonFile != nil {
 		fileErrs = append(fileErrs, jsonFile.writeJSON(res))
+	}
+	if goBenchFile != nil {
+		fileErrs = append(fileErrs, goBenchFile.writeGoBench(res))
 	}
 	committed = true
 	return res, errors.Join(append(runErrs, fileErrs...)...)
@@ -498,11 +507,11 @@ func (r *runner) emit(t time.Duration) {
 		p.TotalFailed += r.col.cum[op].failed
 	}
 	all := r.col.intervalAll()
-	p.MaxUs, p.P99Us = float64(all.maxNs)/1e3, float64(all.percentileNs(99))/1e3
+	p.MaxUs, p.P99Us = ptr(float64(all.maxNs)/1e3), ptr(float64(all.percentileNs(99))/1e3)
 	if r.series != nil {
 		p.Hist = encodeHist(all.hist)
 	}
-	p.HiccupMaxUs = float64(r.hiccup.lastMax) / 1e3
+	p.HiccupMaxUs = ptr(float64(r.hiccup.lastMax) / 1e3)
 	if pr := r.probe; pr != nil {
 		count := pr.last.TotalCount()
 		maxUs := float64(pr.lastMax) / 1e3
@@ -514,16 +523,16 @@ func (r *runner) emit(t time.Duration) {
 	}
 	if st, ok := r.backend.Stats().(stm.Stats); ok {
 		a := st.Aborts()
-		p.Aborts = int64(a - r.prevAborts)
+		p.Aborts = nonZero(int64(a - r.prevAborts))
 		r.prevAborts = a
 	}
 	if r.upg != nil {
 		fg, sw, total := r.upg.conversions()
-		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = fg-r.prevFG, sw-r.prevSW, total
+		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = nonZero(fg-r.prevFG), nonZero(sw-r.prevSW), nonZero(total)
 		r.prevFG, r.prevSW = fg, sw
 		p.Events = r.upg.newEvents()
 	}
-	p.HeapBytes = heapInUse()
+	p.HeapBytes = ptr(heapInUse())
 	if d := (t - r.prevT).Seconds(); d > 0 {
 		p.Throughput = float64(p.Ops) / d
 	}
@@ -562,4 +571,15 @@ func closed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// nonZero is v's address, nil for 0: the series writes such counts only when they are not.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
 }
