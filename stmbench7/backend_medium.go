@@ -189,7 +189,7 @@ type mediumWorker struct {
 
 func newMediumWorker(s *plainStore, serial serialCounter) *mediumWorker {
 	w := &mediumWorker{serial: serial, tx: mediumTx{
-		plainTx: plainTx{s: s},
+		plainTx: *newPlainTx(s),
 		locks:   s.medium,
 		held:    make([]uint8, s.params.NumAssmLevels+1),
 	}}

@@ -2,6 +2,7 @@ package stmbench7
 
 import (
 	"slices"
+	"strconv"
 
 	"dustm/stm"
 	"dustm/upgrade"
@@ -34,27 +35,8 @@ var typeNames = func() (n [NumTypes]string) {
 	return n
 }()
 
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	n := len(b)
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	if neg {
-		n--
-		b[n] = '-'
-	}
-	return string(b[n:])
-}
+// itoa is strconv.Itoa, short for the panic messages and names that use it.
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // atomicState is an atomic part's mutable state.
 type atomicState struct {

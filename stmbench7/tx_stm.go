@@ -54,152 +54,40 @@ func (t *stmIndexes) TakeID(pool Pool) (int, bool) { return t.s.pools[pool].take
 func (t *stmIndexes) ReturnID(pool Pool, id int)   { t.s.pools[pool].put(t.stx, id) }
 func (t *stmIndexes) FreeIDs(pool Pool) []int      { return t.s.pools[pool].contents(t.stx) }
 
-// The complex-assembly nullOperation reads nothing in an STM (the medium backend locks there).
-func (t *stmIndexes) NullComplex(a *ComplexAssembly) {}
-
-// plainSTMTx is the Tx of stm-plain: every object's state is a value in a versioned box
-// (cell.box), replaced as a whole on every write. It is the STM without upgrade support, the
-// baseline for the cost of being upgradable.
-type plainSTMTx struct{ stmIndexes }
-
-var _ Tx = (*plainSTMTx)(nil)
-
-func (t *plainSTMTx) AtomicDate(p *AtomicPart) int { return int(p.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateAtomicDate(p *AtomicPart) {
-	modifyBox(t.stx, &p.st.box, func(s *atomicState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) CompositeDate(c *CompositePart) int { return int(c.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateCompositeDate(c *CompositePart) {
-	modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) BaseDate(b *BaseAssembly) int { return int(b.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateBaseDate(b *BaseAssembly) {
-	modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) ComplexDate(a *ComplexAssembly) int { return int(a.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateComplexDate(a *ComplexAssembly) {
-	modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) ModuleDate(m *Module) int { return int(m.st.box.Load(t.stx).Date) }
-
-func (t *plainSTMTx) XY(p *AtomicPart) (x, y int) {
-	s := p.st.box.Load(t.stx)
-	return int(s.X), int(s.Y)
-}
-func (t *plainSTMTx) SwapXY(p *AtomicPart) { p.st.box.Store(t.stx, swapXY(p.st.box.Load(t.stx))) }
-
-func (t *plainSTMTx) UsedIn(c *CompositePart) []*BaseAssembly { return c.st.box.Load(t.stx).UsedIn }
-func (t *plainSTMTx) AddUsedIn(c *CompositePart, b *BaseAssembly) {
-	modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return addTo(b)(&s.UsedIn) })
-}
-func (t *plainSTMTx) RemoveUsedIn(c *CompositePart, b *BaseAssembly) bool {
-	return modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return removeFrom(b)(&s.UsedIn) })
+// stmTx is the Tx of stm-plain: the class code over states in versioned boxes (cell.box, a
+// whole state replaced on every write), and the stmStore's indexes and pools. It is the STM
+// without upgrade support, the baseline for the cost of being upgradable.
+type stmTx struct {
+	objects
+	stmIndexes
 }
 
-func (t *plainSTMTx) DocText(d *Document) string { return d.st.box.Load(t.stx).Text }
-func (t *plainSTMTx) DocSearch(d *Document, ch byte) int {
-	return countByte(d.st.box.Load(t.stx).Text, ch)
-}
-func (t *plainSTMTx) DocReplace(d *Document, from, to string) int {
-	text, n := replacePrefix(d.st.box.Load(t.stx).Text, from, to)
-	if n != 0 {
-		d.st.box.Store(t.stx, documentState{Text: text})
+var _ Tx = (*stmTx)(nil)
+
+func newSTMTx(s *stmStore) *stmTx {
+	t := &stmTx{stmIndexes: stmIndexes{s: s}}
+	t.objects = objects{
+		boxOf[atomicState](&t.stx), boxOf[compositeState](&t.stx), boxOf[documentState](&t.stx),
+		boxOf[manualState](&t.stx), boxOf[baseState](&t.stx), boxOf[complexState](&t.stx),
+		boxOf[moduleState](&t.stx),
 	}
-	return n
-}
-func (t *plainSTMTx) DocStartsWith(d *Document, prefix string) bool {
-	text := d.st.box.Load(t.stx).Text
-	return len(text) >= len(prefix) && text[:len(prefix)] == prefix
+	return t
 }
 
-func (t *plainSTMTx) ManualText(m *Manual) string { return m.st.box.Load(t.stx).Text }
-func (t *plainSTMTx) ManualCount(m *Manual, ch byte) int {
-	return countByte(m.st.box.Load(t.stx).Text, ch)
-}
-func (t *plainSTMTx) ManualFirstLastSame(m *Manual) int {
-	return firstLastSame(m.st.box.Load(t.stx).Text)
-}
-func (t *plainSTMTx) ManualStartsWith(m *Manual, ch byte) bool {
-	return startsWithByte(m.st.box.Load(t.stx).Text, ch)
-}
-func (t *plainSTMTx) ManualReplaceChar(m *Manual, from, to byte) int {
-	text, n := replaceByte(m.st.box.Load(t.stx).Text, from, to)
-	m.st.box.Store(t.stx, manualState{Text: text})
-	return n
+// boxed is stm-plain's states adapter: one versioned box per object, holding the whole state
+// as a value. read and write copy the state into the adapter (the STM hands out values), and
+// commit stores the changed copy as the box's new version.
+type boxed[S any] struct {
+	tx   *stm.Tx // the Tx's current transaction
+	r, w S
 }
 
-func (t *plainSTMTx) Components(b *BaseAssembly) []*CompositePart {
-	return b.st.box.Load(t.stx).Components
-}
-func (t *plainSTMTx) AddComponent(b *BaseAssembly, c *CompositePart) {
-	modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return addTo(c)(&s.Components) })
-}
-func (t *plainSTMTx) RemoveComponent(b *BaseAssembly, c *CompositePart) bool {
-	return modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return removeFrom(c)(&s.Components) })
-}
+func boxOf[S any](tx *stm.Tx) *boxed[S] { return &boxed[S]{tx: tx} }
 
-func (t *plainSTMTx) SubAssemblies(a *ComplexAssembly) []*ComplexAssembly {
-	return a.st.box.Load(t.stx).Subs
-}
-func (t *plainSTMTx) BaseChildren(a *ComplexAssembly) []*BaseAssembly {
-	return a.st.box.Load(t.stx).Bases
-}
-func (t *plainSTMTx) AddSubAssembly(a, child *ComplexAssembly) bool {
-	checkComplexChild(a)
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return addToSet(child)(&s.Subs) })
-}
-func (t *plainSTMTx) RemoveSubAssembly(a, child *ComplexAssembly) bool {
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return removeFrom(child)(&s.Subs) })
-}
-func (t *plainSTMTx) AddBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
-	checkBaseChild(a)
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return addToSet(child)(&s.Bases) })
-}
-func (t *plainSTMTx) RemoveBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return removeFrom(child)(&s.Bases) })
-}
+func (b *boxed[S]) read(c *cell[S], _ fields) *S      { b.r = c.box.Load(*b.tx); return &b.r }
+func (b *boxed[S]) write(c *cell[S], _ fields) *S     { b.w = c.box.Load(*b.tx); return &b.w }
+func (b *boxed[S]) commit(c *cell[S], s *S, _ fields) { c.box.Store(*b.tx, *s) }
 
-// New objects get their state as the initial body of a fresh box (version 0): nobody can reach
-// the object before the creating transaction commits, which publishes it.
-
-func (t *plainSTMTx) NewAtomicPart(id int, typ string, date, x, y int) *AtomicPart {
-	p := &AtomicPart{ID: id, Type: typ}
-	p.st.box.Init(atomicState{X: int32(x), Y: int32(y), Date: int32(date)})
-	return p
-}
-
-func (t *plainSTMTx) NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart {
-	c := newCompositePart(id, typ, doc, parts)
-	c.st.box.Init(compositeState{Date: int32(date)})
-	return c
-}
-
-func (t *plainSTMTx) NewDocument(id int, title, text string) *Document {
-	d := &Document{ID: id, Title: title}
-	d.st.box.Init(documentState{Text: text})
-	return d
-}
-
-func (t *plainSTMTx) NewManual(id int, title, text string) *Manual {
-	m := &Manual{ID: id, Title: title}
-	m.st.box.Init(manualState{Text: text})
-	return m
-}
-
-func (t *plainSTMTx) NewBaseAssembly(id int, typ string, date int, super *ComplexAssembly, m *Module) *BaseAssembly {
-	b := &BaseAssembly{ID: id, Type: typ, Super: super, Module: m}
-	b.st.box.Init(baseState{Date: int32(date)})
-	return b
-}
-
-func (t *plainSTMTx) NewComplexAssembly(id int, typ string, date int, level int, super *ComplexAssembly, m *Module) *ComplexAssembly {
-	a := &ComplexAssembly{ID: id, Type: typ, Level: level, Super: super, Module: m}
-	a.st.box.Init(complexState{Date: int32(date)})
-	return a
-}
-
-func (t *plainSTMTx) NewModule(id int, typ string, date int, man *Manual) *Module {
-	m := &Module{ID: id, Type: typ, Manual: man}
-	m.st.box.Init(moduleState{Date: int32(date)})
-	return m
-}
+// init gives a new object its state as the first body of a fresh box (version 0): the
+// creating transaction's commit publishes the object.
+func (b *boxed[S]) init(c *cell[S], _ any, s S) { c.box.Init(s) }
