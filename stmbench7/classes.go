@@ -126,8 +126,11 @@ func (o *objects) XY(p *AtomicPart) (x, y int) {
 	s := read(o.atomics, &p.st, fXY)
 	return int(s.X), int(s.Y)
 }
+
+// SwapXY rewrites the whole atomic state in place under the lock backends: all its fields are
+// under the same lock in every backend (the atomic-part lock in medium).
 func (o *objects) SwapXY(p *AtomicPart) {
-	modify(o.atomics, &p.st, fXY, func(s *atomicState) bool { s.X, s.Y = s.Y, s.X; return true })
+	modify(o.atomics, &p.st, fXY, func(s *atomicState) bool { *s = swapXY(*s); return true })
 }
 
 // Composite parts.
