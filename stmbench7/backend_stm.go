@@ -51,6 +51,12 @@ func init() {
 		return &stmPlainBackend{stmCore{name: "stm-plain", opts: o}}, nil
 	}
 	backendFactories["stm"] = func(o Options) (Backend, error) {
+		if o.Layout != LayoutObject {
+			// An upgradable object's state is one box, which the engine tags with its class
+			// version and converts as a whole: per-field boxes would need transformers that
+			// read fields at the migration's snapshot, which the engine's View does not offer.
+			return nil, fmt.Errorf("the stm method keeps each upgradable object in one box: layout %q is for stm-plain only (accepted for stm: %s)", o.Layout, LayoutObject)
+		}
 		return newSTMBackend(o), nil
 	}
 }
@@ -89,7 +95,7 @@ func (b *stmPlainBackend) Build(p Params, r *jrand.Rand) (*Structure, error) {
 	if err != nil {
 		return nil, err
 	}
-	saved, tx := *r, newSTMTx(store)
+	saved, tx := *r, newSTMTx(store, b.opts.Layout)
 	var m *Module
 	err = b.s.Atomic(func(stx stm.Tx) error {
 		*r, tx.stx = saved, stx
@@ -143,7 +149,7 @@ func (b *stmBackend) run(tx *upgTx, readOnly bool, fn func(Tx) error) (stm.Outco
 }
 
 func (b *stmPlainBackend) NewWorker(s *Structure, thread int) Worker {
-	w := &stmPlainWorker{s: b.s, tx: newSTMTx(stmStoreOf(s))}
+	w := &stmPlainWorker{s: b.s, tx: newSTMTx(stmStoreOf(s), b.opts.Layout)}
 	w.body = func(stx stm.Tx) error {
 		w.tx.stx = stx
 		return w.op.run(w.tx)
@@ -232,7 +238,7 @@ func (o *stmOp) result(out stm.Outcome, err error) (int, Serial, error) {
 }
 
 func (b *stmPlainBackend) View(s *Structure, fn func(Tx) error) error {
-	_, err := b.run(newSTMTx(stmStoreOf(s)), true, fn)
+	_, err := b.run(newSTMTx(stmStoreOf(s), b.opts.Layout), true, fn)
 	return err
 }
 

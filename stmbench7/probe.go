@@ -74,7 +74,7 @@ func (b *plainBackend) NewProbe(s *Structure) func(k uint64) error {
 // NewProbe runs the read in a read-only transaction; under stm through the running program
 // version's class code, like every operation.
 func (b *stmPlainBackend) NewProbe(s *Structure) func(k uint64) error {
-	return stmProbe(b.run, newSTMTx(stmStoreOf(s)))
+	return stmProbe(b.run, newSTMTx(stmStoreOf(s), b.opts.Layout))
 }
 
 func (b *stmBackend) NewProbe(s *Structure) func(k uint64) error {

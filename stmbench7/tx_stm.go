@@ -1,6 +1,11 @@
 package stmbench7
 
-import "dustm/stm"
+import (
+	"fmt"
+	"math/bits"
+
+	"dustm/stm"
+)
 
 // stmIndexes is the part of the Tx that both STM backends share: the indexes and id pools of
 // an stmStore, read and written in the current STM transaction.
@@ -64,8 +69,16 @@ type stmTx struct {
 
 var _ Tx = (*stmTx)(nil)
 
-func newSTMTx(s *stmStore) *stmTx {
+func newSTMTx(s *stmStore, l Layout) *stmTx {
 	t := &stmTx{stmIndexes: stmIndexes{s: s}}
+	if l == LayoutField {
+		t.objects = objects{
+			fieldsOf[atomicState](&t.stx), fieldsOf[compositeState](&t.stx), fieldsOf[documentState](&t.stx),
+			fieldsOf[manualState](&t.stx), fieldsOf[baseState](&t.stx), fieldsOf[complexState](&t.stx),
+			fieldsOf[moduleState](&t.stx),
+		}
+		return t
+	}
 	t.objects = objects{
 		boxOf[atomicState](&t.stx), boxOf[compositeState](&t.stx), boxOf[documentState](&t.stx),
 		boxOf[manualState](&t.stx), boxOf[baseState](&t.stx), boxOf[complexState](&t.stx),
@@ -91,3 +104,44 @@ func (b *boxed[S]) commit(c *cell[S], s *S, _ fields) { c.box.Store(*b.tx, *s) }
 // init gives a new object its state as the first body of a fresh box (version 0): the
 // creating transaction's commit publishes the object.
 func (b *boxed[S]) init(c *cell[S], _ any, s S) { c.box.Init(s) }
+
+// fieldBoxes are an object's boxes under LayoutField, one per field bit (the bits its state
+// type does not use stay zero boxes, never read). Box k holds a whole S of which only field
+// k counts: the others keep whatever the object had when the box was last written.
+type fieldBoxes[S any] [numFields]stm.Var[S]
+
+const numFields = 5 // the bits of fields
+
+// fielded is a state type that names its fields.
+type fielded interface{ used() fields }
+
+// fieldBoxed is stm-plain's states adapter under LayoutField: an accessor loads and stores
+// only the box of the field it names. Every accessor of the class code names exactly one.
+type fieldBoxed[S fielded] struct {
+	tx   *stm.Tx
+	r, w S
+}
+
+func fieldsOf[S fielded](tx *stm.Tx) *fieldBoxed[S] { return &fieldBoxed[S]{tx: tx} }
+
+// box returns the box of field f.
+func (*fieldBoxed[S]) box(c *cell[S], f fields) *stm.Var[S] {
+	if f == 0 || f&(f-1) != 0 {
+		panic(fmt.Sprintf("stmbench7: a per-field access names fields %05b, not one", f))
+	}
+	return &c.fields[bits.TrailingZeros8(uint8(f))]
+}
+
+func (b *fieldBoxed[S]) read(c *cell[S], f fields) *S      { b.r = b.box(c, f).Load(*b.tx); return &b.r }
+func (b *fieldBoxed[S]) write(c *cell[S], f fields) *S     { b.w = b.box(c, f).Load(*b.tx); return &b.w }
+func (b *fieldBoxed[S]) commit(c *cell[S], s *S, f fields) { b.box(c, f).Store(*b.tx, *s) }
+
+// init gives every field of the new object its box, holding the first state.
+func (b *fieldBoxed[S]) init(c *cell[S], _ any, s S) {
+	c.fields = new(fieldBoxes[S])
+	for k := range numFields {
+		if s.used()&(1<<k) != 0 {
+			c.fields[k].Init(s)
+		}
+	}
+}
