@@ -18,7 +18,7 @@ import (
 //     read-write transactions, rerun until they commit, with the operation's random choices
 //     rewound before every rerun.
 //   - stm: the same, but every design object is an upgradable object of the upgrade engine and
-//     the operations are the code of program version 1 (code.go), so the benchmark can be
+//     the operations are the code of program version 1 (classes.go), so the benchmark can be
 //     upgraded while it runs. The difference between the two is the cost of being upgradable.
 //
 // A worker's serial point is its transaction's: 2·v for a read-write transaction that committed
