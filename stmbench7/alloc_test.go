@@ -19,8 +19,12 @@ func TestReadOnlyOperationsDoNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"coarse", "medium", "stm", "stm-plain"} {
-		b, err := NewBackend(name, Options{})
+	for _, c := range []struct {
+		name   string
+		layout Layout
+	}{{"coarse", 0}, {"medium", 0}, {"stm", LayoutObject}, {"stm-plain", LayoutObject}, {"stm-plain", LayoutField}} {
+		name := c.name + "/" + c.layout.String()
+		b, err := NewBackend(c.name, Options{Layout: c.layout})
 		if err != nil {
 			t.Fatal(err)
 		}

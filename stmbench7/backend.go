@@ -99,10 +99,46 @@ func (s *Structure) Backend() string { return s.backend }
 type Options struct {
 	// STMCommit is the commit algorithm of the STM backends.
 	STMCommit stm.Algorithm
+	// Layout is how stm-plain keeps the objects' state in versioned boxes (the lock backends
+	// have none; stm accepts only LayoutObject).
+	Layout Layout
 	// Serials makes the lock methods number their operations in a serial order (the at of
 	// Worker.Execute), for the replay check; without it they return 0 and share no counter.
 	// The STM methods always give their transactions' serial points, which cost nothing more.
 	Serials bool
+}
+
+// Layout is how an STM backend keeps a design object's mutable state in versioned boxes.
+type Layout uint8
+
+const (
+	// LayoutObject keeps one box per object, holding its whole state: a write replaces the
+	// state, and any two operations that write one object conflict.
+	LayoutObject Layout = iota
+	// LayoutField keeps one box per mutable field, as the INESC STMBench7 on JVSTM does (x and
+	// y, which every operation reads and writes together, share one): operations that touch
+	// different fields of one object do not conflict, at the price of more boxes to read.
+	LayoutField
+)
+
+var layoutNames = []string{LayoutObject: "object", LayoutField: "field"}
+
+// String returns the layout's name as ParseLayout accepts it.
+func (l Layout) String() string {
+	if int(l) < len(layoutNames) {
+		return layoutNames[l]
+	}
+	return fmt.Sprintf("Layout(%d)", int(l))
+}
+
+// ParseLayout returns the named layout: "object" (the default) or "field".
+func ParseLayout(name string) (Layout, error) {
+	for l, n := range layoutNames {
+		if n == name {
+			return Layout(l), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown STM layout %q (accepted: %s)", name, strings.Join(layoutNames, ", "))
 }
 
 // BackendNames lists the methods -g accepts.

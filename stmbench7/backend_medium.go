@@ -2,7 +2,8 @@ package stmbench7
 
 import (
 	"sync"
-	"unsafe"
+
+	"golang.org/x/sys/cpu"
 
 	"dustm/stmbench7/jrand"
 )
@@ -35,18 +36,14 @@ type mediumLocks struct {
 	locks  []paddedLock // in the global order above
 }
 
-// cacheLine is the size of a cache line on the machines we measure on (amd64, most arm64).
-const cacheLine = 64
-
-// paddedLock is a reader-writer lock alone on its cache line(s). Every RLock and RUnlock writes
-// the lock's reader count, so locks side by side in one slice would make the readers of one
-// (all operations take the structure lock) invalidate the line of the next (the atomic-part
-// lock, taken by the most frequent updates): false sharing that the reference's separate lock
-// objects do not suffer from. (Each lock starts a line when the slice does; Go allocates a
-// slice of this size from a page-aligned span in a size class that is a multiple of 64 bytes.)
+// paddedLock is a reader-writer lock with a cache line of padding after it, so that no two
+// locks of a slice share a line. Every RLock and RUnlock writes the lock's reader count, so
+// locks side by side would make the readers of one (all operations take the structure lock)
+// invalidate the line of the next (the atomic-part lock, taken by the most frequent updates):
+// false sharing that the reference's separate lock objects do not suffer from.
 type paddedLock struct {
 	sync.RWMutex
-	_ [cacheLine - unsafe.Sizeof(sync.RWMutex{})%cacheLine]byte
+	_ cpu.CacheLinePad
 }
 
 const (
@@ -192,7 +189,7 @@ type mediumWorker struct {
 
 func newMediumWorker(s *plainStore, serial serialCounter) *mediumWorker {
 	w := &mediumWorker{serial: serial, tx: mediumTx{
-		plainTx: plainTx{s: s},
+		plainTx: *newPlainTx(s),
 		locks:   s.medium,
 		held:    make([]uint8, s.params.NumAssmLevels+1),
 	}}

@@ -87,7 +87,7 @@ func (b *plainBackend) Build(p Params, r *jrand.Rand) (*Structure, error) {
 		return nil, err
 	}
 	s := newPlainStore(p)
-	m, err := Build(&plainTx{s: s}, p, r)
+	m, err := Build(newPlainTx(s), p, r)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +105,11 @@ func (b *plainBackend) NewWorker(s *Structure, thread int) Worker {
 	}
 	switch b.mode {
 	case modeNone:
-		return &noneWorker{tx: plainTx{s: st}, serial: sc}
+		return &noneWorker{tx: *newPlainTx(st), serial: sc}
 	case modeCoarse:
-		return &coarseWorker{tx: plainTx{s: st}, serial: sc}
+		return &coarseWorker{tx: *newPlainTx(st), serial: sc}
 	case modeBroken:
-		return &brokenWorker{coarseWorker{tx: plainTx{s: st}, serial: sc}}
+		return &brokenWorker{coarseWorker{tx: *newPlainTx(st), serial: sc}}
 	case modeMedium:
 		return newMediumWorker(st, sc)
 	}
@@ -118,7 +118,7 @@ func (b *plainBackend) NewWorker(s *Structure, thread int) Worker {
 
 func (b *plainBackend) View(s *Structure, fn func(Tx) error) error {
 	st := storeOf(s)
-	tx := &plainTx{s: st}
+	tx := newPlainTx(st)
 	switch b.mode {
 	case modeCoarse, modeBroken:
 		st.global.RLock()

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"unsafe"
 
+	"golang.org/x/sys/cpu"
+
 	"dustm/stmbench7/jrand"
 )
 
@@ -329,14 +331,16 @@ func TestStructureFromAnotherBackend(t *testing.T) {
 	b.NewWorker(&Structure{backend: "stm", data: 1}, 0)
 }
 
-// TestMediumLocksPadded: no two of medium's locks share a cache line.
+// TestMediumLocksPadded: no two of medium's locks share a cache line: between the end of one
+// and the start of the next lies at least a line.
 func TestMediumLocksPadded(t *testing.T) {
+	cacheLine := unsafe.Sizeof(cpu.CacheLinePad{})
 	m := newMediumLocks(7)
 	for i := 1; i < len(m.locks); i++ {
-		a := uintptr(unsafe.Pointer(&m.locks[i-1].RWMutex))
+		end := uintptr(unsafe.Pointer(&m.locks[i-1].RWMutex)) + unsafe.Sizeof(sync.RWMutex{})
 		b := uintptr(unsafe.Pointer(&m.locks[i].RWMutex))
-		if b-a < cacheLine {
-			t.Fatalf("locks %d and %d are %d bytes apart, less than a cache line (%d)", i-1, i, b-a, cacheLine)
+		if b-end < cacheLine {
+			t.Fatalf("locks %d and %d are %d bytes apart, less than a cache line (%d)", i-1, i, b-end, cacheLine)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package stmbench7
 
 import (
 	"slices"
+	"strconv"
 
 	"dustm/stm"
 	"dustm/upgrade"
@@ -12,16 +13,17 @@ import (
 //
 //   - plain: none, coarse and medium read and write it in place under their locks;
 //   - box: stm-plain keeps the state in a versioned box (states are values: a write installs a
-//     new copy);
+//     new copy); under LayoutField, fields holds a box per field instead (fieldBoxed);
 //   - obj: the stm backend embeds an upgradable object of the upgrade engine, whose state is a
 //     pointer to a value in the shape of the running program version.
 //
 // Keeping all of them in one struct lets the graph be written once; the unused ones cost a few
 // words per object and nothing in time.
 type cell[S any] struct {
-	plain S
-	box   stm.Var[S]
-	obj   upgrade.Object
+	plain  S
+	box    stm.Var[S]
+	fields *fieldBoxes[S]
+	obj    upgrade.Object
 }
 
 // TypeName returns the reference's type string "type #k".
@@ -34,27 +36,8 @@ var typeNames = func() (n [NumTypes]string) {
 	return n
 }()
 
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	n := len(b)
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	if neg {
-		n--
-		b[n] = '-'
-	}
-	return string(b[n:])
-}
+// itoa is strconv.Itoa, short for the panic messages and names that use it.
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // atomicState is an atomic part's mutable state.
 type atomicState struct {
@@ -90,6 +73,15 @@ type complexState struct {
 }
 
 type moduleState struct{ Date int32 }
+
+// used returns the fields of a state type (for the per-field layout).
+func (atomicState) used() fields    { return fDate | fXY }
+func (compositeState) used() fields { return fDate | fLinks }
+func (documentState) used() fields  { return fText }
+func (manualState) used() fields    { return fText }
+func (baseState) used() fields      { return fDate | fLinks }
+func (complexState) used() fields   { return fDate | fLinks | fBases }
+func (moduleState) used() fields    { return fDate }
 
 // AtomicPart is a node of a composite part's graph.
 type AtomicPart struct {

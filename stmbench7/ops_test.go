@@ -26,7 +26,7 @@ type fixture struct {
 func newFixture(t *testing.T, p Params) *fixture {
 	t.Helper()
 	b, s := build(t, "none", p)
-	return &fixture{t: t, b: b, s: s, w: b.NewWorker(s, 0), tx: &plainTx{s: storeOf(s)}}
+	return &fixture{t: t, b: b, s: s, w: b.NewWorker(s, 0), tx: newPlainTx(storeOf(s))}
 }
 
 func (f *fixture) exec(op OpID, r *jrand.Rand) (int, error) {

@@ -1,5 +1,7 @@
 package stmbench7
 
+import "dustm/stm"
+
 // The responsiveness probe's transaction: what a client of the benchmarked program would wait
 // for if it asked for a little data at some instant. It is a tiny read-only atomic unit that
 // goes through the same synchronization as the operations (the read lock of coarse and
@@ -39,13 +41,14 @@ func probeRead(tx Tx, k uint64) int {
 var (
 	_ Prober = (*plainBackend)(nil)
 	_ Prober = (*stmBackend)(nil)
+	_ Prober = (*stmPlainBackend)(nil)
 )
 
 // NewProbe: coarse reads under the global lock's read mode, medium under the structure lock and
 // the atomic-part lock in read mode (the locks of OP1, which reads atomic parts by id).
 func (b *plainBackend) NewProbe(s *Structure) func(k uint64) error {
 	st := storeOf(s)
-	tx := &plainTx{s: st}
+	tx := newPlainTx(st)
 	switch b.mode {
 	case modeMedium:
 		locks := st.medium
@@ -70,13 +73,20 @@ func (b *plainBackend) NewProbe(s *Structure) func(k uint64) error {
 
 // NewProbe runs the read in a read-only transaction; under stm through the running program
 // version's class code, like every operation.
+func (b *stmPlainBackend) NewProbe(s *Structure) func(k uint64) error {
+	return stmProbe(b.run, newSTMTx(stmStoreOf(s), b.opts.Layout))
+}
+
 func (b *stmBackend) NewProbe(s *Structure) func(k uint64) error {
-	tx := b.newTx(s)
+	return stmProbe(b.run, newUpgTx(stmStoreOf(s), b.e, b.cls))
+}
+
+func stmProbe[T any](run func(T, bool, func(Tx) error) (stm.Outcome, error), tx T) func(k uint64) error {
 	var key uint64
-	body := func() error { probeRead(tx, key); return nil }
+	body := func(tx Tx) error { probeRead(tx, key); return nil }
 	return func(k uint64) error {
 		key = k
-		_, err := b.run(tx, true, body)
+		_, err := run(tx, true, body)
 		return err
 	}
 }

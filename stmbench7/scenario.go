@@ -23,13 +23,17 @@ type Scenario struct {
 // UpgradeStep is one upgrade of a scenario.
 type UpgradeStep struct {
 	Name string
-	// code builds the new program version's code from the running one.
-	code func(prev *programCode) *programCode
+	// reshape gives the classes whose shape the step changes their states adapter (see
+	// reshaped); wrap makes the new version's Tx over the previous version's, for classes
+	// whose methods the step rewrites (see version). Either may be nil.
+	reshape func(base *upgTx, o *objects)
+	wrap    func(base *upgTx, prev Tx) Tx
 	// transformers gives the transformer of every class the step changes.
 	transformers func(c *classes) map[*upgrade.Class]upgrade.Transformer
 	// check verifies the invariants the new shapes add; it runs in a read-only transaction of
-	// a program version that includes the step.
-	check func(t *upgTx) error
+	// a program version that includes the step, on that version's Tx (base is its worker's
+	// version-1 Tx).
+	check func(tx Tx, base *upgTx) error
 }
 
 // scenarios is the fixed table of scenarios, by name.
@@ -87,19 +91,15 @@ type Upgrader interface {
 
 var _ Upgrader = (*stmBackend)(nil)
 
-// ErrNotUpgradable is returned when an upgrade is asked of a backend that cannot run one.
+// ErrNotUpgradable is returned when an upgrade is asked of a backend that cannot run one
+// (one that is not an Upgrader).
 var ErrNotUpgradable = errors.New("only the stm backend can be upgraded")
 
 func (b *stmBackend) Upgrade(ctx context.Context, step *UpgradeStep, opts upgrade.Options) (*upgrade.Migration, error) {
-	if !b.upgradable {
-		return nil, fmt.Errorf("%s: %w", b.name, ErrNotUpgradable)
-	}
 	if b.e == nil {
 		return nil, errors.New("stmbench7: upgrade before the structure is built")
 	}
-	cur := b.e.Current().Code.(*programCode)
-	m, err := b.e.Upgrade(ctx, upgrade.Upgrade{Name: step.Name, Code: step.code(cur),
-		Transformers: step.transformers(b.cls)}, opts)
+	m, err := b.e.Upgrade(ctx, b.upgradeOf(step), opts)
 	if err == nil {
 		b.mu.Lock()
 		b.applied = append(b.applied, step)
@@ -109,14 +109,17 @@ func (b *stmBackend) Upgrade(ctx context.Context, step *UpgradeStep, opts upgrad
 }
 
 func (b *stmBackend) DryRun(ctx context.Context, step *UpgradeStep) (*upgrade.DryRunReport, error) {
-	if !b.upgradable {
-		return nil, fmt.Errorf("%s: %w", b.name, ErrNotUpgradable)
-	}
 	if b.e == nil {
 		return nil, errors.New("stmbench7: dry run before the structure is built")
 	}
-	return b.e.DryRun(ctx, upgrade.Upgrade{Name: step.Name, Code: step.code(b.e.Current().Code.(*programCode)),
-		Transformers: step.transformers(b.cls)})
+	return b.e.DryRun(ctx, b.upgradeOf(step))
+}
+
+// upgradeOf returns the engine's upgrade for step from the running program version.
+func (b *stmBackend) upgradeOf(step *UpgradeStep) upgrade.Upgrade {
+	cur := b.e.Current().Code.(*programCode)
+	code := &programCode{name: cur.name + "+" + step.Name, prev: cur, reshape: step.reshape, wrap: step.wrap}
+	return upgrade.Upgrade{Name: step.Name, Code: code, Transformers: step.transformers(b.cls)}
 }
 
 func (b *stmBackend) Program() int {
@@ -135,11 +138,11 @@ func (b *stmBackend) extraChecks(s *Structure) error {
 	if len(steps) == 0 {
 		return nil
 	}
-	tx := b.newTx(s).(*upgTx)
-	_, err := b.run(tx, true, func() error {
+	base := newUpgTx(stmStoreOf(s), b.e, b.cls)
+	_, err := b.run(base, true, func(tx Tx) error {
 		var errs []error
 		for _, st := range steps {
-			if err := st.check(tx); err != nil {
+			if err := st.check(tx, base); err != nil {
 				errs = append(errs, fmt.Errorf("after upgrade %s: %w", st.Name, err))
 			}
 		}

@@ -10,11 +10,13 @@ import (
 // The upgrade steps of the scenarios: for each, the new shapes, the transformers, the class
 // code over the new shapes, and the invariants the new shapes add.
 
-// withCode returns a copy of prev under a new name, for a step to replace some classes' code.
-func withCode(prev *programCode, name string) *programCode {
-	c := *prev
-	c.Name = prev.Name + "+" + name
-	return &c
+// stateOf returns an upgradable object's state, of type *S in the running version.
+func stateOf[S any](t *upgTx, o *upgrade.Object) *S { return o.Load(t.utx).(*S) }
+
+// reshape returns the states adapter that runs version 1's class code for S on objects of
+// class cls in shape N.
+func reshape[S, N any](t *upgTx, cls *upgrade.Class, from func(*N) S, to func(s S, old *N, owner any) *N) *reshaped[S, N] {
+	return &reshaped[S, N]{t: t, cls: cls, from: from, to: to}
 }
 
 // ---- atomic-point -----------------------------------------------------------------------
@@ -32,21 +34,19 @@ type atomicPointState struct {
 func atomicPointStep() *UpgradeStep {
 	return &UpgradeStep{
 		Name: "atomic-point",
-		code: func(prev *programCode) *programCode {
-			c := withCode(prev, "atomic-point")
-			c.Atomic = atomicPoint{}
-			return c
+		reshape: func(t *upgTx, o *objects) {
+			o.atomics = reshape(t, t.cls.atomic,
+				func(s *atomicPointState) atomicState { return atomicState{X: s.Pos.X, Y: s.Pos.Y, Date: s.Date} },
+				func(s atomicState, _ *atomicPointState, _ any) *atomicPointState { return toAtomicPoint(&s) })
 		},
 		transformers: func(cls *classes) map[*upgrade.Class]upgrade.Transformer {
 			return map[*upgrade.Class]upgrade.Transformer{
-				cls.atomic: upgrade.Convert(func(s *atomicState) (*atomicPointState, error) {
-					return &atomicPointState{Pos: point{s.X, s.Y}, Sum: s.X + s.Y, Date: s.Date}, nil
-				}),
+				cls.atomic: upgrade.Convert(func(s *atomicState) (*atomicPointState, error) { return toAtomicPoint(s), nil }),
 			}
 		},
-		check: func(t *upgTx) error {
+		check: func(tx Tx, t *upgTx) error {
 			var pr problems
-			t.EachAtomic(func(p *AtomicPart) bool {
+			tx.EachAtomic(func(p *AtomicPart) bool {
 				s, ok := p.st.obj.Load(t.utx).(*atomicPointState)
 				switch {
 				case !ok:
@@ -61,23 +61,9 @@ func atomicPointStep() *UpgradeStep {
 	}
 }
 
-type atomicPoint struct{}
-
-func (atomicPoint) New(date, x, y int) any {
-	return &atomicPointState{Pos: point{int32(x), int32(y)}, Sum: int32(x + y), Date: int32(date)}
-}
-func (atomicPoint) Date(tx upgrade.Tx, p *AtomicPart) int {
-	return int(stateOf[atomicPointState](tx, &p.st.obj).Date)
-}
-func (atomicPoint) UpdateDate(tx upgrade.Tx, p *AtomicPart) {
-	modify(tx, &p.st.obj, func(s *atomicPointState) bool { return updateDate(&s.Date) })
-}
-func (atomicPoint) XY(tx upgrade.Tx, p *AtomicPart) (int, int) {
-	s := stateOf[atomicPointState](tx, &p.st.obj)
-	return int(s.Pos.X), int(s.Pos.Y)
-}
-func (atomicPoint) SwapXY(tx upgrade.Tx, p *AtomicPart) {
-	modify(tx, &p.st.obj, func(s *atomicPointState) bool { s.Pos.X, s.Pos.Y = s.Pos.Y, s.Pos.X; return true })
+// toAtomicPoint derives the sum, so that it survives every swap.
+func toAtomicPoint(s *atomicState) *atomicPointState {
+	return &atomicPointState{Pos: point{s.X, s.Y}, Sum: s.X + s.Y, Date: s.Date}
 }
 
 // ---- composite-stats ---------------------------------------------------------------------
@@ -96,18 +82,25 @@ type compositeStatsState struct {
 func compositeStatsStep() *UpgradeStep {
 	return &UpgradeStep{
 		Name: "composite-stats",
-		code: func(prev *programCode) *programCode {
-			c := withCode(prev, "composite-stats")
-			c.Composite = compositeStats{}
-			c.Document = documentStats{inner: prev.Document}
-			return c
+		reshape: func(t *upgTx, o *objects) {
+			o.composites = reshape(t, t.cls.composite,
+				func(s *compositeStatsState) compositeState { return compositeState{Date: s.Date, UsedIn: s.UsedIn} },
+				func(s compositeState, old *compositeStatsState, owner any) *compositeStatsState {
+					if old == nil {
+						return newCompositeStats(t.view, s, owner.(*CompositePart))
+					}
+					n := *old
+					n.Date, n.UsedIn = s.Date, s.UsedIn
+					return &n
+				})
 		},
+		wrap: func(t *upgTx, prev Tx) Tx { return documentStats{version{prev, t}} },
 		transformers: func(cls *classes) map[*upgrade.Class]upgrade.Transformer {
 			return map[*upgrade.Class]upgrade.Transformer{cls.composite: convertCompositeStats}
 		},
-		check: func(t *upgTx) error {
+		check: func(tx Tx, t *upgTx) error {
 			var pr problems
-			t.EachComposite(func(c *CompositePart) bool {
+			tx.EachComposite(func(c *CompositePart) bool {
 				s, ok := c.st.obj.Load(t.utx).(*compositeStatsState)
 				if !ok {
 					pr.addf("composite part %d is not in the stats shape", c.ID)
@@ -115,13 +108,13 @@ func compositeStatsStep() *UpgradeStep {
 				}
 				var sum int64
 				for _, p := range c.Parts {
-					x, y := t.XY(p)
+					x, y := tx.XY(p)
 					sum += int64(x + y)
 				}
 				if int(s.Parts) != len(c.Parts) || s.SumXY != sum {
 					pr.addf("composite part %d: %d parts summing to %d, summary says %d and %d", c.ID, len(c.Parts), sum, s.Parts, s.SumXY)
 				}
-				if n := len(t.DocText(c.Doc)); int(s.DocLen) != n {
+				if n := len(tx.DocText(c.Doc)); int(s.DocLen) != n {
 					pr.addf("composite part %d: document of %d chars, summary says %d", c.ID, n, s.DocLen)
 				}
 				return true
@@ -194,55 +187,29 @@ func viewDocLen(v upgrade.View, d *Document) (int, error) {
 	return 0, fmt.Errorf("document %d has an unknown shape %T", d.ID, st)
 }
 
-type compositeStats struct{}
-
-// New computes the summary of a part being created, from the parts and document the same
-// transaction just made (read through this version's code).
-func (compositeStats) New(tx upgrade.Tx, date int, c *CompositePart) any {
-	code := tx.Code().(*programCode)
-	s := &compositeStatsState{Date: int32(date), Parts: int32(len(c.Parts))}
+// newCompositeStats computes the summary of a part being created, from the parts and document
+// the same transaction just made (read through the running version's Tx).
+func newCompositeStats(tx Tx, st compositeState, c *CompositePart) *compositeStatsState {
+	s := &compositeStatsState{Date: st.Date, UsedIn: st.UsedIn, Parts: int32(len(c.Parts))}
 	for _, p := range c.Parts {
-		x, y := code.Atomic.XY(tx, p)
+		x, y := tx.XY(p)
 		s.SumXY += int64(x + y)
 	}
-	s.DocLen = int32(len(code.Document.Text(tx, c.Doc)))
+	s.DocLen = int32(len(tx.DocText(c.Doc)))
 	return s
-}
-func (compositeStats) Date(tx upgrade.Tx, c *CompositePart) int {
-	return int(stateOf[compositeStatsState](tx, &c.st.obj).Date)
-}
-func (compositeStats) UpdateDate(tx upgrade.Tx, c *CompositePart) {
-	modify(tx, &c.st.obj, func(s *compositeStatsState) bool { return updateDate(&s.Date) })
-}
-func (compositeStats) UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly {
-	return stateOf[compositeStatsState](tx, &c.st.obj).UsedIn
-}
-func (compositeStats) AddUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) {
-	modify(tx, &c.st.obj, func(s *compositeStatsState) bool { return addTo(b)(&s.UsedIn) })
-}
-func (compositeStats) RemoveUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) bool {
-	return modify(tx, &c.st.obj, func(s *compositeStatsState) bool { return removeFrom(b)(&s.UsedIn) })
 }
 
 // documentStats is the document code of composite-stats: the previous version's, plus keeping
 // the composite part's document length up to date when the text changes.
-type documentStats struct{ inner documentCode }
+type documentStats struct{ version }
 
-func (d documentStats) New(text string) any                      { return d.inner.New(text) }
-func (d documentStats) Text(tx upgrade.Tx, doc *Document) string { return d.inner.Text(tx, doc) }
-func (d documentStats) Search(tx upgrade.Tx, doc *Document, ch byte) int {
-	return d.inner.Search(tx, doc, ch)
-}
-func (d documentStats) StartsWith(tx upgrade.Tx, doc *Document, prefix string) bool {
-	return d.inner.StartsWith(tx, doc, prefix)
-}
-func (d documentStats) Replace(tx upgrade.Tx, doc *Document, from, to string) int {
-	n := d.inner.Replace(tx, doc, from, to)
+func (d documentStats) DocReplace(doc *Document, from, to string) int {
+	n := d.Tx.DocReplace(doc, from, to)
 	if n != 0 && doc.Part != nil {
-		modify(tx, &doc.Part.st.obj, func(s *compositeStatsState) bool {
-			s.DocLen += int32(n * (len(to) - len(from)))
-			return true
-		})
+		o := &doc.Part.st.obj
+		s := *stateOf[compositeStatsState](d.base, o)
+		s.DocLen += int32(n * (len(to) - len(from)))
+		o.Store(d.base.utx, &s)
 	}
 	return n
 }
@@ -264,11 +231,7 @@ func splitLines(text string) []string {
 func documentLinesStep() *UpgradeStep {
 	return &UpgradeStep{
 		Name: "document-lines",
-		code: func(prev *programCode) *programCode {
-			c := withCode(prev, "document-lines")
-			c.Document = documentLines{}
-			return c
-		},
+		wrap: func(t *upgTx, prev Tx) Tx { return documentLines{version{prev, t}} },
 		transformers: func(cls *classes) map[*upgrade.Class]upgrade.Transformer {
 			return map[*upgrade.Class]upgrade.Transformer{
 				cls.document: upgrade.Convert(func(s *documentState) (*documentLinesState, error) {
@@ -276,9 +239,9 @@ func documentLinesStep() *UpgradeStep {
 				}),
 			}
 		},
-		check: func(t *upgTx) error {
+		check: func(tx Tx, t *upgTx) error {
 			var pr problems
-			t.EachDocument(func(d *Document) bool {
+			tx.EachDocument(func(d *Document) bool {
 				s, ok := d.st.obj.Load(t.utx).(*documentLinesState)
 				if !ok {
 					pr.addf("document %d is not in the lines shape", d.ID)
@@ -297,38 +260,41 @@ func documentLinesStep() *UpgradeStep {
 	}
 }
 
-type documentLines struct{}
+// documentLines is the document class of document-lines, rewritten for the lines.
+type documentLines struct{ version }
 
-func documentLinesOf(tx upgrade.Tx, d *Document) []string {
-	return stateOf[documentLinesState](tx, &d.st.obj).Lines
+func (t documentLines) lines(d *Document) []string {
+	return stateOf[documentLinesState](t.base, &d.st.obj).Lines
 }
 
-func (documentLines) New(text string) any { return &documentLinesState{Lines: splitLines(text)} }
-func (documentLines) Text(tx upgrade.Tx, d *Document) string {
-	return strings.Join(documentLinesOf(tx, d), "")
+func (t documentLines) NewDocument(id int, title, text string) *Document {
+	d := &Document{ID: id, Title: title}
+	t.base.e.InitObject(&d.st.obj, t.base.utx, t.base.cls.document, d, &documentLinesState{Lines: splitLines(text)})
+	return d
 }
-func (documentLines) Search(tx upgrade.Tx, d *Document, ch byte) int {
+func (t documentLines) DocText(d *Document) string { return strings.Join(t.lines(d), "") }
+func (t documentLines) DocSearch(d *Document, ch byte) int {
 	n := 0
-	for _, l := range documentLinesOf(tx, d) {
+	for _, l := range t.lines(d) {
 		n += countByte(l, ch)
 	}
 	return n
 }
 
-// Replace changes the prefix, which lies in the first line: only that line is rewritten.
-func (documentLines) Replace(tx upgrade.Tx, d *Document, from, to string) int {
-	lines := documentLinesOf(tx, d)
+// DocReplace changes the prefix, which lies in the first line: only that line is rewritten.
+func (t documentLines) DocReplace(d *Document, from, to string) int {
+	lines := t.lines(d)
 	if len(lines) == 0 || !strings.HasPrefix(lines[0], from) || strings.Contains(from, "\n") {
 		return 0
 	}
 	nl := make([]string, len(lines))
 	copy(nl, lines)
 	nl[0] = to + lines[0][len(from):]
-	d.st.obj.Store(tx, &documentLinesState{Lines: nl})
+	d.st.obj.Store(t.base.utx, &documentLinesState{Lines: nl})
 	return 1
 }
-func (documentLines) StartsWith(tx upgrade.Tx, d *Document, prefix string) bool {
-	for _, l := range documentLinesOf(tx, d) {
+func (t documentLines) DocStartsWith(d *Document, prefix string) bool {
+	for _, l := range t.lines(d) {
 		if len(prefix) <= len(l) {
 			return strings.HasPrefix(l, prefix)
 		}
@@ -378,31 +344,40 @@ type moduleDatedState struct{ Built buildDate }
 func datesStep() *UpgradeStep {
 	return &UpgradeStep{
 		Name: "dates",
-		code: func(prev *programCode) *programCode {
-			c := withCode(prev, "dates")
-			c.Atomic, c.Composite, c.Base, c.Complex, c.Module = atomicDated{}, compositeDated{}, baseDated{}, complexDated{}, moduleDated{}
-			return c
+		// The dated classes are version 1's class code with the date kept as a buildDate.
+		reshape: func(t *upgTx, o *objects) {
+			o.atomics = reshape(t, t.cls.atomic,
+				func(s *atomicDatedState) atomicState { return atomicState{X: s.X, Y: s.Y, Date: s.Built.value()} },
+				func(s atomicState, _ *atomicDatedState, _ any) *atomicDatedState { return toAtomicDated(&s) })
+			o.composites = reshape(t, t.cls.composite,
+				func(s *compositeDatedState) compositeState {
+					return compositeState{Date: s.Built.value(), UsedIn: s.UsedIn}
+				},
+				func(s compositeState, _ *compositeDatedState, _ any) *compositeDatedState {
+					return toCompositeDated(&s)
+				})
+			o.bases = reshape(t, t.cls.base,
+				func(s *baseDatedState) baseState { return baseState{Date: s.Built.value(), Components: s.Components} },
+				func(s baseState, _ *baseDatedState, _ any) *baseDatedState { return toBaseDated(&s) })
+			o.complexes = reshape(t, t.cls.complex,
+				func(s *complexDatedState) complexState {
+					return complexState{Date: s.Built.value(), Subs: s.Subs, Bases: s.Bases}
+				},
+				func(s complexState, _ *complexDatedState, _ any) *complexDatedState { return toComplexDated(&s) })
+			o.modules = reshape(t, t.cls.module,
+				func(s *moduleDatedState) moduleState { return moduleState{Date: s.Built.value()} },
+				func(s moduleState, _ *moduleDatedState, _ any) *moduleDatedState { return toModuleDated(&s) })
 		},
 		transformers: func(cls *classes) map[*upgrade.Class]upgrade.Transformer {
 			return map[*upgrade.Class]upgrade.Transformer{
-				cls.atomic: upgrade.Convert(func(s *atomicState) (*atomicDatedState, error) {
-					return &atomicDatedState{X: s.X, Y: s.Y, Built: toBuildDate(s.Date)}, nil
-				}),
-				cls.composite: upgrade.Convert(func(s *compositeState) (*compositeDatedState, error) {
-					return &compositeDatedState{Built: toBuildDate(s.Date), UsedIn: s.UsedIn}, nil
-				}),
-				cls.base: upgrade.Convert(func(s *baseState) (*baseDatedState, error) {
-					return &baseDatedState{Built: toBuildDate(s.Date), Components: s.Components}, nil
-				}),
-				cls.complex: upgrade.Convert(func(s *complexState) (*complexDatedState, error) {
-					return &complexDatedState{Built: toBuildDate(s.Date), Subs: s.Subs, Bases: s.Bases}, nil
-				}),
-				cls.module: upgrade.Convert(func(s *moduleState) (*moduleDatedState, error) {
-					return &moduleDatedState{Built: toBuildDate(s.Date)}, nil
-				}),
+				cls.atomic:    convertNoFail(toAtomicDated),
+				cls.composite: convertNoFail(toCompositeDated),
+				cls.base:      convertNoFail(toBaseDated),
+				cls.complex:   convertNoFail(toComplexDated),
+				cls.module:    convertNoFail(toModuleDated),
 			}
 		},
-		check: func(t *upgTx) error {
+		check: func(tx Tx, t *upgTx) error {
 			var pr problems
 			ok := func(kind string, id int, v any) {
 				var b buildDate
@@ -425,112 +400,33 @@ func datesStep() *UpgradeStep {
 					pr.addf("%s %d: year %d out of 0..99", kind, id, b.Year)
 				}
 			}
-			t.EachAtomic(func(p *AtomicPart) bool { ok("atomic part", p.ID, p.st.obj.Load(t.utx)); return true })
-			t.EachComposite(func(c *CompositePart) bool { ok("composite part", c.ID, c.st.obj.Load(t.utx)); return true })
-			t.EachBase(func(b *BaseAssembly) bool { ok("base assembly", b.ID, b.st.obj.Load(t.utx)); return true })
-			t.EachComplex(func(a *ComplexAssembly) bool { ok("complex assembly", a.ID, a.st.obj.Load(t.utx)); return true })
-			ok("module", t.Module().ID, t.Module().st.obj.Load(t.utx))
+			tx.EachAtomic(func(p *AtomicPart) bool { ok("atomic part", p.ID, p.st.obj.Load(t.utx)); return true })
+			tx.EachComposite(func(c *CompositePart) bool { ok("composite part", c.ID, c.st.obj.Load(t.utx)); return true })
+			tx.EachBase(func(b *BaseAssembly) bool { ok("base assembly", b.ID, b.st.obj.Load(t.utx)); return true })
+			tx.EachComplex(func(a *ComplexAssembly) bool { ok("complex assembly", a.ID, a.st.obj.Load(t.utx)); return true })
+			ok("module", tx.Module().ID, tx.Module().st.obj.Load(t.utx))
 			return pr.err()
 		},
 	}
 }
 
-// The dated classes: the version 1 code with the date kept as a buildDate.
-
-func updateBuilt(b *buildDate) bool { *b = toBuildDate(nextDate(b.value())); return true }
-
-type atomicDated struct{}
-
-func (atomicDated) New(date, x, y int) any {
-	return &atomicDatedState{X: int32(x), Y: int32(y), Built: toBuildDate(int32(date))}
+func toAtomicDated(s *atomicState) *atomicDatedState {
+	return &atomicDatedState{X: s.X, Y: s.Y, Built: toBuildDate(s.Date)}
 }
-func (atomicDated) Date(tx upgrade.Tx, p *AtomicPart) int {
-	return int(stateOf[atomicDatedState](tx, &p.st.obj).Built.value())
+func toCompositeDated(s *compositeState) *compositeDatedState {
+	return &compositeDatedState{Built: toBuildDate(s.Date), UsedIn: s.UsedIn}
 }
-func (atomicDated) UpdateDate(tx upgrade.Tx, p *AtomicPart) {
-	modify(tx, &p.st.obj, func(s *atomicDatedState) bool { return updateBuilt(&s.Built) })
+func toBaseDated(s *baseState) *baseDatedState {
+	return &baseDatedState{Built: toBuildDate(s.Date), Components: s.Components}
 }
-func (atomicDated) XY(tx upgrade.Tx, p *AtomicPart) (int, int) {
-	s := stateOf[atomicDatedState](tx, &p.st.obj)
-	return int(s.X), int(s.Y)
+func toComplexDated(s *complexState) *complexDatedState {
+	return &complexDatedState{Built: toBuildDate(s.Date), Subs: s.Subs, Bases: s.Bases}
 }
-func (atomicDated) SwapXY(tx upgrade.Tx, p *AtomicPart) {
-	modify(tx, &p.st.obj, func(s *atomicDatedState) bool { s.X, s.Y = s.Y, s.X; return true })
+func toModuleDated(s *moduleState) *moduleDatedState {
+	return &moduleDatedState{Built: toBuildDate(s.Date)}
 }
 
-type compositeDated struct{}
-
-func (compositeDated) New(_ upgrade.Tx, date int, _ *CompositePart) any {
-	return &compositeDatedState{Built: toBuildDate(int32(date))}
-}
-func (compositeDated) Date(tx upgrade.Tx, c *CompositePart) int {
-	return int(stateOf[compositeDatedState](tx, &c.st.obj).Built.value())
-}
-func (compositeDated) UpdateDate(tx upgrade.Tx, c *CompositePart) {
-	modify(tx, &c.st.obj, func(s *compositeDatedState) bool { return updateBuilt(&s.Built) })
-}
-func (compositeDated) UsedIn(tx upgrade.Tx, c *CompositePart) []*BaseAssembly {
-	return stateOf[compositeDatedState](tx, &c.st.obj).UsedIn
-}
-func (compositeDated) AddUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) {
-	modify(tx, &c.st.obj, func(s *compositeDatedState) bool { return addTo(b)(&s.UsedIn) })
-}
-func (compositeDated) RemoveUsedIn(tx upgrade.Tx, c *CompositePart, b *BaseAssembly) bool {
-	return modify(tx, &c.st.obj, func(s *compositeDatedState) bool { return removeFrom(b)(&s.UsedIn) })
-}
-
-type baseDated struct{}
-
-func (baseDated) New(date int) any { return &baseDatedState{Built: toBuildDate(int32(date))} }
-func (baseDated) Date(tx upgrade.Tx, b *BaseAssembly) int {
-	return int(stateOf[baseDatedState](tx, &b.st.obj).Built.value())
-}
-func (baseDated) UpdateDate(tx upgrade.Tx, b *BaseAssembly) {
-	modify(tx, &b.st.obj, func(s *baseDatedState) bool { return updateBuilt(&s.Built) })
-}
-func (baseDated) Components(tx upgrade.Tx, b *BaseAssembly) []*CompositePart {
-	return stateOf[baseDatedState](tx, &b.st.obj).Components
-}
-func (baseDated) AddComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) {
-	modify(tx, &b.st.obj, func(s *baseDatedState) bool { return addTo(c)(&s.Components) })
-}
-func (baseDated) RemoveComponent(tx upgrade.Tx, b *BaseAssembly, c *CompositePart) bool {
-	return modify(tx, &b.st.obj, func(s *baseDatedState) bool { return removeFrom(c)(&s.Components) })
-}
-
-type complexDated struct{}
-
-func (complexDated) New(date int) any { return &complexDatedState{Built: toBuildDate(int32(date))} }
-func (complexDated) Date(tx upgrade.Tx, a *ComplexAssembly) int {
-	return int(stateOf[complexDatedState](tx, &a.st.obj).Built.value())
-}
-func (complexDated) UpdateDate(tx upgrade.Tx, a *ComplexAssembly) {
-	modify(tx, &a.st.obj, func(s *complexDatedState) bool { return updateBuilt(&s.Built) })
-}
-func (complexDated) Subs(tx upgrade.Tx, a *ComplexAssembly) []*ComplexAssembly {
-	return stateOf[complexDatedState](tx, &a.st.obj).Subs
-}
-func (complexDated) Bases(tx upgrade.Tx, a *ComplexAssembly) []*BaseAssembly {
-	return stateOf[complexDatedState](tx, &a.st.obj).Bases
-}
-func (complexDated) AddSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
-	checkComplexChild(a)
-	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return addToSet(child)(&s.Subs) })
-}
-func (complexDated) RemoveSub(tx upgrade.Tx, a, child *ComplexAssembly) bool {
-	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return removeFrom(child)(&s.Subs) })
-}
-func (complexDated) AddBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
-	checkBaseChild(a)
-	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return addToSet(child)(&s.Bases) })
-}
-func (complexDated) RemoveBase(tx upgrade.Tx, a *ComplexAssembly, child *BaseAssembly) bool {
-	return modify(tx, &a.st.obj, func(s *complexDatedState) bool { return removeFrom(child)(&s.Bases) })
-}
-
-type moduleDated struct{}
-
-func (moduleDated) New(date int) any { return &moduleDatedState{Built: toBuildDate(int32(date))} }
-func (moduleDated) Date(tx upgrade.Tx, m *Module) int {
-	return int(stateOf[moduleDatedState](tx, &m.st.obj).Built.value())
+// convertNoFail is the transformer of a conversion that cannot fail.
+func convertNoFail[Old, New any](f func(Old) New) upgrade.Transformer {
+	return upgrade.Convert(func(s Old) (New, error) { return f(s), nil })
 }

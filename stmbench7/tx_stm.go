@@ -1,6 +1,11 @@
 package stmbench7
 
-import "dustm/stm"
+import (
+	"fmt"
+	"math/bits"
+
+	"dustm/stm"
+)
 
 // stmIndexes is the part of the Tx that both STM backends share: the indexes and id pools of
 // an stmStore, read and written in the current STM transaction.
@@ -54,152 +59,89 @@ func (t *stmIndexes) TakeID(pool Pool) (int, bool) { return t.s.pools[pool].take
 func (t *stmIndexes) ReturnID(pool Pool, id int)   { t.s.pools[pool].put(t.stx, id) }
 func (t *stmIndexes) FreeIDs(pool Pool) []int      { return t.s.pools[pool].contents(t.stx) }
 
-// The complex-assembly nullOperation reads nothing in an STM (the medium backend locks there).
-func (t *stmIndexes) NullComplex(a *ComplexAssembly) {}
-
-// plainSTMTx is the Tx of stm-plain: every object's state is a value in a versioned box
-// (cell.box), replaced as a whole on every write. It is the STM without upgrade support, the
-// baseline for the cost of being upgradable.
-type plainSTMTx struct{ stmIndexes }
-
-var _ Tx = (*plainSTMTx)(nil)
-
-func (t *plainSTMTx) AtomicDate(p *AtomicPart) int { return int(p.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateAtomicDate(p *AtomicPart) {
-	modifyBox(t.stx, &p.st.box, func(s *atomicState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) CompositeDate(c *CompositePart) int { return int(c.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateCompositeDate(c *CompositePart) {
-	modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) BaseDate(b *BaseAssembly) int { return int(b.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateBaseDate(b *BaseAssembly) {
-	modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) ComplexDate(a *ComplexAssembly) int { return int(a.st.box.Load(t.stx).Date) }
-func (t *plainSTMTx) UpdateComplexDate(a *ComplexAssembly) {
-	modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return updateDate(&s.Date) })
-}
-func (t *plainSTMTx) ModuleDate(m *Module) int { return int(m.st.box.Load(t.stx).Date) }
-
-func (t *plainSTMTx) XY(p *AtomicPart) (x, y int) {
-	s := p.st.box.Load(t.stx)
-	return int(s.X), int(s.Y)
-}
-func (t *plainSTMTx) SwapXY(p *AtomicPart) { p.st.box.Store(t.stx, swapXY(p.st.box.Load(t.stx))) }
-
-func (t *plainSTMTx) UsedIn(c *CompositePart) []*BaseAssembly { return c.st.box.Load(t.stx).UsedIn }
-func (t *plainSTMTx) AddUsedIn(c *CompositePart, b *BaseAssembly) {
-	modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return addTo(b)(&s.UsedIn) })
-}
-func (t *plainSTMTx) RemoveUsedIn(c *CompositePart, b *BaseAssembly) bool {
-	return modifyBox(t.stx, &c.st.box, func(s *compositeState) bool { return removeFrom(b)(&s.UsedIn) })
+// stmTx is the Tx of stm-plain: the class code over states in versioned boxes (cell.box, a
+// whole state replaced on every write), and the stmStore's indexes and pools. It is the STM
+// without upgrade support, the baseline for the cost of being upgradable.
+type stmTx struct {
+	objects
+	stmIndexes
 }
 
-func (t *plainSTMTx) DocText(d *Document) string { return d.st.box.Load(t.stx).Text }
-func (t *plainSTMTx) DocSearch(d *Document, ch byte) int {
-	return countByte(d.st.box.Load(t.stx).Text, ch)
-}
-func (t *plainSTMTx) DocReplace(d *Document, from, to string) int {
-	text, n := replacePrefix(d.st.box.Load(t.stx).Text, from, to)
-	if n != 0 {
-		d.st.box.Store(t.stx, documentState{Text: text})
+var _ Tx = (*stmTx)(nil)
+
+func newSTMTx(s *stmStore, l Layout) *stmTx {
+	t := &stmTx{stmIndexes: stmIndexes{s: s}}
+	if l == LayoutField {
+		t.objects = objects{
+			fieldsOf[atomicState](&t.stx), fieldsOf[compositeState](&t.stx), fieldsOf[documentState](&t.stx),
+			fieldsOf[manualState](&t.stx), fieldsOf[baseState](&t.stx), fieldsOf[complexState](&t.stx),
+			fieldsOf[moduleState](&t.stx),
+		}
+		return t
 	}
-	return n
-}
-func (t *plainSTMTx) DocStartsWith(d *Document, prefix string) bool {
-	text := d.st.box.Load(t.stx).Text
-	return len(text) >= len(prefix) && text[:len(prefix)] == prefix
-}
-
-func (t *plainSTMTx) ManualText(m *Manual) string { return m.st.box.Load(t.stx).Text }
-func (t *plainSTMTx) ManualCount(m *Manual, ch byte) int {
-	return countByte(m.st.box.Load(t.stx).Text, ch)
-}
-func (t *plainSTMTx) ManualFirstLastSame(m *Manual) int {
-	return firstLastSame(m.st.box.Load(t.stx).Text)
-}
-func (t *plainSTMTx) ManualStartsWith(m *Manual, ch byte) bool {
-	return startsWithByte(m.st.box.Load(t.stx).Text, ch)
-}
-func (t *plainSTMTx) ManualReplaceChar(m *Manual, from, to byte) int {
-	text, n := replaceByte(m.st.box.Load(t.stx).Text, from, to)
-	m.st.box.Store(t.stx, manualState{Text: text})
-	return n
+	t.objects = objects{
+		boxOf[atomicState](&t.stx), boxOf[compositeState](&t.stx), boxOf[documentState](&t.stx),
+		boxOf[manualState](&t.stx), boxOf[baseState](&t.stx), boxOf[complexState](&t.stx),
+		boxOf[moduleState](&t.stx),
+	}
+	return t
 }
 
-func (t *plainSTMTx) Components(b *BaseAssembly) []*CompositePart {
-	return b.st.box.Load(t.stx).Components
-}
-func (t *plainSTMTx) AddComponent(b *BaseAssembly, c *CompositePart) {
-	modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return addTo(c)(&s.Components) })
-}
-func (t *plainSTMTx) RemoveComponent(b *BaseAssembly, c *CompositePart) bool {
-	return modifyBox(t.stx, &b.st.box, func(s *baseState) bool { return removeFrom(c)(&s.Components) })
+// boxed is stm-plain's states adapter: one versioned box per object, holding the whole state
+// as a value. read and write copy the state into the adapter (the STM hands out values), and
+// commit stores the changed copy as the box's new version.
+type boxed[S any] struct {
+	tx   *stm.Tx // the Tx's current transaction
+	r, w S
 }
 
-func (t *plainSTMTx) SubAssemblies(a *ComplexAssembly) []*ComplexAssembly {
-	return a.st.box.Load(t.stx).Subs
-}
-func (t *plainSTMTx) BaseChildren(a *ComplexAssembly) []*BaseAssembly {
-	return a.st.box.Load(t.stx).Bases
-}
-func (t *plainSTMTx) AddSubAssembly(a, child *ComplexAssembly) bool {
-	checkComplexChild(a)
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return addToSet(child)(&s.Subs) })
-}
-func (t *plainSTMTx) RemoveSubAssembly(a, child *ComplexAssembly) bool {
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return removeFrom(child)(&s.Subs) })
-}
-func (t *plainSTMTx) AddBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
-	checkBaseChild(a)
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return addToSet(child)(&s.Bases) })
-}
-func (t *plainSTMTx) RemoveBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
-	return modifyBox(t.stx, &a.st.box, func(s *complexState) bool { return removeFrom(child)(&s.Bases) })
+func boxOf[S any](tx *stm.Tx) *boxed[S] { return &boxed[S]{tx: tx} }
+
+func (b *boxed[S]) read(c *cell[S], _ fields) *S      { b.r = c.box.Load(*b.tx); return &b.r }
+func (b *boxed[S]) write(c *cell[S], _ fields) *S     { b.w = c.box.Load(*b.tx); return &b.w }
+func (b *boxed[S]) commit(c *cell[S], s *S, _ fields) { c.box.Store(*b.tx, *s) }
+
+// init gives a new object its state as the first body of a fresh box (version 0): the
+// creating transaction's commit publishes the object.
+func (b *boxed[S]) init(c *cell[S], _ any, s S) { c.box.Init(s) }
+
+// fieldBoxes are an object's boxes under LayoutField, one per field bit (the bits its state
+// type does not use stay zero boxes, never read). Box k holds a whole S of which only field
+// k counts: the others keep whatever the object had when the box was last written.
+type fieldBoxes[S any] [numFields]stm.Var[S]
+
+const numFields = 5 // the bits of fields
+
+// fielded is a state type that names its fields.
+type fielded interface{ used() fields }
+
+// fieldBoxed is stm-plain's states adapter under LayoutField: an accessor loads and stores
+// only the box of the field it names. Every accessor of the class code names exactly one.
+type fieldBoxed[S fielded] struct {
+	tx   *stm.Tx
+	r, w S
 }
 
-// New objects get their state as the initial body of a fresh box (version 0): nobody can reach
-// the object before the creating transaction commits, which publishes it.
+func fieldsOf[S fielded](tx *stm.Tx) *fieldBoxed[S] { return &fieldBoxed[S]{tx: tx} }
 
-func (t *plainSTMTx) NewAtomicPart(id int, typ string, date, x, y int) *AtomicPart {
-	p := &AtomicPart{ID: id, Type: typ}
-	p.st.box.Init(atomicState{X: int32(x), Y: int32(y), Date: int32(date)})
-	return p
+// box returns the box of field f.
+func (*fieldBoxed[S]) box(c *cell[S], f fields) *stm.Var[S] {
+	if f == 0 || f&(f-1) != 0 {
+		panic(fmt.Sprintf("stmbench7: a per-field access names fields %05b, not one", f))
+	}
+	return &c.fields[bits.TrailingZeros8(uint8(f))]
 }
 
-func (t *plainSTMTx) NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart {
-	c := newCompositePart(id, typ, doc, parts)
-	c.st.box.Init(compositeState{Date: int32(date)})
-	return c
-}
+func (b *fieldBoxed[S]) read(c *cell[S], f fields) *S      { b.r = b.box(c, f).Load(*b.tx); return &b.r }
+func (b *fieldBoxed[S]) write(c *cell[S], f fields) *S     { b.w = b.box(c, f).Load(*b.tx); return &b.w }
+func (b *fieldBoxed[S]) commit(c *cell[S], s *S, f fields) { b.box(c, f).Store(*b.tx, *s) }
 
-func (t *plainSTMTx) NewDocument(id int, title, text string) *Document {
-	d := &Document{ID: id, Title: title}
-	d.st.box.Init(documentState{Text: text})
-	return d
-}
-
-func (t *plainSTMTx) NewManual(id int, title, text string) *Manual {
-	m := &Manual{ID: id, Title: title}
-	m.st.box.Init(manualState{Text: text})
-	return m
-}
-
-func (t *plainSTMTx) NewBaseAssembly(id int, typ string, date int, super *ComplexAssembly, m *Module) *BaseAssembly {
-	b := &BaseAssembly{ID: id, Type: typ, Super: super, Module: m}
-	b.st.box.Init(baseState{Date: int32(date)})
-	return b
-}
-
-func (t *plainSTMTx) NewComplexAssembly(id int, typ string, date int, level int, super *ComplexAssembly, m *Module) *ComplexAssembly {
-	a := &ComplexAssembly{ID: id, Type: typ, Level: level, Super: super, Module: m}
-	a.st.box.Init(complexState{Date: int32(date)})
-	return a
-}
-
-func (t *plainSTMTx) NewModule(id int, typ string, date int, man *Manual) *Module {
-	m := &Module{ID: id, Type: typ, Manual: man}
-	m.st.box.Init(moduleState{Date: int32(date)})
-	return m
+// init gives every field of the new object its box, holding the first state.
+func (b *fieldBoxed[S]) init(c *cell[S], _ any, s S) {
+	c.fields = new(fieldBoxes[S])
+	for k := range numFields {
+		if s.used()&(1<<k) != 0 {
+			c.fields[k].Init(s)
+		}
+	}
 }

@@ -23,18 +23,29 @@ func newClasses(e *upgrade.Engine) *classes {
 	}
 }
 
-// upgTx is the Tx of the stm backend: indexes and pools as in stm-plain, object state through
-// the upgrade engine, and every class method forwarded to the class code of the program version
-// the transaction runs (so the same operations run on whatever shape that version has).
+// upgTx is the Tx of the stm backend in program version 1: the class code over upgradable
+// objects (cell.obj), and the indexes and pools as in stm-plain. A later program version runs
+// the Tx its programCode makes over this one (view), which replaces the classes it changes.
 type upgTx struct {
+	objects
 	stmIndexes
-	utx  upgrade.Tx
-	code *programCode
-	e    *upgrade.Engine
-	cls  *classes
+	utx upgrade.Tx
+	e   *upgrade.Engine
+	cls *classes
+	// code is the program version of the current transaction, view its Tx (t itself in
+	// version 1), and versions what was made for each version met (a read-only transaction
+	// runs in its snapshot's version, so versions can alternate during an upgrade).
+	code     *programCode
+	view     Tx
+	versions map[*programCode]versionOf
 	// doomed are the objects this transaction took out of their index, waiting for their id
 	// to be recycled (the last step of unregistering them) to be deleted in the engine.
 	doomed []doomedObject
+}
+
+type versionOf struct {
+	objects objects
+	view    Tx
 }
 
 type doomedObject struct {
@@ -45,14 +56,133 @@ type doomedObject struct {
 
 var _ Tx = (*upgTx)(nil)
 
-// bind points the Tx at a new transaction.
+func newUpgTx(s *stmStore, e *upgrade.Engine, cls *classes) *upgTx {
+	t := &upgTx{stmIndexes: stmIndexes{s: s}, e: e, cls: cls, versions: map[*programCode]versionOf{}}
+	t.objects = codeV1.objects(t)
+	return t
+}
+
+// bind points the Tx at a new transaction, and makes the Tx of its program version if that
+// changed.
 func (t *upgTx) bind(utx upgrade.Tx) {
 	t.utx = utx
 	t.stx = utx.Tx
-	t.code = utx.Code().(*programCode)
+	if code := utx.Code().(*programCode); code != t.code {
+		v, ok := t.versions[code]
+		if !ok {
+			v = versionOf{code.objects(t), code.tx(t)}
+			t.versions[code] = v
+		}
+		t.code, t.objects, t.view = code, v.objects, v.view
+	}
 	clear(t.doomed)
 	t.doomed = t.doomed[:0]
 }
+
+// upgradable is the stm backend's states adapter for version 1's shapes: the object's state
+// is a pointer to an immutable S, converted by the engine first if it has an older shape. A
+// write installs a changed copy.
+type upgradable[S any] struct {
+	t   *upgTx
+	cls *upgrade.Class
+}
+
+func upgradableOf[S any](t *upgTx, cls *upgrade.Class) *upgradable[S] {
+	return &upgradable[S]{t: t, cls: cls}
+}
+
+func (u *upgradable[S]) read(c *cell[S], _ fields) *S { return c.obj.Load(u.t.utx).(*S) }
+func (u *upgradable[S]) write(c *cell[S], _ fields) *S {
+	s := *c.obj.Load(u.t.utx).(*S)
+	return &s
+}
+func (u *upgradable[S]) commit(c *cell[S], s *S, _ fields) { c.obj.Store(u.t.utx, s) }
+
+// init creates the object in the transaction's program version, registered with its class.
+func (u *upgradable[S]) init(c *cell[S], owner any, s S) {
+	u.t.e.InitObject(&c.obj, u.t.utx, u.cls, owner, &s)
+}
+
+// programCode is one program version of the benchmark under stm. Version 1 is the class code
+// of classes.go over upgradable objects. A later version changes some classes: reshape gives
+// the classes whose shape it changes a states adapter that runs the same class code on the
+// new shape (reshaped), and wrap puts the previous version's Tx in one that overrides the
+// methods it rewrites (version). Everything else is the previous version's.
+type programCode struct {
+	name    string
+	prev    *programCode
+	reshape func(base *upgTx, o *objects)
+	wrap    func(base *upgTx, prev Tx) Tx
+}
+
+// codeV1 is version 1: the reference's classes, with states in the shapes of objects.go.
+var codeV1 = &programCode{name: "v1"}
+
+// objects returns the version's class code over a worker's version-1 Tx.
+func (c *programCode) objects(base *upgTx) objects {
+	if c.prev == nil {
+		return objects{
+			upgradableOf[atomicState](base, base.cls.atomic), upgradableOf[compositeState](base, base.cls.composite),
+			upgradableOf[documentState](base, base.cls.document), upgradableOf[manualState](base, base.cls.manual),
+			upgradableOf[baseState](base, base.cls.base), upgradableOf[complexState](base, base.cls.complex),
+			upgradableOf[moduleState](base, base.cls.module),
+		}
+	}
+	o := c.prev.objects(base)
+	if c.reshape != nil {
+		c.reshape(base, &o)
+	}
+	return o
+}
+
+// tx returns the version's Tx over a worker's version-1 Tx.
+func (c *programCode) tx(base *upgTx) Tx {
+	if c.prev == nil {
+		return base
+	}
+	prev := c.prev.tx(base)
+	if c.wrap == nil {
+		return prev
+	}
+	return c.wrap(base, prev)
+}
+
+// reshaped is the states adapter of a class whose shape a later version changed from S to N:
+// it runs version 1's class code on N, converting the state on every access. to makes the
+// new shape from a changed S and the object's current state (nil for a new object), so that
+// fields of N that S lacks carry over.
+type reshaped[S, N any] struct {
+	t    *upgTx
+	cls  *upgrade.Class
+	from func(*N) S
+	to   func(s S, old *N, owner any) *N
+	r, w S
+}
+
+func (u *reshaped[S, N]) read(c *cell[S], _ fields) *S {
+	u.r = u.from(c.obj.Load(u.t.utx).(*N))
+	return &u.r
+}
+func (u *reshaped[S, N]) write(c *cell[S], _ fields) *S {
+	u.w = u.from(c.obj.Load(u.t.utx).(*N))
+	return &u.w
+}
+func (u *reshaped[S, N]) commit(c *cell[S], s *S, _ fields) {
+	c.obj.Store(u.t.utx, u.to(*s, c.obj.Load(u.t.utx).(*N), c.obj.Owner()))
+}
+func (u *reshaped[S, N]) init(c *cell[S], owner any, s S) {
+	u.t.e.InitObject(&c.obj, u.t.utx, u.cls, owner, u.to(s, nil, owner))
+}
+
+// version is what a later program version's Tx embeds: the previous version's Tx, whose
+// methods it keeps, and the worker's version-1 Tx (its transaction, engine, classes and
+// scratch). Methods that call another class go through base.view, the running version's Tx.
+type version struct {
+	Tx
+	base *upgTx
+}
+
+func (v version) scratch() *scratch { return v.base.scratch() }
 
 // STMBench7 deletes an object by taking it out of its index, reading it a little longer, and
 // recycling its id last. The engine is told at that last step (Object.Delete), so that a lazy
@@ -106,126 +236,4 @@ func (t *upgTx) ReturnID(pool Pool, id int) {
 		}
 	}
 	t.stmIndexes.ReturnID(pool, id)
-}
-
-func (t *upgTx) AtomicDate(p *AtomicPart) int       { return t.code.Atomic.Date(t.utx, p) }
-func (t *upgTx) UpdateAtomicDate(p *AtomicPart)     { t.code.Atomic.UpdateDate(t.utx, p) }
-func (t *upgTx) CompositeDate(c *CompositePart) int { return t.code.Composite.Date(t.utx, c) }
-func (t *upgTx) UpdateCompositeDate(c *CompositePart) {
-	t.code.Composite.UpdateDate(t.utx, c)
-}
-func (t *upgTx) BaseDate(b *BaseAssembly) int       { return t.code.Base.Date(t.utx, b) }
-func (t *upgTx) UpdateBaseDate(b *BaseAssembly)     { t.code.Base.UpdateDate(t.utx, b) }
-func (t *upgTx) ComplexDate(a *ComplexAssembly) int { return t.code.Complex.Date(t.utx, a) }
-func (t *upgTx) UpdateComplexDate(a *ComplexAssembly) {
-	t.code.Complex.UpdateDate(t.utx, a)
-}
-func (t *upgTx) ModuleDate(m *Module) int { return t.code.Module.Date(t.utx, m) }
-
-func (t *upgTx) XY(p *AtomicPart) (x, y int) { return t.code.Atomic.XY(t.utx, p) }
-func (t *upgTx) SwapXY(p *AtomicPart)        { t.code.Atomic.SwapXY(t.utx, p) }
-
-func (t *upgTx) UsedIn(c *CompositePart) []*BaseAssembly { return t.code.Composite.UsedIn(t.utx, c) }
-func (t *upgTx) AddUsedIn(c *CompositePart, b *BaseAssembly) {
-	t.code.Composite.AddUsedIn(t.utx, c, b)
-}
-func (t *upgTx) RemoveUsedIn(c *CompositePart, b *BaseAssembly) bool {
-	return t.code.Composite.RemoveUsedIn(t.utx, c, b)
-}
-
-func (t *upgTx) DocText(d *Document) string { return t.code.Document.Text(t.utx, d) }
-func (t *upgTx) DocSearch(d *Document, ch byte) int {
-	return t.code.Document.Search(t.utx, d, ch)
-}
-func (t *upgTx) DocReplace(d *Document, from, to string) int {
-	return t.code.Document.Replace(t.utx, d, from, to)
-}
-func (t *upgTx) DocStartsWith(d *Document, prefix string) bool {
-	return t.code.Document.StartsWith(t.utx, d, prefix)
-}
-
-func (t *upgTx) ManualText(m *Manual) string { return t.code.Manual.Text(t.utx, m) }
-func (t *upgTx) ManualCount(m *Manual, ch byte) int {
-	return t.code.Manual.Count(t.utx, m, ch)
-}
-func (t *upgTx) ManualFirstLastSame(m *Manual) int { return t.code.Manual.FirstLastSame(t.utx, m) }
-func (t *upgTx) ManualStartsWith(m *Manual, ch byte) bool {
-	return t.code.Manual.StartsWith(t.utx, m, ch)
-}
-func (t *upgTx) ManualReplaceChar(m *Manual, from, to byte) int {
-	return t.code.Manual.ReplaceChar(t.utx, m, from, to)
-}
-
-func (t *upgTx) Components(b *BaseAssembly) []*CompositePart {
-	return t.code.Base.Components(t.utx, b)
-}
-func (t *upgTx) AddComponent(b *BaseAssembly, c *CompositePart) {
-	t.code.Base.AddComponent(t.utx, b, c)
-}
-func (t *upgTx) RemoveComponent(b *BaseAssembly, c *CompositePart) bool {
-	return t.code.Base.RemoveComponent(t.utx, b, c)
-}
-
-func (t *upgTx) SubAssemblies(a *ComplexAssembly) []*ComplexAssembly {
-	return t.code.Complex.Subs(t.utx, a)
-}
-func (t *upgTx) BaseChildren(a *ComplexAssembly) []*BaseAssembly {
-	return t.code.Complex.Bases(t.utx, a)
-}
-func (t *upgTx) AddSubAssembly(a, child *ComplexAssembly) bool {
-	return t.code.Complex.AddSub(t.utx, a, child)
-}
-func (t *upgTx) RemoveSubAssembly(a, child *ComplexAssembly) bool {
-	return t.code.Complex.RemoveSub(t.utx, a, child)
-}
-func (t *upgTx) AddBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
-	return t.code.Complex.AddBase(t.utx, a, child)
-}
-func (t *upgTx) RemoveBaseChild(a *ComplexAssembly, child *BaseAssembly) bool {
-	return t.code.Complex.RemoveBase(t.utx, a, child)
-}
-
-// New objects are upgradable objects created in the transaction's program version, with that
-// version's initial state, and registered with their class.
-
-func (t *upgTx) NewAtomicPart(id int, typ string, date, x, y int) *AtomicPart {
-	p := &AtomicPart{ID: id, Type: typ}
-	t.e.InitObject(&p.st.obj, t.utx, t.cls.atomic, p, t.code.Atomic.New(date, x, y))
-	return p
-}
-
-func (t *upgTx) NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart {
-	c := newCompositePart(id, typ, doc, parts)
-	t.e.InitObject(&c.st.obj, t.utx, t.cls.composite, c, t.code.Composite.New(t.utx, date, c))
-	return c
-}
-
-func (t *upgTx) NewDocument(id int, title, text string) *Document {
-	d := &Document{ID: id, Title: title}
-	t.e.InitObject(&d.st.obj, t.utx, t.cls.document, d, t.code.Document.New(text))
-	return d
-}
-
-func (t *upgTx) NewManual(id int, title, text string) *Manual {
-	m := &Manual{ID: id, Title: title}
-	t.e.InitObject(&m.st.obj, t.utx, t.cls.manual, m, t.code.Manual.New(text))
-	return m
-}
-
-func (t *upgTx) NewBaseAssembly(id int, typ string, date int, super *ComplexAssembly, m *Module) *BaseAssembly {
-	b := &BaseAssembly{ID: id, Type: typ, Super: super, Module: m}
-	t.e.InitObject(&b.st.obj, t.utx, t.cls.base, b, t.code.Base.New(date))
-	return b
-}
-
-func (t *upgTx) NewComplexAssembly(id int, typ string, date int, level int, super *ComplexAssembly, m *Module) *ComplexAssembly {
-	a := &ComplexAssembly{ID: id, Type: typ, Level: level, Super: super, Module: m}
-	t.e.InitObject(&a.st.obj, t.utx, t.cls.complex, a, t.code.Complex.New(date))
-	return a
-}
-
-func (t *upgTx) NewModule(id int, typ string, date int, man *Manual) *Module {
-	m := &Module{ID: id, Type: typ, Manual: man}
-	t.e.InitObject(&m.st.obj, t.utx, t.cls.module, m, t.code.Module.New(date))
-	return m
 }
