@@ -1,6 +1,6 @@
 module dustm/bench/peers
 
-go 1.26
+go 1.26.0
 
 require (
 	dustm v0.0.0
