@@ -2,6 +2,7 @@ package stmbench7
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"dustm/stm"
@@ -130,6 +131,9 @@ func (l Layout) String() string {
 	}
 	return fmt.Sprintf("Layout(%d)", int(l))
 }
+
+// LayoutNames lists the layouts ParseLayout accepts, the default first.
+func LayoutNames() []string { return slices.Clone(layoutNames) }
 
 // ParseLayout returns the named layout: "object" (the default) or "field".
 func ParseLayout(name string) (Layout, error) {

@@ -47,6 +47,9 @@ type Settings struct {
 	ThreadSeeds bool
 
 	STMCommit stm.Algorithm // commit algorithm of the STM backends (--stm-commit)
+	// Layout is how stm-plain keeps the objects' state in boxes (--stm-layout): one box per
+	// object (the default) or one per mutable field, as the INESC STMBench7 on JVSTM does.
+	Layout stmbench7.Layout
 
 	TTCHistograms bool // print the reference's TTC histograms (--ttc-histograms)
 	SeqReplay     bool // replay the run sequentially and compare the structures (--seq-replay)
@@ -266,6 +269,11 @@ func Table() []Setting {
 			Help:    "commit algorithm of the STM backends: lock or lockfree",
 			KeyHelp: "commit algorithm of the STM backends (--stm-commit); only applies to stm and stm-plain",
 			bind:    bind(func(s *Settings) *stm.Algorithm { return &s.STMCommit }, enum(stm.ParseAlgorithm, func() []stm.Algorithm { return slices.Clone(stm.Algorithms) }))},
+		{Key: "layout", Flag: "stm-layout", JSON: "stm_layout", Recorded: true, Applies: func(s *Settings) bool { return s.Backend == "stm-plain" },
+			omit:    func(s *Settings) bool { return s.Layout == stmbench7.LayoutObject },
+			Help:    "how stm-plain keeps the objects' state in versioned boxes: object (one box per object) or field (one per mutable field, as STMBench7 on JVSTM)",
+			KeyHelp: "box layout of stm-plain (--stm-layout): object or field; only applies to stm-plain",
+			bind:    bind(func(s *Settings) *stmbench7.Layout { return &s.Layout }, enumNamed(stmbench7.ParseLayout, stmbench7.LayoutNames))},
 		{Key: "workload", Flag: "workload", Short: "w", JSON: "workload", KeyDefault: "r", Recorded: true,
 			Help:    "workload: r = read-dominated, rw = read-write, w = write-dominated, ro = read-only",
 			KeyHelp: "workload (-w): r read-dominated, rw read-write, w write-dominated, ro read-only",

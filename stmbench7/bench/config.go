@@ -138,6 +138,12 @@ func (c *Config) Validate() error {
 	if _, err := stmbench7.ParseSize(c.Size); err != nil {
 		return invalidf("%v", err)
 	}
+	if c.Layout != stmbench7.LayoutObject && c.Backend != "stm-plain" && c.NewBackend == nil {
+		return invalidf("--stm-layout %s applies only to -g stm-plain (got -g %s): the lock backends have no boxes, and stm keeps each upgradable object in one box", c.Layout, c.Backend)
+	}
+	if _, err := stmbench7.ParseLayout(c.Layout.String()); err != nil {
+		return invalidf("%v", err)
+	}
 	if c.STMCommit.String() == "unknown" {
 		return invalidf("unknown STM commit algorithm %d (accepted: lock, lockfree)", c.STMCommit)
 	}
@@ -225,7 +231,7 @@ func (c *Config) stdoutFiles(stdout io.Writer) io.Writer {
 }
 
 func (c *Config) newBackend(name string) (stmbench7.Backend, error) {
-	opts := stmbench7.Options{STMCommit: c.STMCommit, Serials: c.SeqReplay}
+	opts := stmbench7.Options{STMCommit: c.STMCommit, Layout: c.Layout, Serials: c.SeqReplay}
 	if c.NewBackend != nil {
 		return c.NewBackend(name, opts)
 	}

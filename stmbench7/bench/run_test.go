@@ -409,6 +409,8 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.Backend, c.Threads = "none", 2 }, "only 1 thread"},
 		{func(c *Config) { c.Size = "colossal" }, "accepted: tiny, small, medium, big, huge, giant"},
 		{func(c *Config) { c.STMCommit = 7 }, "accepted: lock, lockfree"},
+		{func(c *Config) { c.Backend, c.Layout = "stm", stmbench7.LayoutField }, "applies only to -g stm-plain (got -g stm)"},
+		{func(c *Config) { c.Backend, c.Layout = "stm-plain", 9 }, "accepted: object, field"},
 	} {
 		cfg := DefaultConfig()
 		c.mod(&cfg)
