@@ -132,6 +132,28 @@ func TestExpandMatrix(t *testing.T) {
 	}
 }
 
+// A key recorded only where it is not the default (layout) names the configurations it tells
+// apart, and only where it does: the default and the backends without it keep their old names.
+func TestPartialKeyNamesWhatItDistinguishes(t *testing.T) {
+	configs, _, err := mustParse(t, `{"name": "l", "axes": {
+		"backend": ["coarse", "stm-plain", "stm"], "layout": ["object", "field"]},
+		"fixed": {"size": "tiny", "length": 1}}`).Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range configs {
+		got = append(got, c.Slug)
+	}
+	want := []string{"backend=coarse", "backend=stm-plain", "backend=stm-plain,layout=field", "backend=stm"}
+	if !slices.Equal(got, want) {
+		t.Errorf("slugs %q, want %q", got, want)
+	}
+	if args := strings.Join(configs[2].BenchArgs(), " "); !strings.Contains(args, "--stm-layout field") {
+		t.Errorf("field layout's args %s", args)
+	}
+}
+
 func TestRejectsBadDefinitions(t *testing.T) {
 	cases := map[string]string{
 		`{"name": "x", "axes": {"thread": [1]}}`:                                             `unknown key "thread" for a bench part (accepted: backend, commit`,

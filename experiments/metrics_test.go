@@ -11,7 +11,10 @@ import (
 // that the share of changed objects stays within 1 when structural modifications make the
 // engine count more objects than the initial structure has.
 func TestChangedObjects(t *testing.T) {
-	big := stmbench7.Sizes["big"]
+	big, err := stmbench7.ParseSize("big")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for sc, want := range map[string]float64{"atomic-point": 100000, "composite-stats": 500, "document-lines": 500, "dates": 101594, "chain": 100500} {
 		if got, ok := ChangedObjects(sc, big); !ok || got != want {
 			t.Errorf("%s: %v objects (ok %v), want %v", sc, got, ok, want)

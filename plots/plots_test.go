@@ -228,7 +228,11 @@ func TestPauseFigures(t *testing.T) {
 	}
 	sr := series(t, size.Panels[0], "atomic-point eager")
 	for i, sz := range []string{"tiny", "small", "medium"} {
-		wantX := experiments.StructureObjects(stmbench7.Sizes[sz])
+		ps, err := stmbench7.ParseSize(sz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantX := experiments.StructureObjects(ps)
 		wantY := experimentstest.FakePauseMs(experimentstest.FakeParams{Upgrade: "atomic-point", Migration: "eager", Size: sz})
 		if !near(sr.X[i], wantX) || !near(sr.Y[i], wantY) {
 			t.Errorf("%s: (%v, %v), want (%v, %v)", sz, sr.X[i], sr.Y[i], wantX, wantY)
@@ -242,7 +246,10 @@ func TestPauseFigures(t *testing.T) {
 		t.Fatal("no pause-fraction figure")
 	}
 	sr = series(t, frac.Panels[0], "medium eager")
-	ps := stmbench7.Sizes["medium"]
+	ps, err := stmbench7.ParseSize("medium")
+	if err != nil {
+		t.Fatal(err)
+	}
 	total := experiments.StructureObjects(ps)
 	wantX := []float64{float64(ps.NumCompPerModule) / total, float64(ps.NumCompPerModule*ps.NumAtomicPerComp) / total}
 	if len(sr.X) != 2 || !near(sr.X[0], wantX[0]) || !near(sr.X[1], wantX[1]) {

@@ -145,15 +145,15 @@ func ParseLayout(name string) (Layout, error) {
 	return 0, fmt.Errorf("unknown STM layout %q (accepted: %s)", name, strings.Join(layoutNames, ", "))
 }
 
-// BackendNames lists the methods -g accepts.
-var BackendNames = []string{"coarse", "medium", "none", "stm", "stm-plain"}
+// BackendNames returns the methods -g accepts (a new slice: the caller may change it).
+func BackendNames() []string { return []string{"coarse", "medium", "none", "stm", "stm-plain"} }
 
 // NewBackend returns the named synchronization method.
 func NewBackend(name string, opts Options) (Backend, error) {
 	if f, ok := backendFactories[name]; ok {
 		return f(opts)
 	}
-	return nil, fmt.Errorf("unknown synchronization method %q (accepted: %s)", name, strings.Join(BackendNames, ", "))
+	return nil, fmt.Errorf("unknown synchronization method %q (accepted: %s)", name, strings.Join(BackendNames(), ", "))
 }
 
 // SequentialTwin names the single-threaded method on which a run of the named method replays

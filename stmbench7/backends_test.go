@@ -46,7 +46,7 @@ func TestInvariantsAfterRandomRuns(t *testing.T) {
 				cdf := refCDF(readOnlyPercent[wl], true, true)
 				var first *Snapshot
 				for _, name := range plainBackends {
-					b, s := build(t, name, Sizes[size])
+					b, s := build(t, name, sizes[size])
 					fails := runMix(b.NewWorker(s, 0), &cdf, 7, n)
 					if err := s.Check(b, false); err != nil {
 						t.Fatalf("%s: %v", name, err)
@@ -88,7 +88,7 @@ func TestConcurrentRunsReplay(t *testing.T) {
 		// Without SMs, medium's operations really run in parallel (an SM excludes all).
 		for _, wl := range []string{"r", "w", "w-nosms"} {
 			t.Run(name+"/"+wl, func(t *testing.T) {
-				p := Sizes["small"]
+				p := sizes["small"]
 				b, s := buildWith(t, name, Options{Serials: true}, p)
 				workload, sms := strings.CutSuffix(wl, "-nosms")
 				cdf := refCDF(readOnlyPercent[workload], true, !sms)
@@ -157,7 +157,7 @@ func TestMaxThreads(t *testing.T) {
 // order; without it they leave the shared counter alone and every operation is at 0.
 func TestSerialsIncrease(t *testing.T) {
 	for _, name := range plainBackends {
-		b, s := buildWith(t, name, Options{Serials: true}, Sizes["tiny"])
+		b, s := buildWith(t, name, Options{Serials: true}, sizes["tiny"])
 		w := b.NewWorker(s, 0)
 		var last Serial
 		r := jrand.New(3)
@@ -169,7 +169,7 @@ func TestSerialsIncrease(t *testing.T) {
 			last = at
 		}
 
-		b, s = build(t, name, Sizes["tiny"])
+		b, s = build(t, name, sizes["tiny"])
 		w = b.NewWorker(s, 0)
 		r = jrand.New(3)
 		for op := range OpID(NumOps) {
@@ -218,7 +218,7 @@ func TestMediumLockPlans(t *testing.T) {
 // TestMediumReleasesLocks: after every operation, whatever it locked up front or lazily, no
 // lock is held.
 func TestMediumReleasesLocks(t *testing.T) {
-	b, s := build(t, "medium", Sizes["tiny"])
+	b, s := build(t, "medium", sizes["tiny"])
 	w := b.NewWorker(s, 0).(*mediumWorker)
 	st := storeOf(s)
 	r := jrand.New(3)
@@ -241,7 +241,7 @@ func TestMediumReleasesLocks(t *testing.T) {
 // TestMediumLazyLevelLocks: OP6/OP12 take their level's lock in the right mode, once; the
 // operations that lock every level up front do not lock again.
 func TestMediumLazyLevelLocks(t *testing.T) {
-	b, s := build(t, "medium", Sizes["tiny"])
+	b, s := build(t, "medium", sizes["tiny"])
 	w := b.NewWorker(s, 0).(*mediumWorker)
 	tx := &w.tx
 	a := s.Module().DesignRoot
@@ -281,7 +281,7 @@ func TestBrokenBackend(t *testing.T) {
 	var snaps []*Snapshot
 	for _, b := range []Backend{NewBrokenBackend(), must(NewBackend("coarse", Options{}))} {
 		r := jrand.New(3)
-		s, err := b.Build(Sizes["small"], &r)
+		s, err := b.Build(sizes["small"], &r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,7 +298,7 @@ func TestBrokenBackend(t *testing.T) {
 	}
 	b := NewBrokenBackend()
 	r := jrand.New(3)
-	s, err := b.Build(Sizes["small"], &r)
+	s, err := b.Build(sizes["small"], &r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestLockBackendsDoNotAllocate(t *testing.T) {
 		t.Skip("the race detector changes allocation counts")
 	}
 	for _, name := range plainBackends {
-		b, s := build(t, name, Sizes["small"])
+		b, s := build(t, name, sizes["small"])
 		w := b.NewWorker(s, 0)
 		r := jrand.New(3)
 		for op := range OpID(NumOps) {
@@ -43,7 +43,7 @@ var benchOnce = sync.OnceValues(func() (Params, []benchStep) {
 	for i := range steps {
 		steps[i] = benchStep{nextOp(&cdf, &r), r}
 	}
-	return Sizes["big"], steps
+	return sizes["big"], steps
 })
 
 type benchStep struct {
@@ -80,7 +80,7 @@ func BenchmarkOpSequence(b *testing.B) {
 func BenchmarkCoarseThroughput(b *testing.B) {
 	for _, name := range []string{"coarse", "medium", "stm-plain", "stm"} {
 		b.Run(name, func(b *testing.B) {
-			be, s := build(b, name, Sizes["big"])
+			be, s := build(b, name, sizes["big"])
 			w := be.NewWorker(s, 0)
 			cdf := refCDF(90, false, false)
 			r := jrand.New(3)

@@ -52,7 +52,7 @@ func presets(t *testing.T) []string {
 func TestBuildCounts(t *testing.T) {
 	for _, size := range presets(t) {
 		t.Run(size, func(t *testing.T) {
-			p := Sizes[size]
+			p := sizes[size]
 			b, s := build(t, "none", p)
 			if err := s.Check(b, true); err != nil {
 				t.Fatal(err)
@@ -125,7 +125,7 @@ func TestBuildBigTimeAndHeap(t *testing.T) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	_, s := build(t, "coarse", Sizes["big"])
+	_, s := build(t, "coarse", sizes["big"])
 	elapsed := time.Since(start)
 	runtime.GC()
 	var after runtime.MemStats
@@ -144,7 +144,7 @@ func TestBuildBigTimeAndHeap(t *testing.T) {
 // TestBuildDeterministic: the same seed builds the same structure on every lock backend; a
 // different seed a different one.
 func TestBuildDeterministic(t *testing.T) {
-	p := Sizes["small"]
+	p := sizes["small"]
 	var first *Snapshot
 	for _, name := range []string{"none", "coarse", "medium", "none"} {
 		b, s := build(t, name, p)
@@ -174,7 +174,7 @@ func TestBuildDeterministic(t *testing.T) {
 // TestBuildTinyByHand checks the tiny preset's shape in detail: 1 + 3 complex assemblies, 9
 // base assemblies with 3 references each, 10 composite parts of 6 atomic parts with a ring.
 func TestBuildTinyByHand(t *testing.T) {
-	p := Sizes["tiny"]
+	p := sizes["tiny"]
 	b, s := build(t, "none", p)
 	view(t, b, s, func(tx Tx) {
 		m := tx.Module()

@@ -53,7 +53,7 @@ func TestInvariantsCatchCorruption(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t, Sizes["tiny"])
+			f := newFixture(t, sizes["tiny"])
 			c.corrupt(f.tx)
 			err := CheckInvariants(f.tx, false)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -69,7 +69,7 @@ type panickyTx struct{ Tx }
 func (panickyTx) Components(*BaseAssembly) []*CompositePart { panic("boom") }
 
 func TestInvariantsNeverPanic(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	err := CheckInvariants(panickyTx{f.tx}, false)
 	if err == nil || !strings.Contains(err.Error(), "stopped on a panic: boom") {
 		t.Fatalf("got %v", err)
@@ -77,7 +77,7 @@ func TestInvariantsNeverPanic(t *testing.T) {
 }
 
 func TestInvariantsReportIsBounded(t *testing.T) {
-	f := newFixture(t, Sizes["small"])
+	f := newFixture(t, sizes["small"])
 	f.tx.EachAtomic(func(p *AtomicPart) bool { p.st.plain.Y += 7; return true })
 	err := CheckInvariants(f.tx, false)
 	if err == nil || !strings.Contains(err.Error(), "1000 invariant violation(s)") ||
@@ -89,7 +89,7 @@ func TestInvariantsReportIsBounded(t *testing.T) {
 // TestInitialDateRanges: after date updates, the exact ranges of the initial check no longer
 // hold in general, the widened ones do.
 func TestInitialDateRanges(t *testing.T) {
-	f := newFixture(t, Sizes["small"])
+	f := newFixture(t, sizes["small"])
 	p := f.tx.AtomicByID(5)
 	setAtomicDate(f.tx, p, MinAtomicDate)
 	if err := CheckInvariants(f.tx, true); err != nil {
@@ -103,7 +103,7 @@ func TestInitialDateRanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The initial counts: a deleted composite part is noticed by the initial check only.
-	f = newFixture(t, Sizes["small"])
+	f = newFixture(t, sizes["small"])
 	unregisterCompositePart(f.tx, f.tx.CompositeByID(1))
 	if err := CheckInvariants(f.tx, true); err == nil || !strings.Contains(err.Error(), "49 composite parts, want 50") {
 		t.Fatalf("initial check after SM2: %v", err)
@@ -112,7 +112,7 @@ func TestInitialDateRanges(t *testing.T) {
 }
 
 func TestCanonicalDiff(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	a := Canonical(f.tx)
 	if d := a.Diff(Canonical(f.tx)); len(d) != 0 {
 		t.Fatalf("a structure differs from itself: %v", d)
@@ -139,7 +139,7 @@ func TestCanonicalDiff(t *testing.T) {
 	}
 
 	// The number of reported differences is bounded.
-	f = newFixture(t, Sizes["small"])
+	f = newFixture(t, sizes["small"])
 	a = Canonical(f.tx)
 	f.tx.EachAtomic(func(p *AtomicPart) bool { f.tx.SwapXY(p); return true })
 	d2 := a.Diff(Canonical(f.tx))
@@ -150,7 +150,7 @@ func TestCanonicalDiff(t *testing.T) {
 
 // TestCanonicalDateIndex: a part filed under a date no part has still shows in the snapshot.
 func TestCanonicalDateIndex(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	a := Canonical(f.tx)
 	f.tx.DateIndexAdd(-77, f.tx.AtomicByID(3))
 	b := Canonical(f.tx)

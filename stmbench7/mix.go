@@ -28,8 +28,8 @@ var workloadInfo = [numWorkloads]struct {
 	ReadOnly:       {"ro", "READ_ONLY", 100},
 }
 
-// WorkloadNames lists the names -w accepts, in the order of the constants.
-var WorkloadNames = []string{"r", "rw", "w", "ro"}
+// WorkloadNames returns the names -w accepts, in the order of the constants (a new slice).
+func WorkloadNames() []string { return []string{"r", "rw", "w", "ro"} }
 
 // ParseWorkload returns the workload -w names ("r", "rw", "w" or "ro").
 func ParseWorkload(name string) (Workload, error) {
@@ -38,7 +38,7 @@ func ParseWorkload(name string) (Workload, error) {
 			return Workload(w), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown workload %q (accepted: %s)", name, strings.Join(WorkloadNames, ", "))
+	return 0, fmt.Errorf("unknown workload %q (accepted: %s)", name, strings.Join(WorkloadNames(), ", "))
 }
 
 // Valid reports whether w is one of the workloads above.

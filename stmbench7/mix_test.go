@@ -257,7 +257,7 @@ func TestMixObservedShares(t *testing.T) {
 }
 
 func TestParseWorkload(t *testing.T) {
-	for i, n := range WorkloadNames {
+	for i, n := range WorkloadNames() {
 		w, err := ParseWorkload(n)
 		if err != nil || w != Workload(i) || w.String() != n {
 			t.Errorf("ParseWorkload(%q) = %v, %v", n, w, err)

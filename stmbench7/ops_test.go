@@ -129,7 +129,7 @@ func swapped(tx Tx, p *AtomicPart) bool { x, y := tx.XY(p); return x == y+1 }
 func parity(k int) bool { return k%2 == 1 }
 
 func TestLongGraphTraversals(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	refs := refCount(f.tx)
 	visits, nrefs := 0, 0
 	for c, k := range refs {
@@ -193,7 +193,7 @@ func TestLongGraphTraversals(t *testing.T) {
 }
 
 func TestLongDocumentTraversals(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	refs := refCount(f.tx)
 	wantI, nrefs := 0, 0
 	for c, k := range refs {
@@ -233,7 +233,7 @@ func TestLongDocumentTraversals(t *testing.T) {
 }
 
 func TestQ6AndST5(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	younger := func(b *BaseAssembly) bool {
 		for _, c := range f.tx.Components(b) {
 			if f.tx.CompositeDate(c) > f.tx.BaseDate(b) {
@@ -289,7 +289,7 @@ func descent(tx Tx, r *jrand.Rand) *CompositePart {
 }
 
 func TestShortRandomDescents(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	target := f.tx.Components(f.tx.BaseByID(1))[0]
 	// ST1/ST6: a generator whose descent reaches composite part 7, then its part 3.
 	r := seedFor(t, func(r *jrand.Rand) bool { return descent(f.tx, r) == target && r.IntN(6) == 3 })
@@ -341,7 +341,7 @@ func TestShortRandomDescents(t *testing.T) {
 }
 
 func TestST3AndST8(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	maxAtomic := f.tx.Params().MaxAtomicParts()
 	// Composite part 2 owns atomic parts 7..12.
 	c := f.tx.CompositeByID(2)
@@ -392,7 +392,7 @@ func TestST3AndST8(t *testing.T) {
 }
 
 func TestST4(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	unregisterCompositePart(f.tx, f.tx.CompositeByID(4)) // some lookups miss
 	maxComp := f.tx.Params().MaxCompParts()
 	r := jrand.New(11)
@@ -412,7 +412,7 @@ func TestST4(t *testing.T) {
 }
 
 func TestOP1OP9OP15(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	maxAtomic := f.tx.Params().MaxAtomicParts()
 	unregisterCompositePart(f.tx, f.tx.CompositeByID(1)) // atomic ids 1..6 are gone
 	r := jrand.New(5)
@@ -460,7 +460,7 @@ func setAtomicDate(tx Tx, p *AtomicPart, date int) {
 }
 
 func TestDateRangeOperations(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	// The ranges are [1990, 1999) and [1900, 1999): the upper bound is exclusive.
 	if dateRangeLow(1) != 1990 || dateRangeLow(10) != 1900 {
 		t.Fatalf("range bounds %d, %d", dateRangeLow(1), dateRangeLow(10))
@@ -499,7 +499,7 @@ func TestDateRangeOperations(t *testing.T) {
 }
 
 func TestManualOperations(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	var r jrand.Rand
 	original := f.tx.ManualText(f.tx.Module().Manual)
 	f.mustRun(OP4, r, 33)
@@ -519,7 +519,7 @@ func TestManualOperations(t *testing.T) {
 }
 
 func TestComplexSiblingOperations(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	maxComplex := f.tx.Params().MaxComplexAssemblies()
 	root := f.tx.Module().DesignRoot
 	f.mustRun(OP6, drawing(t, maxComplex, root.ID), 1)
@@ -548,7 +548,7 @@ func TestComplexSiblingOperations(t *testing.T) {
 }
 
 func TestBaseOperations(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	maxBase := f.tx.Params().MaxBaseAssemblies()
 	b := f.tx.BaseByID(5)
 	siblings := f.tx.BaseChildren(b.Super)
@@ -590,7 +590,7 @@ func TestBaseOperations(t *testing.T) {
 }
 
 func TestSM1SM2(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	p := f.tx.Params()
 	// The tiny composite pool is full (10 of 10): SM1 fails without drawing anything.
 	r := jrand.New(1)
@@ -634,7 +634,7 @@ func TestSM1SM2(t *testing.T) {
 // TestSM1Rollback: when the atomic-part pool runs out halfway, SM1 gives back everything it
 // took (ids to the back of their queues, in the reference's order) and changes nothing else.
 func TestSM1Rollback(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	unregisterCompositePart(f.tx, f.tx.CompositeByID(4))
 	for range 4 { // keep only atomic ids 23 and 24 free
 		f.tx.TakeID(PoolAtomic)
@@ -662,7 +662,7 @@ func TestSM1Rollback(t *testing.T) {
 }
 
 func TestSM3SM4(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	p := f.tx.Params()
 	pick := func(bid, cid int) jrand.Rand {
 		return seedFor(t, func(r *jrand.Rand) bool {
@@ -713,7 +713,7 @@ func ids[T any](s []*T) []int {
 }
 
 func TestSM5SM6(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	maxBase := f.tx.Params().MaxBaseAssemblies()
 	// The tiny base pool is full: SM5 fails, after drawing the new assembly's date.
 	r := drawing(t, maxBase, 4)
@@ -753,7 +753,7 @@ func TestSM5SM6(t *testing.T) {
 }
 
 func TestSM7SM8(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	maxComplex := f.tx.Params().MaxComplexAssemblies()
 	root := f.tx.Module().DesignRoot
 	// SM8: never the root; delete complex assembly 3 with its base assemblies 4, 5, 6.

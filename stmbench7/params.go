@@ -82,14 +82,14 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Sizes are the named size presets. "big" is the reference's size and the default for runs;
+// sizes are the named size presets (ParseSize reads them, SizeNames lists them). "big" is the reference's size and the default for runs;
 // "small" and "medium" follow the C++ port's presets (20 atomic parts per composite part, 50 and
 // 500 composite parts), and "tiny" is for tests. "huge" (10× big's composite parts: a million
 // atomic parts, about 1.2 GB of heap) and "giant" (30×: three million atomic parts, about 3.5 GB,
 // twice that while an eager upgrade holds both versions) are beyond the reference, to show how an
 // eager upgrade's pause grows with the state; the structure keeps big's assembly tree and
 // documents, so only the number of composite parts (and with them the atomic parts) grows.
-var Sizes = map[string]Params{
+var sizes = map[string]Params{
 	"giant":  {NumAtomicPerComp: 200, NumConnPerAtomic: 6, DocumentSize: 20000, ManualSize: 1000000, NumCompPerModule: 15000, NumAssmPerAssm: 3, NumAssmLevels: 7, NumCompPerAssm: 3},
 	"huge":   {NumAtomicPerComp: 200, NumConnPerAtomic: 6, DocumentSize: 20000, ManualSize: 1000000, NumCompPerModule: 5000, NumAssmPerAssm: 3, NumAssmLevels: 7, NumCompPerAssm: 3},
 	"big":    {NumAtomicPerComp: 200, NumConnPerAtomic: 6, DocumentSize: 20000, ManualSize: 1000000, NumCompPerModule: 500, NumAssmPerAssm: 3, NumAssmLevels: 7, NumCompPerAssm: 3},
@@ -103,7 +103,7 @@ const DefaultSize = "big"
 
 // ParseSize returns the named preset.
 func ParseSize(name string) (Params, error) {
-	if p, ok := Sizes[name]; ok {
+	if p, ok := sizes[name]; ok {
 		return p, nil
 	}
 	return Params{}, fmt.Errorf("unknown size %q (accepted: %s)", name, strings.Join(SizeNames(), ", "))
@@ -111,12 +111,12 @@ func ParseSize(name string) (Params, error) {
 
 // SizeNames lists the presets, smallest first.
 func SizeNames() []string {
-	names := make([]string, 0, len(Sizes))
-	for n := range Sizes {
+	names := make([]string, 0, len(sizes))
+	for n := range sizes {
 		names = append(names, n)
 	}
 	sort.Slice(names, func(i, j int) bool {
-		return Sizes[names[i]].MaxAtomicParts() < Sizes[names[j]].MaxAtomicParts()
+		return sizes[names[i]].MaxAtomicParts() < sizes[names[j]].MaxAtomicParts()
 	})
 	return names
 }

@@ -99,7 +99,7 @@ func TestDumpForJava(t *testing.T) {
 	}
 	b, _ := NewBackend("none", Options{})
 	setupRand := jrand.New(3)
-	s, err := b.Build(Sizes["big"], &setupRand)
+	s, err := b.Build(sizes["big"], &setupRand)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,10 +98,10 @@ func TestScenariosSameStateUnderEveryStrategy(t *testing.T) {
 				t.Fatal(err)
 			}
 			final := map[upgrade.Strategy]string{}
-			for _, strat := range upgrade.Strategies {
+			for _, strat := range upgrade.Strategies() {
 				b := newSTMBackend(Options{STMCommit: stm.LockFree})
 				setup := jrand.New(3)
-				s, err := b.Build(Sizes["tiny"], &setup)
+				s, err := b.Build(sizes["tiny"], &setup)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -156,7 +156,7 @@ func TestScenariosSameStateUnderEveryStrategy(t *testing.T) {
 func TestScenarioEagerFailureLeavesVersion1(t *testing.T) {
 	b := newSTMBackend(Options{})
 	setup := jrand.New(3)
-	s, err := b.Build(Sizes["tiny"], &setup)
+	s, err := b.Build(sizes["tiny"], &setup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestLookupScenario(t *testing.T) {
 	}
 	// Only stm is an Upgrader: stm-plain's objects are plain boxes (bench answers an upgrade
 	// of any other method with ErrNotUpgradable).
-	for _, name := range BackendNames {
+	for _, name := range BackendNames() {
 		b, _ := NewBackend(name, Options{})
 		if _, ok := b.(Upgrader); ok != (name == "stm") {
 			t.Errorf("%s: Upgrader %v", name, ok)

@@ -85,7 +85,7 @@ func TestBagAndSetFunctions(t *testing.T) {
 // for their old versions, and that operations iterating a slice while changing the collection
 // rely on).
 func TestPlainTxReturnsNewSlices(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	tx := f.tx
 	b, c := tx.BaseByID(1), tx.CompositeByID(5)
 	root := tx.Module().DesignRoot
@@ -147,7 +147,7 @@ func TestPlainTxReturnsNewSlices(t *testing.T) {
 // TestLevelChecks: a base assembly only goes under a level-2 complex assembly, a complex one
 // only above level 2 (the reference's RuntimeError, a broken structure).
 func TestLevelChecks(t *testing.T) {
-	f := newFixture(t, Sizes["tiny"])
+	f := newFixture(t, sizes["tiny"])
 	root := f.tx.Module().DesignRoot
 	level2 := f.tx.SubAssemblies(root)[0]
 	for name, fn := range map[string]func(){

@@ -36,7 +36,7 @@ func runSequence(t *testing.T, b Backend, s *Structure, n int) []int {
 // operation's effects commit, as the reference's (SM1 and SM7 give back the ids they took at the
 // end of their pools, which a rolled-back transaction would leave in their old order).
 func TestSTMBackendsMatchNone(t *testing.T) {
-	p := Sizes["tiny"]
+	p := sizes["tiny"]
 	build := func(name string, a stm.Algorithm, l Layout) (Backend, *Structure) {
 		b, err := NewBackend(name, Options{STMCommit: a, Layout: l})
 		if err != nil {
@@ -96,7 +96,7 @@ func TestSTMBackendsConcurrent(t *testing.T) {
 			}
 			defer b.Close()
 			r := jrand.New(3)
-			s, err := b.Build(Sizes["tiny"], &r)
+			s, err := b.Build(sizes["tiny"], &r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +150,7 @@ func TestFieldLayoutSeparatesFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := jrand.New(3)
-		s, err := b.Build(Sizes["tiny"], &r)
+		s, err := b.Build(sizes["tiny"], &r)
 		if err != nil {
 			t.Fatal(err)
 		}

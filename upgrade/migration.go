@@ -37,8 +37,8 @@ const (
 	LazySweep
 )
 
-// Strategies lists the strategies by name, as ParseStrategy accepts them.
-var Strategies = []Strategy{Lazy, Eager, LazySweep}
+// Strategies returns the strategies, in the order ParseStrategy lists them (a new slice).
+func Strategies() []Strategy { return []Strategy{Lazy, Eager, LazySweep} }
 
 func (s Strategy) String() string {
 	switch s {
@@ -54,7 +54,7 @@ func (s Strategy) String() string {
 
 // ParseStrategy accepts "lazy", "eager" and "lazy+sweep".
 func ParseStrategy(name string) (Strategy, error) {
-	for _, s := range Strategies {
+	for _, s := range Strategies() {
 		if s.String() == name {
 			return s, nil
 		}

@@ -106,7 +106,7 @@ func scaled(n int) int {
 // under concurrent load.
 func TestRule1NoMixedVersions(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
-		for _, strat := range Strategies {
+		for _, strat := range Strategies() {
 			t.Run(strat.String(), func(t *testing.T) {
 				w := newWorld(t, a, 200)
 				var mixed, runs atomic.Int64
@@ -273,7 +273,7 @@ func TestRule3TransformersReadThePast(t *testing.T) {
 func TestRule4SameStateUnderEveryStrategy(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, a stm.Algorithm) {
 		final := map[Strategy]string{}
-		for _, strat := range Strategies {
+		for _, strat := range Strategies() {
 			w := newWorld(t, a, 50)
 			total := w.e.NewObjectLatest(w.sum, nil, &SumV1{Total: 0})
 			r := rand.New(rand.NewPCG(42, 42))

@@ -122,7 +122,7 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dustm bench: fake failure (the command line contains "+f+")")
 		return 1
 	}
-	if _, ok := stmbench7.Sizes[set.Size]; !ok {
+	if _, err := stmbench7.ParseSize(set.Size); err != nil {
 		fmt.Fprintf(stderr, "dustm bench: unknown size %q\n", set.Size)
 		return 2
 	}
@@ -224,7 +224,7 @@ func RepFactor(rep int) float64 { return 1 + float64(rep-2)/100 }
 
 // FakeObjects is the number of objects an upgrade scenario changes in a structure.
 func FakeObjects(scenario string, size string) int64 {
-	ps := stmbench7.Sizes[size]
+	ps, _ := stmbench7.ParseSize(size) // an unknown size has no objects
 	comp := int64(ps.InitialTotalCompParts())
 	atomic := comp * int64(ps.NumAtomicPerComp)
 	switch scenario {
@@ -278,7 +278,7 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 				UpgradeAt: seconds(at), NoTraversals: !p.Traversals, NoSMs: !p.SMs, Seed: 3, STMCommit: commit,
 				Interval: seconds(p.Interval),
 			},
-			Params: stmbench7.Sizes[p.Size],
+			Params: mustSize(p.Size),
 		},
 		ElapsedS:            p.Length,
 		BuildS:              0.01,
@@ -520,4 +520,13 @@ func FakeBenchText(ps experiments.Params, rep int) string {
 	}
 	b.WriteString("PASS\n")
 	return b.String()
+}
+
+// mustSize returns the named preset; the fake is only given sizes it checked.
+func mustSize(name string) stmbench7.Params {
+	p, err := stmbench7.ParseSize(name)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }

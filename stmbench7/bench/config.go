@@ -125,10 +125,10 @@ func (c *Config) Validate() error {
 		return invalidf("--probe-interval must be positive (got %v)", c.ProbeInterval)
 	}
 	if !c.Workload.Valid() {
-		return invalidf("unknown workload %v (accepted: %s)", c.Workload, strings.Join(stmbench7.WorkloadNames, ", "))
+		return invalidf("unknown workload %v (accepted: %s)", c.Workload, strings.Join(stmbench7.WorkloadNames(), ", "))
 	}
-	if c.NewBackend == nil && !slices.Contains(stmbench7.BackendNames, c.Backend) {
-		return invalidf("unknown synchronization method %q (accepted: %s)", c.Backend, strings.Join(stmbench7.BackendNames, ", "))
+	if c.NewBackend == nil && !slices.Contains(stmbench7.BackendNames(), c.Backend) {
+		return invalidf("unknown synchronization method %q (accepted: %s)", c.Backend, strings.Join(stmbench7.BackendNames(), ", "))
 	}
 	// "none" synchronizes nothing: the reference lets it run with several threads and
 	// corrupts the structure; we refuse. Other backends report their limit in Run.

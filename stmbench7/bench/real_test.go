@@ -15,7 +15,7 @@ import (
 // registered lists the synchronization methods package stmbench7 provides in this build.
 func registered(t *testing.T) []string {
 	var names []string
-	for _, n := range stmbench7.BackendNames {
+	for _, n := range stmbench7.BackendNames() {
 		if b, err := stmbench7.NewBackend(n, stmbench7.Options{}); err == nil {
 			b.Close()
 			names = append(names, n)

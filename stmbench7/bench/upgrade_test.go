@@ -26,7 +26,7 @@ func TestUpgradedRuns(t *testing.T) {
 		scenarios = []string{"chain"} // both kinds of step, at a tenth of the cost
 	}
 	for _, sc := range scenarios {
-		for _, strat := range upgrade.Strategies {
+		for _, strat := range upgrade.Strategies() {
 			cfg := DefaultConfig()
 			cfg.Backend = "stm"
 			cfg.Size = "tiny"
