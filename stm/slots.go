@@ -29,11 +29,9 @@ const (
 type slot struct {
 	active   atomic.Int64 // snapshot+1 while held by a running transaction or a pin; 0 otherwise
 	pin      atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
+	gcClaim  atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
 	counters [numCounters]atomic.Uint64
-	// Bodies this slot's transactions installed over a head that a snapshot may still need:
-	// the collector takes them on its next pass. A lock per slot keeps committers apart.
-	gcMu sync.Mutex
-	gcIn []*body
+	ring     *bodyRing // bodies this slot's transactions installed over a head (gc.go)
 }
 
 // slotTable hands out slots and lets the collector and the world-stopper scan them.

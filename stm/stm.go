@@ -270,6 +270,8 @@ func (s *STM) begin(t *txn, m mode, at *Pin) error {
 			// transaction may pin its snapshot, and the collector must have seen it.
 			t.snapshot = s.publish(t.slot)
 		}
+		// The slot is active now: the collector no longer takes its ring, but may be doing so.
+		t.slot.waitUnclaimed()
 		w := s.world.Load()
 		if w == nil || t.exclusive {
 			break
@@ -316,9 +318,9 @@ func (s *STM) commitInevitable(t *txn) (int64, bool) {
 			return t.snapshot, false
 		}
 		v := t.snapshot + 1
-		t.replaced = s.install(t.writes, v, t.replaced[:0])
+		s.install(t.writes, v)
 		s.clock.Store(v)
-		s.afterInstall(t.slot, t.writes, t.replaced)
+		s.afterInstall(t.slot, t.writes)
 		return v, true
 	}
 	rec := t.irec

@@ -205,7 +205,7 @@ func (v *Var[T]) InstallAt(s *STM, version int64, x T) bool {
 		}
 		nb.next.Store(h)
 		if v.head.CompareAndSwap(h, &nb.body) {
-			s.gc.adopt(&nb.body)
+			s.gc.installedAt(&nb.body)
 			return true
 		}
 	}
