@@ -3,6 +3,7 @@ package stm
 import (
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -46,10 +47,8 @@ func ParseAlgorithm(name string) (Algorithm, error) {
 type UnknownAlgorithmError struct{ Name string }
 
 func (e *UnknownAlgorithmError) Error() string {
-	return "stm: unknown commit algorithm " + quote(e.Name) + " (accepted: lock, lockfree)"
+	return "stm: unknown commit algorithm " + strconv.Quote(e.Name) + " (accepted: lock, lockfree)"
 }
-
-func quote(s string) string { return "\"" + s + "\"" }
 
 // record is one commit of the lock-free algorithm: a version and the bodies to install. Records
 // form a queue; the newest committed one is STM.last, and at most one record after it is still
