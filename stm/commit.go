@@ -59,7 +59,28 @@ type record struct {
 	next      atomic.Pointer[record]
 	ready     atomic.Bool // false while an inevitable transaction still owns the record
 	committed atomic.Bool // every entry installed
-	inline    [4]wsEntry  // small write sets live here: one allocation per commit
+	// done has bit k set once every entry of block k is installed (see helpRecord), so that
+	// helpers of a large write set skip what others have written back.
+	done   atomic.Uint64
+	inline [4]wsEntry // small write sets live here: one allocation per commit
+}
+
+// Helpers write a record back in blocks (JVSTM's WriteSet): at most maxBlocks blocks of at
+// least minBlock entries each.
+const (
+	minBlock  = 16
+	maxBlocks = 64
+)
+
+// blocks returns how many blocks rec's entries form and how many entries each holds.
+func (rec *record) blocks() (n, size int) {
+	e := len(rec.entries)
+	if e <= minBlock {
+		return 1, e
+	}
+	n = min((e+minBlock-1)/minBlock, maxBlocks)
+	size = (e + n - 1) / n
+	return (e + size - 1) / size, size
 }
 
 // Records are recycled by the transaction that committed them. A record whose version is below
@@ -246,17 +267,29 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 			runtime.Gosched()
 		}
 		ents := rec.entries
-		// Helpers start at different places so that they spread over a large write set.
-		start := 0
-		if n := len(ents); n > 8 {
-			start = rand.IntN(n)
-		}
 		floor := s.floor.Load()
 		sl.drain(floor)
-		for i := range ents {
-			w := ents[(start+i)%len(ents)]
-			if installIdempotent(w.box, w.b, rec.version, floor) {
-				s.gc.keep(sl, w.b)
+		// Helpers start at different blocks so that they spread over a large write set, and
+		// skip the blocks already written back. A block is marked done only once all its
+		// entries are installed, so a helper that skips it loses nothing.
+		nb, size := rec.blocks()
+		start := 0
+		if nb > 1 {
+			start = rand.IntN(nb)
+		}
+		for i := range nb {
+			k := (start + i) % nb
+			bit := uint64(1) << k
+			if rec.done.Load()&bit != 0 {
+				continue
+			}
+			for _, w := range ents[k*size : min((k+1)*size, len(ents))] {
+				if installIdempotent(w.box, w.b, rec.version, floor) {
+					s.gc.keep(sl, w.b)
+				}
+			}
+			if nb > 1 {
+				rec.done.Or(bit)
 			}
 		}
 		rec.committed.Store(true)

@@ -307,7 +307,7 @@ func (c *collector) pass() {
 		}
 		n := b.next.Load()
 		switch {
-		case n == nil || n == unlinked || b.spliced:
+		case n == nil || b.spliced:
 			// nothing below to collect
 		case trimmed && n.next.Load() == nil:
 			if len(c.parked) == 0 || b.version < c.parkedMin {
@@ -341,7 +341,7 @@ func (c *collector) pass() {
 // trim unlinks the bodies below b that no snapshot needs.
 func (c *collector) trim(b *body, c0, floor int64) {
 	prev, upper := b, b.version
-	for cur := prev.next.Load(); cur != nil && cur != unlinked; {
+	for cur := prev.next.Load(); cur != nil; {
 		next := cur.next.Load()
 		if upper > c0 || c.snapshotIn(cur.version, upper) {
 			if cur.version <= floor {

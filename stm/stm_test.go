@@ -495,3 +495,47 @@ func TestAtomicallyReturnsResult(t *testing.T) {
 		}
 	})
 }
+
+// TestLargeWriteSetsHelped commits write sets large enough that lock-free helpers share their
+// write-back in blocks, from four goroutines at once, with read-only transactions checking
+// that every snapshot sees all of a commit or none of it, and the final counts.
+func TestLargeWriteSetsHelped(t *testing.T) {
+	forEachAlgorithm(t, func(t *testing.T, s *STM) {
+		const boxes, goroutines = 1000, 4
+		commits := scaled(300)
+		v := newBoxes(boxes)
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				for range commits {
+					if g == 0 {
+						if err := s.ReadOnly(func(tx Tx) error {
+							first := v[0].Load(tx)
+							for i, b := range v {
+								if x := b.Load(tx); x != first {
+									return fmt.Errorf("snapshot %d: box %d = %d, box 0 = %d", tx.Snapshot(), i, x, first)
+								}
+							}
+							return nil
+						}); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+					_ = s.Atomic(func(tx Tx) error {
+						for _, b := range v {
+							b.Store(tx, b.Load(tx)+1)
+						}
+						return nil
+					})
+				}
+			})
+		}
+		wg.Wait()
+		for i, b := range v {
+			if got := b.LoadLatest(); got != goroutines*commits {
+				t.Fatalf("box %d = %d after %d commits of every box", i, got, goroutines*commits)
+			}
+		}
+	})
+}
