@@ -1,6 +1,6 @@
 module dustm/bench/peers
 
-go 1.26
+go 1.26.0
 
 require (
 	dustm v0.0.0
@@ -10,7 +10,7 @@ require (
 
 require (
 	github.com/alecthomas/atomic v0.1.0-alpha2 // indirect
-	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
 
 replace dustm => ../..
