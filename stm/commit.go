@@ -3,6 +3,7 @@ package stm
 import (
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -46,10 +47,8 @@ func ParseAlgorithm(name string) (Algorithm, error) {
 type UnknownAlgorithmError struct{ Name string }
 
 func (e *UnknownAlgorithmError) Error() string {
-	return "stm: unknown commit algorithm " + quote(e.Name) + " (accepted: lock, lockfree)"
+	return "stm: unknown commit algorithm " + strconv.Quote(e.Name) + " (accepted: lock, lockfree)"
 }
-
-func quote(s string) string { return "\"" + s + "\"" }
 
 // record is one commit of the lock-free algorithm: a version and the bodies to install. Records
 // form a queue; the newest committed one is STM.last, and at most one record after it is still
@@ -60,7 +59,28 @@ type record struct {
 	next      atomic.Pointer[record]
 	ready     atomic.Bool // false while an inevitable transaction still owns the record
 	committed atomic.Bool // every entry installed
-	inline    [4]wsEntry  // small write sets live here: one allocation per commit
+	// done has bit k set once every entry of block k is installed (see helpRecord), so that
+	// helpers of a large write set skip what others have written back.
+	done   atomic.Uint64
+	inline [4]wsEntry // small write sets live here: one allocation per commit
+}
+
+// Helpers write a record back in blocks (JVSTM's WriteSet): at most maxBlocks blocks of at
+// least minBlock entries each.
+const (
+	minBlock  = 16
+	maxBlocks = 64
+)
+
+// blocks returns how many blocks rec's entries form and how many entries each holds.
+func (rec *record) blocks() (n, size int) {
+	e := len(rec.entries)
+	if e <= minBlock {
+		return 1, e
+	}
+	n = min((e+minBlock-1)/minBlock, maxBlocks)
+	size = (e + n - 1) / n
+	return (e + size - 1) / size, size
 }
 
 // Records are recycled by the transaction that committed them. A record whose version is below
@@ -155,97 +175,44 @@ func (s *STM) commitLocked(t *txn) (int64, bool) {
 		return 0, false
 	}
 	v := cur + 1
-	t.replaced = s.install(t.writes, v, t.replaced[:0])
+	s.install(t.writes, v)
 	s.clock.Store(v)
 	s.commitMu.Unlock()
-	s.afterInstall(t.slot, t.writes, t.replaced)
+	s.afterInstall(t.slot, t.writes)
 	s.maybeRefreshFloor(v)
 	return v, true
 }
 
 // install writes back a write set at version v by its only committer (the commit lock or the
-// commit order is held), appending the heads it replaced to old. The head is replaced with a
+// commit order is held). The head is replaced with a
 // compare-and-swap: an install at a past version ([Var.InstallAt]) may put a body on top
 // between the load and the store, and the new body must then go above that one.
-func (s *STM) install(ws []wsEntry, v int64, old []*body) []*body {
+func (s *STM) install(ws []wsEntry, v int64) {
 	for _, w := range ws {
 		w.b.version = v
 		for {
 			h := w.box.Load()
 			setNextUnpublished(w.b, h)
 			if w.box.CompareAndSwap(h, w.b) {
-				old = append(old, h)
 				break
 			}
 		}
 	}
-	return old
 }
 
-// afterInstall trims below the heads a commit replaced and hands the new bodies to the
-// collector, which unlinks each replaced head once no snapshot between it and the new body is
-// left (rule 5: old versions are kept exactly as long as needed, not until the box is written
-// again).
-func (s *STM) afterInstall(sl *slot, ws []wsEntry, old []*body) {
+// afterInstall, by the only committer of ws, once the commit is published, cuts below the heads
+// it replaced where the floor allows and keeps the new bodies in its slot's ring (gc.go).
+func (s *STM) afterInstall(sl *slot, ws []wsEntry) {
 	floor := s.floor.Load()
-	for i, h := range old {
-		old[i] = nil
-		if h != nil {
+	sl.drain(floor)
+	for _, w := range ws {
+		// w.b.next is the head w.b replaced, or an older body of the box if the collector has
+		// unlinked that one since: below either, the floor decides alike.
+		if h := w.b.next.Load(); h != nil {
 			cutBelow(h, floor)
-			old[i] = ws[i].b
+			s.gc.keep(sl, w.b)
 		}
 	}
-	sl.adopt(old)
-	clear(old)
-}
-
-// cutBelow drops the bodies below h, the head just replaced, when no snapshot can need them:
-// every snapshot in use now or later is at least floor, so it reads h or something newer.
-func cutBelow(h *body, floor int64) {
-	if h.version <= floor && h.next.Load() != nil {
-		h.next.Store(nil)
-	}
-}
-
-// adopt hands the collector the bodies, among bs, whose lists need trimming later; nil
-// entries are skipped. One lock for a whole commit.
-func (sl *slot) adopt(bs []*body) {
-	sl.gcMu.Lock()
-	for _, b := range bs {
-		if b != nil {
-			sl.gcIn = append(sl.gcIn, b)
-		}
-	}
-	sl.gcMu.Unlock()
-}
-
-// floorRefreshPeriod is how many commits pass between two refreshes of the floor by
-// committers (the collector refreshes it on every pass too).
-const floorRefreshPeriod = 16
-
-func (s *STM) maybeRefreshFloor(v int64) {
-	if v%floorRefreshPeriod == 0 {
-		s.refreshFloor(nil)
-	}
-}
-
-// refreshFloor computes a lower bound of every snapshot in use now or later and raises the
-// floor to it. Any such bound stays valid forever: a snapshot taken after the slots were read
-// is at least the clock read before them. It returns the sorted snapshots it saw, in buf.
-func (s *STM) refreshFloor(buf []int64) ([]int64, int64, int64) {
-	c0 := s.clock.Load()
-	buf = s.slots.snapshots(buf)
-	f := c0
-	if len(buf) > 0 && buf[0] < f {
-		f = buf[0]
-	}
-	for {
-		old := s.floor.Load()
-		if old >= f || s.floor.CompareAndSwap(old, f) {
-			break
-		}
-	}
-	return buf, c0, f
 }
 
 // commitLockFree appends t's record to the commit queue and returns its version. It reports
@@ -292,7 +259,7 @@ func (s *STM) helpCommitted(sl *slot) *record {
 // helpRecord finishes the write-back of rec, whose predecessors are all committed, and
 // publishes it. Any number of helpers may run it at once: every step is idempotent.
 //
-// sl is the helping transaction's slot, which takes any body that needs the collector.
+// sl is the helping transaction's slot, whose ring takes the bodies this helper installed.
 func (s *STM) helpRecord(sl *slot, rec *record) {
 	if !rec.committed.Load() {
 		for !rec.ready.Load() {
@@ -300,22 +267,30 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 			runtime.Gosched()
 		}
 		ents := rec.entries
-		// Helpers start at different places so that they spread over a large write set.
-		start := 0
-		if n := len(ents); n > 8 {
-			start = rand.IntN(n)
-		}
 		floor := s.floor.Load()
-		var buf [8]*body
-		adopted := buf[:0]
-		for i := range ents {
-			w := ents[(start+i)%len(ents)]
-			if installIdempotent(w.box, w.b, rec.version, floor) {
-				adopted = append(adopted, w.b)
-			}
+		sl.drain(floor)
+		// Helpers start at different blocks so that they spread over a large write set, and
+		// skip the blocks already written back. A block is marked done only once all its
+		// entries are installed, so a helper that skips it loses nothing.
+		nb, size := rec.blocks()
+		start := 0
+		if nb > 1 {
+			start = rand.IntN(nb)
 		}
-		if len(adopted) > 0 {
-			sl.adopt(adopted)
+		for i := range nb {
+			k := (start + i) % nb
+			bit := uint64(1) << k
+			if rec.done.Load()&bit != 0 {
+				continue
+			}
+			for _, w := range ents[k*size : min((k+1)*size, len(ents))] {
+				if installIdempotent(w.box, w.b, rec.version, floor) {
+					s.gc.keep(sl, w.b)
+				}
+			}
+			if nb > 1 {
+				rec.done.Or(bit)
+			}
 		}
 		rec.committed.Store(true)
 	}
@@ -335,7 +310,7 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 
 // installIdempotent makes b (written at version v) the head of box unless that already
 // happened, and reports whether this call installed it over a head, which stays linked below
-// (then the caller hands b to the collector, see afterInstall).
+// (then the caller keeps b in its slot's ring, see afterInstall).
 //
 // Heads only ever get newer, so a head at v or later means b was installed, by this helper or
 // another. Below v, b is in no list yet and its next pointer is the helpers' alone: it is

@@ -16,15 +16,22 @@
 // (JVSTM 1: one global commit lock) and [LockFree] (JVSTM 2: a queue of commit records that any
 // committer helps to write back; write-back is idempotent).
 //
-// Version garbage collection runs in a background goroutine. It knows every active snapshot
-// (each transaction publishes its snapshot in a slot of its own; pinned snapshots hold one too)
-// and unlinks every body that no active snapshot can reach, so memory stays bounded even while a
-// long reader keeps an old snapshot alive: only the bodies that snapshot actually reads survive.
+// Version garbage collection (gc.go) keeps exactly the old bodies some active snapshot can read.
+// Every transaction publishes its snapshot in a slot of its own (pinned snapshots hold one too),
+// which bounds the floor: the oldest snapshot in use now or later. A committer keeps the bodies
+// it installed in a ring in its slot and, at every commit, cuts below those the floor has passed:
+// no lock, and in the common case an old version dies a few commits after it was overwritten. A
+// background collector takes what committers cannot settle (the rings of idle slots, overflows
+// while a long reader or a pin holds the floor back, installs at past versions) and trims it
+// against the snapshots actually held, so memory stays bounded even while a long reader keeps an
+// old snapshot alive: only the bodies that snapshot actually reads survive.
 //
 // For the upgrade engine the package also offers pinned snapshots ([Tx.Pin]), reads at a pinned
 // snapshot ([Var.LoadAt]), installing a body at a chosen past version ([Var.InstallAt]),
 // inevitable transactions ([STM.Inevitable]) and stopping the world ([STM.Exclusive]).
 //
-// Aborts unwind the transaction's function with a panic that [STM.Atomic] recovers; a user panic
-// aborts the transaction, writes nothing, and propagates.
+// Every entry point ([STM.Atomic], [STM.ReadOnly], [STM.Run], [STM.Inevitable], [STM.ReadOnlyAt])
+// is built on one generic runner; [Atomically] and [AtomicallyReadOnly] return the function's
+// result directly. Aborts unwind the transaction's function with a panic that the runner
+// recovers; a user panic aborts the transaction, writes nothing, and propagates.
 package stm

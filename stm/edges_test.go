@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -440,63 +441,70 @@ func TestOverwrittenValuesReleased(t *testing.T) {
 
 // TestExclusiveWaitsForRunning checks that Exclusive lets the transactions already running
 // finish before its function runs, and that the function then runs alone.
+//
+// It runs in a synctest bubble: the window below is fake time, which passes only once every
+// goroutine of the test is blocked, so an Exclusive that did not wait would surely run in it.
 func TestExclusiveWaitsForRunning(t *testing.T) {
 	forEachAlgorithm(t, func(t *testing.T, s *STM) {
 		for _, readOnly := range []bool{false, true} {
-			x := NewVar(0)
-			inside, release := make(chan struct{}), make(chan struct{})
-			var finished atomic.Bool
-			txDone := make(chan error)
-			go func() {
-				_, err := s.Run(readOnly, func(tx Tx) error {
-					if !finished.Load() {
-						select {
-						case <-inside:
-						default:
-							close(inside)
-						}
-						<-release
-					}
-					if !readOnly {
-						x.Store(tx, 1)
-					}
-					finished.Store(true)
-					return nil
-				})
-				txDone <- err
-			}()
-			<-inside
-			var ranEarly, ran atomic.Bool
-			exDone := make(chan error)
-			go func() {
-				_, err := s.Exclusive(t.Context(), func(tx Tx) error {
-					ran.Store(true)
-					if !finished.Load() {
-						ranEarly.Store(true)
-					}
-					if n := s.slots.activeTransactions(tx.t.slot); n != 0 {
-						t.Errorf("exclusive function runs beside %d other transactions", n)
-					}
-					return nil
-				})
-				exDone <- err
-			}()
-			for s.world.Load() == nil && !ran.Load() { // Exclusive has begun stopping the world
-				runtime.Gosched()
-			}
-			time.Sleep(5 * time.Millisecond) // a window in which a non-waiting Exclusive would run
-			close(release)
-			if err := <-txDone; err != nil {
-				t.Fatal(err)
-			}
-			if err := <-exDone; err != nil {
-				t.Fatal(err)
-			}
-			if ranEarly.Load() {
-				t.Fatalf("readOnly=%v: the exclusive function ran while a transaction was still running", readOnly)
-			}
+			synctest.Test(t, func(t *testing.T) { exclusiveWaitsForRunning(t, s, readOnly) })
 		}
 	})
+}
+
+func exclusiveWaitsForRunning(t *testing.T, s *STM, readOnly bool) {
+	x := NewVar(0)
+	inside, release := make(chan struct{}), make(chan struct{})
+	var finished atomic.Bool
+	txDone := make(chan error)
+	go func() {
+		_, err := s.Run(readOnly, func(tx Tx) error {
+			if !finished.Load() {
+				select {
+				case <-inside:
+				default:
+					close(inside)
+				}
+				<-release
+			}
+			if !readOnly {
+				x.Store(tx, 1)
+			}
+			finished.Store(true)
+			return nil
+		})
+		txDone <- err
+	}()
+	<-inside
+	var ranEarly, ran atomic.Bool
+	exDone := make(chan error)
+	go func() {
+		_, err := s.Exclusive(t.Context(), func(tx Tx) error {
+			ran.Store(true)
+			if !finished.Load() {
+				ranEarly.Store(true)
+			}
+			if n := s.slots.activeTransactions(tx.t.slot); n != 0 {
+				t.Errorf("exclusive function runs beside %d other transactions", n)
+			}
+			return nil
+		})
+		exDone <- err
+	}()
+	for s.world.Load() == nil && !ran.Load() { // Exclusive has begun stopping the world
+		runtime.Gosched()
+	}
+	time.Sleep(5 * time.Millisecond) // a window in which a non-waiting Exclusive would run
+	close(release)
+	if err := <-txDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exDone; err != nil {
+		t.Fatal(err)
+	}
+	if ranEarly.Load() {
+		t.Fatalf("readOnly=%v: the exclusive function ran while a transaction was still running", readOnly)
+	}
 }
 
 // TestNestedInExclusiveRefused: a transaction started from inside the exclusive function would

@@ -1,26 +1,187 @@
 package stm
 
 import (
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// collector is the version garbage collector.
+// Version garbage collection, all of it. Every body that a commit or an install at a past
+// version puts over a head keeps that head linked below it, because a snapshot older than the
+// new body may still read it; the older bodies must go once no snapshot needs them (rule 5:
+// exactly as long as needed, not until the box is written again). Two parties share the work:
 //
-// It keeps a list of bodies that still have older bodies below them ("pending"), fed by every
-// commit and every install at a past version. A pass reads the clock c0, then the set S of
-// snapshots held by running transactions and pins. A body is still needed when it is a box's
-// head, or when it is the newest body not newer than some snapshot in S, or than some snapshot
-// at or after c0 (a transaction that publishes its snapshot after the scan reads the clock again
-// and so has a snapshot >= c0). A pass unlinks every other body below a pending one, and cuts
-// the list below the newest body not newer than min(S ∪ {c0}).
+//   - The committer. It cuts below the head it replaces when the floor (a lower bound of every
+//     snapshot in use now or later) has passed that head, and it keeps the bodies it installed
+//     in a ring in its own slot ([bodyRing]). At every commit it drains the ring's oldest
+//     bodies that the floor has passed, cutting below each. No lock and no shared line: in the
+//     common case a body dies a few commits after it was overwritten, by its own committer.
+//   - The collector (a background goroutine, and [STM.CollectGarbage]). It takes over what a
+//     committer cannot settle: the rings of idle slots (a box that is never written again still
+//     loses its old versions), a ring's overflow while a long reader or a pin holds the floor
+//     back, and bodies installed at past versions. It trims those precisely, against the set of
+//     snapshots actually held, so that a pin keeps only the bodies it reads.
 //
-// Only the collector writes the next pointer of a body that is in a list, so unlinking is a
-// plain atomic store; a reader already standing on an unlinked body still follows its (intact)
-// next pointer, which is exactly what it needs, since it only stood there on its way to an
-// older body.
+// Only the collector unlinks a body from the middle of a list; committers only cut a list below
+// a body that every snapshot reads or passes. A reader already standing on an unlinked body
+// still follows its intact next pointer, which is what it needs, since it only stood there on
+// its way to an older body.
+
+// ringSize is how many installed bodies a slot keeps for its committer to settle. Committers
+// refresh the floor every floorRefreshPeriod commits, so a ring holds a few dozen bodies while
+// the floor moves; when a long snapshot holds it back the ring overflows to the collector.
+const ringSize = 128
+
+// bodyRing holds, oldest first, the bodies a slot's transactions installed over a head that a
+// snapshot may still need. It is plain memory with two owners in turn: the slot's transaction
+// while it runs (slot.active != 0), and the collector while it holds slot.gcClaim over an idle
+// slot. The hand-off is Dekker's: the collector sets gcClaim and then reads active, a
+// transaction sets active and then reads gcClaim (waiting while it is set), so at least one of
+// them sees the other (sync/atomic is sequentially consistent).
+type bodyRing struct {
+	buf     [ringSize]*body
+	head, n int
+}
+
+func (r *bodyRing) push(b *body) {
+	r.buf[(r.head+r.n)%ringSize] = b
+	r.n++
+}
+
+// drain cuts below, and forgets, the oldest bodies the floor has passed. A slot's bodies come
+// in commit order, so it stops at the first one the floor has not reached.
+func (r *bodyRing) drain(floor int64) {
+	for r.n > 0 {
+		b := r.buf[r.head]
+		if b.version > floor {
+			return
+		}
+		cutBelow(b, floor)
+		r.buf[r.head] = nil
+		r.head = (r.head + 1) % ringSize
+		r.n--
+	}
+}
+
+// takeAll appends every body in the ring to dst.
+func (r *bodyRing) takeAll(dst []*body) []*body {
+	for i := range r.n {
+		dst = append(dst, r.buf[(r.head+i)%ringSize])
+	}
+	return dst
+}
+
+// cutBelow drops the bodies below h when no snapshot can need them: every snapshot in use now
+// or later is at least floor, so with h.version <= floor it reads h or something newer.
+func cutBelow(h *body, floor int64) {
+	if h.version <= floor && h.next.Load() != nil {
+		h.next.Store(nil)
+	}
+}
+
+// waitUnclaimed is called by a transaction right after it published a snapshot in sl, which
+// made the slot active: if the collector is settling the slot's ring, it waits for it to end.
+func (sl *slot) waitUnclaimed() {
+	for sl.gcClaim.Load() {
+		runtime.Gosched()
+	}
+}
+
+// claimIdle gives the collector sl's ring if no transaction runs in sl (a pin's slot never has
+// one); release it with sl.gcClaim.Store(false).
+func (sl *slot) claimIdle() bool {
+	sl.gcClaim.Store(true)
+	if sl.active.Load() != 0 && !sl.pin.Load() {
+		sl.gcClaim.Store(false)
+		return false
+	}
+	return true
+}
+
+// drain cuts below the bodies in sl's ring that the floor has passed; the committer calls it
+// once per commit, before keep.
+func (sl *slot) drain(floor int64) {
+	if sl.ring != nil {
+		sl.ring.drain(floor)
+	}
+}
+
+// keep puts b, which a commit of sl's transaction has just installed over a head, in sl's
+// ring, for the committer to cut below later. A ring that is still full hands its older half
+// to the collector. The ring is allocated here: slots that never commit (pins, readers) and
+// idle ones (the collector takes their rings) have none.
+func (c *collector) keep(sl *slot, b *body) {
+	r := sl.ring
+	if r == nil {
+		r = new(bodyRing)
+		sl.ring = r
+	}
+	if r.n == ringSize {
+		c.overflow(r)
+	}
+	r.push(b)
+}
+
+// overflow moves the older half of a full ring to the collector: a snapshot holds the floor
+// back, so only a trim against the snapshots actually held can free these bodies' lists.
+func (c *collector) overflow(r *bodyRing) {
+	c.inMu.Lock()
+	for range ringSize / 2 {
+		c.in = append(c.in, r.buf[r.head])
+		r.buf[r.head] = nil
+		r.head = (r.head + 1) % ringSize
+		r.n--
+	}
+	c.inMu.Unlock()
+}
+
+// installedAt hands the collector a body installed at a past version ([Var.InstallAt]).
+func (c *collector) installedAt(b *body) {
+	c.inMu.Lock()
+	c.in = append(c.in, b)
+	c.inMu.Unlock()
+}
+
+// floorRefreshPeriod is how many commits pass between two refreshes of the floor by
+// committers (the collector refreshes it on every pass too).
+const floorRefreshPeriod = 16
+
+func (s *STM) maybeRefreshFloor(v int64) {
+	if v%floorRefreshPeriod == 0 {
+		s.refreshFloor(nil)
+	}
+}
+
+// refreshFloor computes a lower bound of every snapshot in use now or later and raises the
+// floor to it. Any such bound stays valid forever: a snapshot taken after the slots were read
+// is at least the clock read before them. It returns the sorted snapshots it saw, in buf.
+func (s *STM) refreshFloor(buf []int64) ([]int64, int64, int64) {
+	c0 := s.clock.Load()
+	buf = s.slots.snapshots(buf)
+	f := c0
+	if len(buf) > 0 && buf[0] < f {
+		f = buf[0]
+	}
+	for {
+		old := s.floor.Load()
+		if old >= f || s.floor.CompareAndSwap(old, f) {
+			break
+		}
+	}
+	return buf, c0, f
+}
+
+// collector is the background half of version collection.
+//
+// It keeps a list of bodies that still have older bodies below them ("pending"), fed by ring
+// overflows, idle rings and installs at past versions. A pass reads the clock c0, then the set
+// S of snapshots held by running transactions and pins. A body is still needed when it is a
+// box's head, or when it is the newest body not newer than some snapshot in S, or than some
+// snapshot at or after c0 (a transaction that publishes its snapshot after the scan reads the
+// clock again and so has a snapshot >= c0). A pass unlinks every other body below a pending
+// one, and cuts the list below the newest body not newer than min(S ∪ {c0}).
 type collector struct {
 	s       *STM
 	mu      sync.Mutex // one pass at a time
@@ -92,13 +253,6 @@ func (c *collector) stats() GCStats {
 		Pending: c.npending.Load()}
 }
 
-// adopt takes an installed body whose list may need trimming later.
-func (c *collector) adopt(b *body) {
-	c.inMu.Lock()
-	c.in = append(c.in, b)
-	c.inMu.Unlock()
-}
-
 // CollectGarbage runs one pass of version collection now and returns the collector's totals.
 func (s *STM) CollectGarbage() GCStats {
 	s.gc.pass()
@@ -125,12 +279,16 @@ func (c *collector) pass() {
 	}
 	clear(in)
 	c.spare = in[:0]
+	// Idle slots' rings: their committers may not commit again to settle them. A running
+	// transaction's ring is left to it.
 	for _, sl := range c.s.slots.slots() {
-		sl.gcMu.Lock()
-		c.pending = append(c.pending, sl.gcIn...)
-		clear(sl.gcIn)
-		sl.gcIn = sl.gcIn[:0]
-		sl.gcMu.Unlock()
+		if sl.claimIdle() {
+			if sl.ring != nil {
+				c.pending = sl.ring.takeAll(c.pending)
+				sl.ring = nil
+			}
+			sl.gcClaim.Store(false)
+		}
 	}
 
 	// Newest first: trimming below a newer body unlinks the older bodies of the same box that
@@ -149,7 +307,7 @@ func (c *collector) pass() {
 		}
 		n := b.next.Load()
 		switch {
-		case n == nil || n == unlinked || b.spliced:
+		case n == nil || b.spliced:
 			// nothing below to collect
 		case trimmed && n.next.Load() == nil:
 			if len(c.parked) == 0 || b.version < c.parkedMin {
@@ -183,7 +341,7 @@ func (c *collector) pass() {
 // trim unlinks the bodies below b that no snapshot needs.
 func (c *collector) trim(b *body, c0, floor int64) {
 	prev, upper := b, b.version
-	for cur := prev.next.Load(); cur != nil && cur != unlinked; {
+	for cur := prev.next.Load(); cur != nil; {
 		next := cur.next.Load()
 		if upper > c0 || c.snapshotIn(cur.version, upper) {
 			if cur.version <= floor {

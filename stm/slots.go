@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sys/cpu"
 )
 
 // counter names one per-slot outcome counter.
@@ -27,13 +29,13 @@ const (
 // collector can see it, and where that transaction counts its outcomes. Each slot sits on cache
 // lines of its own: a running transaction writes only to its own slot.
 type slot struct {
+	_        cpu.CacheLinePad
 	active   atomic.Int64 // snapshot+1 while held by a running transaction or a pin; 0 otherwise
 	pin      atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
+	gcClaim  atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
 	counters [numCounters]atomic.Uint64
-	// Bodies this slot's transactions installed over a head that a snapshot may still need:
-	// the collector takes them on its next pass. A lock per slot keeps committers apart.
-	gcMu sync.Mutex
-	gcIn []*body
+	ring     *bodyRing // bodies this slot's transactions installed over a head (gc.go)
+	_        cpu.CacheLinePad
 }
 
 // slotTable hands out slots and lets the collector and the world-stopper scan them.

@@ -2,12 +2,15 @@ package stm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/cpu"
 )
 
 // Options configure an STM. The zero value is a lock-free STM with the default retry policy and
@@ -32,21 +35,21 @@ const (
 // STM is one transactional memory: a clock, a commit algorithm and a version collector. Boxes
 // may be used with one STM only.
 type STM struct {
-	// Read by every transaction, written almost never: a cache line of their own.
-	_           [64]byte
+	// Read by every transaction, written almost never: cache lines of their own.
+	_           cpu.CacheLinePad
 	algo        Algorithm
 	maxAttempts int
 	world       atomic.Pointer[stoppedWorld] // non-nil while the world is (being) stopped
 	pool        *sync.Pool                   // of *txn
-	_           [32]byte
-	// Written by every commit. The commit lock, the clock and the newest record share one
-	// cache line: a committer that takes the lock has the clock at hand.
+	_           cpu.CacheLinePad
+	// Written by every commit. The commit lock, the clock and the newest record sit together:
+	// a committer that takes the lock has the clock at hand.
 	commitMu spinLock               // lock-based commits and lock-based inevitable transactions
 	clock    atomic.Int64           // version of the newest committed read-write transaction
 	last     atomic.Pointer[record] // lock-free: newest committed record
-	_        [40]byte
+	_        cpu.CacheLinePad
 	floor    atomic.Int64 // no snapshot in use now or later is older than this
-	_        [56]byte
+	_        cpu.CacheLinePad
 	// Used rarely, by the collector and by whoever stops the world.
 	slots     slotTable
 	gc        collector
@@ -110,18 +113,41 @@ func (s *STM) newTxn() *txn {
 	return t
 }
 
+// Atomically runs fn as a read-write transaction, rerunning it until it commits, and returns
+// the result of the run that committed. If fn returns an error the transaction is rolled back
+// (nothing is written) and the error is returned with R's zero value. A panic in fn rolls back
+// and propagates. It is the generic form of [STM.Atomic], which is built on it.
+func Atomically[R any](s *STM, fn func(Tx) (R, error)) (R, error) {
+	r, _, err := run(s, modeReadWrite, nil, fn)
+	return r, err
+}
+
+// AtomicallyReadOnly runs fn as a read-only transaction and returns its result: fn reads one
+// consistent snapshot, never aborts and may not write ([ErrWriteInReadOnly]). It is the
+// generic form of [STM.ReadOnly].
+func AtomicallyReadOnly[R any](s *STM, fn func(Tx) (R, error)) (R, error) {
+	r, _, err := run(s, modeReadOnly, nil, fn)
+	return r, err
+}
+
+// noResult adapts a function without a result to the generic runner. It is inlined, so the
+// closure lives on the caller's stack: the entry points below allocate nothing for it.
+func noResult(fn func(Tx) error) func(Tx) (struct{}, error) {
+	return func(tx Tx) (struct{}, error) { return struct{}{}, fn(tx) }
+}
+
 // Atomic runs fn as a read-write transaction, rerunning it until it commits. If fn returns an
 // error the transaction is rolled back (nothing is written) and the error is returned. A panic
 // in fn rolls back and propagates.
 func (s *STM) Atomic(fn func(Tx) error) error {
-	_, err := s.run(modeReadWrite, nil, fn)
+	_, _, err := run(s, modeReadWrite, nil, noResult(fn))
 	return err
 }
 
 // ReadOnly runs fn as a read-only transaction: it reads one consistent snapshot, never aborts
 // and may not write ([ErrWriteInReadOnly]).
 func (s *STM) ReadOnly(fn func(Tx) error) error {
-	_, err := s.run(modeReadOnly, nil, fn)
+	_, _, err := run(s, modeReadOnly, nil, noResult(fn))
 	return err
 }
 
@@ -130,21 +156,24 @@ func (s *STM) ReadOnly(fn func(Tx) error) error {
 // read-write transactions wait to commit until it ends; read-only ones are not disturbed. fn
 // must not start another read-write transaction.
 func (s *STM) Inevitable(fn func(Tx) error) (Outcome, error) {
-	return s.run(modeInevitable, nil, fn)
+	_, out, err := run(s, modeInevitable, nil, noResult(fn))
+	return out, err
 }
 
 // Run is Atomic or ReadOnly with the outcome reported.
 func (s *STM) Run(readOnly bool, fn func(Tx) error) (Outcome, error) {
+	m := modeReadWrite
 	if readOnly {
-		return s.run(modeReadOnly, nil, fn)
+		m = modeReadOnly
 	}
-	return s.run(modeReadWrite, nil, fn)
+	_, out, err := run(s, m, nil, noResult(fn))
+	return out, err
 }
 
 // ReadOnlyAt runs fn as a read-only transaction at a pinned snapshot. It fails with
 // [ErrPinReleased] if the pin is released before the transaction has taken its snapshot over.
 func (s *STM) ReadOnlyAt(p *Pin, fn func(Tx) error) error {
-	_, err := s.run(modeReadOnly, p, fn)
+	_, _, err := run(s, modeReadOnly, p, noResult(fn))
 	return err
 }
 
@@ -158,7 +187,10 @@ func (s *STM) putTxn(t *txn) {
 	s.pool.Put(t)
 }
 
-func (s *STM) run(m mode, at *Pin, fn func(Tx) error) (Outcome, error) {
+// run is every entry point: it runs fn in mode m (at pin at, for a read-only transaction),
+// retrying conflicts, and returns the result of the run that committed.
+func run[R any](s *STM, m mode, at *Pin, fn func(Tx) (R, error)) (R, Outcome, error) {
+	var zero R
 	t := s.getTxn()
 	for attempt := 1; ; attempt++ {
 		md := m
@@ -168,9 +200,9 @@ func (s *STM) run(m mode, at *Pin, fn func(Tx) error) (Outcome, error) {
 		}
 		if err := s.begin(t, md, at); err != nil {
 			s.putTxn(t)
-			return Outcome{}, err
+			return zero, Outcome{}, err
 		}
-		err, cause := t.exec(fn)
+		r, err, cause := exec(t, fn)
 		out := Outcome{Snapshot: t.snapshot, Version: t.snapshot, Attempts: attempt,
 			Inevitable: md == modeInevitable}
 		switch {
@@ -181,14 +213,14 @@ func (s *STM) run(m mode, at *Pin, fn func(Tx) error) (Outcome, error) {
 			backoff(attempt)
 			continue
 		case err != nil:
-			if md == modeReadOnly && err == ErrWriteInReadOnly {
+			if md == modeReadOnly && errors.Is(err, ErrWriteInReadOnly) {
 				t.slot.counters[cAbortReadOnlyWrite].Add(1)
 			} else {
 				t.slot.counters[cAbortUser].Add(1)
 			}
 			s.rollback(t)
 			s.putTxn(t)
-			return out, err
+			return zero, out, err
 		}
 		switch md {
 		case modeReadOnly:
@@ -211,7 +243,7 @@ func (s *STM) run(m mode, at *Pin, fn func(Tx) error) (Outcome, error) {
 			t.slot.counters[cReadWrite].Add(1)
 		}
 		s.putTxn(t)
-		return out, nil
+		return r, out, nil
 	}
 }
 
@@ -224,7 +256,7 @@ func counterFor(c abortCause) counter {
 
 // exec runs fn once. An abort unwinds fn with a panic carrying its cause, recovered here; any
 // other panic rolls the transaction back and continues on its way.
-func (t *txn) exec(fn func(Tx) error) (err error, cause abortCause) {
+func exec[R any](t *txn, fn func(Tx) (R, error)) (r R, err error, cause abortCause) {
 	defer func() {
 		if r := recover(); r != nil {
 			switch r := r.(type) {
@@ -244,7 +276,8 @@ func (t *txn) exec(fn func(Tx) error) (err error, cause abortCause) {
 			panic(r)
 		}
 	}()
-	return fn(Tx{t, t.gen}), 0
+	r, err = fn(Tx{t, t.gen})
+	return r, err, 0
 }
 
 func (s *STM) commit(t *txn) (int64, bool) {
@@ -270,6 +303,8 @@ func (s *STM) begin(t *txn, m mode, at *Pin) error {
 			// transaction may pin its snapshot, and the collector must have seen it.
 			t.snapshot = s.publish(t.slot)
 		}
+		// The slot is active now: the collector no longer takes its ring, but may be doing so.
+		t.slot.waitUnclaimed()
 		w := s.world.Load()
 		if w == nil || t.exclusive {
 			break
@@ -316,9 +351,9 @@ func (s *STM) commitInevitable(t *txn) (int64, bool) {
 			return t.snapshot, false
 		}
 		v := t.snapshot + 1
-		t.replaced = s.install(t.writes, v, t.replaced[:0])
+		s.install(t.writes, v)
 		s.clock.Store(v)
-		s.afterInstall(t.slot, t.writes, t.replaced)
+		s.afterInstall(t.slot, t.writes)
 		return v, true
 	}
 	rec := t.irec
@@ -397,7 +432,7 @@ func (s *STM) Exclusive(ctx context.Context, fn func(Tx) error) (Outcome, error)
 	t := s.getTxn()
 	t.exclusive = true
 	s.begin(t, modeInevitable, nil)
-	err, cause := t.exec(fn)
+	_, err, cause := exec(t, noResult(fn))
 	if cause != 0 {
 		// Cannot happen: nothing else runs. Treat it as the internal error it would be.
 		s.rollback(t)

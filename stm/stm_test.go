@@ -453,3 +453,89 @@ func TestFail(t *testing.T) {
 		_ = s.Atomic(func(tx Tx) error { Fail(nil); return nil })
 	})
 }
+
+// TestAtomicallyReturnsResult checks the generic entry points: the result of the run that
+// committed comes back (not that of an aborted run), an error comes back with R's zero value
+// and writes nothing, and a read-only function may not write.
+func TestAtomicallyReturnsResult(t *testing.T) {
+	forEachAlgorithm(t, func(t *testing.T, s *STM) {
+		x := NewVar(10)
+		runs := 0
+		got, err := Atomically(s, func(tx Tx) (string, error) {
+			runs++
+			v := x.Load(tx)
+			if runs == 1 {
+				// Another transaction commits to x after this one read it: this run aborts.
+				done := make(chan struct{})
+				go func() { _ = s.Atomic(func(tx Tx) error { x.Store(tx, 20); return nil }); close(done) }()
+				<-done
+			}
+			x.Store(tx, v+1)
+			return fmt.Sprintf("run %d saw %d", runs, v), nil
+		})
+		if err != nil || got != "run 2 saw 20" || x.LoadLatest() != 21 {
+			t.Fatalf("Atomically = %q, %v after %d runs (x = %d); want the second run's result", got, err, runs, x.LoadLatest())
+		}
+		boom := errors.New("boom")
+		n, err := Atomically(s, func(tx Tx) (int, error) { x.Store(tx, 99); return 7, boom })
+		if !errors.Is(err, boom) || n != 0 || x.LoadLatest() != 21 {
+			t.Fatalf("Atomically with an error = %d, %v (x = %d); want 0, boom, nothing written", n, err, x.LoadLatest())
+		}
+		sum, err := AtomicallyReadOnly(s, func(tx Tx) (int, error) {
+			if !tx.ReadOnly() {
+				t.Error("AtomicallyReadOnly runs a read-write transaction")
+			}
+			return x.Load(tx) * 2, nil
+		})
+		if err != nil || sum != 42 {
+			t.Fatalf("AtomicallyReadOnly = %d, %v; want 42", sum, err)
+		}
+		if _, err := AtomicallyReadOnly(s, func(tx Tx) (int, error) { x.Store(tx, 1); return 1, nil }); !errors.Is(err, ErrWriteInReadOnly) {
+			t.Fatalf("a write in AtomicallyReadOnly: err = %v, want ErrWriteInReadOnly", err)
+		}
+	})
+}
+
+// TestLargeWriteSetsHelped commits write sets large enough that lock-free helpers share their
+// write-back in blocks, from four goroutines at once, with read-only transactions checking
+// that every snapshot sees all of a commit or none of it, and the final counts.
+func TestLargeWriteSetsHelped(t *testing.T) {
+	forEachAlgorithm(t, func(t *testing.T, s *STM) {
+		const boxes, goroutines = 1000, 4
+		commits := scaled(300)
+		v := newBoxes(boxes)
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				for range commits {
+					if g == 0 {
+						if err := s.ReadOnly(func(tx Tx) error {
+							first := v[0].Load(tx)
+							for i, b := range v {
+								if x := b.Load(tx); x != first {
+									return fmt.Errorf("snapshot %d: box %d = %d, box 0 = %d", tx.Snapshot(), i, x, first)
+								}
+							}
+							return nil
+						}); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+					_ = s.Atomic(func(tx Tx) error {
+						for _, b := range v {
+							b.Store(tx, b.Load(tx)+1)
+						}
+						return nil
+					})
+				}
+			})
+		}
+		wg.Wait()
+		for i, b := range v {
+			if got := b.LoadLatest(); got != goroutines*commits {
+				t.Fatalf("box %d = %d after %d commits of every box", i, got, goroutines*commits)
+			}
+		}
+	})
+}

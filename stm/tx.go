@@ -80,7 +80,6 @@ type txn struct {
 	indexed   bool
 	irec      *record    // lock-free inevitable: the placeholder record holding the commit order
 	retired   recordRing // lock-free: records this transaction committed
-	replaced  []*body    // lock-based: heads the commit replaced
 }
 
 // readRW reads a box's newest body for a read-write or inevitable transaction, recording it in

@@ -22,11 +22,6 @@ type vbody[T any] struct {
 	value T
 }
 
-// unlinked marks the next pointer of a body that is buffered in a write set and not yet part of
-// any list. Write-back links it with a compare-and-swap from unlinked, so a late helper can never
-// re-link a body whose list the collector has already trimmed.
-var unlinked = &body{version: -1}
-
 func valueOf[T any](b *body) T { return (*vbody[T])(unsafe.Pointer(b)).value }
 
 // setNextUnpublished sets the next pointer of a body that no other goroutine can see yet. A
@@ -125,8 +120,9 @@ func (v *Var[T]) Store(tx Tx, x T) {
 	if v.head.Load() == nil {
 		v.initZero()
 	}
+	// The new body's next pointer stays nil until write-back links it to the head it
+	// replaces; no other goroutine sees the body before that.
 	b := &vbody[T]{value: x}
-	setNextUnpublished(&b.body, unlinked)
 	t.addWrite(&v.head, &b.body)
 }
 
@@ -205,7 +201,7 @@ func (v *Var[T]) InstallAt(s *STM, version int64, x T) bool {
 		}
 		nb.next.Store(h)
 		if v.head.CompareAndSwap(h, &nb.body) {
-			s.gc.adopt(&nb.body)
+			s.gc.installedAt(&nb.body)
 			return true
 		}
 	}
