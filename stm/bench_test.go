@@ -10,7 +10,7 @@ const benchBoxes = 1000
 
 // BenchmarkReadOnly10 is a read-only transaction reading 10 random boxes of 1000.
 func BenchmarkReadOnly10(b *testing.B) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		b.Run(a.String(), func(b *testing.B) {
 			s := New(Options{Algorithm: a})
 			defer s.Close()
@@ -45,7 +45,7 @@ func BenchmarkReadOnly10(b *testing.B) {
 
 // BenchmarkIncrement2 is a read-write transaction incrementing 2 random boxes of 1000.
 func BenchmarkIncrement2(b *testing.B) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		b.Run(a.String(), func(b *testing.B) {
 			s := New(Options{Algorithm: a})
 			defer s.Close()

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -19,8 +20,9 @@ const (
 	LockBased
 )
 
-// Algorithms lists the algorithms in a fixed order, for benchmarks and flag help.
-var Algorithms = []Algorithm{LockBased, LockFree}
+// Algorithms returns the algorithms in a fixed order, for benchmarks and flag help (a new
+// slice: the caller may change it).
+func Algorithms() []Algorithm { return []Algorithm{LockBased, LockFree} }
 
 func (a Algorithm) String() string {
 	switch a {
@@ -43,11 +45,21 @@ func ParseAlgorithm(name string) (Algorithm, error) {
 	return 0, &UnknownAlgorithmError{Name: name}
 }
 
+// AlgorithmNames returns the algorithms' names, as ParseAlgorithm accepts them, joined for a
+// message.
+func AlgorithmNames() string {
+	var names []string
+	for _, a := range Algorithms() {
+		names = append(names, a.String())
+	}
+	return strings.Join(names, ", ")
+}
+
 // UnknownAlgorithmError reports a commit algorithm name that [ParseAlgorithm] does not know.
 type UnknownAlgorithmError struct{ Name string }
 
 func (e *UnknownAlgorithmError) Error() string {
-	return "stm: unknown commit algorithm " + strconv.Quote(e.Name) + " (accepted: lock, lockfree)"
+	return "stm: unknown commit algorithm " + strconv.Quote(e.Name) + " (accepted: " + AlgorithmNames() + ")"
 }
 
 // record is one commit of the lock-free algorithm: a version and the bodies to install. Records

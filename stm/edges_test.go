@@ -58,7 +58,7 @@ func overwrite(s *STM, v []*Var[int], then func()) (stop func()) {
 // its version: a write-back that loses its head swap to an install, and reports the work done
 // anyway, loses a committed write.
 func TestWriteBackOverInstallAt(t *testing.T) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		t.Run(a.String(), func(t *testing.T) {
 			s := New(Options{Algorithm: a, GCInterval: -1}) // keep every version: the test reads them all
 			defer s.Close()
@@ -195,7 +195,7 @@ func TestPinFromOlderSnapshot(t *testing.T) {
 // transaction. Without a hand-over that the scan excludes, the pass sees neither slot, removes
 // the versions the pin needs, and the pin reads the wrong state.
 func TestPinHandOverSeenByScan(t *testing.T) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		t.Run(a.String(), func(t *testing.T) {
 			s := New(Options{Algorithm: a, GCInterval: -1})
 			defer s.Close()
@@ -260,7 +260,7 @@ func TestPinHandOverSeenByScan(t *testing.T) {
 // hand-over that the scan excludes, the pass sees neither slot and removes what the
 // transaction reads.
 func TestReadOnlyAtHandOverSeenByScan(t *testing.T) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		t.Run(a.String(), func(t *testing.T) {
 			s := New(Options{Algorithm: a, GCInterval: -1})
 			defer s.Close()

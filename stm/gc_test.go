@@ -222,7 +222,7 @@ func FuzzVersionList(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 0, 4, 5, 1, 2, 3, 6, 0, 0, 4})
 	f.Add([]byte{2, 0, 0, 0, 2, 3, 3, 1, 1, 4, 4, 5, 5, 0, 2, 3})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		for _, a := range Algorithms {
+		for _, a := range Algorithms() {
 			s := New(Options{Algorithm: a, GCInterval: -1})
 			const boxes = 3
 			v := make([]*Var[int], boxes)

@@ -13,7 +13,7 @@ import (
 
 // forEachAlgorithm runs a subtest per commit algorithm.
 func forEachAlgorithm(t *testing.T, f func(t *testing.T, s *STM)) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		t.Run(a.String(), func(t *testing.T) {
 			s := New(Options{Algorithm: a, GCInterval: time.Millisecond})
 			defer s.Close()
@@ -31,7 +31,7 @@ func scaled(n int) int {
 }
 
 func TestParseAlgorithm(t *testing.T) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		got, err := ParseAlgorithm(a.String())
 		if err != nil || got != a {
 			t.Fatalf("ParseAlgorithm(%q) = %v, %v", a.String(), got, err)
@@ -340,7 +340,7 @@ func TestInevitable(t *testing.T) {
 // TestFallbackToInevitable makes a transaction lose every optimistic attempt: it must end up
 // committing inevitably.
 func TestFallbackToInevitable(t *testing.T) {
-	for _, a := range Algorithms {
+	for _, a := range Algorithms() {
 		t.Run(a.String(), func(t *testing.T) {
 			s := New(Options{Algorithm: a, MaxAttempts: 3})
 			defer s.Close()

@@ -55,7 +55,7 @@ func TestSTMBackendsMatchNone(t *testing.T) {
 	var wantSnap *Snapshot
 	_ = ref.View(refS, func(tx Tx) error { wantSnap = Canonical(tx); return nil })
 	for _, c := range stmConfigs {
-		for _, a := range stm.Algorithms {
+		for _, a := range stm.Algorithms() {
 			name := c.name + "/" + c.layout.String()
 			b, s := build(c.name, a, c.layout)
 			if err := s.Check(b, true); err != nil {
@@ -88,7 +88,7 @@ var stmConfigs = []struct {
 // Several workers on the STM backends keep the structure consistent.
 func TestSTMBackendsConcurrent(t *testing.T) {
 	for _, c := range stmConfigs {
-		for _, a := range stm.Algorithms {
+		for _, a := range stm.Algorithms() {
 			name := c.name + "/" + c.layout.String()
 			b, err := NewBackend(c.name, Options{STMCommit: a, Layout: c.layout})
 			if err != nil {

@@ -13,7 +13,7 @@ import (
 // through plain boxes holding the same states. The ratio of the two is the overhead.
 func BenchmarkSteadyState(b *testing.B) {
 	const n = 1000
-	for _, a := range stm.Algorithms {
+	for _, a := range stm.Algorithms() {
 		b.Run(a.String(), func(b *testing.B) {
 			s := stm.New(stm.Options{Algorithm: a})
 			defer s.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,16 @@ func (s Strategy) String() string {
 	return fmt.Sprintf("Strategy(%d)", int(s))
 }
 
+// StrategyNames returns the strategies' names, as ParseStrategy accepts them, joined for a
+// message.
+func StrategyNames() string {
+	var names []string
+	for _, s := range Strategies() {
+		names = append(names, s.String())
+	}
+	return strings.Join(names, ", ")
+}
+
 // ParseStrategy accepts "lazy", "eager" and "lazy+sweep".
 func ParseStrategy(name string) (Strategy, error) {
 	for _, s := range Strategies() {
@@ -59,7 +70,7 @@ func ParseStrategy(name string) (Strategy, error) {
 			return s, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown migration strategy %q (accepted: lazy, eager, lazy+sweep)", name)
+	return 0, fmt.Errorf("unknown migration strategy %q (accepted: %s)", name, StrategyNames())
 }
 
 // Options tune how an upgrade is carried out.
@@ -243,7 +254,7 @@ func (e *Engine) prepare(u Upgrade, opts Options) (*Migration, error) {
 	switch opts.Strategy {
 	case Lazy, Eager, LazySweep:
 	default:
-		return nil, fmt.Errorf("upgrade %q: unknown strategy %v (accepted: lazy, eager, lazy+sweep)", u.Name, opts.Strategy)
+		return nil, fmt.Errorf("upgrade %q: unknown strategy %v (accepted: %s)", u.Name, opts.Strategy, StrategyNames())
 	}
 	if opts.Sweepers < 0 || opts.SweepBatch < 0 || opts.CheckInterval < 0 {
 		return nil, fmt.Errorf("upgrade %q: sweepers, sweep batch and check interval must not be negative", u.Name)

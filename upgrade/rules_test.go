@@ -80,7 +80,7 @@ func newWorld(t testing.TB, a stm.Algorithm, n int) *world {
 }
 
 func forEachAlgorithm(t *testing.T, f func(t *testing.T, a stm.Algorithm)) {
-	for _, a := range stm.Algorithms {
+	for _, a := range stm.Algorithms() {
 		t.Run(a.String(), func(t *testing.T) { f(t, a) })
 	}
 }

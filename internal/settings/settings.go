@@ -268,7 +268,7 @@ func Table() []Setting {
 		{Key: "commit", Flag: "stm-commit", JSON: "stm_commit", KeyDefault: "lockfree", Recorded: true, Applies: stmBackend,
 			Help:    "commit algorithm of the STM backends: lock or lockfree",
 			KeyHelp: "commit algorithm of the STM backends (--stm-commit); only applies to stm and stm-plain",
-			bind:    bind(func(s *Settings) *stm.Algorithm { return &s.STMCommit }, enum(stm.ParseAlgorithm, func() []stm.Algorithm { return slices.Clone(stm.Algorithms) }))},
+			bind:    bind(func(s *Settings) *stm.Algorithm { return &s.STMCommit }, enum(stm.ParseAlgorithm, stm.Algorithms))},
 		// The layout is a key only where it is not the default, so that results and experiment
 		// configurations from before the setting existed read and are named as they were.
 		{Key: "layout", Flag: "stm-layout", JSON: "stm_layout", Recorded: true,

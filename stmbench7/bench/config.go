@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dustm/internal/settings"
+	"dustm/stm"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -145,7 +146,7 @@ func (c *Config) Validate() error {
 		return invalidf("%v", err)
 	}
 	if c.STMCommit.String() == "unknown" {
-		return invalidf("unknown STM commit algorithm %d (accepted: lock, lockfree)", c.STMCommit)
+		return invalidf("unknown STM commit algorithm %d (accepted: %s)", c.STMCommit, stm.AlgorithmNames())
 	}
 	return c.validateUpgrade()
 }
@@ -159,7 +160,7 @@ func (c *Config) validateUpgrade() error {
 	case c.UpgradeAt > MaxLength:
 		return invalidf("--upgrade-at %s is out of range (accepted: %s)", fmtSeconds(c.UpgradeAt), lengthRange)
 	case c.Migration.String() != "lazy" && c.Migration.String() != "eager" && c.Migration.String() != "lazy+sweep":
-		return invalidf("unknown migration strategy %v (accepted: lazy, eager, lazy+sweep)", c.Migration)
+		return invalidf("unknown migration strategy %v (accepted: %s)", c.Migration, upgrade.StrategyNames())
 	}
 	if c.Upgrade == "" {
 		if c.Migration != upgrade.Lazy || c.Sweepers != 0 || c.UpgradeDryRun {
