@@ -96,11 +96,9 @@ func (b *stmPlainBackend) Build(p Params, r *jrand.Rand) (*Structure, error) {
 		return nil, err
 	}
 	saved, tx := *r, newSTMTx(store, b.opts.Layout)
-	var m *Module
-	err = b.s.Atomic(func(stx stm.Tx) error {
+	m, err := stm.Atomically(b.s, func(stx stm.Tx) (*Module, error) {
 		*r, tx.stx = saved, stx
-		m, err = Build(tx, p, r)
-		return err
+		return Build(tx, p, r)
 	})
 	if err != nil {
 		return nil, err
@@ -117,12 +115,10 @@ func (b *stmBackend) Build(p Params, r *jrand.Rand) (*Structure, error) {
 	b.e = upgrade.New(b.s, codeV1)
 	b.cls = newClasses(b.e)
 	saved, tx := *r, newUpgTx(store, b.e, b.cls)
-	var m *Module
-	err = b.e.Atomic(func(utx upgrade.Tx) error {
+	m, err := upgrade.Atomically(b.e, func(utx upgrade.Tx) (*Module, error) {
 		*r = saved
 		tx.bind(utx)
-		m, err = Build(tx.view, p, r)
-		return err
+		return Build(tx.view, p, r)
 	})
 	if err != nil {
 		return nil, err
@@ -166,7 +162,9 @@ func (b *stmBackend) NewWorker(s *Structure, thread int) Worker {
 	return w
 }
 
-// The workers bind their transaction's body once, so that an operation allocates no closure.
+// The workers bind their transaction's body once, so that an operation allocates no closure;
+// the body leaves the operation's result in the worker's stmOp rather than returning it
+// through stm.Atomically, whose function would have to capture the operation anew each time.
 
 type stmPlainWorker struct {
 	s    *stm.STM

@@ -123,14 +123,28 @@ func (e *Engine) Run(readOnly bool, fn func(Tx) error) (stm.Outcome, error) {
 // the read-only fast path inline (every read-only transaction pays for that read), and marks
 // the Tx of a transaction on that path, so that Object.Load tries its fast path only there.
 func (e *Engine) bind(fn func(Tx) error) func(stm.Tx) error {
-	return func(stx stm.Tx) error {
-		if p := e.pv.Peek(stx); p != nil { // read-only: Peek answers only there
-			return fn(Tx{Tx: stx, p: *p, ro: true})
-		}
-		// Read-write, or read-only at a snapshot older than the newest program version (begun
-		// before the last upgrade, rare): Object.Load reads through Var.Load.
-		return fn(Tx{Tx: stx, p: e.pv.Load(stx)})
+	return func(stx stm.Tx) error { return fn(e.txOf(stx)) }
+}
+
+// txOf returns the program's transaction for stx.
+func (e *Engine) txOf(stx stm.Tx) Tx {
+	if p := e.pv.Peek(stx); p != nil { // read-only: Peek answers only there
+		return Tx{Tx: stx, p: *p, ro: true}
 	}
+	// Read-write, or read-only at a snapshot older than the newest program version (begun
+	// before the last upgrade, rare): Object.Load reads through Var.Load.
+	return Tx{Tx: stx, p: e.pv.Load(stx)}
+}
+
+// Atomically runs fn as Atomic does and returns its result: the generic form of Atomic, as
+// stm.Atomically is of stm.STM.Atomic.
+func Atomically[R any](e *Engine, fn func(Tx) (R, error)) (R, error) {
+	return stm.Atomically(e.s, func(stx stm.Tx) (R, error) { return fn(e.txOf(stx)) })
+}
+
+// AtomicallyReadOnly runs fn as ReadOnly does and returns its result.
+func AtomicallyReadOnly[R any](e *Engine, fn func(Tx) (R, error)) (R, error) {
+	return stm.AtomicallyReadOnly(e.s, func(stx stm.Tx) (R, error) { return fn(e.txOf(stx)) })
 }
 
 // NewObject creates an object of class c in tx, with state v in the shape of tx's program

@@ -1,6 +1,7 @@
 package upgrade
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -88,4 +89,39 @@ func TestLoadPaths(t *testing.T) {
 			t.Errorf("loading a deleted object: %q, want a panic saying it was deleted", msg)
 		}
 	})
+}
+
+// Atomically and AtomicallyReadOnly return what the transaction's function returns, read in
+// the program version the transaction runs, and roll a failing function back.
+func TestAtomicallyReturnsResult(t *testing.T) {
+	s := stm.New(stm.Options{})
+	defer s.Close()
+	e := New(s, codeV1)
+	defer e.Close()
+	item := e.NewClass("Item")
+	o := e.NewObjectLatest(item, nil, &ItemV1{N: 41})
+	n, err := Atomically(e, func(tx Tx) (int, error) {
+		v := Get[*ItemV1](tx, o).N + 1
+		o.Store(tx, &ItemV1{N: v})
+		return v, nil
+	})
+	if err != nil || n != 42 {
+		t.Fatalf("Atomically = %d, %v; want 42", n, err)
+	}
+	boom := errors.New("boom")
+	if _, err := Atomically(e, func(tx Tx) (int, error) {
+		o.Store(tx, &ItemV1{N: 0})
+		return 0, boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("a failing function: %v", err)
+	}
+	got, err := AtomicallyReadOnly(e, func(tx Tx) (int, error) {
+		if tx.Program().Number != 1 {
+			t.Errorf("program %d", tx.Program().Number)
+		}
+		return Get[*ItemV1](tx, o).N, nil
+	})
+	if err != nil || got != 42 {
+		t.Fatalf("AtomicallyReadOnly = %d, %v; want 42 (the failed write rolled back)", got, err)
+	}
 }
