@@ -132,10 +132,10 @@ func TestExpandMatrix(t *testing.T) {
 	}
 }
 
-// A key recorded only where it is not the default (layout) names the configurations it tells
-// apart, and only where it does: the default and the backends without it keep their old names.
-func TestPartialKeyNamesWhatItDistinguishes(t *testing.T) {
-	configs, _, err := mustParse(t, `{"name": "l", "axes": {
+// The layout axis names the STM configurations by their layout, leaves the lock backends
+// without one, and drops the field layout where only stm-plain has it.
+func TestLayoutAxis(t *testing.T) {
+	configs, excl, err := mustParse(t, `{"name": "l", "axes": {
 		"backend": ["coarse", "stm-plain", "stm"], "layout": ["object", "field"]},
 		"fixed": {"size": "tiny", "length": 1}}`).Expand()
 	if err != nil {
@@ -145,12 +145,15 @@ func TestPartialKeyNamesWhatItDistinguishes(t *testing.T) {
 	for _, c := range configs {
 		got = append(got, c.Slug)
 	}
-	want := []string{"backend=coarse", "backend=stm-plain", "backend=stm-plain,layout=field", "backend=stm"}
+	want := []string{"backend=coarse", "backend=stm-plain,layout=object", "backend=stm-plain,layout=field", "backend=stm,layout=object"}
 	if !slices.Equal(got, want) {
 		t.Errorf("slugs %q, want %q", got, want)
 	}
 	if args := strings.Join(configs[2].BenchArgs(), " "); !strings.Contains(args, "--stm-layout field") {
 		t.Errorf("field layout's args %s", args)
+	}
+	if len(excl) != 1 || excl[0].Rule != "layout field needs backend stm-plain" {
+		t.Errorf("exclusions %+v", excl)
 	}
 }
 

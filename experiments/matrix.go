@@ -5,7 +5,6 @@ import (
 	"math/big"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,6 +184,9 @@ func applyRules(k Kind, ps Params) (Params, string) {
 	if m["upgrade"] != "none" && m["backend"] != "stm" {
 		return nil, "an upgrade needs backend stm"
 	}
+	if m["layout"] == "field" && m["backend"] != "stm-plain" {
+		return nil, "layout field needs backend stm-plain"
+	}
 	// The settings that do not apply (the commit algorithm of a lock, a migration without an
 	// upgrade, the length of a run of ops) are the table's rows whose Applies says so.
 	run := settings.Default()
@@ -214,85 +216,40 @@ var slugUnsafe = regexp.MustCompile(`[^A-Za-z0-9._+=,-]`)
 
 // nameConfigs gives every configuration of a part its axes and slug. A key is an axis when
 // it takes several values; a key that is only left out of some configurations (the commit
-// algorithm of a lock backend) is not, since the axes that leave it out tell them apart —
-// unless they do not: a key given in some configurations only (a layout that is recorded only
-// when not the default) becomes an axis when two configurations would otherwise share a name.
+// algorithm of a lock backend) is not, since the axes that leave it out tell them apart.
 func nameConfigs(configs []Config) {
-	var axes, partial []string
+	var axes []string
 	for _, s := range specs() {
 		seen := map[string]bool{}
-		present := 0
 		for _, c := range configs {
 			if v, ok := c.Params.Get(s.key); ok {
 				seen[v] = true
-				present++
 			}
 		}
-		switch {
-		case len(seen) > 1:
+		if len(seen) > 1 {
 			axes = append(axes, s.key)
-		case present > 0 && present < len(configs):
-			partial = append(partial, s.key)
 		}
-	}
-	if extra := distinguishing(configs, axes, partial); len(extra) > 0 {
-		order := map[string]int{}
-		for i, s := range specs() {
-			order[s.key] = i
-		}
-		axes = append(axes, extra...)
-		slices.SortFunc(axes, func(a, b string) int { return order[a] - order[b] })
 	}
 	used := map[string]bool{}
 	for i := range configs {
 		c := &configs[i]
 		c.Axes = axes
-		slug := slugOf(c.Params, axes)
+		var parts []string
+		for _, k := range axes {
+			if v, ok := c.Params.Get(k); ok {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		slug := slugUnsafe.ReplaceAllString(strings.Join(parts, ","), "_")
+		if slug == "" {
+			slug = "default"
+		}
 		for base, n := slug, 2; used[slug]; n++ {
 			slug = fmt.Sprintf("%s,%d", base, n)
 		}
 		used[slug] = true
 		c.Slug = slug
 	}
-}
-
-// slugOf names a configuration by its values of the axes.
-func slugOf(ps Params, axes []string) string {
-	var parts []string
-	for _, k := range axes {
-		if v, ok := ps.Get(k); ok {
-			parts = append(parts, k+"="+v)
-		}
-	}
-	slug := slugUnsafe.ReplaceAllString(strings.Join(parts, ","), "_")
-	if slug == "" {
-		slug = "default"
-	}
-	return slug
-}
-
-// distinguishing returns the keys of candidates that tell apart configurations which would
-// share a name over axes: those given (or valued) differently within such a group.
-func distinguishing(configs []Config, axes, candidates []string) []string {
-	groups := map[string][]Params{}
-	for _, c := range configs {
-		slug := slugOf(c.Params, axes)
-		groups[slug] = append(groups[slug], c.Params)
-	}
-	var out []string
-	for _, k := range candidates {
-		for _, g := range groups {
-			if len(g) < 2 {
-				continue
-			}
-			v0, ok0 := g[0].Get(k)
-			if slices.ContainsFunc(g[1:], func(ps Params) bool { v, ok := ps.Get(k); return ok != ok0 || v != v0 }) {
-				out = append(out, k)
-				break
-			}
-		}
-	}
-	return out
 }
 
 // Shard selects every Count-th configuration, starting with the Index-th (1-based), so that

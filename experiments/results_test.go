@@ -55,7 +55,7 @@ func TestReadsBenchResults(t *testing.T) {
 		t.Errorf("all.percentiles: %d points", got)
 	}
 	ps := ParamsOf(r)
-	if ps.String() != "backend=stm commit=lock workload=rw threads=2 size=small traversals=off sms=off upgrade=dates migration=lazy+sweep sweepers=2 dry-run=off length=10 interval=100ms seed=0 thread-seeds=off check=off replay=off" {
+	if ps.String() != "backend=stm commit=lock layout=object workload=rw threads=2 size=small traversals=off sms=off upgrade=dates migration=lazy+sweep sweepers=2 dry-run=off length=10 interval=100ms seed=0 thread-seeds=off check=off replay=off" {
 		t.Errorf("params %s", ps)
 	}
 

@@ -269,10 +269,10 @@ func Table() []Setting {
 			Help:    "commit algorithm of the STM backends: lock or lockfree",
 			KeyHelp: "commit algorithm of the STM backends (--stm-commit); only applies to stm and stm-plain",
 			bind:    bind(func(s *Settings) *stm.Algorithm { return &s.STMCommit }, enum(stm.ParseAlgorithm, stm.Algorithms))},
-		// The layout is a key only where it is not the default, so that results and experiment
-		// configurations from before the setting existed read and are named as they were.
-		{Key: "layout", Flag: "stm-layout", JSON: "stm_layout", Recorded: true,
-			Applies: func(s *Settings) bool { return s.Backend == "stm-plain" && s.Layout != stmbench7.LayoutObject },
+		// No experiment default: configurations of experiments that do not set the layout keep
+		// their names; a result without the key (written by an older binary, or with the
+		// default layout, which is left out) reads as object.
+		{Key: "layout", Flag: "stm-layout", JSON: "stm_layout", Recorded: true, Applies: stmBackend,
 			omit:    func(s *Settings) bool { return s.Layout == stmbench7.LayoutObject },
 			Help:    "how stm-plain keeps the objects' state in versioned boxes: object (one box per object) or field (one per mutable field, as STMBench7 on JVSTM)",
 			KeyHelp: "box layout of the STM backends (--stm-layout): object, or field for stm-plain only",
