@@ -481,17 +481,26 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
-	usage := "usage: dustm experiment summary DIR   (rewrites DIR/summary.csv from the runs)"
+// oneFolder checks the arguments of a subcommand that takes one results folder: it prints the
+// usage for -h (done), and refuses anything but one existing results folder.
+func oneFolder(cmd, usage string, args []string, stdout io.Writer) (done bool, err error) {
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, usage)
-		return nil
+		return true, nil
 	}
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		return usageErrorf("summary takes one results folder\n%s", usage)
+		return false, usageErrorf("%s takes one results folder\n%s", cmd, usage)
 	}
 	if _, err := experiments.ReadManifest(args[0]); err != nil {
-		return usageErrorf("%v", err)
+		return false, usageErrorf("%v", err)
+	}
+	return false, nil
+}
+
+func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
+	usage := "usage: dustm experiment summary DIR   (rewrites DIR/summary.csv from the runs)"
+	if done, err := oneFolder("summary", usage, args, stdout); done || err != nil {
+		return err
 	}
 	f, s, err := experiments.WriteSummary(args[0])
 	printWarnings(stderr, f)
@@ -504,15 +513,8 @@ func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
 
 func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
 	usage := "usage: dustm experiment compact DIR   (gzips the runs' series and outputs; every reader still reads them)"
-	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(stdout, usage)
-		return nil
-	}
-	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		return usageErrorf("compact takes one results folder\n%s", usage)
-	}
-	if _, err := experiments.ReadManifest(args[0]); err != nil {
-		return usageErrorf("%v", err)
+	if done, err := oneFolder("compact", usage, args, stdout); done || err != nil {
+		return err
 	}
 	saved, err := experiments.Compact(args[0])
 	if err != nil {
@@ -524,15 +526,8 @@ func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
 
 func runExperimentGoBench(args []string, stdout, stderr io.Writer) error {
 	usage := "usage: dustm experiment gobench DIR > FILE   (the bench runs as Go benchmark lines, for benchstat FILE-A FILE-B)"
-	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(stdout, usage)
-		return nil
-	}
-	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		return usageErrorf("gobench takes one results folder\n%s", usage)
-	}
-	if _, err := experiments.ReadManifest(args[0]); err != nil {
-		return usageErrorf("%v", err)
+	if done, err := oneFolder("gobench", usage, args, stdout); done || err != nil {
+		return err
 	}
 	f, err := experiments.LoadFolder(args[0])
 	if err != nil {
