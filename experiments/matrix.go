@@ -280,6 +280,18 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
+// Selects says, for a shard that selects none of n configurations, that it would run
+// nothing, and which shards there are.
+func (s Shard) Selects(n int) error {
+	if s.Count == 0 || s.Index <= n {
+		return nil
+	}
+	if n == 1 {
+		return fmt.Errorf("shard %s selects none of the 1 configuration (a single configuration is not split into shards: run it without --shard)", s)
+	}
+	return fmt.Errorf("shard %s selects none of the %d configurations (at most %d shards: 1/%d … %d/%d)", s, n, n, n, n, n)
+}
+
 // Contains reports whether the shard runs the configuration with index i.
 func (s Shard) Contains(i int) bool { return s.Count == 0 || i%s.Count == s.Index-1 }
 
