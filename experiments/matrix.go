@@ -89,6 +89,10 @@ func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
 			return nil, excl, invalidf("part %s: every combination is left out: %s", p.Name, strings.Join(why, "; "))
 		}
 		for i := range configs {
+			if n := len(configs[i].Slug); n > maxSlugBytes {
+				return nil, excl, invalidf("part %s: the configuration %.60s… would name its folder with %d bytes (a file system takes at most %d a name): give fewer keys several values in this part, or split it into parts",
+					p.Name, configs[i].Slug, n, maxSlugBytes)
+			}
 			configs[i].Index = len(all)
 			all = append(all, configs[i])
 		}
@@ -101,6 +105,9 @@ func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
 	}
 	return all, excl, nil
 }
+
+// maxSlugBytes bounds a configuration's name, which names its folder (runs/PART/SLUG).
+const maxSlugBytes = 255
 
 // combinations is the size of a part's cartesian product, counted without overflow.
 func combinations(p Part) *big.Int {

@@ -296,6 +296,9 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			return fmt.Errorf("writing %s: it is a folder, where a file belongs: move it away", path)
+		}
 		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
 	}
 	return nil

@@ -139,7 +139,7 @@ func badInputs() []badInput {
 		{"plot a compacted folder with a damaged .gz", []string{"plot", "badgz"}, 1, []string{"warning: badgz/runs/", "result.json.gz: a damaged gzip file: it ends early (cut short); the run counts as failed",
 			"the warnings above name the damaged files"}, nil},
 		{"plot a folder whose run's folder is gone", []string{"plot", "gonerun"}, 1, []string{"runs no longer readable: main/workload=w (2 of 2); their folders under gonerun/runs are gone", "!see the warnings"}, nil},
-		{"summary.csv is a folder", []string{"experiment", "summary", "sumdir"}, 1, []string{"writing sumdir/summary.csv: file exists", "!.tmp-"}, nil},
+		{"summary.csv is a folder", []string{"experiment", "summary", "sumdir"}, 1, []string{"writing sumdir/summary.csv: it is a folder, where a file belongs", "!.tmp-"}, nil},
 		{"a run killed by SIGKILL", []string{"experiment", "-f", "killed.json", "-o", "killed", "--no-plot"}, 1, []string{"failed: killed by SIGKILL (killed)",
 			"1 of 1 runs failed (why: above, and in the failed.json of each failed run under killed/runs)", "!exit status -1", "!REPORT.md"}, []string{"killed"}},
 		{"a failed run in a shard", []string{"experiment", "-f", "fail.json", "--shard", "1/2", "-o", "shardfail"}, 1, []string{"failed: exit status 1: dustm bench: a failure on purpose",
