@@ -319,6 +319,7 @@ func badInputChild(args []string) (int, bool) {
 // creates or replaces no file but its named outputs.
 func TestBadInput(t *testing.T) {
 	t.Setenv(envBadInputChild, "1")
+	t.Setenv("GORACE", os.Getenv("GORACE")+" atexit_sleep_ms=0") // a race-enabled run exits at once
 	root := t.TempDir()
 	badInputFixtures(t, root)
 	t.Chdir(root)
