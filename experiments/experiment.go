@@ -44,6 +44,10 @@ const (
 	MaxRuns = 100_000
 	// MaxFileBytes bounds an experiment file.
 	MaxFileBytes = 1 << 20
+	// MaxNameLength bounds the names of an experiment and its parts: each names a folder,
+	// with room for the timestamp and shard in the default results folder's name within a
+	// file system's 255 bytes.
+	MaxNameLength = 100
 )
 
 // timeoutRange is what a run's timeout may be (the file's "timeout", --set timeout=, and
@@ -234,14 +238,21 @@ func scalar(r json.RawMessage) (string, error) {
 
 // Parse reads an experiment from its JSON form and validates it.
 func Parse(r io.Reader) (*Experiment, error) {
-	dec := json.NewDecoder(r)
+	b, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFileBytes {
+		return nil, invalidf("larger than %d bytes: not an experiment file", MaxFileBytes)
+	}
+	if err := checkStrictJSON(b, reflect.TypeFor[fileExperiment]()); err != nil {
+		return nil, invalidf("%s (the format is described in experiments/examples/README.md)", jsonProblem(err))
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var f fileExperiment
 	if err := dec.Decode(&f); err != nil {
 		return nil, invalidf("%s (the format is described in experiments/examples/README.md)", jsonProblem(err))
-	}
-	if dec.More() {
-		return nil, invalidf("more than one JSON value in the file")
 	}
 	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Figures: f.Figures}
 	if f.Timeout != "" {
@@ -406,6 +417,8 @@ func (e *Experiment) Reps() int { return e.reps() }
 // accepted.
 func (e *Experiment) Validate() error {
 	switch {
+	case len(e.Name) > MaxNameLength:
+		return invalidf("name %.40q… is %d characters long (accepted: at most %d; it names the results folder)", e.Name, len(e.Name), MaxNameLength)
 	case !nameRE.MatchString(e.Name):
 		return invalidf("name %q: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", e.Name)
 	case slices.Contains(reservedNames(), e.Name):
@@ -425,6 +438,9 @@ func (e *Experiment) Validate() error {
 	seen := map[string]bool{}
 	for i := range e.Parts {
 		p := &e.Parts[i]
+		if len(p.Name) > MaxNameLength {
+			return invalidf("part name %.40q… is %d characters long (accepted: at most %d; it names a folder of the results)", p.Name, len(p.Name), MaxNameLength)
+		}
 		if !partNameRE.MatchString(p.Name) {
 			return invalidf("part name %q: use lower-case letters, digits, '_' and '-', starting with a letter or digit", p.Name)
 		}
@@ -506,6 +522,8 @@ func (e *Experiment) Set(override string) error {
 	partName, key, scoped := strings.Cut(k, ".")
 	if !scoped {
 		key, partName = k, ""
+	} else if partName == "" || key == "" {
+		return invalidf("--set %q: expected key=… or part.key=… (a part's name, a dot, a key; parts: %s)", override, strings.Join(e.partNames(), ", "))
 	}
 	s, known := lookupSpec(key)
 	if !known {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -28,13 +29,38 @@ func FuzzParse(f *testing.F) {
 		`{"name": "x", "axes": {"threads": [1e300]}}`,
 		`{"name":`,
 		``,
+		// Strictness (issue 20): a key twice, a key in another case, data after the object, a BOM.
+		`{"name": "x", "repetitions": 1, "repetitions": 2, "fixed": {"threads": 1}}`,
+		`{"name": "x", "parts": [{"name": "a", "axes": {"seed": [1], "seed": [2]}}]}`,
+		`{"name": "x", "FIXED": {"threads": 1}}`,
+		`{"name": "x", "fixed": {"threads": 1}}}`,
+		"\xEF\xBB\xBF" + `{"name": "x", "fixed": {"threads": 1}}`,
+		`{"name": "x", "axes": {"threads": [[[[1]]]]}}`,
 	} {
 		f.Add([]byte(s))
 	}
+	fields := map[string]bool{}
+	jsonFieldNames(reflect.TypeFor[fileExperiment](), fields)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := Parse(bytes.NewReader(data))
 		if err != nil {
 			return
+		}
+		// What is accepted is one valid JSON object, without a BOM or anything after it,
+		// whose keys are the format's own, spelled as the format spells them.
+		var top map[string]json.RawMessage
+		if bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) || json.Unmarshal(data, &top) != nil {
+			t.Fatalf("accepted what is not one JSON object: %q", data)
+		}
+		for k := range top {
+			if !fields[k] {
+				t.Fatalf("accepted the key %q", k)
+			}
+		}
+		for _, bad := range [][]byte{append(bytes.Clone(data), '}'), append([]byte("\xEF\xBB\xBF"), data...)} {
+			if _, err := Parse(bytes.NewReader(bad)); err == nil {
+				t.Fatalf("accepted %q", bad)
+			}
 		}
 		configs, _, err := e.Expand()
 		if err != nil {
@@ -74,6 +100,15 @@ func FuzzSet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// jsonFieldNames are the keys a struct's JSON form takes.
+func jsonFieldNames(t reflect.Type, into map[string]bool) {
+	types := map[string]reflect.Type{}
+	jsonFields(t, types)
+	for k := range types {
+		into[k] = true
+	}
 }
 
 func writeTemp(t *testing.T, name string, data []byte) string {

@@ -89,6 +89,10 @@ func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
 			return nil, excl, invalidf("part %s: every combination is left out: %s", p.Name, strings.Join(why, "; "))
 		}
 		for i := range configs {
+			if n := len(configs[i].Slug); n > maxSlugBytes {
+				return nil, excl, invalidf("part %s: the configuration %.60s… would name its folder with %d bytes (a file system takes at most %d a name): give fewer keys several values in this part, or split it into parts",
+					p.Name, configs[i].Slug, n, maxSlugBytes)
+			}
 			configs[i].Index = len(all)
 			all = append(all, configs[i])
 		}
@@ -101,6 +105,9 @@ func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
 	}
 	return all, excl, nil
 }
+
+// maxSlugBytes bounds a configuration's name, which names its folder (runs/PART/SLUG).
+const maxSlugBytes = 255
 
 // combinations is the size of a part's cartesian product, counted without overflow.
 func combinations(p Part) *big.Int {
@@ -278,6 +285,18 @@ func (s Shard) String() string {
 		return "all"
 	}
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// Selects says, for a shard that selects none of n configurations, that it would run
+// nothing, and which shards there are.
+func (s Shard) Selects(n int) error {
+	if s.Count == 0 || s.Index <= n {
+		return nil
+	}
+	if n == 1 {
+		return fmt.Errorf("shard %s selects none of the 1 configuration (a single configuration is not split into shards: run it without --shard)", s)
+	}
+	return fmt.Errorf("shard %s selects none of the %d configurations (at most %d shards: 1/%d … %d/%d)", s, n, n, n, n, n)
 }
 
 // Contains reports whether the shard runs the configuration with index i.

@@ -24,9 +24,23 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 	for _, d := range srcs {
 		s, err := Open(d)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, invalidf("%v", err)
 		}
 		sweeps = append(sweeps, s)
+	}
+	for i := range srcs {
+		for j := range i {
+			if sameFolder(srcs[i], srcs[j]) {
+				msg := fmt.Sprintf("%s is given twice", srcs[j])
+				if srcs[i] != srcs[j] {
+					msg = fmt.Sprintf("%s and %s are the same folder", srcs[j], srcs[i])
+				}
+				if missing := missingShards(sweeps); missing != "" {
+					msg += "; " + missing
+				}
+				return nil, nil, invalidf("%s: name each shard's folder once", msg)
+			}
+		}
 	}
 	first := sweeps[0].Manifest
 	def0, _ := json.Marshal(first.Definition)
@@ -69,6 +83,9 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 	m.Runs = len(out.Runs)
 
 	var notes []string
+	if missing := missingShards(sweeps); missing != "" {
+		notes = append(notes, missing+": the merged folder has no runs of them (merge again with their folders to complete it)")
+	}
 	for _, run := range out.Runs {
 		rank := map[runState]int{statePending: 0, stateFailed: 1, stateOK: 2}
 		var from string
@@ -143,4 +160,60 @@ func copyTree(src, dst string) error {
 		}
 		return out.Close()
 	})
+}
+
+// sameFolder reports whether two paths name one folder.
+func sameFolder(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+// missingShards says which of a sweep's shards none of the folders holds ("" when every
+// configuration is in one of them): "shard 2/2 is missing", or, for folders of different
+// shardings, how many configurations none of them covers.
+func missingShards(sweeps []*Sweep) string {
+	configs := sweeps[0].Configs
+	covered := make([]bool, len(configs))
+	count, same := 0, true
+	have := map[int]bool{}
+	for _, s := range sweeps {
+		sh := Shard{}
+		if s.Manifest.Shard != nil {
+			sh = *s.Manifest.Shard
+		}
+		if count == 0 {
+			count = sh.Count
+		}
+		same = same && sh.Count == count && count > 0
+		have[sh.Index] = true
+		for i := range configs {
+			covered[i] = covered[i] || sh.Contains(configs[i].Index)
+		}
+	}
+	uncovered := 0
+	for _, c := range covered {
+		if !c {
+			uncovered++
+		}
+	}
+	if uncovered == 0 {
+		return ""
+	}
+	if !same {
+		return fmt.Sprintf("%d of the %d configurations are in none of the folders' shards", uncovered, len(configs))
+	}
+	var missing []string
+	for i := 1; i <= count && i <= len(configs); i++ {
+		if !have[i] {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, count))
+		}
+	}
+	if len(missing) == 1 {
+		return fmt.Sprintf("shard %s is missing (%d of the %d configurations)", missing[0], uncovered, len(configs))
+	}
+	if len(missing) > 8 {
+		missing = append(missing[:8], "…")
+	}
+	return fmt.Sprintf("shards %s are missing (%d of the %d configurations)", strings.Join(missing, ", "), uncovered, len(configs))
 }

@@ -85,6 +85,9 @@ func ReadSeries(path string) ([]SeriesPoint, error) {
 		return nil, err
 	}
 	defer rc.Close()
+	if g, ok := rc.(gzReadCloser); ok {
+		path = g.path // the file that holds the lines
+	}
 	var out []SeriesPoint
 	sc := bufio.NewScanner(rc)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
@@ -99,6 +102,9 @@ func ReadSeries(path string) ([]SeriesPoint, error) {
 		out = append(out, p)
 	}
 	if err := sc.Err(); err != nil {
+		if _, named := errors.AsType[*gzError](err); named {
+			return out, err
+		}
 		return out, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil

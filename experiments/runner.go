@@ -407,7 +407,7 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 			ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(tail)
 			return fail(2, why, tail)
 		}
-		return fail(info.ExitCode, fmt.Sprintf("exit status %d: %s", info.ExitCode, lastLine(tail)), tail)
+		return fail(info.ExitCode, howEnded(cmd.ProcessState, lastLine(tail)), tail)
 	}
 	if err := validOutput(dir, run.Config.Kind); err != nil {
 		return fail(0, fmt.Sprintf("exited 0 but its results are not usable: %v", err), tail)

@@ -278,14 +278,10 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	if err != nil {
 		return f, nil, err
 	}
-	if old := summaryRuns(filepath.Join(dir, SummaryFile)); !o.Force && old > s.successful() {
-		why := "some runs are damaged: see the warnings"
-		if _, err := os.Stat(filepath.Join(dir, "runs")); errors.Is(err, fs.ErrNotExist) {
-			why = fmt.Sprintf("%s does not exist", filepath.Join(dir, "runs"))
-		}
+	if old := summaryRuns(filepath.Join(dir, SummaryFile)); !o.Force && sum(old) > s.successful() {
 		return f, s, fmt.Errorf("%w: %s counts %d successful runs, the folder now has %d readable ones (%s); "+
 			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
-			filepath.Join(dir, SummaryFile), old, s.successful(), why, SummaryFile, SummaryLongFile)
+			filepath.Join(dir, SummaryFile), sum(old), s.successful(), fewerWhy(dir, f, s, old), SummaryFile, SummaryLongFile)
 	}
 	var buf bytes.Buffer
 	if err := s.WriteCSV(&buf); err != nil {
@@ -335,28 +331,67 @@ func (s *Summary) successful() int {
 	return n
 }
 
-// summaryRuns reads the successful runs an existing summary.csv counts (its runs column);
-// 0 when there is none or it does not read.
-func summaryRuns(path string) int {
+// fewerWhy says why a folder has fewer successful runs than its summary.csv counts: its
+// runs/ is gone, the damaged files the warnings name, or the configurations whose runs'
+// folders are gone (there is then no warning to point to).
+func fewerWhy(dir string, f *Folder, s *Summary, old map[string]int) string {
+	runs := filepath.Join(dir, "runs")
+	if _, err := os.Stat(runs); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("%s does not exist", runs)
+	}
+	var gone []string
+	for _, r := range s.Rows {
+		if n := old[r.Part+"/"+r.Config]; n > r.Runs {
+			gone = append(gone, fmt.Sprintf("%s (%d of %d)", r.Part+"/"+r.Config, n-r.Runs, n))
+		}
+		delete(old, r.Part+"/"+r.Config)
+	}
+	for id, n := range old {
+		if n > 0 {
+			gone = append(gone, fmt.Sprintf("%s (%d of %d)", id, n, n))
+		}
+	}
+	slices.Sort(gone)
+	if len(gone) > 4 {
+		gone = append(gone[:4], fmt.Sprintf("and %d more configurations", len(gone)-4))
+	}
+	why := "runs no longer readable: " + strings.Join(gone, ", ")
+	if len(f.Warnings) > 0 {
+		return why + "; the warnings above name the damaged files"
+	}
+	return why + fmt.Sprintf("; their folders under %s are gone or no longer hold a result", runs)
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// summaryRuns reads the successful runs an existing summary.csv counts per configuration
+// (PART/CONFIG → its runs column); empty when there is none or it does not read.
+func summaryRuns(path string) map[string]int {
+	out := map[string]int{}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return out
 	}
 	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 	if err != nil || len(recs) == 0 {
-		return 0
+		return out
 	}
 	col := slices.Index(recs[0], "runs")
-	if col < 0 {
-		return 0
+	if col < 2 || recs[0][0] != "part" || recs[0][1] != "config" {
+		return out
 	}
-	n := 0
 	for _, rec := range recs[1:] {
 		if col < len(rec) {
 			if v, err := strconv.Atoi(rec[col]); err == nil && v > 0 {
-				n += v
+				out[rec[0]+"/"+rec[1]] += v
 			}
 		}
 	}
-	return n
+	return out
 }

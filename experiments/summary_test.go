@@ -2,6 +2,7 @@ package experiments_test
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -125,6 +126,15 @@ func TestMergeShards(t *testing.T) {
 		}
 	}
 
+	// A shard merged alone is said to lack the other; a folder given twice is refused.
+	_, notes, err = experiments.Merge(filepath.Join(root, "half"), dirs[:1], nil)
+	if err != nil || len(notes) != 1 || !strings.Contains(notes[0], "shard 2/2 is missing (1 of the 3 configurations): the merged folder has no runs of them") {
+		t.Errorf("merging shard 1/2 alone: %v %q", err, notes)
+	}
+	_, _, err = experiments.Merge(filepath.Join(root, "twice"), []string{dirs[0], dirs[0]}, nil)
+	if !errors.Is(err, experiments.ErrInvalid) || !strings.Contains(err.Error(), "is given twice; shard 2/2 is missing") {
+		t.Errorf("merging a folder twice: %v", err)
+	}
 	// Different commits or experiments are refused.
 	other := filepath.Join(root, "other")
 	if _, err := experimentstest.WriteFolder(other, parse(t, `{"name": "n", "fixed": {"size": "tiny"}}`), experiments.CreateOptions{}); err != nil {

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"syscall"
 	"time"
 
 	"dustm/stmbench7/bench"
@@ -130,8 +132,12 @@ func checkNewFolder(dir string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return invalidf("%s: a name in this path is too long (a file system takes at most 255 bytes a name): name a shorter results folder", dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return invalidf("%s: a part of this path is a file, not a folder: name a results folder in a folder", dir)
 	case err != nil:
-		return err
+		return invalidf("%s: %v", dir, unwrapPath(err))
 	case !st.IsDir():
 		return invalidf("%s exists and is a file, not a folder: name a new results folder", dir)
 	}
@@ -157,6 +163,9 @@ func Open(dir string) (*Sweep, error) {
 	var shard Shard
 	if m.Shard != nil {
 		shard = *m.Shard
+		if err := shard.Selects(len(configs)); err != nil {
+			return nil, fmt.Errorf("%s is damaged: %v", filepath.Join(dir, ManifestFile), err)
+		}
 	}
 	s := &Sweep{Dir: dir, Manifest: m, Configs: configs}
 	s.Runs = Schedule(configs, m.Definition.Reps(), shard)
@@ -178,11 +187,18 @@ func ReadManifest(dir string) (*Manifest, error) {
 		return nil, err
 	}
 	var m Manifest
+	if err := checkStrictJSON(b, reflect.TypeFor[Manifest]()); err != nil {
+		return nil, fmt.Errorf("%s is damaged: %s", filepath.Join(dir, ManifestFile), jsonProblem(err))
+	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%s is damaged: %s", filepath.Join(dir, ManifestFile), jsonProblem(err))
 	}
 	if m.Definition == nil {
 		return nil, fmt.Errorf("%s is damaged: it has no definition", filepath.Join(dir, ManifestFile))
+	}
+	if sh := m.Shard; sh != nil && (sh.Count < 1 || sh.Count > MaxConfigurations || sh.Index < 1 || sh.Index > sh.Count) {
+		return nil, fmt.Errorf("%s is damaged: its shard is %d/%d (a shard is i/n with 1 <= i <= n <= %d)",
+			filepath.Join(dir, ManifestFile), sh.Index, sh.Count, MaxConfigurations)
 	}
 	return &m, nil
 }
@@ -266,7 +282,7 @@ func writeJSONAtomic(path string, v any) error {
 func writeFileAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("writing %s: cannot create a file in %s: %w", path, filepath.Dir(path), unwrapPath(err))
 	}
 	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
@@ -280,9 +296,25 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			return fmt.Errorf("writing %s: it is a folder, where a file belongs: move it away", path)
+		}
+		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
 	}
 	return nil
+}
+
+// unwrapPath is a file system error without the path it names, for messages that name the
+// file themselves: the temporary file an atomic write goes through is no business of the
+// user's.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	if le, ok := errors.AsType[*os.LinkError](err); ok {
+		return le.Err
+	}
+	return err
 }
 
 // openMaybeGz opens path, or path.gz (decompressing) when only that exists: Compact
@@ -302,14 +334,46 @@ func openMaybeGz(path string) (io.ReadCloser, error) {
 	zr, err := gzip.NewReader(gf)
 	if err != nil {
 		gf.Close()
-		return nil, fmt.Errorf("%s.gz: %w", path, err)
+		return nil, &gzError{path + ".gz", err}
 	}
-	return gzReadCloser{zr, gf}, nil
+	return gzReadCloser{zr, gf, path + ".gz"}, nil
 }
+
+// gzError is a compressed file that does not decompress: it names the .gz file, which is
+// the one to look at (or restore), and says what is wrong with it.
+type gzError struct {
+	path string
+	err  error
+}
+
+func (e *gzError) Error() string {
+	why := e.err.Error()
+	switch {
+	case errors.Is(e.err, io.ErrUnexpectedEOF) || errors.Is(e.err, io.EOF):
+		why = "it ends early (cut short)"
+	case errors.Is(e.err, gzip.ErrHeader):
+		why = "it is not gzip data"
+	case errors.Is(e.err, gzip.ErrChecksum):
+		why = "its checksum does not match its contents"
+	}
+	return fmt.Sprintf("%s: a damaged gzip file: %s", e.path, why)
+}
+
+func (e *gzError) Unwrap() error { return e.err }
 
 type gzReadCloser struct {
 	*gzip.Reader
-	f *os.File
+	f    *os.File
+	path string
+}
+
+// Read names the file in the errors of decompression (not in a clean end of data).
+func (g gzReadCloser) Read(p []byte) (int, error) {
+	n, err := g.Reader.Read(p)
+	if err != nil && err != io.EOF {
+		err = &gzError{g.path, err}
+	}
+	return n, err
 }
 
 func (g gzReadCloser) Close() error {

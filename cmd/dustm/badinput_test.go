@@ -16,7 +16,8 @@ import (
 	"dustm/experiments/experimentstest"
 )
 
-// badInput is one bad command line: the exit status and the words its message must contain.
+// badInput is one bad command line: the exit status and the words its message must contain
+// (those that start with "!" it must not contain).
 // outputs are the paths (relative to the fixture folder, prefixes of folders) the command may
 // create or replace; for bad input, none.
 type badInput struct {
@@ -97,7 +98,7 @@ func badInputs() []badInput {
 		{"compare with a missing side", []string{"compare", "res", "nosuch"}, 2, []string{"B: nosuch does not exist"}, nil},
 		{"plot a path that does not exist", []string{"plot", "/nonexistent"}, 2, []string{"/nonexistent does not exist"}, nil},
 		{"plot a file", []string{"plot", "file.txt"}, 2, []string{"file.txt is neither a results folder"}, nil},
-		{"plot a damaged manifest", []string{"plot", "badmanifest"}, 2, []string{"badmanifest/manifest.json is damaged: not valid JSON"}, nil},
+		{"plot a damaged manifest", []string{"plot", "badmanifest"}, 2, []string{"badmanifest/manifest.json is damaged: the JSON ends early"}, nil},
 		{"plot a folder whose runs/ is gone", []string{"plot", "norun"}, 1, []string{"not overwritten with fewer runs", "norun/runs does not exist", "left as they are"}, nil},
 		{"plot a folder with a truncated result.json", []string{"plot", "badresult"}, 1, []string{"warning: badresult/runs/", "result.json: not a readable result", "not overwritten with fewer runs: badresult/summary.csv counts 4 successful runs, the folder now has 3"}, nil},
 		{"plot a folder with a truncated series", []string{"plot", "badseries"}, 0, []string{"warning: badseries/runs/", "series.jsonl:1: not a series line"},
@@ -110,6 +111,39 @@ func badInputs() []badInput {
 		{"an unknown workload", []string{"bench", "-w", "x"}, 2, []string{"accepted: r, rw, w, ro"}, nil},
 		{"an unknown backend", []string{"bench", "-g", "fine"}, 2, []string{"accepted: coarse, medium, none, stm, stm-plain"}, nil},
 		{"an unknown flag", []string{"bench", "--no-such-flag"}, 2, []string{"unknown flag: --no-such-flag"}, nil},
+		{"version with an argument", []string{"version", "extra"}, 2, []string{`dustm version: takes no arguments (got ["extra"])`}, nil},
+		{"help of an unknown command", []string{"help", "nosuch"}, 2, []string{`dustm help: unknown command "nosuch" (commands: bench,`}, nil},
+
+		// Issue 20: messages and exit statuses. Experiment files are read strictly.
+		{"a key given twice in a file", []string{"experiment", "-f", "dup.json", "-n"}, 2, []string{`dup.json: key "repetitions" is given twice (the second at line 1, column 33)`, "give each key once"}, nil},
+		{"a key given twice under fixed", []string{"experiment", "-f", "dup-fixed.json", "-n"}, 2, []string{`fixed: key "threads" is given twice`}, nil},
+		{"a key in another case", []string{"experiment", "-f", "case.json", "-n"}, 2, []string{`key "FIXED" is spelled "fixed": keys are matched exactly, in lower case (at line 1, column 15)`}, nil},
+		{"a stray } after the object", []string{"experiment", "-f", "stray.json", "-n"}, 2, []string{`more after the end of the JSON value at line 1, column 39: "}"`, "a file holds one JSON object"}, nil},
+		{"a UTF-8 byte-order mark", []string{"experiment", "-f", "bom.json", "-n"}, 2, []string{"starts with a UTF-8 byte-order mark (bytes EF BB BF)", "save it as UTF-8 without a BOM", "!ï"}, nil},
+		{"a 300-character name in a dry run", []string{"experiment", "-f", "long.json", "-n"}, 2, []string{"is 300 characters long (accepted: at most 100; it names the results folder)"}, nil},
+		{"a 300-character name", []string{"experiment", "-f", "long.json"}, 2, []string{"is 300 characters long (accepted: at most 100"}, nil},
+		{"--set with no part before the dot", []string{"experiment", "quick", "--set", ".threads=2", "-n"}, 2, []string{`--set ".threads=2": expected key=… or part.key=…`, "parts: upgrade, overhead"}, nil},
+		{"--shard=", []string{"experiment", "quick", "--shard=", "-n"}, 2, []string{"--shard: empty value: give one, or leave the flag out"}, nil},
+		{"--out=", []string{"experiment", "quick", "--out="}, 2, []string{"--out: empty value"}, nil},
+		{"--shard 3/3 of 2 configurations", []string{"experiment", "-f", "two.json", "--shard", "3/3", "-o", "s33"}, 2, []string{"--shard 3/3: experiment two: shard 3/3 selects none of the 2 configurations (at most 2 shards: 1/2 … 2/2)"}, nil},
+		{"--shard 3/3 of 2 configurations, dry run", []string{"experiment", "-f", "two.json", "--shard", "3/3", "-n"}, 2, []string{"selects none of the 2 configurations"}, nil},
+		{"shard 5/2 in a manifest", []string{"experiment", "--resume", "shard5of2"}, 2, []string{"shard5of2/manifest.json is damaged: its shard is 5/2 (a shard is i/n with 1 <= i <= n <= 10000)"}, nil},
+		{"merge A A", []string{"experiment", "merge", "-o", "mergeaa", "shard1", "shard1"}, 2, []string{"shard1 is given twice; shard 2/2 is missing (1 of the 2 configurations): name each shard's folder once"}, nil},
+		{"merge A ./A", []string{"experiment", "merge", "-o", "mergeaa", "shard1", "./shard1"}, 2, []string{"shard1 and ./shard1 are the same folder"}, nil},
+		{"merge a folder that does not exist", []string{"experiment", "merge", "-o", "m", "nosuch"}, 2, []string{"nosuch does not exist"}, nil},
+		{"merge -o of 300 characters", []string{"experiment", "merge", "-o", strings.Repeat("x", 300), "shard1"}, 2, []string{"a name in this path is too long (a file system takes at most 255 bytes a name)", "!stat "}, nil},
+		{"merge -o through a file", []string{"experiment", "merge", "-o", "file.txt/m", "shard1"}, 2, []string{"file.txt/m: a part of this path is a file, not a folder"}, nil},
+		{"experiment -o of 300 characters", []string{"experiment", "quick", "-o", strings.Repeat("x", 300)}, 2, []string{"a name in this path is too long"}, nil},
+		{"plot -o a file", []string{"plot", "-o", "file.txt", "res"}, 2, []string{"--out: file.txt exists and is a file, not a folder"}, nil},
+		{"plot -o of 300 characters", []string{"plot", "-o", strings.Repeat("x", 300), "res"}, 2, []string{"--out: xxx", "a name in this path is too long"}, nil},
+		{"plot a compacted folder with a damaged .gz", []string{"plot", "badgz"}, 1, []string{"warning: badgz/runs/", "result.json.gz: a damaged gzip file: it ends early (cut short); the run counts as failed",
+			"the warnings above name the damaged files"}, nil},
+		{"plot a folder whose run's folder is gone", []string{"plot", "gonerun"}, 1, []string{"runs no longer readable: main/workload=w (2 of 2); their folders under gonerun/runs are gone", "!see the warnings"}, nil},
+		{"summary.csv is a folder", []string{"experiment", "summary", "sumdir"}, 1, []string{"writing sumdir/summary.csv: it is a folder, where a file belongs", "!.tmp-"}, nil},
+		{"a run killed by SIGKILL", []string{"experiment", "-f", "killed.json", "-o", "killed", "--no-plot"}, 1, []string{"failed: killed by SIGKILL (killed)",
+			"1 of 1 runs failed (why: above, and in the failed.json of each failed run under killed/runs)", "!exit status -1", "!REPORT.md"}, []string{"killed"}},
+		{"a failed run in a shard", []string{"experiment", "-f", "fail.json", "--shard", "1/2", "-o", "shardfail"}, 1, []string{"failed: exit status 1: dustm bench: a failure on purpose",
+			"1 of 1 runs failed (why: above", "!REPORT.md"}, []string{"shardfail"}},
 	}
 }
 
@@ -193,12 +227,99 @@ func badInputFixtures(t *testing.T, root string) {
 	}
 	truncate("badresult", experiments.ResultFile)
 	truncate("badseries", experiments.SeriesFile)
+	issue20Fixtures(t, root, e)
+}
+
+// issue20Fixtures are the files of the cases of issue 20: experiment files that JSON reads
+// but a person did not mean, and results folders with a damaged compressed file, a run gone,
+// a shard of a manifest out of range, a summary.csv that cannot be replaced.
+func issue20Fixtures(t *testing.T, root string, e *experiments.Experiment) {
+	t.Helper()
+	mk := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("dup.json", `{"name": "d", "repetitions": 1, "repetitions": 2, "fixed": {"threads": 1}}`)
+	mk("dup-fixed.json", `{"name": "d", "fixed": {"threads": 1, "threads": 2}}`)
+	mk("case.json", `{"name": "d", "FIXED": {"threads": 1}}`)
+	mk("stray.json", `{"name": "d", "fixed": {"threads": 1}}}`)
+	mk("bom.json", "\xEF\xBB\xBF"+`{"name": "d", "fixed": {"threads": 1}}`)
+	mk("long.json", `{"name": "`+strings.Repeat("a", 300)+`", "fixed": {"threads": 1}}`)
+	mk("two.json", `{"name": "two", "repetitions": 1, "axes": {"threads": [1, 2]}, "fixed": {"size": "tiny", "length": 0.05}}`)
+	// The runs of these two are the test binary acting as dustm bench (badInputChild): a
+	// seed of 9 kills itself, a seed of 8 fails.
+	mk("killed.json", `{"name": "killed", "repetitions": 1, "fixed": {"seed": 9, "size": "tiny", "length": 0.05}}`)
+	mk("fail.json", `{"name": "fail", "repetitions": 1, "axes": {"threads": [1, 2]}, "fixed": {"seed": 8, "size": "tiny", "length": 0.05}}`)
+
+	folder := func(name string, o experiments.CreateOptions) string {
+		dir := filepath.Join(root, name)
+		if _, err := experimentstest.WriteFolder(dir, e, o); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := experiments.WriteSummary(dir); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	folder("shard1", experiments.CreateOptions{Shard: experiments.Shard{Index: 1, Count: 2}})
+	dir := folder("shard5of2", experiments.CreateOptions{Shard: experiments.Shard{Index: 1, Count: 2}})
+	b, err := os.ReadFile(filepath.Join(dir, experiments.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["shard"] = map[string]int{"index": 5, "count": 2}
+	b, _ = json.Marshal(m)
+	mk(filepath.Join("shard5of2", experiments.ManifestFile), string(b))
+
+	dir = folder("badgz", experiments.CreateOptions{})
+	if _, err := experiments.Compact(dir); err != nil {
+		t.Fatal(err)
+	}
+	gz, _ := filepath.Glob(filepath.Join(dir, "runs", "*", "*", "rep-1", experiments.ResultFile+".gz"))
+	if len(gz) == 0 || os.Truncate(gz[0], 30) != nil {
+		t.Fatalf("no result.json.gz to damage in %s", dir)
+	}
+	dir = folder("gonerun", experiments.CreateOptions{})
+	if err := os.RemoveAll(filepath.Join(dir, "runs", "main", "workload=w")); err != nil {
+		t.Fatal(err)
+	}
+	dir = folder("sumdir", experiments.CreateOptions{})
+	os.Remove(filepath.Join(dir, experiments.SummaryFile))
+	os.MkdirAll(filepath.Join(dir, experiments.SummaryFile, "x"), 0o755)
+}
+
+// envBadInputChild makes the test binary, started as a sweep's run by TestBadInput, a fake
+// dustm bench (experimentstest's) that is killed by SIGKILL (--seed 9) or fails (--seed 8).
+const envBadInputChild = "DUSTM_TEST_BADINPUT_CHILD"
+
+// badInputChild is TestMain's: whether this process is such a run, and its exit status.
+func badInputChild(args []string) (int, bool) {
+	if os.Getenv(envBadInputChild) != "1" {
+		return 0, false
+	}
+	line := " " + strings.Join(args, " ") + " "
+	switch {
+	case strings.Contains(line, " --seed 9 "):
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	case strings.Contains(line, " --seed 8 "):
+		fmt.Fprintln(os.Stderr, "dustm bench: a failure on purpose")
+		return 1, true
+	}
+	return experimentstest.FakeMain(args, os.Stdout, os.Stderr), true
 }
 
 // TestBadInput runs every bad input of badInputs in-process, in a folder of fixtures: each
 // exits with its status and a message with its words, without a panic or a stack trace, and
 // creates or replaces no file but its named outputs.
 func TestBadInput(t *testing.T) {
+	t.Setenv(envBadInputChild, "1")
+	t.Setenv("GORACE", os.Getenv("GORACE")+" atexit_sleep_ms=0") // a race-enabled run exits at once
 	root := t.TempDir()
 	badInputFixtures(t, root)
 	t.Chdir(root)
@@ -225,7 +346,9 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: dustm %q exited %d, want %d; stderr:\n%s", c.what, c.args, code, c.code, msg)
 		}
 		for _, w := range c.want {
-			if !strings.Contains(msg, w) {
+			if not, ok := strings.CutPrefix(w, "!"); ok && strings.Contains(msg, not) {
+				t.Errorf("%s: dustm %q: stderr has %q:\n%s", c.what, c.args, not, msg)
+			} else if !ok && !strings.Contains(msg, w) {
 				t.Errorf("%s: dustm %q: stderr lacks %q:\n%s", c.what, c.args, w, msg)
 			}
 		}

@@ -15,6 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"dustm/experiments"
 	"dustm/internal/duration"
 	"dustm/plots"
@@ -97,7 +99,23 @@ then draws its figures and REPORT.md (as `+"`dustm plot`"+`). Progress goes to s
 		f.help = true
 		return &f, nil, nil
 	}
+	if err := noEmptyValues(fs); err != nil {
+		return nil, nil, err
+	}
 	return &f, fs.Args(), nil
+}
+
+// noEmptyValues refuses a flag that takes a name or a path given as empty (--shard=,
+// --out ""): left alone it would mean the flag's default (every shard, a folder of its
+// own), which the command line did not ask for.
+func noEmptyValues(fs *pflag.FlagSet) error {
+	var err error
+	fs.Visit(func(fl *pflag.Flag) {
+		if err == nil && fl.Value.Type() == "string" && fl.Value.String() == "" {
+			err = usageErrorf("--%s: empty value: give one, or leave the flag out for its default (--%s: %s)", fl.Name, fl.Name, fl.Usage)
+		}
+	})
+	return err
 }
 
 func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -171,6 +189,9 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 	configs, excl, err := e.Expand()
 	if err != nil {
 		return usageErrorf("%v", strings.TrimPrefix(err.Error(), experiments.ErrInvalid.Error()+": "))
+	}
+	if err := shard.Selects(len(configs)); err != nil {
+		return usageErrorf("--shard %s: experiment %s: %v", f.shard, e.Name, err)
 	}
 	if f.show {
 		b, err := json.MarshalIndent(e, "", "  ")
@@ -272,8 +293,12 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 		return runErr
 	}
 	// The summary of whatever exists, even after an interruption.
+	report := filepath.Join(s.Dir, plots.ReportFile)
 	if f.noPlot || s.Manifest.Shard != nil {
-		if _, _, err := experiments.WriteSummary(s.Dir); err != nil {
+		report = ""
+		folder, _, err := experiments.WriteSummary(s.Dir)
+		printWarnings(stderr, folder)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "results: %s\nsummary: %s\n", s.Dir, filepath.Join(s.Dir, experiments.SummaryFile))
@@ -293,8 +318,11 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 	switch {
 	case o.Interrupted:
 		return fmt.Errorf("interrupted; resume with: dustm experiment --resume %s", s.Dir)
+	case (o.Failed > 0 || o.Kept > 0) && report != "":
+		return fmt.Errorf("%d of %d runs failed (see %s)", o.Failed+o.Kept, o.Planned, report)
 	case o.Failed > 0 || o.Kept > 0:
-		return fmt.Errorf("%d of %d runs failed (see %s)", o.Failed+o.Kept, o.Planned, filepath.Join(s.Dir, plots.ReportFile))
+		return fmt.Errorf("%d of %d runs failed (why: above, and in the %s of each failed run under %s)",
+			o.Failed+o.Kept, o.Planned, experiments.FailedFile, filepath.Join(s.Dir, "runs"))
 	}
 	return nil
 }
@@ -442,16 +470,25 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
+	if err := noEmptyValues(fs); err != nil {
+		return err
+	}
 	if fs.NArg() == 0 {
 		return usageErrorf("merge: which folders? (the shards' results folders)")
 	}
-	dest := *out
-	if dest == "" {
-		m, err := experiments.ReadManifest(fs.Arg(0))
+	var first *experiments.Manifest
+	for _, dir := range fs.Args() {
+		m, err := experiments.ReadManifest(dir)
 		if err != nil {
 			return usageErrorf("%v", err)
 		}
-		dest = filepath.Join(*resultsDir, m.Experiment, time.Now().UTC().Format("20060102-150405")+"-merged")
+		if first == nil {
+			first = m
+		}
+	}
+	dest := *out
+	if dest == "" {
+		dest = filepath.Join(*resultsDir, first.Experiment, time.Now().UTC().Format("20060102-150405")+"-merged")
 	}
 	s, notes, err := experiments.Merge(dest, fs.Args(), append([]string{"dustm", "experiment", "merge"}, args...))
 	if err != nil {
@@ -464,7 +501,8 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "note:", n)
 	}
 	if *noPlot {
-		_, _, err := experiments.WriteSummary(s.Dir)
+		folder, _, err := experiments.WriteSummary(s.Dir)
+		printWarnings(stderr, folder)
 		if err == nil {
 			fmt.Fprintf(stdout, "results: %s\n", s.Dir)
 		}

@@ -26,6 +26,9 @@ func asDustm(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
+	if code, ok := badInputChild(os.Args[1:]); ok {
+		os.Exit(code)
+	}
 	if os.Getenv(envAsDustm) == "1" {
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 	}

@@ -89,8 +89,10 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		printHelp(stderr, cmds)
 		return 2
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
-		printHelp(stdout, cmds)
-		return 0
+		return help(args[1:], cmds, stdout, stderr)
+	case (args[0] == "version" || args[0] == "--version") && len(args) > 1:
+		fmt.Fprintf(stderr, "dustm %s: takes no arguments (got %q)\n", args[0], args[1:])
+		return 2
 	case args[0] == "version" || args[0] == "--version":
 		fmt.Fprintln(stdout, versionText())
 		return 0
@@ -110,13 +112,37 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	fmt.Fprintf(stderr, "dustm: unknown command %q (commands: %s; see `dustm help`)\n", args[0], strings.Join(commandNames(cmds), ", "))
+	return 2
+}
+
+// help is `dustm help [COMMAND]`: the commands, or one command's flags (as COMMAND --help).
+func help(args []string, cmds []command, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0 || len(args) == 1 && (args[0] == "help" || args[0] == "version"):
+		printHelp(stdout, cmds)
+		return 0
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "dustm help: takes at most one command's name (got %q)\n", args)
+		return 2
+	}
+	for _, c := range cmds {
+		if c.name == args[0] {
+			return dispatch([]string{c.name, "--help"}, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "dustm help: unknown command %q (commands: %s)\n", args[0], strings.Join(commandNames(cmds), ", "))
+	return 2
+}
+
+// commandNames are the commands' names, sorted.
+func commandNames(cmds []command) []string {
 	names := make([]string, len(cmds))
 	for i, c := range cmds {
 		names[i] = c.name
 	}
 	sort.Strings(names)
-	fmt.Fprintf(stderr, "dustm: unknown command %q (commands: %s; see `dustm help`)\n", args[0], strings.Join(names, ", "))
-	return 2
+	return names
 }
 
 // userMessage is an error as the user reads it: without the sentinels' texts that mark the

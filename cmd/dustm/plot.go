@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"dustm/experiments"
 	"dustm/plots"
@@ -36,6 +37,12 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if err := noEmptyValues(fs); err != nil {
+		return err
+	}
+	if err := checkFiguresFolder(*out); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -107,6 +114,28 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
 		reportWritten(stdout, w)
+	}
+	return nil
+}
+
+// checkFiguresFolder refuses an --out that cannot be a folder (a file, a path through a
+// file, a name too long) before anything is drawn; one that does not exist yet is made.
+func checkFiguresFolder(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return usageErrorf("--out: %s: a name in this path is too long (a file system takes at most 255 bytes a name)", dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return usageErrorf("--out: %s: a part of this path is a file, not a folder", dir)
+	case err != nil:
+		return usageErrorf("--out: %v", err)
+	case !st.IsDir():
+		return usageErrorf("--out: %s exists and is a file, not a folder: name the folder for the figures", dir)
 	}
 	return nil
 }
