@@ -429,6 +429,18 @@ func (f *Folder) Samples(withSeries bool) ([]Sample, error) {
 			continue
 		}
 		switch r.Info.Kind {
+		case KindKV:
+			var series []SeriesPoint
+			if withSeries && r.HasSeries() {
+				s, err := r.Series()
+				if err != nil {
+					f.Warn("%v; the run's metrics from its time series are left out", err)
+					s = nil
+				}
+				series = s
+			}
+			out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config, Params: r.Info.Params,
+				Rep: r.Info.Rep, Metrics: KVMetrics(r.KV, series), Run: r})
 		case KindMicro:
 			for _, b := range r.Micro {
 				name := fmt.Sprintf("%s-%d", b.Name, b.Procs)
