@@ -149,12 +149,10 @@ func kvTestName(test string, taken map[string]bool) string {
 	if !taken[first] {
 		return first
 	}
-	return strings.Trim(strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
-			return r
-		}
-		return '_'
-	}, test), "_")
+	words := strings.FieldsFunc(test, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+	})
+	return strings.Join(words, "_")
 }
 
 // KVResult is `dustm kv serve --json` (notes/kv-contract.md): package bench's parts, under a
