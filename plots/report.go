@@ -176,7 +176,8 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 		if part.Description != "" {
 			p(": %s", part.Description)
 		}
-		p(" (%s).", map[experiments.Kind]string{experiments.KindBench: "STMBench7 runs", experiments.KindMicro: "Go micro-benchmarks"}[part.Kind])
+		p(" (%s).", map[experiments.Kind]string{experiments.KindBench: "STMBench7 runs", experiments.KindMicro: "Go micro-benchmarks",
+			experiments.KindKV: "a key-value server driven by redis-benchmark"}[part.Kind])
 		var axes, fixed []string
 		for _, c := range f.Configs {
 			if c.Part != part.Name {
@@ -400,7 +401,7 @@ func partAxes(f *experiments.Folder, part string) []string {
 
 // tableMetrics picks the metrics a part's table shows: the ones that matter, where present.
 func tableMetrics(rows []*experiments.Row) []string {
-	want := []string{"throughput", "all.max_us", "all.p99_us", "max_gap_ms", "upgrade.pause_ms", "window.max_us",
+	want := []string{"client.rps", "client.p99_ms", "client.max_ms", "throughput", "all.max_us", "all.p99_us", "max_gap_ms", "upgrade.pause_ms", "window.max_us",
 		"upgrade.migration_s", "recovery_s", "ns_per_op", "bytes_per_op", "allocs_per_op"}
 	upgrade := slices.ContainsFunc(rows, func(r *experiments.Row) bool { return !noUpgrade(r) })
 	var out []string
