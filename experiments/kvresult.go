@@ -306,3 +306,42 @@ func KVTestNames(samples []Sample) []string {
 	}
 	return out
 }
+
+// describeKVMetric describes the metrics of kv runs: the client's (client.…) and the
+// server's own beyond those of bench runs.
+func describeKVMetric(name string) (MetricDoc, bool) {
+	switch name {
+	case "client.rps":
+		return MetricDoc{name, "req/s", "the client's requests per second over all its tests (redis-benchmark; total requests / total time)"}, true
+	case "client.p99_ms":
+		return MetricDoc{name, "ms", "the client's largest 99th percentile latency over its tests (redis-benchmark)"}, true
+	case "client.max_ms":
+		return MetricDoc{name, "ms", "the client's maximum latency over its tests (redis-benchmark): the claims are checked on it"}, true
+	case "client.elapsed_s":
+		return MetricDoc{name, "s", "how long the client ran"}, true
+	case "upgrade.client_position":
+		return MetricDoc{name, "", "where in the client's run the upgrade committed (0 its start, 1 its end)"}, true
+	case "preload_s":
+		return MetricDoc{name, "s", "time the server took to preload its keys"}, true
+	case "heap_bytes_after_preload":
+		return MetricDoc{name, "B", "the server's heap in use after the preload"}, true
+	case "connections":
+		return MetricDoc{name, "", "connections the server accepted"}, true
+	}
+	rest, ok := strings.CutPrefix(name, "client.")
+	i := strings.LastIndexByte(rest, '.')
+	if !ok || i <= 0 {
+		return MetricDoc{}, false
+	}
+	test, field := rest[:i], rest[i+1:]
+	what := map[string]string{"rps": "requests per second", "p50_ms": "median latency", "p95_ms": "95th percentile latency",
+		"p99_ms": "99th percentile latency", "max_ms": "maximum latency", "min_ms": "minimum latency", "avg_ms": "mean latency"}[field]
+	if what == "" {
+		return MetricDoc{}, false
+	}
+	unit := "ms"
+	if field == "rps" {
+		unit = "req/s"
+	}
+	return MetricDoc{name, unit, "the client's " + what + " of redis-benchmark's test " + test}, true
+}

@@ -164,6 +164,7 @@ func kvReadyTimeout(ps Params) time.Duration {
 type kvFail struct {
 	status, msg, tail string
 	exit              int
+	rejected          bool // the server exited 2 (bad usage or input) before it was ready
 }
 
 // executeKV runs one kv run: the server in a fresh process, redis-benchmark against it once
@@ -236,6 +237,10 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 	}
 	if kf != nil {
 		info.ExitCode = kf.exit
+		if kf.rejected {
+			// Bad input (or a dustm without kv serve): the other repetitions would fail alike.
+			ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(kf.tail)
+		}
 		return fail(kf.exit, kf.msg, kf.tail)
 	}
 	if err := ss.finishKV(dir, report); err != nil {
@@ -287,8 +292,9 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
 		select {
 		case <-sp.done:
-			return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
-				msg: fmt.Sprintf("the server exited before it answered PING on %s: %s", addr, lastLine(serverTail()))}
+			code := exitCode(server, sp.err)
+			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
+				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
 		case <-ctx.Done():
 			sp.stop(syscall.SIGTERM, grace)
 			return &kvFail{status: StatusInterrupted, msg: "while the server started"}

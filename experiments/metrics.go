@@ -108,6 +108,9 @@ func DescribeMetric(name string) MetricDoc {
 			}
 		}
 	}
+	if d, ok := describeKVMetric(name); ok {
+		return d
+	}
 	if rest, ok := strings.CutPrefix(name, "stm."); ok {
 		if rest == "conflict_aborts_per_commit" {
 			return MetricDoc{name, "", "STM aborts caused by conflicts (read conflicts and failed validations) per commit"}

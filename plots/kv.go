@@ -140,7 +140,9 @@ func kvPauseSize(c *ctx) (*Figure, string, error) {
 	pause := Panel{Title: "the upgrade's pause (server)", XLabel: "keys (log)", YLabel: "pause (ms, log)", LogX: true, LogY: true, Legend: true}
 	lat := Panel{Title: "the client's max latency (redis-benchmark)", XLabel: "keys (log)", YLabel: "max latency (ms, log)", LogX: true, LogY: true}
 	for gi, g := range gs {
-		slices.SortFunc(g, func(a, b *experiments.Row) int { return int(math.Copysign(1, num(a.Params.Value("preload"))-num(b.Params.Value("preload")))) })
+		slices.SortFunc(g, func(a, b *experiments.Row) int {
+			return int(math.Copysign(1, num(a.Params.Value("preload"))-num(b.Params.Value("preload"))))
+		})
 		color, dash := lineStyle(g[0].Params, keys, gi)
 		ps := Series{Label: labels[gi], Color: color, Dash: dash, Points: true}
 		ls := Series{Label: labels[gi], Color: color, Dash: dash, Points: true}
