@@ -313,3 +313,34 @@ func TestKVClientJSONShape(t *testing.T) {
 		}
 	}
 }
+
+// TestKVCompare compares kv folders: the client's metrics are compared by default.
+func TestKVCompare(t *testing.T) {
+	e := kvExperiment(t, `{"name": "k", "repetitions": 3, "kind": "kv", "axes": {"backend": ["redis", "stm"]}, "fixed": {"tests": "get+set"}}`)
+	dir := filepath.Join(t.TempDir(), "out")
+	if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := experiments.LoadAny(filepath.Join(dir, "runs", "main", "backend=redis"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := experiments.LoadAny(filepath.Join(dir, "runs", "main", "backend=stm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := experiments.Compare(a, b, experiments.CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metrics []string
+	for _, r := range c.Rows {
+		metrics = append(metrics, r.Metric)
+		if r.Metric == "client.rps" && (r.NA != 3 || r.NB != 3 || r.Ratio > 0.9) {
+			t.Errorf("client.rps %+v (the fake: stm 70k, redis 80k)", r)
+		}
+	}
+	if !slices.Contains(metrics, "client.rps") || !slices.Contains(metrics, "client.max_ms") {
+		t.Errorf("compared %q", metrics)
+	}
+}

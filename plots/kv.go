@@ -235,7 +235,7 @@ func kvFindings(rows []*experiments.Row) Findings {
 		fd.Claims = kvUpgradeClaims(rows)
 	}
 	if slices.ContainsFunc(rows, withUpgrade) {
-		fd.Paragraph = kvPauseFinding(rows)
+		fd.Paragraph = strings.TrimSpace(kvPositionNote(rows) + " " + kvPauseFinding(rows))
 	}
 	if c, ok := kvPeerClaims(rows); ok {
 		fd.Claims = append(fd.Claims, c...)
@@ -469,4 +469,31 @@ func kvPeerClaims(rows []*experiments.Row) ([]Claim, bool) {
 		}
 	}
 	return out, len(out) > 0
+}
+
+// kvPositionNote says where in the client's run the upgrades committed (upgrade.
+// client_position, 0 its start, 1 its end), and warns of configurations whose upgrade fell
+// outside it: their client numbers do not measure the upgrade.
+func kvPositionNote(rows []*experiments.Row) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	var outside []string
+	for _, r := range rows {
+		st, ok := stat(r, "upgrade.client_position")
+		if !ok {
+			continue
+		}
+		lo, hi = min(lo, st.Min), max(hi, st.Max)
+		if st.Min < 0 || st.Max > 1 {
+			outside = append(outside, r.Config)
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return ""
+	}
+	s := fmt.Sprintf("The upgrades committed between %.0f%% and %.0f%% of the client's run (upgrade.client_position).", 100*lo, 100*hi)
+	if len(outside) > 0 {
+		s += fmt.Sprintf(" **In %d configuration(s) some upgrade fell outside the client's run (%s): the client's numbers there do not "+
+			"measure it; give the client more requests or request the upgrade earlier (upgrade-at).**", len(outside), strings.Join(outside, "; "))
+	}
+	return s
 }

@@ -51,6 +51,10 @@ func TestKVFindingsAndFigures(t *testing.T) {
 	if !strings.Contains(para, "fit pause = ") || !strings.Contains(para, "n^1.00 (R² 1.00, 4 points") {
 		t.Errorf("no fit of the pause in %q", para)
 	}
+	// The fake's eager upgrade of 10M keys commits after the client's run (10 s pause).
+	if !strings.Contains(para, "In 1 configuration(s) some upgrade fell outside the client's run (upgrade=expiry,migration=eager,preload=10000000)") {
+		t.Errorf("no warning of the upgrade outside the client's run in %q", para)
+	}
 	w, err := Write(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
