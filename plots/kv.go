@@ -61,10 +61,16 @@ func kvTimeline(c *ctx) (*Figure, string, error) {
 	}
 	keys := varying(slices.DeleteFunc(slices.Clone(rows), noUpgrade), "migration", "sweepers")
 	glabels, gps := groups(slices.DeleteFunc(slices.Clone(rows), noUpgrade), keys)
-	fig := &Figure{Title: c.title + "Client-visible latency across the upgrade", Cols: 2}
+	fig := &Figure{Title: c.title + "Latency across the upgrade, interval by interval (the server's series)", Cols: 3}
 	for gi, g := range gps {
-		maxP := Panel{Title: "per-interval max latency: " + glabels[gi], XLabel: "time since the server was ready (s)", YLabel: "max (ms, log)", LogY: true, Legend: gi == 0}
-		p99P := Panel{Title: "per-interval p99 latency: " + glabels[gi], XLabel: "time since the server was ready (s)", YLabel: "p99 (ms, log)", LogY: true}
+		suffix := ""
+		if glabels[gi] != "" {
+			suffix = ": " + glabels[gi]
+		}
+		const xl = "time since the server was ready (s)"
+		maxP := Panel{Title: "commands' max latency" + suffix, XLabel: xl, YLabel: "max (ms, log)", LogY: true, Legend: gi == 0}
+		p99P := Panel{Title: "commands' p99 latency" + suffix, XLabel: xl, YLabel: "p99 (ms, log)", LogY: true}
+		probeP := Panel{Title: "responsiveness probe's max" + suffix, XLabel: xl, YLabel: "probe max (ms, log)", LogY: true}
 		lines := slices.Clone(g)
 		if base := baselineOf(g[0], rows); base != nil {
 			lines = append([]*experiments.Row{base}, lines...)
@@ -92,8 +98,14 @@ func kvTimeline(c *ctx) (*Figure, string, error) {
 				{&p99P, func(p *experiments.SeriesPoint) (float64, bool) {
 					return ptr(p.P99Us) / 1e3, p.P99Us != nil && *p.P99Us > 0
 				}},
+				{&probeP, func(p *experiments.SeriesPoint) (float64, bool) {
+					return ptr(p.ProbeMaxUs) / 1e3, p.ProbeMaxUs != nil && *p.ProbeMaxUs > 0
+				}},
 			} {
 				t, y := aggregate(runs, pn.get)
+				if len(t) == 0 {
+					continue
+				}
 				pn.p.Series = append(pn.p.Series, Series{Label: name, X: t, Y: y, Color: col})
 				if !noUpgrade(r) {
 					pn.p.Marks = append(pn.p.Marks, upgradeMarks(r, runs, col)...)
@@ -102,15 +114,21 @@ func kvTimeline(c *ctx) (*Figure, string, error) {
 		}
 		if len(maxP.Series) > 0 {
 			fig.Panels = append(fig.Panels, maxP, p99P)
+			if len(probeP.Series) == 0 { // keep the grid: an empty panel says the probe was off
+				probeP.Title += " (no probe in the series)"
+			}
+			fig.Panels = append(fig.Panels, probeP)
 		}
 	}
 	if len(fig.Panels) == 0 {
 		return nil, "no server series (--series) among the runs with an upgrade", nil
 	}
-	fig.Caption = "The latency the server measured for each command, per interval of its series (" + c.aggNote() + "): the " +
-		"maximum (left) and the 99th percentile (right), one line per migration strategy and the same run without an " +
-		"upgrade in black; vertical lines mark the upgrade's request and commit. The client's own summary (redis-benchmark's) " +
-		"is in the tables and the findings; this figure shows when the latency rose."
+	fig.Caption = "The latency the server measured for its commands, per interval of its series (" + c.aggNote() + "): the " +
+		"maximum (left) and the 99th percentile (middle), and the responsiveness probe's maximum (right: a tiny transaction due " +
+		"every millisecond, counted from when it was due, so a stopped world shows as what a waiting client would see), one " +
+		"line per migration strategy and the same run without an upgrade in black; vertical lines mark the upgrade's request " +
+		"and commit. The client's own summary (redis-benchmark's) is in the tables and the findings; this figure shows when " +
+		"the latency rose."
 	return fig, "", nil
 }
 
@@ -388,7 +406,7 @@ func kvFitText(xs, ys []float64) string {
 		}
 	}
 	if len(distinct) < kvFitMinSizes {
-		return fmt.Sprintf("no fit: %d sizes with a pause, a fit needs at least %d", len(distinct), kvFitMinSizes)
+		return fmt.Sprintf("no fit: %d size(s) with a pause, a fit needs at least %d", len(distinct), kvFitMinSizes)
 	}
 	if dec := math.Log10(hi / lo); dec < kvFitMinDecades {
 		return fmt.Sprintf("no fit: the sizes span %.1f decades, a fit needs %.1f", dec, kvFitMinDecades)
@@ -420,7 +438,7 @@ func kvPeerClaims(rows []*experiments.Row) ([]Claim, bool) {
 	}
 	var out []Claim
 	redis, plain := by("redis"), by("stm-plain")
-	peer := Claim{Claim: "dustm kv serve --backend stm serves GET and SET at at least 0.8× redis-server's requests per second (50 clients, no pipelining)",
+	peer := Claim{Claim: "dustm kv serve --backend stm serves GET and SET at at least 0.8× redis-server's requests per second without pipelining",
 		Rule: fmt.Sprintf("per configuration without pipelining, the client's requests per second on stm over redis-server's; holds when the "+
 			"ratio's 95%% interval reaches above %s", fmtNum(kvPeerTolerance))}
 	cost := Claim{Claim: "stm within 10% of stm-plain in the steady state (the cost of being upgradable)",

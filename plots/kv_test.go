@@ -77,7 +77,7 @@ func TestKVFindingsAndFigures(t *testing.T) {
 	}
 	figs, _ := figuresByName(t, f, s, Options{})
 	tl := figs["kv-timeline"]
-	if tl == nil || len(tl.Panels) != 8 || len(tl.Panels[0].Marks) == 0 || tl.Panels[0].Series[0].Label != "no upgrade" {
+	if tl == nil || len(tl.Panels) != 12 || len(tl.Panels[0].Marks) == 0 || tl.Panels[0].Series[0].Label != "no upgrade" {
 		t.Errorf("kv-timeline %+v", tl)
 	}
 }
@@ -88,7 +88,7 @@ func TestKVPauseWithoutFit(t *testing.T) {
 	for _, fd := range ComputeFindings(f, s) {
 		para += fd.Paragraph
 	}
-	if !strings.Contains(para, "no fit: 3 sizes with a pause, a fit needs at least 4") {
+	if !strings.Contains(para, "no fit: 3 size(s) with a pause, a fit needs at least 4") {
 		t.Errorf("paragraph %q", para)
 	}
 	if got := kvFitText([]float64{1e5, 2e5, 4e5, 8e5}, []float64{1, 2, 4, 8}); !strings.Contains(got, "span 0.9 decades") {
