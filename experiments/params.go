@@ -88,16 +88,6 @@ func specs() []spec {
 	return append(out, kvSpecs()...)
 }
 
-// lookupSpec returns the spec of a key or one of its aliases (the first kind's that has it).
-func lookupSpec(key string) (spec, bool) {
-	for _, s := range specs() {
-		if s.key == key || slices.Contains(s.aliases, key) {
-			return s, true
-		}
-	}
-	return spec{}, false
-}
-
 // lookupSpecOf returns the spec of a key or one of its aliases for a kind of part: kinds may
 // share a key's name (backend, upgrade) with their own values.
 func lookupSpecOf(k Kind, key string) (spec, bool) {
