@@ -344,3 +344,17 @@ func TestKVCompare(t *testing.T) {
 		t.Errorf("compared %q", metrics)
 	}
 }
+
+// FuzzParseBenchmarkCSV: any output parses or is refused with an error, never a panic.
+func FuzzParseBenchmarkCSV(f *testing.F) {
+	f.Add([]byte(`"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"` + "\n" +
+		`"SET","inf","0.055","0.016","0.055","0.087","0.095","0.215"` + "\n"))
+	f.Add([]byte("\"test\",\"rps\"\n\"a\",\"1\"\n"))
+	f.Add([]byte("\x00\"\n,"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tests, err := experiments.ParseBenchmarkCSV("c.csv", b)
+		if err == nil && len(tests) == 0 {
+			t.Fatal("no error and no tests")
+		}
+	})
+}

@@ -90,10 +90,10 @@ func ParseBenchmarkCSV(name string, b []byte) ([]KVTest, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) != len(header) {
 			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d: %q", name, line, len(rec), len(header), strings.Join(rec, ","))
 		}
