@@ -515,3 +515,27 @@ func kvPositionNote(rows []*experiments.Row) string {
 	}
 	return s
 }
+
+// kvHowMeasured describes kv runs for the report, with the tools' versions the runs
+// recorded ("" without kv runs).
+func kvHowMeasured(f *experiments.Folder) string {
+	var versions []string
+	for _, r := range f.Runs {
+		if r.KV == nil {
+			continue
+		}
+		for _, v := range []string{r.KV.Client.Version, r.KV.Client.ServerVersion} {
+			if v != "" && !slices.Contains(versions, v) {
+				versions = append(versions, v)
+			}
+		}
+	}
+	if len(versions) == 0 {
+		return ""
+	}
+	return "Kv runs start the server (`dustm kv serve` on a free port of 127.0.0.1, or redis-server as the peer) in a fresh " +
+		"process, wait until it answers PING, drive it with redis-benchmark (" + strings.Join(versions, "; ") + "; each run's " +
+		"exact command line is in its `client.json`), then stop the server with SIGTERM; the client's own report (`client.csv`: " +
+		"per test requests per second, min, p50, p95, p99 and max latency) is kept beside the server's result and series. " +
+		"The claims are checked on the client's numbers; the server's series shows when things happened. "
+}

@@ -134,6 +134,9 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	p("Bench runs are `dustm bench`, the Go port of STMBench7: a structure of assemblies, composite parts and atomic parts " +
 		"built before timing, then worker threads running the benchmark's mix of operations for a fixed time, every " +
 		"operation's latency recorded in HDR histograms; throughput counts successful operations per second. ")
+	if t := kvHowMeasured(f); t != "" {
+		p("%s", t)
+	}
 	p("Tables and figures show the **median** over the repetitions with the **spread** (minimum–maximum); from 6 " +
 		"repetitions on they also give the distribution-free 95%% confidence interval of the median (order statistics). " +
 		"Every run's files (result JSON, time series, output) are under `runs/`; `summary.csv` has every metric of every " +
