@@ -358,3 +358,20 @@ func FuzzParseBenchmarkCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestKVRunWithoutClient: without redis-benchmark every kv run fails saying what to install.
+func TestKVRunWithoutClient(t *testing.T) {
+	r, progress, _ := fakeRunner(t, experiments.EnvRedisBenchmark+"=/nonexistent/redis-benchmark")
+	dir := filepath.Join(t.TempDir(), "out")
+	s, err := experiments.Create(dir, kvExperiment(t, `{"name": "k", "repetitions": 2, "kind": "kv"}`), experiments.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := r.Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Failed != 2 || !strings.Contains(progress.String(), "apt-get install -y redis-tools") {
+		t.Errorf("outcome %+v, progress:\n%s", o, progress)
+	}
+}
