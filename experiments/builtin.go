@@ -165,6 +165,7 @@ func Builtins() []*Experiment {
 			},
 		},
 	}
+	es = append(es, kvBuiltins()...)
 	slices.SortFunc(es, func(a, b *Experiment) int { return strings.Compare(a.Name, b.Name) })
 	return es
 }

@@ -29,7 +29,7 @@ type CompareOptions struct {
 func DefaultCompareMetrics() []string {
 	return []string{"throughput", "throughput_with_failed", "all.max_us", "all.p99_us", "max_gap_ms",
 		"window.max_us", "window.p99_us", "upgrade.pause_ms", "recovery_s",
-		"ns_per_op", "bytes_per_op", "allocs_per_op"}
+		"ns_per_op", "bytes_per_op", "allocs_per_op", "client.rps", "client.p99_ms", "client.max_ms"}
 }
 
 // KeyDiff is a setting that is the same throughout each side but differs between them: what

@@ -26,6 +26,12 @@
 //     attempt's files move to previous/).
 //   - Micro parts compile the benchmarks' test binary once (go test -c) and run it once per
 //     repetition; the output stays in Go benchmark format, for benchstat.
+//   - Kv parts (kv.go, kvrun.go) start a key-value server in a fresh process (`dustm kv serve`,
+//     or redis-server as the peer) in a process group of its own, wait until it answers PING,
+//     drive it with redis-benchmark, then SIGTERM it so that it writes its result; the
+//     client's own report (client.csv, parsed into client.json with its command line and
+//     version) is what the claims are checked on. A cancelled sweep stops the client and the
+//     server in that order; the kernel kills both if the runner dies.
 //   - Summaries are per configuration: median, minimum, maximum, and from 6 repetitions the
 //     distribution-free 95% confidence interval of the median (benchstat's, from
 //     golang.org/x/perf/benchmath), for every metric

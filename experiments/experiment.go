@@ -98,6 +98,9 @@ func FigureNames() []string {
 		"pause-fraction", // upgrade pause and max latency against the fraction of objects changed
 		"pause-objects",  // eager's pause against the objects converted, with its fit; lazy's commit time
 		"micro",          // Go micro-benchmarks: time per operation
+		"kv-timeline",    // kv: the client-visible latency over time across the upgrade (the server's series)
+		"kv-pause-size",  // kv: the upgrade's pause and the client's max latency against the keyspace size
+		"kv-peers",       // kv: requests per second and p99/max latency per backend and redis-server
 	}
 }
 
@@ -451,13 +454,13 @@ func (e *Experiment) Validate() error {
 		if p.Kind == "" {
 			p.Kind = KindBench
 		}
-		if !slices.Contains([]Kind{KindBench, KindMicro}, p.Kind) {
-			return invalidf("part %s: unknown kind %q (accepted: bench, micro)", p.Name, p.Kind)
+		if !slices.Contains(Kinds(), p.Kind) {
+			return invalidf("part %s: unknown kind %q (accepted: %s)", p.Name, p.Kind, kindList())
 		}
 		norm := make(map[string][]string, len(p.Settings))
 		for k, vs := range p.Settings {
-			s, ok := lookupSpec(k)
-			if !ok || s.kind != p.Kind {
+			s, ok := lookupSpecOf(p.Kind, k)
+			if !ok {
 				return invalidf("part %s: unknown key %q for a %s part (accepted: %s)", p.Name, k, p.Kind, strings.Join(keysOf(p.Kind), ", "))
 			}
 			if _, dup := norm[s.key]; dup {
@@ -481,6 +484,11 @@ func (e *Experiment) Validate() error {
 			norm[s.key] = out
 		}
 		p.Settings = norm
+		if p.Kind == KindKV {
+			if err := validateKV(p); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -525,16 +533,31 @@ func (e *Experiment) Set(override string) error {
 	} else if partName == "" || key == "" {
 		return invalidf("--set %q: expected key=… or part.key=… (a part's name, a dot, a key; parts: %s)", override, strings.Join(e.partNames(), ", "))
 	}
-	s, known := lookupSpec(key)
-	if !known {
+	if !slices.ContainsFunc(Kinds(), func(k Kind) bool { _, ok := lookupSpecOf(k, key); return ok }) {
+		var all []string
+		for _, k := range Kinds() {
+			for _, x := range keysOf(k) {
+				if !slices.Contains(all, x) {
+					all = append(all, x)
+				}
+			}
+		}
 		return invalidf("--set: unknown key %q (accepted: repetitions, timeout, %s; prefix part. to set one part's)",
-			key, strings.Join(append(keysOf(KindBench), keysOf(KindMicro)...), ", "))
+			key, strings.Join(all, ", "))
 	}
 	applied := false
+	var kinds []string
 	for i := range e.Parts {
 		p := &e.Parts[i]
-		if (partName != "" && p.Name != partName) || p.Kind != s.kind {
+		s, ok := lookupSpecOf(p.Kind, key) // a key may exist for several kinds (backend)
+		if partName != "" && p.Name != partName {
 			continue
+		}
+		if !ok {
+			continue
+		}
+		if !slices.Contains(kinds, string(s.kind)) {
+			kinds = append(kinds, string(s.kind))
 		}
 		var norm []string
 		seen := make(map[string]bool, len(values))
@@ -549,7 +572,7 @@ func (e *Experiment) Set(override string) error {
 			}
 		}
 		for alias := range p.Settings { // drop a setting given under an alias
-			if as, ok := lookupSpec(alias); ok && as.key == s.key {
+			if as, ok := lookupSpecOf(p.Kind, alias); ok && as.key == s.key {
 				delete(p.Settings, alias)
 			}
 		}
@@ -557,10 +580,16 @@ func (e *Experiment) Set(override string) error {
 		applied = true
 	}
 	if !applied {
-		if partName != "" {
-			return invalidf("--set %s: experiment %s has no %s part named %q (parts: %s)", k, e.Name, s.kind, partName, strings.Join(e.partNames(), ", "))
+		var has []string
+		for _, kd := range Kinds() {
+			if _, ok := lookupSpecOf(kd, key); ok {
+				has = append(has, string(kd))
+			}
 		}
-		return invalidf("--set %s: experiment %s has no %s part to apply it to", k, e.Name, s.kind)
+		if partName != "" {
+			return invalidf("--set %s: experiment %s has no %s part named %q (parts: %s)", k, e.Name, strings.Join(has, " or "), partName, strings.Join(e.partNames(), ", "))
+		}
+		return invalidf("--set %s: experiment %s has no %s part to apply it to", k, e.Name, strings.Join(has, " or "))
 	}
 	return e.Validate()
 }

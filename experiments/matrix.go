@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +52,7 @@ func (c *Config) Label() string {
 func (c *Config) BenchArgs() []string {
 	var args []string
 	for _, p := range c.Params {
-		if s, ok := lookupSpec(p.Key); ok && s.flags != nil {
+		if s, ok := lookupSpecOf(c.Kind, p.Key); ok && s.flags != nil {
 			args = append(args, s.flags(p.Value)...)
 		}
 	}
@@ -181,6 +182,9 @@ func expandPart(p Part) ([]Config, []Exclusion) {
 // applyRules drops the settings that do not apply to a combination, or returns the rule that
 // leaves it out.
 func applyRules(k Kind, ps Params) (Params, string) {
+	if k == KindKV {
+		return kvRules(ps)
+	}
 	if k != KindBench {
 		return ps, ""
 	}
@@ -227,6 +231,9 @@ var slugUnsafe = regexp.MustCompile(`[^A-Za-z0-9._+=,-]`)
 func nameConfigs(configs []Config) {
 	var axes []string
 	for _, s := range specs() {
+		if slices.Contains(axes, s.key) { // a key of several kinds (backend) is one axis
+			continue
+		}
 		seen := map[string]bool{}
 		for _, c := range configs {
 			if v, ok := c.Params.Get(s.key); ok {
@@ -340,6 +347,8 @@ func (c *Config) Estimate() time.Duration {
 		return def
 	}
 	switch c.Kind {
+	case KindKV:
+		return kvEstimate(m)
 	case KindMicro:
 		per := 1.0
 		if d, err := time.ParseDuration(m["benchtime"]); err == nil {

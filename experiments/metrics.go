@@ -108,6 +108,9 @@ func DescribeMetric(name string) MetricDoc {
 			}
 		}
 	}
+	if d, ok := describeKVMetric(name); ok {
+		return d
+	}
 	if rest, ok := strings.CutPrefix(name, "stm."); ok {
 		if rest == "conflict_aborts_per_commit" {
 			return MetricDoc{name, "", "STM aborts caused by conflicts (read conflicts and failed validations) per commit"}
@@ -429,6 +432,18 @@ func (f *Folder) Samples(withSeries bool) ([]Sample, error) {
 			continue
 		}
 		switch r.Info.Kind {
+		case KindKV:
+			var series []SeriesPoint
+			if withSeries && r.HasSeries() {
+				s, err := r.Series()
+				if err != nil {
+					f.Warn("%v; the run's metrics from its time series are left out", err)
+					s = nil
+				}
+				series = s
+			}
+			out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config, Params: r.Info.Params,
+				Rep: r.Info.Rep, Metrics: KVMetrics(r.KV, series), Run: r})
 		case KindMicro:
 			for _, b := range r.Micro {
 				name := fmt.Sprintf("%s-%d", b.Name, b.Procs)

@@ -74,7 +74,7 @@ func specs() []spec {
 		out = append(out, spec{key: row.Key, kind: KindBench, def: row.KeyDefault, values: row.Values(), accepts: row.Accepts(),
 			help: row.KeyHelp, aliases: row.Aliases(), norm: row.Normalize, flags: row.Args})
 	}
-	return append(out, []spec{
+	out = append(out, []spec{
 		// Go micro-benchmarks.
 		{key: "package", kind: KindMicro, def: "peers", values: MicroPackages(),
 			help: "peers: bench/peers (the STM against public Go STMs); stm: the STM's own benchmarks"},
@@ -85,16 +85,29 @@ func specs() []spec {
 		{key: "bench", kind: KindMicro, accepts: "a Go regular expression",
 			help: "which benchmarks (go test -bench); default Peers in peers, . in stm", norm: goRegexp},
 	}...)
+	return append(out, kvSpecs()...)
 }
 
-// lookupSpec returns the spec of a key or one of its aliases.
-func lookupSpec(key string) (spec, bool) {
+// lookupSpecOf returns the spec of a key or one of its aliases for a kind of part: kinds may
+// share a key's name (backend, upgrade) with their own values.
+func lookupSpecOf(k Kind, key string) (spec, bool) {
 	for _, s := range specs() {
-		if s.key == key || slices.Contains(s.aliases, key) {
+		if s.kind == k && (s.key == key || slices.Contains(s.aliases, key)) {
 			return s, true
 		}
 	}
 	return spec{}, false
+}
+
+// Kinds returns the kinds of parts.
+func Kinds() []Kind { return []Kind{KindBench, KindMicro, KindKV} }
+
+func kindList() string {
+	var out []string
+	for _, k := range Kinds() {
+		out = append(out, string(k))
+	}
+	return strings.Join(out, ", ")
 }
 
 // keysOf lists the keys of a kind, in table order.

@@ -142,6 +142,7 @@ type RunData struct {
 	Info   RunInfo
 	Result *BenchResult     // bench runs with a readable result (also failed ones that wrote one)
 	Micro  []MicroBenchmark // micro runs
+	KV     *KVRun           // kv runs with a readable client report
 	// Failure is the failed.json of a failed run.
 	Failure *Failure
 	// Problem says why a run recorded as ok has no usable results.
@@ -152,7 +153,7 @@ type RunData struct {
 
 // OK reports a successful run with usable results.
 func (r *RunData) OK() bool {
-	return r.Info.Status == StatusOK && r.Problem == "" && (r.Result != nil || len(r.Micro) > 0)
+	return r.Info.Status == StatusOK && r.Problem == "" && (r.Result != nil || len(r.Micro) > 0 || r.KV != nil)
 }
 
 // Interrupted reports a run that was interrupted (or never recorded its end): it runs again
@@ -230,6 +231,13 @@ func loadRun(dir string) (*RunData, error) {
 		}
 	}
 	switch info.Kind {
+	case KindKV:
+		kv, err := ReadKVRun(dir)
+		if err == nil {
+			r.KV = kv
+		} else if info.Status == StatusOK {
+			r.Problem = err.Error()
+		}
 	case KindMicro:
 		if b, err := readMaybeGz(filepath.Join(dir, BenchTextFile)); err == nil {
 			r.Micro = ParseBenchText(b)

@@ -78,6 +78,7 @@ type session struct {
 	rejected map[string]string // configuration ID → why its repetitions are not run
 	binaries map[string]microBinary
 	tmp      string
+	kv       kvState // the Redis tools, for kv parts
 }
 
 type microBinary struct {
@@ -241,6 +242,9 @@ func stateOf(dir string, k Kind) runState {
 // validOutput checks that a run's results are complete: a bench run's result document reads
 // and covers the whole run; a micro run's output has at least one benchmark.
 func validOutput(dir string, k Kind) error {
+	if k == KindKV {
+		return validKVOutput(dir)
+	}
 	if k == KindMicro {
 		b, err := readMaybeGz(filepath.Join(dir, BenchTextFile))
 		if err != nil {
@@ -316,6 +320,9 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 	}
 	if why, ok := ss.rejected[run.Config.ID()]; ok {
 		return fail(-1, why, "")
+	}
+	if run.Config.Kind == KindKV {
+		return ss.executeKV(ctx, run, dir, info, fail)
 	}
 
 	var cmd *exec.Cmd

@@ -57,7 +57,7 @@ func Summarize(f *Folder) (*Summary, error) {
 	// Rows in the matrix's order, so that configurations without a successful run show too
 	// (those of the folder's shard).
 	for _, c := range f.Configs {
-		if c.Kind == KindBench && (f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index)) {
+		if c.Kind != KindMicro && (f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index)) {
 			row(c.Part, c.Slug, c.Params)
 		}
 	}

@@ -82,7 +82,11 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 		if len(parts) > 1 {
 			c.prefix, c.title = part+"-", part+": "
 		}
-		for _, b := range builders() {
+		bs := builders()
+		if isKVPart(f, part) {
+			bs = kvBuilders()
+		}
+		for _, b := range bs {
 			fig, why, err := b.build(c)
 			if err != nil {
 				return figs, skipped, err

@@ -86,6 +86,14 @@ func ComputeFindings(f *experiments.Folder, s *experiments.Summary) []Findings {
 			continue
 		}
 		fd := Findings{Part: part}
+		if isKVPart(f, part) {
+			fd = kvFindings(rows)
+			fd.Part = part
+			if len(fd.Claims) > 0 || fd.Paragraph != "" {
+				out = append(out, fd)
+			}
+			continue
+		}
 		bench := slices.DeleteFunc(slices.Clone(rows), func(r *experiments.Row) bool { _, ok := r.Params.Get("benchmark"); return ok })
 		switch {
 		case len(bench) < len(rows):
@@ -337,7 +345,10 @@ func decide(c *Claim) {
 	if prim[0].Metric == "throughput" {
 		what = "throughput"
 	}
-	if m := map[string]string{"probe_max_us": "the probe's ", "all.max_us": "all operations' "}[prim[0].Metric]; m != "" {
+	if strings.HasSuffix(prim[0].Metric, ".rps") {
+		what = "the client's requests per second"
+	}
+	if m := map[string]string{"probe_max_us": "the probe's ", "all.max_us": "all operations' ", "client.max_ms": "the client's "}[prim[0].Metric]; m != "" {
 		what = m + what
 	}
 	c.Measured = fmt.Sprintf("ratio of %s to the reference: %s× to %s× over %d configurations", what, fmtRatio(lo), fmtRatio(hi), len(prim))

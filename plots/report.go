@@ -134,6 +134,9 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	p("Bench runs are `dustm bench`, the Go port of STMBench7: a structure of assemblies, composite parts and atomic parts " +
 		"built before timing, then worker threads running the benchmark's mix of operations for a fixed time, every " +
 		"operation's latency recorded in HDR histograms; throughput counts successful operations per second. ")
+	if t := kvHowMeasured(f); t != "" {
+		p("%s", t)
+	}
 	p("Tables and figures show the **median** over the repetitions with the **spread** (minimum–maximum); from 6 " +
 		"repetitions on they also give the distribution-free 95%% confidence interval of the median (order statistics). " +
 		"Every run's files (result JSON, time series, output) are under `runs/`; `summary.csv` has every metric of every " +
@@ -176,7 +179,8 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 		if part.Description != "" {
 			p(": %s", part.Description)
 		}
-		p(" (%s).", map[experiments.Kind]string{experiments.KindBench: "STMBench7 runs", experiments.KindMicro: "Go micro-benchmarks"}[part.Kind])
+		p(" (%s).", map[experiments.Kind]string{experiments.KindBench: "STMBench7 runs", experiments.KindMicro: "Go micro-benchmarks",
+			experiments.KindKV: "a key-value server driven by redis-benchmark"}[part.Kind])
 		var axes, fixed []string
 		for _, c := range f.Configs {
 			if c.Part != part.Name {
@@ -400,7 +404,7 @@ func partAxes(f *experiments.Folder, part string) []string {
 
 // tableMetrics picks the metrics a part's table shows: the ones that matter, where present.
 func tableMetrics(rows []*experiments.Row) []string {
-	want := []string{"throughput", "all.max_us", "all.p99_us", "max_gap_ms", "upgrade.pause_ms", "window.max_us",
+	want := []string{"client.rps", "client.p99_ms", "client.max_ms", "throughput", "all.max_us", "all.p99_us", "max_gap_ms", "upgrade.pause_ms", "window.max_us",
 		"upgrade.migration_s", "recovery_s", "ns_per_op", "bytes_per_op", "allocs_per_op"}
 	upgrade := slices.ContainsFunc(rows, func(r *experiments.Row) bool { return !noUpgrade(r) })
 	var out []string

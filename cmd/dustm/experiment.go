@@ -415,8 +415,11 @@ func printMatrix(stdout io.Writer, e *experiments.Experiment, configs []experime
 			continue
 		}
 		how := "dustm bench " + strings.Join(c.BenchArgs(), " ")
-		if c.Kind == experiments.KindMicro {
+		switch c.Kind {
+		case experiments.KindMicro:
 			how = "go test -bench (" + c.Params.String() + ")"
+		case experiments.KindKV:
+			how = c.KVCommand()
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\n", c.Index+1, c.ID(), how)
 	}

@@ -230,8 +230,8 @@ func TestExperimentBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{}, "which experiment? (built-in: pause-vs-size, quick, scalability, stm-micro, upgrade-latency, upgrade-overhead"},
-		{[]string{"nosuch"}, `unknown experiment "nosuch" (built-in: pause-vs-size, quick`},
+		{[]string{}, "which experiment? (built-in: kv-peers, kv-upgrade, pause-vs-size, quick, scalability, stm-micro, upgrade-latency, upgrade-overhead"},
+		{[]string{"nosuch"}, `unknown experiment "nosuch" (built-in: kv-peers, kv-upgrade, pause-vs-size, quick`},
 		{[]string{"quick", "--set", "colour=red"}, `unknown key "colour" (accepted: repetitions, timeout, backend, commit`},
 		{[]string{"quick", "--set", "workload=x"}, `workload: unknown value "x" (accepted: r, rw, w, ro)`},
 		{[]string{"quick", "--set", "upgrade.threads=0"}, "threads: bad value \"0\": out of range (accepted: a whole number from 1 to 1024)"},

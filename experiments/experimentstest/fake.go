@@ -69,8 +69,12 @@ type FakeParams struct {
 	Interval   float64
 }
 
-// FakeMain is the fake `dustm bench`: args start with "bench".
+// FakeMain is the fake `dustm bench`: args start with "bench"; or the fake `dustm kv serve`
+// (FakeKVMain).
 func FakeMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) >= 2 && args[0] == "kv" && args[1] == "serve" {
+		return FakeKVMain(args, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "bench" {
 		fmt.Fprintf(stderr, "fake dustm: only bench is faked (got %q)\n", args)
 		return 2
@@ -469,6 +473,10 @@ func WriteFolder(dir string, e *experiments.Experiment, o experiments.CreateOpti
 			info.Status, info.ExitCode, info.Error = experiments.StatusFailed, 1, "fake failure"
 			b, _ := json.Marshal(experiments.Failure{ExitCode: 1, Error: "fake failure", StderrTail: "boom"})
 			if err := os.WriteFile(filepath.Join(rd, experiments.FailedFile), b, 0o644); err != nil {
+				return nil, err
+			}
+		case run.Config.Kind == experiments.KindKV:
+			if err := writeFakeKVRun(rd, run.Config.Params, run.Rep); err != nil {
 				return nil, err
 			}
 		case run.Config.Kind == experiments.KindMicro:

@@ -1,0 +1,406 @@
+package experiments
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Files of a kv run, beside run.json, result.json and series.jsonl (the server's, dustm
+// backends only), stdout.txt and stderr.txt (the server's).
+const (
+	KVClientCSVFile    = "client.csv"        // redis-benchmark's own report, as it printed it
+	KVClientFile       = "client.json"       // the client's report parsed, with its command line and version
+	KVClientStderrFile = "client-stderr.txt" // redis-benchmark's error output
+)
+
+// Environment variables naming the Redis tools (default: found in PATH).
+const (
+	EnvRedisBenchmark = "DUSTM_REDIS_BENCHMARK"
+	EnvRedisServer    = "DUSTM_REDIS_SERVER"
+)
+
+// kvState is what a session learns once about the Redis tools.
+type kvState struct {
+	client, clientVersion string
+	server, serverVersion string
+	err                   error // why the client cannot run
+	serverErr             error // why redis-server cannot run
+	looked                bool
+}
+
+// lookTool finds a tool by its environment variable or in PATH.
+func lookTool(env []string, envVar, name, pkg string) (string, error) {
+	path := name
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, envVar+"="); ok && v != "" {
+			path = v
+		}
+	}
+	if v := os.Getenv(envVar); v != "" && env == nil {
+		path = v
+	}
+	p, err := exec.LookPath(path)
+	if err != nil {
+		return "", fmt.Errorf("%s is not installed (%v): kv runs need it (Debian/Ubuntu: apt-get install -y %s; or set %s)", name, err, pkg, envVar)
+	}
+	return p, nil
+}
+
+// toolVersion runs `tool --version` and returns its first line.
+func toolVersion(ctx context.Context, tool string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, tool, "--version").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("`%s --version`: %v: %s", tool, err, tailString(string(out)))
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line, nil
+}
+
+func (ss *session) kvTools(ctx context.Context) *kvState {
+	k := &ss.kv
+	if k.looked {
+		return k
+	}
+	k.looked = true
+	if k.client, k.err = lookTool(ss.r.Env, EnvRedisBenchmark, "redis-benchmark", "redis-tools"); k.err == nil {
+		k.clientVersion, k.err = toolVersion(ctx, k.client)
+	}
+	if k.server, k.serverErr = lookTool(ss.r.Env, EnvRedisServer, "redis-server", "redis-server"); k.serverErr == nil {
+		k.serverVersion, k.serverErr = toolVersion(ctx, k.server)
+	}
+	return k
+}
+
+// freePort asks the kernel for a free port on 127.0.0.1. Another process may take it before
+// the server binds it; the server then fails to start and the run is recorded as failed.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// proc is a started child process.
+type proc struct {
+	cmd  *exec.Cmd
+	done <-chan struct{}
+	err  error // cmd.Wait's, once done is closed
+}
+
+func startProc(cmd *exec.Cmd) (*proc, error) {
+	// The child dies with the runner (Linux), so that a killed sweep leaves no server
+	// holding its port; a cancelled sweep stops them itself.
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	// A cancelled context is the closed channel (close is shadowed by a test helper of the
+	// package).
+	ended, end := context.WithCancel(context.Background())
+	p := &proc{cmd: cmd, done: ended.Done()}
+	go func() { p.err = cmd.Wait(); end() }()
+	return p, nil
+}
+
+// stop sends sig, waits up to grace, then kills; it reports whether the process ended by
+// itself (before the kill).
+func (p *proc) stop(sig os.Signal, grace time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.cmd.Process.Kill()
+	}
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(grace):
+	}
+	p.cmd.Process.Kill()
+	<-p.done
+	return false
+}
+
+// ping sends PING to addr and reports whether the reply is +PONG.
+func ping(addr string, timeout time.Duration) bool {
+	c, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(c, "*1\r\n$4\r\nPING\r\n"); err != nil {
+		return false
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return err == nil && strings.TrimSpace(line) == "+PONG"
+}
+
+// kvReadyTimeout bounds the wait for a server to answer PING: a minute, plus the preload at
+// 50 µs a key (ten times what it takes here).
+func kvReadyTimeout(ps Params) time.Duration {
+	n, _ := strconv.Atoi(ps.Value("preload"))
+	return time.Minute + time.Duration(n)*50*time.Microsecond
+}
+
+// kvFail says how a kv run ended badly: its status and message.
+type kvFail struct {
+	status, msg, tail string
+	exit              int
+	rejected          bool // the server exited 2 (bad usage or input) before it was ready
+}
+
+// executeKV runs one kv run: the server in a fresh process, redis-benchmark against it once
+// it answers PING, then SIGTERM to the server, which writes its result. Every process it
+// starts is stopped before it returns, whatever happens.
+func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunInfo, fail func(int, string, string) (string, string)) (string, string) {
+	tools := ss.kvTools(ctx)
+	if tools.err != nil {
+		return fail(-1, tools.err.Error(), "")
+	}
+	redis := run.Config.Params.Value("backend") == "redis"
+	if redis && tools.serverErr != nil {
+		return fail(-1, tools.serverErr.Error(), "")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fail(-1, err.Error(), "")
+	}
+	port, err := freePort()
+	if err != nil {
+		return fail(-1, fmt.Sprintf("finding a free port on 127.0.0.1: %v", err), "")
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	var server *exec.Cmd
+	if redis {
+		server = exec.Command(tools.server, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, kvServerArgs(run.Config.Params)...)...)
+	} else {
+		args := append([]string{"kv", "serve", "--addr", addr}, kvServerArgs(run.Config.Params)...)
+		args = append(args, "--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
+		server = exec.Command(ss.r.Exe, args...)
+	}
+	server.Dir, server.Env = ss.r.Workdir, ss.r.Env
+	clientArgs := kvClientArgs(run.Config.Params, port)
+	report := &KVClient{Tool: "redis-benchmark", Version: tools.clientVersion, Command: append([]string{tools.client}, clientArgs...),
+		Server: KVServerDustm, ServerCommand: server.Args}
+	if redis {
+		report.Server, report.ServerVersion = KVServerRedis, tools.serverVersion
+	}
+
+	info.Command = server.Args
+	info.Status = StatusRunning
+	t0 := time.Now()
+	info.Started = t0.UTC().Format(time.RFC3339)
+	if err := WriteRunInfo(dir, info); err != nil {
+		return StatusFailed, err.Error()
+	}
+	files, err := createFiles(dir, StdoutFile, StderrFile, KVClientCSVFile, KVClientStderrFile)
+	if err != nil {
+		return fail(-1, err.Error(), "")
+	}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	server.Stdout, server.Stderr = files[0], files[1]
+	client := exec.Command(tools.client, clientArgs...)
+	client.Dir, client.Env = ss.r.Workdir, ss.r.Env
+	client.Stdout, client.Stderr = files[2], files[3]
+
+	kf := ss.driveKV(ctx, server, client, addr, run.Config, report)
+	info.DurationS = time.Since(t0).Seconds()
+	if kf != nil && kf.status == StatusInterrupted {
+		info.Status, info.Error = StatusInterrupted, "the sweep was interrupted"
+		info.Finished = time.Now().UTC().Format(time.RFC3339)
+		if err := WriteRunInfo(dir, info); err != nil {
+			return StatusInterrupted, err.Error()
+		}
+		return StatusInterrupted, fmt.Sprintf("%s rep %d (%s); it runs again on resume", run.Config.Label(), run.Rep, kf.msg)
+	}
+	if kf != nil {
+		info.ExitCode = kf.exit
+		if kf.rejected {
+			// Bad input (or a dustm without kv serve): the other repetitions would fail alike.
+			ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(kf.tail)
+		}
+		return fail(kf.exit, kf.msg, kf.tail)
+	}
+	if err := ss.finishKV(dir, report); err != nil {
+		return fail(0, err.Error(), tailOf(filepath.Join(dir, KVClientStderrFile)))
+	}
+	info.Status = StatusOK
+	info.Finished = time.Now().UTC().Format(time.RFC3339)
+	if err := WriteRunInfo(dir, info); err != nil {
+		return StatusFailed, err.Error()
+	}
+	return StatusOK, ""
+}
+
+func createFiles(dir string, names ...string) ([]*os.File, error) {
+	var out []*os.File
+	for _, n := range names {
+		f, err := os.Create(filepath.Join(dir, n))
+		if err != nil {
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// driveKV starts the server, waits until it answers, runs the client, and stops the server;
+// nil when all went well. The report gets the timeline.
+func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr string, c *Config, report *KVClient) *kvFail {
+	grace := orDefault(ss.r.Grace, 15*time.Second)
+	timeout := ss.timeout(c)
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	serverTail := func() string { return tailOf(filepath.Join(filepath.Dir(server.Stdout.(*os.File).Name()), StderrFile)) }
+
+	t0 := time.Now()
+	sp, err := startProc(server)
+	if err != nil {
+		return &kvFail{status: StatusFailed, msg: fmt.Sprintf("starting %s: %v", server.Path, err), exit: -1}
+	}
+	// Whatever happens below, the server does not outlive the run.
+	defer sp.stop(syscall.SIGKILL, time.Second)
+
+	// Wait until it answers PING, bounded.
+	readyBy := time.NewTimer(kvReadyTimeout(c.Params))
+	defer readyBy.Stop()
+	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
+		select {
+		case <-sp.done:
+			code := exitCode(server, sp.err)
+			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
+				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
+		case <-ctx.Done():
+			sp.stop(syscall.SIGTERM, grace)
+			return &kvFail{status: StatusInterrupted, msg: "while the server started"}
+		case <-deadline.C:
+			sp.stop(syscall.SIGTERM, grace)
+			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(), msg: fmt.Sprintf("timed out after %s waiting for the server to answer PING", timeout)}
+		case <-readyBy.C:
+			sp.stop(syscall.SIGTERM, grace)
+			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
+				msg: fmt.Sprintf("the server did not answer PING on %s within %s", addr, kvReadyTimeout(c.Params))}
+		case <-time.After(wait):
+		}
+	}
+	ready := time.Now()
+	report.ReadyS = ready.Sub(t0).Seconds()
+
+	cp, err := startProc(client)
+	if err != nil {
+		sp.stop(syscall.SIGTERM, grace)
+		return &kvFail{status: StatusFailed, msg: fmt.Sprintf("starting %s: %v", client.Path, err), exit: -1}
+	}
+	defer cp.stop(syscall.SIGKILL, time.Second)
+	report.StartS = time.Since(ready).Seconds()
+	clientTail := func() string {
+		return tailOf(filepath.Join(filepath.Dir(client.Stdout.(*os.File).Name()), KVClientStderrFile))
+	}
+	select {
+	case <-cp.done:
+	case <-sp.done:
+		cp.stop(syscall.SIGKILL, time.Second)
+		return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
+			msg: fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail()))}
+	case <-ctx.Done():
+		cp.stop(syscall.SIGKILL, time.Second)
+		sp.stop(syscall.SIGTERM, grace)
+		return &kvFail{status: StatusInterrupted, msg: "during the client's run"}
+	case <-deadline.C:
+		cp.stop(syscall.SIGKILL, time.Second)
+		sp.stop(syscall.SIGTERM, grace)
+		return &kvFail{status: StatusFailed, exit: -1, tail: clientTail(),
+			msg: fmt.Sprintf("timed out after %s (the client was killed, the server stopped); what they wrote is kept", timeout)}
+	}
+	report.EndS = time.Since(ready).Seconds()
+	if sp.exitedEarly() {
+		return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
+			msg: fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail()))}
+	}
+	if !sp.stop(syscall.SIGTERM, grace) {
+		return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
+			msg: fmt.Sprintf("the server did not stop within %s of SIGTERM and was killed", grace)}
+	}
+	if cp.err != nil {
+		return &kvFail{status: StatusFailed, exit: exitCode(client, cp.err), tail: clientTail(),
+			msg: fmt.Sprintf("redis-benchmark failed (%v): %s", cp.err, lastLine(clientTail()))}
+	}
+	if code := exitCode(server, sp.err); code != 0 && c.Params.Value("backend") != "redis" {
+		return &kvFail{status: StatusFailed, exit: code, tail: serverTail(),
+			msg: fmt.Sprintf("the server exited with status %d after SIGTERM: %s", code, lastLine(serverTail()))}
+	}
+	return nil
+}
+
+// exitedEarly reports whether the process has ended.
+func (p *proc) exitedEarly() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// finishKV checks a kv run's outputs and writes the client's report: redis-benchmark's CSV
+// parsed, no error reply in its output, and (dustm backends) the server's result complete.
+func (ss *session) finishKV(dir string, report *KVClient) error {
+	b, err := os.ReadFile(filepath.Join(dir, KVClientCSVFile))
+	if err != nil {
+		return err
+	}
+	tests, err := ParseBenchmarkCSV(KVClientCSVFile, b)
+	if err != nil {
+		return fmt.Errorf("the client's report: %w", err)
+	}
+	report.Tests = tests
+	if e, err := os.ReadFile(filepath.Join(dir, KVClientStderrFile)); err == nil {
+		for l := range strings.SplitSeq(string(e), "\n") {
+			if strings.Contains(l, "Error from server") {
+				return fmt.Errorf("the server answered redis-benchmark with an error: %s", strings.TrimSpace(l))
+			}
+		}
+	}
+	if err := writeJSONAtomic(filepath.Join(dir, KVClientFile), report); err != nil {
+		return err
+	}
+	return validKVOutput(dir)
+}
+
+// validKVOutput checks that a kv run's results are complete: the client's report reads, and
+// a dustm server's result document too.
+func validKVOutput(dir string) error {
+	kv, err := ReadKVRun(dir)
+	if err != nil {
+		return err
+	}
+	if kv.Client.Server == KVServerDustm && kv.Server == nil {
+		return errors.New("the server wrote no result")
+	}
+	return nil
+}
