@@ -34,7 +34,8 @@ type slot struct {
 	pin      atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
 	gcClaim  atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
 	counters [numCounters]atomic.Uint64
-	ring     *bodyRing // bodies this slot's transactions installed over a head (gc.go)
+	ring     *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
+	records  recordRing // lock-free: records this slot's transactions committed (commit.go)
 	_        cpu.CacheLinePad
 }
 
