@@ -303,7 +303,7 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 				continue
 			}
 			for _, w := range ents[k*size : min((k+1)*size, len(ents))] {
-				if installIdempotent(w.box, w.b, rec.version, floor) {
+				if s.installIdempotent(w.box, w.b, rec.version, floor) {
 					s.gc.keep(sl, w.b)
 				}
 			}
@@ -321,6 +321,7 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 	}
 	for {
 		c := s.clock.Load()
+		s.at(hookClockLoaded)
 		if c >= rec.version || s.clock.CompareAndSwap(c, rec.version) {
 			break
 		}
@@ -336,18 +337,20 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 // linked to the head seen, and relinked if the head moved (an install at a past version,
 // [Var.InstallAt], may put a body on top at any time) before the head is swapped. A helper
 // that loses a race only retries; no helper reports the work done before the head is at v.
-func installIdempotent(box *atomic.Pointer[body], b *body, v, floor int64) bool {
+func (s *STM) installIdempotent(box *atomic.Pointer[body], b *body, v, floor int64) bool {
 	for {
 		h := box.Load()
 		if h != nil && h.version >= v {
 			return false
 		}
+		s.at(hookHeadLoaded)
 		if n := b.next.Load(); n != h {
 			if box.Load() != h {
 				continue // the head moved: b may have been installed meanwhile
 			}
 			// The head was still h after next was read, so b was not in a list when it was
 			// read; a failed swap means another helper relinked it first.
+			s.at(hookRelink)
 			if !b.next.CompareAndSwap(n, h) {
 				continue
 			}

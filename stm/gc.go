@@ -84,16 +84,18 @@ func cutBelow(h *body, floor int64) {
 
 // waitUnclaimed is called by a transaction right after it published a snapshot in sl, which
 // made the slot active: if the collector is settling the slot's ring, it waits for it to end.
-func (sl *slot) waitUnclaimed() {
+func (s *STM) waitUnclaimed(sl *slot) {
 	for sl.gcClaim.Load() {
+		s.at(hookClaimWait)
 		runtime.Gosched()
 	}
 }
 
 // claimIdle gives the collector sl's ring if no transaction runs in sl (a pin's slot never has
 // one); release it with sl.gcClaim.Store(false).
-func (sl *slot) claimIdle() bool {
+func (s *STM) claimIdle(sl *slot) bool {
 	sl.gcClaim.Store(true)
+	s.at(hookClaimStep)
 	if sl.active.Load() != 0 && !sl.pin.Load() {
 		sl.gcClaim.Store(false)
 		return false
@@ -284,7 +286,8 @@ func (c *collector) pass() {
 	// records they retired (which still hold the bodies they installed, and through bodies
 	// unlinked since, older ones). A running transaction's rings are left to it.
 	for _, sl := range c.s.slots.slots() {
-		if sl.claimIdle() {
+		if c.s.claimIdle(sl) {
+			c.s.at(hookClaimed)
 			if sl.ring != nil {
 				c.pending = sl.ring.takeAll(c.pending)
 				sl.ring = nil
