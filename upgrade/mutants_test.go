@@ -70,13 +70,13 @@ func TestCloseWaitsForSweepers(t *testing.T) {
 			synctest.Wait()
 			select {
 			case <-m.Done():
-				t.Fatal("Close ended the migration while a sweeper was inside a transformer")
+				t.Error("Close ended the migration while a sweeper was inside a transformer")
 			default:
 			}
 			if !w.s.SnapshotHeld(m.version-1, m.version-1) {
-				t.Fatal("Close released the pin while a sweeper was inside a transformer")
+				t.Error("Close released the pin while a sweeper was inside a transformer")
 			}
-			close(release)
+			close(release) // (after an error too: the bubble must end)
 			<-m.Done()
 			if st := m.Stats(); st.Failures != 0 || !st.Stopped {
 				t.Fatalf("after Close: %+v (want stopped, no failure)", st)
@@ -109,7 +109,7 @@ func TestCloseEndsWaitForOlderSnapshots(t *testing.T) {
 			synctest.Wait()
 			select {
 			case <-m.Done():
-				t.Fatal("the migration ended while a transaction at the upgrade's snapshot runs")
+				t.Error("the migration ended while a transaction at the upgrade's snapshot runs")
 			default:
 			}
 			w.e.Close()
@@ -117,12 +117,13 @@ func TestCloseEndsWaitForOlderSnapshots(t *testing.T) {
 			select {
 			case <-m.Done():
 			default:
-				t.Fatal("Close did not end a migration waiting for an older snapshot")
+				t.Error("Close did not end a migration waiting for an older snapshot")
 			}
 			close(release)
 			if err := <-readerDone; err != nil {
 				t.Fatal(err)
 			}
+			<-m.Done()
 		})
 	})
 }
@@ -170,11 +171,11 @@ func TestPinHeldForReaderAtUpgradeSnapshot(t *testing.T) {
 			synctest.Wait()
 			select {
 			case <-m.Done():
-				t.Fatal("the migration ended while a transaction at the upgrade's snapshot was converting")
+				t.Error("the migration ended while a transaction at the upgrade's snapshot was converting")
 			default:
 			}
 			if !w.s.SnapshotHeld(m.version-1, m.version-1) {
-				t.Fatal("the pin was released while a transaction at the upgrade's snapshot was converting")
+				t.Error("the pin was released while a transaction at the upgrade's snapshot was converting")
 			}
 			close(release)
 			if err := <-slow; err != nil {
