@@ -129,6 +129,16 @@ func (r *recordRing) reclaim(floor int64) {
 	}
 }
 
+// settle is the collector's reclaim for an idle slot: it scrubs the records below the floor
+// for reuse and forgets the others. A record links to the next one committed, so a record that
+// an idle slot kept would keep every later record, and their bodies, alive for as long as a
+// long reader holds the floor back; forgotten, it lives only while a helper still holds it.
+func (r *recordRing) settle(floor int64) {
+	r.reclaim(floor)
+	clear(r.buf[:])
+	r.head, r.size = 0, 0
+}
+
 // scrub forgets a record's contents so that it keeps nothing alive.
 func (rec *record) scrub() *record {
 	clear(rec.inline[:])

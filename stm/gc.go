@@ -292,7 +292,7 @@ func (c *collector) pass() {
 				c.pending = sl.ring.takeAll(c.pending)
 				sl.ring = nil
 			}
-			sl.records.reclaim(floor)
+			sl.records.settle(floor)
 			sl.gcClaim.Store(false)
 		}
 	}
