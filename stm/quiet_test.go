@@ -89,16 +89,7 @@ func TestIdleSlotKeepsNoLaterCommits(t *testing.T) {
 	box, other := NewVar(make([]byte, size)), NewVar(0)
 	// A transaction outside the pool commits once, then its slot stays idle (the test keeps it).
 	idle := s.getTxn()
-	if err := s.begin(idle, modeReadWrite, nil); err != nil {
-		t.Fatal(err)
-	}
-	other.Store(Tx{idle, idle.gen}, 1)
-	if _, ok := s.commit(idle); !ok {
-		t.Fatal("the idle slot's commit failed")
-	}
-	idle.gen++
-	idle.slot.active.Store(0)
-	idle.reset()
+	commitIn(t, s, idle, func(tx Tx) { other.Store(tx, 1) })
 	inside, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
 	go func() {
 		done <- s.ReadOnly(func(tx Tx) error {
