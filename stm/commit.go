@@ -95,18 +95,23 @@ func (rec *record) blocks() (n, size int) {
 	return (e + size - 1) / size, size
 }
 
-// Records are recycled by the transaction that committed them. A record whose version is below
-// the floor is out of everyone's reach: committers and helpers only ever hold records at or
-// after their own snapshot, which the floor does not pass.
+// Records are recycled through the slot of the transaction that committed them. A record whose
+// version is below the floor is out of everyone's reach: committers and helpers only ever hold
+// records at or after their own snapshot, which the floor does not pass.
 //
 // A retired record still holds the bodies it installed, and a body that the collector has
-// since unlinked still points at the older bodies below it; so records wait in a short ring,
-// are scrubbed (their bodies dropped) as soon as they fall below the floor, and the oldest is
-// left to the Go collector when the ring is full (a long reader holds the floor back). That
-// bounds what a transaction keeps alive beyond what snapshots need to retiredKeep records.
+// since unlinked still points at the older bodies below it; so records wait in a short ring in
+// their slot, are scrubbed (their bodies dropped) as soon as they fall below the floor, and the
+// oldest is left to the Go collector when the ring is full (a long reader holds the floor
+// back). Scrubbing is done by the slot's next commit or, when the slot is idle, by the
+// collector (gc.go): a program that stops committing still gets the bodies back. That bounds
+// what a slot keeps alive beyond what snapshots need to retiredKeep records, and to none once
+// the floor has passed them.
 const retiredKeep = 32
 
-// recordRing holds the records a transaction committed, oldest first, until they can be reused.
+// recordRing holds the records a slot's transactions committed, oldest first, until they can
+// be reused. Like the slot's bodyRing it is owned by the slot's running transaction, or by the
+// collector while it holds the idle slot's claim.
 type recordRing struct {
 	buf        [retiredKeep]*record
 	head, size int
@@ -124,6 +129,16 @@ func (r *recordRing) reclaim(floor int64) {
 	}
 }
 
+// settle is the collector's reclaim for an idle slot: it scrubs the records below the floor
+// for reuse and forgets the others. A record links to the next one committed, so a record that
+// an idle slot kept would keep every later record, and their bodies, alive for as long as a
+// long reader holds the floor back; forgotten, it lives only while a helper still holds it.
+func (r *recordRing) settle(floor int64) {
+	r.reclaim(floor)
+	clear(r.buf[:])
+	r.head, r.size = 0, 0
+}
+
 // scrub forgets a record's contents so that it keeps nothing alive.
 func (rec *record) scrub() *record {
 	clear(rec.inline[:])
@@ -131,9 +146,10 @@ func (rec *record) scrub() *record {
 	return rec
 }
 
-// newRecord copies a write set into a record, reusing one of t's retired records when it can.
+// newRecord copies a write set into a record, reusing one of the slot's retired records when
+// it can.
 func (t *txn) newRecord(ws []wsEntry) *record {
-	r := &t.retired
+	r := &t.slot.records
 	r.reclaim(t.s.floor.Load())
 	var rec *record
 	if n := len(r.free); n > 0 {
@@ -154,13 +170,14 @@ func (t *txn) newRecord(ws []wsEntry) *record {
 
 // unpublished gives back a record that was never appended to the queue: reusable at once.
 func (t *txn) unpublished(rec *record) {
-	t.retired.free = append(t.retired.free, rec.scrub())
+	r := &t.slot.records
+	r.free = append(r.free, rec.scrub())
 }
 
 // retire queues a record t committed for reuse. When the ring is full (the floor is held back
 // by a long reader) the oldest record is left to the Go collector instead.
 func (t *txn) retire(rec *record) {
-	r := &t.retired
+	r := &t.slot.records
 	if r.size == retiredKeep {
 		r.buf[r.head] = nil
 		r.head = (r.head + 1) % retiredKeep
@@ -296,7 +313,7 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 				continue
 			}
 			for _, w := range ents[k*size : min((k+1)*size, len(ents))] {
-				if installIdempotent(w.box, w.b, rec.version, floor) {
+				if s.installIdempotent(w.box, w.b, rec.version, floor) {
 					s.gc.keep(sl, w.b)
 				}
 			}
@@ -314,6 +331,7 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 	}
 	for {
 		c := s.clock.Load()
+		s.at(hookClockLoaded)
 		if c >= rec.version || s.clock.CompareAndSwap(c, rec.version) {
 			break
 		}
@@ -329,18 +347,20 @@ func (s *STM) helpRecord(sl *slot, rec *record) {
 // linked to the head seen, and relinked if the head moved (an install at a past version,
 // [Var.InstallAt], may put a body on top at any time) before the head is swapped. A helper
 // that loses a race only retries; no helper reports the work done before the head is at v.
-func installIdempotent(box *atomic.Pointer[body], b *body, v, floor int64) bool {
+func (s *STM) installIdempotent(box *atomic.Pointer[body], b *body, v, floor int64) bool {
 	for {
 		h := box.Load()
 		if h != nil && h.version >= v {
 			return false
 		}
+		s.at(hookHeadLoaded)
 		if n := b.next.Load(); n != h {
 			if box.Load() != h {
 				continue // the head moved: b may have been installed meanwhile
 			}
 			// The head was still h after next was read, so b was not in a list when it was
 			// read; a failed swap means another helper relinked it first.
+			s.at(hookRelink)
 			if !b.next.CompareAndSwap(n, h) {
 				continue
 			}

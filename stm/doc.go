@@ -21,10 +21,12 @@
 // which bounds the floor: the oldest snapshot in use now or later. A committer keeps the bodies
 // it installed in a ring in its slot and, at every commit, cuts below those the floor has passed:
 // no lock, and in the common case an old version dies a few commits after it was overwritten. A
-// background collector takes what committers cannot settle (the rings of idle slots, overflows
-// while a long reader or a pin holds the floor back, installs at past versions) and trims it
-// against the snapshots actually held, so memory stays bounded even while a long reader keeps an
-// old snapshot alive: only the bodies that snapshot actually reads survive.
+// background collector takes what committers cannot settle (the rings and retired commit
+// records of idle slots, overflows while a long reader or a pin holds the floor back, installs
+// at past versions) and trims it against the snapshots actually held, so memory stays bounded
+// even while a long reader keeps an old snapshot alive: only the bodies that snapshot actually
+// reads survive, and once the reader ends, the next pass gives back the rest, whether or not
+// anything commits again.
 //
 // For the upgrade engine the package also offers pinned snapshots ([Tx.Pin]), reads at a pinned
 // snapshot ([Var.LoadAt]), installing a body at a chosen past version ([Var.InstallAt]),

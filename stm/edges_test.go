@@ -48,6 +48,10 @@ func overwrite(s *STM, v []*Var[int], then func()) (stop func()) {
 			if then != nil {
 				then()
 			}
+			// Yield after each round: a goroutine that never blocks keeps a processor for a
+			// whole time slice (10 ms), and on one processor the test's own goroutine would
+			// wait that long at every step it takes.
+			runtime.Gosched()
 		}
 	})
 	return func() { close(done); wg.Wait() }

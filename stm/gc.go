@@ -20,8 +20,9 @@ import (
 //     common case a body dies a few commits after it was overwritten, by its own committer.
 //   - The collector (a background goroutine, and [STM.CollectGarbage]). It takes over what a
 //     committer cannot settle: the rings of idle slots (a box that is never written again still
-//     loses its old versions), a ring's overflow while a long reader or a pin holds the floor
-//     back, and bodies installed at past versions. It trims those precisely, against the set of
+//     loses its old versions) and their retired commit records (scrubbed below the floor, so a
+//     program that stops committing gets the values back), a ring's overflow while a long
+//     reader or a pin holds the floor back, and bodies installed at past versions. It trims those precisely, against the set of
 //     snapshots actually held, so that a pin keeps only the bodies it reads.
 //
 // Only the collector unlinks a body from the middle of a list; committers only cut a list below
@@ -83,16 +84,18 @@ func cutBelow(h *body, floor int64) {
 
 // waitUnclaimed is called by a transaction right after it published a snapshot in sl, which
 // made the slot active: if the collector is settling the slot's ring, it waits for it to end.
-func (sl *slot) waitUnclaimed() {
+func (s *STM) waitUnclaimed(sl *slot) {
 	for sl.gcClaim.Load() {
+		s.at(hookClaimWait)
 		runtime.Gosched()
 	}
 }
 
 // claimIdle gives the collector sl's ring if no transaction runs in sl (a pin's slot never has
 // one); release it with sl.gcClaim.Store(false).
-func (sl *slot) claimIdle() bool {
+func (s *STM) claimIdle(sl *slot) bool {
 	sl.gcClaim.Store(true)
+	s.at(hookClaimStep)
 	if sl.active.Load() != 0 && !sl.pin.Load() {
 		sl.gcClaim.Store(false)
 		return false
@@ -279,14 +282,17 @@ func (c *collector) pass() {
 	}
 	clear(in)
 	c.spare = in[:0]
-	// Idle slots' rings: their committers may not commit again to settle them. A running
-	// transaction's ring is left to it.
+	// Idle slots' rings: their committers may not commit again to settle them, nor scrub the
+	// records they retired (which still hold the bodies they installed, and through bodies
+	// unlinked since, older ones). A running transaction's rings are left to it.
 	for _, sl := range c.s.slots.slots() {
-		if sl.claimIdle() {
+		if c.s.claimIdle(sl) {
+			c.s.at(hookClaimed)
 			if sl.ring != nil {
 				c.pending = sl.ring.takeAll(c.pending)
 				sl.ring = nil
 			}
+			sl.records.settle(floor)
 			sl.gcClaim.Store(false)
 		}
 	}

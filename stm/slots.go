@@ -34,7 +34,8 @@ type slot struct {
 	pin      atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
 	gcClaim  atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
 	counters [numCounters]atomic.Uint64
-	ring     *bodyRing // bodies this slot's transactions installed over a head (gc.go)
+	ring     *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
+	records  recordRing // lock-free: records this slot's transactions committed (commit.go)
 	_        cpu.CacheLinePad
 }
 
@@ -134,9 +135,12 @@ func (st *slotTable) sum() (c [numCounters]uint64) {
 func (s *STM) SnapshotHeld(lo, hi int64) bool {
 	s.slots.handover.RLock()
 	defer s.slots.handover.RUnlock()
-	for _, sl := range s.slots.slots() {
+	for i, sl := range s.slots.slots() {
 		if a := sl.active.Load(); a != 0 && a-1 >= lo && a-1 <= hi {
 			return true
+		}
+		if s.slots.scanned != nil {
+			s.slots.scanned(i)
 		}
 	}
 	return false
@@ -205,12 +209,14 @@ func (s *STM) publish(sl *slot) int64 {
 	for range 4 {
 		v := s.clock.Load()
 		sl.active.Store(v + 1)
+		s.at(hookPublishRetry)
 		if s.clock.Load() == v {
 			return v
 		}
 	}
 	s.slots.handover.Lock()
 	v := s.clock.Load()
+	s.at(hookPublishFallback)
 	sl.active.Store(v + 1)
 	s.slots.handover.Unlock()
 	return v

@@ -41,6 +41,7 @@ type STM struct {
 	maxAttempts int
 	world       atomic.Pointer[stoppedWorld] // non-nil while the world is (being) stopped
 	pool        *sync.Pool                   // of *txn
+	hook        func(hookPoint)              // tests only (hooks.go): set before the STM is used
 	_           cpu.CacheLinePad
 	// Written by every commit. The commit lock, the clock and the newest record sit together:
 	// a committer that takes the lock has the clock at hand.
@@ -304,7 +305,8 @@ func (s *STM) begin(t *txn, m mode, at *Pin) error {
 			t.snapshot = s.publish(t.slot)
 		}
 		// The slot is active now: the collector no longer takes its ring, but may be doing so.
-		t.slot.waitUnclaimed()
+		s.at(hookBegun)
+		s.waitUnclaimed(t.slot)
 		w := s.world.Load()
 		if w == nil || t.exclusive {
 			break

@@ -78,8 +78,7 @@ type txn struct {
 	wfilter   uint64
 	windex    map[*atomic.Pointer[body]]int32 // kept across uses; valid while indexed
 	indexed   bool
-	irec      *record    // lock-free inevitable: the placeholder record holding the commit order
-	retired   recordRing // lock-free: records this transaction committed
+	irec      *record // lock-free inevitable: the placeholder record holding the commit order
 }
 
 // readRW reads a box's newest body for a read-write or inevitable transaction, recording it in
