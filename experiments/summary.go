@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"dustm/internal/outfile"
 )
 
 // Row is one configuration's summary (one benchmark's, for micro parts).
@@ -291,14 +293,14 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	if err := s.WriteCSV(&buf); err != nil {
 		return f, s, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, SummaryFile), buf.Bytes()); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dir, SummaryFile), buf.Bytes(), nil); err != nil {
 		return f, s, err
 	}
 	buf.Reset()
 	if err := s.WriteLongCSV(&buf); err != nil {
 		return f, s, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, SummaryLongFile), buf.Bytes()); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dir, SummaryLongFile), buf.Bytes(), nil); err != nil {
 		return f, s, err
 	}
 	var micro bytes.Buffer
@@ -317,7 +319,7 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 		}
 	}
 	if micro.Len() > 0 {
-		if err := writeFileAtomic(filepath.Join(dir, MicroFile), micro.Bytes()); err != nil {
+		if err := outfile.WriteFile(filepath.Join(dir, MicroFile), micro.Bytes(), nil); err != nil {
 			return f, s, err
 		}
 	} else {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"dustm/internal/outfile"
 	"dustm/stmbench7/bench"
 )
 
@@ -117,7 +118,7 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, DefinitionFile), append(def, '\n')); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dir, DefinitionFile), append(def, '\n'), nil); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -258,31 +259,7 @@ func writeJSONAtomic(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'))
-}
-
-// writeFileAtomic writes to a temporary file beside path and renames it into place, so a
-// reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return outfile.WriteFile(path, append(b, '\n'), nil)
 }
 
 // openMaybeGz opens path, or path.gz (decompressing) when only that exists: Compact
@@ -361,7 +338,7 @@ func Compact(dir string) (int64, error) {
 		if err := zw.Close(); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(path+".gz", z.Bytes()); err != nil {
+		if err := outfile.WriteFile(path+".gz", z.Bytes(), nil); err != nil {
 			return err
 		}
 		saved += int64(len(b) - z.Len())
