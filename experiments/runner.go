@@ -100,6 +100,15 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	ss := &session{r: r, s: s, out: out, rejected: map[string]string{}, binaries: map[string]microBinary{}}
 	o := Outcome{Planned: len(s.Runs)}
 
+	// The folder is this session's until it ends (the caller may hold the lock already, to
+	// write the summary under it too).
+	if s.lock == nil {
+		if err := s.Lock(strings.Join(r.Command, " ")); err != nil {
+			return o, err
+		}
+		defer s.Unlock()
+	}
+
 	var pending []Run
 	for _, run := range s.Runs {
 		switch stateOf(s.RunDir(run), run.Config.Kind) {
@@ -355,6 +364,10 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 		outName = StdoutFile
 	}
 	cmd.Env = ss.r.Env
+	bindToParent(cmd)
+	if f := s.lock.file(); f != nil {
+		cmd.ExtraFiles = []*os.File{f} // the run holds the folder as long as it lives
+	}
 	info.Command = cmd.Args
 	info.Status = StatusRunning
 	t0 := time.Now()
@@ -375,7 +388,11 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 
 	timeout := ss.timeout(run.Config)
-	ended, exitErr := ss.wait(ctx, cmd, timeout)
+	ended, exitErr := ss.wait(ctx, cmd, timeout, func() {
+		info.PID = cmd.Process.Pid
+		WriteRunInfo(dir, info) // only names the process; the run's end is recorded below
+		info.PID = 0
+	})
 	if ended == endExited && exitErr != nil && run.Config.Kind == KindBench {
 		// Ctrl-C reaches the run directly, and may end it before this process hears of it.
 		if res, err := ReadResult(filepath.Join(dir, ResultFile)); err == nil && res.Interrupted {
@@ -433,10 +450,11 @@ const (
 // dustm bench writes what it measured), then killed after the grace period. When ctx is
 // cancelled (Ctrl-C, which the process usually receives itself) it gets InterruptDelay to
 // stop on its own first.
-func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration) (ending, error) {
+func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, started func()) (ending, error) {
 	if err := cmd.Start(); err != nil {
 		return endStartFailed, err
 	}
+	started()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	grace := orDefault(ss.r.Grace, 15*time.Second)

@@ -188,7 +188,7 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 		dir = defaultResultsDir(f.resultsDir, e.Name, shard)
 	}
 	s, err := experiments.Create(dir, e, experiments.CreateOptions{Source: source, Overrides: f.sets, Shard: shard, Command: command})
-	if errors.Is(err, experiments.ErrInvalid) {
+	if errors.Is(err, experiments.ErrInvalid) || errors.Is(err, experiments.ErrBusy) {
 		return usageErrorf("--out: %v", err)
 	}
 	if err != nil {
@@ -266,6 +266,14 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 	if err != nil {
 		return fmt.Errorf("finding this program to run its bench subcommand: %w", err)
 	}
+	// The folder is this process's until the summary and the figures are written.
+	if err := s.Lock(strings.Join(command, " ")); err != nil {
+		if errors.Is(err, experiments.ErrBusy) {
+			return usageErrorf("%v", err)
+		}
+		return err
+	}
+	defer s.Unlock()
 	r := &experiments.Runner{Exe: exe, Progress: stderr, Timeout: f.timeout, RetryFailed: f.retryFailed, Command: command}
 	o, runErr := r.Run(ctx, s)
 	if runErr != nil {
@@ -516,11 +524,17 @@ func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
 	if done, err := oneFolder("compact", usage, args, stdout); done || err != nil {
 		return err
 	}
-	saved, err := experiments.Compact(args[0])
+	saved, skipped, err := experiments.Compact(args[0])
+	if errors.Is(err, experiments.ErrBusy) {
+		return usageErrorf("compact: %v", err)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %.1f MiB saved\n", args[0], float64(saved)/(1<<20))
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "%d runs that did not end (running or interrupted) are left as they are\n", skipped)
+	}
 	return nil
 }
 
