@@ -80,7 +80,7 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 			if _, err := os.Stat(filepath.Join(dir, RunInfoFile)); err != nil {
 				continue
 			}
-			st := stateOf(dir, run.Config.Kind)
+			st, _ := s.stateOf(run)
 			switch {
 			case from == "":
 				from, fromState = dir, st

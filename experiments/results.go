@@ -173,6 +173,7 @@ func LoadFolder(dir string) (*Folder, error) {
 		return nil, err
 	}
 	f := &Folder{Dir: dir, Manifest: s.Manifest, Configs: s.Configs}
+	at := s.runAt()
 	root := filepath.Join(dir, "runs")
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -193,6 +194,10 @@ func LoadFolder(dir string) (*Folder, error) {
 		r, err := loadRun(path)
 		if err != nil {
 			f.Warn("%v; the run is skipped", err)
+			return fs.SkipDir
+		}
+		if why := s.foreign(at, path, r); why != "" {
+			f.Warn("%s: %s; the run is not counted", path, why)
 			return fs.SkipDir
 		}
 		if r.Problem != "" {

@@ -110,8 +110,13 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	}
 
 	var pending []Run
+	var rerun []string
 	for _, run := range s.Runs {
-		switch stateOf(s.RunDir(run), run.Config.Kind) {
+		st, why := s.stateOf(run)
+		if why != "" {
+			rerun = append(rerun, fmt.Sprintf("  %s rep %d runs again: %s (the earlier attempt is kept in previous/)", run.Config.ID(), run.Rep, why))
+		}
+		switch st {
 		case stateOK:
 			o.Done++
 		case stateFailed:
@@ -132,6 +137,9 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 			fmt.Fprintf(out, ", %d failed earlier and kept (--retry-failed runs them again)", o.Kept)
 		}
 		fmt.Fprintln(out)
+	}
+	for _, l := range rerun {
+		fmt.Fprintln(out, l)
 	}
 	if len(pending) == 0 {
 		fmt.Fprintln(out, "nothing left to run")
@@ -230,27 +238,36 @@ func shardNote(s *Sweep) string {
 	return ", shard " + s.Manifest.Shard.String()
 }
 
-// stateOf reads a run's folder: complete and valid, failed, or to be run.
-func stateOf(dir string, k Kind) runState {
+// stateOf reads a run's folder: complete and valid, failed, or to be run; why says why a run
+// recorded as ended runs again (it is not this configuration's, or its results are not
+// usable).
+func (s *Sweep) stateOf(run Run) (st runState, why string) {
+	dir := s.RunDir(run)
 	info, err := ReadRunInfo(dir)
 	if err != nil {
-		return statePending
+		return statePending, ""
+	}
+	ended := info.Status == StatusOK || info.Status == StatusFailed
+	if why := s.mismatch(run, info); why != "" && ended {
+		return statePending, why
 	}
 	switch info.Status {
 	case StatusOK:
-		if validOutput(dir, k) == nil {
-			return stateOK
+		if err := validOutput(dir, run.Config); err != nil {
+			return statePending, "recorded as complete, but " + err.Error()
 		}
+		return stateOK, ""
 	case StatusFailed:
-		return stateFailed
+		return stateFailed, ""
 	}
-	return statePending
+	return statePending, ""
 }
 
-// validOutput checks that a run's results are complete: a bench run's result document reads
-// and covers the whole run; a micro run's output has at least one benchmark.
-func validOutput(dir string, k Kind) error {
-	if k == KindMicro {
+// validOutput checks that a run's results are complete and the configuration's: a bench
+// run's result document reads, covers the whole run and was measured with the
+// configuration's settings; a micro run's output has at least one benchmark.
+func validOutput(dir string, c *Config) error {
+	if c.Kind == KindMicro {
 		b, err := readMaybeGz(filepath.Join(dir, BenchTextFile))
 		if err != nil {
 			return err
@@ -269,6 +286,9 @@ func validOutput(dir string, k Kind) error {
 	}
 	if res.Error != "" {
 		return fmt.Errorf("the run ended with an error: %s", res.Error)
+	}
+	if why := resultMismatch(res, c); why != "" {
+		return errors.New(why)
 	}
 	return nil
 }
@@ -426,7 +446,7 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 		}
 		return fail(info.ExitCode, fmt.Sprintf("exit status %d: %s", info.ExitCode, lastLine(tail)), tail)
 	}
-	if err := validOutput(dir, run.Config.Kind); err != nil {
+	if err := validOutput(dir, run.Config); err != nil {
 		return fail(0, fmt.Sprintf("exited 0 but its results are not usable: %v", err), tail)
 	}
 	info.Status = StatusOK

@@ -120,6 +120,9 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 		if err != nil {
 			return usageErrorf("--resume: %v", err)
 		}
+		if err := s.CheckDefinition(); err != nil {
+			return usageErrorf("--resume: %v", err)
+		}
 		if f.dryRun {
 			var shard experiments.Shard
 			if s.Manifest.Shard != nil {
