@@ -39,7 +39,8 @@ type Runner struct {
 	// killed (0: 15 s).
 	Grace time.Duration
 	// InterruptDelay is how long a run may take to stop by itself when the sweep is
-	// cancelled (Ctrl-C reaches it directly) before it is sent an interrupt (0: 1 s).
+	// cancelled (Ctrl-C reaches it directly) before it is sent an interrupt (0: 1 s). Not
+	// on Linux, where a run has its own process group and is interrupted at once.
 	InterruptDelay time.Duration
 	// Command is the command line, recorded in the manifest's session.
 	Command []string
@@ -468,8 +469,8 @@ const (
 
 // wait starts cmd and waits for it. On timeout the process is interrupted (SIGINT, so that
 // dustm bench writes what it measured), then killed after the grace period. When ctx is
-// cancelled (Ctrl-C, which the process usually receives itself) it gets InterruptDelay to
-// stop on its own first.
+// cancelled it is interrupted the same way: at once where the run has its own process group
+// (Linux), else after InterruptDelay, since a terminal's Ctrl-C reaches it directly.
 func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, started func()) (ending, error) {
 	if err := cmd.Start(); err != nil {
 		return endStartFailed, err
@@ -506,7 +507,11 @@ func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duratio
 	case <-timer.C:
 		return endTimedOut, stop(0)
 	case <-ctx.Done():
-		return endCancelled, stop(orDefault(ss.r.InterruptDelay, time.Second))
+		delay := orDefault(ss.r.InterruptDelay, time.Second)
+		if runsOwnGroup { // no signal of the sweep's reached the run: this is its one
+			delay = 0
+		}
+		return endCancelled, stop(delay)
 	}
 }
 

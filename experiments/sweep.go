@@ -94,7 +94,7 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, invalidf("cannot create the results folder %s: %v", dir, err)
 	}
 	// Locked, and checked again: two commands creating the same folder at once do not both
 	// write a manifest. The session that runs the sweep takes the lock again (Runner.Run).

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 
 	"dustm/internal/outfile"
 	"dustm/internal/settings"
@@ -18,14 +15,12 @@ import (
 
 // runBench is `dustm bench`: one STMBench7 run, with the reference's options and ours. The
 // first SIGINT or SIGTERM ends the run cleanly (the report and the result files cover what was
-// measured); a second one kills the process.
+// measured); a second one, a second or more later, kills the process (interruptContext). A
+// closed stdout does not stop the result files from being written.
 func runBench(args []string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	keepWritingFiles()
+	ctx, stop := interruptContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // restore the default handling: the next signal kills
-	}()
 	return runBenchContext(ctx, args, stdout, stderr)
 }
 

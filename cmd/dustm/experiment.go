@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -24,7 +22,7 @@ import (
 // configurations, each in a fresh process), summarize it and draw its figures; and the
 // subcommands merge, summary and compact. The first SIGINT or SIGTERM stops the sweep cleanly
 // (the current run is interrupted, the folder stays resumable, the summary of what exists is
-// written); a second one kills the process.
+// written); a second one, a second or more later, kills the process (interruptContext).
 func runExperiment(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -38,12 +36,9 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 			return runExperimentGoBench(args[1:], stdout, stderr)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	keepWritingFiles()
+	ctx, stop := interruptContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 	return runExperimentContext(ctx, args, stdout, stderr)
 }
 
@@ -186,13 +181,16 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 	if f.dryRun {
 		return printMatrix(stdout, e, configs, shard, excl)
 	}
-	dir := f.out
+	dir, flag := f.out, "--out"
 	if dir == "" {
-		dir = defaultResultsDir(f.resultsDir, e.Name, shard)
+		if dir, err = defaultResultsDir(f.resultsDir, e.Name, shard); err != nil {
+			return usageErrorf("--results: %v", err)
+		}
+		flag = "--results"
 	}
 	s, err := experiments.Create(dir, e, experiments.CreateOptions{Source: source, Overrides: f.sets, Shard: shard, Command: command})
 	if errors.Is(err, experiments.ErrInvalid) || errors.Is(err, experiments.ErrBusy) {
-		return usageErrorf("--out: %v", err)
+		return usageErrorf("%s: %v", flag, err)
 	}
 	if err != nil {
 		return err
@@ -248,19 +246,36 @@ func builtinNames() []string {
 }
 
 // defaultResultsDir is RESULTS/NAME/TIMESTAMP (UTC), with the shard in the name; a folder of
-// the same second gets a suffix.
-func defaultResultsDir(base, name string, shard experiments.Shard) string {
+// the same second gets a suffix. A RESULTS that is not a folder, or that cannot be read, is
+// an error.
+func defaultResultsDir(base, name string, shard experiments.Shard) (string, error) {
+	if st, err := os.Stat(base); err == nil && !st.IsDir() {
+		return "", fmt.Errorf("%s is a file, not a folder: name the folder where results folders go (it is created if it does not exist)", base)
+	}
 	stamp := time.Now().UTC().Format("20060102-150405")
 	if shard.Count > 0 {
 		stamp += fmt.Sprintf("-shard-%d-of-%d", shard.Index, shard.Count)
 	}
 	dir := filepath.Join(base, name, stamp)
-	for i := 2; ; i++ {
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return dir
+	for i := 2; i < 1000; i++ {
+		_, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return dir, nil
+		case err != nil: // a file on the way (ENOTDIR), a folder that cannot be read (EACCES)
+			return "", fmt.Errorf("cannot use %s: %v", dir, unwrapPath(err))
 		}
 		dir = filepath.Join(base, name, fmt.Sprintf("%s-%d", stamp, i))
 	}
+	return "", fmt.Errorf("%s already holds 1000 folders of this second; name one with -o", filepath.Join(base, name))
+}
+
+// unwrapPath is a file error without the path, which the message gives.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // sweep runs a sweep's remaining runs, then writes its summary, figures and report.
