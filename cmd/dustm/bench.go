@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 
 	"dustm/internal/outfile"
@@ -138,6 +139,9 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 	if err := outfile.Distinct(flags, paths); err != nil {
 		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
 	}
+	if err := checkTraceFiles(trace, cfg.Threads, outputs[:len(outputs)-1]); err != nil {
+		return cfg, "", false, err
+	}
 	// A run with an upgrade is about what clients wait for: it probes unless told not to.
 	if cfg.Upgrade != "" && !fs.Changed("probe") {
 		cfg.Probe = true
@@ -147,4 +151,27 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
 	}
 	return cfg, *cpuprofile, false, nil
+}
+
+// checkTraceFiles refuses a trace of several threads (one file per thread, FILE.i) whose
+// target is not a regular file, or one of whose files is another output.
+func checkTraceFiles(trace string, threads int, others []struct{ flag, path string }) error {
+	if trace == "" || threads <= 1 {
+		return nil
+	}
+	if err := bench.CheckTrace(trace, threads); err != nil {
+		return usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
+	}
+	for i := range threads {
+		name := bench.TraceFile(trace, threads, i)
+		for _, o := range others {
+			if o.path == "" {
+				continue
+			}
+			if err := outfile.Distinct([]string{o.flag, "--trace (thread " + strconv.Itoa(i) + ")"}, []string{o.path, name}); err != nil {
+				return usageErrorf("%s and --trace both write to %s (the trace of thread %d with %d threads): give each its own file", o.flag, o.path, i, threads)
+			}
+		}
+	}
+	return nil
 }
