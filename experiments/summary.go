@@ -254,6 +254,10 @@ func num(x float64) string {
 // that counts more successful runs: runs were lost or damaged since.
 var ErrFewerRuns = errors.New("not overwritten with fewer runs")
 
+// ErrNothingRead marks a folder whose runs are all damaged: there is nothing to summarize,
+// and the command that asked says so (exit status 1) instead of writing an empty summary.
+var ErrNothingRead = errors.New("nothing could be read")
+
 // SummaryOptions configure WriteSummaryWith.
 type SummaryOptions struct {
 	// Force writes the summary even when it counts fewer successful runs than the one it
@@ -279,6 +283,10 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	s, err := Summarize(f)
 	if err != nil {
 		return f, nil, err
+	}
+	if f.damaged > 0 && s.successful() == 0 {
+		return f, s, fmt.Errorf("%w: %d runs of %s are damaged or not the folder's, and no run is complete (see the warnings); nothing is written",
+			ErrNothingRead, f.damaged, dir)
 	}
 	if old := summaryRuns(filepath.Join(dir, SummaryFile)); !o.Force && old > s.successful() {
 		why := "some runs are damaged: see the warnings"
