@@ -314,11 +314,34 @@ func archive(dir string) error {
 		if e.Name() == "previous" {
 			continue
 		}
-		if err := os.Rename(filepath.Join(dir, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+		name := e.Name()
+		// A killed run leaves its result files under their temporary names (package
+		// outfile): kept as NAME.partial, a partial series being measurements too; an
+		// empty one is dropped.
+		if base, ok := temporaryOf(name); ok {
+			if info, err := e.Info(); err == nil && info.Size() == 0 {
+				os.Remove(filepath.Join(dir, name))
+				continue
+			}
+			name = base + ".partial"
+		}
+		if err := os.Rename(filepath.Join(dir, e.Name()), filepath.Join(dst, name)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// temporaryOf reports a temporary file of package outfile (.NAME.tmp-N) and its NAME.
+func temporaryOf(name string) (string, bool) {
+	if !strings.HasPrefix(name, ".") {
+		return "", false
+	}
+	i := strings.LastIndex(name, ".tmp-")
+	if i <= 1 {
+		return "", false
+	}
+	return name[1:i], true
 }
 
 // execute runs one run and records how it ended; it returns the status and, unless ok, why.

@@ -144,8 +144,11 @@ func checkNewFolder(dir string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
-	case err != nil:
-		return err
+	case err != nil: // a file on the way (ENOTDIR), a folder that cannot be read
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
+			err = pe.Err
+		}
+		return invalidf("cannot create the results folder %s: %v", dir, err)
 	case !st.IsDir():
 		return invalidf("%s exists and is a file, not a folder: name a new results folder", dir)
 	}
