@@ -91,7 +91,8 @@ type microBinary struct {
 // failed unless RetryFailed. A failed run is recorded with its error and the sweep goes on.
 // When ctx is cancelled, the current run is interrupted and Run returns with
 // Outcome.Interrupted; the folder stays resumable. The error is for problems that stop the
-// whole sweep (the bench cannot even start); failed runs are counted in the Outcome.
+// whole sweep (the bench cannot even start, another process holds the folder: ErrBusy);
+// failed runs are counted in the Outcome. Run holds the folder's lock unless s holds it.
 func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	start := time.Now()
 	out := r.Progress
