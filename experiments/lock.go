@@ -131,6 +131,10 @@ func (s *Sweep) Lock(command string) error {
 		return err
 	}
 	s.lock = l
+	// The sessions recorded by whoever held the folder before (read before the lock).
+	if m, err := ReadManifest(s.Dir); err == nil && s.Manifest != nil {
+		s.Manifest.Sessions = m.Sessions
+	}
 	return nil
 }
 
