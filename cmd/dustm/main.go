@@ -149,7 +149,7 @@ func commandNames(cmds []command) []string {
 // kind of error for the program (usage, invalid experiment, bad output path, …).
 func userMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
-	for _, s := range []error{experiments.ErrInvalid, outfile.ErrPath, bench.ErrInvalidConfig} {
+	for _, s := range []error{experiments.ErrInvalid, experiments.ErrBusy, outfile.ErrPath, bench.ErrInvalidConfig} {
 		msg = strings.ReplaceAll(msg, s.Error()+": ", "")
 	}
 	return msg
