@@ -225,7 +225,9 @@ func SplitInline(line []byte) ([][]byte, error) {
 	}
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
+}
 
 var errQuotes = &ProtocolError{Msg: "unbalanced quotes in request"}
 
