@@ -103,16 +103,40 @@ func (r *Reader) readLine(tooLong string, inside bool) ([]byte, error) {
 			}
 			return frag, nil
 		case errors.Is(err, bufio.ErrBufferFull):
-			if len(r.line)+len(frag) > MaxInline+1 {
-				return nil, protoErr("%s", tooLong)
-			}
 			r.line = append(r.line, frag...)
+			if len(r.line)+r.br.Size() > MaxInline {
+				// Near the limit, byte by byte: ReadSlice would wait for a full buffer, and
+				// a line over the limit must be refused as soon as its bytes arrive.
+				return r.finishLine(tooLong)
+			}
 		case errors.Is(err, io.EOF) && (inside || len(frag) > 0 || len(r.line) > 0):
 			return nil, io.ErrUnexpectedEOF
 		default:
 			return nil, err
 		}
 	}
+}
+
+// finishLine reads the rest of a long line one byte at a time, up to the limit.
+func (r *Reader) finishLine(tooLong string) ([]byte, error) {
+	for len(r.line) <= MaxInline+1 {
+		c, err := r.br.ReadByte()
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		if c == '\n' {
+			line := r.line
+			if n := len(line); n > 0 && line[n-1] == '\r' {
+				line = line[:n-1]
+			}
+			if len(line) > MaxInline {
+				break
+			}
+			return line, nil
+		}
+		r.line = append(r.line, c)
+	}
+	return nil, protoErr("%s", tooLong)
 }
 
 func (r *Reader) readMultibulk() ([][]byte, error) {
