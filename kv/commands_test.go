@@ -154,3 +154,11 @@ func TestPreloadAndPipelining(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyName(t *testing.T) {
+	for _, i := range []int{0, 7, 123456789, 999999999999} {
+		if got, want := keyName("key:", i), fmt.Sprintf("key:%012d", i); got != want {
+			t.Errorf("keyName(%d) = %q, want %q", i, got, want)
+		}
+	}
+}

@@ -109,6 +109,8 @@ type Server struct {
 	cfg   Config
 	store Store
 	stm   *stmStore // the stm backend, nil for the others
+	locks bool      // the store locks the keys a transaction declares (mutex)
+	code  *Code     // the program of the backends that cannot be upgraded
 	specs map[string]*command
 	admin map[string]adminCmd
 
@@ -131,12 +133,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	t0 := time.Now()
-	st, err := newStore(cfg.Backend, cfg.Preload)
+	code := codeV1()
+	st, err := newStore(cfg.Backend, cfg.Preload, code)
 	if err != nil {
 		return nil, configErr("%v", err)
 	}
-	s := &Server{cfg: cfg, store: st, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg, store: st, code: code, conns: map[net.Conn]struct{}{}}
 	s.stm, _ = st.(*stmStore)
+	_, s.locks = st.(*mutexStore)
 	s.preloadDur = time.Since(t0)
 	s.specs = allSpecs(s)
 	s.admin = adminCommands()
@@ -171,7 +175,7 @@ func (s *Server) current() *Code {
 	if s.stm != nil {
 		return s.stm.e.Current().Code.(*Code)
 	}
-	return codeV1()
+	return s.code
 }
 
 // Serve accepts connections on ln until ctx ends or Close is called, then closes every
@@ -395,7 +399,11 @@ func (c *conn) exec(args [][]byte) (int, bool) {
 		}
 		return nil
 	}
-	c.txn(spec.keys(args), spec.all, spec.write, mark, run)
+	var keys [][]byte
+	if s.locks { // only the mutex backend locks by key: the STM ones need not compute them
+		keys = spec.keys(args)
+	}
+	c.txn(keys, spec.all, spec.write, mark, run)
 	return id, false
 }
 

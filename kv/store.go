@@ -46,8 +46,8 @@ func BackendNames() string { return strings.Join(backendNames, ", ") }
 // MaxPreload bounds --preload.
 const MaxPreload = 10_000_000
 
-// newStore builds a backend sized for about n keys, preloaded with n keys.
-func newStore(backend string, n int) (Store, error) {
+// newStore builds a backend sized for about n keys, preloaded with n keys, running code.
+func newStore(backend string, n int, code *Code) (Store, error) {
 	var s interface {
 		Store
 		load(key string, v any)
@@ -55,11 +55,11 @@ func newStore(backend string, n int) (Store, error) {
 	}
 	switch backend {
 	case "stm":
-		s = newSTMStore(n, codeV1())
+		s = newSTMStore(n, code)
 	case "stm-plain":
-		s = newPlainStore(n, codeV1())
+		s = newPlainStore(n, code)
 	case "mutex":
-		s = newMutexStore(n, codeV1())
+		s = newMutexStore(n, code)
 	default:
 		return nil, fmt.Errorf("unknown backend %q (accepted: %s)", backend, BackendNames())
 	}
@@ -78,10 +78,22 @@ func preloadShares(n int) (strs, each int) {
 	return n - 4*each, each
 }
 
+// keyName is prefix + i in 12 digits, as fmt's "%012d" writes it, without fmt's cost (the
+// preload names up to ten million keys).
+func keyName(prefix string, i int) string {
+	b := make([]byte, len(prefix)+12)
+	copy(b, prefix)
+	for j := len(b) - 1; j >= len(prefix); j-- {
+		b[j] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b)
+}
+
 func preload(n int, load func(string, any)) {
 	strs, each := preloadShares(n)
 	for i := range strs {
-		load(fmt.Sprintf("key:%012d", i), &Str{B: []byte("xxx")})
+		load(keyName("key:", i), &Str{B: []byte("xxx")})
 	}
 	for i := range each {
 		fs := [][]byte{[]byte("f1"), []byte("f2"), []byte("f3"), []byte("f4")}
@@ -95,10 +107,10 @@ func preload(n int, load func(string, any)) {
 			s.m[string(f)] = struct{}{}
 			z, _ = z.With(string(f), float64(j))
 		}
-		load(fmt.Sprintf("hash:%012d", i), h)
-		load(fmt.Sprintf("list:%012d", i), l)
-		load(fmt.Sprintf("set:%012d", i), s)
-		load(fmt.Sprintf("zset:%012d", i), z)
+		load(keyName("hash:", i), h)
+		load(keyName("list:", i), l)
+		load(keyName("set:", i), s)
+		load(keyName("zset:", i), z)
 	}
 }
 
