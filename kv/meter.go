@@ -119,6 +119,13 @@ type meter struct {
 	probeR   *bench.ProbeResult
 	hiccupR  *bench.ProbeResult
 	heapEnd  uint64
+	history  []mark // the cumulative count of commands at each tick
+}
+
+// mark is the number of commands completed by a time since the start.
+type mark struct {
+	at    time.Duration
+	total int64
 }
 
 func (s *Server) commandNames() []string {
@@ -240,9 +247,33 @@ func (m *meter) tick() {
 		old.reset()
 		m.spare = old
 	}
+	p := m.point()
+	m.history = append(m.history, mark{time.Duration(p.TS * float64(time.Second)), p.TotalOps + p.TotalFailed})
 	if m.series != nil {
-		_ = m.series.Encode(m.point())
+		_ = m.series.Encode(p)
 	}
+}
+
+// throughputAround returns the commands per second before `before` and after `after` (since
+// the start), at the resolution of the intervals: the ticks at or before the one, at or after
+// the other.
+func (m *meter) throughputAround(before, after time.Duration) (float64, float64) {
+	var tb, ta float64
+	for _, h := range m.history {
+		if h.at <= before && h.at > 0 {
+			tb = float64(h.total) / h.at.Seconds()
+		}
+	}
+	if n := len(m.history); n > 0 {
+		last := m.history[n-1]
+		for _, h := range m.history {
+			if h.at >= after && last.at > h.at {
+				ta = float64(last.total-h.total) / (last.at - h.at).Seconds()
+				break
+			}
+		}
+	}
+	return tb, ta
 }
 
 func ptr[T any](v T) *T { return &v }

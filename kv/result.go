@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"dustm/stmbench7/bench"
+	"dustm/upgrade"
 )
 
 // ResultConfig is the "config" of a kv result.
@@ -60,10 +61,13 @@ func (s *Server) Result(start time.Time) *Result {
 	m := s.meter
 	gogc := debug.SetGCPercent(100)
 	debug.SetGCPercent(gogc)
-	c := ResultConfig{App: "kv", Backend: s.cfg.Backend, Preload: s.cfg.Preload, Sweepers: s.cfg.Sweepers,
+	c := ResultConfig{App: "kv", Backend: s.cfg.Backend, Preload: s.cfg.Preload,
 		IntervalS: s.cfg.Interval.Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0), GOGC: max(gogc, -1)}
 	if s.cfg.Upgrade != "" {
 		c.Upgrade, c.Migration, c.UpgradeAtS = s.cfg.Upgrade, s.cfg.Migration.String(), s.cfg.UpgradeAt.Seconds()
+		if s.cfg.Migration == upgrade.LazySweep {
+			c.Sweepers = s.cfg.Sweepers
+		}
 	}
 	ops, all := m.operations()
 	r := &Result{SchemaVersion: bench.CurrentSchema, Kind: "kv", Config: c, Env: bench.CollectEnv(start),
@@ -72,6 +76,13 @@ func (s *Server) Result(start time.Time) *Result {
 		Commands: all.Successful + all.Failed, Connections: s.accepted.Load(),
 		Operations: ops, All: all, MaxGapMs: float64(m.maxGap.Load()) / 1e6,
 		Upgrade: s.upg.result(m.start), Probe: m.probeR, Hiccup: m.hiccupR, Runtime: m.runtime}
+	if u := r.Upgrade; u != nil {
+		after := time.Duration(r.ElapsedS * float64(time.Second))
+		if u.CommittedS != nil {
+			after = time.Duration(*u.CommittedS * float64(time.Second))
+		}
+		u.ThroughputBefore, u.ThroughputAfter = m.throughputAround(time.Duration(u.RequestedS*float64(time.Second)), after)
+	}
 	if r.ElapsedS > 0 {
 		r.Throughput = float64(r.Commands) / r.ElapsedS
 	}
