@@ -208,6 +208,18 @@ func cmdExec(c *conn, _ [][]byte) bool {
 			all, write = all || spec.all, write || spec.write
 		}
 	}
+	// The connection's own commands (PING, INFO, …) are answered before the transaction:
+	// INFO runs a transaction of its own, which must not nest in this one.
+	adminReplies := map[int][]byte{}
+	saved := c.call.out
+	for i, q := range queue {
+		if a, ok := s.admin[strings.ToLower(string(q[0]))]; ok {
+			c.call.out = nil
+			a.run(c, q)
+			adminReplies[i] = c.call.out
+		}
+	}
+	c.call.out = saved
 	mark := len(c.call.out)
 	c.txn(keys, all, write, mark, func(t Txn) error {
 		c.call.out = c.call.out[:mark]
@@ -218,10 +230,10 @@ func cmdExec(c *conn, _ [][]byte) bool {
 			}
 		}
 		c.call.out = c.call.out.Array(len(queue))
-		for _, q := range queue {
+		for i, q := range queue {
 			name := strings.ToLower(string(q[0]))
-			if a, ok := s.admin[name]; ok {
-				a.run(c, q)
+			if r, ok := adminReplies[i]; ok {
+				c.call.out = append(c.call.out, r...)
 			} else if cmd := t.Code().cmds[name]; cmd != nil {
 				cmd.run(&c.call, t, q)
 			} else {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -41,6 +42,8 @@ func TestMultiExecWatch(t *testing.T) {
 				{a("PING"), "QUEUED"}, {a("EXEC"), "[PONG]"}, // absent at WATCH and at EXEC: not changed
 				{a("WATCH", "w"), "OK"}, {a("UNWATCH"), "OK"}, {a("SET:other", "w", "x"), "OK"}, {a("MULTI"), "OK"},
 				{a("GET", "w"), "QUEUED"}, {a("EXEC"), "[x]"},
+				{a("MULTI"), "OK"}, {a("SET", "i", "1"), "QUEUED"}, {a("INFO"), "QUEUED"}, {a("ECHO", "e"), "QUEUED"},
+				{a("EXEC"), "[OK " + "INFO " + "e]"},
 			}
 			for _, s := range steps {
 				var got any
@@ -63,6 +66,8 @@ func TestMultiExecWatch(t *testing.T) {
 						}
 						if e, ok := x.(error); ok {
 							text += e.Error()
+						} else if str, ok := x.(string); ok && strings.HasPrefix(str, "# Server") {
+							text += "INFO"
 						} else {
 							text += fmt.Sprint(x)
 						}
