@@ -29,7 +29,7 @@ func FuzzDispatch(f *testing.F) {
 	for _, s := range []string{
 		"PING\r\n", "SET a 1\r\nINCR a\r\nGET a\r\n", "*3\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nf\r\n",
 		"MULTI\r\nLPUSH l a\r\nLRANGE l 0 -1\r\nEXEC\r\n", "WATCH k\r\nMULTI\r\nSET k v\r\nEXEC\r\n",
-		"ZADD z 1 a inf b\r\nZRANGE z 0 -1 WITHSCORES\r\nZPOPMIN z 9\r\n", "SADD s a\r\nSPOP s 3\r\n",
+		"ZADD z 1 a inf b\r\nZRANGE z 0 -1 WITHSCORES\r\nZPOPMIN z 9\r\n", "SADD s a\r\nSPOP s 3\r\n", "MULTI\r\nINFO\r\nSET a b\r\nEXEC\r\n",
 		"DUSTM.UPGRADE nope lazy\r\nFLUSHALL\r\nDBSIZE\r\n", "*1\r\n$-1\r\n", "\x00\x01\r\n",
 		"MSET a 1 b\r\nMGET a b\r\nDEL a b\r\nQUIT\r\nPING\r\n", "SET a 1 NX XX GET\r\nINCRBY a 9223372036854775807\r\n",
 	} {

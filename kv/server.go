@@ -32,6 +32,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"dustm/kv/resp"
@@ -200,7 +201,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				break
 			}
 			var ne net.Error
-			if errors.As(aerr, &ne) && ne.Timeout() || errors.Is(aerr, errTooManyFiles) {
+			if errors.As(aerr, &ne) && ne.Timeout() || errors.Is(aerr, syscall.EMFILE) || errors.Is(aerr, syscall.ENFILE) {
 				time.Sleep(5 * time.Millisecond) // out of descriptors: let connections end
 				continue
 			}
@@ -220,8 +221,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.meter.end()
 	return err
 }
-
-var errTooManyFiles = errors.New("too many open files")
 
 func (s *Server) isClosed() bool {
 	s.mu.Lock()
