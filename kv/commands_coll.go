@@ -49,6 +49,14 @@ func countArg(c *call, a [][]byte) (int, bool) {
 	return int(min(n, math.MaxInt32)), true
 }
 
+// one is how many a pop takes: its count, or one without a count (-1).
+func one(n int) int {
+	if n < 0 {
+		return 1
+	}
+	return n
+}
+
 func cmdPop(front bool) func(*call, Txn, [][]byte) {
 	return func(c *call, t Txn, a [][]byte) {
 		n, ok := countArg(c, a)
@@ -67,8 +75,7 @@ func cmdPop(front bool) func(*call, Txn, [][]byte) {
 			c.out = c.out.NullArray()
 			return
 		}
-		take := max(n, 1)
-		take = min(take, l.Len())
+		take := min(one(n), l.Len())
 		if n >= 0 {
 			c.out = c.out.Array(take)
 		}
@@ -190,7 +197,7 @@ func cmdSpop(c *call, t Txn, a [][]byte) {
 		c.out = c.out.Array(0)
 		return
 	}
-	take := min(max(n, 1), s.Len())
+	take := min(one(n), s.Len())
 	if n >= 0 {
 		c.out = c.out.Array(take)
 	}
@@ -390,7 +397,7 @@ func cmdZpopmin(c *call, t Txn, a [][]byte) {
 		c.out = c.out.Array(0)
 		return
 	}
-	out, rest := z.popMin(max(n, 1))
+	out, rest := z.popMin(one(n))
 	c.out = c.out.Array(2 * len(out))
 	for _, e := range out {
 		c.out = c.out.BulkString(e.m)
