@@ -261,11 +261,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 		if len(def.Parts) > 1 {
 			p("### Part `%s`\n\n", part.Name)
 		}
-		var head []string
-		for _, k := range keys {
-			head = append(head, k)
-		}
-		head = append(head, "runs")
+		head := append(slices.Clone(keys), "runs")
 		for _, mt := range metrics {
 			d := experiments.DescribeMetric(mt)
 			shown[mt] = true

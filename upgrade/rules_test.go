@@ -723,7 +723,7 @@ func TestCopyFields(t *testing.T) {
 		n.Extra = float64(o.B) / 2
 		return nil
 	})
-	got, err := tr(nil, &Old{A: 1, B: 3, Name: "x"}, View{})
+	got, err := tr(nil, &Old{A: 1, B: 3, Name: "x", gone: 7}, View{}) // an unexported field is not copied
 	if err != nil {
 		t.Fatal(err)
 	}
