@@ -1,6 +1,7 @@
 package stm
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,10 +30,15 @@ const (
 // collector can see it, and where that transaction counts its outcomes. Each slot sits on cache
 // lines of its own: a running transaction writes only to its own slot.
 type slot struct {
-	_        cpu.CacheLinePad
-	active   atomic.Int64 // snapshot+1 while held by a running transaction or a pin; 0 otherwise
-	pin      atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
-	gcClaim  atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
+	_       cpu.CacheLinePad
+	active  atomic.Int64 // snapshot+1 while held by a running transaction or a pin; 0 otherwise
+	pin     atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
+	gcClaim atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
+	// guard is v+1 while the slot's transaction commits lock-free (or runs inevitably
+	// lock-free) and so may hold commit records at version v or later; 0 otherwise. It bounds
+	// the record floor, which, unlike the snapshot floor, a transaction still running its
+	// function (or descheduled there) does not hold back: it holds no records.
+	guard    atomic.Int64
 	counters [numCounters]atomic.Uint64
 	ring     *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
 	records  recordRing // lock-free: records this slot's transactions committed (commit.go)
@@ -76,6 +82,7 @@ func (st *slotTable) get() *slot {
 // takes it next keeps adding to them, and sums over all slots stay correct.
 func (st *slotTable) put(s *slot) {
 	s.active.Store(0)
+	s.guard.Store(0)
 	s.pin.Store(false)
 	st.mu.Lock()
 	st.free = append(st.free, s)
@@ -89,21 +96,26 @@ func (st *slotTable) slots() []*slot {
 	return nil
 }
 
-// snapshots appends the distinct snapshots currently held, sorted ascending, to buf.
-func (st *slotTable) snapshots(buf []int64) []int64 {
+// snapshots appends the distinct snapshots currently held, sorted ascending, to buf. It also
+// returns the oldest version a committing slot guards (see slot.guard), or math.MaxInt64.
+func (st *slotTable) snapshots(buf []int64) ([]int64, int64) {
 	buf = buf[:0]
+	guarded := int64(math.MaxInt64)
 	st.handover.RLock()
 	defer st.handover.RUnlock()
 	for i, s := range st.slots() {
 		if a := s.active.Load(); a != 0 {
 			buf = append(buf, a-1)
 		}
+		if g := s.guard.Load(); g != 0 {
+			guarded = min(guarded, g-1)
+		}
 		if st.scanned != nil {
 			st.scanned(i)
 		}
 	}
 	slices.Sort(buf)
-	return slices.Compact(buf)
+	return slices.Compact(buf), guarded
 }
 
 // activeTransactions counts slots held by running transactions, not counting `except`.
@@ -205,10 +217,16 @@ func (s *STM) PinLatest() *Pin {
 // Under a storm of commits the clock may move between the two reads again and again; after a
 // few tries the snapshot is published under the hand-over lock, which no scan runs beside: a
 // scan before it finished while the clock was at most v, and a scan after it sees the slot.
-func (s *STM) publish(sl *slot) int64 {
+func (s *STM) publish(sl *slot) int64 { return s.publishIn(&sl.active) }
+
+// publishGuard publishes, in the same way, the version from which sl's committer may hold
+// commit records (see slot.guard); clear it with sl.guard.Store(0).
+func (s *STM) publishGuard(sl *slot) { s.publishIn(&sl.guard) }
+
+func (s *STM) publishIn(p *atomic.Int64) int64 {
 	for range 4 {
 		v := s.clock.Load()
-		sl.active.Store(v + 1)
+		p.Store(v + 1)
 		s.at(hookPublishRetry)
 		if s.clock.Load() == v {
 			return v
@@ -217,7 +235,7 @@ func (s *STM) publish(sl *slot) int64 {
 	s.slots.handover.Lock()
 	v := s.clock.Load()
 	s.at(hookPublishFallback)
-	sl.active.Store(v + 1)
+	p.Store(v + 1)
 	s.slots.handover.Unlock()
 	return v
 }

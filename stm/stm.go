@@ -50,6 +50,9 @@ type STM struct {
 	last     atomic.Pointer[record] // lock-free: newest committed record
 	_        cpu.CacheLinePad
 	floor    atomic.Int64 // no snapshot in use now or later is older than this
+	// recFloor (lock-free) is at most the floor: no committer holds a commit record older
+	// than this, now or later (see slot.guard).
+	recFloor atomic.Int64
 	_        cpu.CacheLinePad
 	// Used rarely, by the collector and by whoever stops the world.
 	slots     slotTable
@@ -313,7 +316,7 @@ func (s *STM) begin(t *txn, m mode, at *Pin) error {
 		}
 		// The world is being stopped: step aside until it resumes.
 		t.slot.active.Store(0)
-		if w.stopper == goroutineID() {
+		if w.stoppedBy(goroutineID()) {
 			return ErrNestedInExclusive
 		}
 		<-w.resumed
@@ -332,7 +335,8 @@ func (s *STM) acquireOrder(t *txn) {
 		t.snapshot = s.clock.Load()
 		return
 	}
-	s.publish(t.slot) // protects the records this transaction will hold (see newRecord)
+	// Protects the records this transaction will hold (see newRecord) until it ends.
+	s.publishGuard(t.slot)
 	rec := t.newRecord(nil)
 	for {
 		last := s.helpCommitted(t.slot)
@@ -366,6 +370,7 @@ func (s *STM) commitInevitable(t *txn) (int64, bool) {
 	rec.entries = slices.Clone(t.writes)
 	rec.ready.Store(true)
 	s.helpRecord(t.slot, rec)
+	t.slot.guard.Store(0)
 	t.retire(rec)
 	// A lock-free inevitable transaction always uses its version, written or not.
 	return rec.version, len(rec.entries) > 0
@@ -384,6 +389,7 @@ func (s *STM) rollback(t *txn) {
 	t.irec.entries = nil
 	t.irec.ready.Store(true)
 	s.helpRecord(t.slot, t.irec)
+	t.slot.guard.Store(0)
 	t.retire(t.irec)
 }
 
@@ -406,10 +412,13 @@ func backoff(attempt int) {
 	}
 }
 
-// stoppedWorld is closed when a stopped world resumes. stopper is the goroutine that stopped it.
+// stoppedWorld is closed when a stopped world resumes. stopper is the goroutine that stopped it;
+// helpers are the goroutines working for it ([Tx.Parallel]).
 type stoppedWorld struct {
 	resumed chan struct{}
 	stopper uint64
+	mu      sync.Mutex
+	helpers map[uint64]struct{}
 }
 
 // Exclusive stops the world and runs fn as the only transaction: it lets running transactions

@@ -84,6 +84,9 @@ type Options struct {
 	// CheckInterval is how often the engine checks whether every object has been converted
 	// (default 100ms).
 	CheckInterval time.Duration
+	// Workers is how many goroutines convert objects while the world is stopped (Eager);
+	// 0 means GOMAXPROCS.
+	Workers int
 }
 
 // Migration is an upgrade that was requested: it reports its progress and its events.
@@ -102,6 +105,7 @@ type Migration struct {
 	migrated             atomic.Pointer[time.Time]
 	pinReleased          atomic.Pointer[time.Time]
 	pause                time.Duration
+	workers              int // Eager: goroutines that converted while the world was stopped
 	objects              atomic.Int64
 
 	fg, sw, stopped, failures atomic.Int64
@@ -200,6 +204,8 @@ type MigrationStats struct {
 	LastFailure         string `json:"last_failure,omitempty"`
 	// Pause is how long the world was stopped (Eager).
 	Pause time.Duration `json:"pause_ns"`
+	// Workers is how many goroutines converted objects while the world was stopped (Eager).
+	Workers int `json:"workers,omitempty"`
 	// PinnedFor is how long the pre-upgrade snapshot has been (or was) kept.
 	PinnedFor time.Duration `json:"pinned_ns"`
 	// Complete reports that every object is converted (Migrated is set). The pin may outlive
@@ -222,7 +228,7 @@ func (m *Migration) Stats() MigrationStats {
 		CommitVersion: m.version, Requested: m.requested, Committed: m.committed,
 		Objects:             int(m.objects.Load()),
 		ConvertedForeground: m.fg.Load(), ConvertedSweeper: m.sw.Load(), ConvertedStopped: m.stopped.Load(),
-		Failures: m.failures.Load(), Pause: m.pause, Stopped: m.closed.Load(),
+		Failures: m.failures.Load(), Pause: m.pause, Workers: m.workers, Stopped: m.closed.Load(),
 	}
 	if m.from != nil {
 		s.From = m.from.Number
@@ -256,11 +262,17 @@ func (e *Engine) prepare(u Upgrade, opts Options) (*Migration, error) {
 	default:
 		return nil, fmt.Errorf("upgrade %q: unknown strategy %v (accepted: %s)", u.Name, opts.Strategy, StrategyNames())
 	}
-	if opts.Sweepers < 0 || opts.SweepBatch < 0 || opts.CheckInterval < 0 {
-		return nil, fmt.Errorf("upgrade %q: sweepers, sweep batch and check interval must not be negative", u.Name)
+	if opts.Sweepers < 0 || opts.SweepBatch < 0 || opts.CheckInterval < 0 || opts.Workers < 0 {
+		return nil, fmt.Errorf("upgrade %q: sweepers, sweep batch, check interval and workers must not be negative", u.Name)
 	}
 	m := &Migration{e: e, name: u.Name, strategy: opts.Strategy, transformers: make([]Transformer, len(e.classes)),
 		done: make(chan struct{}), stop: make(chan struct{})}
+	if opts.Strategy == Eager {
+		m.workers = opts.Workers
+		if m.workers == 0 {
+			m.workers = runtime.GOMAXPROCS(0)
+		}
+	}
 	for c, f := range u.Transformers {
 		if c == nil || int(c.id) >= len(e.classes) || e.classes[c.id] != c {
 			return nil, fmt.Errorf("upgrade %q: a transformer is given for a class of another engine", u.Name)
@@ -353,24 +365,21 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 		m.pin = pin
 		next := m.nextProgram(cur, u.Code)
 		e.pv.Store(stx, next)
-		view := View{e: e, prog: cur, pin: pin, by: byForeground}
+		var jobs []eagerJob
 		for _, c := range m.changed {
 			need := next.versionOf(c.id)
 			for _, o := range c.reg.live() {
-				base, err := e.stateAt(o, cur, pin, byForeground)
-				if errors.Is(err, ErrDeleted) {
-					continue // deleted by the program: nothing reaches it
-				}
-				if err != nil {
-					return err
-				}
-				v, err := m.transform(o, base, view)
-				if err != nil {
-					m.failures.Add(1)
-					m.noteFailure(err)
-					return &ConversionError{Upgrade: m.name, Class: c.name, Object: o, Err: err}
-				}
-				o.box.Store(stx, state{ver: need, v: v})
+				jobs = append(jobs, eagerJob{o: o, c: c, need: need})
+			}
+		}
+		if err := m.convertStopped(stx, jobs, View{e: e, prog: cur, pin: pin, by: byForeground}); err != nil {
+			return err
+		}
+		// The workers computed the new states; the upgrade's transaction, which only this
+		// goroutine may use, writes them.
+		for _, j := range jobs {
+			if !j.skip {
+				j.o.box.Store(stx, state{ver: j.need, v: j.v})
 				converted++
 			}
 		}
@@ -393,9 +402,80 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 	m.committed = now
 	m.migrated.Store(&now)
 	m.pinReleased.Store(&now)
-	m.event(EventCommitted, now, fmt.Sprintf("version %d, world stopped %v", m.version, m.pause))
+	m.event(EventCommitted, now, fmt.Sprintf("version %d, world stopped %v, %d workers", m.version, m.pause, m.workers))
 	m.event(EventMigrated, now, fmt.Sprintf("%d objects", converted))
 	close(m.done)
+	return nil
+}
+
+// eagerJob is one object an eager upgrade converts while the world is stopped, and the outcome.
+type eagerJob struct {
+	o    *Object
+	c    *Class
+	need uint32 // the class version after the upgrade
+	v    any    // the converted state
+	skip bool   // deleted by the program: nothing reaches it
+}
+
+// eagerChunk is how many consecutive jobs a worker claims at once: enough to keep the shared
+// counter off the hot path, few enough to balance uneven transformers.
+const eagerChunk = 64
+
+// convertStopped runs the transformers of jobs on m.workers goroutines (stx's world is stopped)
+// and fills in each job's outcome. On failure it returns the error of the failing job that
+// comes first in jobs order (later ones may not have run: the workers stop early).
+func (m *Migration) convertStopped(stx stm.Tx, jobs []eagerJob, view View) error {
+	var next atomic.Int64
+	var failed atomic.Bool
+	errs := make([]error, m.workers) // each worker's first failure, at the index in errAt
+	errAt := make([]int, m.workers)
+	err := stx.Parallel(m.workers, func(k int) {
+		for !failed.Load() {
+			lo := int(next.Add(eagerChunk)) - eagerChunk
+			if lo >= len(jobs) {
+				return
+			}
+			for i := lo; i < min(lo+eagerChunk, len(jobs)); i++ {
+				if err := m.convertJob(&jobs[i], view); err != nil {
+					errs[k], errAt[k] = err, i
+					failed.Store(true)
+					return
+				}
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	first := -1
+	for k, e := range errs {
+		if e != nil && (first < 0 || errAt[k] < errAt[first]) {
+			first = k
+		}
+	}
+	if first >= 0 {
+		return errs[first]
+	}
+	return nil
+}
+
+// convertJob converts one object as of the upgrade's pinned snapshot (view).
+func (m *Migration) convertJob(j *eagerJob, view View) error {
+	base, err := view.e.stateAt(j.o, view.prog, view.pin, byForeground)
+	if errors.Is(err, ErrDeleted) {
+		j.skip = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v, err := m.transform(j.o, base, view)
+	if err != nil {
+		m.failures.Add(1)
+		m.noteFailure(err)
+		return &ConversionError{Upgrade: m.name, Class: j.c.name, Object: j.o, Err: err}
+	}
+	j.v = v
 	return nil
 }
 
