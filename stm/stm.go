@@ -111,7 +111,7 @@ func (s *STM) Close() {
 }
 
 func (s *STM) newTxn() *txn {
-	t := &txn{s: s, slot: s.slots.get()}
+	t := &txn{s: s, slot: s.slots.get(), roGen: noGen}
 	// A pooled transaction dropped by the runtime gives its slot back.
 	runtime.AddCleanup(t, func(sl *slot) { s.slots.put(sl) }, t.slot)
 	return t
@@ -185,6 +185,7 @@ func (s *STM) getTxn() *txn { return s.pool.Get().(*txn) }
 
 func (s *STM) putTxn(t *txn) {
 	t.gen++
+	t.roGen = noGen
 	t.slot.active.Store(0)
 	t.reset()
 	t.exclusive = false
@@ -296,6 +297,10 @@ func (s *STM) commit(t *txn) (int64, bool) {
 // stopping the world starts from inside its exclusive function (it would wait for itself).
 func (s *STM) begin(t *txn, m mode, at *Pin) error {
 	t.mode = m
+	t.roGen = noGen
+	if m == modeReadOnly {
+		t.roGen = t.gen
+	}
 	for {
 		if at != nil {
 			if !s.adoptPin(t.slot, at) {
@@ -397,6 +402,7 @@ func (s *STM) rollback(t *txn) {
 func (t *txn) endAttempt() {
 	t.s.rollback(t)
 	t.gen++
+	t.roGen = noGen
 	t.slot.active.Store(0)
 	t.reset()
 }

@@ -67,6 +67,31 @@ func BenchmarkSteadyState(b *testing.B) {
 					_ = sum
 				})
 			})
+			// The same reads with Load's fast path in line (Object.Peek).
+			b.Run("ro10/upgradable-peek", func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					r := rand.New(rand.NewPCG(seed.Add(1), 1))
+					var idx [10]int
+					sum := 0
+					for pb.Next() {
+						for i := range idx {
+							idx[i] = r.IntN(n)
+						}
+						_ = e.ReadOnly(func(tx Tx) error {
+							for _, i := range idx {
+								v := objs[i].Peek(tx)
+								if v == nil {
+									v = objs[i].Load(tx)
+								}
+								sum += v.(*ItemV1).N
+							}
+							return nil
+						})
+					}
+					_ = sum
+				})
+			})
 		})
 	}
 }

@@ -290,8 +290,9 @@ func (e *Engine) prepare(u Upgrade, opts Options) (*Migration, error) {
 // nextProgram builds the program version the upgrade produces on top of cur.
 func (m *Migration) nextProgram(cur *Program, code any) *Program {
 	p := &Program{Number: cur.Number + 1, Code: code, prev: cur, up: m, engine: m.e,
-		classVer: make([]uint32, len(m.e.classes))}
-	for i := range p.classVer {
+		classVer: make([]uint32, len(m.e.classes)+1)}
+	p.classVer[len(m.e.classes)] = 1 // every class created later
+	for i := range p.classVer[:len(m.e.classes)] {
 		p.classVer[i] = cur.versionOf(uint32(i))
 		if m.changes(uint32(i)) {
 			p.classVer[i]++
