@@ -373,17 +373,11 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 				jobs = append(jobs, eagerJob{o: o, c: c, need: need})
 			}
 		}
-		if err := m.convertStopped(stx, jobs, View{e: e, prog: cur, pin: pin, by: byForeground}); err != nil {
+		n, err := m.convertStopped(stx, jobs, View{e: e, prog: cur, pin: pin, by: byForeground})
+		if err != nil {
 			return err
 		}
-		// The workers computed the new states; the upgrade's transaction, which only this
-		// goroutine may use, writes them.
-		for _, j := range jobs {
-			if !j.skip {
-				j.o.box.Store(stx, state{ver: j.need, v: j.v})
-				converted++
-			}
-		}
+		converted = n
 		m.objects.Store(converted)
 		return nil
 	})
@@ -409,44 +403,51 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 	return nil
 }
 
-// eagerJob is one object an eager upgrade converts while the world is stopped, and the outcome.
+// eagerJob is one object an eager upgrade converts while the world is stopped.
 type eagerJob struct {
 	o    *Object
 	c    *Class
 	need uint32 // the class version after the upgrade
-	v    any    // the converted state
-	skip bool   // deleted by the program: nothing reaches it
 }
 
 // eagerChunk is how many consecutive jobs a worker claims at once: enough to keep the shared
 // counter off the hot path, few enough to balance uneven transformers.
 const eagerChunk = 64
 
-// convertStopped runs the transformers of jobs on m.workers goroutines (stx's world is stopped)
-// and fills in each job's outcome. On failure it returns the error of the failing job that
-// comes first in jobs order (later ones may not have run: the workers stop early).
-func (m *Migration) convertStopped(stx stm.Tx, jobs []eagerJob, view View) error {
-	var next atomic.Int64
+// convertStopped converts jobs on m.workers goroutines (stx's world is stopped), each writing
+// what it converts into stx through its stm.Writer, and returns how many objects it converted.
+// On failure it returns the error of the failing job that comes first in jobs order (later
+// ones may not have run: the workers stop early); stx then rolls back.
+func (m *Migration) convertStopped(stx stm.Tx, jobs []eagerJob, view View) (int64, error) {
+	var next, converted atomic.Int64
 	var failed atomic.Bool
 	errs := make([]error, m.workers) // each worker's first failure, at the index in errAt
 	errAt := make([]int, m.workers)
-	err := stx.Parallel(m.workers, func(k int) {
+	err := stx.Parallel(m.workers, func(k int, w *stm.Writer) {
+		n := int64(0)
+		defer func() { converted.Add(n) }()
 		for !failed.Load() {
 			lo := int(next.Add(eagerChunk)) - eagerChunk
 			if lo >= len(jobs) {
 				return
 			}
 			for i := lo; i < min(lo+eagerChunk, len(jobs)); i++ {
-				if err := m.convertJob(&jobs[i], view); err != nil {
+				j := &jobs[i]
+				v, skip, err := m.convertJob(j, view)
+				if err != nil {
 					errs[k], errAt[k] = err, i
 					failed.Store(true)
 					return
+				}
+				if !skip {
+					j.o.box.StoreBy(w, state{ver: j.need, v: v})
+					n++
 				}
 			}
 		}
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	first := -1
 	for k, e := range errs {
@@ -455,29 +456,28 @@ func (m *Migration) convertStopped(stx stm.Tx, jobs []eagerJob, view View) error
 		}
 	}
 	if first >= 0 {
-		return errs[first]
+		return 0, errs[first]
 	}
-	return nil
+	return converted.Load(), nil
 }
 
-// convertJob converts one object as of the upgrade's pinned snapshot (view).
-func (m *Migration) convertJob(j *eagerJob, view View) error {
+// convertJob converts one object as of the upgrade's pinned snapshot (view); skip reports an
+// object the program deleted (nothing reaches it).
+func (m *Migration) convertJob(j *eagerJob, view View) (v any, skip bool, err error) {
 	base, err := view.e.stateAt(j.o, view.prog, view.pin, byForeground)
 	if errors.Is(err, ErrDeleted) {
-		j.skip = true
-		return nil
+		return nil, true, nil
 	}
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	v, err := m.transform(j.o, base, view)
+	v, err = m.transform(j.o, base, view)
 	if err != nil {
 		m.failures.Add(1)
 		m.noteFailure(err)
-		return &ConversionError{Upgrade: m.name, Class: j.c.name, Object: j.o, Err: err}
+		return nil, false, &ConversionError{Upgrade: m.name, Class: j.c.name, Object: j.o, Err: err}
 	}
-	j.v = v
-	return nil
+	return v, false, nil
 }
 
 // isConverted reports whether o no longer needs converting for m: it has a body at or after the
