@@ -163,6 +163,10 @@ func (s *STM) maybeRefreshFloor(v int64) {
 // is at least the clock read before them. It returns the sorted snapshots it saw, in buf.
 func (s *STM) refreshFloor(buf []int64) ([]int64, int64, int64) {
 	c0 := s.clock.Load()
+	// The floor is raised under the hand-over lock too: a pin taken by an optimistic
+	// transaction checks it there (newPin).
+	s.slots.handover.RLock()
+	defer s.slots.handover.RUnlock()
 	buf, guarded := s.slots.snapshots(buf)
 	f := c0
 	if len(buf) > 0 && buf[0] < f {

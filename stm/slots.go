@@ -39,6 +39,12 @@ type slot struct {
 	// the record floor, which, unlike the snapshot floor, a transaction still running its
 	// function (or descheduled there) does not hold back: it holds no records.
 	guard    atomic.Int64
+	// optimistic is set while the slot's transaction runs read-write (not inevitably): such a
+	// transaction reads only the newest body of a box, aborting on one newer than its snapshot,
+	// so its snapshot does not hold the floor back (a transaction descheduled in its function
+	// would otherwise keep every old version alive). It still counts for SnapshotHeld and for
+	// stopping the world. Set before active is published, cleared after active is reset.
+	optimistic atomic.Bool
 	counters [numCounters]atomic.Uint64
 	ring     *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
 	records  recordRing // lock-free: records this slot's transactions committed (commit.go)
@@ -83,6 +89,7 @@ func (st *slotTable) get() *slot {
 func (st *slotTable) put(s *slot) {
 	s.active.Store(0)
 	s.guard.Store(0)
+	s.optimistic.Store(false)
 	s.pin.Store(false)
 	st.mu.Lock()
 	st.free = append(st.free, s)
@@ -96,15 +103,15 @@ func (st *slotTable) slots() []*slot {
 	return nil
 }
 
-// snapshots appends the distinct snapshots currently held, sorted ascending, to buf. It also
-// returns the oldest version a committing slot guards (see slot.guard), or math.MaxInt64.
+// snapshots appends the distinct snapshots currently held that protect old versions (not
+// those of optimistic read-write transactions), sorted ascending, to buf. It also returns the
+// oldest version a committing slot guards (see slot.guard), or math.MaxInt64. The caller holds
+// the hand-over lock shared.
 func (st *slotTable) snapshots(buf []int64) ([]int64, int64) {
 	buf = buf[:0]
 	guarded := int64(math.MaxInt64)
-	st.handover.RLock()
-	defer st.handover.RUnlock()
 	for i, s := range st.slots() {
-		if a := s.active.Load(); a != 0 {
+		if a := s.active.Load(); a != 0 && !s.optimistic.Load() {
 			buf = append(buf, a-1)
 		}
 		if g := s.guard.Load(); g != 0 {
@@ -179,12 +186,23 @@ func (p *Pin) Release() {
 
 // newPin pins a version that the caller's running transaction protects in its own slot; the
 // pin's slot is set under the handover lock, so that no scan misses the version in both.
-func (s *STM) newPin(version int64) *Pin {
+//
+// An optimistic read-write transaction does not protect its snapshot: the floor may have
+// passed it, and old versions may be gone. The floor is raised only under the hand-over lock
+// held shared (refreshFloor), so a floor still at or below the version once the pin is
+// published stays so; otherwise the pin cannot be had and the transaction aborts and reruns
+// at a newer snapshot.
+func (s *STM) newPin(version int64, optimistic bool) *Pin {
 	sl := s.slots.get()
 	sl.pin.Store(true)
 	s.slots.handover.Lock()
 	sl.active.Store(version + 1)
+	lost := optimistic && s.floor.Load() > version
 	s.slots.handover.Unlock()
+	if lost {
+		s.slots.put(sl)
+		panic(causeReadConflict)
+	}
 	return &Pin{s: s, version: version, slot: sl}
 }
 

@@ -297,6 +297,10 @@ func (s *STM) commit(t *txn) (int64, bool) {
 // stopping the world starts from inside its exclusive function (it would wait for itself).
 func (s *STM) begin(t *txn, m mode, at *Pin) error {
 	t.mode = m
+	// Before the snapshot is published; stored only when it changes (a store is a fence).
+	if opt := m == modeReadWrite; t.slot.optimistic.Load() != opt {
+		t.slot.optimistic.Store(opt)
+	}
 	t.roGen = noGen
 	if m == modeReadOnly {
 		t.roGen = t.gen

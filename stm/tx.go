@@ -47,7 +47,7 @@ func (tx Tx) STM() *STM {
 // released. Read it with [Var.LoadAt] or [STM.ReadOnlyAt].
 func (tx Tx) Pin() *Pin {
 	tx.check()
-	return tx.t.s.newPin(tx.t.snapshot)
+	return tx.t.s.newPin(tx.t.snapshot, tx.t.mode == modeReadWrite)
 }
 
 func (tx Tx) check() {
