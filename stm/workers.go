@@ -3,6 +3,7 @@ package stm
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -58,6 +59,9 @@ func (tx Tx) Parallel(n int, fn func(worker int, w *Writer)) error {
 type Writer struct {
 	writes []wsEntry
 }
+
+// Grow makes room for n more writes without reallocating.
+func (w *Writer) Grow(n int) { w.writes = slices.Grow(w.writes, n) }
 
 // StoreBy buffers x as the box's new value through w, a writer of [Tx.Parallel]: once the
 // workers have returned, it is the exclusive transaction's write, as if by [Var.Store].

@@ -366,14 +366,15 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 		m.pin = pin
 		next := m.nextProgram(cur, u.Code)
 		e.pv.Store(stx, next)
-		var jobs []eagerJob
+		var jobs []*Object
 		for _, c := range m.changed {
-			need := next.versionOf(c.id)
-			for _, o := range c.reg.live() {
-				jobs = append(jobs, eagerJob{o: o, c: c, need: need})
+			if len(m.changed) == 1 {
+				jobs = c.reg.live()
+				break
 			}
+			jobs = append(jobs, c.reg.live()...)
 		}
-		n, err := m.convertStopped(stx, jobs, View{e: e, prog: cur, pin: pin, by: byForeground})
+		n, err := m.convertStopped(stx, jobs, next, View{e: e, prog: cur, pin: pin, by: byForeground})
 		if err != nil {
 			return err
 		}
@@ -403,13 +404,6 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 	return nil
 }
 
-// eagerJob is one object an eager upgrade converts while the world is stopped.
-type eagerJob struct {
-	o    *Object
-	c    *Class
-	need uint32 // the class version after the upgrade
-}
-
 // eagerChunk is how many consecutive jobs a worker claims at once: enough to keep the shared
 // counter off the hot path, few enough to balance uneven transformers.
 const eagerChunk = 64
@@ -418,7 +412,7 @@ const eagerChunk = 64
 // what it converts into stx through its stm.Writer, and returns how many objects it converted.
 // On failure it returns the error of the failing job that comes first in jobs order (later
 // ones may not have run: the workers stop early); stx then rolls back.
-func (m *Migration) convertStopped(stx stm.Tx, jobs []eagerJob, view View) (int64, error) {
+func (m *Migration) convertStopped(stx stm.Tx, jobs []*Object, to *Program, view View) (int64, error) {
 	var next, converted atomic.Int64
 	var failed atomic.Bool
 	errs := make([]error, m.workers) // each worker's first failure, at the index in errAt
@@ -426,21 +420,22 @@ func (m *Migration) convertStopped(stx stm.Tx, jobs []eagerJob, view View) (int6
 	err := stx.Parallel(m.workers, func(k int, w *stm.Writer) {
 		n := int64(0)
 		defer func() { converted.Add(n) }()
+		w.Grow(len(jobs)/m.workers + eagerChunk) // about this worker's share
 		for !failed.Load() {
 			lo := int(next.Add(eagerChunk)) - eagerChunk
 			if lo >= len(jobs) {
 				return
 			}
 			for i := lo; i < min(lo+eagerChunk, len(jobs)); i++ {
-				j := &jobs[i]
-				v, skip, err := m.convertJob(j, view)
+				o := jobs[i]
+				v, skip, err := m.convertJob(o, view)
 				if err != nil {
 					errs[k], errAt[k] = err, i
 					failed.Store(true)
 					return
 				}
 				if !skip {
-					j.o.box.StoreBy(w, state{ver: j.need, v: v})
+					o.box.StoreBy(w, state{ver: to.versionOf(o.cid), v: v})
 					n++
 				}
 			}
@@ -463,19 +458,19 @@ func (m *Migration) convertStopped(stx stm.Tx, jobs []eagerJob, view View) (int6
 
 // convertJob converts one object as of the upgrade's pinned snapshot (view); skip reports an
 // object the program deleted (nothing reaches it).
-func (m *Migration) convertJob(j *eagerJob, view View) (v any, skip bool, err error) {
-	base, err := view.e.stateAt(j.o, view.prog, view.pin, byForeground)
+func (m *Migration) convertJob(o *Object, view View) (v any, skip bool, err error) {
+	base, err := view.e.stateAt(o, view.prog, view.pin, byForeground)
 	if errors.Is(err, ErrDeleted) {
 		return nil, true, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	v, err = m.transform(j.o, base, view)
+	v, err = m.transform(o, base, view)
 	if err != nil {
 		m.failures.Add(1)
 		m.noteFailure(err)
-		return nil, false, &ConversionError{Upgrade: m.name, Class: j.c.name, Object: j.o, Err: err}
+		return nil, false, &ConversionError{Upgrade: m.name, Class: o.class.name, Object: o, Err: err}
 	}
 	return v, false, nil
 }
