@@ -38,17 +38,17 @@ type slot struct {
 	// lock-free) and so may hold commit records at version v or later; 0 otherwise. It bounds
 	// the record floor, which, unlike the snapshot floor, a transaction still running its
 	// function (or descheduled there) does not hold back: it holds no records.
-	guard    atomic.Int64
+	guard atomic.Int64
 	// optimistic is set while the slot's transaction runs read-write (not inevitably): such a
 	// transaction reads only the newest body of a box, aborting on one newer than its snapshot,
 	// so its snapshot does not hold the floor back (a transaction descheduled in its function
 	// would otherwise keep every old version alive). It still counts for SnapshotHeld and for
-	// stopping the world. Set before active is published, cleared after active is reset.
+	// stopping the world. Set (or cleared) by begin before it publishes active.
 	optimistic atomic.Bool
-	counters [numCounters]atomic.Uint64
-	ring     *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
-	records  recordRing // lock-free: records this slot's transactions committed (commit.go)
-	_        cpu.CacheLinePad
+	counters   [numCounters]atomic.Uint64
+	ring       *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
+	records    recordRing // lock-free: records this slot's transactions committed (commit.go)
+	_          cpu.CacheLinePad
 }
 
 // slotTable hands out slots and lets the collector and the world-stopper scan them.
