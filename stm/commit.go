@@ -96,8 +96,11 @@ func (rec *record) blocks() (n, size int) {
 }
 
 // Records are recycled through the slot of the transaction that committed them. A record whose
-// version is below the floor is out of everyone's reach: committers and helpers only ever hold
-// records at or after their own snapshot, which the floor does not pass.
+// version is below the record floor (STM.recFloor) is out of everyone's reach: committers and
+// helpers only ever hold records at or after the version their slot guards while they commit
+// (slot.guard), which the record floor does not pass. Transactions that are still running
+// their functions hold no records, so a descheduled one holds back the snapshot floor (the
+// bodies it may read) but not the reuse of records.
 //
 // A retired record still holds the bodies it installed, and a body that the collector has
 // since unlinked still points at the older bodies below it; so records wait in a short ring in
@@ -129,14 +132,18 @@ func (r *recordRing) reclaim(floor int64) {
 	}
 }
 
-// settle is the collector's reclaim for an idle slot: it scrubs the records below the floor
-// for reuse and forgets the others. A record links to the next one committed, so a record that
-// an idle slot kept would keep every later record, and their bodies, alive for as long as a
-// long reader holds the floor back; forgotten, it lives only while a helper still holds it.
+// settle is the collector's reclaim for an idle slot: it forgets every record the slot kept. A
+// record links to the next one committed, so a record that an idle slot kept would keep every
+// later record, and their bodies, alive for as long as a long reader holds the floor back;
+// forgotten, it lives only while a helper still holds it. Those below the floor are scrubbed
+// first, in case a helper still does. Free records are dropped too: slots come and go with
+// the transactions' pool, and idle ones should not each keep a ring's worth of records.
 func (r *recordRing) settle(floor int64) {
 	r.reclaim(floor)
 	clear(r.buf[:])
 	r.head, r.size = 0, 0
+	clear(r.free)
+	r.free = r.free[:0]
 }
 
 // scrub forgets a record's contents so that it keeps nothing alive.
@@ -150,7 +157,7 @@ func (rec *record) scrub() *record {
 // it can.
 func (t *txn) newRecord(ws []wsEntry) *record {
 	r := &t.slot.records
-	r.reclaim(t.s.floor.Load())
+	r.reclaim(t.s.recFloor.Load())
 	var rec *record
 	if n := len(r.free); n > 0 {
 		rec = r.free[n-1]
@@ -247,13 +254,14 @@ func (s *STM) afterInstall(sl *slot, ws []wsEntry) {
 // commitLockFree appends t's record to the commit queue and returns its version. It reports
 // false when validation fails.
 func (s *STM) commitLockFree(t *txn) (int64, bool) {
-	// Publish a current snapshot: records at or after it cannot be recycled while we hold them.
-	s.publish(t.slot)
+	// Guard the current version: records at or after it cannot be recycled while we hold them.
+	s.publishGuard(t.slot)
 	rec := t.newRecord(t.writes)
 	rec.ready.Store(true)
 	for {
 		last := s.helpCommitted(t.slot)
 		if last.version != t.snapshot && !t.validate() {
+			t.slot.guard.Store(0)
 			t.unpublished(rec)
 			return 0, false
 		}
@@ -264,6 +272,7 @@ func (s *STM) commitLockFree(t *txn) (int64, bool) {
 		}
 		if last.next.CompareAndSwap(nil, rec) {
 			s.helpRecord(t.slot, rec)
+			t.slot.guard.Store(0)
 			t.retire(rec)
 			s.maybeRefreshFloor(v)
 			return v, true

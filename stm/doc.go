@@ -18,7 +18,9 @@
 //
 // Version garbage collection (gc.go) keeps exactly the old bodies some active snapshot can read.
 // Every transaction publishes its snapshot in a slot of its own (pinned snapshots hold one too),
-// which bounds the floor: the oldest snapshot in use now or later. A committer keeps the bodies
+// which bounds the floor: the oldest snapshot in use now or later that may read old versions
+// (an optimistic read-write transaction reads only newest bodies, so its snapshot does not
+// count; lock-free commit records have a floor of their own, held only while committing). A committer keeps the bodies
 // it installed in a ring in its slot and, at every commit, cuts below those the floor has passed:
 // no lock, and in the common case an old version dies a few commits after it was overwritten. A
 // background collector takes what committers cannot settle (the rings and retired commit

@@ -153,7 +153,8 @@ const floorRefreshPeriod = 16
 
 func (s *STM) maybeRefreshFloor(v int64) {
 	if v%floorRefreshPeriod == 0 {
-		s.refreshFloor(nil)
+		var buf [8]int64 // a few snapshots fit without allocating
+		s.refreshFloor(buf[:0])
 	}
 }
 
@@ -162,18 +163,28 @@ func (s *STM) maybeRefreshFloor(v int64) {
 // is at least the clock read before them. It returns the sorted snapshots it saw, in buf.
 func (s *STM) refreshFloor(buf []int64) ([]int64, int64, int64) {
 	c0 := s.clock.Load()
-	buf = s.slots.snapshots(buf)
+	// The floor is raised under the hand-over lock too: a pin taken by an optimistic
+	// transaction checks it there (newPin).
+	s.slots.handover.RLock()
+	defer s.slots.handover.RUnlock()
+	buf, guarded := s.slots.snapshots(buf)
 	f := c0
 	if len(buf) > 0 && buf[0] < f {
 		f = buf[0]
 	}
+	raise(&s.floor, f)
+	raise(&s.recFloor, min(c0, guarded))
+	return buf, c0, f
+}
+
+// raise moves x up to f unless it is there already.
+func raise(x *atomic.Int64, f int64) {
 	for {
-		old := s.floor.Load()
-		if old >= f || s.floor.CompareAndSwap(old, f) {
-			break
+		old := x.Load()
+		if old >= f || x.CompareAndSwap(old, f) {
+			return
 		}
 	}
-	return buf, c0, f
 }
 
 // collector is the background half of version collection.
@@ -268,6 +279,7 @@ func (c *collector) pass() {
 
 	var c0, floor int64
 	c.snaps, c0, floor = c.s.refreshFloor(c.snaps)
+	recFloor := c.s.recFloor.Load()
 
 	c.inMu.Lock()
 	in := c.in
@@ -292,7 +304,7 @@ func (c *collector) pass() {
 				c.pending = sl.ring.takeAll(c.pending)
 				sl.ring = nil
 			}
-			sl.records.settle(floor)
+			sl.records.settle(recFloor)
 			sl.gcClaim.Store(false)
 		}
 	}

@@ -14,7 +14,7 @@ import "unsafe"
 // class version a state carries): with Peek inlined, the wrapper's check and the read are one
 // call, and only the pointer's fields that the caller uses are loaded.
 func (v *Var[T]) Peek(tx Tx) *T {
-	if t := tx.t; t.gen == tx.gen && t.mode == modeReadOnly {
+	if t := tx.t; t.roGen == tx.gen {
 		if b := v.head.Load(); b != nil && b.version <= t.snapshot {
 			return &(*vbody[T])(unsafe.Pointer(b)).value
 		}

@@ -1,6 +1,7 @@
 package stm
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,14 +30,25 @@ const (
 // collector can see it, and where that transaction counts its outcomes. Each slot sits on cache
 // lines of its own: a running transaction writes only to its own slot.
 type slot struct {
-	_        cpu.CacheLinePad
-	active   atomic.Int64 // snapshot+1 while held by a running transaction or a pin; 0 otherwise
-	pin      atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
-	gcClaim  atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
-	counters [numCounters]atomic.Uint64
-	ring     *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
-	records  recordRing // lock-free: records this slot's transactions committed (commit.go)
-	_        cpu.CacheLinePad
+	_       cpu.CacheLinePad
+	active  atomic.Int64 // snapshot+1 while held by a running transaction or a pin; 0 otherwise
+	pin     atomic.Bool  // held by a pin, not a transaction (pins do not block stopping the world)
+	gcClaim atomic.Bool  // set while the collector settles the ring of the idle slot (gc.go)
+	// guard is v+1 while the slot's transaction commits lock-free (or runs inevitably
+	// lock-free) and so may hold commit records at version v or later; 0 otherwise. It bounds
+	// the record floor, which, unlike the snapshot floor, a transaction still running its
+	// function (or descheduled there) does not hold back: it holds no records.
+	guard atomic.Int64
+	// optimistic is set while the slot's transaction runs read-write (not inevitably): such a
+	// transaction reads only the newest body of a box, aborting on one newer than its snapshot,
+	// so its snapshot does not hold the floor back (a transaction descheduled in its function
+	// would otherwise keep every old version alive). It still counts for SnapshotHeld and for
+	// stopping the world. Set (or cleared) by begin before it publishes active.
+	optimistic atomic.Bool
+	counters   [numCounters]atomic.Uint64
+	ring       *bodyRing  // bodies this slot's transactions installed over a head (gc.go)
+	records    recordRing // lock-free: records this slot's transactions committed (commit.go)
+	_          cpu.CacheLinePad
 }
 
 // slotTable hands out slots and lets the collector and the world-stopper scan them.
@@ -76,6 +88,8 @@ func (st *slotTable) get() *slot {
 // takes it next keeps adding to them, and sums over all slots stay correct.
 func (st *slotTable) put(s *slot) {
 	s.active.Store(0)
+	s.guard.Store(0)
+	s.optimistic.Store(false)
 	s.pin.Store(false)
 	st.mu.Lock()
 	st.free = append(st.free, s)
@@ -89,21 +103,26 @@ func (st *slotTable) slots() []*slot {
 	return nil
 }
 
-// snapshots appends the distinct snapshots currently held, sorted ascending, to buf.
-func (st *slotTable) snapshots(buf []int64) []int64 {
+// snapshots appends the distinct snapshots currently held that protect old versions (not
+// those of optimistic read-write transactions), sorted ascending, to buf. It also returns the
+// oldest version a committing slot guards (see slot.guard), or math.MaxInt64. The caller holds
+// the hand-over lock shared.
+func (st *slotTable) snapshots(buf []int64) ([]int64, int64) {
 	buf = buf[:0]
-	st.handover.RLock()
-	defer st.handover.RUnlock()
+	guarded := int64(math.MaxInt64)
 	for i, s := range st.slots() {
-		if a := s.active.Load(); a != 0 {
+		if a := s.active.Load(); a != 0 && !s.optimistic.Load() {
 			buf = append(buf, a-1)
+		}
+		if g := s.guard.Load(); g != 0 {
+			guarded = min(guarded, g-1)
 		}
 		if st.scanned != nil {
 			st.scanned(i)
 		}
 	}
 	slices.Sort(buf)
-	return slices.Compact(buf)
+	return slices.Compact(buf), guarded
 }
 
 // activeTransactions counts slots held by running transactions, not counting `except`.
@@ -167,12 +186,23 @@ func (p *Pin) Release() {
 
 // newPin pins a version that the caller's running transaction protects in its own slot; the
 // pin's slot is set under the handover lock, so that no scan misses the version in both.
-func (s *STM) newPin(version int64) *Pin {
+//
+// An optimistic read-write transaction does not protect its snapshot: the floor may have
+// passed it, and old versions may be gone. The floor is raised only under the hand-over lock
+// held shared (refreshFloor), so a floor still at or below the version once the pin is
+// published stays so; otherwise the pin cannot be had and the transaction aborts and reruns
+// at a newer snapshot.
+func (s *STM) newPin(version int64, optimistic bool) *Pin {
 	sl := s.slots.get()
 	sl.pin.Store(true)
 	s.slots.handover.Lock()
 	sl.active.Store(version + 1)
+	lost := optimistic && s.floor.Load() > version
 	s.slots.handover.Unlock()
+	if lost {
+		s.slots.put(sl)
+		panic(causeReadConflict)
+	}
 	return &Pin{s: s, version: version, slot: sl}
 }
 
@@ -205,10 +235,16 @@ func (s *STM) PinLatest() *Pin {
 // Under a storm of commits the clock may move between the two reads again and again; after a
 // few tries the snapshot is published under the hand-over lock, which no scan runs beside: a
 // scan before it finished while the clock was at most v, and a scan after it sees the slot.
-func (s *STM) publish(sl *slot) int64 {
+func (s *STM) publish(sl *slot) int64 { return s.publishIn(&sl.active) }
+
+// publishGuard publishes, in the same way, the version from which sl's committer may hold
+// commit records (see slot.guard); clear it with sl.guard.Store(0).
+func (s *STM) publishGuard(sl *slot) { s.publishIn(&sl.guard) }
+
+func (s *STM) publishIn(p *atomic.Int64) int64 {
 	for range 4 {
 		v := s.clock.Load()
-		sl.active.Store(v + 1)
+		p.Store(v + 1)
 		s.at(hookPublishRetry)
 		if s.clock.Load() == v {
 			return v
@@ -217,7 +253,7 @@ func (s *STM) publish(sl *slot) int64 {
 	s.slots.handover.Lock()
 	v := s.clock.Load()
 	s.at(hookPublishFallback)
-	sl.active.Store(v + 1)
+	p.Store(v + 1)
 	s.slots.handover.Unlock()
 	return v
 }

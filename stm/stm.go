@@ -50,6 +50,9 @@ type STM struct {
 	last     atomic.Pointer[record] // lock-free: newest committed record
 	_        cpu.CacheLinePad
 	floor    atomic.Int64 // no snapshot in use now or later is older than this
+	// recFloor (lock-free) is at most the floor: no committer holds a commit record older
+	// than this, now or later (see slot.guard).
+	recFloor atomic.Int64
 	_        cpu.CacheLinePad
 	// Used rarely, by the collector and by whoever stops the world.
 	slots     slotTable
@@ -108,7 +111,7 @@ func (s *STM) Close() {
 }
 
 func (s *STM) newTxn() *txn {
-	t := &txn{s: s, slot: s.slots.get()}
+	t := &txn{s: s, slot: s.slots.get(), roGen: noGen}
 	// A pooled transaction dropped by the runtime gives its slot back.
 	runtime.AddCleanup(t, func(sl *slot) { s.slots.put(sl) }, t.slot)
 	return t
@@ -182,6 +185,7 @@ func (s *STM) getTxn() *txn { return s.pool.Get().(*txn) }
 
 func (s *STM) putTxn(t *txn) {
 	t.gen++
+	t.roGen = noGen
 	t.slot.active.Store(0)
 	t.reset()
 	t.exclusive = false
@@ -293,6 +297,14 @@ func (s *STM) commit(t *txn) (int64, bool) {
 // stopping the world starts from inside its exclusive function (it would wait for itself).
 func (s *STM) begin(t *txn, m mode, at *Pin) error {
 	t.mode = m
+	// Before the snapshot is published; stored only when it changes (a store is a fence).
+	if opt := m == modeReadWrite; t.slot.optimistic.Load() != opt {
+		t.slot.optimistic.Store(opt)
+	}
+	t.roGen = noGen
+	if m == modeReadOnly {
+		t.roGen = t.gen
+	}
 	for {
 		if at != nil {
 			if !s.adoptPin(t.slot, at) {
@@ -313,7 +325,7 @@ func (s *STM) begin(t *txn, m mode, at *Pin) error {
 		}
 		// The world is being stopped: step aside until it resumes.
 		t.slot.active.Store(0)
-		if w.stopper == goroutineID() {
+		if w.stoppedBy(goroutineID()) {
 			return ErrNestedInExclusive
 		}
 		<-w.resumed
@@ -332,7 +344,8 @@ func (s *STM) acquireOrder(t *txn) {
 		t.snapshot = s.clock.Load()
 		return
 	}
-	s.publish(t.slot) // protects the records this transaction will hold (see newRecord)
+	// Protects the records this transaction will hold (see newRecord) until it ends.
+	s.publishGuard(t.slot)
 	rec := t.newRecord(nil)
 	for {
 		last := s.helpCommitted(t.slot)
@@ -366,6 +379,7 @@ func (s *STM) commitInevitable(t *txn) (int64, bool) {
 	rec.entries = slices.Clone(t.writes)
 	rec.ready.Store(true)
 	s.helpRecord(t.slot, rec)
+	t.slot.guard.Store(0)
 	t.retire(rec)
 	// A lock-free inevitable transaction always uses its version, written or not.
 	return rec.version, len(rec.entries) > 0
@@ -384,6 +398,7 @@ func (s *STM) rollback(t *txn) {
 	t.irec.entries = nil
 	t.irec.ready.Store(true)
 	s.helpRecord(t.slot, t.irec)
+	t.slot.guard.Store(0)
 	t.retire(t.irec)
 }
 
@@ -391,6 +406,7 @@ func (s *STM) rollback(t *txn) {
 func (t *txn) endAttempt() {
 	t.s.rollback(t)
 	t.gen++
+	t.roGen = noGen
 	t.slot.active.Store(0)
 	t.reset()
 }
@@ -406,10 +422,13 @@ func backoff(attempt int) {
 	}
 }
 
-// stoppedWorld is closed when a stopped world resumes. stopper is the goroutine that stopped it.
+// stoppedWorld is closed when a stopped world resumes. stopper is the goroutine that stopped it;
+// helpers are the goroutines working for it ([Tx.Parallel]).
 type stoppedWorld struct {
 	resumed chan struct{}
 	stopper uint64
+	mu      sync.Mutex
+	helpers map[uint64]struct{}
 }
 
 // Exclusive stops the world and runs fn as the only transaction: it lets running transactions

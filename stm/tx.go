@@ -47,7 +47,7 @@ func (tx Tx) STM() *STM {
 // released. Read it with [Var.LoadAt] or [STM.ReadOnlyAt].
 func (tx Tx) Pin() *Pin {
 	tx.check()
-	return tx.t.s.newPin(tx.t.snapshot)
+	return tx.t.s.newPin(tx.t.snapshot, tx.t.mode == modeReadWrite)
 }
 
 func (tx Tx) check() {
@@ -55,6 +55,9 @@ func (tx Tx) check() {
 		panicEnded()
 	}
 }
+
+// noGen is a generation no transaction reaches.
+const noGen = ^uint64(0)
 
 // wsEntry is one buffered write: the box and the body to install in it.
 type wsEntry struct {
@@ -67,9 +70,12 @@ const indexThreshold = 16
 
 // txn is the reusable state behind a Tx; transactions take one from a pool and return it.
 type txn struct {
-	s         *STM
-	slot      *slot
-	gen       uint64
+	s    *STM
+	slot *slot
+	gen  uint64
+	// roGen is gen while a read-only attempt runs and noGen otherwise: the read fast paths
+	// check that the Tx is current and read-only with one compare.
+	roGen     uint64
 	mode      mode
 	exclusive bool // runs while the world is stopped: does not wait for it to resume
 	snapshot  int64

@@ -64,7 +64,7 @@ func (v *Var[T]) Init(x T) {
 func (v *Var[T]) Load(tx Tx) T {
 	// The fast path, small enough to inline: a read-only transaction whose snapshot sees the
 	// box's newest body.
-	if t := tx.t; t.gen == tx.gen && t.mode == modeReadOnly {
+	if t := tx.t; t.roGen == tx.gen {
 		if b := v.head.Load(); b != nil && b.version <= t.snapshot {
 			return valueOf[T](b)
 		}

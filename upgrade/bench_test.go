@@ -1,9 +1,12 @@
 package upgrade
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"dustm/stm"
 )
@@ -67,6 +70,94 @@ func BenchmarkSteadyState(b *testing.B) {
 					_ = sum
 				})
 			})
+			// The same reads with Load's fast path in line (Object.Peek).
+			b.Run("ro10/upgradable-peek", func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					r := rand.New(rand.NewPCG(seed.Add(1), 1))
+					var idx [10]int
+					sum := 0
+					for pb.Next() {
+						for i := range idx {
+							idx[i] = r.IntN(n)
+						}
+						_ = e.ReadOnly(func(tx Tx) error {
+							for _, i := range idx {
+								v := objs[i].Peek(tx)
+								if v == nil {
+									v = objs[i].Load(tx)
+								}
+								sum += v.(*ItemV1).N
+							}
+							return nil
+						})
+					}
+					_ = sum
+				})
+			})
 		})
 	}
+}
+
+// BenchmarkEagerPause measures the eager upgrade's stopped world per object converted, at 1
+// and 2 conversion workers (Options.Workers), over 20000 objects whose transformer also reads
+// a neighbour through its view, as STMBench7's do; "heavy" transformers also do a thousand
+// dependent multiply-adds (a few hundred nanoseconds), where the parallel part dominates. One iteration is one upgrade (v1 → v2 →
+// v3 …, every one converting every object); pause-ns/object is the metric to compare.
+func BenchmarkEagerPause(b *testing.B) {
+	const n = 20000
+	for _, heavy := range []bool{false, true} {
+		for _, workers := range []int{1, 2} {
+			benchEagerPause(b, n, heavy, workers)
+		}
+	}
+}
+
+func benchEagerPause(b *testing.B, n int, heavy bool, workers int) {
+	name := "light"
+	if heavy {
+		name = "heavy"
+	}
+	b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
+		s := stm.New(stm.Options{})
+		defer s.Close()
+		e := New(s, codeV1)
+		defer e.Close()
+		item := e.NewClass("Item")
+		objs := make([]*Object, n)
+		for i := range objs {
+			objs[i] = e.NewObjectLatest(item, i, &ItemV1{N: i})
+		}
+		tr := func(o *Object, old any, v View) (any, error) {
+			nb, err := ViewGet[*ItemV1](v, objs[(o.Owner().(int)+1)%n])
+			if err != nil {
+				return nil, err
+			}
+			if heavy {
+				x := uint64(nb.N)
+				for range 1000 {
+					x = x*6364136223846793005 + 1442695040888963407
+				}
+				if x == 1 { // keeps the computation alive; practically never true
+					return nil, fmt.Errorf("object %d: unlucky hash", nb.N)
+				}
+			}
+			return &ItemV1{N: old.(*ItemV1).N}, nil
+		}
+		var pause time.Duration
+		b.ResetTimer()
+		for i := 0; b.Loop(); i++ {
+			m, err := e.Upgrade(context.Background(), Upgrade{Name: fmt.Sprint("v", i+2), Code: codeV1,
+				Transformers: map[*Class]Transformer{item: tr}}, Options{Strategy: Eager, Workers: workers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			st := m.Stats()
+			if st.Workers != workers || st.ConvertedStopped != int64(n) {
+				b.Fatalf("workers %d, converted %d", st.Workers, st.ConvertedStopped)
+			}
+			pause += st.Pause
+		}
+		b.ReportMetric(float64(pause.Nanoseconds())/float64(b.N)/float64(n), "pause-ns/object")
+	})
 }

@@ -22,7 +22,8 @@
 //     running (such a one may yet meet an object in its old shape at its own snapshot).
 //   - LazySweep: Lazy, plus background sweepers that convert the objects nobody touched.
 //   - Eager: stop the world, convert everything inside the upgrade's own transaction, resume
-//     (the paper's "immediate" conversion, the baseline).
+//     (the paper's "immediate" conversion, the baseline). The conversions run on
+//     Options.Workers goroutines (default GOMAXPROCS), recorded in MigrationStats.Workers.
 //
 // Objects of each class are found through a registry of weak pointers, so the engine can sweep,
 // dry-run and check completion without stopping the program and without keeping dead objects

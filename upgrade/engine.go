@@ -21,10 +21,9 @@ type Program struct {
 }
 
 func (p *Program) versionOf(cid uint32) uint32 {
-	if int(cid) < len(p.classVer) {
-		return p.classVer[cid]
-	}
-	return 1
+	// classVer ends with a 1 that stands for every class created after the program: one
+	// bounds check, no branch, so that Object.Peek stays small enough to inline.
+	return p.classVer[min(int(cid), len(p.classVer)-1)]
 }
 
 // ClassVersion returns the version of c's shape in this program.
@@ -60,7 +59,7 @@ type Engine struct {
 // New creates an engine on s whose program starts at version 1 with the given code.
 func New(s *stm.STM, code any) *Engine {
 	e := &Engine{s: s}
-	e.pv.Init(&Program{Number: 1, Code: code, engine: e})
+	e.pv.Init(&Program{Number: 1, Code: code, engine: e, classVer: []uint32{1}})
 	return e
 }
 
@@ -91,8 +90,7 @@ func (e *Engine) Migrations() []*Migration {
 // runs. It is a small value, valid only inside the function it was passed to.
 type Tx struct {
 	stm.Tx
-	p  *Program
-	ro bool // read-only, at a snapshot that sees the newest program version: Load tries Peek
+	p *Program
 }
 
 // Program returns the program version the transaction runs.
@@ -120,8 +118,7 @@ func (e *Engine) Run(readOnly bool, fn func(Tx) error) (stm.Outcome, error) {
 }
 
 // bind turns fn into the STM transaction that runs it: it reads the program version first, on
-// the read-only fast path inline (every read-only transaction pays for that read), and marks
-// the Tx of a transaction on that path, so that Object.Load tries its fast path only there.
+// the read-only fast path inline (every read-only transaction pays for that read).
 func (e *Engine) bind(fn func(Tx) error) func(stm.Tx) error {
 	return func(stx stm.Tx) error { return fn(e.txOf(stx)) }
 }
@@ -129,7 +126,7 @@ func (e *Engine) bind(fn func(Tx) error) func(stm.Tx) error {
 // txOf returns the program's transaction for stx.
 func (e *Engine) txOf(stx stm.Tx) Tx {
 	if p := e.pv.Peek(stx); p != nil { // read-only: Peek answers only there
-		return Tx{Tx: stx, p: *p, ro: true}
+		return Tx{Tx: stx, p: *p}
 	}
 	// Read-write, or read-only at a snapshot older than the newest program version (begun
 	// before the last upgrade, rare): Object.Load reads through Var.Load.

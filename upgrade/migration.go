@@ -84,6 +84,9 @@ type Options struct {
 	// CheckInterval is how often the engine checks whether every object has been converted
 	// (default 100ms).
 	CheckInterval time.Duration
+	// Workers is how many goroutines convert objects while the world is stopped (Eager);
+	// 0 means GOMAXPROCS.
+	Workers int
 }
 
 // Migration is an upgrade that was requested: it reports its progress and its events.
@@ -102,6 +105,7 @@ type Migration struct {
 	migrated             atomic.Pointer[time.Time]
 	pinReleased          atomic.Pointer[time.Time]
 	pause                time.Duration
+	workers              int // Eager: goroutines that converted while the world was stopped
 	objects              atomic.Int64
 
 	fg, sw, stopped, failures atomic.Int64
@@ -200,6 +204,8 @@ type MigrationStats struct {
 	LastFailure         string `json:"last_failure,omitempty"`
 	// Pause is how long the world was stopped (Eager).
 	Pause time.Duration `json:"pause_ns"`
+	// Workers is how many goroutines converted objects while the world was stopped (Eager).
+	Workers int `json:"workers,omitempty"`
 	// PinnedFor is how long the pre-upgrade snapshot has been (or was) kept.
 	PinnedFor time.Duration `json:"pinned_ns"`
 	// Complete reports that every object is converted (Migrated is set). The pin may outlive
@@ -222,7 +228,7 @@ func (m *Migration) Stats() MigrationStats {
 		CommitVersion: m.version, Requested: m.requested, Committed: m.committed,
 		Objects:             int(m.objects.Load()),
 		ConvertedForeground: m.fg.Load(), ConvertedSweeper: m.sw.Load(), ConvertedStopped: m.stopped.Load(),
-		Failures: m.failures.Load(), Pause: m.pause, Stopped: m.closed.Load(),
+		Failures: m.failures.Load(), Pause: m.pause, Workers: m.workers, Stopped: m.closed.Load(),
 	}
 	if m.from != nil {
 		s.From = m.from.Number
@@ -256,11 +262,17 @@ func (e *Engine) prepare(u Upgrade, opts Options) (*Migration, error) {
 	default:
 		return nil, fmt.Errorf("upgrade %q: unknown strategy %v (accepted: %s)", u.Name, opts.Strategy, StrategyNames())
 	}
-	if opts.Sweepers < 0 || opts.SweepBatch < 0 || opts.CheckInterval < 0 {
-		return nil, fmt.Errorf("upgrade %q: sweepers, sweep batch and check interval must not be negative", u.Name)
+	if opts.Sweepers < 0 || opts.SweepBatch < 0 || opts.CheckInterval < 0 || opts.Workers < 0 {
+		return nil, fmt.Errorf("upgrade %q: sweepers, sweep batch, check interval and workers must not be negative", u.Name)
 	}
 	m := &Migration{e: e, name: u.Name, strategy: opts.Strategy, transformers: make([]Transformer, len(e.classes)),
 		done: make(chan struct{}), stop: make(chan struct{})}
+	if opts.Strategy == Eager {
+		m.workers = opts.Workers
+		if m.workers == 0 {
+			m.workers = runtime.GOMAXPROCS(0)
+		}
+	}
 	for c, f := range u.Transformers {
 		if c == nil || int(c.id) >= len(e.classes) || e.classes[c.id] != c {
 			return nil, fmt.Errorf("upgrade %q: a transformer is given for a class of another engine", u.Name)
@@ -278,8 +290,9 @@ func (e *Engine) prepare(u Upgrade, opts Options) (*Migration, error) {
 // nextProgram builds the program version the upgrade produces on top of cur.
 func (m *Migration) nextProgram(cur *Program, code any) *Program {
 	p := &Program{Number: cur.Number + 1, Code: code, prev: cur, up: m, engine: m.e,
-		classVer: make([]uint32, len(m.e.classes))}
-	for i := range p.classVer {
+		classVer: make([]uint32, len(m.e.classes)+1)}
+	p.classVer[len(m.e.classes)] = 1 // every class created later
+	for i := range p.classVer[:len(m.e.classes)] {
 		p.classVer[i] = cur.versionOf(uint32(i))
 		if m.changes(uint32(i)) {
 			p.classVer[i]++
@@ -353,27 +366,19 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 		m.pin = pin
 		next := m.nextProgram(cur, u.Code)
 		e.pv.Store(stx, next)
-		view := View{e: e, prog: cur, pin: pin, by: byForeground}
+		var jobs []*Object
 		for _, c := range m.changed {
-			need := next.versionOf(c.id)
-			for _, o := range c.reg.live() {
-				base, err := e.stateAt(o, cur, pin, byForeground)
-				if errors.Is(err, ErrDeleted) {
-					continue // deleted by the program: nothing reaches it
-				}
-				if err != nil {
-					return err
-				}
-				v, err := m.transform(o, base, view)
-				if err != nil {
-					m.failures.Add(1)
-					m.noteFailure(err)
-					return &ConversionError{Upgrade: m.name, Class: c.name, Object: o, Err: err}
-				}
-				o.box.Store(stx, state{ver: need, v: v})
-				converted++
+			if len(m.changed) == 1 {
+				jobs = c.reg.live()
+				break
 			}
+			jobs = append(jobs, c.reg.live()...)
 		}
+		n, err := m.convertStopped(stx, jobs, next, View{e: e, prog: cur, pin: pin, by: byForeground})
+		if err != nil {
+			return err
+		}
+		converted = n
 		m.objects.Store(converted)
 		return nil
 	})
@@ -393,10 +398,81 @@ func (e *Engine) upgradeEager(ctx context.Context, m *Migration, u Upgrade) erro
 	m.committed = now
 	m.migrated.Store(&now)
 	m.pinReleased.Store(&now)
-	m.event(EventCommitted, now, fmt.Sprintf("version %d, world stopped %v", m.version, m.pause))
+	m.event(EventCommitted, now, fmt.Sprintf("version %d, world stopped %v, %d workers", m.version, m.pause, m.workers))
 	m.event(EventMigrated, now, fmt.Sprintf("%d objects", converted))
 	close(m.done)
 	return nil
+}
+
+// eagerChunk is how many consecutive jobs a worker claims at once: enough to keep the shared
+// counter off the hot path, few enough to balance uneven transformers.
+const eagerChunk = 64
+
+// convertStopped converts jobs on m.workers goroutines (stx's world is stopped), each writing
+// what it converts into stx through its stm.Writer, and returns how many objects it converted.
+// On failure it returns the error of the failing job that comes first in jobs order (later
+// ones may not have run: the workers stop early); stx then rolls back.
+func (m *Migration) convertStopped(stx stm.Tx, jobs []*Object, to *Program, view View) (int64, error) {
+	var next, converted atomic.Int64
+	var failed atomic.Bool
+	errs := make([]error, m.workers) // each worker's first failure, at the index in errAt
+	errAt := make([]int, m.workers)
+	err := stx.Parallel(m.workers, func(k int, w *stm.Writer) {
+		n := int64(0)
+		defer func() { converted.Add(n) }()
+		w.Grow(len(jobs)/m.workers + eagerChunk) // about this worker's share
+		for !failed.Load() {
+			lo := int(next.Add(eagerChunk)) - eagerChunk
+			if lo >= len(jobs) {
+				return
+			}
+			for i := lo; i < min(lo+eagerChunk, len(jobs)); i++ {
+				o := jobs[i]
+				v, skip, err := m.convertJob(o, view)
+				if err != nil {
+					errs[k], errAt[k] = err, i
+					failed.Store(true)
+					return
+				}
+				if !skip {
+					o.box.StoreBy(w, state{ver: to.versionOf(o.cid), v: v})
+					n++
+				}
+			}
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	first := -1
+	for k, e := range errs {
+		if e != nil && (first < 0 || errAt[k] < errAt[first]) {
+			first = k
+		}
+	}
+	if first >= 0 {
+		return 0, errs[first]
+	}
+	return converted.Load(), nil
+}
+
+// convertJob converts one object as of the upgrade's pinned snapshot (view); skip reports an
+// object the program deleted (nothing reaches it).
+func (m *Migration) convertJob(o *Object, view View) (v any, skip bool, err error) {
+	base, err := view.e.stateAt(o, view.prog, view.pin, byForeground)
+	if errors.Is(err, ErrDeleted) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	v, err = m.transform(o, base, view)
+	if err != nil {
+		m.failures.Add(1)
+		m.noteFailure(err)
+		return nil, false, &ConversionError{Upgrade: m.name, Class: o.class.name, Object: o, Err: err}
+	}
+	return v, false, nil
 }
 
 // isConverted reports whether o no longer needs converting for m: it has a body at or after the

@@ -57,17 +57,40 @@ func (o *Object) Owner() any { return o.owner }
 // Load returns the object's state in the shape of tx's program version, converting the object
 // first if it still has an older shape. A conversion that fails ends the transaction's function
 // with a *ConversionError, which the engine returns from Atomic/ReadOnly/Run.
+//
+// Load cannot inline (a call alone costs most of the inlining budget); a hot loop of reads can
+// put its fast path in line with Peek.
 func (o *Object) Load(tx Tx) any {
-	// The class-version check is folded into the STM's read-only fast path: in the steady
-	// state a read is one load of the box's newest body and one compare of the class version
-	// that body carries. Read-write transactions skip the fast path (Peek would decline) and
-	// read through Var.Load, as a plain box does. (Load cannot inline: a call alone costs most
-	// of the inlining budget.)
-	if tx.ro {
-		if st := o.box.Peek(tx.Tx); st != nil && st.ver == tx.p.versionOf(o.cid) {
-			return st.v
-		}
+	if v := o.Peek(tx); v != nil {
+		return v
 	}
+	return o.load(tx)
+}
+
+// Peek is Load's fast path on its own, small enough to inline into the caller: when tx is
+// read-only, its snapshot sees the object's newest state and that state has the shape of tx's
+// program version (the steady state: one load of the box's newest body and one compare of the
+// class version it carries), it returns the state. Otherwise, or when the state is nil, it
+// returns nil and the caller reads with Load, which converts the object if it must:
+//
+//	v := o.Peek(tx)
+//	if v == nil {
+//		v = o.Load(tx)
+//	}
+//
+// A read-only transaction at a snapshot older than the newest program version (begun before
+// an upgrade) may take the fast path too: the state its snapshot sees, in its program's shape,
+// is what Load returns.
+func (o *Object) Peek(tx Tx) any {
+	if st := o.box.Peek(tx.Tx); st != nil && st.ver == tx.p.versionOf(o.cid) {
+		return st.v
+	}
+	return nil
+}
+
+// load is Load's slow path: a read-write transaction, a state newer than the snapshot, or an
+// object to convert.
+func (o *Object) load(tx Tx) any {
 	st := o.box.Load(tx.Tx)
 	if st.ver != tx.p.versionOf(o.cid) {
 		return tx.p.engine.convertForTx(tx, o, st) // out of line: to convert, or deleted
