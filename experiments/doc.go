@@ -24,6 +24,13 @@
 //     binary does not know are caught before anything runs. A cancelled sweep interrupts the
 //     current run, which then reruns on resume; nothing measured is deleted (an earlier
 //     attempt's files move to previous/).
+//   - A session holds an advisory lock on its folder (LockFile, naming its process), which
+//     each run's process inherits: a second sweep, resume or compact there is refused
+//     (ErrBusy). On Linux a run dies with its sweep (the parent-death signal) and has its own
+//     process group, so that it is interrupted by its sweep alone. A run counts for its
+//     configuration only when its run.json and its result say they are that configuration's
+//     (check.go): a resume runs any other again, naming the difference, and the loaders skip
+//     it with a warning; --resume refuses an experiment.json edited since the sweep started.
 //   - Micro parts compile the benchmarks' test binary once (go test -c) and run it once per
 //     repetition; the output stays in Go benchmark format, for benchstat.
 //   - Kv parts (kv.go, kvrun.go) start a key-value server in a fresh process (`dustm kv serve`,

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"dustm/internal/outfile"
 )
 
 // Merge combines the folders of a sweep's shards (or of any sweeps of the same experiment,
@@ -95,7 +97,7 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 			if _, err := os.Stat(filepath.Join(dir, RunInfoFile)); err != nil {
 				continue
 			}
-			st := stateOf(dir, run.Config.Kind)
+			st, _ := s.stateOf(run)
 			switch {
 			case from == "":
 				from, fromState = dir, st
@@ -119,7 +121,7 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 	if err != nil {
 		return nil, notes, err
 	}
-	if err := writeFileAtomic(filepath.Join(dest, DefinitionFile), append(def, '\n')); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dest, DefinitionFile), append(def, '\n'), nil); err != nil {
 		return nil, notes, err
 	}
 	return out, notes, nil
@@ -150,15 +152,15 @@ func copyTree(src, dst string) error {
 			return err
 		}
 		defer in.Close()
-		out, err := os.Create(target)
+		out, err := outfile.Create(target, nil)
 		if err != nil {
 			return err
 		}
 		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
+			out.Abort()
+			return fmt.Errorf("writing %s: %w", target, err)
 		}
-		return out.Close()
+		return out.Commit()
 	})
 }
 

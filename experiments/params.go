@@ -281,8 +281,19 @@ func (ps Params) String() string {
 	return strings.Join(parts, " ")
 }
 
-// Equal reports whether both hold the same settings.
-func (ps Params) Equal(o Params) bool { return slices.Equal(ps, o) }
+// Equal reports whether both hold the same settings, in any order (a decoded Params is in
+// the table's order, which knows only the bench keys; a matrix's follows its kind's table).
+func (ps Params) Equal(o Params) bool {
+	if len(ps) != len(o) {
+		return false
+	}
+	for _, p := range ps {
+		if v, ok := o.Get(p.Key); !ok || v != p.Value {
+			return false
+		}
+	}
+	return true
+}
 
 func (ps Params) sort() {
 	slices.SortStableFunc(ps, func(a, b Param) int {

@@ -39,7 +39,8 @@ type Runner struct {
 	// killed (0: 15 s).
 	Grace time.Duration
 	// InterruptDelay is how long a run may take to stop by itself when the sweep is
-	// cancelled (Ctrl-C reaches it directly) before it is sent an interrupt (0: 1 s).
+	// cancelled (Ctrl-C reaches it directly) before it is sent an interrupt (0: 1 s). Not
+	// on Linux, where a run has its own process group and is interrupted at once.
 	InterruptDelay time.Duration
 	// Command is the command line, recorded in the manifest's session.
 	Command []string
@@ -91,7 +92,8 @@ type microBinary struct {
 // failed unless RetryFailed. A failed run is recorded with its error and the sweep goes on.
 // When ctx is cancelled, the current run is interrupted and Run returns with
 // Outcome.Interrupted; the folder stays resumable. The error is for problems that stop the
-// whole sweep (the bench cannot even start); failed runs are counted in the Outcome.
+// whole sweep (the bench cannot even start, another process holds the folder: ErrBusy);
+// failed runs are counted in the Outcome. Run holds the folder's lock unless s holds it.
 func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	start := time.Now()
 	out := r.Progress
@@ -101,9 +103,23 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	ss := &session{r: r, s: s, out: out, rejected: map[string]string{}, binaries: map[string]microBinary{}}
 	o := Outcome{Planned: len(s.Runs)}
 
+	// The folder is this session's until it ends (the caller may hold the lock already, to
+	// write the summary under it too).
+	if s.lock == nil {
+		if err := s.Lock(strings.Join(r.Command, " ")); err != nil {
+			return o, err
+		}
+		defer s.Unlock()
+	}
+
 	var pending []Run
+	var rerun []string
 	for _, run := range s.Runs {
-		switch stateOf(s.RunDir(run), run.Config.Kind) {
+		st, why := s.stateOf(run)
+		if why != "" {
+			rerun = append(rerun, fmt.Sprintf("  %s rep %d runs again: %s (the earlier attempt is kept in previous/)", run.Config.ID(), run.Rep, why))
+		}
+		switch st {
 		case stateOK:
 			o.Done++
 		case stateFailed:
@@ -124,6 +140,9 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 			fmt.Fprintf(out, ", %d failed earlier and kept (--retry-failed runs them again)", o.Kept)
 		}
 		fmt.Fprintln(out)
+	}
+	for _, l := range rerun {
+		fmt.Fprintln(out, l)
 	}
 	if len(pending) == 0 {
 		fmt.Fprintln(out, "nothing left to run")
@@ -222,30 +241,39 @@ func shardNote(s *Sweep) string {
 	return ", shard " + s.Manifest.Shard.String()
 }
 
-// stateOf reads a run's folder: complete and valid, failed, or to be run.
-func stateOf(dir string, k Kind) runState {
+// stateOf reads a run's folder: complete and valid, failed, or to be run; why says why a run
+// recorded as ended runs again (it is not this configuration's, or its results are not
+// usable).
+func (s *Sweep) stateOf(run Run) (st runState, why string) {
+	dir := s.RunDir(run)
 	info, err := ReadRunInfo(dir)
 	if err != nil {
-		return statePending
+		return statePending, ""
+	}
+	ended := info.Status == StatusOK || info.Status == StatusFailed
+	if why := s.mismatch(run, info); why != "" && ended {
+		return statePending, why
 	}
 	switch info.Status {
 	case StatusOK:
-		if validOutput(dir, k) == nil {
-			return stateOK
+		if err := validOutput(dir, run.Config); err != nil {
+			return statePending, "recorded as complete, but " + err.Error()
 		}
+		return stateOK, ""
 	case StatusFailed:
-		return stateFailed
+		return stateFailed, ""
 	}
-	return statePending
+	return statePending, ""
 }
 
-// validOutput checks that a run's results are complete: a bench run's result document reads
-// and covers the whole run; a micro run's output has at least one benchmark.
-func validOutput(dir string, k Kind) error {
-	if k == KindKV {
+// validOutput checks that a run's results are complete and the configuration's: a bench
+// run's result document reads, covers the whole run and was measured with the
+// configuration's settings; a micro run's output has at least one benchmark.
+func validOutput(dir string, c *Config) error {
+	if c.Kind == KindKV {
 		return validKVOutput(dir)
 	}
-	if k == KindMicro {
+	if c.Kind == KindMicro {
 		b, err := readMaybeGz(filepath.Join(dir, BenchTextFile))
 		if err != nil {
 			return err
@@ -264,6 +292,9 @@ func validOutput(dir string, k Kind) error {
 	}
 	if res.Error != "" {
 		return fmt.Errorf("the run ended with an error: %s", res.Error)
+	}
+	if why := resultMismatch(res, c); why != "" {
+		return errors.New(why)
 	}
 	return nil
 }
@@ -288,11 +319,34 @@ func archive(dir string) error {
 		if e.Name() == "previous" {
 			continue
 		}
-		if err := os.Rename(filepath.Join(dir, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+		name := e.Name()
+		// A killed run leaves its result files under their temporary names (package
+		// outfile): kept as NAME.partial, a partial series being measurements too; an
+		// empty one is dropped.
+		if base, ok := temporaryOf(name); ok {
+			if info, err := e.Info(); err == nil && info.Size() == 0 {
+				os.Remove(filepath.Join(dir, name))
+				continue
+			}
+			name = base + ".partial"
+		}
+		if err := os.Rename(filepath.Join(dir, e.Name()), filepath.Join(dst, name)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// temporaryOf reports a temporary file of package outfile (.NAME.tmp-N) and its NAME.
+func temporaryOf(name string) (string, bool) {
+	if !strings.HasPrefix(name, ".") {
+		return "", false
+	}
+	i := strings.LastIndex(name, ".tmp-")
+	if i <= 1 {
+		return "", false
+	}
+	return name[1:i], true
 }
 
 // execute runs one run and records how it ended; it returns the status and, unless ok, why.
@@ -362,6 +416,10 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 		outName = StdoutFile
 	}
 	cmd.Env = ss.r.Env
+	bindToParent(cmd)
+	if f := s.lock.file(); f != nil {
+		cmd.ExtraFiles = []*os.File{f} // the run holds the folder as long as it lives
+	}
 	info.Command = cmd.Args
 	info.Status = StatusRunning
 	t0 := time.Now()
@@ -382,7 +440,11 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 
 	timeout := ss.timeout(run.Config)
-	ended, exitErr := ss.wait(ctx, cmd, timeout)
+	ended, exitErr := ss.wait(ctx, cmd, timeout, func() {
+		info.PID = cmd.Process.Pid
+		WriteRunInfo(dir, info) // only names the process; the run's end is recorded below
+		info.PID = 0
+	})
 	if ended == endExited && exitErr != nil && run.Config.Kind == KindBench {
 		// Ctrl-C reaches the run directly, and may end it before this process hears of it.
 		if res, err := ReadResult(filepath.Join(dir, ResultFile)); err == nil && res.Interrupted {
@@ -416,7 +478,7 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 		}
 		return fail(info.ExitCode, howEnded(cmd.ProcessState, lastLine(tail)), tail)
 	}
-	if err := validOutput(dir, run.Config.Kind); err != nil {
+	if err := validOutput(dir, run.Config); err != nil {
 		return fail(0, fmt.Sprintf("exited 0 but its results are not usable: %v", err), tail)
 	}
 	info.Status = StatusOK
@@ -438,12 +500,13 @@ const (
 
 // wait starts cmd and waits for it. On timeout the process is interrupted (SIGINT, so that
 // dustm bench writes what it measured), then killed after the grace period. When ctx is
-// cancelled (Ctrl-C, which the process usually receives itself) it gets InterruptDelay to
-// stop on its own first.
-func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration) (ending, error) {
+// cancelled it is interrupted the same way: at once where the run has its own process group
+// (Linux), else after InterruptDelay, since a terminal's Ctrl-C reaches it directly.
+func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, started func()) (ending, error) {
 	if err := cmd.Start(); err != nil {
 		return endStartFailed, err
 	}
+	started()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	grace := orDefault(ss.r.Grace, 15*time.Second)
@@ -475,7 +538,11 @@ func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duratio
 	case <-timer.C:
 		return endTimedOut, stop(0)
 	case <-ctx.Done():
-		return endCancelled, stop(orDefault(ss.r.InterruptDelay, time.Second))
+		delay := orDefault(ss.r.InterruptDelay, time.Second)
+		if runsOwnGroup { // no signal of the sweep's reached the run: this is its one
+			delay = 0
+		}
+		return endCancelled, stop(delay)
 	}
 }
 

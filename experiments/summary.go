@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"dustm/internal/outfile"
 )
 
 // Row is one configuration's summary (one benchmark's, for micro parts).
@@ -252,6 +254,10 @@ func num(x float64) string {
 // that counts more successful runs: runs were lost or damaged since.
 var ErrFewerRuns = errors.New("not overwritten with fewer runs")
 
+// ErrNothingRead marks a folder whose runs are all damaged: there is nothing to summarize,
+// and the command that asked says so (exit status 1) instead of writing an empty summary.
+var ErrNothingRead = errors.New("nothing could be read")
+
 // SummaryOptions configure WriteSummaryWith.
 type SummaryOptions struct {
 	// Force writes the summary even when it counts fewer successful runs than the one it
@@ -278,6 +284,10 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	if err != nil {
 		return f, nil, err
 	}
+	if f.damaged > 0 && s.successful() == 0 {
+		return f, s, fmt.Errorf("%w: %d runs of %s are damaged or not the folder's, and no run is complete (see the warnings); nothing is written",
+			ErrNothingRead, f.damaged, dir)
+	}
 	if old := summaryRuns(filepath.Join(dir, SummaryFile)); !o.Force && sum(old) > s.successful() {
 		return f, s, fmt.Errorf("%w: %s counts %d successful runs, the folder now has %d readable ones (%s); "+
 			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
@@ -287,14 +297,14 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	if err := s.WriteCSV(&buf); err != nil {
 		return f, s, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, SummaryFile), buf.Bytes()); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dir, SummaryFile), buf.Bytes(), nil); err != nil {
 		return f, s, err
 	}
 	buf.Reset()
 	if err := s.WriteLongCSV(&buf); err != nil {
 		return f, s, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, SummaryLongFile), buf.Bytes()); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dir, SummaryLongFile), buf.Bytes(), nil); err != nil {
 		return f, s, err
 	}
 	var micro bytes.Buffer
@@ -313,7 +323,7 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 		}
 	}
 	if micro.Len() > 0 {
-		if err := writeFileAtomic(filepath.Join(dir, MicroFile), micro.Bytes()); err != nil {
+		if err := outfile.WriteFile(filepath.Join(dir, MicroFile), micro.Bytes(), nil); err != nil {
 			return f, s, err
 		}
 	} else {

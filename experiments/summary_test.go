@@ -66,7 +66,7 @@ func TestSummaryStatistics(t *testing.T) {
 	}
 
 	// A compacted folder reads the same, and its runs still count as complete.
-	saved, err := experiments.Compact(dir)
+	saved, _, err := experiments.Compact(dir)
 	if err != nil || saved <= 0 {
 		t.Fatalf("compact: %d %v", saved, err)
 	}

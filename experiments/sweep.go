@@ -11,9 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
+	"dustm/internal/outfile"
 	"dustm/stmbench7/bench"
 )
 
@@ -72,6 +75,7 @@ type Sweep struct {
 	Manifest *Manifest
 	Configs  []Config
 	Runs     []Run
+	lock     *FolderLock // held while a session writes the folder
 }
 
 // CreateOptions describe where a sweep came from.
@@ -92,6 +96,16 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, invalidf("cannot create the results folder %s: %v", dir, err)
+	}
+	// Locked, and checked again: two commands creating the same folder at once do not both
+	// write a manifest. The session that runs the sweep takes the lock again (Runner.Run).
+	l, err := LockFolder(dir, strings.Join(o.Command, " "))
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	if err := checkNewFolder(dir); err != nil {
 		return nil, err
 	}
 	m := &Manifest{
@@ -119,7 +133,7 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, DefinitionFile), append(def, '\n')); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dir, DefinitionFile), append(def, '\n'), nil); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -141,7 +155,9 @@ func checkNewFolder(dir string) error {
 	case !st.IsDir():
 		return invalidf("%s exists and is a file, not a folder: name a new results folder", dir)
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+	entries, _ := os.ReadDir(dir)
+	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return e.Name() == LockFile })
+	if len(entries) > 0 {
 		if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
 			return invalidf("%s exists and is not empty (to continue the sweep there, use --resume %s)", dir, dir)
 		}
@@ -226,6 +242,8 @@ type RunInfo struct {
 	DurationS  float64  `json:"duration_s,omitempty"`
 	ExitCode   int      `json:"exit_code"`
 	Error      string   `json:"error,omitempty"`
+	// PID is the run's process while it runs (the lock's message names it).
+	PID int `json:"pid,omitempty"`
 }
 
 // Run statuses.
@@ -274,34 +292,7 @@ func writeJSONAtomic(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'))
-}
-
-// writeFileAtomic writes to a temporary file beside path and renames it into place, so a
-// reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: cannot create a file in %s: %w", path, filepath.Dir(path), unwrapPath(err))
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
-			return fmt.Errorf("writing %s: it is a folder, where a file belongs: move it away", path)
-		}
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	return nil
+	return outfile.WriteFile(path, append(b, '\n'), nil)
 }
 
 // unwrapPath is a file system error without the path it names, for messages that name the
@@ -402,34 +393,59 @@ func existsMaybeGz(path string) bool {
 
 // Compact gzips the bulky files of every run of a results folder (the result document, the
 // series, stdout and stderr), which the loaders read transparently: reference folders stay
-// small in git. The run descriptions (run.json, failed.json) stay plain. It returns the bytes
-// saved.
-func Compact(dir string) (int64, error) {
-	var saved int64
-	err := filepath.WalkDir(filepath.Join(dir, "runs"), func(path string, d fs.DirEntry, err error) error {
+// small in git. The run descriptions (run.json, failed.json) stay plain. Only the runs that
+// ended (ok or failed) are compacted: a running or interrupted run is left as it is, and a
+// folder that a sweep is writing is refused (ErrBusy). It returns the bytes saved and the
+// runs left alone.
+func Compact(dir string) (saved int64, skipped int, err error) {
+	l, err := LockFolder(dir, "dustm experiment compact "+dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer l.Unlock()
+	ended := map[string]bool{} // run folder → whether its run ended
+	err = filepath.WalkDir(filepath.Join(dir, "runs"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			if info, err := ReadRunInfo(path); err == nil {
+				ended[path] = info.Status == StatusOK || info.Status == StatusFailed
+				if !ended[path] {
+					skipped++
+				}
+			}
+			return nil
 		}
 		switch d.Name() {
 		case ResultFile, SeriesFile, StdoutFile, StderrFile, BenchTextFile:
 		default:
 			return nil
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		if !ended[filepath.Dir(path)] {
+			return nil
 		}
-		var z bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
-		zw.Write(b)
-		if err := zw.Close(); err != nil {
-			return err
-		}
-		if err := writeFileAtomic(path+".gz", z.Bytes()); err != nil {
-			return err
-		}
-		saved += int64(len(b) - z.Len())
-		return os.Remove(path)
+		n, err := gzipFile(path)
+		saved += n
+		return err
 	})
-	return saved, err
+	return saved, skipped, err
+}
+
+// gzipFile replaces a file by its gzipped copy, returning the bytes saved.
+func gzipFile(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	if err := outfile.WriteFile(path+".gz", z.Bytes(), nil); err != nil {
+		return 0, err
+	}
+	return int64(len(b) - z.Len()), os.Remove(path)
 }

@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"image/png"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"dustm/internal/outfile"
 )
 
 // Figure is a figure's data, panel by panel, and how to draw it. Builders fill it from
@@ -231,7 +232,7 @@ func (f *Figure) Save(dir string, formats ...string) (files []string, err error)
 			return files, fmt.Errorf("unknown figure format %q (accepted: png, svg)", format)
 		}
 		path := filepath.Join(dir, f.Name+"."+format)
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := outfile.WriteFile(path, buf.Bytes(), nil); err != nil {
 			return files, err
 		}
 		files = append(files, path)

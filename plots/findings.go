@@ -234,9 +234,9 @@ func upgradeClaims(rows []*experiments.Row) []Claim {
 		for i, m := range latencyMetrics(r, base) {
 			c := compare(r, base, m, where(r))
 			if claim == &eager {
-				c.Verdict = verdictOf(c.low() > eagerFactor)
+				c.Verdict = judge(c, c.low() > eagerFactor)
 			} else {
-				c.Verdict = verdictOf(c.low() < lazyTolerance)
+				c.Verdict = judge(c, c.low() < lazyTolerance)
 			}
 			if i > 0 {
 				c.Verdict = "(" + c.Verdict + ")" // beside the primary metric's: not deciding
@@ -283,7 +283,7 @@ func costClaim(rows []*experiments.Row) (Claim, bool) {
 					w = "all runs"
 				}
 				cs := compare(r, o, "throughput", w)
-				cs.Verdict = verdictOf(cs.high() > costTolerance)
+				cs.Verdict = judge(cs, cs.high() > costTolerance)
 				c.Cases = append(c.Cases, cs)
 			}
 		}
@@ -300,15 +300,30 @@ func costFinding(c Claim) string {
 	var ratios []float64
 	sig := 0
 	for _, cs := range c.Cases {
+		if cs.Verdict == NotMeasured {
+			continue
+		}
 		ratios = append(ratios, cs.Ratio)
 		if cs.high() < 1 {
 			sig++
 		}
 	}
+	if len(ratios) == 0 {
+		return ""
+	}
 	m := experiments.Median(ratios)
 	return fmt.Sprintf("**Finding.** With upgrade support compiled in (stm) the benchmark runs at %s%% of the plain STM's throughput "+
 		"(median over %d configurations, from %s%% to %s%%); the difference is significant (the ratio's 95%% interval below 1) in %d of them.",
 		fmtNum(100*m), len(ratios), fmtNum(100*slices.Min(ratios)), fmtNum(100*slices.Max(ratios)), sig)
+}
+
+// judge is a case's verdict: not measured when either median is zero (or missing), since a
+// ratio with nothing on one side (0/0 when every measurement is zero) decides nothing.
+func judge(c Case, holds bool) string {
+	if !(c.Value > 0 && c.Baseline > 0) || math.IsNaN(c.Ratio) || math.IsInf(c.Ratio, 0) {
+		return NotMeasured
+	}
+	return verdictOf(holds)
 }
 
 func verdictOf(ok bool) string {
@@ -331,6 +346,12 @@ func decide(c *Claim) {
 	if len(prim) == 0 {
 		c.Verdict = NotMeasured
 		c.Measured = "no configuration to compare with a run without an upgrade"
+		return
+	}
+	prim = slices.DeleteFunc(prim, func(cs Case) bool { return cs.Verdict == NotMeasured })
+	if len(prim) == 0 {
+		c.Verdict = NotMeasured
+		c.Measured = "nothing measured: the medians compared are zero"
 		return
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)

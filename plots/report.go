@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"dustm/experiments"
+	"dustm/internal/outfile"
 )
 
 // FiguresDir is the folder of a results folder that holds its figures.
@@ -86,7 +87,7 @@ func Write(dir string, o Options) (*Written, error) {
 	var buf bytes.Buffer
 	Report(&buf, f, s, figs, skipped)
 	w.Report = filepath.Join(dir, ReportFile)
-	if err := os.WriteFile(w.Report, buf.Bytes(), 0o644); err != nil {
+	if err := outfile.WriteFile(w.Report, buf.Bytes(), nil); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -277,7 +277,7 @@ func issue20Fixtures(t *testing.T, root string, e *experiments.Experiment) {
 	mk(filepath.Join("shard5of2", experiments.ManifestFile), string(b))
 
 	dir = folder("badgz", experiments.CreateOptions{})
-	if _, err := experiments.Compact(dir); err != nil {
+	if _, _, err := experiments.Compact(dir); err != nil {
 		t.Fatal(err)
 	}
 	gz, _ := filepath.Glob(filepath.Join(dir, "runs", "*", "*", "rep-1", experiments.ResultFile+".gz"))

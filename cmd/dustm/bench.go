@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
-	"syscall"
 
 	"dustm/internal/outfile"
 	"dustm/internal/settings"
@@ -18,14 +16,12 @@ import (
 
 // runBench is `dustm bench`: one STMBench7 run, with the reference's options and ours. The
 // first SIGINT or SIGTERM ends the run cleanly (the report and the result files cover what was
-// measured); a second one kills the process.
+// measured); a second one, a second or more later, kills the process (interruptContext). A
+// closed stdout does not stop the result files from being written.
 func runBench(args []string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	keepWritingFiles()
+	ctx, stop := interruptContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // restore the default handling: the next signal kills
-	}()
 	return runBenchContext(ctx, args, stdout, stderr)
 }
 
@@ -143,6 +139,9 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 	if err := outfile.Distinct(flags, paths); err != nil {
 		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
 	}
+	if err := checkTraceFiles(trace, cfg.Threads, outputs[:len(outputs)-1]); err != nil {
+		return cfg, "", false, err
+	}
 	// A run with an upgrade is about what clients wait for: it probes unless told not to.
 	if cfg.Upgrade != "" && !fs.Changed("probe") {
 		cfg.Probe = true
@@ -152,4 +151,27 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
 	}
 	return cfg, *cpuprofile, false, nil
+}
+
+// checkTraceFiles refuses a trace of several threads (one file per thread, FILE.i) whose
+// target is not a regular file, or one of whose files is another output.
+func checkTraceFiles(trace string, threads int, others []struct{ flag, path string }) error {
+	if trace == "" || threads <= 1 {
+		return nil
+	}
+	if err := bench.CheckTrace(trace, threads); err != nil {
+		return usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
+	}
+	for i := range threads {
+		name := bench.TraceFile(trace, threads, i)
+		for _, o := range others {
+			if o.path == "" {
+				continue
+			}
+			if err := outfile.Distinct([]string{o.flag, "--trace (thread " + strconv.Itoa(i) + ")"}, []string{o.path, name}); err != nil {
+				return usageErrorf("%s and --trace both write to %s (the trace of thread %d with %d threads): give each its own file", o.flag, o.path, i, threads)
+			}
+		}
+	}
+	return nil
 }

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -26,7 +24,7 @@ import (
 // configurations, each in a fresh process), summarize it and draw its figures; and the
 // subcommands merge, summary and compact. The first SIGINT or SIGTERM stops the sweep cleanly
 // (the current run is interrupted, the folder stays resumable, the summary of what exists is
-// written); a second one kills the process.
+// written); a second one, a second or more later, kills the process (interruptContext).
 func runExperiment(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -40,12 +38,9 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 			return runExperimentGoBench(args[1:], stdout, stderr)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	keepWritingFiles()
+	ctx, stop := interruptContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 	return runExperimentContext(ctx, args, stdout, stderr)
 }
 
@@ -138,6 +133,9 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 		if err != nil {
 			return usageErrorf("--resume: %v", err)
 		}
+		if err := s.CheckDefinition(); err != nil {
+			return usageErrorf("--resume: %v", err)
+		}
 		if f.dryRun {
 			var shard experiments.Shard
 			if s.Manifest.Shard != nil {
@@ -204,13 +202,16 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 	if f.dryRun {
 		return printMatrix(stdout, e, configs, shard, excl)
 	}
-	dir := f.out
+	dir, flag := f.out, "--out"
 	if dir == "" {
-		dir = defaultResultsDir(f.resultsDir, e.Name, shard)
+		if dir, err = defaultResultsDir(f.resultsDir, e.Name, shard); err != nil {
+			return usageErrorf("--results: %v", err)
+		}
+		flag = "--results"
 	}
 	s, err := experiments.Create(dir, e, experiments.CreateOptions{Source: source, Overrides: f.sets, Shard: shard, Command: command})
-	if errors.Is(err, experiments.ErrInvalid) {
-		return usageErrorf("--out: %v", err)
+	if errors.Is(err, experiments.ErrInvalid) || errors.Is(err, experiments.ErrBusy) {
+		return usageErrorf("%s: %v", flag, err)
 	}
 	if err != nil {
 		return err
@@ -266,19 +267,36 @@ func builtinNames() []string {
 }
 
 // defaultResultsDir is RESULTS/NAME/TIMESTAMP (UTC), with the shard in the name; a folder of
-// the same second gets a suffix.
-func defaultResultsDir(base, name string, shard experiments.Shard) string {
+// the same second gets a suffix. A RESULTS that is not a folder, or that cannot be read, is
+// an error.
+func defaultResultsDir(base, name string, shard experiments.Shard) (string, error) {
+	if st, err := os.Stat(base); err == nil && !st.IsDir() {
+		return "", fmt.Errorf("%s is a file, not a folder: name the folder where results folders go (it is created if it does not exist)", base)
+	}
 	stamp := time.Now().UTC().Format("20060102-150405")
 	if shard.Count > 0 {
 		stamp += fmt.Sprintf("-shard-%d-of-%d", shard.Index, shard.Count)
 	}
 	dir := filepath.Join(base, name, stamp)
-	for i := 2; ; i++ {
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return dir
+	for i := 2; i < 1000; i++ {
+		_, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return dir, nil
+		case err != nil: // a file on the way (ENOTDIR), a folder that cannot be read (EACCES)
+			return "", fmt.Errorf("cannot use %s: %v", dir, unwrapPath(err))
 		}
 		dir = filepath.Join(base, name, fmt.Sprintf("%s-%d", stamp, i))
 	}
+	return "", fmt.Errorf("%s already holds 1000 folders of this second; name one with -o", filepath.Join(base, name))
+}
+
+// unwrapPath is a file error without the path, which the message gives.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // sweep runs a sweep's remaining runs, then writes its summary, figures and report.
@@ -287,6 +305,14 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 	if err != nil {
 		return fmt.Errorf("finding this program to run its bench subcommand: %w", err)
 	}
+	// The folder is this process's until the summary and the figures are written.
+	if err := s.Lock(strings.Join(command, " ")); err != nil {
+		if errors.Is(err, experiments.ErrBusy) {
+			return usageErrorf("%v", err)
+		}
+		return err
+	}
+	defer s.Unlock()
 	r := &experiments.Runner{Exe: exe, Progress: stderr, Timeout: f.timeout, RetryFailed: f.retryFailed, Command: command}
 	o, runErr := r.Run(ctx, s)
 	if runErr != nil {
@@ -557,11 +583,17 @@ func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
 	if done, err := oneFolder("compact", usage, args, stdout); done || err != nil {
 		return err
 	}
-	saved, err := experiments.Compact(args[0])
+	saved, skipped, err := experiments.Compact(args[0])
+	if errors.Is(err, experiments.ErrBusy) {
+		return usageErrorf("compact: %v", err)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %.1f MiB saved\n", args[0], float64(saved)/(1<<20))
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "%d runs that did not end (running or interrupted) are left as they are\n", skipped)
+	}
 	return nil
 }
 

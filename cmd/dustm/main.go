@@ -68,6 +68,7 @@ func commands() []command {
 		{"experiment", "run a named experiment (a sweep of bench runs, each in a fresh process), summarize and draw it", runExperiment},
 		{"plot", "draw a results folder's figures (PNG, SVG) and write its REPORT.md", runPlot},
 		{"compare", "compare two results side by side, per metric, with a test against the noise", runCompare},
+		{"kv", "kv serve: a Redis-protocol key-value server on the upgrade engine, upgradable live", runKV},
 	}
 }
 
@@ -149,7 +150,7 @@ func commandNames(cmds []command) []string {
 // kind of error for the program (usage, invalid experiment, bad output path, …).
 func userMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
-	for _, s := range []error{experiments.ErrInvalid, outfile.ErrPath, bench.ErrInvalidConfig} {
+	for _, s := range []error{experiments.ErrInvalid, experiments.ErrBusy, outfile.ErrPath, bench.ErrInvalidConfig} {
 		msg = strings.ReplaceAll(msg, s.Error()+": ", "")
 	}
 	return msg

@@ -303,8 +303,13 @@ func (o *File) Abort() {
 	}
 }
 
-// WriteFile writes data to path as Create and Commit do.
+// WriteFile writes data to path as Create and Commit do. It is for the files a program
+// names itself (a summary, a figure), so a folder in the way is reported as such, not with
+// Create's hint for a path the user gave.
 func WriteFile(path string, data []byte, stdout io.Writer) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("writing %s: it is a folder, where a file belongs: move it away", path)
+	}
 	f, err := Create(path, stdout)
 	if err != nil {
 		return err

@@ -219,13 +219,8 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		}
 	}
 
-	if cfg.TTCHistograms {
-		writeTTCHistograms(stdout, c)
-	}
-	writeResults(stdout, mix, c, elapsedS)
-	writeExtras(stdout, res)
-
-	// The series first, then the document that describes the run.
+	// The files first, then the report: the files are what a closed or broken stdout must
+	// not cost. The series first, then the document that describes the run.
 	var fileErrs []error
 	if seriesFile != nil {
 		if r.seriesErr != nil { // a series with a hole is not kept
@@ -243,6 +238,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		fileErrs = append(fileErrs, goBenchFile.writeGoBench(res))
 	}
 	committed = true
+	if cfg.TTCHistograms {
+		writeTTCHistograms(stdout, c)
+	}
+	writeResults(stdout, mix, c, elapsedS)
+	writeExtras(stdout, res)
 	return res, errors.Join(append(runErrs, fileErrs...)...)
 }
 

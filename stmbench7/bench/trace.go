@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -86,6 +87,20 @@ func ReadTrace(r io.Reader) ([]TraceEntry, error) {
 	return out, sc.Err()
 }
 
+// CheckTrace refuses a --trace path that cannot hold a run of threads threads' traces: with
+// several threads each thread writes FILE.i, so FILE must name a regular file (or none yet),
+// not a device or a FIFO (/dev/null.0 would be a new regular file beside the device).
+func CheckTrace(path string, threads int) error {
+	if threads <= 1 || path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("%w: --trace %s is not a regular file: with %d threads the trace is one file per thread (%s, %s, …); give a file name, or run one thread to write the trace through %s",
+			ErrInvalidConfig, path, threads, TraceFile(path, threads, 0), TraceFile(path, threads, 1), path)
+	}
+	return nil
+}
+
 // tracer writes one thread's trace.
 type tracer struct {
 	f   *pendingFile
@@ -100,6 +115,9 @@ func createTraces(path string, threads int) ([]*tracer, error) {
 	}
 	if outfile.IsStdout(path) {
 		return nil, fmt.Errorf("--trace %s: a trace is a file (one per thread with several threads), not standard output", path)
+	}
+	if err := CheckTrace(path, threads); err != nil {
+		return nil, err
 	}
 	out := make([]*tracer, threads)
 	for i := range out {

@@ -1,0 +1,185 @@
+package experiments
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// A run counts for its configuration only when what it recorded is that configuration: its
+// run.json names the folder's experiment, the run's part, configuration and repetition, and
+// the configuration's settings; its result document was measured with those settings. A
+// run that does not (the definition was edited, the run was copied from another folder, its
+// run.json was edited) is run again by a resume, its earlier attempt kept in previous/, and
+// is not counted by the loaders, with a warning that names the difference.
+
+// mismatch says how a run's run.json differs from the run of the sweep it is found at ("" when
+// it does not).
+func (s *Sweep) mismatch(run Run, info RunInfo) string {
+	c := run.Config
+	switch {
+	case info.Experiment != s.Manifest.Experiment:
+		return fmt.Sprintf("its %s is of experiment %q, not %q (copied from another results folder?)", RunInfoFile, info.Experiment, s.Manifest.Experiment)
+	case info.Part != c.Part || info.Config != c.Slug || info.Rep != run.Rep || (info.Kind != "" && info.Kind != c.Kind):
+		return fmt.Sprintf("its %s describes %s/%s rep %d, not the run of this folder (%s rep %d)", RunInfoFile,
+			info.Part, info.Config, info.Rep, c.ID(), run.Rep)
+	case !info.Params.Equal(c.Params):
+		return fmt.Sprintf("its %s records %s", RunInfoFile, paramsDiff(info.Params, c.Params))
+	}
+	return ""
+}
+
+// resultMismatch says how the settings a result records differ from the configuration's, for
+// the settings both name ("" when they agree).
+func resultMismatch(res *BenchResult, c *Config) string {
+	got := ParamsOf(res)
+	var diffs []string
+	for _, p := range c.Params {
+		if v, ok := got.Get(p.Key); ok && v != p.Value {
+			diffs = append(diffs, fmt.Sprintf("%s=%s (the configuration: %s)", p.Key, v, p.Value))
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return "its result was measured with " + strings.Join(diffs, ", ")
+}
+
+// paramsDiff says how recorded settings differ from the configuration's.
+func paramsDiff(got, want Params) string {
+	var diffs []string
+	for _, p := range want {
+		switch v, ok := got.Get(p.Key); {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("no %s (the configuration: %s)", p.Key, p.Value))
+		case v != p.Value:
+			diffs = append(diffs, fmt.Sprintf("%s=%s (the configuration: %s)", p.Key, v, p.Value))
+		}
+	}
+	for _, p := range got {
+		if _, ok := want.Get(p.Key); !ok {
+			diffs = append(diffs, fmt.Sprintf("%s=%s (not a setting of the configuration)", p.Key, p.Value))
+		}
+	}
+	return strings.Join(diffs, ", ")
+}
+
+// runAt maps each run folder of the sweep to its run.
+func (s *Sweep) runAt() map[string]Run {
+	m := make(map[string]Run, len(s.Runs))
+	for _, r := range s.Runs {
+		m[s.RunDir(r)] = r
+	}
+	return m
+}
+
+// foreign says why a run found at path is not the run of the sweep there ("" when it is).
+func (s *Sweep) foreign(at map[string]Run, path string, r *RunData) string {
+	run, ok := at[path]
+	if !ok {
+		return "not a run of this folder's matrix (" + s.Manifest.Experiment + ")"
+	}
+	if why := s.mismatch(run, r.Info); why != "" {
+		return why
+	}
+	if r.Result != nil {
+		return resultMismatch(r.Result, run.Config)
+	}
+	return ""
+}
+
+// CheckDefinition refuses to resume a sweep whose experiment.json no longer says what its
+// manifest records: --resume runs a sweep as it was started (the manifest's definition), so an
+// edit to experiment.json would otherwise be silently ignored. The error names the first
+// difference and says how to run the edited definition.
+func (s *Sweep) CheckDefinition() error {
+	path := filepath.Join(s.Dir, DefinitionFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil // folders of older binaries, and merged copies, may lack it
+	}
+	how := fmt.Sprintf("--resume runs the sweep as it was started (%s); to run the edited definition, start a new folder with `dustm experiment -f %s -o NEWDIR`, or restore the file",
+		filepath.Join(s.Dir, ManifestFile), path)
+	e, err := Load(path)
+	if err != nil {
+		return invalidf("%s was edited and no longer reads (%s); %s", path, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "), how)
+	}
+	var got, want any
+	if err := roundTrip(e, &got); err != nil {
+		return err
+	}
+	if err := roundTrip(s.Manifest.Definition, &want); err != nil {
+		return err
+	}
+	if d := jsonDiff("", want, got); d != "" {
+		return invalidf("%s was edited since the sweep started (%s); %s", path, d, how)
+	}
+	return nil
+}
+
+func roundTrip(v any, out *any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// jsonDiff names the first difference of two decoded JSON values: "parts[0].fixed.length:
+// 0.3 → 0.5" ("" when equal).
+func jsonDiff(at string, a, b any) string {
+	show := func(v any) string {
+		if v == nil {
+			return "(absent)"
+		}
+		j, _ := json.Marshal(v)
+		return string(j)
+	}
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok {
+			break
+		}
+		keys := slices.Sorted(maps.Keys(av))
+		for k := range bv {
+			if _, ok := av[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		for _, k := range keys {
+			p := k
+			if at != "" {
+				p = at + "." + k
+			}
+			if d := jsonDiff(p, av[k], bv[k]); d != "" {
+				return d
+			}
+		}
+		return ""
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			break
+		}
+		for i := range av {
+			if d := jsonDiff(fmt.Sprintf("%s[%d]", at, i), av[i], bv[i]); d != "" {
+				return d
+			}
+		}
+		return ""
+	}
+	if reflect.DeepEqual(a, b) {
+		return ""
+	}
+	if at == "" {
+		at = "the definition"
+	}
+	return fmt.Sprintf("%s: %s in the manifest, %s in the file", at, show(a), show(b))
+}
