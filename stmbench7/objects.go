@@ -30,12 +30,12 @@ type cell[S any] struct{}
 // it (withRep) starts exactly unsafe.Sizeof(repSlot[R]{}) after it.
 type repSlot[R any] struct {
 	_ [0]uintptr // first: a trailing zero-size field would add padding
-	r R
+	_ R          // reached only through repOf
 }
 
 // withRep is the allocation of one object O with its state's representation R in front.
 type withRep[R, O any] struct {
-	rep repSlot[R]
+	_   repSlot[R] // reached only through repOf
 	obj O
 }
 

@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}
 	if cfg.GoBenchPath != "" {
 		if goBenchFile, err = createPending(cfg.GoBenchPath, cfg.stdoutFiles(stdout)); err != nil {
-			return nil, fmt.Errorf("Go benchmark file: %w", err)
+			return nil, fmt.Errorf("the Go benchmark file: %w", err)
 		}
 	}
 	if traces, err = createTraces(cfg.TracePath, cfg.Threads); err != nil {
