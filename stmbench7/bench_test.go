@@ -97,3 +97,35 @@ func BenchmarkCoarseThroughput(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMixAllocs runs BenchmarkOpSequence's fixed sequence (the -w r --no-traversals
+// --no-sms mix) on every backend and reports what the mix allocates per operation
+// (deterministic: allocs/op is the figure to compare; -memprofile shows where).
+func BenchmarkMixAllocs(b *testing.B) {
+	p, steps := benchOnce()
+	for _, name := range []string{"coarse", "stm-plain", "stm"} {
+		b.Run(name, func(b *testing.B) {
+			be, s := build(b, name, p)
+			defer be.Close()
+			w := be.NewWorker(s, 0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				st := steps[i%len(steps)]
+				r := st.r
+				w.Execute(st.op, &r)
+			}
+		})
+	}
+}
+
+// BenchmarkReplaceByte is OP11's text replacement on the big structure's 1 MB manual (both
+// directions, so the text returns to itself).
+func BenchmarkReplaceByte(b *testing.B) {
+	text := manualText(1, sizes["big"].ManualSize)
+	b.SetBytes(2 * int64(len(text)))
+	for range b.N {
+		t, _ := replaceByte(text, 'I', 'i')
+		text, _ = replaceByte(t, 'i', 'I')
+	}
+}

@@ -33,6 +33,8 @@ const (
 // to change: the caller writes only the named fields, then either calls commit with the same
 // mask, or drops it if nothing changed. init gives a new object its first state.
 type states[S any] interface {
+	// kind is the representation the adapter's objects keep their state in.
+	kind() repKind
 	read(c *cell[S], f fields) *S
 	write(c *cell[S], f fields) *S
 	commit(c *cell[S], s *S, f fields)
@@ -56,14 +58,14 @@ type objects struct {
 
 func read[S any](a states[S], c *cell[S], f fields) *S {
 	if a == nil {
-		return &c.plain
+		return c.plain()
 	}
 	return a.read(c, f)
 }
 
 func write[S any](a states[S], c *cell[S], f fields) *S {
 	if a == nil {
-		return &c.plain
+		return c.plain()
 	}
 	return a.write(c, f)
 }
@@ -87,10 +89,18 @@ func modify[S any](a states[S], c *cell[S], f fields, change func(*S) bool) bool
 
 func initState[S any](a states[S], c *cell[S], owner any, s S) {
 	if a == nil {
-		c.plain = s
+		*c.plain() = s
 		return
 	}
 	a.init(c, owner, s)
+}
+
+// newObj allocates an object O with the representation of a's states in front of it.
+func newObj[O, S any](a states[S]) *O {
+	if a == nil {
+		return allocate[O, S](repPlain)
+	}
+	return allocate[O, S](a.kind())
 }
 
 // Build dates.
@@ -243,43 +253,50 @@ func checkComplexChild(a *ComplexAssembly) {
 // before the creating atomic unit publishes it.
 
 func (o *objects) NewAtomicPart(id int, typ string, date, x, y int) *AtomicPart {
-	p := &AtomicPart{ID: id, Type: typ}
+	p := newObj[AtomicPart](o.atomics)
+	p.ID, p.Type = id, typ
 	initState(o.atomics, &p.st, p, atomicState{X: int32(x), Y: int32(y), Date: int32(date)})
 	return p
 }
 
 func (o *objects) NewCompositePart(id int, typ string, date int, doc *Document, parts []*AtomicPart) *CompositePart {
-	c := newCompositePart(id, typ, doc, parts)
+	c := newObj[CompositePart](o.composites)
+	initCompositePart(c, id, typ, doc, parts)
 	initState(o.composites, &c.st, c, compositeState{Date: int32(date)})
 	return c
 }
 
 func (o *objects) NewDocument(id int, title, text string) *Document {
-	d := &Document{ID: id, Title: title}
+	d := newObj[Document](o.documents)
+	d.ID, d.Title = id, title
 	initState(o.documents, &d.st, d, documentState{Text: text})
 	return d
 }
 
 func (o *objects) NewManual(id int, title, text string) *Manual {
-	m := &Manual{ID: id, Title: title}
+	m := newObj[Manual](o.manuals)
+	m.ID, m.Title = id, title
 	initState(o.manuals, &m.st, m, manualState{Text: text})
 	return m
 }
 
 func (o *objects) NewBaseAssembly(id int, typ string, date int, super *ComplexAssembly, m *Module) *BaseAssembly {
-	b := &BaseAssembly{ID: id, Type: typ, Super: super, Module: m}
+	b := newObj[BaseAssembly](o.bases)
+	b.ID, b.Type, b.Super, b.Module = id, typ, super, m
 	initState(o.bases, &b.st, b, baseState{Date: int32(date)})
 	return b
 }
 
 func (o *objects) NewComplexAssembly(id int, typ string, date int, level int, super *ComplexAssembly, m *Module) *ComplexAssembly {
-	a := &ComplexAssembly{ID: id, Type: typ, Level: level, Super: super, Module: m}
+	a := newObj[ComplexAssembly](o.complexes)
+	a.ID, a.Type, a.Level, a.Super, a.Module = id, typ, level, super, m
 	initState(o.complexes, &a.st, a, complexState{Date: int32(date)})
 	return a
 }
 
 func (o *objects) NewModule(id int, typ string, date int, man *Manual) *Module {
-	m := &Module{ID: id, Type: typ, Manual: man}
+	m := newObj[Module](o.modules)
+	m.ID, m.Type, m.Manual = id, typ, man
 	initState(o.modules, &m.st, m, moduleState{Date: int32(date)})
 	return m
 }

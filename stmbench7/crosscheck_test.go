@@ -164,10 +164,9 @@ func readJavaTrace(t *testing.T, path string) []bench.TraceEntry {
 // bench.Run closes the backend once the run and its report are done.
 type observed struct {
 	stmbench7.Backend
-	t        *testing.T
-	s        *stmbench7.Structure
-	endHash  string // "" for none
-	checkEnd bool
+	t       *testing.T
+	s       *stmbench7.Structure
+	endHash string // "" for none
 }
 
 func (o *observed) Build(p stmbench7.Params, r *jrand.Rand) (*stmbench7.Structure, error) {

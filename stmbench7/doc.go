@@ -19,7 +19,10 @@
 //     adapter (a new shape under the same class code) or new methods (scenario_steps.go).
 //
 // An object's identity, its immutable fields (ids, types, links that never change) and its
-// connections are plain Go fields shared by every backend.
+// connections are plain Go fields shared by every backend; its mutable state is only in its
+// own backend's representation, allocated in front of it (cell, objects.go), so that lock
+// backends' objects carry none of the STM's or the engine's fields and no backend pays a
+// load to reach its representation.
 //
 // What every backend shares:
 //

@@ -14,14 +14,14 @@ func TestInvariantsCatchCorruption(t *testing.T) {
 		corrupt func(tx Tx)
 		want    string
 	}{
-		{"x and y", func(tx Tx) { tx.AtomicByID(3).st.plain.X += 5 }, "atomic part 3: |x - y| != 1"},
+		{"x and y", func(tx Tx) { tx.AtomicByID(3).st.plain().X += 5 }, "atomic part 3: |x - y| != 1"},
 		{"atomic date", func(tx Tx) { setAtomicDate(tx, tx.AtomicByID(3), 5000) }, "atomic part 3: build date 5000"},
-		{"composite date", func(tx Tx) { tx.CompositeByID(2).st.plain.Date = 1500 }, "composite part 2: build date 1500"},
+		{"composite date", func(tx Tx) { tx.CompositeByID(2).st.plain().Date = 1500 }, "composite part 2: build date 1500"},
 		{"assembly type", func(tx Tx) { tx.BaseByID(4).Type = "type #10" }, `base assembly 4: malformed type "type #10"`},
 		{"date index", func(tx Tx) { p := tx.AtomicByID(3); tx.DateIndexRemove(tx.AtomicDate(p), p) }, "date index"},
 		{"date index extra", func(tx Tx) { p := tx.AtomicByID(3); tx.DateIndexAdd(tx.AtomicDate(p)+1, p) }, "date index"},
 		{"atomic index", func(tx Tx) { tx.RemoveAtomicByID(7) }, "atomic-part index: id 7 is in the structure but not in the index"},
-		{"stray in index", func(tx Tx) { tx.PutBaseByID(&BaseAssembly{ID: 4}) }, "base-assembly index: id 4 maps to a different object"},
+		{"stray in index", func(tx Tx) { tx.PutBaseByID(tx.NewBaseAssembly(4, "type #1", 0, nil, tx.Module())) }, "base-assembly index: id 4 maps to a different object"},
 		{"lost id", func(tx Tx) { tx.ReturnID(PoolComplex, 2) }, "pool complex: id 2 both free and in use"},
 		{"leaked id", func(tx Tx) {
 			b := tx.BaseByID(9)
@@ -33,9 +33,9 @@ func TestInvariantsCatchCorruption(t *testing.T) {
 		}, "pool base: 0 free + 8 in use ids, want 9 in all"},
 		{"usedIn", func(tx Tx) { tx.AddUsedIn(tx.CompositeByID(2), tx.BaseByID(9)) }, "usedIn"},
 		{"components", func(tx Tx) { tx.AddComponent(tx.BaseByID(9), tx.CompositeByID(2)) }, "base assembly 9 references composite part 2"},
-		{"document text", func(tx Tx) { tx.CompositeByID(2).Doc.st.plain.Text = "I am the documentation for composite part #3" }, "document 2: text"},
+		{"document text", func(tx Tx) { tx.CompositeByID(2).Doc.st.plain().Text = "I am the documentation for composite part #3" }, "document 2: text"},
 		{"document title", func(tx Tx) { tx.CompositeByID(2).Doc.Title = "Composite Part #9" }, "title"},
-		{"manual", func(tx Tx) { tx.Module().Manual.st.plain.Text = "I am i" }, "manual 1: text starts with 'I' but contains 1 'i'"},
+		{"manual", func(tx Tx) { tx.Module().Manual.st.plain().Text = "I am i" }, "manual 1: text starts with 'I' but contains 1 'i'"},
 		{"root part", func(tx Tx) { tx.CompositeByID(2).RootPart = tx.AtomicByID(1) }, "composite part 2: root part not in the part set"},
 		{"nil root part", func(tx Tx) { tx.CompositeByID(2).RootPart = nil }, "root part"},
 		{"connection", func(tx Tx) { tx.AtomicByID(8).To[2].To = tx.AtomicByID(1) }, "atomic part 8: connected to atomic part 1 of another composite part"},
@@ -78,7 +78,7 @@ func TestInvariantsNeverPanic(t *testing.T) {
 
 func TestInvariantsReportIsBounded(t *testing.T) {
 	f := newFixture(t, sizes["small"])
-	f.tx.EachAtomic(func(p *AtomicPart) bool { p.st.plain.Y += 7; return true })
+	f.tx.EachAtomic(func(p *AtomicPart) bool { p.st.plain().Y += 7; return true })
 	err := CheckInvariants(f.tx, false)
 	if err == nil || !strings.Contains(err.Error(), "1000 invariant violation(s)") ||
 		!strings.Contains(err.Error(), "… and 975 more") || strings.Count(err.Error(), "\n") != 26 {

@@ -135,11 +135,6 @@ func (o OpID) ReadOnly() bool { return opTypes[o].ReadOnly() }
 // return it wrapped with the reason; test with errors.Is.
 var ErrOperationFailed = errors.New("operation failed")
 
-// failf returns ErrOperationFailed with a reason.
-func failf(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrOperationFailed, fmt.Sprintf(format, a...))
-}
-
 // opFunc is one operation: it draws its random choices from r, reads and writes the structure
 // through tx, and returns its result or an error wrapping ErrOperationFailed.
 type opFunc func(tx Tx, r *jrand.Rand) (int, error)

@@ -223,7 +223,7 @@ func TestLongDocumentTraversals(t *testing.T) {
 
 	// A document with another prefix is a broken structure: T5 panics.
 	d := f.tx.CompositeByID(1).Doc
-	d.st.plain.Text = "Garbage"
+	d.st.plain().Text = "Garbage"
 	defer func() {
 		if recover() == nil {
 			t.Error("T5 accepted a document starting with neither prefix")
@@ -269,7 +269,7 @@ func TestQ6AndST5(t *testing.T) {
 	f.mustRun(Q6, r, score(f.tx.Module().DesignRoot))
 	f.mustRun(ST5, r, count)
 	// Make every composite part young: every base assembly counts, every complex one too.
-	f.tx.EachComposite(func(c *CompositePart) bool { c.st.plain.Date = 2500; return true })
+	f.tx.EachComposite(func(c *CompositePart) bool { c.st.plain().Date = 2500; return true })
 	f.mustRun(ST5, r, 9)
 	f.mustRun(Q6, r, 3*(3+1)+1) // three level-2 assemblies scoring 3 + 1, then the root
 }
@@ -455,7 +455,7 @@ func TestOP1OP9OP15(t *testing.T) {
 // setAtomicDate moves a part to a date, keeping the index (test set-up only).
 func setAtomicDate(tx Tx, p *AtomicPart, date int) {
 	tx.DateIndexRemove(tx.AtomicDate(p), p)
-	p.st.plain.Date = int32(date)
+	p.st.plain().Date = int32(date)
 	tx.DateIndexAdd(date, p)
 }
 
@@ -514,7 +514,7 @@ func TestManualOperations(t *testing.T) {
 	if f.tx.ManualText(f.tx.Module().Manual) != original {
 		t.Fatal("OP11 twice did not restore the manual")
 	}
-	f.tx.Module().Manual.st.plain.Text = "xyzx"
+	f.tx.Module().Manual.st.plain().Text = "xyzx"
 	f.mustRun(OP5, r, 1)
 }
 

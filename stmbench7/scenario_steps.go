@@ -47,7 +47,7 @@ func atomicPointStep() *UpgradeStep {
 		check: func(tx Tx, t *upgTx) error {
 			var pr problems
 			tx.EachAtomic(func(p *AtomicPart) bool {
-				s, ok := p.st.obj.Load(t.utx).(*atomicPointState)
+				s, ok := p.st.obj().Load(t.utx).(*atomicPointState)
 				switch {
 				case !ok:
 					pr.addf("atomic part %d is not in the point shape", p.ID)
@@ -101,7 +101,7 @@ func compositeStatsStep() *UpgradeStep {
 		check: func(tx Tx, t *upgTx) error {
 			var pr problems
 			tx.EachComposite(func(c *CompositePart) bool {
-				s, ok := c.st.obj.Load(t.utx).(*compositeStatsState)
+				s, ok := c.st.obj().Load(t.utx).(*compositeStatsState)
 				if !ok {
 					pr.addf("composite part %d is not in the stats shape", c.ID)
 					return true
@@ -151,7 +151,7 @@ func convertCompositeStats(o *upgrade.Object, old any, v upgrade.View) (any, err
 // viewXY reads an atomic part's coordinates through a view, in whichever shape the view's
 // program version gives it.
 func viewXY(v upgrade.View, p *AtomicPart) (int, int, error) {
-	st, err := v.Load(&p.st.obj)
+	st, err := v.Load(p.st.obj())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -170,7 +170,7 @@ func viewXY(v upgrade.View, p *AtomicPart) (int, int, error) {
 // there. (Only the length: a conversion that joined a document's lines to measure them would
 // allocate its 20 000 characters, on every composite part the migration converts.)
 func viewDocLen(v upgrade.View, d *Document) (int, error) {
-	st, err := v.Load(&d.st.obj)
+	st, err := v.Load(d.st.obj())
 	if err != nil {
 		return 0, err
 	}
@@ -206,7 +206,7 @@ type documentStats struct{ version }
 func (d documentStats) DocReplace(doc *Document, from, to string) int {
 	n := d.Tx.DocReplace(doc, from, to)
 	if n != 0 && doc.Part != nil {
-		o := &doc.Part.st.obj
+		o := doc.Part.st.obj()
 		s := *stateOf[compositeStatsState](d.base, o)
 		s.DocLen += int32(n * (len(to) - len(from)))
 		o.Store(d.base.utx, &s)
@@ -242,7 +242,7 @@ func documentLinesStep() *UpgradeStep {
 		check: func(tx Tx, t *upgTx) error {
 			var pr problems
 			tx.EachDocument(func(d *Document) bool {
-				s, ok := d.st.obj.Load(t.utx).(*documentLinesState)
+				s, ok := d.st.obj().Load(t.utx).(*documentLinesState)
 				if !ok {
 					pr.addf("document %d is not in the lines shape", d.ID)
 					return true
@@ -264,12 +264,13 @@ func documentLinesStep() *UpgradeStep {
 type documentLines struct{ version }
 
 func (t documentLines) lines(d *Document) []string {
-	return stateOf[documentLinesState](t.base, &d.st.obj).Lines
+	return stateOf[documentLinesState](t.base, d.st.obj()).Lines
 }
 
 func (t documentLines) NewDocument(id int, title, text string) *Document {
-	d := &Document{ID: id, Title: title}
-	t.base.e.InitObject(&d.st.obj, t.base.utx, t.base.cls.document, d, &documentLinesState{Lines: splitLines(text)})
+	d := allocate[Document, documentState](repObject)
+	d.ID, d.Title = id, title
+	t.base.e.InitObject(d.st.obj(), t.base.utx, t.base.cls.document, d, &documentLinesState{Lines: splitLines(text)})
 	return d
 }
 func (t documentLines) DocText(d *Document) string { return strings.Join(t.lines(d), "") }
@@ -290,7 +291,7 @@ func (t documentLines) DocReplace(d *Document, from, to string) int {
 	nl := make([]string, len(lines))
 	copy(nl, lines)
 	nl[0] = to + lines[0][len(from):]
-	d.st.obj.Store(t.base.utx, &documentLinesState{Lines: nl})
+	d.st.obj().Store(t.base.utx, &documentLinesState{Lines: nl})
 	return 1
 }
 func (t documentLines) DocStartsWith(d *Document, prefix string) bool {
@@ -400,11 +401,11 @@ func datesStep() *UpgradeStep {
 					pr.addf("%s %d: year %d out of 0..99", kind, id, b.Year)
 				}
 			}
-			tx.EachAtomic(func(p *AtomicPart) bool { ok("atomic part", p.ID, p.st.obj.Load(t.utx)); return true })
-			tx.EachComposite(func(c *CompositePart) bool { ok("composite part", c.ID, c.st.obj.Load(t.utx)); return true })
-			tx.EachBase(func(b *BaseAssembly) bool { ok("base assembly", b.ID, b.st.obj.Load(t.utx)); return true })
-			tx.EachComplex(func(a *ComplexAssembly) bool { ok("complex assembly", a.ID, a.st.obj.Load(t.utx)); return true })
-			ok("module", tx.Module().ID, tx.Module().st.obj.Load(t.utx))
+			tx.EachAtomic(func(p *AtomicPart) bool { ok("atomic part", p.ID, p.st.obj().Load(t.utx)); return true })
+			tx.EachComposite(func(c *CompositePart) bool { ok("composite part", c.ID, c.st.obj().Load(t.utx)); return true })
+			tx.EachBase(func(b *BaseAssembly) bool { ok("base assembly", b.ID, b.st.obj().Load(t.utx)); return true })
+			tx.EachComplex(func(a *ComplexAssembly) bool { ok("complex assembly", a.ID, a.st.obj().Load(t.utx)); return true })
+			ok("module", tx.Module().ID, tx.Module().st.obj().Load(t.utx))
 			return pr.err()
 		},
 	}

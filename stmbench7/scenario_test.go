@@ -26,13 +26,13 @@ func rawStates(t *testing.T, b *stmBackend, s *Structure) string {
 			fmt.Fprintf(&sb, "%s %d: %s\n", kind, id, formatState(reflect.ValueOf(o.Load(base.utx))))
 		}
 		m := tx.Module()
-		dump("module", m.ID, &m.st.obj)
-		dump("manual", m.Manual.ID, &m.Manual.st.obj)
-		tx.EachAtomic(func(p *AtomicPart) bool { dump("atomic", p.ID, &p.st.obj); return true })
-		tx.EachComposite(func(c *CompositePart) bool { dump("composite", c.ID, &c.st.obj); return true })
-		tx.EachDocument(func(d *Document) bool { dump("document", d.ID, &d.st.obj); return true })
-		tx.EachBase(func(x *BaseAssembly) bool { dump("base", x.ID, &x.st.obj); return true })
-		tx.EachComplex(func(a *ComplexAssembly) bool { dump("complex", a.ID, &a.st.obj); return true })
+		dump("module", m.ID, m.st.obj())
+		dump("manual", m.Manual.ID, m.Manual.st.obj())
+		tx.EachAtomic(func(p *AtomicPart) bool { dump("atomic", p.ID, p.st.obj()); return true })
+		tx.EachComposite(func(c *CompositePart) bool { dump("composite", c.ID, c.st.obj()); return true })
+		tx.EachDocument(func(d *Document) bool { dump("document", d.ID, d.st.obj()); return true })
+		tx.EachBase(func(x *BaseAssembly) bool { dump("base", x.ID, x.st.obj()); return true })
+		tx.EachComplex(func(a *ComplexAssembly) bool { dump("complex", a.ID, a.st.obj()); return true })
 		return nil
 	})
 	if err != nil {

@@ -1,6 +1,8 @@
 package stmbench7
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -54,6 +56,35 @@ func TestTextFunctions(t *testing.T) {
 	}
 	if s := swapXY(atomicState{X: 1, Y: 2, Date: 5}); s != (atomicState{X: 2, Y: 1, Date: 5}) {
 		t.Errorf("swapXY: %+v", s)
+	}
+}
+
+// replaceWords flips exactly the bytes equal to from, for every byte value, amid the bytes a
+// word-at-a-time zero test gets wrong if it is the inexact kind (from^1 just above a match,
+// where the borrow of the match would mark it too; bytes above 0x7f), at every alignment and
+// length of the tail.
+func TestReplaceWordsEveryByte(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for from := range 256 {
+		near := []byte{byte(from), byte(from) ^ 1, byte(from) ^ 0x80, byte(from) + 1, byte(r.IntN(256))}
+		src := make([]byte, 64+17)
+		for i := range src {
+			src[i] = near[r.IntN(len(near))]
+		}
+		for _, to := range []byte{0, byte(from) ^ 0x80, byte(from) ^ 1, 0xff} {
+			for _, off := range []int{0, 3, 9} {
+				b := slices.Clone(src[off:])
+				want := slices.Clone(b)
+				for i := range want {
+					if want[i] == byte(from) {
+						want[i] = to
+					}
+				}
+				if replaceWords(b, byte(from), to); !bytes.Equal(b, want) {
+					t.Fatalf("replaceWords(from %#x, to %#x) at offset %d: %x, want %x", from, to, off, b, want)
+				}
+			}
+		}
 	}
 }
 

@@ -97,13 +97,14 @@ type boxed[S any] struct {
 
 func boxOf[S any](tx *stm.Tx) *boxed[S] { return &boxed[S]{tx: tx} }
 
-func (b *boxed[S]) read(c *cell[S], _ fields) *S      { b.r = c.box.Load(*b.tx); return &b.r }
-func (b *boxed[S]) write(c *cell[S], _ fields) *S     { b.w = c.box.Load(*b.tx); return &b.w }
-func (b *boxed[S]) commit(c *cell[S], s *S, _ fields) { c.box.Store(*b.tx, *s) }
+func (*boxed[S]) kind() repKind                       { return repBox }
+func (b *boxed[S]) read(c *cell[S], _ fields) *S      { b.r = c.box().Load(*b.tx); return &b.r }
+func (b *boxed[S]) write(c *cell[S], _ fields) *S     { b.w = c.box().Load(*b.tx); return &b.w }
+func (b *boxed[S]) commit(c *cell[S], s *S, _ fields) { c.box().Store(*b.tx, *s) }
 
 // init gives a new object its state as the first body of a fresh box (version 0): the
 // creating transaction's commit publishes the object.
-func (b *boxed[S]) init(c *cell[S], _ any, s S) { c.box.Init(s) }
+func (b *boxed[S]) init(c *cell[S], _ any, s S) { c.box().Init(s) }
 
 // fieldBoxes are an object's boxes under LayoutField, one per field bit (the bits its state
 // type does not use stay zero boxes, never read). Box k holds a whole S of which only field
@@ -129,19 +130,21 @@ func (*fieldBoxed[S]) box(c *cell[S], f fields) *stm.Var[S] {
 	if f == 0 || f&(f-1) != 0 {
 		panic(fmt.Sprintf("stmbench7: a per-field access names fields %05b, not one", f))
 	}
-	return &c.fields[bits.TrailingZeros8(uint8(f))]
+	return &(*c.fields())[bits.TrailingZeros8(uint8(f))]
 }
 
+func (*fieldBoxed[S]) kind() repKind                       { return repFields }
 func (b *fieldBoxed[S]) read(c *cell[S], f fields) *S      { b.r = b.box(c, f).Load(*b.tx); return &b.r }
 func (b *fieldBoxed[S]) write(c *cell[S], f fields) *S     { b.w = b.box(c, f).Load(*b.tx); return &b.w }
 func (b *fieldBoxed[S]) commit(c *cell[S], s *S, f fields) { b.box(c, f).Store(*b.tx, *s) }
 
 // init gives every field of the new object its box, holding the first state.
 func (b *fieldBoxed[S]) init(c *cell[S], _ any, s S) {
-	c.fields = new(fieldBoxes[S])
+	fb := new(fieldBoxes[S])
+	*c.fields() = fb
 	for k := range numFields {
 		if s.used()&(1<<k) != 0 {
-			c.fields[k].Init(s)
+			fb[k].Init(s)
 		}
 	}
 }

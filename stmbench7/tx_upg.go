@@ -91,16 +91,17 @@ func upgradableOf[S any](t *upgTx, cls *upgrade.Class) *upgradable[S] {
 	return &upgradable[S]{t: t, cls: cls}
 }
 
-func (u *upgradable[S]) read(c *cell[S], _ fields) *S { return c.obj.Load(u.t.utx).(*S) }
+func (*upgradable[S]) kind() repKind                  { return repObject }
+func (u *upgradable[S]) read(c *cell[S], _ fields) *S { return c.obj().Load(u.t.utx).(*S) }
 func (u *upgradable[S]) write(c *cell[S], _ fields) *S {
-	s := *c.obj.Load(u.t.utx).(*S)
+	s := *c.obj().Load(u.t.utx).(*S)
 	return &s
 }
-func (u *upgradable[S]) commit(c *cell[S], s *S, _ fields) { c.obj.Store(u.t.utx, s) }
+func (u *upgradable[S]) commit(c *cell[S], s *S, _ fields) { c.obj().Store(u.t.utx, s) }
 
 // init creates the object in the transaction's program version, registered with its class.
 func (u *upgradable[S]) init(c *cell[S], owner any, s S) {
-	u.t.e.InitObject(&c.obj, u.t.utx, u.cls, owner, &s)
+	u.t.e.InitObject(c.obj(), u.t.utx, u.cls, owner, &s)
 }
 
 // programCode is one program version of the benchmark under stm. Version 1 is the class code
@@ -159,19 +160,20 @@ type reshaped[S, N any] struct {
 	r, w S
 }
 
+func (*reshaped[S, N]) kind() repKind { return repObject }
 func (u *reshaped[S, N]) read(c *cell[S], _ fields) *S {
-	u.r = u.from(c.obj.Load(u.t.utx).(*N))
+	u.r = u.from(c.obj().Load(u.t.utx).(*N))
 	return &u.r
 }
 func (u *reshaped[S, N]) write(c *cell[S], _ fields) *S {
-	u.w = u.from(c.obj.Load(u.t.utx).(*N))
+	u.w = u.from(c.obj().Load(u.t.utx).(*N))
 	return &u.w
 }
 func (u *reshaped[S, N]) commit(c *cell[S], s *S, _ fields) {
-	c.obj.Store(u.t.utx, u.to(*s, c.obj.Load(u.t.utx).(*N), c.obj.Owner()))
+	c.obj().Store(u.t.utx, u.to(*s, c.obj().Load(u.t.utx).(*N), c.obj().Owner()))
 }
 func (u *reshaped[S, N]) init(c *cell[S], owner any, s S) {
-	u.t.e.InitObject(&c.obj, u.t.utx, u.cls, owner, u.to(s, nil, owner))
+	u.t.e.InitObject(c.obj(), u.t.utx, u.cls, owner, u.to(s, nil, owner))
 }
 
 // version is what a later program version's Tx embeds: the previous version's Tx, whose
@@ -194,35 +196,35 @@ func (t *upgTx) doom(pool Pool, id int, obj *upgrade.Object) {
 
 func (t *upgTx) RemoveAtomicByID(id int) bool {
 	if p := t.AtomicByID(id); p != nil {
-		t.doom(PoolAtomic, id, &p.st.obj)
+		t.doom(PoolAtomic, id, p.st.obj())
 	}
 	return t.stmIndexes.RemoveAtomicByID(id)
 }
 
 func (t *upgTx) RemoveCompositeByID(id int) bool {
 	if c := t.CompositeByID(id); c != nil {
-		t.doom(PoolComposite, id, &c.st.obj)
+		t.doom(PoolComposite, id, c.st.obj())
 	}
 	return t.stmIndexes.RemoveCompositeByID(id)
 }
 
 func (t *upgTx) RemoveDocumentByTitle(title string) bool {
 	if d := t.DocumentByTitle(title); d != nil {
-		t.doom(PoolDocument, d.ID, &d.st.obj)
+		t.doom(PoolDocument, d.ID, d.st.obj())
 	}
 	return t.stmIndexes.RemoveDocumentByTitle(title)
 }
 
 func (t *upgTx) RemoveBaseByID(id int) bool {
 	if b := t.BaseByID(id); b != nil {
-		t.doom(PoolBase, id, &b.st.obj)
+		t.doom(PoolBase, id, b.st.obj())
 	}
 	return t.stmIndexes.RemoveBaseByID(id)
 }
 
 func (t *upgTx) RemoveComplexByID(id int) bool {
 	if a := t.ComplexByID(id); a != nil {
-		t.doom(PoolComplex, id, &a.st.obj)
+		t.doom(PoolComplex, id, a.st.obj())
 	}
 	return t.stmIndexes.RemoveComplexByID(id)
 }

@@ -297,6 +297,21 @@ func seconds(flag, key duration.Range) codec[time.Duration] {
 	}
 }
 
+// calibration is a length of time in seconds, or CalibrationAuto, which the flag's help does
+// not show as a default (its text says what it resolves to) and the result never records
+// (a run resolves it first).
+func calibration() codec[time.Duration] {
+	c := seconds(CalibrationRange, CalibrationRange)
+	format := c.format
+	c.format = func(d time.Duration) string {
+		if d == CalibrationAuto {
+			return ""
+		}
+		return format(d)
+	}
+	return c
+}
+
 // period is a length of time that the key writes as a Go duration (interval=100ms) and the
 // result as a number of unit (interval_s, probe_interval_us).
 func period(r duration.Range, unit time.Duration, example time.Duration) codec[time.Duration] {

@@ -91,6 +91,11 @@ type Settings struct {
 	// ProbeInterval is the period of the responsiveness probe and of the platform probe;
 	// 0 means DefaultProbeInterval.
 	ProbeInterval time.Duration
+	// Calibration is how long the platform probe runs alone before the structure is built,
+	// so that a run's probe maxima can be set against the idle platform's, measured by the
+	// same binary in the same run (0: no calibration). CalibrationAuto, the default, is
+	// resolved by the run (see bench.Config.CalibrationLength).
+	Calibration time.Duration
 }
 
 // The bounds of a run's counts and durations: a typo (-t 100000000, --ops 1e12, --interval
@@ -111,6 +116,13 @@ const (
 	KeepGOGC        = -2
 	KeepMemoryLimit = -1
 )
+
+// CalibrationAuto leaves the calibration's length to the run: a few seconds when it probes
+// its responsiveness (a latency run), none otherwise.
+const CalibrationAuto time.Duration = -1
+
+// CalibrationRange is what --calibration accepts (0 turns the calibration off).
+var CalibrationRange = duration.Range{Max: time.Minute}
 
 // DefaultProbeInterval is the probes' period: 1 ms resolves pauses of a millisecond and
 // costs a thousand tiny transactions a second.
@@ -148,6 +160,7 @@ func Default() Settings {
 		GOGC:          KeepGOGC,
 		MemoryLimit:   KeepMemoryLimit,
 		ProbeInterval: DefaultProbeInterval,
+		Calibration:   CalibrationAuto,
 	}
 }
 
@@ -386,6 +399,15 @@ func Table() []Setting {
 			Help:    "period of the responsiveness probe and of the platform (hiccup) probe, " + ProbeIntervalRange.String(),
 			KeyHelp: "period of the probes (--probe-interval)",
 			bind:    bind(func(s *Settings) *time.Duration { return &s.ProbeInterval }, period(ProbeIntervalRange, time.Microsecond, time.Millisecond))},
+		// Not recorded as a key: a result records the length the run resolved, as upgrade-at.
+		{Key: "calibration", Flag: "calibration", JSON: "calibration_s",
+			omit: func(s *Settings) bool { return s.Calibration <= 0 },
+			Help: "run the platform probe alone for this long before the structure is built, to record the idle platform's oversleeps " +
+				"(\"calibration\" in the result), " + CalibrationRange.String() + "; default: a quarter of the length, at most 3 s, " +
+				"when the run probes its responsiveness (every upgrade run), else 0",
+			KeyHelp: "the idle platform probe before the build (--calibration); default as bench's: on for runs that probe",
+			args:    func(v string) []string { return []string{"--calibration", v + "s"} },
+			bind:    bind(func(s *Settings) *time.Duration { return &s.Calibration }, calibration())},
 
 		// Flags and result keys that are not experiment keys: an experiment names the result
 		// files itself.

@@ -80,6 +80,7 @@ func TestFlags(t *testing.T) {
 func TestJSONRoundTrip(t *testing.T) {
 	s := Default()
 	s.Length, s.NoTraversals, s.Upgrade, s.Migration, s.UpgradeAt, s.ProbeInterval = 2500*time.Millisecond, true, "dates", upgrade.Eager, time.Second, 500*time.Microsecond
+	s.Calibration = 2 * time.Second // a result records the length its run resolved
 	b, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, want := range map[string]any{"length_s": 2.5, "long_traversals": false, "structural_modifications": true, "upgrade": "dates",
-		"migration": "eager", "upgrade_at_s": 1.0, "interval_s": 0.1, "probe_interval_us": 500.0, "stm_commit": "lockfree", "workload": "r"} {
+		"migration": "eager", "upgrade_at_s": 1.0, "interval_s": 0.1, "probe_interval_us": 500.0, "stm_commit": "lockfree", "workload": "r", "calibration_s": 2.0} {
 		if m[k] != want {
 			t.Errorf("%s = %v, want %v", k, m[k], want)
 		}

@@ -72,6 +72,29 @@ const (
 	KeepMemoryLimit = settings.KeepMemoryLimit
 )
 
+// DefaultCalibration is the longest calibration a latency run gets by default: 3 s of 1 ms
+// sleeps is 3000 oversleeps, enough for the idle platform's p99 and a maximum that a run's
+// probe maxima (the floor of the upgrade experiments) can be judged against.
+const DefaultCalibration = 3 * time.Second
+
+// CalibrationLength returns how long the platform probe runs alone before the build. The
+// default (settings.CalibrationAuto) calibrates only runs that probe their responsiveness,
+// whose maxima are the ones to set against the platform's: a quarter of the run's length, at
+// most DefaultCalibration, so that short runs (the quick experiment's 2 s ones) stay short
+// (DefaultCalibration for a run of --ops). Throughput runs get none: they report no maxima
+// to calibrate, and experiments run hundreds of them.
+func (c *Config) CalibrationLength() time.Duration {
+	switch {
+	case c.Calibration != settings.CalibrationAuto:
+		return c.Calibration
+	case !c.Probe:
+		return 0
+	case c.Ops > 0:
+		return DefaultCalibration
+	}
+	return min(DefaultCalibration, c.Length/4)
+}
+
 // probeInterval returns the probes' period.
 func (c *Config) probeInterval() time.Duration {
 	if c.ProbeInterval > 0 {
@@ -124,6 +147,8 @@ func (c *Config) Validate() error {
 		return invalidf("--memlimit must be a number of bytes >= 0 or off (got %d)", c.MemoryLimit)
 	case c.ProbeInterval < 0:
 		return invalidf("--probe-interval must be positive (got %v)", c.ProbeInterval)
+	case c.Calibration != settings.CalibrationAuto && settings.CalibrationRange.Check(c.Calibration) != nil:
+		return invalidf("--calibration %s is out of range (accepted: %s; 0 for none)", fmtSeconds(c.Calibration), settings.CalibrationRange)
 	}
 	if !c.Workload.Valid() {
 		return invalidf("unknown workload %v (accepted: %s)", c.Workload, strings.Join(stmbench7.WorkloadNames(), ", "))

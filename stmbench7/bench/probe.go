@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -108,6 +109,33 @@ func (p *probeRec) result(interval time.Duration) *ProbeResult {
 		MeanUs:     h.Mean() / 1e3,
 		Errors:     p.errs,
 	}
+}
+
+// CalibrationResult is the platform probe's oversleep while it ran alone, before the
+// structure was built (--calibration; "calibration" in the result): the idle platform's
+// hiccups, measured by the same binary, with the same runtime settings and sleeping the same
+// way as the run's probes, against which the run's probe maxima are judged.
+type CalibrationResult struct {
+	DurationS float64 `json:"duration_s"`
+	ProbeResult
+}
+
+// calibrate runs the platform probe alone for length (less if ctx is cancelled), as the run
+// will with workers worker threads.
+func calibrate(ctx context.Context, length, interval time.Duration, workers int) *CalibrationResult {
+	rec, quit, kernel := newProbeRec(), make(chan struct{}), kernelSleep(workers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	wg.Go(func() { runHiccup(interval, rec, quit, kernel) })
+	t := time.NewTimer(length)
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		t.Stop()
+	}
+	close(quit)
+	wg.Wait()
+	return &CalibrationResult{DurationS: time.Since(start).Seconds(), ProbeResult: *rec.result(interval)}
 }
 
 // runProbe calls fn on the open-loop schedule start + i·interval until quit is closed; rec

@@ -9,9 +9,12 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"dustm/internal/settings"
 )
 
 // A probe held up by a stall is charged its wait: the open-loop schedule makes the probes due
@@ -226,12 +229,18 @@ func TestRunProbeAndRuntime(t *testing.T) {
 		t.Errorf("runtime: %+v", res.Runtime)
 	}
 
+	// The default calibration of a probing run: a quarter of its length.
+	if c := res.Calibration; c == nil || c.Count == 0 || c.DurationS < 0.1 || c.MaxUs < c.P99Us || res.Config.Calibration != 100*time.Millisecond {
+		t.Errorf("calibration %+v, config %v; want 100ms of oversleeps", res.Calibration, res.Config.Calibration)
+	}
+
 	m := readJSON(t, cfg.JSONPath)
-	requireKeys(t, "result", m, "probe", "hiccup", "runtime")
+	requireKeys(t, "result", m, "probe", "hiccup", "runtime", "calibration")
+	requireKeys(t, "calibration", m["calibration"].(map[string]any), "duration_s", "count", "max_us", "p99_us")
 	requireKeys(t, "probe", m["probe"].(map[string]any), "interval_us", "count", "max_us", "p50_us", "p99_us", "p999_us", "mean_us")
 	requireKeys(t, "runtime", m["runtime"].(map[string]any), "gc_cycles", "gc_cpu_fraction", "gc_pause_max_us",
 		"alloc_bytes", "alloc_mb_per_s", "sched_latency_max_us")
-	requireKeys(t, "config", m["config"].(map[string]any), "gogc", "memlimit_bytes", "probe", "probe_interval_us")
+	requireKeys(t, "config", m["config"].(map[string]any), "gogc", "memlimit_bytes", "probe", "probe_interval_us", "calibration_s")
 
 	var hists, probeHists []string
 	var probes float64
@@ -271,5 +280,54 @@ func TestRunProbeNone(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if _, err := Run(context.Background(), cfg, &stdout, &stderr); err == nil {
 		t.Error("a probe on none ran")
+	}
+}
+
+// The calibration's length: what --calibration says, else a quarter of a probing run's length
+// up to DefaultCalibration, and none for a run that does not probe; out of range is refused.
+func TestCalibrationLength(t *testing.T) {
+	for _, c := range []struct {
+		cal    time.Duration
+		probe  bool
+		length time.Duration
+		ops    int64
+		want   time.Duration
+	}{
+		{settings.CalibrationAuto, false, 20 * time.Second, 0, 0},
+		{settings.CalibrationAuto, true, 20 * time.Second, 0, DefaultCalibration},
+		{settings.CalibrationAuto, true, 2 * time.Second, 0, 500 * time.Millisecond},
+		{settings.CalibrationAuto, true, 0, 100, DefaultCalibration},
+		{0, true, 20 * time.Second, 0, 0},
+		{time.Second, false, 20 * time.Second, 0, time.Second},
+	} {
+		cfg := DefaultConfig()
+		cfg.Calibration, cfg.Probe, cfg.Length, cfg.Ops = c.cal, c.probe, c.length, c.ops
+		if got := cfg.CalibrationLength(); got != c.want {
+			t.Errorf("calibration %v, probe %v, length %v, ops %d: %v, want %v", c.cal, c.probe, c.length, c.ops, got, c.want)
+		}
+	}
+	for _, bad := range []time.Duration{-2 * time.Second, 2 * time.Minute} {
+		cfg := DefaultConfig()
+		cfg.Calibration = bad
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--calibration") {
+			t.Errorf("calibration %v: %v, want an error naming --calibration", bad, err)
+		}
+	}
+}
+
+// A run without a calibration has no "calibration" in its result, and an explicit one
+// calibrates a run that does not probe.
+func TestRunCalibrationOnDemand(t *testing.T) {
+	for _, cal := range []time.Duration{settings.CalibrationAuto, 30 * time.Millisecond} {
+		cfg := DefaultConfig()
+		cfg.Size, cfg.Length, cfg.Calibration = "tiny", 50*time.Millisecond, cal
+		var stdout, stderr bytes.Buffer
+		res, err := Run(context.Background(), cfg, &stdout, &stderr)
+		if err != nil {
+			t.Fatalf("Run: %v\n%s", err, stderr.String())
+		}
+		if got := res.Calibration != nil && res.Calibration.Count > 0; got != (cal > 0) {
+			t.Errorf("--calibration %v: calibration %+v", cal, res.Calibration)
+		}
 	}
 }

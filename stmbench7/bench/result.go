@@ -77,6 +77,9 @@ type Result struct {
 	Probe   *ProbeResult   `json:"probe,omitempty"`
 	Hiccup  *ProbeResult   `json:"hiccup,omitempty"`
 	Runtime *RuntimeResult `json:"runtime,omitempty"`
+	// Calibration is the platform probe alone before the build (--calibration): the idle
+	// platform's oversleeps, to set the run's probe maxima against.
+	Calibration *CalibrationResult `json:"calibration,omitempty"`
 }
 
 // Percentile is one point of a latency percentile curve.
@@ -207,6 +210,7 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 		s.Migration, s.Sweepers, s.UpgradeDryRun = 0, 0, false
 	}
 	s.UpgradeAt, s.GOMAXPROCS, s.ProbeInterval = c.upgradeAt(), runtime.GOMAXPROCS(0), c.probeInterval()
+	s.Calibration = c.CalibrationLength()
 	return ConfigJSON{Settings: s, Params: p, Seeds: seeds, SetupSeed: SetupSeed, Args: args}
 }
 

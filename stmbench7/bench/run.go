@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}
 	if cfg.GoBenchPath != "" {
 		if goBenchFile, err = createPending(cfg.GoBenchPath, cfg.stdoutFiles(stdout)); err != nil {
-			return nil, fmt.Errorf("Go benchmark file: %w", err)
+			return nil, fmt.Errorf("the Go benchmark file: %w", err)
 		}
 	}
 	if traces, err = createTraces(cfg.TracePath, cfg.Threads); err != nil {
@@ -99,6 +99,18 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	gogc, memLimit, restoreGC := applyGCSettings(&cfg)
 	defer restoreGC()
 
+	// The calibration runs before the build, with the run's runtime settings, on a process
+	// that does nothing else: the floor the run's probes are judged against.
+	var cal *CalibrationResult
+	if cfg.Calibration = cfg.CalibrationLength(); cfg.Calibration > 0 {
+		fmt.Fprintf(stderr, "Calibrating: the platform probe alone for %s...\n", fmtSeconds(cfg.Calibration))
+		cal = calibrate(ctx, cfg.Calibration, cfg.probeInterval(), cfg.Threads)
+		fmt.Fprintf(stderr, "Idle platform: oversleep max %.2f ms, p99 %.2f ms over %d sleeps.\n", cal.MaxUs/1e3, cal.P99Us/1e3, cal.Count)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("interrupted before the run started: %w", err)
+		}
+	}
+
 	fmt.Fprintln(stderr, "Setup start...")
 	setupRand := jrand.New(SetupSeed)
 	t0 := time.Now()
@@ -118,6 +130,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		Env:                 env,
 		BuildS:              buildS,
 		HeapBytesAfterBuild: ms.HeapAlloc,
+		Calibration:         cal,
 	}
 	res.Config.GOGC, res.Config.MemoryLimit = gogc, memLimit
 	var runErrs []error

@@ -107,7 +107,6 @@ type upgradeRun struct {
 	okAtReq   int64
 	okAtCom   int64
 	emitted   map[*upgrade.Migration]int // events already put on the series
-	pending   []SeriesEvent              // events of steps that never produced a migration
 }
 
 func newUpgradeRun(cfg *Config, b stmbench7.Backend, start time.Time, stderr io.Writer) (*upgradeRun, error) {
