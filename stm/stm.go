@@ -207,7 +207,7 @@ func run[R any](s *STM, m mode, at *Pin, fn func(Tx) (R, error)) (R, Outcome, er
 			s.putTxn(t)
 			return zero, Outcome{}, err
 		}
-		r, err, cause := exec(t, fn)
+		r, cause, err := exec(t, fn)
 		out := Outcome{Snapshot: t.snapshot, Version: t.snapshot, Attempts: attempt,
 			Inevitable: md == modeInevitable}
 		switch {
@@ -261,7 +261,7 @@ func counterFor(c abortCause) counter {
 
 // exec runs fn once. An abort unwinds fn with a panic carrying its cause, recovered here; any
 // other panic rolls the transaction back and continues on its way.
-func exec[R any](t *txn, fn func(Tx) (R, error)) (r R, err error, cause abortCause) {
+func exec[R any](t *txn, fn func(Tx) (R, error)) (r R, cause abortCause, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			switch r := r.(type) {
@@ -282,7 +282,7 @@ func exec[R any](t *txn, fn func(Tx) (R, error)) (r R, err error, cause abortCau
 		}
 	}()
 	r, err = fn(Tx{t, t.gen})
-	return r, err, 0
+	return r, 0, err
 }
 
 func (s *STM) commit(t *txn) (int64, bool) {
@@ -453,7 +453,7 @@ func (s *STM) Exclusive(ctx context.Context, fn func(Tx) error) (Outcome, error)
 	t := s.getTxn()
 	t.exclusive = true
 	s.begin(t, modeInevitable, nil)
-	_, err, cause := exec(t, noResult(fn))
+	_, cause, err := exec(t, noResult(fn))
 	if cause != 0 {
 		// Cannot happen: nothing else runs. Treat it as the internal error it would be.
 		s.rollback(t)
