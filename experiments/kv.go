@@ -226,11 +226,12 @@ func kvBuiltins() []*Experiment {
 			Description: "The same redis-benchmark runs (-t set,get,incr,lpush,hset,mset, 50 clients, 200,000 requests a " +
 				"test, without and with -P 16) against redis-server (the peer: Debian's redis-server, no persistence) and " +
 				"against dustm kv serve with each backend: stm (the upgrade engine), stm-plain (the plain STM) and mutex " +
-				"(a sharded map under locks). Requests per second, p99 and max latency per test, from the client.",
+				"(a sharded map under locks), each on one processor (as redis-server's one thread: the client has the other " +
+				"core of a 2-core machine) and on two. Requests per second, p99 and max latency per test, from the client.",
 			Repetitions: 5,
 			Figures:     []string{"kv-peers"},
 			Parts: []Part{{Name: "main", Kind: KindKV, Settings: map[string][]string{
-				"backend": v("redis", "stm", "stm-plain", "mutex"), "pipeline": v("1", "16"),
+				"backend": v("redis", "stm", "stm-plain", "mutex"), "pipeline": v("1", "16"), "gomaxprocs": v("1", "2"),
 				"tests": v("set+get+incr+lpush+hset+mset"), "clients": v("50"), "requests": v("200000"),
 			}}},
 		},
