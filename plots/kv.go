@@ -428,9 +428,11 @@ func kvPeerClaims(rows []*experiments.Row) ([]Claim, bool) {
 	by := func(b string) []*experiments.Row {
 		return slices.DeleteFunc(slices.Clone(rows), func(r *experiments.Row) bool { return r.Params.Value("backend") != b })
 	}
-	match := func(r *experiments.Row, in []*experiments.Row) *experiments.Row {
+	// A peer row matches a dustm row whatever the server's own settings; a stm-plain row
+	// matches only the stm row of the same settings (processors, preload, …).
+	match := func(r *experiments.Row, in []*experiments.Row, ignore []string) *experiments.Row {
 		for _, o := range in {
-			if sameBut(o.Params, r.Params, kvServerKeys) {
+			if sameBut(o.Params, r.Params, ignore) {
 				return o
 			}
 		}
@@ -445,11 +447,11 @@ func kvPeerClaims(rows []*experiments.Row) ([]Claim, bool) {
 		Rule: fmt.Sprintf("per configuration and test, the client's requests per second on stm over stm-plain; holds when the ratio's 95%% "+
 			"interval reaches above %s", fmtNum(costTolerance))}
 	for _, r := range by("stm") {
-		w := label(r.Params, varying(rows, kvServerKeys...))
+		w := label(r.Params, varying(rows, "backend"))
 		if w == "" {
 			w = "all runs"
 		}
-		if ref := match(r, redis); ref != nil {
+		if ref := match(r, redis, kvServerKeys); ref != nil {
 			for _, t := range []string{"GET", "SET"} {
 				m := "client." + t + ".rps"
 				if _, ok := stat(r, m); !ok {
@@ -466,7 +468,7 @@ func kvPeerClaims(rows []*experiments.Row) ([]Claim, bool) {
 				peer.Cases = append(peer.Cases, c)
 			}
 		}
-		if ref := match(r, plain); ref != nil {
+		if ref := match(r, plain, []string{"backend"}); ref != nil {
 			var samples []experiments.Sample
 			samples = append(samples, r.Samples...)
 			for _, t := range experiments.KVTestNames(samples) {
