@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"dustm/kv"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -12,8 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"dustm/stmbench7/bench"
 )
 
 // The servers of a kv run's client report.
@@ -155,42 +154,11 @@ func kvTestName(test string, taken map[string]bool) string {
 	return strings.Join(words, "_")
 }
 
-// KVResult is `dustm kv serve --json` (notes/kv-contract.md): package bench's parts, under a
-// document of its own kind.
-type KVResult struct {
-	SchemaVersion         int                       `json:"schema_version"`
-	Kind                  string                    `json:"kind"`
-	Config                KVConfig                  `json:"config"`
-	Env                   bench.Env                 `json:"env"`
-	ElapsedS              float64                   `json:"elapsed_s"`
-	PreloadS              float64                   `json:"preload_s"`
-	HeapBytesAfterPreload uint64                    `json:"heap_bytes_after_preload"`
-	HeapBytesAtEnd        uint64                    `json:"heap_bytes_at_end"`
-	Commands              int64                     `json:"commands"`
-	Throughput            float64                   `json:"throughput"`
-	Connections           int64                     `json:"connections"`
-	Operations            map[string]bench.OpResult `json:"operations"`
-	All                   *bench.OpResult           `json:"all,omitempty"`
-	MaxGapMs              *float64                  `json:"max_gap_ms,omitempty"`
-	Upgrade               *bench.UpgradeResult      `json:"upgrade,omitempty"`
-	Probe                 *bench.ProbeResult        `json:"probe,omitempty"`
-	Hiccup                *bench.ProbeResult        `json:"hiccup,omitempty"`
-	Runtime               *bench.RuntimeResult      `json:"runtime,omitempty"`
-}
+// KVResult is `dustm kv serve --json`: the server's own type, read here as it is written.
+type KVResult = kv.Result
 
 // KVConfig is a kv server's recorded configuration.
-type KVConfig struct {
-	App        string  `json:"app"`
-	Backend    string  `json:"backend"`
-	Preload    int64   `json:"preload"`
-	Upgrade    string  `json:"upgrade,omitempty"`
-	Migration  string  `json:"migration,omitempty"`
-	UpgradeAtS float64 `json:"upgrade_at_s,omitempty"`
-	Sweepers   int     `json:"sweepers,omitempty"`
-	IntervalS  float64 `json:"interval_s,omitempty"`
-	GOMAXPROCS int     `json:"gomaxprocs,omitempty"`
-	GOGC       int     `json:"gogc,omitempty"`
-}
+type KVConfig = kv.ResultConfig
 
 // ReadKVResult reads a kv server's result document.
 func ReadKVResult(path string) (*KVResult, error) {
@@ -241,13 +209,13 @@ func ReadKVRun(dir string) (*KVRun, error) {
 	return kv, nil
 }
 
-// AsBench presents a kv server's result as a bench result, so that the metrics of the server's
-// side (throughput, latency per command as categories, probes, runtime, the upgrade) are named
-// and computed as for dustm bench.
-func (r *KVResult) AsBench() *BenchResult {
+// kvAsBench presents a kv server's result as a bench result, so that the metrics of the
+// server's side (throughput, latency per command as categories, probes, runtime, the upgrade)
+// are named and computed as for dustm bench.
+func kvAsBench(r *KVResult) *BenchResult {
 	b := &BenchResult{SchemaVersion: r.SchemaVersion, Env: r.Env, ElapsedS: r.ElapsedS, Throughput: r.Throughput,
 		ThroughputWithFailed: r.Throughput, Successful: r.Commands, HeapBytesAtEnd: r.HeapBytesAtEnd,
-		Categories: r.Operations, All: r.All, MaxGapMs: r.MaxGapMs, Upgrade: r.Upgrade, Probe: r.Probe,
+		Categories: r.Operations, All: r.All, MaxGapMs: &r.MaxGapMs, Upgrade: r.Upgrade, Probe: r.Probe,
 		Hiccup: r.Hiccup, Runtime: r.Runtime}
 	b.Config.Backend = r.Config.Backend
 	return b
@@ -259,7 +227,7 @@ func (r *KVResult) AsBench() *BenchResult {
 func KVMetrics(kv *KVRun, series []SeriesPoint) map[string]float64 {
 	m := map[string]float64{}
 	if s := kv.Server; s != nil {
-		m = BenchMetrics(s.AsBench(), series)
+		m = BenchMetrics(kvAsBench(s), series)
 		delete(m, "build_s")
 		delete(m, "heap_bytes_after_build")
 		m["preload_s"], m["heap_bytes_after_preload"], m["connections"] = s.PreloadS, float64(s.HeapBytesAfterPreload), float64(s.Connections)

@@ -170,19 +170,7 @@ func latencyMetrics(a, b *experiments.Row) []string {
 // compare is the case of row against ref on a metric: the ratio of the summary's medians and
 // its bootstrap interval.
 func compare(row, ref *experiments.Row, metric, where string) Case {
-	v, _ := stat(row, metric)
-	b, _ := stat(ref, metric)
-	c := Case{Where: where, Params: row.Params, Metric: metric, Value: v.Median, Baseline: b.Median,
-		Ratio: v.Median / b.Median, CILow: math.NaN(), CIHigh: math.NaN(), Hiccup: math.NaN()}
-	if h, ok := stat(ref, "hiccup_max_us"); ok {
-		c.Hiccup = h.Median
-	}
-	if v.N > 1 || b.N > 1 {
-		if lo, hi, ok := experiments.BootstrapRatioCI(b.Values, v.Values, experiments.CILevel, bootstrapResamples, bootstrapSeed); ok {
-			c.CILow, c.CIHigh = lo, hi
-		}
-	}
-	return c
+	return compareTo(row, ref, metric, metric, where)
 }
 
 // low and high are the ends of a case's interval, the ratio itself without one.

@@ -107,7 +107,7 @@ func FakeKVMain(args []string, stdout, stderr io.Writer) int {
 	if os.Getenv(EnvKVNoJSON) == "1" {
 		return 0
 	}
-	cfg := experiments.KVConfig{App: "kv", Backend: *backend, Preload: *preload, Upgrade: *up, Migration: *migration,
+	cfg := experiments.KVConfig{App: "kv", Backend: *backend, Preload: int(*preload), Upgrade: *up, Migration: *migration,
 		UpgradeAtS: at.Seconds(), Sweepers: *sweepers, IntervalS: interval.Seconds(), GOMAXPROCS: 2, GOGC: 100}
 	res, series := fakeKVResult(cfg, kv.snapshot(), kv.conns.Load(), elapsed)
 	if *seriesPath != "" {
@@ -234,25 +234,25 @@ func fakeKVResult(cfg experiments.KVConfig, counts map[string]int64, conns int64
 	res.Throughput = float64(res.Commands) / elapsed
 	all := bench.OpResult{Successful: res.Commands, MaxTTCUs: 300, P50Us: 120, P99Us: 200, P999Us: 250, MeanUs: 125}
 	res.All = &all
-	gap := 5.0
-	res.MaxGapMs = &gap
+	res.MaxGapMs = 5.0
 	res.Probe = &bench.ProbeResult{IntervalUs: 1000, Count: int64(elapsed * 1000), MaxUs: 500, P99Us: 100, P999Us: 200}
 	res.Hiccup = &bench.ProbeResult{IntervalUs: 1000, Count: int64(elapsed * 1000), MaxUs: 300, P99Us: 80, P999Us: 150}
 	var committed float64 = -1
 	pause := 0.0
 	if cfg.Upgrade != "" && cfg.UpgradeAtS < elapsed {
-		pause = FakeKVPauseMs(cfg.Migration, cfg.Preload)
+		keys := int64(cfg.Preload)
+		pause = FakeKVPauseMs(cfg.Migration, keys)
 		committed = cfg.UpgradeAtS + pause/1e3
 		migrated := min(committed+0.01, elapsed)
 		res.Upgrade = &bench.UpgradeResult{Scenario: cfg.Upgrade, Strategy: cfg.Migration, Sweepers: cfg.Sweepers, RequestedS: cfg.UpgradeAtS,
-			CommittedS: &committed, MigratedS: &migrated, Complete: true, Objects: cfg.Preload, ObjectsConverted: cfg.Preload,
+			CommittedS: &committed, MigratedS: &migrated, Complete: true, Objects: keys, ObjectsConverted: keys,
 			PauseMs: pause, ThroughputBefore: res.Throughput, ThroughputAfter: res.Throughput,
-			Migrations: []bench.MigrationResult{{Name: cfg.Upgrade, CommittedS: committed, RequestedS: cfg.UpgradeAtS, Complete: true, Objects: cfg.Preload}}}
+			Migrations: []bench.MigrationResult{{Name: cfg.Upgrade, CommittedS: committed, RequestedS: cfg.UpgradeAtS, Complete: true, Objects: keys}}}
 		if cfg.Migration == "eager" {
-			res.Upgrade.ConversionsStopped = cfg.Preload
+			res.Upgrade.ConversionsStopped = keys
 			res.Upgrade.Migrations[0].WorldStopMs = pause
 		} else {
-			res.Upgrade.ConversionsForeground = cfg.Preload
+			res.Upgrade.ConversionsForeground = keys
 		}
 	}
 	iv := cfg.IntervalS
@@ -335,7 +335,7 @@ func writeFakeKVRun(dir string, ps experiments.Params, rep int) error {
 	}
 	at, _ := duration.Parse(m["upgrade-at"])
 	interval, _ := duration.Parse(m["interval"])
-	cfg := experiments.KVConfig{App: "kv", Backend: m["backend"], Preload: preload, Migration: m["migration"],
+	cfg := experiments.KVConfig{App: "kv", Backend: m["backend"], Preload: int(preload), Migration: m["migration"],
 		UpgradeAtS: at.Seconds(), IntervalS: interval.Seconds()}
 	if u := m["upgrade"]; u != "none" {
 		cfg.Upgrade = u
