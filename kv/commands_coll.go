@@ -92,6 +92,19 @@ func cmdPop(front bool) func(*call, Txn, [][]byte) {
 	}
 }
 
+// span is span for a range command: ok false when the reply (an error for an index that is
+// not an integer, an empty array for an empty range) is written already.
+func (c *call) span(startB, stopB []byte, n int) (lo, hi int, ok bool) {
+	lo, hi, valid, nonEmpty := span(startB, stopB, n)
+	switch {
+	case !valid:
+		c.err(errNotInt)
+	case !nonEmpty:
+		c.out = c.out.Array(0)
+	}
+	return lo, hi, valid && nonEmpty
+}
+
 // span normalizes Redis's start/stop indexes for a sequence of n: ok false for an empty range.
 func span(startB, stopB []byte, n int) (lo, hi int, valid, ok bool) {
 	start, ok1 := parseInt(startB)
@@ -122,13 +135,8 @@ func cmdLrange(c *call, t Txn, a [][]byte) {
 	if l != nil {
 		n = l.Len()
 	}
-	lo, hi, valid, ok := span(a[2], a[3], n)
-	if !valid {
-		c.err(errNotInt)
-		return
-	}
+	lo, hi, ok := c.span(a[2], a[3], n)
 	if !ok {
-		c.out = c.out.Array(0)
 		return
 	}
 	vs := l.Range(lo, hi)
@@ -422,13 +430,8 @@ func cmdZrange(c *call, t Txn, a [][]byte) {
 	if z != nil {
 		n = z.Len()
 	}
-	lo, hi, valid, ok := span(a[2], a[3], n)
-	if !valid {
-		c.err(errNotInt)
-		return
-	}
+	lo, hi, ok := c.span(a[2], a[3], n)
 	if !ok {
-		c.out = c.out.Array(0)
 		return
 	}
 	per := 1
