@@ -431,40 +431,33 @@ func (f *Folder) Samples(withSeries bool) ([]Sample, error) {
 		if !r.OK() {
 			continue
 		}
-		switch r.Info.Kind {
-		case KindKV:
-			var series []SeriesPoint
-			if withSeries && r.HasSeries() {
-				s, err := r.Series()
-				if err != nil {
-					f.Warn("%v; the run's metrics from its time series are left out", err)
-					s = nil
-				}
-				series = s
-			}
-			out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config, Params: r.Info.Params,
-				Rep: r.Info.Rep, Metrics: KVMetrics(r.KV, series), Run: r})
-		case KindMicro:
+		if r.Info.Kind == KindMicro {
 			for _, b := range r.Micro {
 				name := fmt.Sprintf("%s-%d", b.Name, b.Procs)
 				ps := r.Info.Params.With("benchmark", b.Name).With("procs", fmt.Sprint(b.Procs))
 				out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config + "/" + name, Params: ps,
 					Rep: r.Info.Rep, Metrics: MicroMetrics(b), Run: r})
 			}
-		default:
-			var series []SeriesPoint
-			if withSeries && r.HasSeries() {
-				s, err := r.Series()
-				if err != nil {
-					// A damaged series costs the run its series metrics, not the folder.
-					f.Warn("%v; the run's metrics from its time series are left out", err)
-					s = nil
-				}
-				series = s
-			}
-			out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config, Params: r.Info.Params,
-				Rep: r.Info.Rep, Metrics: BenchMetrics(r.Result, series), Run: r})
+			continue
 		}
+		var series []SeriesPoint
+		if withSeries && r.HasSeries() {
+			s, err := r.Series()
+			if err != nil {
+				// A damaged series costs the run its series metrics, not the folder.
+				f.Warn("%v; the run's metrics from its time series are left out", err)
+				s = nil
+			}
+			series = s
+		}
+		var m map[string]float64
+		if r.Info.Kind == KindKV {
+			m = KVMetrics(r.KV, series)
+		} else {
+			m = BenchMetrics(r.Result, series)
+		}
+		out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config, Params: r.Info.Params,
+			Rep: r.Info.Rep, Metrics: m, Run: r})
 	}
 	return out, nil
 }
