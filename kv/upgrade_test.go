@@ -2,6 +2,7 @@ package kv
 
 import (
 	"context"
+	"dustm/stmbench7/bench"
 	"errors"
 	"strings"
 	"sync"
@@ -148,14 +149,17 @@ func TestScheduledUpgrade(t *testing.T) {
 	c := client(t, addr, 1)
 	ctx := context.Background()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(c.Info(ctx).Val(), "dustm_program:v2") {
+	// The program version is visible as soon as the upgrade commits; its run is recorded when
+	// Upgrade returns, a moment later: wait for both.
+	var u *bench.UpgradeResult
+	for !strings.Contains(c.Info(ctx).Val(), "dustm_program:v2") || u == nil || u.CommittedS == nil {
 		if time.Now().After(deadline) {
-			t.Fatal("the scheduled upgrade did not happen within 10 s")
+			t.Fatalf("the scheduled upgrade did not happen within 10 s: %+v", u)
 		}
 		c.Get(ctx, "key:000000000001")
 		time.Sleep(10 * time.Millisecond)
+		u = srv.upg.result(srv.meter.start)
 	}
-	u := srv.upg.result(srv.meter.start)
 	if u == nil || u.Scenario != "expiry" || u.Strategy != "eager" || u.CommittedS == nil || u.Error != "" || u.ConversionsStopped == 0 {
 		t.Errorf("upgrade result: %+v", u)
 	}
