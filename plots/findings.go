@@ -188,15 +188,21 @@ func (c Case) high() float64 {
 	return c.CIHigh
 }
 
-func upgradeClaims(rows []*experiments.Row) []Claim {
+// upgradeWhere names an upgrade run's configuration in a finding: its scenario, the other
+// settings that vary among the rows, and its strategy.
+func upgradeWhere(rows []*experiments.Row) func(*experiments.Row) string {
 	groupKeys := varying(rows, upgradeKeys...)
-	where := func(r *experiments.Row) string {
+	return func(r *experiments.Row) string {
 		w := "scenario " + r.Params.Value("upgrade")
 		if g := label(r.Params, groupKeys); g != "" {
 			w += ", " + g
 		}
 		return w + ", " + r.Params.Value("migration")
 	}
+}
+
+func upgradeClaims(rows []*experiments.Row) []Claim {
+	where := upgradeWhere(rows)
 	lazy := Claim{
 		Claim: "lazy migration upgrades without affecting significantly the maximum response time",
 		Rule: fmt.Sprintf("per configuration, the maximum latency with a lazy upgrade (lazy, lazy+sweep) over the same run without one; "+

@@ -262,14 +262,7 @@ func kvFindings(rows []*experiments.Row) Findings {
 }
 
 func kvUpgradeClaims(rows []*experiments.Row) []Claim {
-	groupKeys := varying(rows, upgradeKeys...)
-	where := func(r *experiments.Row) string {
-		w := "scenario " + r.Params.Value("upgrade")
-		if g := label(r.Params, groupKeys); g != "" {
-			w += ", " + g
-		}
-		return w + ", " + r.Params.Value("migration")
-	}
+	where := upgradeWhere(rows)
 	lazy := Claim{
 		Claim: "lazy and lazy+sweep migration keep the client's maximum latency within 1.5× of the same run without an upgrade, at every size",
 		Rule: fmt.Sprintf("per configuration, redis-benchmark's maximum latency (the largest of its tests') with a lazy upgrade over the same run "+
