@@ -1,0 +1,58 @@
+package record
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+)
+
+func TestLookupFamily(t *testing.T) {
+	defs := []Metric{
+		{Name: "cat.{}.max_us", Unit: "µs", Doc: "maximum latency of category {}", Better: Lower},
+		{Name: "cat.x.max_us", Unit: "µs", Doc: "exact"},
+	}
+	m, ok := Lookup(defs, "cat.Trav.max_us")
+	if !ok || m.Doc != "maximum latency of category Trav" || m.Better != Lower {
+		t.Fatalf("family: %+v %v", m, ok)
+	}
+	if m, _ := Lookup(defs, "cat.x.max_us"); m.Doc != "exact" {
+		t.Fatalf("an exact name must win over a family: %+v", m)
+	}
+	for _, n := range []string{"cat.a.b.max_us", "cat..max_us", "cat.max_us", "other"} {
+		if _, ok := Lookup(defs, n); ok {
+			t.Errorf("%q matched", n)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	r := &Record{App: "test", Config: Config{{"z", "1"}, {"a", "x y"}}}
+	r.Set(Metric{Name: "throughput", Unit: "op/s", Doc: "d", Better: Higher}, 12.5)
+	r.SetFamily(Metric{Name: "cat.{}.ops", Doc: "ops of {}"}, "T1", 3)
+	r.SetFamily(Metric{Name: "cat.{}.ops", Doc: "ops of {}"}, "T2", 4)
+	p := filepath.Join(t.TempDir(), "r.json")
+	if err := Write(p, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Config.String() != "z=1 a=x y" || got.Values["cat.T2.ops"] != 4 || len(got.Metrics) != 2 {
+		t.Fatalf("round trip: %+v", got)
+	}
+	if n := got.Names(); len(n) != 3 || n[0] != "throughput" || n[1] != "cat.T1.ops" {
+		t.Fatalf("names: %v", n)
+	}
+}
+
+func TestConfigRejectsDuplicates(t *testing.T) {
+	var c Config
+	if err := json.Unmarshal([]byte(`{"a":"1","a":"2"}`), &c); err == nil {
+		t.Fatal("a duplicate key was accepted")
+	}
+	c, err := ConfigFromJSON([]byte(`{"t":2,"b":true,"s":"x","l":[1,2]}`))
+	if err != nil || c.String() != "t=2 b=true s=x l=[1,2]" {
+		t.Fatalf("%v %v", c, err)
+	}
+}
