@@ -109,9 +109,6 @@ var (
 	partNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 )
 
-// reservedNames are subcommands of `dustm experiment`; no experiment may take them.
-func reservedNames() []string { return []string{"merge", "summary", "compact", "help"} }
-
 // fileExperiment is the JSON form of an experiment: a plain file that users copy and edit.
 // A single-part experiment may give kind, axes and fixed at the top instead of parts.
 type fileExperiment struct {
@@ -424,8 +421,6 @@ func (e *Experiment) Validate() error {
 		return invalidf("name %.40q… is %d characters long (accepted: at most %d; it names the results folder)", e.Name, len(e.Name), MaxNameLength)
 	case !nameRE.MatchString(e.Name):
 		return invalidf("name %q: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", e.Name)
-	case slices.Contains(reservedNames(), e.Name):
-		return invalidf("name %q is a subcommand of `dustm experiment` (reserved: %s)", e.Name, strings.Join(reservedNames(), ", "))
 	case e.Repetitions < 0 || e.Repetitions > MaxRepetitions:
 		return invalidf("repetitions must be at least 1 and at most %d (got %d)", MaxRepetitions, e.Repetitions)
 	case e.Timeout != 0 && timeoutRange.Check(e.Timeout) != nil:

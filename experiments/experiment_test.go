@@ -166,7 +166,6 @@ func TestRejectsBadDefinitions(t *testing.T) {
 		`{"name": "x", "fixed": {"threads": [1, 2]}}`:                                        `a list of values belongs under axes`,
 		`{"name": "x", "axes": {"upgrade": ["atomic-point"], "backend": ["coarse"]}}`:        "every combination is left out: an upgrade needs backend stm",
 		`{"name": "X", "axes": {}}`:                                                          `name "X"`,
-		`{"name": "merge", "fixed": {"threads": 1}}`:                                         `reserved`,
 		`{"name": "x", "figures": ["pie"], "fixed": {"threads": 1}}`:                         `unknown figure "pie"`,
 		`{"name": "x", "colour": "blue"}`:                                                    `unknown field "colour"`,
 		`{"name": "x", "parts": [{"name": "a", "kind": "micro", "axes": {"threads": [1]}}]}`: `unknown key "threads" for a micro part (accepted: package, cpu, benchtime, bench)`,

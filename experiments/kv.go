@@ -184,9 +184,9 @@ func kvClientArgs(ps Params, port int) []string {
 	return append(args, "-t", strings.ReplaceAll(m["tests"], "+", ","), "--csv", "--precision", "3")
 }
 
-// KVCommand describes how a kv configuration runs, for dry runs: the server, then the client
+// kvCommand describes how a kv configuration runs, for dry runs: the server, then the client
 // once it answers (both on a free port of 127.0.0.1, chosen at run time).
-func (c *Config) KVCommand() string {
+func (c *Config) kvCommand() string {
 	server := "dustm kv serve " + strings.Join(kvServerArgs(c.Params), " ")
 	if c.Params.Value("backend") == "redis" {
 		server = "redis-server --save '' --appendonly no"

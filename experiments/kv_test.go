@@ -49,13 +49,13 @@ func TestKVExpansion(t *testing.T) {
 	if got := configs[0].Params.Value("tests"); got != "set+get" {
 		t.Errorf("tests normalized to %q, want set+get", got)
 	}
-	cmd := configs[3].KVCommand()
+	cmd := configs[3].Command()
 	for _, w := range []string{"--upgrade expiry --migration lazy+sweep --upgrade-at 1 --sweepers 1", "-t set,get --csv --precision 3"} {
 		if !strings.Contains(cmd, w) {
 			t.Errorf("command %q lacks %q", cmd, w)
 		}
 	}
-	if c := configs[0].KVCommand(); !strings.HasPrefix(c, "redis-server --save '' --appendonly no; then redis-benchmark") {
+	if c := configs[0].Command(); !strings.HasPrefix(c, "redis-server --save '' --appendonly no; then redis-benchmark") {
 		t.Errorf("redis command %q", c)
 	}
 	for _, b := range []string{"kv-upgrade", "kv-peers"} {

@@ -59,6 +59,17 @@ func (c *Config) BenchArgs() []string {
 	return args
 }
 
+// Command describes how the configuration runs, for dry runs.
+func (c *Config) Command() string {
+	switch c.Kind {
+	case KindMicro:
+		return "go test -bench (" + c.Params.String() + ")"
+	case KindKV:
+		return c.kvCommand()
+	}
+	return "dustm bench " + strings.Join(c.BenchArgs(), " ")
+}
+
 // Exclusion counts the combinations of a part's values that a rule left out.
 type Exclusion struct {
 	Part, Rule string

@@ -2,28 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime/pprof"
 	"strconv"
-	"strings"
+
+	"github.com/spf13/pflag"
 
 	"dustm/internal/outfile"
 	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
 )
-
-// runBench is `dustm bench`: one STMBench7 run, with the reference's options and ours. The
-// first SIGINT or SIGTERM ends the run cleanly (the report and the result files cover what was
-// measured); a second one, a second or more later, kills the process (interruptContext). A
-// closed stdout does not stop the result files from being written.
-func runBench(args []string, stdout, stderr io.Writer) error {
-	keepWritingFiles()
-	ctx, stop := interruptContext()
-	defer stop()
-	return runBenchContext(ctx, args, stdout, stderr)
-}
 
 // startCPUProfile starts writing a CPU profile of the run to path ("" for none; written as
 // the result files are, see package outfile) and returns the function that stops it.
@@ -33,7 +22,7 @@ func startCPUProfile(path string, stdout io.Writer) (func() error, error) {
 	}
 	f, err := outfile.Create(path, stdout)
 	if err != nil {
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
+		return nil, usageIf(fmt.Errorf("--cpuprofile: %w", err), outfile.ErrPath)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Abort()
@@ -45,6 +34,9 @@ func startCPUProfile(path string, stdout io.Writer) (func() error, error) {
 	}, nil
 }
 
+// runBenchContext is `dustm bench`: one STMBench7 run, with the reference's options and ours.
+// When ctx ends (the first SIGINT or SIGTERM) the run ends cleanly: the report and the result
+// files cover what was measured.
 func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, prof, help, err := parseBenchFlags(args, stdout)
 	if err != nil || help {
@@ -58,9 +50,6 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	stopProfile, err := startCPUProfile(prof, stdout)
 	if err != nil {
-		if errors.Is(err, outfile.ErrPath) {
-			return usageErrorf("%v", strings.Replace(err.Error(), outfile.ErrPath.Error()+": ", "", 1))
-		}
 		return err
 	}
 	res, err := bench.Run(ctx, cfg, report, stderr)
@@ -68,12 +57,8 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 		err = perr
 	}
 	switch {
-	case errors.Is(err, outfile.ErrPath):
-		return usageErrorf("%v", strings.Replace(err.Error(), outfile.ErrPath.Error()+": ", "", 1))
-	case errors.Is(err, bench.ErrInvalidConfig):
-		return usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
 	case err != nil:
-		return err
+		return usageIf(err, outfile.ErrPath, bench.ErrInvalidConfig)
 	case res.Interrupted:
 		return fmt.Errorf("interrupted after %.2f s; the report and result files cover that time", res.ElapsedS)
 	}
@@ -85,61 +70,15 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 // ones defined here are about the process (--cpuprofile), not the run.
 func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProfile string, help bool, err error) {
 	cfg = bench.DefaultConfig()
-	fs := newFlagSet("bench", stdout)
+	fs := newFlagSet("bench", stdout, "usage: dustm bench [flags]\n",
+		"Runs STMBench7 and prints the reference's report on stdout, progress on stderr.",
+		"The reference's -s (its STM class) is -g stm or -g stm-plain here, with --stm-commit.\n")
 	settings.AddFlags(fs, &cfg.Settings)
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: dustm bench [flags]")
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "Runs STMBench7 and prints the reference's report on stdout, progress on stderr.")
-		fmt.Fprintln(stdout, "The reference's -s (its STM class) is -g stm or -g stm-plain here, with --stm-commit.")
-		fmt.Fprintln(stdout)
-		fs.PrintDefaults()
-	}
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return cfg, "", help, err
 	}
-	if fs.NArg() > 0 {
-		return cfg, "", false, usageErrorf("unexpected arguments %q", fs.Args())
-	}
-	if fs.Changed("ops") && fs.Changed("length") {
-		return cfg, "", false, usageErrorf("--ops and -l/--length both given: a run is either a number of operations per thread or a length of time")
-	}
-	// The settings' zero values mean "the default" (Ops: run for the length; Sweepers: one;
-	// GOMAXPROCS: the process's): a flag given explicitly must say something else.
-	if fs.Changed("ops") && cfg.Ops < 1 {
-		return cfg, "", false, usageErrorf("--ops must be at least 1 (got %d)", cfg.Ops)
-	}
-	if fs.Changed("sweepers") && cfg.Sweepers < 1 {
-		return cfg, "", false, usageErrorf("--sweepers must be at least 1 and at most %d (got %d)", bench.MaxSweepers, cfg.Sweepers)
-	}
-	if fs.Changed("gomaxprocs") && (cfg.GOMAXPROCS < 1 || cfg.GOMAXPROCS > bench.MaxProcs) {
-		return cfg, "", false, usageErrorf("--gomaxprocs must be at least 1 and at most %d (got %d)", bench.MaxProcs, cfg.GOMAXPROCS)
-	}
-	trace := cfg.TracePath
-	if trace != "" && outfile.IsStdout(trace) {
-		return cfg, "", false, usageErrorf("--trace %s: a trace is a file (one per thread with several threads), not standard output", trace)
-	}
-	outputs := []struct{ flag, path string }{{"--json", cfg.JSONPath}, {"--series", cfg.SeriesPath}, {"--gobench", cfg.GoBenchPath},
-		{"--cpuprofile", *cpuprofile}, {"--trace", trace}}
-	for _, o := range outputs {
-		if fs.Changed(strings.TrimPrefix(o.flag, "--")) && o.path == "" {
-			return cfg, "", false, usageErrorf("%s: empty file name", o.flag)
-		}
-		if o.path != "" {
-			if err := outfile.Check(o.path); err != nil {
-				return cfg, "", false, usageErrorf("%s: %v", o.flag, strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
-			}
-		}
-	}
-	var flags, paths []string
-	for _, o := range outputs {
-		flags, paths = append(flags, o.flag), append(paths, o.path)
-	}
-	if err := outfile.Distinct(flags, paths); err != nil {
-		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
-	}
-	if err := checkTraceFiles(trace, cfg.Threads, outputs[:len(outputs)-1]); err != nil {
+	if err := checkBenchFlags(fs, &cfg, cpuProfile); err != nil {
 		return cfg, "", false, err
 	}
 	// A run with an upgrade is about what clients wait for: it probes unless told not to.
@@ -147,20 +86,66 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 		cfg.Probe = true
 	}
 	cfg.Args = append([]string{"dustm", "bench"}, args...)
-	if err := cfg.Validate(); err != nil {
-		return cfg, "", false, usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
+	return cfg, cpuProfile, false, usageIf(cfg.Validate(), bench.ErrInvalidConfig)
+}
+
+// checkBenchFlags refuses what the settings' own checks cannot see: flags given explicitly
+// with their "default" zero value, conflicting flags, and output paths.
+func checkBenchFlags(fs *pflag.FlagSet, cfg *bench.Config, cpuProfile string) error {
+	if err := noArgs(fs); err != nil {
+		return err
 	}
-	return cfg, *cpuprofile, false, nil
+	// The settings' zero values mean "the default" (Ops: run for the length; Sweepers: one;
+	// GOMAXPROCS: the process's): a flag given explicitly must say something else.
+	switch {
+	case fs.Changed("ops") && fs.Changed("length"):
+		return usageErrorf("--ops and -l/--length both given: a run is either a number of operations per thread or a length of time")
+	case fs.Changed("ops") && cfg.Ops < 1:
+		return usageErrorf("--ops must be at least 1 (got %d)", cfg.Ops)
+	case fs.Changed("sweepers") && cfg.Sweepers < 1:
+		return usageErrorf("--sweepers must be at least 1 and at most %d (got %d)", bench.MaxSweepers, cfg.Sweepers)
+	case fs.Changed("gomaxprocs") && (cfg.GOMAXPROCS < 1 || cfg.GOMAXPROCS > bench.MaxProcs):
+		return usageErrorf("--gomaxprocs must be at least 1 and at most %d (got %d)", bench.MaxProcs, cfg.GOMAXPROCS)
+	case cfg.TracePath != "" && outfile.IsStdout(cfg.TracePath):
+		return usageErrorf("--trace %s: a trace is a file (one per thread with several threads), not standard output", cfg.TracePath)
+	}
+	outputs := []output{{"--json", cfg.JSONPath}, {"--series", cfg.SeriesPath}, {"--gobench", cfg.GoBenchPath}, {"--cpuprofile", cpuProfile}}
+	if err := checkOutputs(fs, append(outputs, output{"--trace", cfg.TracePath})); err != nil {
+		return err
+	}
+	return checkTraceFiles(cfg.TracePath, cfg.Threads, outputs)
+}
+
+// output is a result file a command writes: the flag that names it and its path ("" when
+// not given).
+type output struct{ flag, path string }
+
+// checkOutputs refuses, before anything runs, an output flag given empty, a path that
+// package outfile would refuse, and two flags that name one file.
+func checkOutputs(fs *pflag.FlagSet, outs []output) error {
+	var flags, paths []string
+	for _, o := range outs {
+		if fs.Changed(o.flag[2:]) && o.path == "" {
+			return usageErrorf("%s: empty file name", o.flag)
+		}
+		if o.path != "" {
+			if err := outfile.Check(o.path); err != nil {
+				return usageIf(fmt.Errorf("%s: %w", o.flag, err), outfile.ErrPath)
+			}
+		}
+		flags, paths = append(flags, o.flag), append(paths, o.path)
+	}
+	return usageIf(outfile.Distinct(flags, paths), outfile.ErrPath)
 }
 
 // checkTraceFiles refuses a trace of several threads (one file per thread, FILE.i) whose
 // target is not a regular file, or one of whose files is another output.
-func checkTraceFiles(trace string, threads int, others []struct{ flag, path string }) error {
+func checkTraceFiles(trace string, threads int, others []output) error {
 	if trace == "" || threads <= 1 {
 		return nil
 	}
 	if err := bench.CheckTrace(trace, threads); err != nil {
-		return usageErrorf("%v", strings.TrimPrefix(err.Error(), bench.ErrInvalidConfig.Error()+": "))
+		return usageIf(err, bench.ErrInvalidConfig)
 	}
 	for i := range threads {
 		name := bench.TraceFile(trace, threads, i)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,36 +14,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"dustm/experiments"
 	"dustm/internal/duration"
 	"dustm/plots"
 )
-
-// runExperiment is `dustm experiment`: run a named experiment (a sweep of `dustm bench`
-// configurations, each in a fresh process), summarize it and draw its figures; and the
-// subcommands merge, summary and compact. The first SIGINT or SIGTERM stops the sweep cleanly
-// (the current run is interrupted, the folder stays resumable, the summary of what exists is
-// written); a second one, a second or more later, kills the process (interruptContext).
-func runExperiment(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "merge":
-			return runExperimentMerge(args[1:], stdout, stderr)
-		case "summary":
-			return runExperimentSummary(args[1:], stdout, stderr)
-		case "compact":
-			return runExperimentCompact(args[1:], stdout, stderr)
-		case "gobench":
-			return runExperimentGoBench(args[1:], stdout, stderr)
-		}
-	}
-	keepWritingFiles()
-	ctx, stop := interruptContext()
-	defer stop()
-	return runExperimentContext(ctx, args, stdout, stderr)
-}
 
 // experimentFlags are the options of `dustm experiment`.
 type experimentFlags struct {
@@ -55,7 +30,17 @@ type experimentFlags struct {
 
 func parseExperimentFlags(args []string, stdout io.Writer) (*experimentFlags, []string, error) {
 	var f experimentFlags
-	fs := newFlagSet("experiment", stdout)
+	usage := []string{"usage: dustm experiment NAME [flags]          run a built-in experiment",
+		"       dustm experiment -f FILE [flags]        run an experiment defined in a JSON file",
+		"       dustm experiment --resume DIR           continue an interrupted sweep",
+		"       dustm experiment --list | --keys        what there is"}
+	for _, c := range subcommandsOf("experiment") {
+		usage = append(usage, fmt.Sprintf("       %-39s %s", "dustm experiment "+c.name+" "+c.args, c.summary))
+	}
+	fs := newFlagSet("experiment", stdout, append(usage, "",
+		"Runs every configuration of the experiment's matrix in a fresh process of `dustm bench`, repeated,",
+		"into RESULTS/NAME/TIMESTAMP/ (every run's result JSON, series and output, a manifest, summary.csv),",
+		"then draws its figures and REPORT.md (as `dustm plot`). Progress goes to stderr.\n")...)
 	fs.BoolVar(&f.list, "list", false, "list the built-in experiments")
 	fs.BoolVar(&f.show, "show", false, "print the experiment's definition (after --set) as JSON, to copy, edit and run with -f")
 	fs.BoolVar(&f.keys, "keys", false, "list the keys --set accepts, with their values and defaults")
@@ -70,55 +55,23 @@ func parseExperimentFlags(args []string, stdout io.Writer) (*experimentFlags, []
 	fs.Var(duration.NewValue(&f.timeout, 0, experiments.TimeoutRange()), "timeout",
 		"the longest one run may take: seconds or a duration, "+experiments.TimeoutRange().String()+" (default: the experiment's, else 3 × its expected duration + 1m)")
 	fs.BoolVar(&f.noPlot, "no-plot", false, "write the summary but not the figures and REPORT.md")
-	fs.Usage = func() {
-		fmt.Fprint(stdout, `usage: dustm experiment NAME [flags]          run a built-in experiment
-       dustm experiment -f FILE [flags]        run an experiment defined in a JSON file
-       dustm experiment --resume DIR           continue an interrupted sweep
-       dustm experiment --list | --keys        what there is
-       dustm experiment merge [-o DIR] DIR…    merge the folders of a sweep's shards
-       dustm experiment summary DIR            rewrite a results folder's summary.csv
-       dustm experiment compact DIR            gzip the bulky files of a results folder
-
-Runs every configuration of the experiment's matrix in a fresh process of `+"`dustm bench`"+`, repeated,
-into RESULTS/NAME/TIMESTAMP/ (every run's result JSON, series and output, a manifest, summary.csv),
-then draws its figures and REPORT.md (as `+"`dustm plot`"+`). Progress goes to stderr.
-
-`)
-		fs.PrintDefaults()
-	}
 	help, err := parseFlags(fs, args)
-	if err != nil {
-		return nil, nil, err
+	if err == nil && !help {
+		err = noEmptyValues(fs)
 	}
-	if help {
-		f.help = true
-		return &f, nil, nil
-	}
-	if err := noEmptyValues(fs); err != nil {
-		return nil, nil, err
-	}
-	return &f, fs.Args(), nil
+	f.help = help
+	return &f, fs.Args(), err
 }
 
-// noEmptyValues refuses a flag that takes a name or a path given as empty (--shard=,
-// --out ""): left alone it would mean the flag's default (every shard, a folder of its
-// own), which the command line did not ask for.
-func noEmptyValues(fs *pflag.FlagSet) error {
-	var err error
-	fs.Visit(func(fl *pflag.Flag) {
-		if err == nil && fl.Value.Type() == "string" && fl.Value.String() == "" {
-			err = usageErrorf("--%s: empty value: give one, or leave the flag out for its default (--%s: %s)", fl.Name, fl.Name, fl.Usage)
-		}
-	})
-	return err
-}
-
+// runExperimentContext is `dustm experiment`: run a named experiment (a sweep of `dustm
+// bench` configurations, each in a fresh process), summarize it and draw its figures. When ctx
+// ends (the first SIGINT or SIGTERM) the sweep stops cleanly: the current run is interrupted,
+// the folder stays resumable, the summary of what exists is written.
 func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f, rest, err := parseExperimentFlags(args, stdout)
-	if err != nil || f.help {
-		return err
-	}
 	switch {
+	case err != nil || f.help:
+		return err
 	case f.list:
 		return listExperiments(stdout)
 	case f.keys:
@@ -126,80 +79,26 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 	}
 	command := append([]string{"dustm", "experiment"}, args...)
 	if f.resume != "" {
-		if len(rest) > 0 || f.file != "" || len(f.sets) > 0 || f.shard != "" || f.out != "" {
-			return usageErrorf("--resume continues a sweep as it was defined: it takes no NAME, -f, --set, --shard or --out")
-		}
-		s, err := experiments.Open(f.resume)
-		if err != nil {
-			return usageErrorf("--resume: %v", err)
-		}
-		if err := s.CheckDefinition(); err != nil {
-			return usageErrorf("--resume: %v", err)
-		}
-		if f.dryRun {
-			var shard experiments.Shard
-			if s.Manifest.Shard != nil {
-				shard = *s.Manifest.Shard
-			}
-			return printMatrix(stdout, s.Manifest.Definition, s.Configs, shard, nil)
-		}
-		return sweep(ctx, s, f, command, stdout, stderr)
+		return resume(ctx, f, rest, command, stdout, stderr)
 	}
 	if f.retryFailed {
 		return usageErrorf("--retry-failed goes with --resume DIR")
 	}
-
-	var e *experiments.Experiment
-	source := "built-in"
-	switch {
-	case f.file != "" && len(rest) > 0:
-		return usageErrorf("give either an experiment's name or -f FILE, not both")
-	case f.file != "":
-		if e, err = experiments.Load(f.file); err != nil {
-			if errors.Is(err, experiments.ErrInvalid) || errors.Is(err, os.ErrNotExist) {
-				return usageErrorf("%v", err)
-			}
-			return err
-		}
-		source = f.file
-	case len(rest) >= 1 && !slices.Contains(builtinNames(), rest[0]):
-		return usageErrorf("%s", unknownExperiment(rest[0]))
-	case len(rest) == 1:
-		if e, err = experiments.Builtin(rest[0]); err != nil {
-			return usageErrorf("%v", err)
-		}
-	case len(rest) == 0:
-		return usageErrorf("which experiment? (built-in: %s; or -f FILE; --list describes them)", strings.Join(builtinNames(), ", "))
-	default:
-		return usageErrorf("one experiment at a time (got %q)", rest)
-	}
-	for _, s := range f.sets {
-		if err := e.Set(s); err != nil {
-			return usageErrorf("%v", strings.TrimPrefix(err.Error(), experiments.ErrInvalid.Error()+": "))
-		}
-	}
-	var shard experiments.Shard
-	if f.shard != "" {
-		if shard, err = experiments.ParseShard(f.shard); err != nil {
-			return usageErrorf("%v", strings.TrimPrefix(err.Error(), experiments.ErrInvalid.Error()+": "))
-		}
-	}
-	configs, excl, err := e.Expand()
+	e, source, err := chooseExperiment(f, rest)
 	if err != nil {
-		return usageErrorf("%v", strings.TrimPrefix(err.Error(), experiments.ErrInvalid.Error()+": "))
-	}
-	if err := shard.Selects(len(configs)); err != nil {
-		return usageErrorf("--shard %s: experiment %s: %v", f.shard, e.Name, err)
-	}
-	if f.show {
-		b, err := json.MarshalIndent(e, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(stdout, "%s\n", b)
 		return err
 	}
-	if f.dryRun {
+	shard, configs, excl, err := expand(e, f)
+	switch {
+	case err != nil:
+		return err
+	case f.show:
+		b, err := json.MarshalIndent(e, "", "  ")
+		if err == nil {
+			_, err = fmt.Fprintf(stdout, "%s\n", b)
+		}
+		return err
+	case f.dryRun:
 		return printMatrix(stdout, e, configs, shard, excl)
 	}
 	dir, flag := f.out, "--out"
@@ -212,17 +111,90 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 	s, err := experiments.Create(dir, e, experiments.CreateOptions{Source: source, Overrides: f.sets, Shard: shard, Command: command})
 	if errors.Is(err, experiments.ErrInvalid) || errors.Is(err, experiments.ErrBusy) {
 		return usageErrorf("%s: %v", flag, err)
-	}
-	if err != nil {
+	} else if err != nil {
 		return err
 	}
 	return sweep(ctx, s, f, command, stdout, stderr)
 }
 
+// resume is --resume DIR: the sweep of a results folder, as it was defined.
+func resume(ctx context.Context, f *experimentFlags, rest, command []string, stdout, stderr io.Writer) error {
+	if len(rest) > 0 || f.file != "" || len(f.sets) > 0 || f.shard != "" || f.out != "" {
+		return usageErrorf("--resume continues a sweep as it was defined: it takes no NAME, -f, --set, --shard or --out")
+	}
+	s, err := experiments.Open(f.resume)
+	if err == nil {
+		err = s.CheckDefinition()
+	}
+	if err != nil {
+		return usageErrorf("--resume: %v", err)
+	}
+	if f.dryRun {
+		var shard experiments.Shard
+		if s.Manifest.Shard != nil {
+			shard = *s.Manifest.Shard
+		}
+		return printMatrix(stdout, s.Manifest.Definition, s.Configs, shard, nil)
+	}
+	return sweep(ctx, s, f, command, stdout, stderr)
+}
+
+// chooseExperiment is the experiment the command line names (built-in, or -f FILE), with
+// its --set overrides applied, and where it came from.
+func chooseExperiment(f *experimentFlags, rest []string) (*experiments.Experiment, string, error) {
+	var e *experiments.Experiment
+	var err error
+	source := "built-in"
+	switch {
+	case f.file != "" && len(rest) > 0:
+		return nil, "", usageErrorf("give either an experiment's name or -f FILE, not both")
+	case f.file != "":
+		if e, err = experiments.Load(f.file); err != nil {
+			return nil, "", usageIf(err, experiments.ErrInvalid, os.ErrNotExist)
+		}
+		if slices.Contains(reservedExperimentNames(), e.Name) {
+			return nil, "", usageErrorf("%s: name %q is a subcommand of `dustm experiment` (reserved: %s)", f.file, e.Name, strings.Join(reservedExperimentNames(), ", "))
+		}
+		source = f.file
+	case len(rest) >= 1 && !slices.Contains(builtinNames(), rest[0]):
+		return nil, "", usageErrorf("%s", unknownExperiment(rest[0]))
+	case len(rest) == 1:
+		if e, err = experiments.Builtin(rest[0]); err != nil {
+			return nil, "", usageErrorf("%v", err)
+		}
+	case len(rest) == 0:
+		return nil, "", usageErrorf("which experiment? (built-in: %s; or -f FILE; --list describes them)", strings.Join(builtinNames(), ", "))
+	default:
+		return nil, "", usageErrorf("one experiment at a time (got %q)", rest)
+	}
+	for _, s := range f.sets {
+		if err := e.Set(s); err != nil {
+			return nil, "", usageIf(err, experiments.ErrInvalid)
+		}
+	}
+	return e, source, nil
+}
+
+// expand is the experiment's matrix and the shard of it that --shard selects.
+func expand(e *experiments.Experiment, f *experimentFlags) (shard experiments.Shard, configs []experiments.Config, excl []experiments.Exclusion, err error) {
+	if f.shard != "" {
+		if shard, err = experiments.ParseShard(f.shard); err != nil {
+			return shard, nil, nil, usageIf(err, experiments.ErrInvalid)
+		}
+	}
+	if configs, excl, err = e.Expand(); err != nil {
+		return shard, nil, nil, usageIf(err, experiments.ErrInvalid)
+	}
+	if err := shard.Selects(len(configs)); err != nil {
+		return shard, nil, nil, usageErrorf("--shard %s: experiment %s: %v", f.shard, e.Name, err)
+	}
+	return shard, configs, excl, nil
+}
+
 // unknownExperiment says that name is neither a built-in experiment nor a subcommand, and
 // names the one it most likely meant.
 func unknownExperiment(name string) string {
-	subs := []string{"merge", "summary", "compact", "gobench"}
+	subs := reservedExperimentNames()[1:]
 	msg := fmt.Sprintf("unknown experiment %q (built-in: %s; subcommands of `dustm experiment`: %s; or -f FILE)",
 		name, strings.Join(builtinNames(), ", "), strings.Join(subs, ", "))
 	best, bestD := "", 3
@@ -284,19 +256,14 @@ func defaultResultsDir(base, name string, shard experiments.Shard) (string, erro
 		case errors.Is(err, os.ErrNotExist):
 			return dir, nil
 		case err != nil: // a file on the way (ENOTDIR), a folder that cannot be read (EACCES)
-			return "", fmt.Errorf("cannot use %s: %v", dir, unwrapPath(err))
+			if pe, ok := errors.AsType[*os.PathError](err); ok {
+				err = pe.Err
+			}
+			return "", fmt.Errorf("cannot use %s: %v", dir, err)
 		}
 		dir = filepath.Join(base, name, fmt.Sprintf("%s-%d", stamp, i))
 	}
 	return "", fmt.Errorf("%s already holds 1000 folders of this second; name one with -o", filepath.Join(base, name))
-}
-
-// unwrapPath is a file error without the path, which the message gives.
-func unwrapPath(err error) error {
-	if pe, ok := errors.AsType[*os.PathError](err); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // sweep runs a sweep's remaining runs, then writes its summary, figures and report.
@@ -307,39 +274,21 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 	}
 	// The folder is this process's until the summary and the figures are written.
 	if err := s.Lock(strings.Join(command, " ")); err != nil {
-		if errors.Is(err, experiments.ErrBusy) {
-			return usageErrorf("%v", err)
-		}
-		return err
+		return usageIf(err, experiments.ErrBusy)
 	}
 	defer s.Unlock()
 	r := &experiments.Runner{Exe: exe, Progress: stderr, Timeout: f.timeout, RetryFailed: f.retryFailed, Command: command}
-	o, runErr := r.Run(ctx, s)
-	if runErr != nil {
-		return runErr
+	o, err := r.Run(ctx, s)
+	if err != nil {
+		return err
 	}
 	// The summary of whatever exists, even after an interruption.
-	report := filepath.Join(s.Dir, plots.ReportFile)
-	if f.noPlot || s.Manifest.Shard != nil {
-		report = ""
-		folder, _, err := experiments.WriteSummary(s.Dir)
-		printWarnings(stderr, folder)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "results: %s\nsummary: %s\n", s.Dir, filepath.Join(s.Dir, experiments.SummaryFile))
-		if s.Manifest.Shard != nil {
-			fmt.Fprintf(stdout, "this is shard %s: merge the shards' folders with `dustm experiment merge DIR…` to draw the figures\n", s.Manifest.Shard)
-		}
-	} else {
-		w, err := plots.Write(s.Dir, plots.Options{})
-		if w != nil {
-			printWarnings(stderr, w.Folder)
-		}
-		if err != nil {
-			return err
-		}
-		reportWritten(stdout, w)
+	report, err := draw(s.Dir, f.noPlot || s.Manifest.Shard != nil, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if s.Manifest.Shard != nil {
+		fmt.Fprintf(stdout, "this is shard %s: merge the shards' folders with `dustm experiment merge DIR…` to draw the figures\n", s.Manifest.Shard)
 	}
 	switch {
 	case o.Interrupted:
@@ -353,13 +302,35 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 	return nil
 }
 
-// reportWritten tells where a drawing went.
+// draw writes a results folder's summary and, unless noPlot, its figures and REPORT.md
+// (whose path it returns), and tells where they went.
+func draw(dir string, noPlot bool, stdout, stderr io.Writer) (report string, err error) {
+	if noPlot {
+		folder, _, err := experiments.WriteSummary(dir)
+		printWarnings(stderr, folder)
+		if err == nil {
+			fmt.Fprintf(stdout, "results: %s\nsummary: %s\n", dir, filepath.Join(dir, experiments.SummaryFile))
+		}
+		return "", err
+	}
+	w, err := plots.Write(dir, plots.Options{})
+	if w != nil {
+		printWarnings(stderr, w.Folder)
+	}
+	if err != nil {
+		return "", err
+	}
+	reportWritten(stdout, w)
+	return w.Report, nil
+}
+
+// reportWritten tells where a drawing went, and what it found.
 func reportWritten(stdout io.Writer, w *plots.Written) {
 	dir := w.Folder.Dir
 	fmt.Fprintf(stdout, "results: %s\nsummary: %s\nfigures: %d in %s\nreport:  %s\n", dir, filepath.Join(dir, experiments.SummaryFile),
 		len(w.Figures), filepath.Join(dir, plots.FiguresDir), w.Report)
 	for _, sk := range w.Skipped {
-		if w.Folder.Manifest != nil && slices.Contains(w.Folder.Manifest.Definition.Figures, sk.Figure) && !skippedElsewhere(w, sk) {
+		if w.Folder.Manifest != nil && slices.Contains(w.Folder.Manifest.Definition.Figures, sk.Figure) && !drawnElsewhere(w, sk) {
 			fmt.Fprintf(stdout, "not drawn: %s (part %s): %s\n", sk.Figure, sk.Part, sk.Reason)
 		}
 	}
@@ -372,15 +343,29 @@ func reportWritten(stdout io.Writer, w *plots.Written) {
 	}
 }
 
-// skippedElsewhere reports a skipped figure that another part of the folder did draw (in
+// drawnElsewhere reports a skipped figure that another part of the folder did draw (in
 // multi-part experiments each part supports some figures).
-func skippedElsewhere(w *plots.Written, sk plots.Skipped) bool {
-	for _, fig := range w.Figures {
-		if fig.Name == sk.Figure || strings.HasSuffix(fig.Name, "-"+sk.Figure) {
-			return true
+func drawnElsewhere(w *plots.Written, sk plots.Skipped) bool {
+	return slices.ContainsFunc(w.Figures, func(fig *plots.Figure) bool {
+		return fig.Name == sk.Figure || strings.HasSuffix(fig.Name, "-"+sk.Figure)
+	})
+}
+
+// estimate is the expected running time of the configurations the shard selects.
+func estimate(e *experiments.Experiment, configs []experiments.Config, shard experiments.Shard) (n int, d time.Duration) {
+	for i := range configs {
+		if shard.Contains(configs[i].Index) {
+			n++
+			d += configs[i].Estimate() * time.Duration(e.Reps())
 		}
 	}
-	return false
+	switch {
+	case d > time.Hour:
+		return n, d.Round(time.Minute)
+	case d > time.Minute:
+		return n, d.Round(10 * time.Second)
+	}
+	return n, d.Round(time.Second)
 }
 
 func listExperiments(stdout io.Writer) error {
@@ -389,12 +374,8 @@ func listExperiments(stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		est := time.Duration(0)
-		for i := range configs {
-			est += configs[i].Estimate()
-		}
-		est *= time.Duration(e.Reps())
-		fmt.Fprintf(stdout, "%s — %d configurations × %d repetitions, about %s\n", e.Name, len(configs), e.Reps(), roundDuration(est))
+		_, est := estimate(e, configs, experiments.Shard{})
+		fmt.Fprintf(stdout, "%s — %d configurations × %d repetitions, about %s\n", e.Name, len(configs), e.Reps(), est)
 		fmt.Fprintf(stdout, "    %s\n\n", wrap(e.Description, 96, "    "))
 	}
 	fmt.Fprintln(stdout, "Run one with `dustm experiment NAME`; `--dry-run` prints its matrix, `--show` its definition.")
@@ -409,11 +390,7 @@ func listKeys(stdout io.Writer) error {
 		if len(k.Aliases) > 0 {
 			key += " (" + strings.Join(k.Aliases, ", ") + ")"
 		}
-		def := k.Default
-		if def == "" {
-			def = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", key, k.Kind, def, k.Accepts, k.Help)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", key, k.Kind, cmp.Or(k.Default, "-"), k.Accepts, k.Help)
 	}
 	fmt.Fprintf(tw, "repetitions\t\t%d\ta whole number from 1 to %d\thow often every configuration runs\n", experiments.DefaultRepetitions, experiments.MaxRepetitions)
 	fmt.Fprintf(tw, "timeout\t\t-\tseconds or a duration (10m), %s\tthe longest one run may take\n", experiments.TimeoutRange())
@@ -424,30 +401,14 @@ func listKeys(stdout io.Writer) error {
 // rules' exclusions, and the expected running time. It lists configurations, not runs: it
 // materializes nothing beyond what it prints.
 func printMatrix(stdout io.Writer, e *experiments.Experiment, configs []experiments.Config, shard experiments.Shard, excl []experiments.Exclusion) error {
-	in := map[*experiments.Config]bool{}
-	est := time.Duration(0)
-	for i := range configs {
-		if shard.Contains(configs[i].Index) {
-			in[&configs[i]] = true
-			est += configs[i].Estimate() * time.Duration(e.Reps())
-		}
-	}
-	fmt.Fprintf(stdout, "%s: %d configurations × %d repetitions = %d runs, about %s\n\n", e.Name, len(in), e.Reps(), len(in)*e.Reps(), roundDuration(est))
+	n, est := estimate(e, configs, shard)
+	fmt.Fprintf(stdout, "%s: %d configurations × %d repetitions = %d runs, about %s\n\n", e.Name, n, e.Reps(), n*e.Reps(), est)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tCONFIGURATION\tRUNS AS")
 	for i := range configs {
-		c := &configs[i]
-		if !in[c] {
-			continue
+		if c := &configs[i]; shard.Contains(c.Index) {
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", c.Index+1, c.ID(), c.Command())
 		}
-		how := "dustm bench " + strings.Join(c.BenchArgs(), " ")
-		switch c.Kind {
-		case experiments.KindMicro:
-			how = "go test -bench (" + c.Params.String() + ")"
-		case experiments.KindKV:
-			how = c.KVCommand()
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\n", c.Index+1, c.ID(), how)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -456,16 +417,6 @@ func printMatrix(stdout io.Writer, e *experiments.Experiment, configs []experime
 		fmt.Fprintf(stdout, "left out of part %s: %d combinations (%s)\n", x.Part, x.Count, x.Rule)
 	}
 	return nil
-}
-
-func roundDuration(d time.Duration) time.Duration {
-	switch {
-	case d > time.Hour:
-		return d.Round(time.Minute)
-	case d > time.Minute:
-		return d.Round(10 * time.Second)
-	}
-	return d.Round(time.Second)
 }
 
 // wrap breaks text into lines of at most width characters, indenting the continuation.
@@ -487,15 +438,11 @@ func wrap(text string, width int, indent string) string {
 }
 
 func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("experiment merge", stdout)
+	fs := newFlagSet("experiment merge", stdout, "usage: dustm experiment merge [-o DIR] DIR…\n",
+		"Merges the results folders of a sweep's shards (same experiment, definition and commit) into one, then summarizes and draws it.")
 	out := fs.StringP("out", "o", "", "the merged results folder (default RESULTS/NAME/TIMESTAMP-merged)")
 	resultsDir := fs.String("results", "results", "where results folders go by default")
 	noPlot := fs.Bool("no-plot", false, "write the summary but not the figures and REPORT.md")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: dustm experiment merge [-o DIR] DIR…")
-		fmt.Fprintln(stdout, "\nMerges the results folders of a sweep's shards (same experiment, definition and commit) into one, then summarizes and draws it.")
-		fs.PrintDefaults()
-	}
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -505,15 +452,14 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usageErrorf("merge: which folders? (the shards' results folders)")
 	}
-	var first *experiments.Manifest
-	for _, dir := range fs.Args() {
-		m, err := experiments.ReadManifest(dir)
-		if err != nil {
-			return usageErrorf("%v", err)
+	first, err := experiments.ReadManifest(fs.Arg(0))
+	for _, dir := range fs.Args()[1:] {
+		if err == nil {
+			_, err = experiments.ReadManifest(dir)
 		}
-		if first == nil {
-			first = m
-		}
+	}
+	if err != nil {
+		return usageErrorf("%v", err)
 	}
 	dest := *out
 	if dest == "" {
@@ -521,42 +467,26 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	}
 	s, notes, err := experiments.Merge(dest, fs.Args(), append([]string{"dustm", "experiment", "merge"}, args...))
 	if err != nil {
-		if errors.Is(err, experiments.ErrInvalid) {
-			return usageErrorf("%v", strings.TrimPrefix(err.Error(), experiments.ErrInvalid.Error()+": "))
-		}
-		return err
+		return usageIf(err, experiments.ErrInvalid)
 	}
 	for _, n := range notes {
 		fmt.Fprintln(stderr, "note:", n)
 	}
-	if *noPlot {
-		folder, _, err := experiments.WriteSummary(s.Dir)
-		printWarnings(stderr, folder)
-		if err == nil {
-			fmt.Fprintf(stdout, "results: %s\n", s.Dir)
-		}
-		return err
-	}
-	w, err := plots.Write(s.Dir, plots.Options{})
-	if w != nil {
-		printWarnings(stderr, w.Folder)
-	}
-	if err != nil {
-		return err
-	}
-	reportWritten(stdout, w)
-	return nil
+	_, err = draw(s.Dir, *noPlot, stdout, stderr)
+	return err
 }
 
 // oneFolder checks the arguments of a subcommand that takes one results folder: it prints the
 // usage for -h (done), and refuses anything but one existing results folder.
-func oneFolder(cmd, usage string, args []string, stdout io.Writer) (done bool, err error) {
+func oneFolder(name string, args []string, stdout io.Writer) (done bool, err error) {
+	c := subcommandsOf("experiment")[slices.IndexFunc(subcommandsOf("experiment"), func(c command) bool { return c.name == name })]
+	usage := fmt.Sprintf("usage: dustm experiment %s %s   (%s)", c.name, c.args, c.summary)
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, usage)
 		return true, nil
 	}
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		return false, usageErrorf("%s takes one results folder\n%s", cmd, usage)
+		return false, usageErrorf("%s takes one results folder\n%s", name, usage)
 	}
 	if _, err := experiments.ReadManifest(args[0]); err != nil {
 		return false, usageErrorf("%v", err)
@@ -565,8 +495,7 @@ func oneFolder(cmd, usage string, args []string, stdout io.Writer) (done bool, e
 }
 
 func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
-	usage := "usage: dustm experiment summary DIR   (rewrites DIR/summary.csv from the runs)"
-	if done, err := oneFolder("summary", usage, args, stdout); done || err != nil {
+	if done, err := oneFolder("summary", args, stdout); done || err != nil {
 		return err
 	}
 	f, s, err := experiments.WriteSummary(args[0])
@@ -579,15 +508,13 @@ func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
 }
 
 func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
-	usage := "usage: dustm experiment compact DIR   (gzips the runs' series and outputs; every reader still reads them)"
-	if done, err := oneFolder("compact", usage, args, stdout); done || err != nil {
+	if done, err := oneFolder("compact", args, stdout); done || err != nil {
 		return err
 	}
 	saved, skipped, err := experiments.Compact(args[0])
 	if errors.Is(err, experiments.ErrBusy) {
 		return usageErrorf("compact: %v", err)
-	}
-	if err != nil {
+	} else if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %.1f MiB saved\n", args[0], float64(saved)/(1<<20))
@@ -598,8 +525,7 @@ func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
 }
 
 func runExperimentGoBench(args []string, stdout, stderr io.Writer) error {
-	usage := "usage: dustm experiment gobench DIR > FILE   (the bench runs as Go benchmark lines, for benchstat FILE-A FILE-B)"
-	if done, err := oneFolder("gobench", usage, args, stdout); done || err != nil {
+	if done, err := oneFolder("gobench", args, stdout); done || err != nil {
 		return err
 	}
 	f, err := experiments.LoadFolder(args[0])

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -292,5 +293,38 @@ func TestExperimentListShowDryRun(t *testing.T) {
 	stdout.Reset()
 	if code := dispatch([]string{"experiment", "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "dustm experiment merge") {
 		t.Errorf("--help: %d %s", code, stdout.String())
+	}
+}
+
+// Every subcommand is listed once (commands): an experiment may not take the name of one of
+// `dustm experiment`'s (it would be shadowed), no built-in does, and the help lists them all.
+func TestSubcommandNamesReserved(t *testing.T) {
+	reserved := reservedExperimentNames()
+	for _, want := range []string{"merge", "summary", "compact", "gobench", "help"} {
+		if !slices.Contains(reserved, want) {
+			t.Errorf("%s is not reserved: %v", want, reserved)
+		}
+	}
+	for _, name := range reserved {
+		def := writeDef(t, `{"name": "`+name+`", "fixed": {"threads": 1}}`)
+		var stdout, stderr bytes.Buffer
+		code := dispatch([]string{"experiment", "-f", def, "-n"}, &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), `name "`+name+`" is a subcommand of `+"`dustm experiment`"+` (reserved: `) {
+			t.Errorf("experiment named %s: exit %d, %s", name, code, stderr.String())
+		}
+	}
+	for _, name := range builtinNames() {
+		if slices.Contains(reserved, name) {
+			t.Errorf("built-in experiment %s is shadowed by a subcommand", name)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	dispatch([]string{"help"}, &stdout, &stderr)
+	for _, c := range commands() {
+		for _, s := range c.subs {
+			if !strings.Contains(stdout.String(), c.name+" "+s.name) {
+				t.Errorf("dustm help lacks %s %s:\n%s", c.name, s.name, stdout.String())
+			}
+		}
 	}
 }

@@ -1,15 +1,17 @@
 // Command dustm is the one command-line program of the project: it runs the STM demo, the
-// STMBench7 port, upgrade experiments, and draws and compares results. Each subcommand has its
-// own flags; `dustm help` lists them.
+// STMBench7 port, upgrade experiments, and draws and compares results. Every command and
+// subcommand is listed once (commands): help, dispatch and the experiment names reserved for
+// subcommands all come from that list.
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,15 +19,57 @@ import (
 
 	"dustm/experiments"
 	"dustm/internal/outfile"
+	"dustm/kv"
 	"dustm/stmbench7/bench"
 )
 
-// command is one subcommand. run gets the arguments after the subcommand's name and the two
-// output streams; it returns an error for the user, or errUsage-wrapped errors for bad input.
+// command is one command or subcommand. run gets the arguments after its name and the two
+// output streams; it returns an error for the user, errUsage-wrapped for bad input. A
+// command with subs runs the one its first argument names, else its own run.
 type command struct {
-	name    string
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
+	name, args, summary string // args: what follows the name, for the help
+	run                 func(args []string, stdout, stderr io.Writer) error
+	subs                []command
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "[flags]", "a short demonstration of the multi-version STM (concurrent bank transfers)", runDemo, nil},
+		{"bench", "[flags]", "run STMBench7: the reference's options and report, plus result files and checks", interruptible(runBenchContext), nil},
+		{"experiment", "NAME [flags]", "run a named experiment (a sweep of bench runs, each in a fresh process), summarize and draw it", interruptible(runExperimentContext), []command{
+			{"merge", "[-o DIR] DIR…", "merge the results folders of a sweep's shards, then summarize and draw them", runExperimentMerge, nil},
+			{"summary", "DIR", "rewrite a results folder's summary.csv (and summary-long.csv) from its runs", runExperimentSummary, nil},
+			{"compact", "DIR", "gzip the bulky files of a results folder (every reader still reads them)", runExperimentCompact, nil},
+			{"gobench", "DIR > FILE", "the bench runs as Go benchmark lines, for benchstat FILE-A FILE-B", runExperimentGoBench, nil},
+		}},
+		{"plot", "DIR|RUN…", "draw a results folder's figures (PNG, SVG) and write its REPORT.md", runPlot, nil},
+		{"compare", "[flags] A B", "compare two results side by side, per metric, with a test against the noise", runCompare, nil},
+		{"kv", "serve [flags]", "a Redis-protocol key-value server on the upgrade engine, upgradable live", runKV, []command{
+			{"serve", "[flags]", "run the server until SIGINT or SIGTERM", interruptible(func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+				return runKVServe(ctx, args, stdout, stderr, nil)
+			}), nil},
+		}},
+	}
+}
+
+// subcommandsOf are a command's subcommands (none for an unknown command).
+func subcommandsOf(name string) []command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c.subs
+		}
+	}
+	return nil
+}
+
+// reservedExperimentNames are the names no experiment may take: `dustm experiment NAME` would
+// run the subcommand instead.
+func reservedExperimentNames() []string {
+	names := []string{"help"}
+	for _, c := range subcommandsOf("experiment") {
+		names = append(names, c.name)
+	}
+	return names
 }
 
 // errUsage marks errors caused by bad command-line input: they exit with status 2.
@@ -33,6 +77,17 @@ var errUsage = errors.New("usage")
 
 func usageErrorf(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+// usageIf marks err as bad input when it is one of the kinds given (a bad experiment, a bad
+// output path, …); other errors stay failures.
+func usageIf(err error, kinds ...error) error {
+	for _, k := range kinds {
+		if errors.Is(err, k) {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
+	}
+	return err
 }
 
 // parseFlags parses a command's flags; help reports -h/--help (the usage is already printed,
@@ -53,30 +108,39 @@ func parseFlags(fs *pflag.FlagSet, args []string) (help bool, err error) {
 }
 
 // newFlagSet makes a command's flag set: errors come back to the caller, help and defaults
-// are printed on stdout.
-func newFlagSet(name string, stdout io.Writer) *pflag.FlagSet {
+// are printed on stdout, after the usage line and what the command does.
+func newFlagSet(name string, stdout io.Writer, usage ...string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.SortFlags = false
+	if len(usage) > 0 {
+		fs.Usage = func() {
+			fmt.Fprintln(stdout, strings.Join(usage, "\n"))
+			fs.PrintDefaults()
+		}
+	}
 	return fs
 }
 
-func commands() []command {
-	return []command{
-		{"demo", "a short demonstration of the multi-version STM (concurrent bank transfers)", runDemo},
-		{"bench", "run STMBench7: the reference's options and report, plus result files and checks", runBench},
-		{"experiment", "run a named experiment (a sweep of bench runs, each in a fresh process), summarize and draw it", runExperiment},
-		{"plot", "draw a results folder's figures (PNG, SVG) and write its REPORT.md", runPlot},
-		{"compare", "compare two results side by side, per metric, with a test against the noise", runCompare},
-		{"kv", "kv serve: a Redis-protocol key-value server on the upgrade engine, upgradable live", runKV},
-	}
+// noEmptyValues refuses a flag that takes a name or a path given as empty (--shard=,
+// --out ""): left alone it would mean the flag's default (every shard, a folder of its
+// own), which the command line did not ask for.
+func noEmptyValues(fs *pflag.FlagSet) error {
+	var err error
+	fs.Visit(func(fl *pflag.Flag) {
+		if err == nil && fl.Value.Type() == "string" && fl.Value.String() == "" {
+			err = usageErrorf("--%s: empty value: give one, or leave the flag out for its default (--%s: %s)", fl.Name, fl.Name, fl.Usage)
+		}
+	})
+	return err
 }
 
-// subcommands are `dustm experiment`'s own subcommands, listed in the top-level help.
-var subcommands = []struct{ name, summary string }{
-	{"experiment merge", "merge the results folders of a sweep's shards, then summarize and draw them"},
-	{"experiment summary", "rewrite a results folder's summary.csv (and summary-long.csv) from its runs"},
-	{"experiment compact", "gzip the bulky files of a results folder (every reader still reads them)"},
+// noArgs refuses arguments after a command's flags.
+func noArgs(fs *pflag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
 }
 
 func main() {
@@ -98,23 +162,26 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, versionText())
 		return 0
 	}
-	for _, c := range cmds {
-		if c.name == args[0] {
-			err := c.run(args[1:], stdout, stderr)
-			switch {
-			case err == nil:
-				return 0
-			case errors.Is(err, errUsage):
-				fmt.Fprintf(stderr, "dustm %s: %s\n", c.name, userMessage(err))
-				return 2
-			default:
-				fmt.Fprintf(stderr, "dustm %s: %s\n", c.name, userMessage(err))
-				return 1
-			}
+	i := slices.IndexFunc(cmds, func(c command) bool { return c.name == args[0] })
+	if i < 0 {
+		fmt.Fprintf(stderr, "dustm: unknown command %q (commands: %s; see `dustm help`)\n", args[0], strings.Join(commandNames(cmds), ", "))
+		return 2
+	}
+	c, rest := cmds[i], args[1:]
+	if len(rest) > 0 {
+		if j := slices.IndexFunc(c.subs, func(s command) bool { return s.name == rest[0] }); j >= 0 {
+			c.run, rest = c.subs[j].run, rest[1:]
 		}
 	}
-	fmt.Fprintf(stderr, "dustm: unknown command %q (commands: %s; see `dustm help`)\n", args[0], strings.Join(commandNames(cmds), ", "))
-	return 2
+	err := c.run(rest, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "dustm %s: %s\n", c.name, userMessage(err))
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
 }
 
 // help is `dustm help [COMMAND]`: the commands, or one command's flags (as COMMAND --help).
@@ -126,14 +193,11 @@ func help(args []string, cmds []command, stdout, stderr io.Writer) int {
 	case len(args) > 1:
 		fmt.Fprintf(stderr, "dustm help: takes at most one command's name (got %q)\n", args)
 		return 2
+	case !slices.Contains(commandNames(cmds), args[0]):
+		fmt.Fprintf(stderr, "dustm help: unknown command %q (commands: %s)\n", args[0], strings.Join(commandNames(cmds), ", "))
+		return 2
 	}
-	for _, c := range cmds {
-		if c.name == args[0] {
-			return dispatch([]string{c.name, "--help"}, stdout, stderr)
-		}
-	}
-	fmt.Fprintf(stderr, "dustm help: unknown command %q (commands: %s)\n", args[0], strings.Join(commandNames(cmds), ", "))
-	return 2
+	return dispatch([]string{args[0], "--help"}, stdout, stderr)
 }
 
 // commandNames are the commands' names, sorted.
@@ -142,7 +206,7 @@ func commandNames(cmds []command) []string {
 	for i, c := range cmds {
 		names[i] = c.name
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 
@@ -150,30 +214,28 @@ func commandNames(cmds []command) []string {
 // kind of error for the program (usage, invalid experiment, bad output path, …).
 func userMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
-	for _, s := range []error{experiments.ErrInvalid, experiments.ErrBusy, outfile.ErrPath, bench.ErrInvalidConfig} {
+	for _, s := range []error{experiments.ErrInvalid, experiments.ErrBusy, outfile.ErrPath, bench.ErrInvalidConfig, kv.ErrConfig} {
 		msg = strings.ReplaceAll(msg, s.Error()+": ", "")
 	}
 	return msg
 }
 
 func printHelp(w io.Writer, cmds []command) {
-	fmt.Fprintln(w, "dustm: atomic dynamic software upgrades on a multi-version STM")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "usage: dustm <command> [flags]")
-	fmt.Fprintln(w)
+	fmt.Fprint(w, "dustm: atomic dynamic software upgrades on a multi-version STM\n\nusage: dustm <command> [flags]\n\n")
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
-	}
-	for _, c := range subcommands {
-		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
+		for _, s := range c.subs {
+			fmt.Fprintf(w, "  %-20s %s\n", c.name+" "+s.name, s.summary)
+		}
 	}
 	fmt.Fprintf(w, "  %-20s %s\n", "version", "the module version and VCS revision of this program (also --version)")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Durations are seconds as a plain number (2.5) or a Go duration (2500ms, 1m30s), for every flag.")
-	fmt.Fprintln(w, "Result files: a regular file is replaced atomically, a symbolic link followed, a FIFO or device")
-	fmt.Fprintln(w, "written through, - is standard output.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run `dustm <command> --help` for a command's flags.")
+	fmt.Fprint(w, `
+Durations are seconds as a plain number (2.5) or a Go duration (2500ms, 1m30s), for every flag.
+Result files: a regular file is replaced atomically, a symbolic link followed, a FIFO or device
+written through, - is standard output.
+
+Run `+"`dustm <command> --help`"+` for a command's flags.
+`)
 }
 
 // versionText is `dustm --version`: the module's version and the VCS revision the binary was
@@ -186,13 +248,11 @@ func versionText() string {
 			version = info.Main.Version
 		}
 		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
+			switch {
+			case s.Key == "vcs.revision":
 				revision = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					modified = " (modified)"
-				}
+			case s.Key == "vcs.modified" && s.Value == "true":
+				modified = " (modified)"
 			}
 		}
 	}

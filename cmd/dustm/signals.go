@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"sync"
@@ -47,6 +48,17 @@ func interruptContext() (ctx context.Context, stop func()) {
 	return ctx, func() {
 		once.Do(func() { close(done) })
 		cancel()
+	}
+}
+
+// interruptible runs a command that stops cleanly on the first SIGINT or SIGTERM
+// (interruptContext) and finishes its result files whatever happens to its standard output.
+func interruptible(run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) func([]string, io.Writer, io.Writer) error {
+	return func(args []string, stdout, stderr io.Writer) error {
+		keepWritingFiles()
+		ctx, stop := interruptContext()
+		defer stop()
+		return run(ctx, args, stdout, stderr)
 	}
 }
 
