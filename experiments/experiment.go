@@ -332,14 +332,7 @@ func Load(path string) (*Experiment, error) {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, invalidf("%s is a folder, not an experiment file", path)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(b) > MaxFileBytes {
-		return nil, invalidf("%s: larger than %d bytes: not an experiment file", path, MaxFileBytes)
-	}
-	e, err := Parse(bytes.NewReader(b))
+	e, err := Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -464,17 +457,9 @@ func (e *Experiment) Validate() error {
 			if len(vs) == 0 {
 				return invalidf("part %s: %s has no values", p.Name, s.key)
 			}
-			var out []string
-			seen := make(map[string]bool, len(vs)) // linear: a file may list many values
-			for _, v := range vs {
-				n, err := s.normalize(v)
-				if err != nil {
-					return invalidf("part %s: %v", p.Name, err)
-				}
-				if !seen[n] {
-					seen[n] = true
-					out = append(out, n)
-				}
+			out, err := s.normalizeAll(vs)
+			if err != nil {
+				return invalidf("part %s: %v", p.Name, err)
 			}
 			norm[s.key] = out
 		}
@@ -494,18 +479,17 @@ func (e *Experiment) Validate() error {
 func (e *Experiment) Set(override string) error {
 	k, v, ok := strings.Cut(override, "=")
 	k = strings.TrimSpace(k)
-	if !ok || k == "" {
+	switch {
+	case !ok || k == "":
 		return invalidf("--set %q: expected key=value[,value…]", override)
-	}
-	switch k {
-	case "repetitions", "reps":
+	case k == "repetitions" || k == "reps":
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 || n > MaxRepetitions {
 			return invalidf("--set repetitions: %q is not a whole number from 1 to %d", v, MaxRepetitions)
 		}
 		e.Repetitions = n
 		return nil
-	case "timeout":
+	case k == "timeout":
 		d, err := timeoutRange.Parse(v)
 		if err != nil {
 			return invalidf("--set timeout: %v", err)
@@ -513,12 +497,7 @@ func (e *Experiment) Set(override string) error {
 		e.Timeout = d
 		return nil
 	}
-	var values []string
-	for x := range strings.SplitSeq(v, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			values = append(values, x)
-		}
-	}
+	values := slices.DeleteFunc(strings.Split(v, ","), func(x string) bool { return strings.TrimSpace(x) == "" })
 	if len(values) == 0 {
 		return invalidf("--set %s: no values", k)
 	}
@@ -528,43 +507,25 @@ func (e *Experiment) Set(override string) error {
 	} else if partName == "" || key == "" {
 		return invalidf("--set %q: expected key=… or part.key=… (a part's name, a dot, a key; parts: %s)", override, strings.Join(e.partNames(), ", "))
 	}
-	if !slices.ContainsFunc(Kinds(), func(k Kind) bool { _, ok := lookupSpecOf(k, key); return ok }) {
-		var all []string
-		for _, k := range Kinds() {
-			for _, x := range keysOf(k) {
-				if !slices.Contains(all, x) {
-					all = append(all, x)
-				}
-			}
+	var has []string // the kinds that have the key
+	for _, kd := range Kinds() {
+		if _, ok := lookupSpecOf(kd, key); ok {
+			has = append(has, string(kd))
 		}
-		return invalidf("--set: unknown key %q (accepted: repetitions, timeout, %s; prefix part. to set one part's)",
-			key, strings.Join(all, ", "))
+	}
+	if len(has) == 0 {
+		return invalidf("--set: unknown key %q (accepted: repetitions, timeout, %s; prefix part. to set one part's)", key, strings.Join(allKeys(), ", "))
 	}
 	applied := false
-	var kinds []string
 	for i := range e.Parts {
 		p := &e.Parts[i]
 		s, ok := lookupSpecOf(p.Kind, key) // a key may exist for several kinds (backend)
-		if partName != "" && p.Name != partName {
+		if !ok || partName != "" && p.Name != partName {
 			continue
 		}
-		if !ok {
-			continue
-		}
-		if !slices.Contains(kinds, string(s.kind)) {
-			kinds = append(kinds, string(s.kind))
-		}
-		var norm []string
-		seen := make(map[string]bool, len(values))
-		for _, x := range values {
-			n, err := s.normalize(x)
-			if err != nil {
-				return invalidf("--set: %v", err)
-			}
-			if !seen[n] {
-				seen[n] = true
-				norm = append(norm, n)
-			}
+		norm, err := s.normalizeAll(values)
+		if err != nil {
+			return invalidf("--set: %v", err)
 		}
 		for alias := range p.Settings { // drop a setting given under an alias
 			if as, ok := lookupSpecOf(p.Kind, alias); ok && as.key == s.key {
@@ -574,16 +535,10 @@ func (e *Experiment) Set(override string) error {
 		p.Settings[s.key] = norm
 		applied = true
 	}
-	if !applied {
-		var has []string
-		for _, kd := range Kinds() {
-			if _, ok := lookupSpecOf(kd, key); ok {
-				has = append(has, string(kd))
-			}
-		}
-		if partName != "" {
-			return invalidf("--set %s: experiment %s has no %s part named %q (parts: %s)", k, e.Name, strings.Join(has, " or "), partName, strings.Join(e.partNames(), ", "))
-		}
+	switch {
+	case !applied && partName != "":
+		return invalidf("--set %s: experiment %s has no %s part named %q (parts: %s)", k, e.Name, strings.Join(has, " or "), partName, strings.Join(e.partNames(), ", "))
+	case !applied:
 		return invalidf("--set %s: experiment %s has no %s part to apply it to", k, e.Name, strings.Join(has, " or "))
 	}
 	return e.Validate()

@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,6 +150,35 @@ func (s spec) normalize(v string) (string, error) {
 		return "", fmt.Errorf("%s: bad value %q: %v (accepted: %s)", s.key, v, err, s.accepts)
 	}
 	return n, nil
+}
+
+// normalizeAll normalizes a key's values, the duplicates dropped (in linear time: a file may
+// list many values).
+func (s spec) normalizeAll(vs []string) ([]string, error) {
+	var out []string
+	seen := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		n, err := s.normalize(v)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// allKeys lists the keys of every kind, in table order, each once.
+func allKeys() []string {
+	var all []string
+	for _, s := range specs() {
+		if !slices.Contains(all, s.key) {
+			all = append(all, s.key)
+		}
+	}
+	return all
 }
 
 // acceptsText says what a key accepts.
@@ -304,22 +332,9 @@ func (ps Params) sort() {
 	})
 }
 
-// MarshalJSON writes the settings as one object, in order.
+// MarshalJSON writes the settings as one object, in table order.
 func (ps Params) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(p.Key)
-		v, _ := json.Marshal(p.Value)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return orderedObject(ps.Map(), func(v string) any { return v })
 }
 
 // UnmarshalJSON reads an object of string values.

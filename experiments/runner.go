@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,56 +97,18 @@ type microBinary struct {
 // failed runs are counted in the Outcome. Run holds the folder's lock unless s holds it.
 func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	start := time.Now()
-	out := r.Progress
-	if out == nil {
-		out = io.Discard
-	}
-	ss := &session{r: r, s: s, out: out, rejected: map[string]string{}, binaries: map[string]microBinary{}}
-	o := Outcome{Planned: len(s.Runs)}
-
+	ss := &session{r: r, s: s, out: cmp.Or[io.Writer](r.Progress, io.Discard), rejected: map[string]string{}, binaries: map[string]microBinary{}}
 	// The folder is this session's until it ends (the caller may hold the lock already, to
 	// write the summary under it too).
 	if s.lock == nil {
 		if err := s.Lock(strings.Join(r.Command, " ")); err != nil {
-			return o, err
+			return Outcome{Planned: len(s.Runs)}, err
 		}
 		defer s.Unlock()
 	}
-
-	var pending []Run
-	var rerun []string
-	for _, run := range s.Runs {
-		st, why := s.stateOf(run)
-		if why != "" {
-			rerun = append(rerun, fmt.Sprintf("  %s rep %d runs again: %s (the earlier attempt is kept in previous/)", run.Config.ID(), run.Rep, why))
-		}
-		switch st {
-		case stateOK:
-			o.Done++
-		case stateFailed:
-			if r.RetryFailed {
-				pending = append(pending, run)
-			} else {
-				o.Kept++
-			}
-		default:
-			pending = append(pending, run)
-		}
-	}
-	fmt.Fprintf(out, "%s: %d runs (%d configurations × %d repetitions%s) in %s\n",
-		s.Manifest.Experiment, o.Planned, countConfigs(s.Runs), s.Manifest.Definition.Reps(), shardNote(s), s.Dir)
-	if o.Done > 0 || o.Kept > 0 {
-		fmt.Fprintf(out, "resuming: %d complete", o.Done)
-		if o.Kept > 0 {
-			fmt.Fprintf(out, ", %d failed earlier and kept (--retry-failed runs them again)", o.Kept)
-		}
-		fmt.Fprintln(out)
-	}
-	for _, l := range rerun {
-		fmt.Fprintln(out, l)
-	}
+	o, pending := ss.plan()
 	if len(pending) == 0 {
-		fmt.Fprintln(out, "nothing left to run")
+		fmt.Fprintln(ss.out, "nothing left to run")
 		return o, nil
 	}
 	if slices.ContainsFunc(pending, func(run Run) bool { return run.Config.Kind == KindBench }) {
@@ -163,19 +126,77 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	ss.tmp = tmp
 
 	host, _ := os.Hostname()
-	s.Manifest.Sessions = append(s.Manifest.Sessions, Session{
-		Started: time.Now().UTC().Format(time.RFC3339), Hostname: host, Command: r.Command,
-	})
+	s.Manifest.Sessions = append(s.Manifest.Sessions, Session{Started: now(), Hostname: host, Command: r.Command})
 	sess := &s.Manifest.Sessions[len(s.Manifest.Sessions)-1]
 	if err := s.SaveManifest(); err != nil {
 		return o, err
 	}
+	ss.runAll(ctx, pending, &o)
+	o.Elapsed = time.Since(start)
+	sess.Finished = now()
+	sess.Ran, sess.Failed, sess.Interrupted = o.Ran, o.Failed, o.Interrupted
+	if err := s.SaveManifest(); err != nil {
+		return o, err
+	}
+	fmt.Fprintf(ss.out, "%s: %d runs ended in %s: %d succeeded, %d failed", s.Manifest.Experiment, o.Ran,
+		fmtDuration(o.Elapsed.Seconds()), o.OK, o.Failed)
+	if o.Cut > 0 {
+		fmt.Fprintf(ss.out, "; %d interrupted (it runs again on resume)", o.Cut)
+	}
+	if o.Interrupted {
+		fmt.Fprintf(ss.out, "; resume with --resume %s", s.Dir)
+	}
+	fmt.Fprintln(ss.out)
+	return o, nil
+}
 
+// plan reads the state of every run, says what is done and what runs again, and returns the
+// runs left to run.
+func (ss *session) plan() (Outcome, []Run) {
+	s, out := ss.s, ss.out
+	o := Outcome{Planned: len(s.Runs)}
+	var pending []Run
+	var rerun []string
+	for _, run := range s.Runs {
+		st, why := s.stateOf(run)
+		if why != "" {
+			rerun = append(rerun, fmt.Sprintf("  %s rep %d runs again: %s (the earlier attempt is kept in previous/)", run.Config.ID(), run.Rep, why))
+		}
+		switch {
+		case st == stateOK:
+			o.Done++
+		case st == stateFailed && !ss.r.RetryFailed:
+			o.Kept++
+		default:
+			pending = append(pending, run)
+		}
+	}
+	shard := ""
+	if s.Manifest.Shard != nil {
+		shard = ", shard " + s.Manifest.Shard.String()
+	}
+	fmt.Fprintf(out, "%s: %d runs (%d configurations × %d repetitions%s) in %s\n",
+		s.Manifest.Experiment, o.Planned, countConfigs(s.Runs), s.Manifest.Definition.Reps(), shard, s.Dir)
+	if o.Done > 0 || o.Kept > 0 {
+		fmt.Fprintf(out, "resuming: %d complete", o.Done)
+		if o.Kept > 0 {
+			fmt.Fprintf(out, ", %d failed earlier and kept (--retry-failed runs them again)", o.Kept)
+		}
+		fmt.Fprintln(out)
+	}
+	for _, l := range rerun {
+		fmt.Fprintln(out, l)
+	}
+	return o, pending
+}
+
+// runAll runs the pending runs in order until one is interrupted, counting them in o.
+func (ss *session) runAll(ctx context.Context, pending []Run, o *Outcome) {
 	var estDone, actDone float64 // seconds: estimated and actual durations of finished runs
 	for i, run := range pending {
 		if ctx.Err() != nil {
 			o.Interrupted = true
-			break
+			return
 		}
 		remaining := 0.0
 		for _, p := range pending[i:] {
@@ -184,9 +205,8 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 		if estDone > 0 {
 			remaining *= actDone / estDone
 		}
-		fmt.Fprintf(out, "[%d/%d] %s: %s rep %d/%d — ETA %s\n", o.Done+o.Kept+i+1, o.Planned,
-			run.Config.Part, run.Config.Label(), run.Rep, s.Manifest.Definition.Reps(), fmtDuration(remaining))
-
+		fmt.Fprintf(ss.out, "[%d/%d] %s: %s rep %d/%d — ETA %s\n", o.Done+o.Kept+i+1, o.Planned,
+			run.Config.Part, run.Config.Label(), run.Rep, ss.s.Manifest.Definition.Reps(), fmtDuration(remaining))
 		t0 := time.Now()
 		status, msg := ss.execute(ctx, run)
 		estDone += run.Config.Estimate().Seconds()
@@ -198,33 +218,17 @@ func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 		case StatusFailed:
 			o.Ran++
 			o.Failed++
-			fmt.Fprintf(out, "  failed: %s\n", msg)
+			fmt.Fprintf(ss.out, "  failed: %s\n", msg)
 		case StatusInterrupted:
 			o.Cut++
 			o.Interrupted = true
-			fmt.Fprintf(out, "  interrupted: %s\n", msg)
-		}
-		if o.Interrupted {
-			break
+			fmt.Fprintf(ss.out, "  interrupted: %s\n", msg)
+			return
 		}
 	}
-	o.Elapsed = time.Since(start)
-	sess.Finished = time.Now().UTC().Format(time.RFC3339)
-	sess.Ran, sess.Failed, sess.Interrupted = o.Ran, o.Failed, o.Interrupted
-	if err := s.SaveManifest(); err != nil {
-		return o, err
-	}
-	fmt.Fprintf(out, "%s: %d runs ended in %s: %d succeeded, %d failed", s.Manifest.Experiment, o.Ran,
-		fmtDuration(o.Elapsed.Seconds()), o.OK, o.Failed)
-	if o.Cut > 0 {
-		fmt.Fprintf(out, "; %d interrupted (it runs again on resume)", o.Cut)
-	}
-	if o.Interrupted {
-		fmt.Fprintf(out, "; resume with --resume %s", s.Dir)
-	}
-	fmt.Fprintln(out)
-	return o, nil
 }
+
+func now() string { return time.Now().UTC().Format(time.RFC3339) }
 
 func countConfigs(runs []Run) int {
 	seen := map[*Config]bool{}
@@ -232,13 +236,6 @@ func countConfigs(runs []Run) int {
 		seen[r.Config] = true
 	}
 	return len(seen)
-}
-
-func shardNote(s *Sweep) string {
-	if s.Manifest.Shard == nil {
-		return ""
-	}
-	return ", shard " + s.Manifest.Shard.String()
 }
 
 // stateOf reads a run's folder: complete and valid, failed, or to be run; why says why a run
@@ -351,18 +348,13 @@ func temporaryOf(name string) (string, bool) {
 
 // execute runs one run and records how it ended; it returns the status and, unless ok, why.
 func (ss *session) execute(ctx context.Context, run Run) (string, string) {
-	s := ss.s
-	dir := s.RunDir(run)
-	info := s.NewRunInfo(run)
+	dir := ss.s.RunDir(run)
+	info := ss.s.NewRunInfo(run)
 	fail := func(exit int, msg, stderrTail string) (string, string) {
-		info.Status, info.ExitCode, info.Error = StatusFailed, exit, msg
-		info.Finished = time.Now().UTC().Format(time.RFC3339)
+		info.Status, info.ExitCode, info.Error, info.Finished = StatusFailed, exit, msg, now()
 		f := Failure{ExitCode: exit, Error: msg, StderrTail: stderrTail, Command: info.Command, Time: info.Finished}
-		if err := writeJSONAtomic(filepath.Join(dir, FailedFile), f); err != nil {
-			msg += "; " + err.Error()
-		}
-		if err := WriteRunInfo(dir, info); err != nil {
-			msg += "; " + err.Error()
+		if err := errors.Join(writeJSONAtomic(filepath.Join(dir, FailedFile), f), WriteRunInfo(dir, info)); err != nil {
+			msg += "; " + strings.ReplaceAll(err.Error(), "\n", "; ")
 		}
 		return StatusFailed, msg
 	}
@@ -378,73 +370,84 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 	if run.Config.Kind == KindKV {
 		return ss.executeKV(ctx, run, dir, info, fail)
 	}
-
-	var cmd *exec.Cmd
-	var outName string
-	switch run.Config.Kind {
-	case KindMicro:
-		bin := ss.microBinary(ctx, run.Config.Params.Value("package"))
-		if bin.err != nil && ctx.Err() != nil { // the sweep was cancelled while compiling
-			info.Status, info.Error = StatusInterrupted, "the sweep was interrupted"
-			if err := WriteRunInfo(dir, info); err != nil {
-				return StatusInterrupted, err.Error()
-			}
-			return StatusInterrupted, "while compiling the benchmarks; it runs again on resume"
+	cmd, outName, why := ss.command(ctx, run, dir)
+	switch {
+	case why == errInterrupted:
+		info.Status, info.Error = StatusInterrupted, "the sweep was interrupted"
+		if err := WriteRunInfo(dir, info); err != nil {
+			return StatusInterrupted, err.Error()
 		}
-		if bin.err != nil {
-			return fail(-1, bin.err.Error(), "")
-		}
-		cmd = exec.Command(bin.path, microArgs(run.Config.Params)...)
-		cmd.Dir = bin.dir
-		outName = BenchTextFile
-	default:
-		args := run.Config.BenchArgs()
-		if missing := ss.unsupported(args); len(missing) > 0 {
-			why := fmt.Sprintf("this dustm bench does not accept %s (%s): the binary predates these flags; rebuild dustm from a tree that has them",
-				strings.Join(missing, ", "), run.Config.Label())
-			ss.rejected[run.Config.ID()] = why
-			return fail(-1, why, "")
-		}
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return fail(-1, err.Error(), "")
-		}
-		args = append(append([]string{"bench"}, args...),
-			"--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
-		cmd = exec.Command(ss.r.Exe, args...)
-		cmd.Dir = ss.r.Workdir
-		outName = StdoutFile
+		return StatusInterrupted, "while compiling the benchmarks; it runs again on resume"
+	case why != "":
+		return fail(-1, why, "")
 	}
 	cmd.Env = ss.r.Env
 	bindToParent(cmd)
-	if f := s.lock.file(); f != nil {
+	if f := ss.s.lock.file(); f != nil {
 		cmd.ExtraFiles = []*os.File{f} // the run holds the folder as long as it lives
 	}
-	info.Command = cmd.Args
-	info.Status = StatusRunning
+	info.Command, info.Status = cmd.Args, StatusRunning
 	t0 := time.Now()
 	info.Started = t0.UTC().Format(time.RFC3339)
 	if err := WriteRunInfo(dir, info); err != nil {
 		return StatusFailed, err.Error()
 	}
-	stdout, err := os.Create(filepath.Join(dir, outName))
+	files, err := createFiles(dir, outName, StderrFile)
 	if err != nil {
 		return fail(-1, err.Error(), "")
 	}
-	defer stdout.Close()
-	stderr, err := os.Create(filepath.Join(dir, StderrFile))
-	if err != nil {
-		return fail(-1, err.Error(), "")
-	}
-	defer stderr.Close()
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-
-	timeout := ss.timeout(run.Config)
-	ended, exitErr := ss.wait(ctx, cmd, timeout, func() {
+	defer files[0].Close()
+	defer files[1].Close()
+	cmd.Stdout, cmd.Stderr = files[0], files[1]
+	ended, exitErr := ss.wait(ctx, cmd, ss.timeout(run.Config), func() {
 		info.PID = cmd.Process.Pid
 		WriteRunInfo(dir, info) // only names the process; the run's end is recorded below
 		info.PID = 0
 	})
+	info.DurationS = time.Since(t0).Seconds()
+	return ss.ended(ctx, run, dir, info, cmd, ended, exitErr, fail)
+}
+
+// errInterrupted is command's why when the sweep was cancelled before the run started.
+const errInterrupted = "interrupted"
+
+// command is the process of a bench or micro run and the file its standard output goes to,
+// or why it cannot run.
+func (ss *session) command(ctx context.Context, run Run, dir string) (*exec.Cmd, string, string) {
+	if run.Config.Kind == KindMicro {
+		bin := ss.microBinary(ctx, run.Config.Params.Value("package"))
+		switch {
+		case bin.err != nil && ctx.Err() != nil: // the sweep was cancelled while compiling
+			return nil, "", errInterrupted
+		case bin.err != nil:
+			return nil, "", bin.err.Error()
+		}
+		cmd := exec.Command(bin.path, microArgs(run.Config.Params)...)
+		cmd.Dir = bin.dir
+		return cmd, BenchTextFile, ""
+	}
+	args := run.Config.BenchArgs()
+	if missing := ss.unsupported(args); len(missing) > 0 {
+		why := fmt.Sprintf("this dustm bench does not accept %s (%s): the binary predates these flags; rebuild dustm from a tree that has them",
+			strings.Join(missing, ", "), run.Config.Label())
+		ss.rejected[run.Config.ID()] = why
+		return nil, "", why
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, "", err.Error()
+	}
+	args = append(append([]string{"bench"}, args...),
+		"--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
+	cmd := exec.Command(ss.r.Exe, args...)
+	cmd.Dir = ss.r.Workdir
+	return cmd, StdoutFile, ""
+}
+
+// ended records how a run's process ended: interrupted (it runs again on resume), failed
+// (why, with the end of its error output), or ok once its results are found usable.
+func (ss *session) ended(ctx context.Context, run Run, dir string, info RunInfo, cmd *exec.Cmd, ended ending, exitErr error,
+	fail func(int, string, string) (string, string)) (string, string) {
 	if ended == endExited && exitErr != nil && run.Config.Kind == KindBench {
 		// Ctrl-C reaches the run directly, and may end it before this process hears of it.
 		if res, err := ReadResult(filepath.Join(dir, ResultFile)); err == nil && res.Interrupted {
@@ -455,34 +458,29 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 			}
 		}
 	}
-	info.DurationS = time.Since(t0).Seconds()
 	info.ExitCode = exitCode(cmd, exitErr)
 	tail := tailOf(filepath.Join(dir, StderrFile))
 	switch {
 	case ended == endStartFailed:
 		return fail(-1, fmt.Sprintf("starting %s: %v", cmd.Path, exitErr), "")
 	case ended == endCancelled:
-		info.Status, info.Error = StatusInterrupted, "the sweep was interrupted"
-		info.Finished = time.Now().UTC().Format(time.RFC3339)
+		info.Status, info.Error, info.Finished = StatusInterrupted, "the sweep was interrupted", now()
 		if err := WriteRunInfo(dir, info); err != nil {
 			return StatusInterrupted, err.Error()
 		}
 		return StatusInterrupted, fmt.Sprintf("%s rep %d; it runs again on resume", run.Config.Label(), run.Rep)
 	case ended == endTimedOut:
-		return fail(info.ExitCode, fmt.Sprintf("timed out after %s (interrupted, then killed if it did not stop); what it wrote is kept", timeout), tail)
+		return fail(info.ExitCode, fmt.Sprintf("timed out after %s (interrupted, then killed if it did not stop); what it wrote is kept", ss.timeout(run.Config)), tail)
+	case exitErr != nil && run.Config.Kind == KindBench && info.ExitCode == 2:
+		ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(tail)
+		return fail(2, "dustm bench rejected the configuration (exit 2): "+lastLine(tail), tail)
 	case exitErr != nil:
-		if run.Config.Kind == KindBench && info.ExitCode == 2 {
-			why := "dustm bench rejected the configuration (exit 2): " + lastLine(tail)
-			ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(tail)
-			return fail(2, why, tail)
-		}
 		return fail(info.ExitCode, howEnded(cmd.ProcessState, lastLine(tail)), tail)
 	}
 	if err := validOutput(dir, run.Config); err != nil {
 		return fail(0, fmt.Sprintf("exited 0 but its results are not usable: %v", err), tail)
 	}
-	info.Status = StatusOK
-	info.Finished = time.Now().UTC().Format(time.RFC3339)
+	info.Status, info.Finished = StatusOK, now()
 	if err := WriteRunInfo(dir, info); err != nil {
 		return StatusFailed, err.Error()
 	}
