@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"dustm/internal/outfile"
 )
@@ -19,46 +18,9 @@ import (
 // several folders is taken from the first where it succeeded. It refuses folders of different
 // experiments, definitions or commits, and returns notes on what it kept.
 func Merge(dest string, srcs []string, command []string) (*Sweep, []string, error) {
-	if len(srcs) == 0 {
-		return nil, nil, invalidf("merge: no folders given")
-	}
-	var sweeps []*Sweep
-	for _, d := range srcs {
-		s, err := Open(d)
-		if err != nil {
-			return nil, nil, invalidf("%v", err)
-		}
-		sweeps = append(sweeps, s)
-	}
-	for i := range srcs {
-		for j := range i {
-			if sameFolder(srcs[i], srcs[j]) {
-				msg := fmt.Sprintf("%s is given twice", srcs[j])
-				if srcs[i] != srcs[j] {
-					msg = fmt.Sprintf("%s and %s are the same folder", srcs[j], srcs[i])
-				}
-				if missing := missingShards(sweeps); missing != "" {
-					msg += "; " + missing
-				}
-				return nil, nil, invalidf("%s: name each shard's folder once", msg)
-			}
-		}
-	}
-	first := sweeps[0].Manifest
-	def0, _ := json.Marshal(first.Definition)
-	for i, s := range sweeps[1:] {
-		m := s.Manifest
-		switch {
-		case m.Experiment != first.Experiment:
-			return nil, nil, invalidf("refusing to merge different experiments: %s is %s, %s is %s", srcs[0], first.Experiment, srcs[i+1], m.Experiment)
-		case m.Env.GitCommit != first.Env.GitCommit:
-			return nil, nil, invalidf("refusing to merge results of different commits: %s is at %s, %s at %s", srcs[0], first.Env.GitCommit, srcs[i+1], m.Env.GitCommit)
-		}
-		def, _ := json.Marshal(m.Definition)
-		if !bytes.Equal(def, def0) {
-			return nil, nil, invalidf("refusing to merge different definitions of %s: %s has overrides %q, %s has %q",
-				first.Experiment, srcs[0], first.Overrides, srcs[i+1], m.Overrides)
-		}
+	sweeps, err := openShards(srcs)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := checkNewFolder(dest); err != nil {
 		return nil, nil, err
@@ -66,12 +28,9 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, nil, err
 	}
-	m := *first
-	m.Shard = nil
-	m.MergedFrom = nil
-	m.Sessions = nil
-	m.Command = command
-	m.Created = time.Now().UTC().Format(time.RFC3339)
+	m := *sweeps[0].Manifest
+	m.Shard, m.MergedFrom, m.Sessions = nil, nil, nil
+	m.Command, m.Created = command, now()
 	for i, s := range sweeps {
 		abs, err := filepath.Abs(srcs[i])
 		if err != nil {
@@ -80,16 +39,12 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 		m.MergedFrom = append(m.MergedFrom, abs)
 		m.Sessions = append(m.Sessions, s.Manifest.Sessions...)
 	}
-	out := &Sweep{Dir: dest, Manifest: &m, Configs: sweeps[0].Configs}
-	out.Runs = Schedule(out.Configs, m.Definition.Reps(), Shard{})
-	m.Runs = len(out.Runs)
-
 	var notes []string
 	if missing := missingShards(sweeps); missing != "" {
 		notes = append(notes, missing+": the merged folder has no runs of them (merge again with their folders to complete it)")
 	}
-	for _, run := range out.Runs {
-		rank := map[runState]int{statePending: 0, stateFailed: 1, stateOK: 2}
+	rank := map[runState]int{statePending: 0, stateFailed: 1, stateOK: 2}
+	for _, run := range Schedule(sweeps[0].Configs, m.Definition.Reps(), Shard{}) {
 		var from string
 		var fromState runState
 		for _, s := range sweeps {
@@ -114,17 +69,55 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 			return nil, notes, err
 		}
 	}
-	if err := out.SaveManifest(); err != nil {
-		return nil, notes, err
+	out, err := newSweep(dest, &m, sweeps[0].Configs, Shard{})
+	return out, notes, err
+}
+
+// openShards opens the folders to merge, and refuses a folder given twice and folders of
+// different experiments, commits or definitions.
+func openShards(srcs []string) ([]*Sweep, error) {
+	if len(srcs) == 0 {
+		return nil, invalidf("merge: no folders given")
 	}
-	def, err := json.MarshalIndent(m.Definition, "", "  ")
-	if err != nil {
-		return nil, notes, err
+	var sweeps []*Sweep
+	for _, d := range srcs {
+		s, err := Open(d)
+		if err != nil {
+			return nil, invalidf("%v", err)
+		}
+		sweeps = append(sweeps, s)
 	}
-	if err := outfile.WriteFile(filepath.Join(dest, DefinitionFile), append(def, '\n'), nil); err != nil {
-		return nil, notes, err
+	for i := range srcs {
+		for j := range i {
+			if !sameFolder(srcs[i], srcs[j]) {
+				continue
+			}
+			msg := fmt.Sprintf("%s is given twice", srcs[j])
+			if srcs[i] != srcs[j] {
+				msg = fmt.Sprintf("%s and %s are the same folder", srcs[j], srcs[i])
+			}
+			if missing := missingShards(sweeps); missing != "" {
+				msg += "; " + missing
+			}
+			return nil, invalidf("%s: name each shard's folder once", msg)
+		}
 	}
-	return out, notes, nil
+	first := sweeps[0].Manifest
+	def0, _ := json.Marshal(first.Definition)
+	for i, s := range sweeps[1:] {
+		m := s.Manifest
+		def, _ := json.Marshal(m.Definition)
+		switch {
+		case m.Experiment != first.Experiment:
+			return nil, invalidf("refusing to merge different experiments: %s is %s, %s is %s", srcs[0], first.Experiment, srcs[i+1], m.Experiment)
+		case m.Env.GitCommit != first.Env.GitCommit:
+			return nil, invalidf("refusing to merge results of different commits: %s is at %s, %s at %s", srcs[0], first.Env.GitCommit, srcs[i+1], m.Env.GitCommit)
+		case !bytes.Equal(def, def0):
+			return nil, invalidf("refusing to merge different definitions of %s: %s has overrides %q, %s has %q",
+				first.Experiment, srcs[0], first.Overrides, srcs[i+1], m.Overrides)
+		}
+	}
+	return sweeps, nil
 }
 
 // copyTree copies a folder's files (hard links where the file system allows).

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -108,35 +109,23 @@ func Create(dir string, e *Experiment, o CreateOptions) (*Sweep, error) {
 	if err := checkNewFolder(dir); err != nil {
 		return nil, err
 	}
-	m := &Manifest{
-		Experiment:  e.Name,
-		Description: e.Description,
-		Source:      o.Source,
-		Overrides:   append([]string{}, o.Overrides...),
-		Definition:  e.Clone(),
-		Configs:     len(configs),
-		Created:     time.Now().UTC().Format(time.RFC3339),
-		Command:     o.Command,
-		Env:         bench.CollectEnv(time.Now()),
-	}
+	m := &Manifest{Experiment: e.Name, Description: e.Description, Source: o.Source, Overrides: append([]string{}, o.Overrides...),
+		Definition: e.Clone(), Configs: len(configs), Created: now(), Command: o.Command, Env: bench.CollectEnv(time.Now())}
 	if o.Shard.Count > 0 {
 		sh := o.Shard
 		m.Shard = &sh
 	}
-	s := &Sweep{Dir: dir, Manifest: m, Configs: configs}
-	s.Runs = Schedule(s.Configs, e.Reps(), o.Shard)
+	return newSweep(dir, m, configs, o.Shard)
+}
+
+// newSweep writes a new results folder's manifest and experiment.json.
+func newSweep(dir string, m *Manifest, configs []Config, shard Shard) (*Sweep, error) {
+	s := &Sweep{Dir: dir, Manifest: m, Configs: configs, Runs: Schedule(configs, m.Definition.Reps(), shard)}
 	m.Runs = len(s.Runs)
 	if err := s.SaveManifest(); err != nil {
 		return nil, err
 	}
-	def, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := outfile.WriteFile(filepath.Join(dir, DefinitionFile), append(def, '\n'), nil); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s, writeJSONAtomic(filepath.Join(dir, DefinitionFile), m.Definition)
 }
 
 // checkNewFolder refuses a results folder to be that exists as a file or as a folder with
@@ -176,16 +165,19 @@ func Open(dir string) (*Sweep, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: the recorded definition: %w", dir, err)
 	}
-	var shard Shard
-	if m.Shard != nil {
-		shard = *m.Shard
-		if err := shard.Selects(len(configs)); err != nil {
-			return nil, fmt.Errorf("%s is damaged: %v", filepath.Join(dir, ManifestFile), err)
-		}
+	shard := m.shard()
+	if err := shard.Selects(len(configs)); err != nil {
+		return nil, fmt.Errorf("%s is damaged: %v", filepath.Join(dir, ManifestFile), err)
 	}
-	s := &Sweep{Dir: dir, Manifest: m, Configs: configs}
-	s.Runs = Schedule(configs, m.Definition.Reps(), shard)
-	return s, nil
+	return &Sweep{Dir: dir, Manifest: m, Configs: configs, Runs: Schedule(configs, m.Definition.Reps(), shard)}, nil
+}
+
+// shard is the shard of the matrix the folder holds (the zero Shard: all of it).
+func (m *Manifest) shard() Shard {
+	if m.Shard == nil {
+		return Shard{}
+	}
+	return *m.Shard
 }
 
 // ReadManifest reads a results folder's manifest.
@@ -203,10 +195,7 @@ func ReadManifest(dir string) (*Manifest, error) {
 		return nil, err
 	}
 	var m Manifest
-	if err := checkStrictJSON(b, reflect.TypeFor[Manifest]()); err != nil {
-		return nil, fmt.Errorf("%s is damaged: %s", filepath.Join(dir, ManifestFile), jsonProblem(err))
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := cmp.Or(checkStrictJSON(b, reflect.TypeFor[Manifest]()), json.Unmarshal(b, &m)); err != nil {
 		return nil, fmt.Errorf("%s is damaged: %s", filepath.Join(dir, ManifestFile), jsonProblem(err))
 	}
 	if m.Definition == nil {
