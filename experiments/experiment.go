@@ -35,27 +35,19 @@ const DefaultRepetitions = 3
 // file or a --set (repetitions=100000000000) fails at once with the accepted range instead of
 // materializing billions of runs, even for a dry run.
 const (
-	MaxRepetitions = 1000
-	// MaxCombinations bounds one part's cartesian product before the rules drop any.
-	MaxCombinations = 100_000
-	// MaxConfigurations bounds the configurations of an experiment, all parts together.
-	MaxConfigurations = 10_000
-	// MaxRuns bounds configurations × repetitions.
-	MaxRuns = 100_000
-	// MaxFileBytes bounds an experiment file.
-	MaxFileBytes = 1 << 20
-	// MaxNameLength bounds the names of an experiment and its parts: each names a folder,
-	// with room for the timestamp and shard in the default results folder's name within a
-	// file system's 255 bytes.
+	MaxRepetitions    = 1000
+	MaxCombinations   = 100_000 // one part's cartesian product, before the rules drop any
+	MaxConfigurations = 10_000  // all parts together
+	MaxRuns           = 100_000 // configurations × repetitions
+	MaxFileBytes      = 1 << 20 // an experiment file
+	// MaxNameLength bounds the names of an experiment and its parts, which name folders: it
+	// leaves room for the default results folder's timestamp and shard in 255 bytes.
 	MaxNameLength = 100
 )
 
-// timeoutRange is what a run's timeout may be (the file's "timeout", --set timeout=, and
+// TimeoutRange is what a run's timeout may be (the file's "timeout", --set timeout=, and
 // `dustm experiment --timeout`).
-var timeoutRange = duration.Range{Min: time.Second, Max: bench.MaxLength}
-
-// TimeoutRange is what a run's timeout may be.
-func TimeoutRange() duration.Range { return timeoutRange }
+func TimeoutRange() duration.Range { return duration.Range{Min: time.Second, Max: bench.MaxLength} }
 
 // Experiment is a named matrix of runs. It has one or more parts; each part is a matrix of its
 // own (the cartesian product of its keys' values, less the combinations that make no sense),
@@ -143,12 +135,9 @@ func (v *fileValues) UnmarshalJSON(data []byte) error {
 	for k, r := range raw {
 		var list []json.RawMessage
 		if err := json.Unmarshal(r, &list); err != nil {
-			// A single value is a list of one.
-			list = []json.RawMessage{r}
+			list = []json.RawMessage{r} // a single value is a list of one
 		}
-		// An empty list stays: Validate says that the key has no values (rather than
-		// silently running its default).
-		out[k] = []string{}
+		out[k] = []string{} // an empty list stays: Validate refuses it, not run by default
 		for _, x := range list {
 			s, err := scalar(x)
 			if err != nil {
@@ -163,7 +152,7 @@ func (v *fileValues) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON writes the keys in table order.
 func (v fileValues) MarshalJSON() ([]byte, error) {
-	return orderedObject(v, func(vals []string) any { return vals })
+	return orderedObject(v)
 }
 
 // fileFixed maps keys to one value each.
@@ -187,24 +176,19 @@ func (v *fileFixed) UnmarshalJSON(data []byte) error {
 }
 
 func (v fileFixed) MarshalJSON() ([]byte, error) {
-	return orderedObject(v, func(s string) any { return s })
+	return orderedObject(v)
 }
 
-func orderedObject[V any](m map[string]V, conv func(V) any) ([]byte, error) {
-	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
-		if r := keyRank(a) - keyRank(b); r != 0 {
-			return r
-		}
-		return strings.Compare(a, b)
-	})
+// orderedObject writes a map of keys as a JSON object, the keys in table order.
+func orderedObject[V any](m map[string]V) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, k := range keys {
+	for i, k := range slices.SortedFunc(maps.Keys(m), keyOrder) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(conv(m[k]))
+		vb, err := json.Marshal(m[k])
 		if err != nil {
 			return nil, err
 		}
@@ -256,7 +240,7 @@ func Parse(r io.Reader) (*Experiment, error) {
 	}
 	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Figures: f.Figures}
 	if f.Timeout != "" {
-		d, err := timeoutRange.Parse(f.Timeout)
+		d, err := TimeoutRange().Parse(f.Timeout)
 		if err != nil {
 			return nil, invalidf("timeout: %v", err)
 		}
@@ -416,8 +400,8 @@ func (e *Experiment) Validate() error {
 		return invalidf("name %q: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", e.Name)
 	case e.Repetitions < 0 || e.Repetitions > MaxRepetitions:
 		return invalidf("repetitions must be at least 1 and at most %d (got %d)", MaxRepetitions, e.Repetitions)
-	case e.Timeout != 0 && timeoutRange.Check(e.Timeout) != nil:
-		return invalidf("timeout: %v", timeoutRange.Check(e.Timeout))
+	case e.Timeout != 0 && TimeoutRange().Check(e.Timeout) != nil:
+		return invalidf("timeout: %v", TimeoutRange().Check(e.Timeout))
 	case len(e.Parts) == 0:
 		return invalidf("experiment %s has no parts (give axes/fixed, or parts)", e.Name)
 	}
@@ -490,7 +474,7 @@ func (e *Experiment) Set(override string) error {
 		e.Repetitions = n
 		return nil
 	case k == "timeout":
-		d, err := timeoutRange.Parse(v)
+		d, err := TimeoutRange().Parse(v)
 		if err != nil {
 			return invalidf("--set timeout: %v", err)
 		}

@@ -134,7 +134,7 @@ func copyTree(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
-		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") && strings.Contains(d.Name(), ".tmp-") {
+		if !d.Type().IsRegular() || outfile.IsTemporary(d.Name()) {
 			return nil
 		}
 		if err := os.Link(path, target); err == nil {

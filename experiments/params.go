@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -324,17 +325,17 @@ func (ps Params) Equal(o Params) bool {
 }
 
 func (ps Params) sort() {
-	slices.SortStableFunc(ps, func(a, b Param) int {
-		if r := keyRank(a.Key) - keyRank(b.Key); r != 0 {
-			return r
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
+	slices.SortStableFunc(ps, func(a, b Param) int { return keyOrder(a.Key, b.Key) })
+}
+
+// keyOrder orders keys as the table does, unknown keys after them by name.
+func keyOrder(a, b string) int {
+	return cmp.Or(keyRank(a)-keyRank(b), strings.Compare(a, b))
 }
 
 // MarshalJSON writes the settings as one object, in table order.
 func (ps Params) MarshalJSON() ([]byte, error) {
-	return orderedObject(ps.Map(), func(v string) any { return v })
+	return orderedObject(ps.Map())
 }
 
 // UnmarshalJSON reads an object of string values.

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"dustm/internal/outfile"
 )
 
 // Runner executes a sweep's runs, each in a fresh process: `Exe bench …` for bench parts,
@@ -320,7 +322,7 @@ func archive(dir string) error {
 		// A killed run leaves its result files under their temporary names (package
 		// outfile): kept as NAME.partial, a partial series being measurements too; an
 		// empty one is dropped.
-		if base, ok := temporaryOf(name); ok {
+		if base, ok := outfile.TemporaryOf(name); ok {
 			if info, err := e.Info(); err == nil && info.Size() == 0 {
 				os.Remove(filepath.Join(dir, name))
 				continue
@@ -334,17 +336,6 @@ func archive(dir string) error {
 	return nil
 }
 
-// temporaryOf reports a temporary file of package outfile (.NAME.tmp-N) and its NAME.
-func temporaryOf(name string) (string, bool) {
-	if !strings.HasPrefix(name, ".") {
-		return "", false
-	}
-	i := strings.LastIndex(name, ".tmp-")
-	if i <= 1 {
-		return "", false
-	}
-	return name[1:i], true
-}
 
 // execute runs one run and records how it ended; it returns the status and, unless ok, why.
 func (ss *session) execute(ctx context.Context, run Run) (string, string) {

@@ -11,15 +11,10 @@ import (
 	"strings"
 )
 
-// Strict JSON: encoding/json lets through, silently, what a hand-edited file gets wrong —
-// a key given twice (the last wins), a key in another case ("FIXED" fills fixed), data
-// after the object (a stray "}"), a byte-order mark (reported as the character 'ï'). Every
-// reader of an experiment's definition (Parse, hence a file given with -f and the
-// definition in a manifest; ReadManifest) runs checkStrictJSON first, so that each of these
-// is an error that says what is wrong and where.
-
-// utf8BOM is the byte-order mark some editors put at the start of a UTF-8 file.
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+// Strict JSON: encoding/json lets through, silently, what a hand-edited file gets wrong — a
+// key given twice (the last wins), a key in another case ("FIXED" fills fixed), data after
+// the object, a byte-order mark. Parse and ReadManifest run checkStrictJSON first, so that
+// each is an error that says what is wrong and where.
 
 // maxJSONDepth bounds the nesting the walk follows (encoding/json's own limit is 10000).
 const maxJSONDepth = 200
@@ -34,7 +29,7 @@ func (e *strictError) Error() string { return e.msg }
 // another case, nothing after the value. Syntax errors come back as encoding/json's. Types
 // with their own UnmarshalJSON are walked for duplicates only: they check their keys.
 func checkStrictJSON(data []byte, t reflect.Type) error {
-	if bytes.HasPrefix(data, utf8BOM) {
+	if bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}) {
 		return &strictError{"the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which JSON does not allow: save it as UTF-8 without a BOM"}
 	}
 	w := strictWalk{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
@@ -135,12 +130,7 @@ func prefix(path string) string {
 	return path + ": "
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
+func join(path, key string) string { return strings.TrimPrefix(path+"."+key, ".") }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 

@@ -224,13 +224,32 @@ func Create(path string, stdout io.Writer) (*File, error) {
 		}
 		out.f, out.w = f, bufio.NewWriter(f)
 	default:
-		f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+		f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+tmpInfix+"*")
 		if err != nil {
 			return nil, pathErrorf(path, "cannot create a file in %s: %v", filepath.Dir(target), unwrapPathError(err))
 		}
 		out.f, out.w = f, bufio.NewWriter(f)
 	}
 	return out, nil
+}
+
+// tmpInfix marks the temporary file of an atomic write: .NAME.tmp-RANDOM beside NAME.
+const tmpInfix = ".tmp-"
+
+// TemporaryOf reports the name of a temporary file of an atomic write, and the NAME it was
+// to replace: a killed writer leaves it behind.
+func TemporaryOf(name string) (string, bool) {
+	i := strings.LastIndex(name, tmpInfix)
+	if !strings.HasPrefix(name, ".") || i <= 1 {
+		return "", false
+	}
+	return name[1:i], true
+}
+
+// IsTemporary reports the name of a temporary file of an atomic write.
+func IsTemporary(name string) bool {
+	_, ok := TemporaryOf(name)
+	return ok
 }
 
 // Name is the path as given.
