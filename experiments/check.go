@@ -13,12 +13,10 @@ import (
 	"strings"
 )
 
-// A run counts for its configuration only when what it recorded is that configuration: its
-// run.json names the folder's experiment, the run's part, configuration and repetition, and
-// the configuration's settings; its result document was measured with those settings. A
-// run that does not (the definition was edited, the run was copied from another folder, its
-// run.json was edited) is run again by a resume, its earlier attempt kept in previous/, and
-// is not counted by the loaders, with a warning that names the difference.
+// A run counts for its configuration only when its run.json names the folder's experiment,
+// the run's part, configuration, repetition and settings, and its result was measured with
+// those settings. Any other (an edited definition, a copied run) is run again by a resume and
+// not counted by the loaders, with a warning that names the difference.
 
 // mismatch says how a run's run.json differs from the run of the sweep it is found at ("" when
 // it does not).
@@ -96,9 +94,7 @@ func (s *Sweep) foreign(at map[string]Run, path string, r *RunData) string {
 }
 
 // CheckDefinition refuses to resume a sweep whose experiment.json no longer says what its
-// manifest records: --resume runs a sweep as it was started (the manifest's definition), so an
-// edit to experiment.json would otherwise be silently ignored. The error names the first
-// difference and says how to run the edited definition.
+// manifest records (--resume would ignore the edit silently), naming the first difference.
 func (s *Sweep) CheckDefinition() error {
 	path := filepath.Join(s.Dir, DefinitionFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -110,25 +106,18 @@ func (s *Sweep) CheckDefinition() error {
 	if err != nil {
 		return invalidf("%s was edited and no longer reads (%s); %s", path, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "), how)
 	}
-	var got, want any
-	if err := roundTrip(e, &got); err != nil {
-		return err
-	}
-	if err := roundTrip(s.Manifest.Definition, &want); err != nil {
-		return err
-	}
-	if d := jsonDiff("", want, got); d != "" {
+	if d := jsonDiff("", decoded(s.Manifest.Definition), decoded(e)); d != "" {
 		return invalidf("%s was edited since the sweep started (%s); %s", path, d, how)
 	}
 	return nil
 }
 
-func roundTrip(v any, out *any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, out)
+// decoded is an experiment as generic JSON values, for jsonDiff.
+func decoded(e *Experiment) any {
+	b, _ := json.Marshal(e) // an experiment always encodes
+	var v any
+	json.Unmarshal(b, &v)
+	return v
 }
 
 // jsonDiff names the first difference of two decoded JSON values: "parts[0].fixed.length:

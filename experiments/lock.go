@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,17 +12,15 @@ import (
 )
 
 // LockFile is the file of a results folder on which a sweep (or compact) holds an advisory
-// lock while it writes the folder; it names the process that took the lock. Each run's
-// process inherits the lock, so that a run orphaned by a killed sweep still holds the folder:
-// a resume never starts beside a live run.
+// lock while it writes the folder, naming the process. Each run's process inherits the lock:
+// a resume never starts beside a run orphaned by a killed sweep.
 const LockFile = ".lock"
 
-// ErrBusy marks a results folder that another process is writing: the command is refused
-// (bad usage, not a failure of this process).
+// ErrBusy marks a results folder that another process is writing (bad usage, not a failure).
 var ErrBusy = errors.New("results folder in use")
 
-// orphanWait is how long taking a lock waits when the process that took it has ended but the
-// lock is still held: its run, killed with it (Pdeathsig), is on its way out.
+// orphanWait is how long taking a lock waits when its holder has ended but the lock is held:
+// its run, killed with it (Pdeathsig), is on its way out.
 const orphanWait = 3 * time.Second
 
 // FolderLock is a held lock on a results folder.
@@ -29,9 +28,8 @@ type FolderLock struct {
 	f *os.File // nil where the platform has no advisory locks
 }
 
-// LockFolder takes the lock on a results folder, for what command says (written in the lock
-// file for whoever is refused). It fails with ErrBusy, naming the holder, when another
-// process holds it.
+// LockFolder takes the lock on a results folder for command (written in the lock file for
+// whoever is refused); ErrBusy, naming the holder, when another process holds it.
 func LockFolder(dir, command string) (*FolderLock, error) {
 	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -61,8 +59,8 @@ func LockFolder(dir, command string) (*FolderLock, error) {
 	return &FolderLock{f: f}, nil
 }
 
-// Unlock releases the lock (the lock file stays: removing it would let two processes lock
-// two different files of the same name).
+// Unlock releases the lock; the file stays (removed, two processes could lock two files of
+// one name).
 func (l *FolderLock) Unlock() {
 	if l != nil && l.f != nil {
 		l.f.Close()
@@ -80,9 +78,8 @@ func (l *FolderLock) file() *os.File {
 
 // readHolder reads the PID and the command the lock file names (0 and "" when unreadable).
 func readHolder(f *os.File) (int, string) {
-	b := make([]byte, 4096)
-	n, _ := f.ReadAt(b, 0)
-	lines := strings.SplitN(string(b[:n]), "\n", 3)
+	b, _ := io.ReadAll(io.NewSectionReader(f, 0, 4096))
+	lines := strings.SplitN(string(b), "\n", 3)
 	pid, _ := strconv.Atoi(strings.TrimSpace(lines[0]))
 	what := ""
 	if len(lines) == 3 {
@@ -126,11 +123,10 @@ func (s *Sweep) Lock(command string) error {
 	if s.lock != nil {
 		return nil
 	}
-	l, err := LockFolder(s.Dir, command)
-	if err != nil {
+	var err error
+	if s.lock, err = LockFolder(s.Dir, command); err != nil {
 		return err
 	}
-	s.lock = l
 	// The sessions recorded by whoever held the folder before (read before the lock).
 	if m, err := ReadManifest(s.Dir); err == nil && s.Manifest != nil {
 		s.Manifest.Sessions = m.Sessions

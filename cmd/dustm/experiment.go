@@ -34,7 +34,7 @@ func parseExperimentFlags(args []string, stdout io.Writer) (*experimentFlags, []
 		"       dustm experiment -f FILE [flags]        run an experiment defined in a JSON file",
 		"       dustm experiment --resume DIR           continue an interrupted sweep",
 		"       dustm experiment --list | --keys        what there is"}
-	for _, c := range subcommandsOf("experiment") {
+	for _, c := range experimentCommands() {
 		usage = append(usage, fmt.Sprintf("       %-39s %s", "dustm experiment "+c.name+" "+c.args, c.summary))
 	}
 	fs := newFlagSet("experiment", stdout, append(usage, "",
@@ -479,7 +479,7 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 // oneFolder checks the arguments of a subcommand that takes one results folder: it prints the
 // usage for -h (done), and refuses anything but one existing results folder.
 func oneFolder(name string, args []string, stdout io.Writer) (done bool, err error) {
-	c := subcommandsOf("experiment")[slices.IndexFunc(subcommandsOf("experiment"), func(c command) bool { return c.name == name })]
+	c := experimentCommands()[slices.IndexFunc(experimentCommands(), func(c command) bool { return c.name == name })]
 	usage := fmt.Sprintf("usage: dustm experiment %s %s   (%s)", c.name, c.args, c.summary)
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(stdout, usage)

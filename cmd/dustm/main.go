@@ -23,9 +23,9 @@ import (
 	"dustm/stmbench7/bench"
 )
 
-// command is one command or subcommand. run gets the arguments after its name and the two
-// output streams; it returns an error for the user, errUsage-wrapped for bad input. A
-// command with subs runs the one its first argument names, else its own run.
+// command is one command or subcommand: run gets the arguments after its name and returns
+// an error for the user, errUsage-wrapped for bad input. A command with subs runs the one its
+// first argument names, else its own run.
 type command struct {
 	name, args, summary string // args: what follows the name, for the help
 	run                 func(args []string, stdout, stderr io.Writer) error
@@ -52,21 +52,14 @@ func commands() []command {
 	}
 }
 
-// subcommandsOf are a command's subcommands (none for an unknown command).
-func subcommandsOf(name string) []command {
-	for _, c := range commands() {
-		if c.name == name {
-			return c.subs
-		}
-	}
-	return nil
-}
+// experimentCommands are the subcommands of `dustm experiment`.
+func experimentCommands() []command { return commands()[2].subs }
 
 // reservedExperimentNames are the names no experiment may take: `dustm experiment NAME` would
 // run the subcommand instead.
 func reservedExperimentNames() []string {
 	names := []string{"help"}
-	for _, c := range subcommandsOf("experiment") {
+	for _, c := range experimentCommands() {
 		names = append(names, c.name)
 	}
 	return names
@@ -79,8 +72,7 @@ func usageErrorf(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
 }
 
-// usageIf marks err as bad input when it is one of the kinds given (a bad experiment, a bad
-// output path, …); other errors stay failures.
+// usageIf marks err as bad input when it is of one of the kinds given; others stay failures.
 func usageIf(err error, kinds ...error) error {
 	for _, k := range kinds {
 		if errors.Is(err, k) {
@@ -90,10 +82,8 @@ func usageIf(err error, kinds ...error) error {
 	return err
 }
 
-// parseFlags parses a command's flags; help reports -h/--help (the usage is already printed,
-// on the flag set's output: stdout, as for `dustm --help`), and a bad flag comes back as a
-// usage error. -s, the Java reference's flag for its STM class, is answered with what to use
-// instead.
+// parseFlags parses a command's flags; help reports -h/--help (the usage is printed on
+// stdout). -s, the Java reference's flag for its STM class, is answered with what to use.
 func parseFlags(fs *pflag.FlagSet, args []string) (help bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -107,8 +97,8 @@ func parseFlags(fs *pflag.FlagSet, args []string) (help bool, err error) {
 	return false, nil
 }
 
-// newFlagSet makes a command's flag set: errors come back to the caller, help and defaults
-// are printed on stdout, after the usage line and what the command does.
+// newFlagSet makes a command's flag set: errors come back to the caller, the usage lines and
+// the defaults are printed on stdout.
 func newFlagSet(name string, stdout io.Writer, usage ...string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stdout)
@@ -238,8 +228,8 @@ Run `+"`dustm <command> --help`"+` for a command's flags.
 `)
 }
 
-// versionText is `dustm --version`: the module's version and the VCS revision the binary was
-// built from (as the build stamped them), else the commit git reports for this tree.
+// versionText is `dustm --version`: the module's version and the VCS revision the build
+// stamped, else the commit git reports for this tree.
 func versionText() string {
 	version, revision, modified, goVersion := "(devel)", "", "", ""
 	if info, ok := debug.ReadBuildInfo(); ok {
