@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -34,17 +35,17 @@ type Config struct {
 func (c *Config) ID() string { return c.Part + "/" + c.Slug }
 
 // Label is the configuration's axis values, for progress lines and legends.
-func (c *Config) Label() string {
+func (c *Config) Label() string { return cmp.Or(c.axisValues(" "), "(single configuration)") }
+
+// axisValues are the configuration's axis=value pairs, joined by sep.
+func (c *Config) axisValues(sep string) string {
 	var parts []string
 	for _, k := range c.Axes {
 		if v, ok := c.Params.Get(k); ok {
 			parts = append(parts, k+"="+v)
 		}
 	}
-	if len(parts) == 0 {
-		return "(single configuration)"
-	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, sep)
 }
 
 // BenchArgs returns the flags of `dustm bench` that run the configuration (without the
@@ -259,16 +260,7 @@ func nameConfigs(configs []Config) {
 	for i := range configs {
 		c := &configs[i]
 		c.Axes = axes
-		var parts []string
-		for _, k := range axes {
-			if v, ok := c.Params.Get(k); ok {
-				parts = append(parts, k+"="+v)
-			}
-		}
-		slug := slugUnsafe.ReplaceAllString(strings.Join(parts, ","), "_")
-		if slug == "" {
-			slug = "default"
-		}
+		slug := cmp.Or(slugUnsafe.ReplaceAllString(c.axisValues(","), "_"), "default")
 		for base, n := slug, 2; used[slug]; n++ {
 			slug = fmt.Sprintf("%s,%d", base, n)
 		}
@@ -351,12 +343,6 @@ func Schedule(configs []Config, reps int, shard Shard) []Run {
 // benchmarks the benchmark time of each benchmark with the framework's calibration.
 func (c *Config) Estimate() time.Duration {
 	m := c.Params.Map()
-	secs := func(s string, def float64) float64 {
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return def
-	}
 	switch c.Kind {
 	case KindKV:
 		return kvEstimate(m)
@@ -377,7 +363,10 @@ func (c *Config) Estimate() time.Duration {
 		// giant as measured on a shared 2-core machine (16 s and 135 s: the collector works
 		// through gigabytes of young heap).
 		setup := map[string]float64{"tiny": 0.02, "small": 0.05, "medium": 0.4, "big": 2.5, "huge": 8, "giant": 65}[m["size"]]
-		length := secs(m["length"], 10)
+		length, err := strconv.ParseFloat(m["length"], 64)
+		if err != nil {
+			length = 10
+		}
 		if _, ok := m["ops"]; ok {
 			length = 5 // unknown: a guess
 		}
