@@ -21,23 +21,14 @@ import (
 // Runner executes a sweep's runs, each in a fresh process: `Exe bench …` for bench parts,
 // a compiled `go test` binary for micro parts.
 type Runner struct {
-	// Exe is the dustm binary whose bench subcommand runs a configuration.
-	Exe string
-	// Workdir is the runs' working directory ("" for the current one); micro parts look for
-	// the dustm source tree from there.
-	Workdir string
-	// Env is the runs' environment (nil: this process's).
-	Env []string
-	// Progress receives one line per run and a summary (nil: discarded).
-	Progress io.Writer
-	// Timeout of one run; 0 takes the experiment's, else three times the run's expected
-	// duration plus a minute. A run past it is interrupted, then killed.
-	Timeout time.Duration
-	// RetryFailed runs again the runs an earlier session recorded as failed (by default a
-	// resumed sweep keeps them).
-	RetryFailed bool
-	// GoTool is the go command for micro parts ("" finds go in PATH).
-	GoTool string
+	Exe      string    // the dustm binary whose bench subcommand runs a configuration
+	Workdir  string    // the runs' working directory ("": the current one, where micro parts find the source)
+	Env      []string  // the runs' environment (nil: this process's)
+	Progress io.Writer // one line per run and a summary (nil: discarded)
+	// Timeout of one run (0: see session.timeout); a run past it is interrupted, then killed.
+	Timeout     time.Duration
+	RetryFailed bool   // run again the runs an earlier session recorded as failed
+	GoTool      string // the go command for micro parts ("": go in PATH)
 	// Grace is how long an interrupted run may take to write its results before it is
 	// killed (0: 15 s).
 	Grace time.Duration
@@ -336,7 +327,6 @@ func archive(dir string) error {
 	return nil
 }
 
-
 // execute runs one run and records how it ended; it returns the status and, unless ok, why.
 func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 	dir := ss.s.RunDir(run)
@@ -445,7 +435,7 @@ func (ss *session) ended(ctx context.Context, run Run, dir string, info RunInfo,
 			select {
 			case <-ctx.Done():
 				ended = endCancelled
-			case <-time.After(orDefault(ss.r.InterruptDelay, time.Second)):
+			case <-time.After(cmp.Or(ss.r.InterruptDelay, time.Second)):
 			}
 		}
 	}
@@ -498,7 +488,7 @@ func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duratio
 	started()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	grace := orDefault(ss.r.Grace, 15*time.Second)
+	grace := cmp.Or(ss.r.Grace, 15*time.Second)
 	stop := func(delay time.Duration) error {
 		select {
 		case err := <-done:
@@ -527,19 +517,12 @@ func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duratio
 	case <-timer.C:
 		return endTimedOut, stop(0)
 	case <-ctx.Done():
-		delay := orDefault(ss.r.InterruptDelay, time.Second)
+		delay := cmp.Or(ss.r.InterruptDelay, time.Second)
 		if runsOwnGroup { // no signal of the sweep's reached the run: this is its one
 			delay = 0
 		}
 		return endCancelled, stop(delay)
 	}
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }
 
 func exitCode(cmd *exec.Cmd, err error) int {
@@ -552,15 +535,10 @@ func exitCode(cmd *exec.Cmd, err error) int {
 	return -1
 }
 
-// timeout of one run of the configuration.
+// timeout of one run of the configuration: the Runner's, else the experiment's, else three
+// times its expected duration plus a minute.
 func (ss *session) timeout(c *Config) time.Duration {
-	if ss.r.Timeout > 0 {
-		return ss.r.Timeout
-	}
-	if t := ss.s.Manifest.Definition.Timeout; t > 0 {
-		return t
-	}
-	return 3*c.Estimate() + time.Minute
+	return cmp.Or(ss.r.Timeout, ss.s.Manifest.Definition.Timeout, 3*c.Estimate()+time.Minute)
 }
 
 // flagRE finds the flags pflag's help defines: at the start of a line ("  -t, --threads int",
@@ -650,4 +628,12 @@ func fmtDuration(secs float64) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
+
+// orDefault is d, or def when d is not positive.
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }

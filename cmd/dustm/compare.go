@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -19,23 +20,17 @@ import (
 // result files) side by side, per metric, with a test of whether each difference is larger
 // than the noise.
 func runCompare(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare", stdout)
+	fs := newFlagSet("compare", stdout, "usage: dustm compare [flags] A B\n",
+		"A and B are results folders, configurations' or runs' folders inside one, or result JSON files of",
+		"`dustm bench --json`. Configurations are matched by their settings (leaving out those that are the",
+		"same throughout each side but differ between them: what is compared). Per metric: both medians,",
+		"B/A, and whether the difference exceeds the noise. --csv leaves values that do not exist empty.\n")
 	asCSV := fs.Bool("csv", false, "write CSV instead of a table")
 	test := fs.String("test", experiments.TestMannWhitney, "how to tell a difference from noise: mann-whitney (U test) or bootstrap (interval of the ratio of medians)")
 	alpha := fs.Float64("alpha", 0.05, "significance level")
 	metrics := fs.StringSlice("metrics", nil, "metrics to compare (default: the main ones both sides have; all: every one)")
 	whereA := fs.StringArray("a", nil, "keep only A's runs with this setting, key=value (repeatable); e.g. A and B the same folder, --a backend=stm-plain --b backend=stm")
 	whereB := fs.StringArray("b", nil, "keep only B's runs with this setting, key=value (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: dustm compare [flags] A B")
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "A and B are results folders, configurations' or runs' folders inside one, or result JSON files of")
-		fmt.Fprintln(stdout, "`dustm bench --json`. Configurations are matched by their settings (leaving out those that are the")
-		fmt.Fprintln(stdout, "same throughout each side but differ between them: what is compared). Per metric: both medians,")
-		fmt.Fprintln(stdout, "B/A, and whether the difference exceeds the noise. --csv leaves values that do not exist empty.")
-		fmt.Fprintln(stdout)
-		fs.PrintDefaults()
-	}
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -60,10 +55,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	c, err := experiments.Compare(a, b, experiments.CompareOptions{Test: *test, Alpha: *alpha, Metrics: *metrics})
 	if err != nil {
-		if errors.Is(err, experiments.ErrInvalid) {
-			return usageErrorf("%v", strings.TrimPrefix(err.Error(), experiments.ErrInvalid.Error()+": "))
-		}
-		return err
+		return usageIf(err, experiments.ErrInvalid)
 	}
 	if *asCSV {
 		return writeComparisonCSV(stdout, c)
@@ -79,12 +71,8 @@ func notExist(path string, err error) error {
 	return err
 }
 
-func fmtFloat(v float64, digits int) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "-"
-	}
-	return strconv.FormatFloat(v, 'g', digits, 64)
-}
+// fmtFloat writes v with digits significant digits, "-" when it does not exist.
+func fmtFloat(v float64, digits int) string { return cmp.Or(csvFloat(v, digits), "-") }
 
 // keepRuns keeps the runs of a folder whose settings match every key=value.
 func keepRuns(f *experiments.Folder, side string, where []string) error {
@@ -108,19 +96,13 @@ func keepRuns(f *experiments.Folder, side string, where []string) error {
 			return usageErrorf("--%s %q: %s is not a key of %s's runs (keys: %s)", strings.ToLower(side), w, k, side, strings.Join(keys, ", "))
 		}
 	}
-	var runs []*experiments.RunData
-	for _, r := range f.Runs {
-		keep := true
-		for _, w := range where {
+	runs := slices.DeleteFunc(slices.Clone(f.Runs), func(r *experiments.RunData) bool {
+		return slices.ContainsFunc(where, func(w string) bool {
 			k, v, _ := strings.Cut(w, "=")
-			if got, _ := r.Info.Params.Get(k); got != v {
-				keep = false
-			}
-		}
-		if keep {
-			runs = append(runs, r)
-		}
-	}
+			got, _ := r.Info.Params.Get(k)
+			return got != v
+		})
+	})
 	if len(runs) == 0 {
 		return usageErrorf("no run of %s has %s", side, strings.Join(where, " "))
 	}

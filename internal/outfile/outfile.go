@@ -29,8 +29,8 @@ var ErrPath = errors.New("bad output path")
 // Stdout is the name that means standard output.
 const Stdout = "-"
 
-// IsStdout reports a name of standard output: "-", or /dev/stdout and its aliases, which
-// are written as "-" is (to the command's stdout, which may not be the process's).
+// IsStdout reports a name of standard output: "-", /dev/stdout and its aliases (written to
+// the command's stdout, which may not be the process's).
 func IsStdout(path string) bool {
 	switch filepath.Clean(path) {
 	case Stdout, "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
@@ -43,13 +43,14 @@ func pathErrorf(path, format string, a ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrPath, path, fmt.Sprintf(format, a...))
 }
 
-// kind is how a path is written.
+// kind is how a path is written: a temporary file renamed over the target, in place (FIFO,
+// device, /proc link), or to stdout.
 type kind int
 
 const (
-	kindAtomic  kind = iota // temporary file + rename over target
-	kindThrough             // opened and written in place (FIFO, device, /proc link)
-	kindStdout              // "-"
+	kindAtomic kind = iota
+	kindThrough
+	kindStdout
 )
 
 // maxLinks bounds the symbolic links followed, as the kernel does (ELOOP).
@@ -102,9 +103,6 @@ func resolve(path string) (target string, k kind, err error) {
 }
 
 func unwrapPathError(err error) error {
-	if err == nil {
-		return nil
-	}
 	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Err
 	}
@@ -126,8 +124,7 @@ func checkParent(path, target string) error {
 	return nil
 }
 
-// checkThrough checks what is written through: it exists (resolve saw it) and follows to
-// something that is neither a folder nor a socket.
+// checkThrough checks that what is written through is neither a folder nor a socket.
 func checkThrough(path string) error {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -142,16 +139,15 @@ func checkThrough(path string) error {
 	return nil
 }
 
-// Check reports, before anything runs, an output path that Create would refuse: a folder, a
-// file in a folder that does not exist, a socket, a loop of links. It creates nothing.
+// Check reports, before anything runs, an output path that Create would refuse; it creates
+// nothing.
 func Check(path string) error {
 	_, _, err := resolve(path)
 	return err
 }
 
-// Distinct reports two flags naming the same output (both "-", or one file twice): the
-// second would overwrite the first. names are the flags' names, paths their values ("" for
-// not given).
+// Distinct reports two flags (names) naming one output (paths; "" for not given): the
+// second would overwrite the first.
 func Distinct(names, paths []string) error {
 	for i := range paths {
 		for j := i + 1; j < len(paths); j++ {
@@ -186,9 +182,8 @@ func resolveQuiet(p string) (string, error) {
 	return filepath.Abs(t)
 }
 
-// File is an output being written. Write and Flush may be called during the run; Commit
-// puts the file in place (a regular file appears complete, or not at all), Abort gives up
-// (a regular file's earlier content is left as it was).
+// File is an output being written: Commit puts it in place (a regular file appears
+// complete, or not at all), Abort gives up (leaving a regular file's earlier content).
 type File struct {
 	name   string // as given
 	target string // the regular file renamed over (atomic writes)
@@ -236,8 +231,7 @@ func Create(path string, stdout io.Writer) (*File, error) {
 // tmpInfix marks the temporary file of an atomic write: .NAME.tmp-RANDOM beside NAME.
 const tmpInfix = ".tmp-"
 
-// TemporaryOf reports the name of a temporary file of an atomic write, and the NAME it was
-// to replace: a killed writer leaves it behind.
+// TemporaryOf reports a temporary file a killed writer left, and the NAME it was to replace.
 func TemporaryOf(name string) (string, bool) {
 	i := strings.LastIndex(name, tmpInfix)
 	if !strings.HasPrefix(name, ".") || i <= 1 {
@@ -255,8 +249,7 @@ func IsTemporary(name string) bool {
 // Name is the path as given.
 func (o *File) Name() string { return o.name }
 
-// Write buffers p. Its errors are the system's (ENOSPC, EPIPE) without the file's name,
-// which the caller's message gives.
+// Write buffers p. Its errors are the system's without the file's name (the caller's gives it).
 func (o *File) Write(p []byte) (int, error) {
 	n, err := o.w.Write(p)
 	return n, unwrapPathError(err)
@@ -322,9 +315,8 @@ func (o *File) Abort() {
 	}
 }
 
-// WriteFile writes data to path as Create and Commit do. It is for the files a program
-// names itself (a summary, a figure), so a folder in the way is reported as such, not with
-// Create's hint for a path the user gave.
+// WriteFile writes data to path as Create and Commit do, for the files a program names
+// itself (a summary, a figure): a folder in the way is reported as such.
 func WriteFile(path string, data []byte, stdout io.Writer) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("writing %s: it is a folder, where a file belongs: move it away", path)
