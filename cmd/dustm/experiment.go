@@ -452,17 +452,12 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usageErrorf("merge: which folders? (the shards' results folders)")
 	}
-	first, err := experiments.ReadManifest(fs.Arg(0))
-	for _, dir := range fs.Args()[1:] {
-		if err == nil {
-			_, err = experiments.ReadManifest(dir)
-		}
-	}
-	if err != nil {
-		return usageErrorf("%v", err)
-	}
 	dest := *out
 	if dest == "" {
+		first, err := experiments.ReadManifest(fs.Arg(0))
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
 		dest = filepath.Join(*resultsDir, first.Experiment, time.Now().UTC().Format("20060102-150405")+"-merged")
 	}
 	s, notes, err := experiments.Merge(dest, fs.Args(), append([]string{"dustm", "experiment", "merge"}, args...))
