@@ -165,15 +165,15 @@ func Open(dir string) (*Sweep, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: the recorded definition: %w", dir, err)
 	}
-	shard := m.shard()
+	shard := m.Selection()
 	if err := shard.Selects(len(configs)); err != nil {
 		return nil, fmt.Errorf("%s is damaged: %v", filepath.Join(dir, ManifestFile), err)
 	}
 	return &Sweep{Dir: dir, Manifest: m, Configs: configs, Runs: Schedule(configs, m.Definition.Reps(), shard)}, nil
 }
 
-// shard is the shard of the matrix the folder holds (the zero Shard: all of it).
-func (m *Manifest) shard() Shard {
+// Selection is the shard of the matrix the folder holds (the zero Shard: all of it).
+func (m *Manifest) Selection() Shard {
 	if m.Shard == nil {
 		return Shard{}
 	}

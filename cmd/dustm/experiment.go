@@ -130,11 +130,7 @@ func resume(ctx context.Context, f *experimentFlags, rest, command []string, std
 		return usageErrorf("--resume: %v", err)
 	}
 	if f.dryRun {
-		var shard experiments.Shard
-		if s.Manifest.Shard != nil {
-			shard = *s.Manifest.Shard
-		}
-		return printMatrix(stdout, s.Manifest.Definition, s.Configs, shard, nil)
+		return printMatrix(stdout, s.Manifest.Definition, s.Configs, s.Manifest.Selection(), nil)
 	}
 	return sweep(ctx, s, f, command, stdout, stderr)
 }
