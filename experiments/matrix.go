@@ -324,8 +324,7 @@ func (r Run) Dir() string {
 }
 
 // Schedule orders the runs of the configurations the shard selects: the first repetition of
-// every configuration, then the second, … so that slow drifts of the machine spread evenly
-// over the configurations.
+// each, then the second, … so that slow drifts of the machine spread evenly.
 func Schedule(configs []Config, reps int, shard Shard) []Run {
 	var runs []Run
 	for rep := 1; rep <= reps; rep++ {
@@ -338,9 +337,8 @@ func Schedule(configs []Config, reps int, shard Shard) []Run {
 	return runs
 }
 
-// Estimate is the expected duration of one run of the configuration, for progress and
-// dry runs: the run length, the structure's setup and the process's start; for micro
-// benchmarks the benchmark time of each benchmark with the framework's calibration.
+// Estimate is the expected duration of one run of the configuration, for progress and dry
+// runs: the length, the setup and the process's start; for micro benchmarks their benchtime.
 func (c *Config) Estimate() time.Duration {
 	m := c.Params.Map()
 	switch c.Kind {

@@ -81,13 +81,11 @@ type microBinary struct {
 	err       error
 }
 
-// Run executes the sweep's runs that are not complete: runs recorded as complete and valid
-// are skipped (so an interrupted sweep resumes where it stopped), and so are runs recorded as
-// failed unless RetryFailed. A failed run is recorded with its error and the sweep goes on.
-// When ctx is cancelled, the current run is interrupted and Run returns with
-// Outcome.Interrupted; the folder stays resumable. The error is for problems that stop the
-// whole sweep (the bench cannot even start, another process holds the folder: ErrBusy);
-// failed runs are counted in the Outcome. Run holds the folder's lock unless s holds it.
+// Run executes the sweep's runs that are not complete and valid (nor failed, unless
+// RetryFailed), holding the folder's lock unless s holds it. A failed run is recorded and
+// the sweep goes on; when ctx is cancelled the current run is interrupted and Run returns
+// with Outcome.Interrupted, the folder resumable. The error is for what stops the whole
+// sweep (the bench cannot start, another process holds the folder: ErrBusy).
 func (r *Runner) Run(ctx context.Context, s *Sweep) (Outcome, error) {
 	start := time.Now()
 	ss := &session{r: r, s: s, out: cmp.Or[io.Writer](r.Progress, io.Discard), rejected: map[string]string{}, binaries: map[string]microBinary{}}

@@ -380,12 +380,9 @@ func existsMaybeGz(path string) bool {
 	return false
 }
 
-// Compact gzips the bulky files of every run of a results folder (the result document, the
-// series, stdout and stderr), which the loaders read transparently: reference folders stay
-// small in git. The run descriptions (run.json, failed.json) stay plain. Only the runs that
-// ended (ok or failed) are compacted: a running or interrupted run is left as it is, and a
-// folder that a sweep is writing is refused (ErrBusy). It returns the bytes saved and the
-// runs left alone.
+// Compact gzips the bulky files (result, series, stdout, stderr) of the runs of a results
+// folder that ended, which the loaders read transparently; a folder being written is refused
+// (ErrBusy). It returns the bytes saved and the runs left alone (running or interrupted).
 func Compact(dir string) (saved int64, skipped int, err error) {
 	l, err := LockFolder(dir, "dustm experiment compact "+dir)
 	if err != nil {
