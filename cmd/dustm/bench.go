@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"dustm/internal/outfile"
-	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
 )
 
@@ -86,7 +85,7 @@ func runBenchContext(ctx context.Context, args []string, stdout, stderr io.Write
 func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProfile string, help bool, err error) {
 	cfg = bench.DefaultConfig()
 	fs := newFlagSet("bench", stdout)
-	settings.AddFlags(fs, &cfg.Settings)
+	bench.AddFlags(fs, &cfg.Settings)
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
 	fs.Usage = func() {
 		fmt.Fprintln(stdout, "usage: dustm bench [flags]")
