@@ -13,7 +13,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
 )
 
 // A probe held up by a stall is charged its wait: the open-loop schedule makes the probes due
