@@ -51,6 +51,15 @@ type field[T any] struct {
 }
 
 func bind[T any](get func(*Settings) *T, c codec[T]) func(*Settings) fieldCodec {
+	if c.keyIn == nil {
+		c.keyIn = c.parse
+	}
+	if c.unpair == nil {
+		c.unpair = c.parse
+	}
+	if c.pair == nil {
+		c.pair = c.key
+	}
 	return func(s *Settings) fieldCodec { return &field[T]{get(s), &c} }
 }
 
@@ -62,35 +71,16 @@ func (f *field[T]) set(read func(string) (T, error), v string) error {
 	return err
 }
 
-func (f *field[T]) Set(v string) error { return f.set(f.c.parse, v) }
-func (f *field[T]) String() string     { return f.c.format(*f.p) }
-func (f *field[T]) Type() string       { return f.c.typ }
-func (f *field[T]) isBool() bool       { return f.c.typ == "bool" }
-func (f *field[T]) key() string        { return f.c.key(*f.p) }
-func (f *field[T]) accepts() string    { return f.c.accepts }
-func (f *field[T]) isQuoted() bool     { return f.c.quoted }
-
-func (f *field[T]) setKey(v string) error {
-	if f.c.keyIn != nil {
-		return f.set(f.c.keyIn, v)
-	}
-	return f.set(f.c.parse, v)
-}
-
-func (f *field[T]) pair() string {
-	if f.c.pair != nil {
-		return f.c.pair(*f.p)
-	}
-	return f.c.key(*f.p)
-}
-
-func (f *field[T]) setPair(v string) error {
-	if f.c.unpair != nil {
-		return f.set(f.c.unpair, v)
-	}
-	return f.set(f.c.parse, v)
-}
-
+func (f *field[T]) Set(v string) error     { return f.set(f.c.parse, v) }
+func (f *field[T]) String() string         { return f.c.format(*f.p) }
+func (f *field[T]) Type() string           { return f.c.typ }
+func (f *field[T]) isBool() bool           { return f.c.typ == "bool" }
+func (f *field[T]) key() string            { return f.c.key(*f.p) }
+func (f *field[T]) setKey(v string) error  { return f.set(f.c.keyIn, v) }
+func (f *field[T]) accepts() string        { return f.c.accepts }
+func (f *field[T]) pair() string           { return f.c.pair(*f.p) }
+func (f *field[T]) setPair(v string) error { return f.set(f.c.unpair, v) }
+func (f *field[T]) isQuoted() bool         { return f.c.quoted }
 func (f *field[T]) values() []string {
 	if f.c.names == nil {
 		return nil
@@ -106,29 +96,27 @@ func text(list func() []string) codec[string] {
 	c := codec[string]{typ: "string", parse: func(v string) (string, error) { return v, nil },
 		format: self, key: self, names: list, quoted: true}
 	if list != nil {
-		c.keyIn = func(v string) (string, error) { return v, checkName(v, list()) }
+		c.keyIn = func(v string) (string, error) {
+			if !slices.Contains(list(), v) {
+				return "", fmt.Errorf("unknown value %q (accepted: %s)", v, strings.Join(list(), ", "))
+			}
+			return v, nil
+		}
 	}
 	return c
-}
-
-func path() codec[string] { return text(nil) }
-
-func checkName(v string, list []string) error {
-	if !slices.Contains(list, v) {
-		return fmt.Errorf("unknown value %q (accepted: %s)", v, strings.Join(list, ", "))
-	}
-	return nil
 }
 
 // scenario is the upgrade scenario: "" for none, which an experiment spells "none".
 func scenario() codec[string] {
 	c := text(func() []string { return append([]string{"none"}, stmbench7.ScenarioNames()...) })
 	c.key = func(v string) string { return cmp.Or(v, "none") }
+	keyIn := c.keyIn
 	c.keyIn = func(v string) (string, error) {
-		if err := checkName(v, c.names()); err != nil || v == "none" {
-			return "", err
+		v, err := keyIn(v)
+		if v == "none" {
+			v = ""
 		}
-		return v, nil
+		return v, err
 	}
 	return c
 }

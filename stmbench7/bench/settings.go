@@ -30,63 +30,41 @@ import (
 	"dustm/upgrade"
 )
 
-// Settings is what a user sets for one run. Start from DefaultSettings: the zero value is not
-// a valid run.
+// Settings is what a user sets for one run; each field's row of SettingsTable says what it
+// means and accepts. Start from DefaultSettings: the zero value is not a valid run.
 type Settings struct {
-	Threads  int                // worker threads (-t)
-	Length   time.Duration      // run length (-l); ignored when Ops > 0
-	Ops      int64              // > 0: every thread runs exactly this many operations (--ops)
-	Workload stmbench7.Workload // read-only share of the mix (-w)
-	Backend  string             // synchronization method (-g)
-	Size     string             // size preset (--size), a name of stmbench7.SizeNames
+	Threads      int
+	Length       time.Duration // ignored when Ops > 0
+	Ops          int64         // > 0: every thread runs exactly this many operations
+	Workload     stmbench7.Workload
+	Backend      string
+	Size         string
+	NoTraversals bool
+	NoSMs        bool
+	Seed         int64
+	ThreadSeeds  bool
+	STMCommit    stm.Algorithm
+	Layout       stmbench7.Layout
 
-	NoTraversals bool // leave long traversals out of the mix (--no-traversals)
-	NoSMs        bool // leave structural modifications out of the mix (--no-sms)
+	TTCHistograms, SeqReplay, Check bool
 
-	// Seed seeds every worker's generator (the reference: 3 for all threads). With
-	// ThreadSeeds each thread gets its own seed derived from it.
-	Seed        int64
-	ThreadSeeds bool
+	Upgrade       string        // "" for none
+	UpgradeAt     time.Duration // 0: half the length; a record holds it resolved
+	Migration     upgrade.Strategy
+	Sweepers      int // 0: one
+	UpgradeDryRun bool
 
-	STMCommit stm.Algorithm // commit algorithm of the STM backends (--stm-commit)
-	// Layout is how stm-plain keeps the objects' state in boxes (--stm-layout): one box per
-	// object (the default) or one per mutable field, as the INESC STMBench7 on JVSTM does.
-	Layout stmbench7.Layout
-
-	TTCHistograms bool // print the reference's TTC histograms (--ttc-histograms)
-	SeqReplay     bool // replay the run sequentially and compare the structures (--seq-replay)
-	Check         bool // check the structural invariants before and after the run (--check)
-
-	// Upgrade names the upgrade scenario (--upgrade; "" for none); only -g stm upgrades.
-	Upgrade string
-	// UpgradeAt is when the upgrade is requested, since the timed phase began (--upgrade-at;
-	// 0: half the run's length). Without an upgrade it places the latency window that
-	// upgraded runs are compared with. A record holds it resolved.
-	UpgradeAt     time.Duration
-	Migration     upgrade.Strategy // how objects are migrated (--migration)
-	Sweepers      int              // background sweepers of lazy+sweep (--sweepers; 0: one)
-	UpgradeDryRun bool             // convert everything on a snapshot first, installing nothing (--upgrade-dry-run)
-
-	Interval    time.Duration // period of the time series and of the histogram merges (--interval)
-	JSONPath    string        // where to write the JSON result ("" for none; "-" for stdout)
-	SeriesPath  string        // where to write the JSON-lines series ("" for none; "-" for stdout)
-	TracePath   string        // where to write every operation and its result (--trace)
-	GoBenchPath string        // where to write the headline numbers in the Go benchmark format (--gobench)
+	Interval                                     time.Duration
+	JSONPath, SeriesPath, TracePath, GoBenchPath string // "" for none, "-" for stdout
 
 	// The runtime's settings are the process's: a run applies them before the build and
 	// restores the previous ones when it returns; a record holds the values in effect.
-	GOGC        int   // the collector's percentage; -1 turns it off; KeepGOGC leaves GOGC's
-	MemoryLimit int64 // the soft memory limit in bytes; 0 for none; KeepMemoryLimit leaves GOMEMLIMIT's
-	// GOMAXPROCS sets the processors the run's goroutines share; 0 leaves the process's. A
-	// latency run wants more than its workers, so that the probes need not wait for a slice.
-	GOMAXPROCS int
-	Probe      bool // run the responsiveness probe beside the workers
-	// ProbeInterval is the period of the responsiveness and platform probes (0: the default).
-	ProbeInterval time.Duration
-	// Calibration is how long the platform probe runs alone before the build, so that the
-	// run's probe maxima can be set against the idle platform's (0: none). CalibrationAuto
-	// is resolved by the run (Config.CalibrationLength).
-	Calibration time.Duration
+	GOGC          int   // -1 turns the collector off; KeepGOGC leaves GOGC's
+	MemoryLimit   int64 // 0 for none; KeepMemoryLimit leaves GOMEMLIMIT's
+	GOMAXPROCS    int   // 0 leaves the process's
+	Probe         bool
+	ProbeInterval time.Duration // 0: DefaultProbeInterval
+	Calibration   time.Duration // 0: none; CalibrationAuto: see Config.CalibrationLength
 }
 
 // The bounds of a run's counts and durations: a typo (-t 100000000, --ops 1e12, --interval
@@ -148,21 +126,20 @@ type Setting struct {
 	// Negated: the flag turns the setting off (--no-traversals); the key and the record say
 	// whether it is on (traversals=on, long_traversals=true).
 	Negated bool
-	// Pair is the setting's key in a run's configuration pairs, the JSON key of the results
-	// of schema 2 ("" when runs do not record it).
+	// Pair is the key in a run's configuration (the JSON key of results of schema 2; "" when
+	// runs do not record it).
 	Pair          string
 	Help, KeyHelp string // the flag's help; the experiment key's
-	// KeyDefault is the experiment's default ("" leaves the key out unless it is set). It
-	// differs from the flag's where an experiment wants another (backend stm, sms off).
+	// KeyDefault is the experiment's default ("" leaves the key out unless it is set); it
+	// differs from the flag's where experiments want another (backend stm, sms off).
 	KeyDefault string
-	// Recorded: a record's value reads back as this experiment key (Recorded), so that a
-	// loose result compares with an experiment's runs. Settings that a record holds resolved
-	// (upgrade-at) or as inherited (gogc) are not.
+	// Recorded: the record's value reads back as this experiment key (see Recorded), so that
+	// a loose run compares with an experiment's; not for values recorded resolved (upgrade-at)
+	// or inherited (gogc).
 	Recorded bool
-	// Applies reports whether the key applies to a run (nil: always); a key that does not
-	// is left out of the settings read back from a record.
+	// Applies reports whether the key applies to a run (nil: always).
 	Applies func(*Settings) bool
-	omit    func(*Settings) bool         // leaves the setting out of a record (nil: always written)
+	omit    func(*Settings) bool         // leaves the setting out of a record (nil: never)
 	args    func(v string) []string      // the flags for a key's value (nil: see Args)
 	bind    func(s *Settings) fieldCodec // the setting's field in s, with its codec
 }
@@ -365,15 +342,15 @@ func SettingsTable() []Setting {
 			bind: bind(func(s *Settings) *bool { return &s.TTCHistograms }, boolean(false))},
 		{Flag: "json", Pair: "json", Help: "write the results as one JSON document to this file (- for stdout; the report then goes to stderr)",
 			omit: func(s *Settings) bool { return s.JSONPath == "" },
-			bind: bind(func(s *Settings) *string { return &s.JSONPath }, path())},
+			bind: bind(func(s *Settings) *string { return &s.JSONPath }, text(nil))},
 		{Flag: "series", Pair: "series", Help: "write a JSON-lines time series (one line per interval) to this file (- for stdout)",
 			omit: func(s *Settings) bool { return s.SeriesPath == "" },
-			bind: bind(func(s *Settings) *string { return &s.SeriesPath }, path())},
+			bind: bind(func(s *Settings) *string { return &s.SeriesPath }, text(nil))},
 		{Flag: "gobench", Help: "write the headline numbers as a line of Go benchmark output (benchstat compares such files) to this file (- for stdout)",
-			bind: bind(func(s *Settings) *string { return &s.GoBenchPath }, path())},
+			bind: bind(func(s *Settings) *string { return &s.GoBenchPath }, text(nil))},
 		{Flag: "trace", Help: "write every operation, in order, as a line \"INDEX OP RESULT\" (RESULT: FAILED for a failed one)\n" +
 			"to this file; with several threads one file per thread, FILE.0, FILE.1, ...",
-			bind: bind(func(s *Settings) *string { return &s.TracePath }, path())},
+			bind: bind(func(s *Settings) *string { return &s.TracePath }, text(nil))},
 	}
 }
 
