@@ -39,7 +39,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	defer out.abort() // a no-op once written
+	defer out.abort() // a no-op for the files written
 	defer r.close()
 	if err := r.build(ctx); err != nil {
 		return nil, err
@@ -85,7 +85,6 @@ func (r *run) close() {
 type outputs struct {
 	json, series, goBench *pendingFile
 	traces                []*tracer
-	written               bool
 }
 
 func openOutputs(cfg *Config, stdout io.Writer) (*outputs, error) {
@@ -112,9 +111,6 @@ func openOutputs(cfg *Config, stdout io.Writer) (*outputs, error) {
 }
 
 func (o *outputs) abort() {
-	if o.written {
-		return
-	}
 	for _, f := range []*pendingFile{o.json, o.series, o.goBench} {
 		if f != nil {
 			f.Abort()
@@ -127,7 +123,6 @@ func (o *outputs) abort() {
 // document that describes the run. The files come before the report: they are what a closed
 // or broken stdout must not cost.
 func (o *outputs) write(res *Result, seriesErr error) []error {
-	o.written = true
 	var errs []error
 	if o.series != nil && seriesErr != nil {
 		o.series.Abort()
