@@ -198,7 +198,11 @@ func (r Setting) Args(v string) []string {
 // tabulate their keys and records list their pairs (keep it: configurations are named in
 // this order). A function, so that no package-level state can change.
 func SettingsTable() []Setting {
-	upgrading := func(s *Settings) bool { return s.Upgrade != "" }
+	return slices.Concat(mixSettings(), upgradeSettings(), lengthSettings(), runtimeSettings(), outputSettings())
+}
+
+// mixSettings are the backend, the mix and the structure.
+func mixSettings() []Setting {
 	stmBackend := func(s *Settings) bool { return s.Backend == "stm" || s.Backend == "stm-plain" }
 	return []Setting{
 		{Key: "backend", Flag: "sync", Short: "g", Pair: "backend", KeyDefault: "stm", Recorded: true,
@@ -237,6 +241,13 @@ func SettingsTable() []Setting {
 			Help:    "do not use structural modification operations",
 			KeyHelp: "structural modifications in the mix (off: --no-sms); off by default: with them the structure decays within seconds",
 			bind:    bind(func(s *Settings) *bool { return &s.NoSMs }, boolean(true))},
+	}
+}
+
+// upgradeSettings are the upgrade's.
+func upgradeSettings() []Setting {
+	upgrading := func(s *Settings) bool { return s.Upgrade != "" }
+	return []Setting{
 		{Key: "upgrade", Flag: "upgrade", Pair: "upgrade", KeyDefault: "none", Recorded: true,
 			Help:    "upgrade the running benchmark (-g stm only) with this scenario: " + strings.Join(stmbench7.ScenarioNames(), ", "),
 			KeyHelp: "upgrade scenario (--upgrade); only with backend stm",
@@ -270,6 +281,12 @@ func SettingsTable() []Setting {
 			KeyHelp: "check the upgrade with a dry run first (--upgrade-dry-run); only with an upgrade",
 			omit:    func(s *Settings) bool { return !s.UpgradeDryRun },
 			bind:    bind(func(s *Settings) *bool { return &s.UpgradeDryRun }, boolean(false))},
+	}
+}
+
+// lengthSettings are the run's length, series, seeds and checks.
+func lengthSettings() []Setting {
+	return []Setting{
 		{Key: "length", Flag: "length", Short: "l", Pair: "length_s", KeyDefault: "10", Recorded: true,
 			Applies: func(s *Settings) bool { return s.Ops == 0 },
 			Help:    "length of the run: seconds (2.5) or a duration (2500ms), " + LengthRange.String(),
@@ -301,9 +318,14 @@ func SettingsTable() []Setting {
 			Help:    "replay the execution in a single thread and compare the structures (checks opacity)",
 			KeyHelp: "replay the run sequentially and compare (--seq-replay)",
 			bind:    bind(func(s *Settings) *bool { return &s.SeqReplay }, boolean(false))},
-		// The runtime settings and the probe: left out of experiments unless set (the bench
-		// process then inherits GOGC and GOMEMLIMIT from the experiment's environment, and
-		// probes only when it upgrades).
+	}
+}
+
+// runtimeSettings are the runtime's settings and the probe: left out of experiments unless
+// set (the bench process then inherits GOGC and GOMEMLIMIT from the experiment's environment,
+// and probes only when it upgrades).
+func runtimeSettings() []Setting {
+	return []Setting{
 		{Key: "gogc", Flag: "gogc", Pair: "gogc",
 			Help:    "the collector's GOGC for the run (a percentage, or off); default: the GOGC environment variable, else 100",
 			KeyHelp: "the collector's GOGC in the bench process (--gogc)",
@@ -335,9 +357,13 @@ func SettingsTable() []Setting {
 			KeyHelp: "the idle platform probe before the build (--calibration); default as bench's: on for runs that probe",
 			args:    func(v string) []string { return []string{"--calibration", v + "s"} },
 			bind:    bind(func(s *Settings) *time.Duration { return &s.Calibration }, calibration())},
+	}
+}
 
-		// Flags and result keys that are not experiment keys: an experiment names the result
-		// files itself.
+// outputSettings are flags and pairs that are not experiment keys: an experiment names the
+// result files itself.
+func outputSettings() []Setting {
+	return []Setting{
 		{Flag: "ttc-histograms", Pair: "ttc_histograms", Help: "print the TTC histograms",
 			bind: bind(func(s *Settings) *bool { return &s.TTCHistograms }, boolean(false))},
 		{Flag: "json", Pair: "json", Help: "write the results as one JSON document to this file (- for stdout; the report then goes to stderr)",
