@@ -449,27 +449,6 @@ func (s Settings) Recorded() record.Config {
 	return out
 }
 
-// ParseGOGC reads a --gogc value: a percentage >= 0, or "off" (returned as -1).
-func ParseGOGC(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if strings.EqualFold(s, "off") {
-		return -1, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad GOGC %q (accepted: a whole percentage >= 0, or off)", s)
-	}
-	return n, nil
-}
-
-// FormatGOGC writes a GOGC value as ParseGOGC reads it.
-func FormatGOGC(n int) string {
-	if n < 0 {
-		return "off"
-	}
-	return strconv.Itoa(n)
-}
-
 // MarshalWith writes the settings' pairs (numbers and switches as JSON numbers and booleans)
 // and the members of extra (a JSON object) as one object: the config of a result of schema
 // 2. It and UnmarshalJSON go once results are records.

@@ -298,6 +298,27 @@ func memLimit() codec[int64] {
 	return spelled(ParseMemLimit, FormatMemLimit, "not a number of bytes or off", "bytes with an optional unit (4GiB, 512MiB, 1.5GB), or off")
 }
 
+// ParseGOGC reads a --gogc value: a percentage >= 0, or "off" (returned as -1).
+func ParseGOGC(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad GOGC %q (accepted: a whole percentage >= 0, or off)", s)
+	}
+	return n, nil
+}
+
+// FormatGOGC writes a GOGC value as ParseGOGC reads it.
+func FormatGOGC(n int) string {
+	if n < 0 {
+		return "off"
+	}
+	return strconv.Itoa(n)
+}
+
 // byteUnits are the units ParseMemLimit accepts, as GOMEMLIMIT spells them (plus the decimal
 // ones).
 var byteUnits = []struct {
