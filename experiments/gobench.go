@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"dustm/internal/settings"
+	"dustm/record"
 	"dustm/stmbench7/bench"
 )
 
@@ -23,9 +23,9 @@ func WriteGoBench(w io.Writer, f *Folder) (int, error) {
 				return n, err
 			}
 		}
-		kvs := make([]settings.KeyValue, len(r.Info.Params))
+		kvs := make([]record.Pair, len(r.Info.Params))
 		for i, p := range r.Info.Params {
-			kvs[i] = settings.KeyValue{Key: p.Key, Value: p.Value}
+			kvs[i] = record.Pair{Key: p.Key, Value: p.Value}
 		}
 		if err := bench.WriteGoBench(w, bench.GoBenchName(kvs), r.Result); err != nil {
 			f.Warn("%s: %v; the run is left out", r.Dir, err)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"dustm/internal/settings"
+	"dustm/stmbench7/bench"
 )
 
 // Config is one cell of an experiment's matrix: one configuration, run Repetitions times.
@@ -212,13 +212,13 @@ func applyRules(k Kind, ps Params) (Params, string) {
 	}
 	// The settings that do not apply (the commit algorithm of a lock, a migration without an
 	// upgrade, the length of a run of ops) are the table's rows whose Applies says so.
-	run := settings.Default()
+	run := bench.DefaultSettings()
 	for _, p := range ps {
-		if row, ok := settings.Lookup(p.Key); ok {
+		if row, ok := bench.LookupSetting(p.Key); ok {
 			_ = row.SetKey(&run, p.Value) // normalized already
 		}
 	}
-	for _, row := range settings.Table() {
+	for _, row := range bench.SettingsTable() {
 		if row.Key != "" && row.Applies != nil && !row.Applies(&run) {
 			ps = ps.Without(row.Key)
 		}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
 )
 
@@ -33,8 +32,8 @@ func UpgradeScenarios() []string { return mustRow("upgrade").Values() }
 // Migrations returns the migration strategies of `dustm bench --migration` (package upgrade's).
 func Migrations() []string { return mustRow("migration").Values() }
 
-func mustRow(key string) settings.Setting {
-	row, ok := settings.Lookup(key)
+func mustRow(key string) bench.Setting {
+	row, ok := bench.LookupSetting(key)
 	if !ok {
 		panic("experiments: the settings table has no key " + key) // a programming error, caught by every test
 	}
@@ -67,7 +66,7 @@ type spec struct {
 // package-level state can change.
 func specs() []spec {
 	var out []spec
-	for _, row := range settings.Table() {
+	for _, row := range bench.SettingsTable() {
 		if row.Key == "" {
 			continue
 		}

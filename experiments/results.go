@@ -14,7 +14,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
 )
 
@@ -408,7 +407,7 @@ func LoadResultFile(path string) (*Folder, error) {
 func ParamsOf(r *BenchResult) Params {
 	s := r.Config.Settings // bench.DecodeResult filled in what older schemas say elsewhere
 	var ps Params
-	for _, kv := range settings.Recorded(&s) {
+	for _, kv := range s.Recorded() {
 		ps = append(ps, Param{kv.Key, kv.Value})
 	}
 	return ps

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"dustm/internal/outfile"
-	"dustm/internal/settings"
 	"dustm/stmbench7/bench"
 )
 
@@ -73,7 +72,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 	fs := newFlagSet("bench", stdout, "usage: dustm bench [flags]\n",
 		"Runs STMBench7 and prints the reference's report on stdout, progress on stderr.",
 		"The reference's -s (its STM class) is -g stm or -g stm-plain here, with --stm-commit.\n")
-	settings.AddFlags(fs, &cfg.Settings)
+	bench.AddFlags(fs, &cfg.Settings)
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return cfg, "", help, err

@@ -26,9 +26,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"dustm/experiments"
-	"dustm/internal/settings"
 	"dustm/stm"
 	"dustm/stmbench7"
+	"dustm/stmbench7/bench"
 	"dustm/upgrade"
 )
 
@@ -90,8 +90,8 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	// The fake takes dustm bench's flags, from the same table.
-	set := settings.Default()
-	settings.AddFlags(fs, &set)
+	set := bench.DefaultSettings()
+	bench.AddFlags(fs, &set)
 	for _, m := range missing {
 		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
 			if f := fs.Lookup(name); f != nil {
@@ -277,7 +277,7 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 	commit, _ := stm.ParseAlgorithm(p.Commit)          // lockfree when unknown
 	res := &experiments.BenchResult{
 		Config: experiments.BenchConfig{
-			Settings: settings.Settings{
+			Settings: bench.Settings{
 				Threads: p.Threads, Length: seconds(p.Length), Workload: workload, Backend: p.Backend, Size: p.Size,
 				UpgradeAt: seconds(at), NoTraversals: !p.Traversals, NoSMs: !p.SMs, Seed: 3, STMCommit: commit,
 				Interval: seconds(p.Interval),
@@ -417,9 +417,9 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 // ParamsFromConfig reads the fake's settings from an experiment configuration, through the
 // table of package settings as dustm bench's flags would set them.
 func ParamsFromConfig(ps experiments.Params) FakeParams {
-	s := settings.Default()
+	s := bench.DefaultSettings()
 	for _, p := range ps {
-		if row, ok := settings.Lookup(p.Key); ok {
+		if row, ok := bench.LookupSetting(p.Key); ok {
 			_ = row.SetKey(&s, p.Value) // the experiment checked the value
 		}
 	}
@@ -427,7 +427,7 @@ func ParamsFromConfig(ps experiments.Params) FakeParams {
 }
 
 // paramsOf is what the fake reads of a run's settings.
-func paramsOf(s settings.Settings) FakeParams {
+func paramsOf(s bench.Settings) FakeParams {
 	p := FakeParams{
 		Threads: s.Threads, Length: s.Length.Seconds(), Workload: s.Workload.String(), Backend: s.Backend,
 		Commit: s.STMCommit.String(), Size: s.Size, Traversals: !s.NoTraversals, SMs: !s.NoSMs,

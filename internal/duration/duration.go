@@ -1,7 +1,6 @@
 // Package duration is the one way the commands read a length of time: a plain number is
 // seconds ("2.5"), anything else a Go duration ("2500ms", "1m30s"). Every flag and key that
-// takes a duration (bench -l, --upgrade-at, --interval, demo -l, experiment --timeout, the
-// experiment keys) goes through Parse with its own Range, so that they accept the same
+// takes a duration goes through Parse with its own Range, so that they accept the same
 // spellings and say the same things about a bad one.
 package duration
 
@@ -17,6 +16,9 @@ import (
 // Accepted describes the spellings Parse takes, for messages and help texts.
 const Accepted = "seconds as a number (2.5) or a Go duration (2500ms, 1m30s)"
 
+// errTooLong is a number of seconds beyond what a time.Duration holds (about ±292 years).
+var errTooLong = errors.New("too long for a duration (at most about 292 years)")
+
 // Parse reads seconds or a Go duration. It rejects what is not a finite duration that fits
 // a time.Duration (NaN, Inf, 1e300), but not zero or negative values: that is Range's job.
 func Parse(s string) (time.Duration, error) {
@@ -24,12 +26,12 @@ func Parse(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty (accepted: %s)", Accepted)
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil || isRangeErr(err) {
-		if math.IsNaN(f) || math.IsInf(f, 0) {
+	f, err := strconv.ParseFloat(s, 64)
+	if ne, ok := errors.AsType[*strconv.NumError](err); err == nil || ok && errors.Is(ne.Err, strconv.ErrRange) {
+		switch {
+		case math.IsNaN(f) || math.IsInf(f, 0):
 			return 0, fmt.Errorf("%q is not a number of seconds (accepted: %s)", s, Accepted)
-		}
-		// A time.Duration holds about ±292 years.
-		if math.Abs(f) > float64(math.MaxInt64)/float64(time.Second) {
+		case math.Abs(f) > float64(math.MaxInt64)/float64(time.Second):
 			return 0, fmt.Errorf("%q seconds: %w", s, errTooLong)
 		}
 		return time.Duration(math.Round(f * float64(time.Second))), nil
@@ -39,14 +41,6 @@ func Parse(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is neither seconds nor a duration (accepted: %s)", s, Accepted)
 	}
 	return d, nil
-}
-
-// errTooLong is a number of seconds beyond what a time.Duration holds.
-var errTooLong = errors.New("too long for a duration (at most about 292 years)")
-
-func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && errors.Is(ne.Err, strconv.ErrRange)
 }
 
 // Range is an inclusive range of durations. Zero allows 0 itself below Min (for "0: the
@@ -76,13 +70,12 @@ func (r Range) Check(d time.Duration) error {
 // Parse reads s as Parse does and checks it against the range.
 func (r Range) Parse(s string) (time.Duration, error) {
 	d, err := Parse(s)
-	if errors.Is(err, errTooLong) {
+	switch {
+	case errors.Is(err, errTooLong):
 		return 0, fmt.Errorf("%q seconds is out of range (accepted: %s)", strings.TrimSpace(s), r)
-	}
-	if err != nil {
+	case err != nil:
 		return 0, err
-	}
-	if r.Check(d) != nil {
+	case r.Check(d) != nil:
 		return 0, fmt.Errorf("%q is out of range (accepted: %s)", strings.TrimSpace(s), r)
 	}
 	return d, nil
@@ -112,11 +105,10 @@ func NewValue(p *time.Duration, def time.Duration, r Range) *Value {
 // Set parses s into the duration.
 func (v *Value) Set(s string) error {
 	d, err := v.Range.Parse(s)
-	if err != nil {
-		return err
+	if err == nil {
+		*v.D = d
 	}
-	*v.D = d
-	return nil
+	return err
 }
 
 // String writes the current value as seconds.

@@ -3,13 +3,11 @@ package bench
 import (
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"dustm/internal/settings"
 	"dustm/stm"
 	"dustm/stmbench7"
 	"dustm/upgrade"
@@ -18,13 +16,6 @@ import (
 // SetupSeed seeds the generator that builds the structure, as in the reference: the initial
 // structure is the same in every run.
 const SetupSeed = 3
-
-// DefaultSeed is the seed of the workers' generators: the reference seeds every thread with 3.
-const DefaultSeed = settings.DefaultSeed
-
-// Settings is what a user sets for a run: the table of package settings names each one's
-// flag, result key and experiment key.
-type Settings = settings.Settings
 
 // Config describes one run: what the user set, and what the caller injects. Start from
 // DefaultConfig: its zero value is not a valid run.
@@ -36,41 +27,8 @@ type Config struct {
 	Args []string
 }
 
-// Hooks are what a caller injects into a run, rather than a user setting it: where
-// "-" files go, the backends, the progress clock, and the tests' checks.
-type Hooks struct {
-	// FilesStdout is where a result file named "-" goes; nil: Run's stdout. The command
-	// line sends the report to stderr then, so that stdout is the one document.
-	FilesStdout io.Writer
-
-	// NewBackend creates the synchronization methods (the run's and, for the replay,
-	// "none"); nil means stmbench7.NewBackend. Tests and experiments may substitute their own.
-	NewBackend func(name string, opts stmbench7.Options) (stmbench7.Backend, error)
-
-	// ProgressEvery is the period of the progress lines on stderr; 0 means one second.
-	ProgressEvery time.Duration
-
-	// Test hooks: diff compares final structures for the replay (nil: the canonical forms
-	// of package stmbench7), check checks invariants (nil: Structure.Check).
-	diff  diffFunc
-	check checkFunc
-}
-
-// DefaultConfig returns the reference's defaults (settings.Default): one thread, 10 s,
-// read-dominated, coarse lock, long traversals and structural modifications on, seed 3, the
-// big structure.
-func DefaultConfig() Config {
-	return Config{Settings: settings.Default()}
-}
-
-// ProbeIntervalRange is what --probe-interval accepts.
-var ProbeIntervalRange = settings.ProbeIntervalRange
-
-// KeepGOGC and KeepMemoryLimit leave the process's collector settings as they are.
-const (
-	KeepGOGC        = settings.KeepGOGC
-	KeepMemoryLimit = settings.KeepMemoryLimit
-)
+// DefaultConfig returns a run of the reference's defaults (DefaultSettings) without hooks.
+func DefaultConfig() Config { return Config{Settings: DefaultSettings()} }
 
 // DefaultCalibration is the longest calibration a latency run gets by default: 3 s of 1 ms
 // sleeps is 3000 oversleeps, enough for the idle platform's p99 and a maximum that a run's
@@ -78,14 +36,14 @@ const (
 const DefaultCalibration = 3 * time.Second
 
 // CalibrationLength returns how long the platform probe runs alone before the build. The
-// default (settings.CalibrationAuto) calibrates only runs that probe their responsiveness,
+// default (CalibrationAuto) calibrates only runs that probe their responsiveness,
 // whose maxima are the ones to set against the platform's: a quarter of the run's length, at
 // most DefaultCalibration, so that short runs (the quick experiment's 2 s ones) stay short
 // (DefaultCalibration for a run of --ops). Throughput runs get none: they report no maxima
 // to calibrate, and experiments run hundreds of them.
 func (c *Config) CalibrationLength() time.Duration {
 	switch {
-	case c.Calibration != settings.CalibrationAuto:
+	case c.Calibration != CalibrationAuto:
 		return c.Calibration
 	case !c.Probe:
 		return 0
@@ -102,19 +60,6 @@ func (c *Config) probeInterval() time.Duration {
 	}
 	return DefaultProbeInterval
 }
-
-// The bounds of a run's counts and durations (package settings), checked by Validate before
-// anything is built.
-const (
-	MaxThreads  = settings.MaxThreads
-	MaxOps      = settings.MaxOps
-	MinLength   = settings.MinLength
-	MaxLength   = settings.MaxLength
-	MinInterval = settings.MinInterval
-	MaxInterval = settings.MaxInterval
-	MaxSweepers = settings.MaxSweepers
-	MaxProcs    = settings.MaxProcs
-)
 
 // ErrInvalidConfig marks errors caused by a configuration that cannot run.
 var ErrInvalidConfig = errors.New("invalid configuration")
@@ -147,8 +92,8 @@ func (c *Config) Validate() error {
 		return invalidf("--memlimit must be a number of bytes >= 0 or off (got %d)", c.MemoryLimit)
 	case c.ProbeInterval < 0:
 		return invalidf("--probe-interval must be positive (got %v)", c.ProbeInterval)
-	case c.Calibration != settings.CalibrationAuto && settings.CalibrationRange.Check(c.Calibration) != nil:
-		return invalidf("--calibration %s is out of range (accepted: %s; 0 for none)", fmtSeconds(c.Calibration), settings.CalibrationRange)
+	case c.Calibration != CalibrationAuto && CalibrationRange.Check(c.Calibration) != nil:
+		return invalidf("--calibration %s is out of range (accepted: %s; 0 for none)", fmtSeconds(c.Calibration), CalibrationRange)
 	}
 	if !c.Workload.Valid() {
 		return invalidf("unknown workload %v (accepted: %s)", c.Workload, strings.Join(stmbench7.WorkloadNames(), ", "))
@@ -247,13 +192,6 @@ func (c *Config) ThreadSeed(i int) int64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return int64(z ^ (z >> 31))
-}
-
-func (c *Config) stdoutFiles(stdout io.Writer) io.Writer {
-	if c.FilesStdout != nil {
-		return c.FilesStdout
-	}
-	return stdout
 }
 
 func (c *Config) newBackend(name string) (stmbench7.Backend, error) {

@@ -5,6 +5,12 @@
 //
 // Design:
 //
+//   - Run passes a run through stages (run.go): open the outputs, build (backend, runtime
+//     settings, calibration, structure), check, measure (measure.go: workers, probes, ticker,
+//     upgrade), check again and replay, write the files, report. A Config is a run: its
+//     Settings, what a user sets (one row each in SettingsTable: field, flag, record pair,
+//     experiment key, default, accepted values, help), and its Hooks, what a caller injects
+//     into the stages.
 //   - Each worker owns a java.util.Random-compatible generator, its backend Worker and a
 //     recorder: one HdrHistogram per operation (nanoseconds, three significant digits) that
 //     only the worker touches until it stops, plus the current interval's counters and

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"dustm/internal/settings"
+	"dustm/record"
 )
 
 // The Go benchmark format (golang.org/x/perf/benchfmt, what `go test -bench` prints and
@@ -14,13 +14,13 @@ import (
 //
 //	BenchmarkSTMBench7/backend=stm/commit=lockfree/.../threads=2/... N ns/op X op/s ...
 //
-// named by the run's experiment keys (the settings a result records, see settings.Recorded),
+// named by the run's experiment keys (the settings a result records, see Settings.Recorded),
 // so that benchstat compares any two sets of runs, and groups them by key (-col threads), as
 // it does golang.org/x/benchmarks' sweet results. N is the successful operations; ns/op is
 // the time per successful operation over all the threads (1e9/throughput).
 
 // GoBenchName is the benchmark name of a run with these settings (key=value parts).
-func GoBenchName(kvs []settings.KeyValue) string {
+func GoBenchName(kvs record.Config) string {
 	var b strings.Builder
 	b.WriteString("BenchmarkSTMBench7")
 	for _, kv := range kvs {

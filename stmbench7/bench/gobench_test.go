@@ -7,7 +7,6 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
-	"dustm/internal/settings"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -25,7 +24,7 @@ func TestGoBenchReadsWithBenchfmt(t *testing.T) {
 	if err := WriteGoBenchHeader(&buf, res.Env); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteGoBench(&buf, GoBenchName(settings.Recorded(&s)), res); err != nil {
+	if err := WriteGoBench(&buf, GoBenchName(s.Recorded()), res); err != nil {
 		t.Fatal(err)
 	}
 	r := benchfmt.NewReader(&buf, "run.txt")

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-
-	"dustm/internal/settings"
 )
 
 // Two probes run beside the workers, each on its own goroutine, at a fixed rate:
@@ -28,9 +26,6 @@ import (
 //     does (RecordCorrectedValue with the interval as the expected one).
 //
 // Latencies are in nanoseconds, in histograms of the same range as the operations'.
-
-// DefaultProbeInterval is the probes' period unless --probe-interval says otherwise.
-const DefaultProbeInterval = settings.DefaultProbeInterval
 
 // probeRec is one probe's measurements: since the start (3 digits, for the result) and in the
 // current interval (2 digits, for the series). The probe's goroutine records; the ticker swaps

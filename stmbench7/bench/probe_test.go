@@ -13,8 +13,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"dustm/internal/settings"
 )
 
 // A probe held up by a stall is charged its wait: the open-loop schedule makes the probes due
@@ -293,10 +291,10 @@ func TestCalibrationLength(t *testing.T) {
 		ops    int64
 		want   time.Duration
 	}{
-		{settings.CalibrationAuto, false, 20 * time.Second, 0, 0},
-		{settings.CalibrationAuto, true, 20 * time.Second, 0, DefaultCalibration},
-		{settings.CalibrationAuto, true, 2 * time.Second, 0, 500 * time.Millisecond},
-		{settings.CalibrationAuto, true, 0, 100, DefaultCalibration},
+		{CalibrationAuto, false, 20 * time.Second, 0, 0},
+		{CalibrationAuto, true, 20 * time.Second, 0, DefaultCalibration},
+		{CalibrationAuto, true, 2 * time.Second, 0, 500 * time.Millisecond},
+		{CalibrationAuto, true, 0, 100, DefaultCalibration},
 		{0, true, 20 * time.Second, 0, 0},
 		{time.Second, false, 20 * time.Second, 0, time.Second},
 	} {
@@ -318,7 +316,7 @@ func TestCalibrationLength(t *testing.T) {
 // A run without a calibration has no "calibration" in its result, and an explicit one
 // calibrates a run that does not probe.
 func TestRunCalibrationOnDemand(t *testing.T) {
-	for _, cal := range []time.Duration{settings.CalibrationAuto, 30 * time.Millisecond} {
+	for _, cal := range []time.Duration{CalibrationAuto, 30 * time.Millisecond} {
 		cfg := DefaultConfig()
 		cfg.Size, cfg.Length, cfg.Calibration = "tiny", 50*time.Millisecond, cal
 		var stdout, stderr bytes.Buffer

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"dustm/internal/outfile"
-	"dustm/internal/settings"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -422,7 +421,7 @@ func (p *pendingFile) writeGoBench(r *Result) error {
 	s := r.Config.Settings
 	err := WriteGoBenchHeader(p.w, r.Env)
 	if err == nil {
-		err = WriteGoBench(p.w, GoBenchName(settings.Recorded(&s)), r)
+		err = WriteGoBench(p.w, GoBenchName(s.Recorded()), r)
 	}
 	if err != nil {
 		p.Abort()

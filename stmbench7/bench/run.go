@@ -2,20 +2,14 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"dustm/stm"
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
-	"dustm/upgrade"
 )
 
 // Errors a completed run can end with (besides a backend's own errors). The result and the
@@ -32,154 +26,226 @@ var (
 // run is reported as far as it went (Result.Interrupted); cancelled earlier, Run returns
 // ctx's error and nothing is written. A run that measured something returns its Result even
 // when it also returns an error (an operation's unexpected error, a failed check or replay).
+//
+// A run passes through stages, each a method of run below: open the outputs, build, check,
+// measure, check again and replay, write the files, report.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	params, _ := stmbench7.ParseSize(cfg.Size) // Validate checked it
-	mix := cfg.mix()
-	var enabled [stmbench7.NumOps]bool
-	for op := range stmbench7.OpID(stmbench7.NumOps) {
-		enabled[op] = mix.OpProbability(op) > 0
-	}
-
-	// Create the result files first, so that a bad path fails before the setup.
-	env := CollectEnv(time.Now())
-	var jsonFile, seriesFile, goBenchFile *pendingFile
-	var traces []*tracer
-	committed := false
-	defer func() {
-		if !committed {
-			for _, f := range []*pendingFile{jsonFile, seriesFile, goBenchFile} {
-				if f != nil {
-					f.Abort()
-				}
-			}
-			abortTraces(traces)
-		}
-	}()
-	var err error
-	if cfg.JSONPath != "" {
-		if jsonFile, err = createPending(cfg.JSONPath, cfg.stdoutFiles(stdout)); err != nil {
-			return nil, fmt.Errorf("result file: %w", err)
-		}
-	}
-	if cfg.SeriesPath != "" {
-		if seriesFile, err = createPending(cfg.SeriesPath, cfg.stdoutFiles(stdout)); err != nil {
-			return nil, fmt.Errorf("series file: %w", err)
-		}
-	}
-	if cfg.GoBenchPath != "" {
-		if goBenchFile, err = createPending(cfg.GoBenchPath, cfg.stdoutFiles(stdout)); err != nil {
-			return nil, fmt.Errorf("the Go benchmark file: %w", err)
-		}
-	}
-	if traces, err = createTraces(cfg.TracePath, cfg.Threads); err != nil {
-		return nil, err
-	}
-
-	backend, err := cfg.newBackend(cfg.Backend)
+	r := &run{cfg: &cfg, stdout: stdout, stderr: stderr, mix: cfg.mix(), env: CollectEnv(time.Now())}
+	r.params, _ = stmbench7.ParseSize(cfg.Size) // Validate checked it
+	out, err := openOutputs(&cfg, stdout)
 	if err != nil {
 		return nil, err
 	}
-	defer backend.Close()
-	if m := backend.MaxThreads(); m > 0 && cfg.Threads > m {
-		return nil, invalidf("synchronization method %s supports at most %d thread(s) (got %d)", cfg.Backend, m, cfg.Threads)
+	defer out.abort() // a no-op for the files written
+	defer r.close()
+	if err := r.build(ctx); err != nil {
+		return nil, err
 	}
-
-	prober, _ := backend.(stmbench7.Prober)
-	if cfg.Probe && prober == nil {
-		return nil, invalidf("--probe: synchronization method %s has no probe transaction (it synchronizes nothing; use coarse, medium, stm or stm-plain)", cfg.Backend)
+	if err := r.checkBefore(ctx); err != nil {
+		return nil, err
 	}
+	m, err := r.measure(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	r.summarize(m)
+	errs := append(r.checkAfter(m), out.write(r.res, m.seriesErr)...)
+	r.report(m)
+	return r.res, errors.Join(errs...)
+}
 
-	writeHeader(stdout, &cfg, mix)
+// run is one run's state as it passes through the stages.
+type run struct {
+	cfg            *Config
+	stdout, stderr io.Writer
+	mix            *stmbench7.Mix
+	params         stmbench7.Params
+	env            Env
 
-	// The collector's settings apply to the build already: the heap the run starts with is
-	// the one they shaped.
-	gogc, memLimit, restoreGC := applyGCSettings(&cfg)
-	defer restoreGC()
+	backend   stmbench7.Backend
+	s         *stmbench7.Structure
+	restoreGC func()
+	res       *Result // from the build on
+}
 
-	// The calibration runs before the build, with the run's runtime settings, on a process
-	// that does nothing else: the floor the run's probes are judged against.
-	var cal *CalibrationResult
-	if cfg.Calibration = cfg.CalibrationLength(); cfg.Calibration > 0 {
-		fmt.Fprintf(stderr, "Calibrating: the platform probe alone for %s...\n", fmtSeconds(cfg.Calibration))
-		cal = calibrate(ctx, cfg.Calibration, cfg.probeInterval(), cfg.Threads)
-		fmt.Fprintf(stderr, "Idle platform: oversleep max %.2f ms, p99 %.2f ms over %d sleeps.\n", cal.MaxUs/1e3, cal.P99Us/1e3, cal.Count)
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("interrupted before the run started: %w", err)
+func (r *run) close() {
+	if r.restoreGC != nil {
+		r.restoreGC()
+	}
+	if r.backend != nil {
+		r.backend.Close()
+	}
+}
+
+// outputs are the run's files. They are created before anything is built, so that a bad
+// path fails first, and committed once the run is measured (aborted otherwise).
+type outputs struct {
+	json, series, goBench *pendingFile
+	traces                []*tracer
+}
+
+func openOutputs(cfg *Config, stdout io.Writer) (*outputs, error) {
+	o := &outputs{}
+	for _, f := range []struct {
+		path, what string
+		p          **pendingFile
+	}{{cfg.JSONPath, "result file", &o.json}, {cfg.SeriesPath, "series file", &o.series}, {cfg.GoBenchPath, "the Go benchmark file", &o.goBench}} {
+		if f.path == "" {
+			continue
+		}
+		var err error
+		if *f.p, err = createPending(f.path, cfg.stdoutFiles(stdout)); err != nil {
+			o.abort()
+			return nil, fmt.Errorf("%s: %w", f.what, err)
 		}
 	}
+	var err error
+	if o.traces, err = createTraces(cfg.TracePath, cfg.Threads); err != nil {
+		o.abort()
+		return nil, err
+	}
+	return o, nil
+}
 
-	fmt.Fprintln(stderr, "Setup start...")
+func (o *outputs) abort() {
+	for _, f := range []*pendingFile{o.json, o.series, o.goBench} {
+		if f != nil {
+			f.Abort()
+		}
+	}
+	abortTraces(o.traces)
+}
+
+// write commits the files: the series first (a series with a hole is not kept), then the
+// document that describes the run. The files come before the report: they are what a closed
+// or broken stdout must not cost.
+func (o *outputs) write(res *Result, seriesErr error) []error {
+	var errs []error
+	if o.series != nil && seriesErr != nil {
+		o.series.Abort()
+		errs = append(errs, seriesErr)
+	} else if o.series != nil {
+		errs = append(errs, o.series.Commit())
+	}
+	errs = append(errs, commitTraces(o.traces)...)
+	if o.json != nil {
+		errs = append(errs, o.json.writeJSON(res))
+	}
+	if o.goBench != nil {
+		errs = append(errs, o.goBench.writeGoBench(res))
+	}
+	return errs
+}
+
+// build creates the backend and, after the calibration, the structure, under the run's
+// runtime settings: the heap the run starts with is the one they shaped.
+func (r *run) build(ctx context.Context) error {
+	cfg := r.cfg
+	var err error
+	if r.backend, err = cfg.newBackend(cfg.Backend); err != nil {
+		return err
+	}
+	if m := r.backend.MaxThreads(); m > 0 && cfg.Threads > m {
+		return invalidf("synchronization method %s supports at most %d thread(s) (got %d)", cfg.Backend, m, cfg.Threads)
+	}
+	if _, ok := r.backend.(stmbench7.Prober); cfg.Probe && !ok {
+		return invalidf("--probe: synchronization method %s has no probe transaction (it synchronizes nothing; use coarse, medium, stm or stm-plain)", cfg.Backend)
+	}
+	writeHeader(r.stdout, cfg, r.mix)
+	gogc, memLimit, restore := applyGCSettings(cfg)
+	r.restoreGC = restore
+	cal, err := r.calibrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(r.stderr, "Setup start...")
 	setupRand := jrand.New(SetupSeed)
 	t0 := time.Now()
-	s, err := backend.Build(params, &setupRand)
-	if err != nil {
-		return nil, fmt.Errorf("building the structure: %w", err)
+	if r.s, err = r.backend.Build(r.params, &setupRand); err != nil {
+		return fmt.Errorf("building the structure: %w", err)
 	}
 	buildS := time.Since(t0).Seconds()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
+	fmt.Fprintf(r.stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
+	r.res = &Result{SchemaVersion: CurrentSchema, Config: cfg.toJSON(r.params), Env: r.env, BuildS: buildS,
+		HeapBytesAfterBuild: ms.HeapAlloc, Calibration: cal}
+	r.res.Config.GOGC, r.res.Config.MemoryLimit = gogc, memLimit
+	return nil
+}
 
-	res := &Result{
-		SchemaVersion:       CurrentSchema,
-		Config:              cfg.toJSON(params),
-		Env:                 env,
-		BuildS:              buildS,
-		HeapBytesAfterBuild: ms.HeapAlloc,
-		Calibration:         cal,
+// calibrate runs the platform probe alone, before the build, with the run's runtime
+// settings, on a process that does nothing else: the floor the run's probes are judged
+// against.
+func (r *run) calibrate(ctx context.Context) (*CalibrationResult, error) {
+	if r.cfg.Calibration = r.cfg.CalibrationLength(); r.cfg.Calibration <= 0 {
+		return nil, nil
 	}
-	res.Config.GOGC, res.Config.MemoryLimit = gogc, memLimit
-	var runErrs []error
-	if cfg.Check {
-		fmt.Fprintln(stderr, "Checking invariants (initial data structure)...")
-		if err := cfg.checkInvariants(s, backend, true); err != nil {
-			return nil, fmt.Errorf("%w on the initial structure: %v", ErrCheckFailed, err)
-		}
-		res.Check = &CheckResult{Initial: "ok"}
-	}
+	fmt.Fprintf(r.stderr, "Calibrating: the platform probe alone for %s...\n", fmtSeconds(r.cfg.Calibration))
+	cal := calibrate(ctx, r.cfg.Calibration, r.cfg.probeInterval(), r.cfg.Threads)
+	fmt.Fprintf(r.stderr, "Idle platform: oversleep max %.2f ms, p99 %.2f ms over %d sleeps.\n", cal.MaxUs/1e3, cal.P99Us/1e3, cal.Count)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted before the run started: %w", err)
 	}
+	return cal, nil
+}
 
-	if _, ok := backend.(stmbench7.Upgrader); cfg.Upgrade != "" && !ok {
-		return nil, invalidf("--upgrade: synchronization method %s cannot be upgraded (use -g stm)", cfg.Backend)
-	}
-	r := newRunner(&cfg, mix, backend, s, &enabled, seriesFile, stderr)
-	for i, t := range traces {
-		r.workers[i].trace = t
-	}
-	if cfg.Probe {
-		r.probeFn = prober.NewProbe(s)
-		if r.probeFn == nil {
-			return nil, invalidf("--probe: synchronization method %s has no probe transaction", cfg.Backend)
+// checkBefore checks the initial structure, and that the run may start.
+func (r *run) checkBefore(ctx context.Context) error {
+	if r.cfg.Check {
+		fmt.Fprintln(r.stderr, "Checking invariants (initial data structure)...")
+		if err := r.cfg.checkInvariants(r.s, r.backend, true); err != nil {
+			return fmt.Errorf("%w on the initial structure: %v", ErrCheckFailed, err)
 		}
-		r.probe = newProbeRec()
+		r.res.Check = &CheckResult{Initial: "ok"}
 	}
-	fmt.Fprintln(stderr, "\nBenchmark started.")
-	start := time.Now()
-	elapsed, interrupted, opErr := r.run(ctx, start)
-	fmt.Fprintln(stderr, "Benchmark completed.")
-	runtime.GC() // after the timed phase: the live heap at the end, without garbage
-	var endMS runtime.MemStats
-	runtime.ReadMemStats(&endMS)
-	res.HeapBytesAtEnd = endMS.HeapAlloc
-	if interrupted {
-		fmt.Fprintln(stderr, "Interrupted: reporting what was measured.")
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted before the run started: %w", err)
 	}
+	if _, ok := r.backend.(stmbench7.Upgrader); r.cfg.Upgrade != "" && !ok {
+		return invalidf("--upgrade: synchronization method %s cannot be upgraded (use -g stm)", r.cfg.Backend)
+	}
+	return nil
+}
 
-	elapsedS := elapsed.Seconds()
-	c := r.col
-	ok, failed := int64(0), int64(0)
+// measure runs the workers and the probes (see runner) and measures the live heap after
+// them.
+func (r *run) measure(ctx context.Context, out *outputs) (*runner, error) {
+	m := newRunner(r.cfg, r.mix, r.backend, r.s, out.series, r.stderr)
+	for i, t := range out.traces {
+		m.workers[i].trace = t
+	}
+	if r.cfg.Probe {
+		if m.probeFn = r.backend.(stmbench7.Prober).NewProbe(r.s); m.probeFn == nil {
+			return nil, invalidf("--probe: synchronization method %s has no probe transaction", r.cfg.Backend)
+		}
+		m.probe = newProbeRec()
+	}
+	fmt.Fprintln(r.stderr, "\nBenchmark started.")
+	m.run(ctx, time.Now())
+	fmt.Fprintln(r.stderr, "Benchmark completed.")
+	runtime.GC() // after the timed phase: the live heap at the end, without garbage
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.res.HeapBytesAtEnd = ms.HeapAlloc
+	if m.interrupted {
+		fmt.Fprintln(r.stderr, "Interrupted: reporting what was measured.")
+	}
+	return m, nil
+}
+
+// summarize fills the result with what the workers and the probes measured.
+func (r *run) summarize(m *runner) {
+	res, c, elapsedS := r.res, m.col, m.elapsed.Seconds()
 	res.Operations = make(map[string]OpResult, stmbench7.NumOps)
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
-		a := &c.cum[op]
-		res.Operations[op.String()] = opResult(a)
-		ok += a.ok
-		failed += a.failed
+		res.Operations[op.String()] = opResult(&c.cum[op])
+		res.Successful += c.cum[op].ok
+		res.Failed += c.cum[op].failed
 	}
 	cats := c.categories()
 	res.Categories = make(map[string]OpResult, stmbench7.NumOpTypes)
@@ -193,406 +259,56 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}
 	res.All = ptr(opResult(&all))
 	res.All.Percentiles = percentileCurve(&all)
-	gaps := allGaps(r.workers, elapsed)
+	gaps := allGaps(m.workers, m.elapsed)
 	res.MaxGapMs = ptr(float64(maxGap(gaps)) / 1e6)
-	res.Window = r.tm.windowResult(r.workers)
-	if r.upg != nil {
+	res.Window = m.tm.windowResult(m.workers)
+	if m.upg != nil {
 		okTotal, _ := c.totals()
-		res.Upgrade = r.upg.result(elapsed, okTotal, gaps)
+		res.Upgrade = m.upg.result(m.elapsed, okTotal, gaps)
 	}
-	res.ElapsedS = elapsedS
-	res.Successful, res.Failed = ok, failed
-	res.Throughput = float64(ok) / elapsedS
-	res.ThroughputWithFailed = float64(ok+failed) / elapsedS
-	res.Interrupted = interrupted
-	res.STM = backend.Stats()
-	interval := cfg.probeInterval()
-	res.Hiccup = r.hiccup.result(interval)
-	if r.probe != nil {
-		res.Probe = r.probe.result(interval)
+	res.ElapsedS, res.Interrupted = elapsedS, m.interrupted
+	res.Throughput = float64(res.Successful) / elapsedS
+	res.ThroughputWithFailed = float64(res.Successful+res.Failed) / elapsedS
+	res.STM = r.backend.Stats()
+	res.Hiccup = m.hiccup.result(r.cfg.probeInterval())
+	if m.probe != nil {
+		res.Probe = m.probe.result(r.cfg.probeInterval())
 	}
-	res.Runtime = runtimeSince(r.rtStart, r.rtEnd)
-	if opErr != nil {
-		res.Error = opErr.Error()
-		runErrs = append(runErrs, opErr)
-	}
-
-	if cfg.Check {
-		fmt.Fprintln(stderr, "Checking invariants (final data structure)...")
-		res.Check.Final = "ok"
-		if err := cfg.checkInvariants(s, backend, false); err != nil {
-			res.Check.Final = err.Error()
-			runErrs = append(runErrs, fmt.Errorf("%w on the final structure: %v", ErrCheckFailed, err))
-		}
-	}
-	if cfg.SeqReplay {
-		res.Replay = replay(&cfg, mix, params, r.workers, backend, s, r.upg.steps(), stderr)
-		if !res.Replay.Passed {
-			runErrs = append(runErrs, fmt.Errorf("%w: %s", ErrReplayMismatch, res.Replay.summary()))
-		}
-	}
-
-	// The files first, then the report: the files are what a closed or broken stdout must
-	// not cost. The series first, then the document that describes the run.
-	var fileErrs []error
-	if seriesFile != nil {
-		if r.seriesErr != nil { // a series with a hole is not kept
-			seriesFile.Abort()
-			fileErrs = append(fileErrs, r.seriesErr)
-		} else {
-			fileErrs = append(fileErrs, seriesFile.Commit())
-		}
-	}
-	fileErrs = append(fileErrs, commitTraces(traces)...)
-	if jsonFile != nil {
-		fileErrs = append(fileErrs, jsonFile.writeJSON(res))
-	}
-	if goBenchFile != nil {
-		fileErrs = append(fileErrs, goBenchFile.writeGoBench(res))
-	}
-	committed = true
-	if cfg.TTCHistograms {
-		writeTTCHistograms(stdout, c)
-	}
-	writeResults(stdout, mix, c, elapsedS)
-	writeExtras(stdout, res)
-	return res, errors.Join(append(runErrs, fileErrs...)...)
-}
-
-// logEntry is one executed operation, for the sequential replay.
-type logEntry struct {
-	at     stmbench7.Serial
-	result int
-	op     stmbench7.OpID
-	failed bool
-}
-
-// worker is one benchmark thread.
-type worker struct {
-	id    int
-	rng   jrand.Rand
-	exec  stmbench7.Worker
-	mix   *stmbench7.Mix
-	rec   *recorder
-	tm    *timing
-	win   window     // latency of the operations completing in the window
-	idle  idleSpans  // when this worker completed nothing for longer than gapThreshold
-	log   []logEntry // with SeqReplay: every operation, in execution order
-	keep  bool       // keep the log
-	trace *tracer    // with TracePath: this thread's trace
-}
-
-// loop runs operations until stop is set or, with limit > 0, limit operations are done. An
-// error other than an operation's failure ends the loop and is returned, and so does a panic
-// in an operation (the reference's RuntimeError, e.g. a document text that a race has
-// corrupted): the run then stops and reports what it measured instead of crashing. The
-// backends release their locks on the way out (deferred unlocks, rolled-back transactions).
-func (w *worker) loop(stop *atomic.Bool, limit int64) (err error) {
-	var op stmbench7.OpID
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("thread %d, operation %v: %w: %v\n%s", w.id, op, ErrPanic, p, debug.Stack())
-		}
-	}()
-	for n := int64(0); limit <= 0 || n < limit; n++ {
-		if stop.Load() {
-			return nil
-		}
-		// The reference's draw: one nextDouble() against the CDF, then the operation draws
-		// its own choices from the same generator.
-		op = w.mix.Pick(w.rng.Float64())
-		t0 := time.Now()
-		result, at, err := w.exec.Execute(op, &w.rng)
-		end := time.Now()
-		ns := int64(end.Sub(t0))
-		failed := false
-		if err != nil {
-			// A conversion that failed during a lazy upgrade fails the operation that
-			// triggered it, like any failed operation (the object stays convertible).
-			var ce *upgrade.ConversionError
-			if !errors.Is(err, stmbench7.ErrOperationFailed) && !errors.As(err, &ce) {
-				return fmt.Errorf("thread %d, operation %v: %w", w.id, op, err)
-			}
-			failed, result = true, 0
-		}
-		w.rec.record(op, ns, failed)
-		w.tm.completed(end.Sub(w.tm.start), ns, failed, &w.idle, &w.win)
-		if w.keep {
-			w.log = append(w.log, logEntry{at: at, result: result, op: op, failed: failed})
-		}
-		if w.trace != nil {
-			w.trace.add(TraceEntry{Index: n, Op: op, Result: result, Failed: failed})
-		}
-	}
-	return nil
-}
-
-// runner is the concurrent phase of a run.
-type runner struct {
-	cfg     *Config
-	col     *collector
-	workers []*worker
-	series  *pendingFile
-	stderr  io.Writer
-	backend stmbench7.Backend
-	tm      *timing
-	upg     *upgradeRun // nil without --upgrade
-
-	// The probes: the responsiveness probe (nil without --probe) and the platform probe.
-	probeFn        func(k uint64) error
-	probe, hiccup  *probeRec
-	rtStart, rtEnd runtimeSnapshot // the runtime's metrics at the timed phase's start and end
-
-	prevAborts     uint64
-	prevFG, prevSW int64
-
-	prevT        time.Duration // end of the previous interval
-	prevOK       int64         // for the progress line's current throughput
-	prevProgress time.Duration
-	seriesErr    error
-}
-
-func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench7.Structure,
-	enabled *[stmbench7.NumOps]bool, series *pendingFile, stderr io.Writer) *runner {
-	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, enabled), series: series, stderr: stderr,
-		backend: b, tm: newTiming(), hiccup: newProbeRec()}
-	r.workers = make([]*worker, cfg.Threads)
-	for i := range r.workers {
-		r.workers[i] = &worker{
-			id:   i,
-			rng:  jrand.New(cfg.ThreadSeed(i)),
-			exec: b.NewWorker(s, i),
-			mix:  mix,
-			rec:  r.col.recs[i],
-			tm:   r.tm,
-			win:  newWindow(),
-			keep: cfg.SeqReplay,
-		}
-	}
-	return r
-}
-
-// run starts the workers at start and stops them when the length is over, every worker has
-// done its operations, a worker met an error, or ctx is cancelled. It returns the elapsed
-// time (from before the first worker starts to after the last one ends, as the reference),
-// whether ctx cut the run short, and a worker's error.
-func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool, error) {
-	r.tm.begin(start)
-	var err error
-	if r.upg, err = newUpgradeRun(r.cfg, r.backend, start, r.stderr); err != nil {
-		return 0, false, err
-	}
-	at := r.cfg.upgradeAt()
-	if r.upg == nil && at > 0 {
-		r.tm.openWindow(at) // the baseline: the same window as an upgraded run's
-	}
-	var stop atomic.Bool
-	var errOnce sync.Once
-	var opErr error
-	var wg sync.WaitGroup
-	// The probes run until the workers are done (quitProbes), from the same start.
-	quitProbes := make(chan struct{})
-	var probes sync.WaitGroup
-	interval := r.cfg.probeInterval()
-	kernel := kernelSleep(r.cfg.Threads)
-	probes.Go(func() { runHiccup(interval, r.hiccup, quitProbes, kernel) })
-	if r.probe != nil {
-		probes.Go(func() { runProbe(start, interval, r.probeFn, r.probe, quitProbes, kernel) })
-	}
-	r.rtStart = readRuntime()
-	for _, w := range r.workers {
-		wg.Go(func() {
-			if err := w.loop(&stop, r.cfg.Ops); err != nil {
-				errOnce.Do(func() { opErr = err })
-				stop.Store(true)
-			}
-		})
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	upgraded := make(chan struct{})
-	if r.upg != nil {
-		go func() {
-			defer close(upgraded)
-			r.upg.run(ctx, at, done, r.tm.openWindow, func() int64 { ok, _ := r.col.totals(); return ok })
-		}()
-	} else {
-		close(upgraded)
-	}
-
-	quit := make(chan struct{})
-	ticking := make(chan struct{})
-	go func() {
-		defer close(ticking)
-		r.tickLoop(start, quit, done)
-	}()
-
-	var timeout <-chan time.Time
-	if r.cfg.Ops <= 0 {
-		t := time.NewTimer(r.cfg.Length)
-		defer t.Stop()
-		timeout = t.C
-	}
-	interrupted := false
-	select {
-	case <-done:
-	case <-timeout:
-	case <-ctx.Done():
-		interrupted = true
-	}
-	stop.Store(true)
-	<-done
-	elapsed := time.Since(start)
-	r.rtEnd = readRuntime()
-	close(quitProbes)
-	probes.Wait()
-	close(quit)
-	<-ticking
-	<-upgraded
-	// The last, partial interval.
-	r.tick()
-	r.emit(elapsed)
-	r.col.final()
-	return elapsed, interrupted, opErr
-}
-
-// tickLoop closes an interval every cfg.Interval and prints progress, until quit is closed.
-// Once the workers are done it only waits: the last interval ends at the elapsed time, which
-// the caller measures after done is closed, so no interval may end later than that.
-func (r *runner) tickLoop(start time.Time, quit, done <-chan struct{}) {
-	interval := time.NewTicker(r.cfg.Interval)
-	defer interval.Stop()
-	every := r.cfg.ProgressEvery
-	if every == 0 {
-		every = time.Second
-	}
-	progress := time.NewTicker(every)
-	defer progress.Stop()
-	for {
-		select {
-		case <-quit:
-			return
-		case <-interval.C:
-			t := time.Since(start)
-			if closed(done) { // then t may be later than the elapsed time
-				<-quit
-				return
-			}
-			// A tick this close to the end of a timed run would leave a last interval of a
-			// few operations (the timer and the ticker fire together), whose rates and maxima
-			// are noise and draw a fake dip: the last interval absorbs it instead.
-			if r.cfg.Ops <= 0 && r.cfg.Length-t < r.cfg.Interval/2 {
-				continue
-			}
-			r.tick()
-			r.emit(t)
-		case <-progress.C:
-			r.progress(time.Since(start))
-		}
+	res.Runtime = runtimeSince(m.rtStart, m.rtEnd)
+	if m.opErr != nil {
+		res.Error = m.opErr.Error()
 	}
 }
 
-// tick closes an interval of the workers' measurements and of the probes'.
-func (r *runner) tick() {
-	r.col.tick()
-	r.hiccup.tick()
-	if r.probe != nil {
-		r.probe.tick()
+// checkAfter checks the final structure and replays the run sequentially, as set; it returns
+// the run's errors.
+func (r *run) checkAfter(m *runner) []error {
+	var errs []error
+	if m.opErr != nil {
+		errs = append(errs, m.opErr)
 	}
-}
-
-// emit writes the series line of the interval that ends at t (after a tick).
-func (r *runner) emit(t time.Duration) {
-	p := SeriesPoint{TS: t.Seconds(), Categories: make(map[string]SeriesCategory, stmbench7.NumOpTypes)}
-	for ty := range r.col.interval {
-		a := &r.col.interval[ty]
-		p.Ops += a.ok
-		p.Failed += a.failed
-		p.Categories[stmbench7.OpType(ty).String()] = SeriesCategory{
-			Ops:    a.ok,
-			Failed: a.failed,
-			MaxUs:  float64(a.maxNs) / 1e3,
-			P99Us:  float64(a.percentileNs(99)) / 1e3,
+	if r.cfg.Check {
+		fmt.Fprintln(r.stderr, "Checking invariants (final data structure)...")
+		r.res.Check.Final = "ok"
+		if err := r.cfg.checkInvariants(r.s, r.backend, false); err != nil {
+			r.res.Check.Final = err.Error()
+			errs = append(errs, fmt.Errorf("%w on the final structure: %v", ErrCheckFailed, err))
 		}
 	}
-	for op := range r.col.cum {
-		p.TotalOps += r.col.cum[op].ok
-		p.TotalFailed += r.col.cum[op].failed
-	}
-	all := r.col.intervalAll()
-	p.MaxUs, p.P99Us = ptr(float64(all.maxNs)/1e3), ptr(float64(all.percentileNs(99))/1e3)
-	if r.series != nil {
-		p.Hist = encodeHist(all.hist)
-	}
-	p.HiccupMaxUs = ptr(float64(r.hiccup.lastMax) / 1e3)
-	if pr := r.probe; pr != nil {
-		count := pr.last.TotalCount()
-		maxUs := float64(pr.lastMax) / 1e3
-		p99Us := float64(min(pr.last.ValueAtQuantile(99), pr.lastMax)) / 1e3
-		p.ProbeCount, p.ProbeMaxUs, p.ProbeP99Us = &count, &maxUs, &p99Us
-		if r.series != nil {
-			p.ProbeHist = encodeHist(pr.last)
+	if r.cfg.SeqReplay {
+		r.res.Replay = replay(r.cfg, r.mix, r.params, m.workers, r.backend, r.s, m.upg.steps(), r.stderr)
+		if !r.res.Replay.Passed {
+			errs = append(errs, fmt.Errorf("%w: %s", ErrReplayMismatch, r.res.Replay.summary()))
 		}
 	}
-	if st, ok := r.backend.Stats().(stm.Stats); ok {
-		a := st.Aborts()
-		p.Aborts = nonZero(int64(a - r.prevAborts))
-		r.prevAborts = a
-	}
-	if r.upg != nil {
-		fg, sw, total := r.upg.conversions()
-		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = nonZero(fg-r.prevFG), nonZero(sw-r.prevSW), nonZero(total)
-		r.prevFG, r.prevSW = fg, sw
-		p.Events = r.upg.newEvents()
-	}
-	p.HeapBytes = ptr(heapInUse())
-	if d := (t - r.prevT).Seconds(); d > 0 {
-		p.Throughput = float64(p.Ops) / d
-	}
-	r.prevT = t
-	if r.series == nil || r.seriesErr != nil {
-		return
-	}
-	b, err := json.Marshal(p)
-	if err == nil {
-		b = append(b, '\n')
-		if _, err = r.series.w.Write(b); err == nil {
-			err = r.series.Flush()
-		}
-	}
-	if err != nil {
-		r.seriesErr = fmt.Errorf("writing the series: %w", err)
-	}
+	return errs
 }
 
-// progress prints one progress line on stderr.
-func (r *runner) progress(t time.Duration) {
-	ok, failed := r.col.totals()
-	now := 0.0
-	if d := (t - r.prevProgress).Seconds(); d > 0 {
-		now = float64(ok-r.prevOK) / d
+// report prints the reference's report of the measurements and the extras after it.
+func (r *run) report(m *runner) {
+	if r.cfg.TTCHistograms {
+		writeTTCHistograms(r.stdout, m.col)
 	}
-	r.prevOK, r.prevProgress = ok, t
-	fmt.Fprintf(r.stderr, "[%6.1f s] %d operations (%d failed), %.0f op/s now, %.0f op/s overall\n",
-		t.Seconds(), ok+failed, failed, now, float64(ok)/t.Seconds())
-}
-
-func closed(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// nonZero is v's address, nil for 0: the series writes such counts only when they are not.
-func nonZero[T comparable](v T) *T {
-	var zero T
-	if v == zero {
-		return nil
-	}
-	return &v
+	writeResults(r.stdout, r.mix, m.col, m.elapsed.Seconds())
+	writeExtras(r.stdout, r.res)
 }

@@ -1,4 +1,4 @@
-package settings
+package bench
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"dustm/record"
 	"dustm/stm"
 	"dustm/upgrade"
 )
@@ -17,12 +18,12 @@ import (
 // alias) given twice would make one setting shadow another.
 func TestTableNamesAreUnique(t *testing.T) {
 	flags, jsons, keys := map[string]string{}, map[string]string{}, map[string]string{}
-	for _, r := range Table() {
+	for _, r := range SettingsTable() {
 		id := r.Key + r.Flag
 		for _, n := range []struct {
 			seen map[string]string
 			name string
-		}{{flags, r.Flag}, {flags, r.Short}, {jsons, r.JSON}, {keys, r.Key}} {
+		}{{flags, r.Flag}, {flags, r.Short}, {jsons, r.Pair}, {keys, r.Key}} {
 			if n.name == "" {
 				continue
 			}
@@ -38,7 +39,7 @@ func TestTableNamesAreUnique(t *testing.T) {
 			t.Errorf("%s has no help", id)
 		}
 	}
-	for _, r := range Table() {
+	for _, r := range SettingsTable() {
 		for _, a := range r.Aliases() {
 			if other, ok := keys[a]; ok {
 				t.Errorf("alias %q of %s is the key of %s", a, r.Key, other)
@@ -49,7 +50,7 @@ func TestTableNamesAreUnique(t *testing.T) {
 
 // The flags set the fields they name, in their own syntax.
 func TestFlags(t *testing.T) {
-	s := Default()
+	s := DefaultSettings()
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	AddFlags(fs, &s)
 	err := fs.Parse([]string{"-t", "3", "-l", "2500ms", "-w", "rw", "-g", "stm", "--stm-commit", "lock", "--no-sms",
@@ -58,7 +59,7 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Default()
+	want := DefaultSettings()
 	want.Threads, want.Length, want.Workload, want.Backend, want.STMCommit, want.NoSMs = 3, 2500*time.Millisecond, 1, "stm", stm.LockBased, true
 	want.Upgrade, want.Migration, want.Sweepers, want.UpgradeAt, want.Interval = "dates", upgrade.LazySweep, 2, time.Second, 50*time.Millisecond
 	want.GOGC, want.MemoryLimit, want.Probe, want.ProbeInterval, want.JSONPath = -1, 1<<30, true, 2*time.Millisecond, "r.json"
@@ -66,7 +67,7 @@ func TestFlags(t *testing.T) {
 		t.Errorf("parsed\n%+v\nwant\n%+v", s, want)
 	}
 	for _, bad := range [][]string{{"-w", "x"}, {"--stm-commit", "fast"}, {"--migration", "sideways"}, {"-l", "0"}, {"--gogc", "lots"}} {
-		s := Default()
+		s := DefaultSettings()
 		fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 		fs.SetOutput(new(strings.Builder))
 		AddFlags(fs, &s)
@@ -76,39 +77,52 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// A result's config keeps the keys and units that committed results have, and reads back.
-func TestJSONRoundTrip(t *testing.T) {
-	s := Default()
+// A record's configuration keeps the keys and units that committed results have, and reads
+// back; so does the config object of a result of schema 2.
+func TestPairsRoundTrip(t *testing.T) {
+	s := DefaultSettings()
 	s.Length, s.NoTraversals, s.Upgrade, s.Migration, s.UpgradeAt, s.ProbeInterval = 2500*time.Millisecond, true, "dates", upgrade.Eager, time.Second, 500*time.Microsecond
-	s.Calibration = 2 * time.Second // a result records the length its run resolved
+	s.Calibration = 2 * time.Second // a record holds the length its run resolved
+	pairs := s.Pairs()
+	for k, want := range map[string]string{"length_s": "2.5", "long_traversals": "false", "structural_modifications": "true", "upgrade": "dates",
+		"migration": "eager", "upgrade_at_s": "1", "interval_s": "0.1", "probe_interval_us": "500", "stm_commit": "lockfree", "workload": "r",
+		"calibration_s": "2", "gogc": "-2"} {
+		if v, _ := pairs.Get(k); v != want {
+			t.Errorf("%s = %q, want %q", k, v, want)
+		}
+	}
+	if _, ok := pairs.Get("sweepers"); ok {
+		t.Error("sweepers 0 is written")
+	}
+	if back, err := FromPairs(pairs); err != nil || back != s {
+		t.Errorf("read back\n%+v\nwant\n%+v (%v)", back, s, err)
+	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]any{"length_s": 2.5, "long_traversals": false, "structural_modifications": true, "upgrade": "dates",
-		"migration": "eager", "upgrade_at_s": 1.0, "interval_s": 0.1, "probe_interval_us": 500.0, "stm_commit": "lockfree", "workload": "r", "calibration_s": 2.0} {
-		if m[k] != want {
-			t.Errorf("%s = %v, want %v", k, m[k], want)
-		}
-	}
-	if _, ok := m["sweepers"]; ok {
-		t.Error("sweepers 0 is written")
+	if err := json.Unmarshal(b, &m); err != nil || m["length_s"] != 2.5 || m["long_traversals"] != false || m["workload"] != "r" {
+		t.Errorf("JSON %s (%v)", b, err)
 	}
 	var back Settings
 	if err := json.Unmarshal(b, &back); err != nil || back != s {
-		t.Errorf("read back\n%+v\nwant\n%+v (%v)", back, s, err)
+		t.Errorf("read back from JSON\n%+v\nwant\n%+v (%v)", back, s, err)
 	}
 	// Without an upgrade, the upgrade's settings are not written.
-	b, _ = json.Marshal(Default())
-	if strings.Contains(string(b), `"migration"`) || strings.Contains(string(b), `"upgrade"`) {
-		t.Errorf("no upgrade, but %s", b)
+	pairs = DefaultSettings().Pairs()
+	if _, ok := pairs.Get("migration"); ok {
+		t.Errorf("no upgrade, but %v", pairs)
 	}
-	if err := json.Unmarshal([]byte(`{"workload": "x"}`), &back); err == nil || !strings.Contains(err.Error(), "config.workload") {
+	if _, ok := pairs.Get("upgrade"); ok {
+		t.Errorf("no upgrade, but %v", pairs)
+	}
+	if _, err := FromPairs(record.Config{{Key: "workload", Value: "x"}}); err == nil || !strings.Contains(err.Error(), "config.workload") {
 		t.Errorf("a bad workload reads as %v", err)
+	}
+	// A record without long_traversals says they were off.
+	if back, _ := FromPairs(record.Config{{Key: "threads", Value: "2"}}); !back.NoTraversals || back.Threads != 2 {
+		t.Errorf("read %+v", back)
 	}
 }
 
@@ -125,7 +139,7 @@ func TestKeys(t *testing.T) {
 		"upgrade":    {"none", "none"},
 		"sweepers":   {"2", "2"},
 	} {
-		r, ok := Lookup(key)
+		r, ok := LookupSetting(key)
 		if !ok {
 			t.Fatalf("no key %s", key)
 		}
@@ -141,20 +155,20 @@ func TestKeys(t *testing.T) {
 		{"traversals", "off", "--no-traversals"}, {"traversals", "on", ""}, {"check", "on", "--check"},
 		{"backend", "stm", "-g stm"}, {"upgrade", "none", ""}, {"upgrade-at", "2", "--upgrade-at 2s"}, {"probe", "off", "--probe=false"},
 	} {
-		r, _ := Lookup(c.key)
+		r, _ := LookupSetting(c.key)
 		if got := strings.Join(r.Args(c.v), " "); got != c.want {
 			t.Errorf("%s=%s: args %q, want %q", c.key, c.v, got, c.want)
 		}
 	}
 	for _, a := range []string{"g", "sync", "stm-commit", "w", "t", "l", "seq-replay", "upgrade-dry-run"} {
-		if _, ok := Lookup(a); !ok {
+		if _, ok := LookupSetting(a); !ok {
 			t.Errorf("alias %s unknown", a)
 		}
 	}
-	if _, ok := Lookup("no-traversals"); ok {
+	if _, ok := LookupSetting("no-traversals"); ok {
 		t.Error("no-traversals is an alias of traversals, which means the opposite")
 	}
-	r, _ := Lookup("migration")
+	r, _ := LookupSetting("migration")
 	if got := r.Values(); !slices.Equal(got, []string{"lazy", "eager", "lazy+sweep"}) {
 		t.Errorf("migration values %v, want package upgrade's", got)
 	}
