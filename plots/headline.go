@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -21,8 +22,33 @@ const (
 	headlineAfter  = 2.0
 )
 
-// strategies are the migration strategies in the order the figures show them.
-var strategies = []string{"lazy", "lazy+sweep", "eager"}
+// upgradeKeys are the settings that say which upgrade a run made.
+var upgradeKeys = []string{"upgrade", "migration", "sweepers", "dry-run"}
+
+// strategies are the migration strategies of the runs with an upgrade, in the order the
+// engine lists them (experiments.Migrations), others after in order of appearance.
+func strategies(rows []*experiments.Row) []string {
+	var out []string
+	for _, r := range rows {
+		if m := r.Params.Value("migration"); withUpgrade(r) && m != "" && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	known := experiments.Migrations()
+	rank := func(m string) int { return cmp.Or(slices.Index(known, m)+1, len(known)+1+slices.Index(out, m)) }
+	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	return out
+}
+
+// baselineOf is the run without an upgrade an upgraded configuration is drawn against.
+func baselineOf(r *experiments.Row, rows []*experiments.Row) *experiments.Row {
+	for _, o := range rows {
+		if noUpgrade(o) && sameBut(o.Params, r.Params, upgradeKeys) {
+			return o
+		}
+	}
+	return nil
+}
 
 // backendColor gives every backend one colour in every figure.
 func backendColor(b string) (int, bool) {
@@ -219,12 +245,7 @@ func headline(c *ctx) (*Figure, string, error) {
 	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	var present []string
-	for _, st := range strategies {
-		if slices.ContainsFunc(rows, func(r *experiments.Row) bool { return withUpgrade(r) && r.Params.Value("migration") == st }) {
-			present = append(present, st)
-		}
-	}
+	present := strategies(rows)
 	fig := &Figure{Title: c.title + "Maximum response time around the upgrade, per strategy", Cols: len(present),
 		PanelW: 3.3 * vg.Inch, PanelH: 2.1 * vg.Inch}
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -320,8 +341,7 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	cols := []string{"none"}
-	cols = append(cols, strategies...)
+	cols := append([]string{"none"}, strategies(rows)...)
 	type metric struct{ name, label string }
 	var metrics []metric
 	if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := stat(r, "probe_max_us"); return ok }) {
@@ -411,61 +431,52 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 }
 
 // pauseObjects draws eager's time from request to commit against the objects it converts
-// (log–log, with the fitted line) and lazy's commit time beside it.
+// (log–log), one colour per scenario (their objects do not cost alike) with its fit where
+// the data can carry one, and lazy's commit time beside it.
 func pauseObjects(c *ctx) (*Figure, string, error) {
 	rows := c.bench(withUpgrade)
-	if xs, _, _ := eagerPoints(rows, "upgrade.commit_delay_ms"); len(xs) == 0 {
-		return nil, "no eager upgrade that committed", nil
-	}
+	const x, y = "upgrade.objects", "upgrade.commit_delay_ms"
 	pn := Panel{Title: "time to upgrade against the objects converted", XLabel: "objects of the changed classes (log)",
 		YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
-	// One colour per scenario (eager's vermillion first), each with its own fit: the scenarios'
-	// objects do not cost alike.
+	points := func(label string, color int, rs []*experiments.Row) Series {
+		s := Series{Label: label, Color: color, NoLine: true}
+		for _, r := range rs {
+			sx, okx := stat(r, x)
+			sy, oky := stat(r, y)
+			if okx && oky && (r.Params.Value("migration") == "eager") == strings.HasPrefix(label, "eager") {
+				s.X, s.Y = append(s.X, sx.Median), append(s.Y, sy.Median)
+				s.YLow, s.YHigh = append(s.YLow, sy.Min), append(s.YHigh, sy.Max)
+			}
+		}
+		return s
+	}
 	scenColors := []int{1, 3, 4, 5, 2, colorGrey}
 	var fitNotes []string
-	for i, f := range eagerFits(rows, "upgrade.commit_delay_ms") {
-		col := scenColors[i%len(scenColors)]
-		if f.scenario != "every scenario" {
-			sr := Series{Label: "eager, " + f.scenario, Color: col, NoLine: true}
-			for j, r := range f.rows {
-				st, _ := stat(r, "upgrade.commit_delay_ms")
-				sr.X, sr.Y = append(sr.X, f.xs[j]), append(sr.Y, f.ys[j])
-				sr.YLow, sr.YHigh = append(sr.YLow, st.Min), append(sr.YHigh, st.Max)
-			}
-			pn.Series = append(pn.Series, sr)
-		} else {
-			col = colorGrey
-		}
-		if f.ok {
-			lx := []float64{f.fit.XMin, f.fit.XMax}
-			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", f.scenario, fmtNum(f.fit.A), f.fit.B), X: lx,
-				Y: []float64{f.fit.At(lx[0]), f.fit.At(lx[1])}, Color: col, Dashed: true})
-			fitNotes = append(fitNotes, f.scenario+" "+f.fit.String())
-		}
-	}
-	fitNote := "no scenario has two object counts: no fit"
-	if len(fitNotes) > 0 {
-		fitNote = "dashed lines are least-squares fits on log–log: " + strings.Join(fitNotes, "; ")
-	}
-	lazy := Series{Label: "lazy: commit only", Color: 0, NoLine: true}
-	for _, r := range rows {
-		if m := r.Params.Value("migration"); m != "lazy" && m != "lazy+sweep" {
+	labels, gs := groups(rows, []string{"upgrade"})
+	for i, g := range gs {
+		sr := points("eager, "+labels[i], scenColors[i%len(scenColors)], g)
+		if len(sr.X) == 0 {
 			continue
 		}
-		x, okx := stat(r, "upgrade.objects")
-		y, oky := stat(r, "upgrade.commit_delay_ms")
-		if okx && oky {
-			lazy.X, lazy.Y = append(lazy.X, x.Median), append(lazy.Y, y.Median)
-			lazy.YLow, lazy.YHigh = append(lazy.YLow, y.Min), append(lazy.YHigh, y.Max)
+		pn.Series = append(pn.Series, sr)
+		text, ok := fitText(sr.X, sr.Y)
+		fitNotes = append(fitNotes, labels[i]+": "+text)
+		if f, _ := fitPower(sr.X, sr.Y); ok {
+			lx := []float64{f.XMin, f.XMax}
+			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", labels[i], fmtNum(f.A), f.B), X: lx,
+				Y: []float64{f.At(lx[0]), f.At(lx[1])}, Color: sr.Color, Dashed: true})
 		}
 	}
-	if len(lazy.X) > 0 {
+	if len(fitNotes) == 0 {
+		return nil, "no eager upgrade that committed", nil
+	}
+	if lazy := points("lazy: commit only", 0, rows); len(lazy.X) > 0 {
 		pn.Series = append(pn.Series, lazy)
 	}
 	fig := &Figure{Title: c.title + "Eager's pause against the objects it converts", Cols: 1, Panels: []Panel{pn}}
 	fig.Caption = "The time from the upgrade's request to its commit against the number of objects of the changed classes, every " +
 		"scenario and size: eager migration (the world stopped while every object is converted) and lazy migration (the commit only; " +
 		"objects convert on first touch afterwards). Points are the " + c.repsNote(rows) + ", bars span the minimum and maximum; " +
-		fitNote + "."
+		"dashed lines are least-squares fits on log–log where the data carry one (" + strings.Join(fitNotes, "; ") + ")."
 	return fig, "", nil
 }
