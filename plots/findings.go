@@ -320,10 +320,13 @@ func (e *eval) ratios(fd *Finding) {
 		}
 		ms, beside := e.metrics(r, base)
 		for i, m := range ms {
-			c := compareTo(r, base, m, cmp.Or(e.refMetric(base), m), e.where(r))
-			if i > 0 && e.c.BaselineMetric != "" { // beside: against the same metric
-				c = compareTo(r, base, m, m, e.where(r))
+			where := e.where(r)
+			if e.c.Best { // the baseline was chosen: name it
+				for _, k := range slices.Sorted(mapKeys(e.c.Baseline)) {
+					where += " vs " + param(base.Params, k)
+				}
 			}
+			c := compareTo(r, base, m, cmp.Or(e.refMetric(base), m), where)
 			c.Verdict = e.judge(c)
 			if (beside[i] || !e.match(e.c.Decide, r)) && c.Verdict != "" {
 				c.Verdict = "(" + c.Verdict + ")"
@@ -503,7 +506,7 @@ func (e *eval) fit(fd *Finding) {
 			}
 			if st, ok := stat(r, m); ok && !math.IsNaN(x) {
 				xs, ys = append(xs, x), append(ys, st.Median)
-				pts = append(pts, fmtUnit(st.Median, metricDef(m).Unit)+" at "+fmtNum(x))
+				pts = append(pts, withUnit(st.Median, m)+" at "+fmtNum(x))
 			}
 		}
 		if len(xs) == 0 {
@@ -521,8 +524,10 @@ func (e *eval) fit(fd *Finding) {
 				}
 			}
 			if len(vs) > 0 {
-				u := metricDef(b).Unit
-				line += fmt.Sprintf("; `%s` %s (%s–%s)", b, fmtUnit(experiments.Median(vs), u), fmtUnit(slices.Min(vs), u), fmtUnit(slices.Max(vs), u))
+				line += fmt.Sprintf("; `%s` %s", b, withUnit(experiments.Median(vs), b))
+			}
+			if len(vs) > 1 {
+				line += fmt.Sprintf(" (%s–%s over %d configurations)", withUnit(slices.Min(vs), b), withUnit(slices.Max(vs), b), len(vs))
 			}
 		}
 		fd.Evidence = append(fd.Evidence, line)
@@ -546,6 +551,9 @@ func fitText(xs, ys []float64) (string, bool) {
 		return "no fit: nothing positive to fit", false
 	}
 	lo, hi := slices.Min(sizes), slices.Max(sizes)
+	if len(sizes) == 1 {
+		return fmt.Sprintf("no fit: 1 size (%s): a fit needs at least %d over %.1f decades", fmtNum(lo), fitMinSizes, fitMinDecades), false
+	}
 	if dec := math.Log10(hi / lo); len(sizes) < fitMinSizes || dec < fitMinDecades {
 		return fmt.Sprintf("no fit: %d size(s), from %s to %s (%.1f decades): a fit needs at least %d over %.1f decades",
 			len(sizes), fmtNum(lo), fmtNum(hi), dec, fitMinSizes, fitMinDecades), false
@@ -561,6 +569,7 @@ func fitText(xs, ys []float64) (string, bool) {
 func (e *eval) best(fd *Finding) {
 	m := e.c.Metrics[0]
 	labels, gs := e.groupsBy()
+	var bests []string
 	for gi, g := range gs {
 		var top *experiments.Row
 		for _, r := range g {
@@ -571,11 +580,11 @@ func (e *eval) best(fd *Finding) {
 		}
 		if top != nil {
 			st, _ := stat(top, m)
-			fd.Evidence = append(fd.Evidence, fmt.Sprintf("%s: %s (%s %s)", labels[gi],
-				cmp.Or(label(top.Params, varying(g, e.c.By...)), "the one configuration"), fmtUnit(st.Median, metricDef(m).Unit), m))
+			bests = append(bests, fmt.Sprintf("%s: %s (%s)", labels[gi],
+				cmp.Or(label(top.Params, varying(g, e.c.By...)), "the one configuration"), withUnit(st.Median, m)))
 		}
 	}
-	fd.Verdict, fd.Measured = Reported, "the best by `"+m+"` where "+selText(e.c.On)+": "+strings.Join(fd.Evidence, "; ")
+	fd.Verdict, fd.Measured = Reported, "the best by `"+m+"` where "+selText(e.c.On)+": "+strings.Join(bests, "; ")
 }
 
 // within checks that every run's metric lies between Low and High.
@@ -640,6 +649,15 @@ func (c Case) ciText() string {
 
 // fmtValue formats a case's values in their unit.
 func (c Case) fmtValue(v float64) string { return fmtUnit(v, metricDef(c.Metric).Unit) }
+
+// withUnit formats a value of a metric with its unit, where fmtUnit leaves it out.
+func withUnit(v float64, metric string) string {
+	u := metricDef(metric).Unit
+	if u == "" || timeUnit(u) {
+		return fmtUnit(v, u)
+	}
+	return fmtUnit(v, u) + " " + u
+}
 
 // FindingsText is the findings for a terminal: each claim with its verdict and the figure
 // that decides it, then the deciding cases and the evidence.

@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -26,7 +25,7 @@ const (
 var upgradeKeys = []string{"upgrade", "migration", "sweepers", "dry-run"}
 
 // strategies are the migration strategies of the runs with an upgrade, in the order the
-// engine lists them (experiments.Migrations), others after in order of appearance.
+// experiment lists them (its configurations' order).
 func strategies(rows []*experiments.Row) []string {
 	var out []string
 	for _, r := range rows {
@@ -34,9 +33,6 @@ func strategies(rows []*experiments.Row) []string {
 			out = append(out, m)
 		}
 	}
-	known := experiments.Migrations()
-	rank := func(m string) int { return cmp.Or(slices.Index(known, m)+1, len(known)+1+slices.Index(out, m)) }
-	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
 	return out
 }
 
