@@ -11,12 +11,12 @@ import (
 
 	"dustm/experiments"
 	"dustm/record"
+
+	"gonum.org/v1/gonum/floats"
 )
 
-// The findings: every claim of the folder (experiments.Claim, data) checked by one evaluator
-// against the summary, never written by hand. A claim is checked in each part that has a
-// configuration it is about; its verdict comes from its rule, the figure that decides it
-// beside, the evidence (the cases compared, the points fitted) after.
+// The findings: every claim of the folder (experiments.Claim, data) checked against the
+// summary by one evaluator, in each part that has a configuration the claim is about.
 
 // Verdicts.
 const (
@@ -36,18 +36,16 @@ const (
 	fitMinR2           = 0.9
 )
 
-// Case is one comparison behind a ratio claim: one configuration against its baseline.
+// Case is one comparison of a ratio claim: a configuration against its baseline.
 type Case struct {
-	Where    string             // the configuration's distinguishing settings
-	Params   experiments.Params // the configuration's
-	Metric   string             // the metric compared
-	Value    float64            // its median (the summary's)
-	Baseline float64            // the baseline's median (the summary's)
-	Hiccup   float64            // the baseline's platform hiccup maximum (NaN when absent)
-	Ratio    float64            // Value / Baseline
-	CILow    float64            // bootstrap 95% interval of the ratio of medians (NaN without)
-	CIHigh   float64
-	Verdict  string // in parentheses where the case is shown beside, not deciding
+	Where           string             // the configuration's distinguishing settings
+	Params          experiments.Params // the configuration's
+	Metric          string
+	Value, Baseline float64 // the medians (the summary's)
+	Hiccup          float64 // the baseline's platform hiccup maximum (NaN when absent)
+	Ratio           float64 // Value / Baseline
+	CILow, CIHigh   float64 // bootstrap 95% interval of the ratio of medians (NaN without)
+	Verdict         string  // in parentheses where shown beside, not deciding
 }
 
 // Finding is a claim checked in one part.
@@ -57,34 +55,26 @@ type Finding struct {
 	Verdict  string
 	Measured string   // the figure that decides it
 	Cases    []Case   // the ratio rules' comparisons
-	Evidence []string // the other rules' evidence, a line per group
+	Evidence []string // the fits' points, a line per group; where the claim does not hold
 }
 
 // ComputeFindings checks every claim of the folder in every part it is about.
 func ComputeFindings(f *experiments.Folder, s *experiments.Summary) []Finding {
 	var out []Finding
-	claims := experiments.FolderClaims(f.Manifest)
 	for _, part := range f.Parts() {
 		rows := slices.DeleteFunc(partRows(s, part), func(r *experiments.Row) bool { return r.Runs == 0 })
-		for _, c := range claims {
-			if c.Part != "" && c.Part != part {
-				continue
-			}
+		for _, c := range experiments.FolderClaims(f.Manifest) {
 			e := eval{c: c, rows: rows}
-			if !slices.ContainsFunc(rows, func(r *experiments.Row) bool { ms, _ := e.metrics(r, nil); return e.on(r) && len(ms) > 0 }) {
+			about := func(r *experiments.Row) bool { ms, _ := e.metrics(r, nil); return e.on(r) && len(ms) > 0 }
+			if (c.Part != "" && c.Part != part) || !slices.ContainsFunc(rows, about) {
 				continue
 			}
 			fd := Finding{Part: part, Claim: c}
-			switch c.Rule {
-			case "fit":
-				e.fit(&fd)
-			case "best":
-				e.best(&fd)
-			case "within":
-				e.within(&fd)
-			default:
-				e.ratios(&fd)
+			run := map[string]func(*Finding){"fit": e.fit, "best": e.best, "within": e.within}[c.Rule]
+			if run == nil {
+				run = e.ratios
 			}
+			run(&fd)
 			out = append(out, fd)
 		}
 	}
@@ -100,14 +90,10 @@ type eval struct {
 // param is a setting of a configuration; "k/i" the i-th /-segment of k's value.
 func param(ps experiments.Params, key string) string {
 	k, i, ok := segKey(key)
-	if !ok {
-		return ps.Value(key)
+	if seg := strings.Split(ps.Value(k), "/"); ok && i < len(seg) {
+		return seg[i]
 	}
-	seg := strings.Split(ps.Value(k), "/")
-	if i >= len(seg) {
-		return ""
-	}
-	return seg[i]
+	return ps.Value(key)
 }
 
 func segKey(key string) (string, int, bool) {
@@ -116,7 +102,7 @@ func segKey(key string) (string, int, bool) {
 	return k, i, ok && err == nil
 }
 
-// match reports whether a configuration is one a selection picks among the part's rows.
+// match reports whether a selection picks a configuration among the part's.
 func (e *eval) match(sel experiments.Selection, r *experiments.Row) bool {
 	for k, spec := range sel {
 		if !e.matchSpec(k, spec, param(r.Params, k)) {
@@ -137,73 +123,58 @@ func (e *eval) matchSpec(key, spec, v string) bool {
 				vals = append(vals, x)
 			}
 		}
-		if len(vals) < 2 {
-			return false
-		}
-		return num(v) == map[bool]float64{true: slices.Max(vals), false: slices.Min(vals)}[spec == "largest"]
+		return len(vals) > 1 && num(v) == map[bool]float64{true: slices.Max(vals), false: slices.Min(vals)}[spec == "largest"]
 	}
-	for _, alt := range strings.Split(spec, ",") {
-		if ok, _ := path.Match(alt, v); ok || alt == v {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(strings.Split(spec, ","), func(alt string) bool { ok, _ := path.Match(alt, v); return ok || alt == v })
 }
 
 func (e *eval) on(r *experiments.Row) bool { return e.match(e.c.On, r) }
 
-// metrics are the metrics of the claim a row (and its baseline, where given) has: per
-// entry of Metrics the deciding one (the first alternative both have, or each member of a
-// family), then the alternatives shown beside, then Beside.
+// metrics are the claim's metrics that a row (and its baseline, where given) has: per entry
+// of Metrics the first alternative, or each member of a family, deciding; the other
+// alternatives and Beside shown beside.
 func (e *eval) metrics(r, base *experiments.Row) (names []string, beside []bool) {
 	has := func(m string) bool {
 		_, ok := stat(r, m)
 		_, okb := stat(cmp.Or(base, r), m)
 		return ok && (okb || e.c.BaselineMetric != "")
 	}
-	for _, entry := range e.c.Metrics {
-		first := true
-		for _, m := range e.expand(entry, r) {
+	for _, entry := range append(slices.Clone(e.c.Metrics), e.c.Beside...) {
+		first := !slices.Contains(e.c.Beside, entry)
+		for _, m := range expand(entry, r) {
 			if has(m) {
-				names, beside = append(names, m), append(beside, !first && !strings.Contains(entry, "{}"))
-				first = false
+				names, beside = append(names, m), append(beside, !first)
+				first = first && strings.Contains(entry, "{}")
 			}
-		}
-	}
-	for _, m := range e.c.Beside {
-		if has(m) {
-			names, beside = append(names, m), append(beside, true)
 		}
 	}
 	return names, beside
 }
 
-// expand lists an entry's alternatives, or a family's members in the row.
-func (e *eval) expand(entry string, r *experiments.Row) []string {
+// expand lists an entry's alternatives, or the members of a family that the row has.
+func expand(entry string, r *experiments.Row) []string {
 	if !strings.Contains(entry, "{}") {
 		return strings.Split(entry, "|")
 	}
-	var out []string
-	for m := range r.Stats {
-		if _, ok := (record.Metric{Name: entry}).Matches(m); ok {
-			out = append(out, m)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return slices.DeleteFunc(sortedKeys(r.Stats), func(m string) bool { _, ok := (record.Metric{Name: entry}).Matches(m); return !ok })
 }
 
-// better reports whether a is better than b on a metric (lower, unless higher is better).
-func better(a, b float64, metric string) bool {
-	if metricDef(metric).Better == record.Higher {
-		return a > b
+func sortedKeys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
 	}
-	return a < b
+	slices.Sort(ks)
+	return ks
+}
+
+// better reports whether a is better than b on a metric.
+func better(a, b float64, metric string) bool {
+	return (metricDef(metric).Better == record.Higher) == (a > b) && a != b
 }
 
 // metricDef is a metric's definition. A shim until the summary carries the records'
-// definitions (experiments.Summary.Metric): units from DescribeMetric, the direction from
-// the unit.
+// definitions (Summary.Metric): DescribeMetric's unit and text, the direction from the unit.
 func metricDef(name string) record.Metric {
 	d := experiments.DescribeMetric(name)
 	m := record.Metric{Name: name, Unit: d.Unit, Doc: d.Text, Better: record.Lower}
@@ -214,70 +185,42 @@ func metricDef(name string) record.Metric {
 }
 
 // baselineOf is the configuration a row is compared with: one matching Baseline that agrees
-// with it on every other setting (the best by metric of several, with Best).
+// with it on every other setting (with Best, the best of several by the metric).
 func (e *eval) baselineOf(r *experiments.Row, metric string) *experiments.Row {
-	except := append(slices.Collect(mapKeys(e.c.Baseline)), e.c.Ignore...)
 	var best *experiments.Row
 	for _, o := range e.rows {
-		if o == r || !e.match(e.c.Baseline, o) || !sameBut(o.Params, r.Params, except) {
+		if o == r || !e.match(e.c.Baseline, o) || !sameBut(o.Params, r.Params, append(sortedKeys(e.c.Baseline), e.c.Ignore...)) {
 			continue
 		}
-		if best == nil {
+		a, _ := stat(o, metric)
+		if b, ok := stat(cmp.Or(best, o), metric); best == nil || !ok || (e.c.Best && better(a.Median, b.Median, metric)) {
 			best = o
-		}
-		if !e.c.Best {
-			break
-		}
-		if a, ok := stat(o, metric); ok {
-			if b, ok := stat(best, metric); !ok || better(a.Median, b.Median, metric) {
-				best = o
-			}
 		}
 	}
 	return best
 }
 
-// outdone reports whether, with Best, another configuration checked agrees with r but for
-// the selection and is better.
+// outdone reports whether, with Best, another configuration checked that differs from r only
+// in the selection is better.
 func (e *eval) outdone(r *experiments.Row, metric string) bool {
-	if !e.c.Best {
-		return false
-	}
 	st, _ := stat(r, metric)
-	return slices.ContainsFunc(e.rows, func(o *experiments.Row) bool {
+	return e.c.Best && slices.ContainsFunc(e.rows, func(o *experiments.Row) bool {
 		so, ok := stat(o, metric)
-		return o != r && ok && e.on(o) && sameBut(o.Params, r.Params, slices.Collect(mapKeys(e.c.On))) && better(so.Median, st.Median, metric)
+		return o != r && ok && e.on(o) && sameBut(o.Params, r.Params, sortedKeys(e.c.On)) && better(so.Median, st.Median, metric)
 	})
 }
 
-func mapKeys(m experiments.Selection) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// sameBut reports whether two configurations have the same settings but those of except ("k/i":
-// k's value without its i-th segment).
+// sameBut reports whether two configurations have the same settings but those of except
+// ("k/i": k's value but its i-th segment).
 func sameBut(a, b experiments.Params, except []string) bool {
-	keys := map[string]bool{}
 	for _, p := range append(slices.Clone(a), b...) {
-		keys[p.Key] = true
-	}
-	for k := range keys {
-		if slices.Contains(except, k) {
-			continue
-		}
-		va, vb := a.Value(k), b.Value(k)
+		va, vb := a.Value(p.Key), b.Value(p.Key)
 		for _, x := range except {
-			if base, i, ok := segKey(x); ok && base == k {
+			if k, i, ok := segKey(x); ok && k == p.Key {
 				va, vb = dropSeg(va, i), dropSeg(vb, i)
 			}
 		}
-		if va != vb {
+		if !slices.Contains(except, p.Key) && va != vb {
 			return false
 		}
 	}
@@ -285,15 +228,14 @@ func sameBut(a, b experiments.Params, except []string) bool {
 }
 
 func dropSeg(v string, i int) string {
-	seg := strings.Split(v, "/")
-	if i < len(seg) {
-		seg = slices.Delete(seg, i, i+1)
+	if seg := strings.Split(v, "/"); i < len(seg) {
+		return strings.Join(slices.Delete(seg, i, i+1), "/")
 	}
-	return strings.Join(seg, "/")
+	return v
 }
 
-// where names a configuration in a finding: its values of the settings that vary among the
-// part's rows, but those the selection pins to one value.
+// where names a configuration: its values of the settings that vary among the part's rows,
+// but those the claim pins to one value.
 func (e *eval) where(r *experiments.Row) string {
 	var pinned []string
 	for k, spec := range e.c.On {
@@ -304,31 +246,27 @@ func (e *eval) where(r *experiments.Row) string {
 	return cmp.Or(label(r.Params, varying(e.rows, pinned...)), "all runs")
 }
 
-// ratios checks a ratio rule: each configuration on against its baseline, metric by metric.
+// ratios checks a ratio rule: each configuration against its baseline, metric by metric.
 func (e *eval) ratios(fd *Finding) {
 	for _, r := range e.rows {
-		if !e.on(r) {
-			continue
-		}
 		ms, _ := e.metrics(r, nil)
-		if len(ms) == 0 || e.outdone(r, ms[0]) {
+		if !e.on(r) || len(ms) == 0 || e.outdone(r, ms[0]) {
 			continue
 		}
 		base := e.baselineOf(r, ms[0])
 		if base == nil {
 			continue
 		}
+		where := e.where(r)
+		for _, k := range sortedKeys(e.c.Baseline) {
+			if e.c.Best { // the baseline was chosen: name it
+				where += " vs " + param(base.Params, k)
+			}
+		}
 		ms, beside := e.metrics(r, base)
 		for i, m := range ms {
-			where := e.where(r)
-			if e.c.Best { // the baseline was chosen: name it
-				for _, k := range slices.Sorted(mapKeys(e.c.Baseline)) {
-					where += " vs " + param(base.Params, k)
-				}
-			}
 			c := compareTo(r, base, m, cmp.Or(e.refMetric(base), m), where)
-			c.Verdict = e.judge(c)
-			if (beside[i] || !e.match(e.c.Decide, r)) && c.Verdict != "" {
+			if c.Verdict = e.judge(c); (beside[i] || !e.match(e.c.Decide, r)) && c.Verdict != "" {
 				c.Verdict = "(" + c.Verdict + ")"
 			}
 			fd.Cases = append(fd.Cases, c)
@@ -341,16 +279,16 @@ func (e *eval) ratios(fd *Finding) {
 // with the largest median.
 func (e *eval) refMetric(base *experiments.Row) string {
 	best, bestV := "", math.Inf(-1)
-	for _, m := range e.expand(e.c.BaselineMetric, base) {
-		if st, ok := stat(base, m); ok && st.Median > bestV {
+	for _, m := range expand(e.c.BaselineMetric, base) {
+		if st, ok := stat(base, m); ok && st.Median > bestV && e.c.BaselineMetric != "" {
 			best, bestV = m, st.Median
 		}
 	}
 	return best
 }
 
-// compareTo is the case of row against ref: the ratio of the summary's medians of metric and
-// refMetric, and its bootstrap interval.
+// compareTo is the case of row against ref: the ratio of their medians (of metric and
+// refMetric) and its bootstrap interval.
 func compareTo(row, ref *experiments.Row, metric, refMetric, where string) Case {
 	v, _ := stat(row, metric)
 	b, _ := stat(ref, refMetric)
@@ -359,10 +297,8 @@ func compareTo(row, ref *experiments.Row, metric, refMetric, where string) Case 
 	if h, ok := stat(ref, "hiccup_max_us"); ok {
 		c.Hiccup = h.Median
 	}
-	if v.N > 1 || b.N > 1 {
-		if lo, hi, ok := experiments.BootstrapRatioCI(b.Values, v.Values, experiments.CILevel, bootstrapResamples, bootstrapSeed); ok {
-			c.CILow, c.CIHigh = lo, hi
-		}
+	if lo, hi, ok := experiments.BootstrapRatioCI(b.Values, v.Values, experiments.CILevel, bootstrapResamples, bootstrapSeed); ok && (v.N > 1 || b.N > 1) {
+		c.CILow, c.CIHigh = lo, hi
 	}
 	return c
 }
@@ -381,11 +317,10 @@ func nanTo(v, alt float64) float64 {
 // judge is a case's verdict by the rule: not measured where either median is zero or
 // missing (a ratio with nothing on one side decides nothing), none for "ratio".
 func (e *eval) judge(c Case) string {
-	if !(c.Value > 0 && c.Baseline > 0) || math.IsNaN(c.Ratio) || math.IsInf(c.Ratio, 0) {
+	if !(c.Value > 0 && c.Baseline > 0) || math.IsInf(c.Ratio, 0) {
 		return NotMeasured
 	}
-	holds := map[string]bool{"at-most": c.low() < e.c.Value, "at-least": c.high() > e.c.Value, "above": c.low() > e.c.Value}
-	if h, ok := holds[e.c.Rule]; ok {
+	if h, ok := map[string]bool{"at-most": c.low() < e.c.Value, "at-least": c.high() > e.c.Value, "above": c.low() > e.c.Value}[e.c.Rule]; ok {
 		return verdictOf(h)
 	}
 	return ""
@@ -399,9 +334,8 @@ func verdictOf(ok bool) string {
 }
 
 // decide is a ratio claim's verdict from its deciding cases: holds when all hold, does not
-// hold when none does, otherwise holds only under the condition (one setting's values) that
-// separates the cases that hold from the others, where there is one; and the figure that
-// decides it: the range of the ratios.
+// hold when none does, otherwise holds only under the condition that separates the cases
+// that hold from the others, where there is one; and the range of the ratios.
 func decide(c experiments.Claim, cases []Case) (verdict, measured string) {
 	prim := slices.DeleteFunc(slices.Clone(cases), func(cs Case) bool { return strings.HasPrefix(cs.Verdict, "(") })
 	if len(prim) == 0 {
@@ -414,12 +348,8 @@ func decide(c experiments.Claim, cases []Case) (verdict, measured string) {
 	held, sig := 0, 0
 	for _, cs := range prim {
 		ratios = append(ratios, cs.Ratio)
-		if cs.Verdict == Holds {
-			held++
-		}
-		if cs.high() < 1 || cs.low() > 1 {
-			sig++
-		}
+		held += btoi(cs.Verdict == Holds)
+		sig += btoi(cs.high() < 1 || cs.low() > 1)
 	}
 	measured = fmt.Sprintf("`%s` over the baseline: %s×", prim[0].Metric, fmtRatio(ratios[0]))
 	if len(prim) > 1 {
@@ -433,11 +363,17 @@ func decide(c experiments.Claim, cases []Case) (verdict, measured string) {
 		return Holds, measured
 	case held == 0:
 		return DoesNotHold, measured
-	}
-	if cond := condition(prim); cond != "" {
-		return "holds only " + cond, measured
+	case condition(prim) != "":
+		return "holds only " + condition(prim), measured
 	}
 	return fmt.Sprintf("holds in %d of %d configurations", held, len(prim)), measured
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // condition finds a setting whose values split the cases exactly into those that hold and
@@ -454,48 +390,32 @@ func condition(cases []Case) string {
 	for _, k := range keys {
 		holding, failing := map[string]bool{}, map[string]bool{}
 		for _, cs := range cases {
-			if v := cs.Params.Value(k); cs.Verdict == Holds {
-				holding[v] = true
-			} else {
-				failing[v] = true
-			}
+			map[bool]map[string]bool{true: holding, false: failing}[cs.Verdict == Holds][cs.Params.Value(k)] = true
 		}
-		if len(holding)+len(failing) < 2 || slices.ContainsFunc(slices.Collect(mapKeysB(holding)), func(v string) bool { return failing[v] }) {
-			continue
+		vs := sortedKeys(holding)
+		if len(holding)+len(failing) > 1 && !slices.ContainsFunc(vs, func(v string) bool { return failing[v] }) {
+			return "when " + k + " is " + strings.Join(vs, " or ")
 		}
-		vs := slices.Sorted(mapKeysB(holding))
-		return "when " + k + " is " + strings.Join(vs, " or ")
 	}
 	return ""
 }
 
-func mapKeysB(m map[string]bool) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// groupsBy splits the rows on which the claim is checked by its By settings.
+// groupsBy splits the rows the claim is about by its By settings.
 func (e *eval) groupsBy() (labels []string, out [][]*experiments.Row) {
-	on := slices.DeleteFunc(slices.Clone(e.rows), func(r *experiments.Row) bool { return !e.on(r) })
-	labels, out = groups(on, e.c.By)
+	labels, out = groups(slices.DeleteFunc(slices.Clone(e.rows), func(r *experiments.Row) bool { return !e.on(r) }), e.c.By)
 	for i := range labels {
 		labels[i] = cmp.Or(labels[i], "all runs")
 	}
 	return labels, out
 }
 
-// fit checks a power law of the metric against the size, per group: the points, then the
-// fit or why there is none, and the Beside metrics' medians.
+// fit checks a power law of the metric against the size, per group: the points, the fit or
+// why there is none, and the Beside metrics' medians.
 func (e *eval) fit(fd *Finding) {
 	m := e.c.Metrics[0]
 	labels, gs := e.groupsBy()
 	var figs []string
-	fitted := false
+	fd.Verdict = NotMeasured
 	for gi, g := range gs {
 		var xs, ys []float64
 		var pts []string
@@ -513,7 +433,9 @@ func (e *eval) fit(fd *Finding) {
 			continue
 		}
 		text, ok := fitText(xs, ys)
-		fitted = fitted || ok
+		if ok {
+			fd.Verdict = Reported
+		}
 		figs = append(figs, labels[gi]+": "+text)
 		line := fmt.Sprintf("%s — `%s` against `%s`: %s; %s", labels[gi], m, e.c.Size, strings.Join(pts, ", "), text)
 		for _, b := range e.c.Beside {
@@ -532,10 +454,7 @@ func (e *eval) fit(fd *Finding) {
 		}
 		fd.Evidence = append(fd.Evidence, line)
 	}
-	fd.Verdict, fd.Measured = Reported, strings.Join(figs, "; ")
-	if !fitted {
-		fd.Verdict = NotMeasured
-	}
+	fd.Measured = strings.Join(figs, "; ")
 }
 
 // fitText is the fit of ys against xs, or why there is none: it needs fitMinSizes distinct
@@ -547,19 +466,19 @@ func fitText(xs, ys []float64) (string, bool) {
 			sizes = append(sizes, x)
 		}
 	}
-	if len(sizes) == 0 {
+	switch {
+	case len(sizes) == 0:
 		return "no fit: nothing positive to fit", false
+	case len(sizes) == 1:
+		return fmt.Sprintf("no fit: 1 size (%s): a fit needs at least %d over %.1f decades", fmtNum(sizes[0]), fitMinSizes, fitMinDecades), false
 	}
 	lo, hi := slices.Min(sizes), slices.Max(sizes)
-	if len(sizes) == 1 {
-		return fmt.Sprintf("no fit: 1 size (%s): a fit needs at least %d over %.1f decades", fmtNum(lo), fitMinSizes, fitMinDecades), false
-	}
 	if dec := math.Log10(hi / lo); len(sizes) < fitMinSizes || dec < fitMinDecades {
 		return fmt.Sprintf("no fit: %d size(s), from %s to %s (%.1f decades): a fit needs at least %d over %.1f decades",
 			len(sizes), fmtNum(lo), fmtNum(hi), dec, fitMinSizes, fitMinDecades), false
 	}
-	f, ok := fitPower(xs, ys)
-	if !ok || f.R2 < fitMinR2 {
+	f, _ := fitPower(xs, ys)
+	if f.R2 < fitMinR2 {
 		return fmt.Sprintf("no fit: a power law fits with R² %.2f only (at least %.1f needed)", f.R2, fitMinR2), false
 	}
 	return "fit " + f.String(), true
@@ -573,16 +492,15 @@ func (e *eval) best(fd *Finding) {
 	for gi, g := range gs {
 		var top *experiments.Row
 		for _, r := range g {
-			st, ok := stat(r, m)
-			if b, _ := stat(cmp.Or(top, r), m); ok && (top == nil || better(st.Median, b.Median, m)) {
+			if st, ok := stat(r, m); ok && (top == nil || better(st.Median, top.Stats[m].Median, m)) {
 				top = r
 			}
 		}
-		if top != nil {
-			st, _ := stat(top, m)
-			bests = append(bests, fmt.Sprintf("%s: %s (%s)", labels[gi],
-				cmp.Or(label(top.Params, varying(g, e.c.By...)), "the one configuration"), withUnit(st.Median, m)))
+		if top == nil {
+			continue
 		}
+		bests = append(bests, fmt.Sprintf("%s: %s (%s)", labels[gi], cmp.Or(label(top.Params, varying(g, e.c.By...)), "the one configuration"),
+			withUnit(top.Stats[m].Median, m)))
 	}
 	fd.Verdict, fd.Measured = Reported, "the best by `"+m+"` where "+selText(e.c.On)+": "+strings.Join(bests, "; ")
 }
@@ -603,26 +521,24 @@ func (e *eval) within(fd *Finding) {
 	fd.Verdict = verdictOf(len(outside) == 0)
 	fd.Measured = fmt.Sprintf("`%s` from %s to %s (wanted between %s and %s)", m, fmtNum(lo), fmtNum(hi), fmtNum(e.c.Low), fmtNum(e.c.High))
 	if len(outside) > 0 {
-		fd.Evidence = append(fd.Evidence, fmt.Sprintf("outside in %d configuration(s): %s", len(outside), strings.Join(outside, "; ")))
+		fd.Evidence = []string{fmt.Sprintf("outside in %d configuration(s): %s", len(outside), strings.Join(outside, "; "))}
 	}
 }
 
 // selText writes a selection as key=values, sorted.
 func selText(sel experiments.Selection) string {
 	var out []string
-	for _, k := range slices.Sorted(mapKeys(sel)) {
+	for _, k := range sortedKeys(sel) {
 		out = append(out, k+"="+sel[k])
 	}
 	return strings.Join(out, " ")
 }
 
-// ruleText says how a claim's verdict is decided.
+// ruleText says how a ratio claim's verdict is decided.
 func ruleText(c experiments.Claim) string {
-	what := map[string]string{"at-most": "holds where the ratio's 95% interval reaches below %s×",
-		"at-least": "holds where the ratio's 95% interval reaches above %s×", "above": "holds where the ratio's 95% interval lies above %s×"}[c.Rule]
 	s := fmt.Sprintf("each configuration where %s over its baseline (%s, the other settings the same)", selText(c.On), selText(c.Baseline))
-	if what != "" {
-		s += "; " + fmt.Sprintf(what, fmtNum(c.Value))
+	if what, ok := map[string]string{"at-most": "reaches below", "at-least": "reaches above", "above": "lies above"}[c.Rule]; ok {
+		s += fmt.Sprintf("; holds where the ratio's 95%% interval %s %s×", what, fmtNum(c.Value))
 	}
 	if len(c.Decide) > 0 {
 		s += "; only where " + selText(c.Decide) + " decides"
@@ -652,11 +568,10 @@ func (c Case) fmtValue(v float64) string { return fmtUnit(v, metricDef(c.Metric)
 
 // withUnit formats a value of a metric with its unit, where fmtUnit leaves it out.
 func withUnit(v float64, metric string) string {
-	u := metricDef(metric).Unit
-	if u == "" || timeUnit(u) {
-		return fmtUnit(v, u)
+	if u := metricDef(metric).Unit; u != "" && !timeUnit(u) {
+		return fmtUnit(v, u) + " " + u
 	}
-	return fmtUnit(v, u) + " " + u
+	return fmtUnit(v, metricDef(metric).Unit)
 }
 
 // FindingsText is the findings for a terminal: each claim with its verdict and the figure
@@ -695,10 +610,10 @@ func fitPower(xs, ys []float64) (Fit, bool) {
 			f.XMin, f.XMax = min(f.XMin, xs[i]), max(f.XMax, xs[i])
 		}
 	}
-	f.N = len(lx)
-	if f.N < 2 || f.XMin == f.XMax {
+	if f.N = len(lx); f.N < 2 || f.XMin == f.XMax {
 		return f, false
 	}
+	mean := func(v []float64) float64 { return floats.Sum(v) / float64(len(v)) }
 	mx, my := mean(lx), mean(ly)
 	var sxy, sxx, syy float64
 	for i := range lx {
@@ -706,21 +621,12 @@ func fitPower(xs, ys []float64) (Fit, bool) {
 		sxx += (lx[i] - mx) * (lx[i] - mx)
 		syy += (ly[i] - my) * (ly[i] - my)
 	}
-	f.B = sxy / sxx
+	f.B, f.R2 = sxy/sxx, 1
 	f.A = math.Exp(my - f.B*mx)
-	f.R2 = 1.0
 	if syy > 0 {
 		f.R2 = sxy * sxy / (sxx * syy)
 	}
 	return f, true
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 // At is the fitted y at x.

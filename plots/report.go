@@ -285,7 +285,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		}
 		tables = append(tables, t)
 	}
-	names := slices.Collect(mapKeysB(shown))
+	names := sortedKeys(shown)
 	experiments.SortMetrics(names)
 	var defs []string
 	for _, n := range names {
