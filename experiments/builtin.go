@@ -87,8 +87,10 @@ type Claim struct {
 // segment of k's value (a micro benchmark's implementation: "benchmark/1").
 type Selection map[string]string
 
-// Claim rules.
-var claimRules = []string{"at-most", "at-least", "above", "ratio", "fit", "best", "within"}
+// claimRules are the rules a claim may have, the ratio rules first.
+func claimRules() []string {
+	return []string{"at-most", "at-least", "above", "ratio", "fit", "best", "within"}
+}
 
 // checkClaims reports the first claim a definition gets wrong.
 func checkClaims(cs []Claim) error {
@@ -96,13 +98,13 @@ func checkClaims(cs []Claim) error {
 		switch {
 		case c.Text == "":
 			return invalidf("claims[%d]: no text", i)
-		case !slices.Contains(claimRules, c.Rule):
-			return invalidf("claims[%d] (%s): rule %q: expected one of %s", i, c.Text, c.Rule, strings.Join(claimRules, ", "))
+		case !slices.Contains(claimRules(), c.Rule):
+			return invalidf("claims[%d] (%s): rule %q: expected one of %s", i, c.Text, c.Rule, strings.Join(claimRules(), ", "))
 		case len(c.Metrics) == 0 || len(c.On) == 0:
 			return invalidf("claims[%d] (%s): needs metrics and on (the configurations it is checked on)", i, c.Text)
 		case c.Rule == "fit" && c.Size == "":
 			return invalidf("claims[%d] (%s): a fit needs size (the metric or setting on the x axis)", i, c.Text)
-		case slices.Contains(claimRules[:4], c.Rule) && len(c.Baseline) == 0:
+		case slices.Contains(claimRules()[:4], c.Rule) && len(c.Baseline) == 0:
 			return invalidf("claims[%d] (%s): rule %s needs baseline (the configuration it is compared with)", i, c.Text, c.Rule)
 		}
 	}
@@ -110,19 +112,19 @@ func checkClaims(cs []Claim) error {
 }
 
 // The paper's claims (Pina & Cachopo, HotSWUp 2012) and the project's, checked by the
-// built-in experiments.
-var upgradeIgnore = []string{"migration", "sweepers", "dry-run"}
+// built-in experiments. upgradeIgnore are the settings of an upgrade but its scenario.
+func upgradeIgnore() []string { return []string{"migration", "sweepers", "dry-run"} }
 
 func lazyClaim() Claim {
 	return Claim{Text: "lazy migration upgrades without affecting significantly the maximum response time",
 		Rule: "at-most", Value: 2, Metrics: []string{"probe_max_us|all.max_us"},
-		On: Selection{"migration": "lazy,lazy+sweep"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore}
+		On: Selection{"migration": "lazy,lazy+sweep"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore()}
 }
 
 func eagerClaim() Claim {
 	return Claim{Text: "an immediate (eager) upgrade shows maximum response times up to three orders of magnitude higher",
 		Rule: "above", Value: 10, Metrics: []string{"probe_max_us|all.max_us"},
-		On: Selection{"migration": "eager"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore}
+		On: Selection{"migration": "eager"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore()}
 }
 
 func costClaim() Claim {
@@ -154,18 +156,15 @@ func microClaim() Claim {
 		On: Selection{"benchmark/1": "dustm*", "procs": "largest"}, Baseline: Selection{"benchmark/1": "!dustm*"}}
 }
 
-// kvServerKeys are settings only a dustm server has: a peer's run matches whatever they are.
-var kvServerKeys = []string{"backend", "preload", "upgrade", "upgrade-at", "interval", "gogc", "gomaxprocs"}
-
 func kvClaims(experiment string) []Claim {
 	switch experiment {
 	case "kv-upgrade":
 		return []Claim{{Text: "lazy and lazy+sweep migration keep the client's maximum latency within 1.5× of the same run without an upgrade, at every size",
 			Rule: "at-most", Value: 1.5, Metrics: []string{"client.max_ms"}, Beside: []string{"client.p99_ms"},
-			On: Selection{"migration": "lazy,lazy+sweep"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore},
+			On: Selection{"migration": "lazy,lazy+sweep"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore()},
 			{Text: "eager migration raises the client's maximum latency at the largest keyspace to at least 100× the client's p50 without an upgrade",
 				Rule: "above", Value: 100, Metrics: []string{"client.max_ms"}, BaselineMetric: "client.{}.p50_ms",
-				On: Selection{"migration": "eager"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore, Decide: Selection{"preload": "largest"}},
+				On: Selection{"migration": "eager"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore(), Decide: Selection{"preload": "largest"}},
 			{Text: "eager migration's pause grows with the keyspace", Rule: "fit", Metrics: []string{"upgrade.pause_ms"}, Size: "preload",
 				By: []string{"upgrade"}, On: Selection{"migration": "eager"}},
 			{Text: "every upgrade commits inside the client's run, so that the client's numbers measure it", Rule: "within", High: 1,
@@ -174,7 +173,9 @@ func kvClaims(experiment string) []Claim {
 	case "kv-peers":
 		return []Claim{{Text: "dustm kv serve --backend stm serves GET and SET at at least 0.8× redis-server's requests per second without pipelining",
 			Rule: "at-least", Value: 0.8, Metrics: []string{"client.GET.rps", "client.SET.rps"},
-			On: Selection{"backend": "stm", "upgrade": "none,"}, Baseline: Selection{"backend": "redis"}, Ignore: kvServerKeys, Decide: Selection{"pipeline": "1"}},
+			On: Selection{"backend": "stm", "upgrade": "none,"}, Baseline: Selection{"backend": "redis"},
+			// the settings only a dustm server has: a peer's run matches whatever they are
+			Ignore: []string{"preload", "upgrade", "upgrade-at", "interval", "gogc", "gomaxprocs"}, Decide: Selection{"pipeline": "1"}},
 			{Text: "stm within 10% of stm-plain in the steady state (the cost of being upgradable)",
 				Rule: "at-least", Value: 0.9, Metrics: []string{"client.{}.rps"},
 				On: Selection{"backend": "stm", "upgrade": "none,"}, Baseline: Selection{"backend": "stm-plain"}}}

@@ -433,10 +433,11 @@ func (e *eval) fit(fd *Finding) {
 			continue
 		}
 		text, ok := fitText(xs, ys)
+		short, _, _ := strings.Cut(text, ": a fit needs")
 		if ok {
 			fd.Verdict = Reported
 		}
-		figs = append(figs, labels[gi]+": "+text)
+		figs = append(figs, labels[gi]+": "+short)
 		line := fmt.Sprintf("%s — `%s` against `%s`: %s; %s", labels[gi], m, e.c.Size, strings.Join(pts, ", "), text)
 		for _, b := range e.c.Beside {
 			var vs []float64
@@ -474,7 +475,7 @@ func fitText(xs, ys []float64) (string, bool) {
 	}
 	lo, hi := slices.Min(sizes), slices.Max(sizes)
 	if dec := math.Log10(hi / lo); len(sizes) < fitMinSizes || dec < fitMinDecades {
-		return fmt.Sprintf("no fit: %d size(s), from %s to %s (%.1f decades): a fit needs at least %d over %.1f decades",
+		return fmt.Sprintf("no fit: %d size(s), from %s to %s, %.1f decades: a fit needs at least %d over %.1f decades",
 			len(sizes), fmtNum(lo), fmtNum(hi), dec, fitMinSizes, fitMinDecades), false
 	}
 	f, _ := fitPower(xs, ys)
@@ -525,13 +526,17 @@ func (e *eval) within(fd *Finding) {
 	}
 }
 
-// selText writes a selection as key=values, sorted.
+// selText writes a selection in words, sorted by key.
 func selText(sel experiments.Selection) string {
 	var out []string
 	for _, k := range sortedKeys(sel) {
-		out = append(out, k+"="+sel[k])
+		vs := strings.Split(sel[k], ",")
+		for i, v := range vs {
+			vs[i] = cmp.Or(v, "unset")
+		}
+		out = append(out, k+"="+strings.Join(vs, " or "))
 	}
-	return strings.Join(out, " ")
+	return strings.Join(out, ", ")
 }
 
 // ruleText says how a ratio claim's verdict is decided.

@@ -83,10 +83,10 @@ func TestKVFindingsAndFigures(t *testing.T) {
 func TestKVPauseWithoutFit(t *testing.T) {
 	_, f, s := fixture(t, strings.ReplaceAll(kvUpgradeFixture, "SIZES", "100000, 1000000, 10000000"))
 	if c := claimOf(t, ComputeFindings(f, s), "eager migration's pause"); c.Verdict != NotMeasured ||
-		!strings.Contains(c.Measured, "no fit: 3 size(s), from 100k to 10M (2.0 decades): a fit needs at least 4") {
+		!strings.Contains(strings.Join(c.Evidence, ""), "no fit: 3 size(s), from 100k to 10M, 2.0 decades: a fit needs at least 4") {
 		t.Errorf("pause without a fit: %+v", c)
 	}
-	if got, ok := fitText([]float64{1e5, 2e5, 4e5, 8e5}, []float64{1, 2, 4, 8}); ok || !strings.Contains(got, "(0.9 decades)") {
+	if got, ok := fitText([]float64{1e5, 2e5, 4e5, 8e5}, []float64{1, 2, 4, 8}); ok || !strings.Contains(got, "0.9 decades") {
 		t.Errorf("narrow sizes: %q", got)
 	}
 	if got, ok := fitText([]float64{1e3, 1e4, 1e5, 1e6}, []float64{5, 1, 9, 2}); ok || !strings.Contains(got, "R²") {
