@@ -40,7 +40,7 @@ const (
 type Case struct {
 	Where           string             // the configuration's distinguishing settings
 	Params          experiments.Params // the configuration's
-	Metric          string
+	Metric, Unit    string
 	Value, Baseline float64 // the medians (the summary's)
 	Hiccup          float64 // the baseline's platform hiccup maximum (NaN when absent)
 	Ratio           float64 // Value / Baseline
@@ -64,7 +64,7 @@ func ComputeFindings(f *experiments.Folder, s *experiments.Summary) []Finding {
 	for _, part := range f.Parts() {
 		rows := slices.DeleteFunc(partRows(s, part), func(r *experiments.Row) bool { return r.Runs == 0 })
 		for _, c := range experiments.FolderClaims(f.Manifest) {
-			e := eval{c: c, rows: rows}
+			e := eval{c: c, rows: rows, s: s}
 			about := func(r *experiments.Row) bool { ms, _ := e.metrics(r, nil); return e.on(r) && len(ms) > 0 }
 			if (c.Part != "" && c.Part != part) || !slices.ContainsFunc(rows, about) {
 				continue
@@ -85,6 +85,7 @@ func ComputeFindings(f *experiments.Folder, s *experiments.Summary) []Finding {
 type eval struct {
 	c    experiments.Claim
 	rows []*experiments.Row
+	s    *experiments.Summary
 }
 
 // param is a setting of a configuration; "k/i" the i-th /-segment of k's value.
@@ -169,13 +170,13 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // better reports whether a is better than b on a metric.
-func better(a, b float64, metric string) bool {
-	return (metricDef(metric).Better == record.Higher) == (a > b) && a != b
+func (e *eval) better(a, b float64, metric string) bool {
+	return (metricDef(e.s, metric).Better == record.Higher) == (a > b) && a != b
 }
 
 // metricDef is a metric's definition. A shim until the summary carries the records'
-// definitions (Summary.Metric): DescribeMetric's unit and text, the direction from the unit.
-func metricDef(name string) record.Metric {
+// definitions (s.Metric(name)): DescribeMetric's unit and text, the direction from the unit.
+func metricDef(_ *experiments.Summary, name string) record.Metric {
 	d := experiments.DescribeMetric(name)
 	m := record.Metric{Name: name, Unit: d.Unit, Doc: d.Text, Better: record.Lower}
 	if strings.HasSuffix(d.Unit, "/s") || strings.HasSuffix(name, "rps") || name == "throughput" {
@@ -193,7 +194,7 @@ func (e *eval) baselineOf(r *experiments.Row, metric string) *experiments.Row {
 			continue
 		}
 		a, _ := stat(o, metric)
-		if b, ok := stat(cmp.Or(best, o), metric); best == nil || !ok || (e.c.Best && better(a.Median, b.Median, metric)) {
+		if b, ok := stat(cmp.Or(best, o), metric); best == nil || !ok || (e.c.Best && e.better(a.Median, b.Median, metric)) {
 			best = o
 		}
 	}
@@ -206,7 +207,7 @@ func (e *eval) outdone(r *experiments.Row, metric string) bool {
 	st, _ := stat(r, metric)
 	return e.c.Best && slices.ContainsFunc(e.rows, func(o *experiments.Row) bool {
 		so, ok := stat(o, metric)
-		return o != r && ok && e.on(o) && sameBut(o.Params, r.Params, sortedKeys(e.c.On)) && better(so.Median, st.Median, metric)
+		return o != r && ok && e.on(o) && sameBut(o.Params, r.Params, sortedKeys(e.c.On)) && e.better(so.Median, st.Median, metric)
 	})
 }
 
@@ -266,6 +267,7 @@ func (e *eval) ratios(fd *Finding) {
 		ms, beside := e.metrics(r, base)
 		for i, m := range ms {
 			c := compareTo(r, base, m, cmp.Or(e.refMetric(base), m), where)
+			c.Unit = metricDef(e.s, m).Unit
 			if c.Verdict = e.judge(c); (beside[i] || !e.match(e.c.Decide, r)) && c.Verdict != "" {
 				c.Verdict = "(" + c.Verdict + ")"
 			}
@@ -426,7 +428,7 @@ func (e *eval) fit(fd *Finding) {
 			}
 			if st, ok := stat(r, m); ok && !math.IsNaN(x) {
 				xs, ys = append(xs, x), append(ys, st.Median)
-				pts = append(pts, withUnit(st.Median, m)+" at "+fmtNum(x))
+				pts = append(pts, e.withUnit(st.Median, m)+" at "+fmtNum(x))
 			}
 		}
 		if len(xs) == 0 {
@@ -447,10 +449,10 @@ func (e *eval) fit(fd *Finding) {
 				}
 			}
 			if len(vs) > 0 {
-				line += fmt.Sprintf("; `%s` %s", b, withUnit(experiments.Median(vs), b))
+				line += fmt.Sprintf("; `%s` %s", b, e.withUnit(experiments.Median(vs), b))
 			}
 			if len(vs) > 1 {
-				line += fmt.Sprintf(" (%s–%s over %d configurations)", withUnit(slices.Min(vs), b), withUnit(slices.Max(vs), b), len(vs))
+				line += fmt.Sprintf(" (%s–%s over %d configurations)", e.withUnit(slices.Min(vs), b), e.withUnit(slices.Max(vs), b), len(vs))
 			}
 		}
 		fd.Evidence = append(fd.Evidence, line)
@@ -493,7 +495,7 @@ func (e *eval) best(fd *Finding) {
 	for gi, g := range gs {
 		var top *experiments.Row
 		for _, r := range g {
-			if st, ok := stat(r, m); ok && (top == nil || better(st.Median, top.Stats[m].Median, m)) {
+			if st, ok := stat(r, m); ok && (top == nil || e.better(st.Median, top.Stats[m].Median, m)) {
 				top = r
 			}
 		}
@@ -501,7 +503,7 @@ func (e *eval) best(fd *Finding) {
 			continue
 		}
 		bests = append(bests, fmt.Sprintf("%s: %s (%s)", labels[gi], cmp.Or(label(top.Params, varying(g, e.c.By...)), "the one configuration"),
-			withUnit(top.Stats[m].Median, m)))
+			e.withUnit(top.Stats[m].Median, m)))
 	}
 	fd.Verdict, fd.Measured = Reported, "the best by `"+m+"` where "+selText(e.c.On)+": "+strings.Join(bests, "; ")
 }
@@ -569,14 +571,14 @@ func (c Case) ciText() string {
 }
 
 // fmtValue formats a case's values in their unit.
-func (c Case) fmtValue(v float64) string { return fmtUnit(v, metricDef(c.Metric).Unit) }
+func (c Case) fmtValue(v float64) string { return fmtUnit(v, c.Unit) }
 
 // withUnit formats a value of a metric with its unit, where fmtUnit leaves it out.
-func withUnit(v float64, metric string) string {
-	if u := metricDef(metric).Unit; u != "" && !timeUnit(u) {
+func (e *eval) withUnit(v float64, metric string) string {
+	if u := metricDef(e.s, metric).Unit; u != "" && !timeUnit(u) {
 		return fmtUnit(v, u) + " " + u
 	}
-	return fmtUnit(v, metricDef(metric).Unit)
+	return fmtUnit(v, metricDef(e.s, metric).Unit)
 }
 
 // FindingsText is the findings for a terminal: each claim with its verdict and the figure

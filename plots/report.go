@@ -260,7 +260,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		for _, mt := range metrics {
 			shown[mt] = true
 			h := mt
-			if u := metricDef(mt).Unit; u != "" && !timeUnit(u) { // cells of times carry their unit
+			if u := metricDef(s, mt).Unit; u != "" && !timeUnit(u) { // cells of times carry their unit
 				h += " (" + u + ")"
 			}
 			t.Head = append(t.Head, h)
@@ -279,7 +279,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 			}
 			cells = append(cells, runs)
 			for _, mt := range metrics {
-				cells = append(cells, cell(r, mt))
+				cells = append(cells, cell(s, r, mt))
 			}
 			t.Rows = append(t.Rows, cells)
 		}
@@ -289,7 +289,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 	experiments.SortMetrics(names)
 	var defs []string
 	for _, n := range names {
-		d := metricDef(n)
+		d := metricDef(s, n)
 		line := "`" + n + "`: " + d.Doc
 		if d.Unit != "" {
 			line += " (" + d.Unit + ")"
@@ -375,21 +375,20 @@ func tableMetrics(rows []*experiments.Row) []string {
 }
 
 // cell formats a row's statistic: median (min–max), and the 95% interval when there is one.
-func cell(r *experiments.Row, metric string) string {
+func cell(s *experiments.Summary, r *experiments.Row, metric string) string {
 	st, ok := r.Stats[metric]
 	if !ok || st.N == 0 {
 		return "–"
 	}
-	unit := metricDef(metric).Unit
-	f := func(v float64) string { return fmtUnit(v, unit) }
-	s := f(st.Median)
+	f := func(v float64) string { return fmtUnit(v, metricDef(s, metric).Unit) }
+	out := f(st.Median)
 	if st.N > 1 {
-		s += " (" + f(st.Min) + "–" + f(st.Max) + ")"
+		out += " (" + f(st.Min) + "–" + f(st.Max) + ")"
 	}
 	if st.HasCI && (st.CILow != st.Min || st.CIHigh != st.Max) {
-		s += "; CI " + f(st.CILow) + "–" + f(st.CIHigh)
+		out += "; CI " + f(st.CILow) + "–" + f(st.CIHigh)
 	}
-	return s
+	return out
 }
 
 func timeUnit(u string) bool { return u == "ns" || u == "µs" || u == "ms" || u == "s" }
