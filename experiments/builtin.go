@@ -215,39 +215,10 @@ func FolderClaims(m *Manifest) []Claim {
 	return DefaultClaims()
 }
 
+// Builtins returns the built-in experiments, sorted by name.
 func Builtins() []*Experiment {
 	es := []*Experiment{
-		{
-			Name: "upgrade-latency",
-			Description: "The paper's figure: throughput and maximum latency over time across an atomic upgrade of " +
-				"the running STMBench7, for each upgrade scenario and each migration strategy (lazy: convert objects " +
-				"on first touch; lazy+sweep: lazy plus a background sweeper; eager: stop the world and convert " +
-				"everything at the upgrade), against the same run without an upgrade. The upgrade is requested " +
-				"halfway through each run. The paper's setting: the big (reference-size) structure, 2 threads, " +
-				"the read-dominated workload without long traversals, 20 s runs, with structural modifications " +
-				"off (the steady figure) and on (the reference structure decays within seconds); the three " +
-				"scenarios that change the most objects or read other objects (document-lines and chain: " +
-				"--set upgrade=...). Every run has the responsiveness probe (a tiny read-only transaction every " +
-				"millisecond, open loop: what a client would have waited) and runs with GOGC=400 and a 4 GiB " +
-				"memory limit, so that the maximum latency measures the program and the upgrade, not the " +
-				"collector's backlog: under the default GOGC=100 the live heap of the big structure is marked " +
-				"every few hundred milliseconds (15-25 % of the CPU) and most maxima are a mark phase's. " +
-				"One worker thread and GOMAXPROCS=4 (both in every result): on the 2-core reference machine, 2 workers " +
-				"with GOMAXPROCS=2 leave a woken probe waiting for a worker's time slice (the platform probe's " +
-				"maximum was 51 ms, its p99 17 ms, with nothing else running), which hides the stopped world; with " +
-				"one worker and more processors than workers the floor falls to about 10 ms. On a machine with N " +
-				"cores, --set threads=N-1,gomaxprocs=2N keeps the same shape.",
-			Repetitions: 3,
-			Figures:     []string{"upgrade-headline", "max-latency", "upgrade-timeline", "upgrade-migration", "pause-objects", "latency-percentiles"},
-			Claims:      append([]Claim{lazyClaim(), eagerClaim(), costClaim()}, pauseClaims()...),
-			// 10 ms intervals: the headline figure shows the seconds around the commit.
-			Parts: []Part{{Name: "main", Kind: KindBench, Settings: latency(steady(map[string][]string{
-				"backend": v("stm"), "workload": v("r"), "size": v("big"), "length": v("20"), "interval": v("10ms"),
-				"sms":       v("off", "on"),
-				"upgrade":   v("none", "atomic-point", "composite-stats", "dates"),
-				"migration": v("lazy", "lazy+sweep", "eager"),
-			}))}},
-		},
+		upgradeLatency(),
 		{
 			Name: "upgrade-overhead",
 			Description: "The steady-state cost of being upgradable: throughput of STMBench7 on the STM with upgrade " +
@@ -308,41 +279,7 @@ func Builtins() []*Experiment {
 				"package": v("peers", "stm"), "cpu": v("1", "2"), "benchtime": v("1s"),
 			}}},
 		},
-		{
-			Name: "quick",
-			Description: "A first look in a few minutes on a laptop, touching every figure: an upgrade of the small " +
-				"structure under each migration strategy, the overhead of upgrade support, throughput against " +
-				"threads, the pause against the structure size, and the STM micro-benchmarks. Short runs, two " +
-				"repetitions: a check that everything works and a rough picture, not a measurement to publish.",
-			Repetitions: 2,
-			Figures: []string{"upgrade-headline", "max-latency", "upgrade-timeline", "upgrade-migration", "overhead", "throughput-threads",
-				"latency-percentiles", "pause-objects", "pause-size", "pause-fraction", "micro"},
-			Claims: slices.Concat(inPart("upgrade", append([]Claim{lazyClaim(), eagerClaim(), costClaim()}, pauseClaims()...)...),
-				inPart("overhead", costClaim()), inPart("scalability", threadClaims()...), inPart("pause", pauseClaims()...), inPart("micro", microClaim())),
-			Parts: []Part{
-				{Name: "upgrade", Kind: KindBench, Description: "an upgrade halfway through, per migration strategy",
-					Settings: latency(steady(map[string][]string{
-						"backend": v("stm"), "threads": v("2"), "workload": v("rw"), "size": v("small"), "length": v("2"),
-						"upgrade": v("none", "atomic-point"), "migration": v("lazy", "lazy+sweep", "eager"),
-					}))},
-				{Name: "overhead", Kind: KindBench, Description: "stm against stm-plain, no upgrade",
-					Settings: steady(map[string][]string{
-						"backend": v("stm-plain", "stm"), "workload": v("r", "w"), "threads": v("2"), "size": v("small"), "length": v("2"),
-					})},
-				{Name: "scalability", Kind: KindBench, Description: "throughput against threads",
-					Settings: steady(map[string][]string{
-						"backend": v("coarse", "medium", "stm"), "commit": v("lock", "lockfree"), "threads": v("1", "2"),
-						"size": v("small"), "length": v("1.5"),
-					})},
-				{Name: "pause", Kind: KindBench, Description: "the upgrade's pause against the structure size",
-					Settings: steady(map[string][]string{
-						"backend": v("stm"), "threads": v("2"), "workload": v("rw"), "size": v("tiny", "small", "medium"), "length": v("1.5"),
-						"upgrade": v("atomic-point", "composite-stats"), "migration": v("eager", "lazy"),
-					})},
-				{Name: "micro", Kind: KindMicro, Description: "the STM against the public Go STMs",
-					Settings: map[string][]string{"package": v("peers"), "cpu": v("1", "2"), "benchtime": v("100ms")}},
-			},
-		},
+		quick(),
 	}
 	for _, e := range kvBuiltins() {
 		e.Claims = kvClaims(e.Name)
@@ -362,4 +299,78 @@ func Builtin(name string) (*Experiment, error) {
 		names = append(names, e.Name)
 	}
 	return nil, invalidf("unknown experiment %q (built-in: %s; or -f FILE)", name, strings.Join(names, ", "))
+}
+
+// upgradeLatency is the paper's figure, with the claims it checks.
+func upgradeLatency() *Experiment {
+	return &Experiment{
+		Name: "upgrade-latency",
+		Description: "The paper's figure: throughput and maximum latency over time across an atomic upgrade of " +
+			"the running STMBench7, for each upgrade scenario and each migration strategy (lazy: convert objects " +
+			"on first touch; lazy+sweep: lazy plus a background sweeper; eager: stop the world and convert " +
+			"everything at the upgrade), against the same run without an upgrade. The upgrade is requested " +
+			"halfway through each run. The paper's setting: the big (reference-size) structure, 2 threads, " +
+			"the read-dominated workload without long traversals, 20 s runs, with structural modifications " +
+			"off (the steady figure) and on (the reference structure decays within seconds); the three " +
+			"scenarios that change the most objects or read other objects (document-lines and chain: " +
+			"--set upgrade=...). Every run has the responsiveness probe (a tiny read-only transaction every " +
+			"millisecond, open loop: what a client would have waited) and runs with GOGC=400 and a 4 GiB " +
+			"memory limit, so that the maximum latency measures the program and the upgrade, not the " +
+			"collector's backlog: under the default GOGC=100 the live heap of the big structure is marked " +
+			"every few hundred milliseconds (15-25 % of the CPU) and most maxima are a mark phase's. " +
+			"One worker thread and GOMAXPROCS=4 (both in every result): on the 2-core reference machine, 2 workers " +
+			"with GOMAXPROCS=2 leave a woken probe waiting for a worker's time slice (the platform probe's " +
+			"maximum was 51 ms, its p99 17 ms, with nothing else running), which hides the stopped world; with " +
+			"one worker and more processors than workers the floor falls to about 10 ms. On a machine with N " +
+			"cores, --set threads=N-1,gomaxprocs=2N keeps the same shape.",
+		Repetitions: 3,
+		Figures:     []string{"upgrade-headline", "max-latency", "upgrade-timeline", "upgrade-migration", "pause-objects", "latency-percentiles"},
+		Claims:      append([]Claim{lazyClaim(), eagerClaim(), costClaim()}, pauseClaims()...),
+		// 10 ms intervals: the headline figure shows the seconds around the commit.
+		Parts: []Part{{Name: "main", Kind: KindBench, Settings: latency(steady(map[string][]string{
+			"backend": v("stm"), "workload": v("r"), "size": v("big"), "length": v("20"), "interval": v("10ms"),
+			"sms":       v("off", "on"),
+			"upgrade":   v("none", "atomic-point", "composite-stats", "dates"),
+			"migration": v("lazy", "lazy+sweep", "eager"),
+		}))}},
+	}
+}
+
+// quick is the first look, every figure and claim on small runs.
+func quick() *Experiment {
+	return &Experiment{
+		Name: "quick",
+		Description: "A first look in a few minutes on a laptop, touching every figure: an upgrade of the small " +
+			"structure under each migration strategy, the overhead of upgrade support, throughput against " +
+			"threads, the pause against the structure size, and the STM micro-benchmarks. Short runs, two " +
+			"repetitions: a check that everything works and a rough picture, not a measurement to publish.",
+		Repetitions: 2,
+		Figures: []string{"upgrade-headline", "max-latency", "upgrade-timeline", "upgrade-migration", "overhead", "throughput-threads",
+			"latency-percentiles", "pause-objects", "pause-size", "pause-fraction", "micro"},
+		Claims: slices.Concat(inPart("upgrade", append([]Claim{lazyClaim(), eagerClaim(), costClaim()}, pauseClaims()...)...),
+			inPart("overhead", costClaim()), inPart("scalability", threadClaims()...), inPart("pause", pauseClaims()...), inPart("micro", microClaim())),
+		Parts: []Part{
+			{Name: "upgrade", Kind: KindBench, Description: "an upgrade halfway through, per migration strategy",
+				Settings: latency(steady(map[string][]string{
+					"backend": v("stm"), "threads": v("2"), "workload": v("rw"), "size": v("small"), "length": v("2"),
+					"upgrade": v("none", "atomic-point"), "migration": v("lazy", "lazy+sweep", "eager"),
+				}))},
+			{Name: "overhead", Kind: KindBench, Description: "stm against stm-plain, no upgrade",
+				Settings: steady(map[string][]string{
+					"backend": v("stm-plain", "stm"), "workload": v("r", "w"), "threads": v("2"), "size": v("small"), "length": v("2"),
+				})},
+			{Name: "scalability", Kind: KindBench, Description: "throughput against threads",
+				Settings: steady(map[string][]string{
+					"backend": v("coarse", "medium", "stm"), "commit": v("lock", "lockfree"), "threads": v("1", "2"),
+					"size": v("small"), "length": v("1.5"),
+				})},
+			{Name: "pause", Kind: KindBench, Description: "the upgrade's pause against the structure size",
+				Settings: steady(map[string][]string{
+					"backend": v("stm"), "threads": v("2"), "workload": v("rw"), "size": v("tiny", "small", "medium"), "length": v("1.5"),
+					"upgrade": v("atomic-point", "composite-stats"), "migration": v("eager", "lazy"),
+				})},
+			{Name: "micro", Kind: KindMicro, Description: "the STM against the public Go STMs",
+				Settings: map[string][]string{"package": v("peers"), "cpu": v("1", "2"), "benchtime": v("100ms")}},
+		},
+	}
 }
