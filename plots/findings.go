@@ -581,23 +581,27 @@ func (e *eval) withUnit(v float64, metric string) string {
 	return fmtUnit(v, metricDef(e.s, metric).Unit)
 }
 
-// FindingsText is the findings for a terminal: each claim with its verdict and the figure
-// that decides it, then the deciding cases and the evidence.
+// FindingsText is the findings for a terminal: a line per claim with its verdict and the
+// figure that decides it, then each claim's evidence (its deciding cases, its groups).
 func FindingsText(fds []Finding) []string {
-	var out []string
+	var out, evidence []string
 	for _, fd := range fds {
 		out = append(out, fmt.Sprintf("[%s] %s: %s — %s", fd.Part, fd.Claim.Text, fd.Verdict, fd.Measured))
+		var ev []string
 		for _, cs := range fd.Cases {
 			if !strings.HasPrefix(cs.Verdict, "(") {
-				out = append(out, fmt.Sprintf("    %s: %s %s vs %s (ratio %s×, 95%% CI %s, hiccup max %s): %s", cs.Where, cs.Metric,
+				ev = append(ev, fmt.Sprintf("    %s: %s %s vs %s (ratio %s×, 95%% CI %s, hiccup max %s): %s", cs.Where, cs.Metric,
 					cs.fmtValue(cs.Value), cs.fmtValue(cs.Baseline), fmtRatio(cs.Ratio), cs.ciText(), fmtUnit(cs.Hiccup, "µs"), cmp.Or(cs.Verdict, Reported)))
 			}
 		}
-		for _, ev := range fd.Evidence {
-			out = append(out, "    "+ev)
+		for _, e := range fd.Evidence {
+			ev = append(ev, "    "+e)
+		}
+		if len(ev) > 0 {
+			evidence = append(append(evidence, fmt.Sprintf("evidence [%s] %s:", fd.Part, fd.Claim.Text)), ev...)
 		}
 	}
-	return out
+	return append(out, evidence...)
 }
 
 // Fit is a least-squares line through (log x, log y): y = A·x^B.
