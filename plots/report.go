@@ -114,17 +114,18 @@ func reportTemplate() *template.Template {
 
 // reportData is what REPORT.md shows, computed from the folder.
 type reportData struct {
-	Name, Description, KV, Command string
-	Findings                       []Finding
-	MultiPart, MultiTable          bool
-	Resamples, FitSizes            int
-	FitDecades, FitR2              float64
-	Figures                        []*Figure
-	Reps, OK, Failed, Missing      int
-	Env                            [][2]string
-	Parts                          []partText
-	NotDrawn, Metrics, Bad         []string
-	Tables                         []resultTable
+	Name, Description, KV     string
+	Manifest                  *experiments.Manifest
+	Findings                  []Finding
+	MultiPart, MultiTable     bool
+	Resamples, FitSizes       int
+	FitDecades, FitR2         float64
+	Figures                   []*Figure
+	Reps, OK, Failed, Missing int
+	Env                       [][2]string
+	Parts                     []partText
+	NotDrawn, Metrics, Bad    []string
+	Tables                    []resultTable
 }
 
 type partText struct {
@@ -147,7 +148,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	d := reportData{Name: m.Experiment, Description: m.Description, KV: kvHowMeasured(f), Findings: ComputeFindings(f, s),
 		MultiPart: len(f.Parts()) > 1, MultiTable: len(m.Definition.Parts) > 1, Resamples: bootstrapResamples,
 		FitSizes: fitMinSizes, FitDecades: fitMinDecades, FitR2: fitMinR2, Figures: figs, Reps: m.Definition.Reps(),
-		Env: envRows(m), Command: reproduce(m)}
+		Env: envRows(m), Manifest: m}
 	for _, r := range f.Runs {
 		switch {
 		case r.OK():
@@ -197,7 +198,11 @@ func envRows(m *experiments.Manifest) [][2]string {
 	if d := sessionsDuration(m.Sessions); d > 0 {
 		rows = append(rows, [2]string{"running time", fmt.Sprintf("%s over %d session(s)", d.Round(time.Second), len(m.Sessions))})
 	}
-	rows = append(rows, [2]string{"definition", sourceText(m)})
+	def := "`" + m.Source + "`"
+	if m.Source == "built-in" {
+		def = "the built-in experiment `" + m.Experiment + "` (`experiments/builtin.go`)"
+	}
+	rows = append(rows, [2]string{"definition", def + "; as run: `experiment.json`"})
 	if len(m.Overrides) > 0 {
 		rows = append(rows, [2]string{"overrides", "`--set " + strings.Join(m.Overrides, "` `--set ") + "`"})
 	}
@@ -299,30 +304,11 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 	return tables, defs
 }
 
-// reproduce is the command that runs the experiment again.
-func reproduce(m *experiments.Manifest) string {
-	if m.Source != "built-in" {
-		return "go run ./cmd/dustm experiment -f " + filepath.Join("<this folder>", experiments.DefinitionFile)
-	}
-	cmd := "go run ./cmd/dustm experiment " + m.Experiment
-	for _, o := range m.Overrides {
-		cmd += " --set '" + o + "'"
-	}
-	return cmd
-}
-
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
 	}
 	return s
-}
-
-func sourceText(m *experiments.Manifest) string {
-	if m.Source == "built-in" {
-		return "the built-in experiment `" + m.Experiment + "` (`experiments/builtin.go`); as run: `experiment.json`"
-	}
-	return "`" + m.Source + "`; as run: `experiment.json`"
 }
 
 func sessionsDuration(ss []experiments.Session) time.Duration {
@@ -393,26 +379,15 @@ func cell(s *experiments.Summary, r *experiments.Row, metric string) string {
 
 func timeUnit(u string) bool { return u == "ns" || u == "µs" || u == "ms" || u == "s" }
 
-// fmtUnit formats a value of a unit compactly (latencies in µs switch to ms).
+// fmtUnit formats a value of a unit compactly (latencies in µs switch to ms, in ms to s).
 func fmtUnit(v float64, unit string) string {
-	if math.IsNaN(v) {
+	switch next := map[string]string{"µs": "ms", "ms": "s"}[unit]; {
+	case math.IsNaN(v):
 		return "–"
-	}
-	switch unit {
-	case "µs":
-		if math.Abs(v) >= 1000 {
-			return fmtNum(v/1e3) + " ms"
-		}
-		return fmtNum(v) + " µs"
-	case "ms":
-		if math.Abs(v) >= 1000 {
-			return fmtNum(v/1e3) + " s"
-		}
-		return fmtNum(v) + " ms"
-	case "s":
-		return fmtNum(v) + " s"
-	case "ns":
-		return fmtNum(v) + " ns"
+	case next != "" && math.Abs(v) >= 1000:
+		return fmtNum(v/1e3) + " " + next
+	case timeUnit(unit):
+		return fmtNum(v) + " " + unit
 	}
 	return fmtNum(v)
 }
