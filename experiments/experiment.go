@@ -64,6 +64,7 @@ type Experiment struct {
 	// draws every figure the results support, and says why an expected one could not be.
 	Figures []string
 	Parts   []Part
+	Claims  []Claim // what the experiment sets out to check (see Claim)
 }
 
 // Part is one matrix of an experiment. Settings maps each key (see Keys) to its values: a key
@@ -113,6 +114,7 @@ type fileExperiment struct {
 	Axes        fileValues `json:"axes,omitempty"`
 	Fixed       fileFixed  `json:"fixed,omitempty"`
 	Parts       []filePart `json:"parts,omitempty"`
+	Claims      []Claim    `json:"claims,omitempty"`
 }
 
 type filePart struct {
@@ -238,7 +240,10 @@ func Parse(r io.Reader) (*Experiment, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, invalidf("%s (the format is described in experiments/examples/README.md)", jsonProblem(err))
 	}
-	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Figures: f.Figures}
+	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Figures: f.Figures, Claims: f.Claims}
+	if err := checkClaims(f.Claims); err != nil {
+		return nil, err
+	}
 	if f.Timeout != "" {
 		d, err := TimeoutRange().Parse(f.Timeout)
 		if err != nil {
@@ -326,7 +331,7 @@ func Load(path string) (*Experiment, error) {
 // MarshalJSON writes the experiment in its file form (single-part experiments whose part is
 // "main" in the short form).
 func (e *Experiment) MarshalJSON() ([]byte, error) {
-	f := fileExperiment{Name: e.Name, Description: e.Description, Repetitions: e.reps(), Figures: e.Figures}
+	f := fileExperiment{Name: e.Name, Description: e.Description, Repetitions: e.reps(), Figures: e.Figures, Claims: e.Claims}
 	if e.Timeout > 0 {
 		f.Timeout = e.Timeout.String()
 	}

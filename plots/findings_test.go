@@ -52,17 +52,21 @@ func csvMedians(t *testing.T, dir string) map[string]map[string]float64 {
 	return out
 }
 
-func claimOf(t *testing.T, fds []Findings, prefix string) Claim {
+func claimOf(t *testing.T, fds []Finding, prefix string) Finding {
+	t.Helper()
+	return claimIn(t, fds, "", prefix)
+}
+
+// claimIn is the finding of a claim in a part ("" any).
+func claimIn(t *testing.T, fds []Finding, part, prefix string) Finding {
 	t.Helper()
 	for _, fd := range fds {
-		for _, c := range fd.Claims {
-			if strings.HasPrefix(c.Claim, prefix) {
-				return c
-			}
+		if strings.HasPrefix(fd.Claim.Text, prefix) && (part == "" || fd.Part == part) {
+			return fd
 		}
 	}
-	t.Fatalf("no claim %q in %+v", prefix, fds)
-	return Claim{}
+	t.Fatalf("no claim %q in part %q in %+v", prefix, part, fds)
+	return Finding{}
 }
 
 // TestFindingsEqualSummary checks that every number of the findings is the summary.csv's:
@@ -81,7 +85,7 @@ func TestFindingsEqualSummary(t *testing.T) {
 		for _, cs := range c.Cases {
 			row := s.Rows[0]
 			for _, r := range s.Rows {
-				if r.Params.Value("upgrade") != "none" && label(r.Params, []string{"upgrade", "migration"}) == strings.ReplaceAll(strings.TrimPrefix(cs.Where, "scenario "), ",", "") {
+				if slices.Equal(r.Params, cs.Params) {
 					row = r
 				}
 			}
@@ -112,8 +116,8 @@ func TestFindingsEqualSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	atomic := med["upgrade=atomic-point,migration=eager"]["probe_max_us"] / med["upgrade=none"]["probe_max_us"]
-	for _, want := range []string{"## Findings", "| claim (paper) | measured | verdict |", "**holds only for the scenario(s) atomic-point**",
-		"| scenario atomic-point, eager | `probe_max_us` | ", fmtRatio(atomic) + "×"} {
+	for _, want := range []string{"## Findings", "| claim | verdict | the figure that decides it |", "**holds only when upgrade is atomic-point**",
+		"| atomic-point | `probe_max_us` | ", fmtRatio(atomic) + "×"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
@@ -122,7 +126,7 @@ func TestFindingsEqualSummary(t *testing.T) {
 		t.Error("REPORT.md does not open with its findings")
 	}
 	text := strings.Join(FindingsText(w.Findings), "\n")
-	if !strings.Contains(text, "holds only for the scenario(s) atomic-point") || !strings.Contains(text, fmtRatio(atomic)+"×") {
+	if !strings.Contains(text, "holds only when upgrade is atomic-point") || !strings.Contains(text, fmtRatio(atomic)+"×") {
 		t.Errorf("the terminal's findings lack the verdict or the ratio:\n%s", text)
 	}
 }
@@ -158,25 +162,32 @@ func TestFindingsVerdicts(t *testing.T) {
 	}
 }
 
-// TestFindingsOthers checks the one-paragraph findings of the other kinds of experiment and
-// the cost claim.
+// TestFindingsOthers checks the findings of the other kinds of experiment and the cost
+// claim. The pause part has 3 sizes: it says why there is no fit rather than fitting.
 func TestFindingsOthers(t *testing.T) {
 	_, f, s := fixture(t, everything)
-	var byPart = map[string]Findings{}
-	for _, fd := range ComputeFindings(f, s) {
-		byPart[fd.Part] = fd
+	fds := ComputeFindings(f, s)
+	if c := claimIn(t, fds, "threads", "the fastest"); !strings.Contains(c.Measured, "the best") || !strings.Contains(c.Measured, "-w r: ") || !strings.Contains(c.Measured, "-w w: ") {
+		t.Errorf("fastest: %+v", c)
 	}
-	if p := byPart["threads"].Paragraph; !strings.Contains(p, "the fastest is") || !strings.Contains(p, "scales") {
-		t.Errorf("scalability finding: %q", p)
+	if c := claimIn(t, fds, "threads", "the STM (stm"); len(c.Cases) != 2 || c.Verdict != Reported || !strings.Contains(c.Measured, "throughput") {
+		t.Errorf("scaling: %+v", c)
 	}
-	if c := byPart["overhead"].Claims; len(c) != 1 || len(c[0].Cases) != 2 || c[0].Verdict == NotMeasured {
-		t.Errorf("overhead claims: %+v", c)
+	var overhead []Finding
+	for _, fd := range fds {
+		if fd.Part == "overhead" {
+			overhead = append(overhead, fd)
+		}
 	}
-	if p := byPart["pause"].Paragraph; !strings.Contains(p, "per object converted") || !strings.Contains(p, "·n^") {
-		t.Errorf("pause finding: %q", p)
+	if len(overhead) != 1 || len(overhead[0].Cases) != 2 || overhead[0].Verdict == NotMeasured {
+		t.Errorf("overhead claims: %+v", overhead)
 	}
-	if p := byPart["micro"].Paragraph; !strings.Contains(p, "fastest") {
-		t.Errorf("micro finding: %q", p)
+	if c := claimIn(t, fds, "pause", "an eager upgrade"); len(c.Evidence) != 2 || !strings.Contains(c.Evidence[0], "upgrade.us_per_object") ||
+		!strings.Contains(c.Evidence[0], "no fit: 3 size(s)") || c.Verdict != NotMeasured {
+		t.Errorf("pause finding: %+v", c)
+	}
+	if c := claimIn(t, fds, "micro", "the fastest of ours"); len(c.Cases) == 0 || c.Cases[0].Ratio != 2 {
+		t.Errorf("micro finding: %+v", c)
 	}
 }
 

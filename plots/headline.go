@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -21,8 +22,30 @@ const (
 	headlineAfter  = 2.0
 )
 
-// strategies are the migration strategies in the order the figures show them.
-var strategies = []string{"lazy", "lazy+sweep", "eager"}
+// upgradeKeys are the settings that say which upgrade a run made.
+func upgradeKeys() []string { return []string{"upgrade", "migration", "sweepers", "dry-run"} }
+
+// strategies are the migration strategies of the runs with an upgrade, in the order the
+// experiment lists them (its configurations' order).
+func strategies(rows []*experiments.Row) []string {
+	var out []string
+	for _, r := range rows {
+		if m := r.Params.Value("migration"); withUpgrade(r) && m != "" && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// baselineOf is the run without an upgrade an upgraded configuration is drawn against.
+func baselineOf(r *experiments.Row, rows []*experiments.Row) *experiments.Row {
+	for _, o := range rows {
+		if noUpgrade(o) && sameBut(o.Params, r.Params, upgradeKeys()) {
+			return o
+		}
+	}
+	return nil
+}
 
 // backendColor gives every backend one colour in every figure.
 func backendColor(b string) (int, bool) {
@@ -124,7 +147,7 @@ func (s *styler) style(ps experiments.Params, i int) (color, dash int) {
 // sms): per group its label and its rows (the runs without an upgrade of the same settings
 // included).
 func upgradeGroups(rows []*experiments.Row) (labels []string, out [][]*experiments.Row) {
-	groupKeys := varying(rows, upgradeKeys...)
+	groupKeys := varying(rows, upgradeKeys()...)
 	for _, r := range rows {
 		if noUpgrade(r) {
 			continue
@@ -219,87 +242,31 @@ func headline(c *ctx) (*Figure, string, error) {
 	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	var present []string
-	for _, st := range strategies {
-		if slices.ContainsFunc(rows, func(r *experiments.Row) bool { return withUpgrade(r) && r.Params.Value("migration") == st }) {
-			present = append(present, st)
-		}
-	}
+	present := strategies(rows)
 	fig := &Figure{Title: c.title + "Maximum response time around the upgrade, per strategy", Cols: len(present),
 		PanelW: 3.3 * vg.Inch, PanelH: 2.1 * vg.Inch}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	anyProbe, anySeries := false, false
-	interval := ""
+	h := headlineState{lo: math.Inf(1), hi: math.Inf(-1)}
 	for gi, g := range ggroups {
-		var base *experiments.Row
-		if noUpgrade(g[0]) {
-			base = g[0]
-		}
 		for _, st := range present {
-			pn := Panel{Title: glabels[gi] + ": " + st, XLabel: "time since the upgrade's request (s)", YLabel: "max latency (ms, log)",
-				LogY: true, MarksAtTop: true, Legend: true}
-			if base != nil {
-				xs, ys, probe, err := c.runCurves(base)
-				if err != nil {
-					return nil, "", err
-				}
-				anyProbe = anyProbe || probe
-				for i := range xs {
-					name := "no upgrade (each repetition)"
-					pn.Series = append(pn.Series, Series{Label: name, X: xs[i], Y: ys[i], Color: colorLightGrey, Thin: true})
-				}
-			}
-			for _, r := range g {
-				if withUpgrade(r) && r.Params.Value("migration") == st {
-					xs, ys, probe, err := c.runCurves(r)
-					if err != nil {
-						return nil, "", err
-					}
-					anyProbe = anyProbe || probe
-					col := strategyColor(r.Params)
-					for i := range xs {
-						anySeries = true
-						pn.Series = append(pn.Series, Series{Label: st + " (each repetition)", X: xs[i], Y: ys[i], Color: col, Thin: true})
-					}
-					req, okReq := stat(r, "upgrade.requested_s")
-					if com, ok := stat(r, "upgrade.committed_s"); ok && okReq {
-						pn.Marks = append(pn.Marks, Mark{X: 0, Kind: "requested", Color: colorBlack},
-							Mark{X: com.Median - req.Median, Kind: "committed", Color: colorBlack})
-						// Eager migrates before its commit: no mark of its own.
-						if mig, ok := stat(r, "upgrade.migrated_s"); ok && mig.Median-req.Median <= headlineAfter && mig.Median > com.Median {
-							pn.Marks = append(pn.Marks, Mark{X: mig.Median - req.Median, Kind: "migrated", Color: colorBlack})
-						}
-					}
-					if interval == "" {
-						interval = r.Params.Value("interval")
-					}
-				}
-			}
-			for _, s := range pn.Series {
-				for _, y := range s.Y {
-					if positive(y) {
-						lo, hi = min(lo, y), max(hi, y)
-					}
-				}
+			pn, err := c.headlinePanel(&h, glabels[gi]+": "+st, g, st)
+			if err != nil {
+				return nil, "", err
 			}
 			fig.Panels = append(fig.Panels, pn)
 		}
 	}
-	if !anySeries {
+	if !h.anySeries {
 		return nil, "the runs with an upgrade have no time series", nil
 	}
 	// Room at the top for the marks; at most five decades, so that intervals of one or two
 	// quick operations do not squash the rest.
-	lo = max(lo, hi/1e5)
+	lo := max(h.lo, h.hi/1e5)
 	for i := range fig.Panels {
-		fig.Panels[i].YMin, fig.Panels[i].YMax = lo/1.5, hi*6
+		fig.Panels[i].YMin, fig.Panels[i].YMax = lo/1.5, h.hi*6
 	}
 	what := "the largest latency of any operation completing in the interval"
-	if anyProbe {
+	if h.anyProbe {
 		what = "the responsiveness probe's largest lateness in the interval (a pause of the whole program shows even when no operation completes)"
-	}
-	if interval == "" {
-		interval = "the series'"
 	}
 	fig.Caption = fmt.Sprintf("The seconds around the upgrade (%s s before the request to %s s after), one small panel per upgrade scenario "+
 		"(row) and migration strategy (column): each line is one repetition's maximum response time per interval of %s (%s), on a "+
@@ -307,8 +274,83 @@ func headline(c *ctx) (*Figure, string, error) {
 		"aligned at its upgrade-at instant. Marks at the top: hollow triangle = the upgrade requested (0); one row lower, filled triangle = committed, "+
 		"diamond = every object migrated, where that falls in the window (medians over the repetitions). A strategy that keeps "+
 		"latency flat stays inside the grey band; eager's stopped world shows as a spike at the commit.%s",
-		fmtNum(headlineBefore), fmtNum(headlineAfter), interval, what, note)
+		fmtNum(headlineBefore), fmtNum(headlineAfter), cmp.Or(h.interval, "the series'"), what, note)
 	return fig, "", nil
+}
+
+// headlineState is what the headline's panels share: the latencies' range, whether any
+// shows the probe or a series, and the series' interval.
+type headlineState struct {
+	lo, hi              float64
+	anyProbe, anySeries bool
+	interval            string
+}
+
+// headlinePanel is one scenario group's panel of one strategy: the run without an upgrade
+// (the group's first row, where it has one) in grey, the strategy's repetitions over it, and
+// the upgrade's instants marked.
+func (c *ctx) headlinePanel(h *headlineState, title string, g []*experiments.Row, st string) (Panel, error) {
+	pn := Panel{Title: title, XLabel: "time since the upgrade's request (s)", YLabel: "max latency (ms, log)",
+		LogY: true, MarksAtTop: true, Legend: true}
+	for _, r := range g {
+		base := noUpgrade(r)
+		if !base && r.Params.Value("migration") != st {
+			continue
+		}
+		xs, ys, probe, err := c.runCurves(r)
+		if err != nil {
+			return pn, err
+		}
+		h.anyProbe = h.anyProbe || probe
+		for i := range xs {
+			sr := Series{Label: st + " (each repetition)", X: xs[i], Y: ys[i], Color: strategyColor(r.Params), Thin: true}
+			if base {
+				sr.Label, sr.Color = "no upgrade (each repetition)", colorLightGrey
+			}
+			h.anySeries = h.anySeries || !base
+			pn.Series = append(pn.Series, sr)
+			for _, y := range ys[i] {
+				if positive(y) {
+					h.lo, h.hi = min(h.lo, y), max(h.hi, y)
+				}
+			}
+		}
+		req, okReq := stat(r, "upgrade.requested_s")
+		if com, ok := stat(r, "upgrade.committed_s"); ok && okReq && !base {
+			pn.Marks = append(pn.Marks, Mark{X: 0, Kind: "requested", Color: colorBlack},
+				Mark{X: com.Median - req.Median, Kind: "committed", Color: colorBlack})
+			// Eager migrates before its commit: no mark of its own.
+			if mig, ok := stat(r, "upgrade.migrated_s"); ok && mig.Median-req.Median <= headlineAfter && mig.Median > com.Median {
+				pn.Marks = append(pn.Marks, Mark{X: mig.Median - req.Median, Kind: "migrated", Color: colorBlack})
+			}
+		}
+		if !base {
+			h.interval = cmp.Or(h.interval, r.Params.Value("interval"))
+		}
+	}
+	return pn, nil
+}
+
+// maxLatencyMetrics are the maxima the max-latency figure shows: the probe's where the
+// results have it, all operations', and each category's.
+func maxLatencyMetrics(rows []*experiments.Row) (names, labels []string) {
+	if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := stat(r, "probe_max_us"); return ok }) {
+		names, labels = append(names, "probe_max_us"), append(labels, "probe")
+	}
+	names, labels = append(names, "all.max_us"), append(labels, "all operations")
+	var cats []string
+	for _, r := range rows {
+		for m := range r.Stats {
+			if strings.HasPrefix(m, "cat.") && strings.HasSuffix(m, ".max_us") && !slices.Contains(cats, m) {
+				cats = append(cats, m)
+			}
+		}
+	}
+	slices.Sort(cats)
+	for _, m := range cats {
+		names, labels = append(names, m), append(labels, strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(m, "cat."), ".max_us")))
+	}
+	return names, labels
 }
 
 // maxLatency draws, per scenario group, the maximum latency of every strategy (the run without
@@ -320,55 +362,26 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	cols := []string{"none"}
-	cols = append(cols, strategies...)
-	type metric struct{ name, label string }
-	var metrics []metric
-	if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := stat(r, "probe_max_us"); return ok }) {
-		metrics = append(metrics, metric{"probe_max_us", "probe"})
-	}
-	metrics = append(metrics, metric{"all.max_us", "all operations"})
-	var cats []string
-	for _, r := range rows {
-		for m := range r.Stats {
-			if strings.HasPrefix(m, "cat.") && strings.HasSuffix(m, ".max_us") && !slices.Contains(cats, m) {
-				cats = append(cats, m)
-			}
-		}
-	}
-	slices.Sort(cats)
-	for _, m := range cats {
-		metrics = append(metrics, metric{m, strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(m, "cat."), ".max_us"))})
-	}
+	cols := append([]string{"none"}, strategies(rows)...)
+	names, labels := maxLatencyMetrics(rows)
 	fig := &Figure{Title: c.title + "Maximum latency per strategy", Cols: min(3, len(glabels)), PanelW: 4 * vg.Inch, PanelH: 2.8 * vg.Inch}
 	var ticks []Tick
 	for i, s := range cols {
-		name := s
-		if s == "none" {
-			name = "no upgrade"
-		}
-		ticks = append(ticks, Tick{float64(i), name})
+		ticks = append(ticks, Tick{float64(i), map[bool]string{true: "no upgrade", false: s}[s == "none"]})
 	}
 	for gi, g := range ggroups {
-		pn := Panel{Title: glabels[gi], XLabel: "migration strategy", YLabel: "max latency (ms, log)", LogY: true, Legend: true, XTicks: ticks}
-		var base *experiments.Row
-		if noUpgrade(g[0]) {
-			base = g[0]
-		} else {
+		if !noUpgrade(g[0]) {
 			continue // nothing to compare with
 		}
-		for mi, m := range metrics {
+		pn := Panel{Title: glabels[gi], XLabel: "migration strategy", YLabel: "max latency (ms, log)", LogY: true, Legend: true, XTicks: ticks}
+		for mi, m := range names {
 			// The probe in vermillion, all operations in black, the categories in the rest.
-			catColors := []int{0, 2, 3, 4, 5, colorGrey}
-			color := catColors[mi%len(catColors)]
-			switch m.name {
-			case "probe_max_us":
-				color = 1
-			case "all.max_us":
-				color = colorBlack
+			color := map[string]int{"probe_max_us": 1, "all.max_us": colorBlack}[m]
+			if color == 0 {
+				color = []int{0, 2, 3, 4, 5, colorGrey}[mi%6]
 			}
-			s := Series{Label: m.label, Color: color, NoLine: true}
-			off := (float64(mi) - float64(len(metrics)-1)/2) * 0.07
+			s := Series{Label: labels[mi], Color: color, NoLine: true}
+			off := (float64(mi) - float64(len(names)-1)/2) * 0.07
 			for ci, col := range cols {
 				var r *experiments.Row
 				for _, o := range g {
@@ -376,20 +389,15 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 						r = o
 					}
 				}
-				if r == nil {
-					continue
-				}
-				st, ok := stat(r, m.name)
-				if !ok {
+				st, ok := stat(cmp.Or(r, g[0]), m)
+				if r == nil || !ok {
 					continue
 				}
 				s.X, s.Y = append(s.X, float64(ci)+off), append(s.Y, st.Median/1e3)
 				s.YLow, s.YHigh = append(s.YLow, st.Min/1e3), append(s.YHigh, st.Max/1e3)
 				lbl := ""
-				if base != nil && col != "none" && (m.name == "all.max_us" || m.name == "probe_max_us") {
-					if b, ok := stat(base, m.name); ok && b.Median > 0 {
-						lbl = fmtRatio(st.Median/b.Median) + "×"
-					}
+				if b, ok := stat(g[0], m); ok && b.Median > 0 && col != "none" && (m == "all.max_us" || m == "probe_max_us") {
+					lbl = fmtRatio(st.Median/b.Median) + "×"
 				}
 				s.Labels = append(s.Labels, lbl)
 			}
@@ -411,61 +419,52 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 }
 
 // pauseObjects draws eager's time from request to commit against the objects it converts
-// (log–log, with the fitted line) and lazy's commit time beside it.
+// (log–log), one colour per scenario (their objects do not cost alike) with its fit where
+// the data can carry one, and lazy's commit time beside it.
 func pauseObjects(c *ctx) (*Figure, string, error) {
 	rows := c.bench(withUpgrade)
-	if xs, _, _ := eagerPoints(rows, "upgrade.commit_delay_ms"); len(xs) == 0 {
-		return nil, "no eager upgrade that committed", nil
-	}
+	const x, y = "upgrade.objects", "upgrade.commit_delay_ms"
 	pn := Panel{Title: "time to upgrade against the objects converted", XLabel: "objects of the changed classes (log)",
 		YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
-	// One colour per scenario (eager's vermillion first), each with its own fit: the scenarios'
-	// objects do not cost alike.
+	points := func(label string, color int, rs []*experiments.Row) Series {
+		s := Series{Label: label, Color: color, NoLine: true}
+		for _, r := range rs {
+			sx, okx := stat(r, x)
+			sy, oky := stat(r, y)
+			if okx && oky && (r.Params.Value("migration") == "eager") == strings.HasPrefix(label, "eager") {
+				s.X, s.Y = append(s.X, sx.Median), append(s.Y, sy.Median)
+				s.YLow, s.YHigh = append(s.YLow, sy.Min), append(s.YHigh, sy.Max)
+			}
+		}
+		return s
+	}
 	scenColors := []int{1, 3, 4, 5, 2, colorGrey}
 	var fitNotes []string
-	for i, f := range eagerFits(rows, "upgrade.commit_delay_ms") {
-		col := scenColors[i%len(scenColors)]
-		if f.scenario != "every scenario" {
-			sr := Series{Label: "eager, " + f.scenario, Color: col, NoLine: true}
-			for j, r := range f.rows {
-				st, _ := stat(r, "upgrade.commit_delay_ms")
-				sr.X, sr.Y = append(sr.X, f.xs[j]), append(sr.Y, f.ys[j])
-				sr.YLow, sr.YHigh = append(sr.YLow, st.Min), append(sr.YHigh, st.Max)
-			}
-			pn.Series = append(pn.Series, sr)
-		} else {
-			col = colorGrey
-		}
-		if f.ok {
-			lx := []float64{f.fit.XMin, f.fit.XMax}
-			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", f.scenario, fmtNum(f.fit.A), f.fit.B), X: lx,
-				Y: []float64{f.fit.At(lx[0]), f.fit.At(lx[1])}, Color: col, Dashed: true})
-			fitNotes = append(fitNotes, f.scenario+" "+f.fit.String())
-		}
-	}
-	fitNote := "no scenario has two object counts: no fit"
-	if len(fitNotes) > 0 {
-		fitNote = "dashed lines are least-squares fits on log–log: " + strings.Join(fitNotes, "; ")
-	}
-	lazy := Series{Label: "lazy: commit only", Color: 0, NoLine: true}
-	for _, r := range rows {
-		if m := r.Params.Value("migration"); m != "lazy" && m != "lazy+sweep" {
+	labels, gs := groups(rows, []string{"upgrade"})
+	for i, g := range gs {
+		sr := points("eager, "+labels[i], scenColors[i%len(scenColors)], g)
+		if len(sr.X) == 0 {
 			continue
 		}
-		x, okx := stat(r, "upgrade.objects")
-		y, oky := stat(r, "upgrade.commit_delay_ms")
-		if okx && oky {
-			lazy.X, lazy.Y = append(lazy.X, x.Median), append(lazy.Y, y.Median)
-			lazy.YLow, lazy.YHigh = append(lazy.YLow, y.Min), append(lazy.YHigh, y.Max)
+		pn.Series = append(pn.Series, sr)
+		text, ok := fitText(sr.X, sr.Y)
+		fitNotes = append(fitNotes, labels[i]+": "+text)
+		if f, _ := fitPower(sr.X, sr.Y); ok {
+			lx := []float64{f.XMin, f.XMax}
+			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", labels[i], fmtNum(f.A), f.B), X: lx,
+				Y: []float64{f.At(lx[0]), f.At(lx[1])}, Color: sr.Color, Dashed: true})
 		}
 	}
-	if len(lazy.X) > 0 {
+	if len(fitNotes) == 0 {
+		return nil, "no eager upgrade that committed", nil
+	}
+	if lazy := points("lazy: commit only", 0, rows); len(lazy.X) > 0 {
 		pn.Series = append(pn.Series, lazy)
 	}
 	fig := &Figure{Title: c.title + "Eager's pause against the objects it converts", Cols: 1, Panels: []Panel{pn}}
 	fig.Caption = "The time from the upgrade's request to its commit against the number of objects of the changed classes, every " +
 		"scenario and size: eager migration (the world stopped while every object is converted) and lazy migration (the commit only; " +
 		"objects convert on first touch afterwards). Points are the " + c.repsNote(rows) + ", bars span the minimum and maximum; " +
-		fitNote + "."
+		"dashed lines are least-squares fits on log–log where the data carry one (" + strings.Join(fitNotes, "; ") + ")."
 	return fig, "", nil
 }

@@ -44,16 +44,14 @@ func TestKVFindingsAndFigures(t *testing.T) {
 	if decided != 1 {
 		t.Errorf("%d deciding eager cases, want the largest size's", decided)
 	}
-	var para string
-	for _, fd := range fds {
-		para += fd.Paragraph
-	}
-	if !strings.Contains(para, "fit pause = ") || !strings.Contains(para, "n^1.00 (R² 1.00, 4 points") {
-		t.Errorf("no fit of the pause in %q", para)
+	if c := claimOf(t, fds, "eager migration's pause"); len(c.Evidence) != 1 || !strings.Contains(c.Evidence[0], "fit ") ||
+		!strings.Contains(c.Evidence[0], "n^1.00 (R² 1.00, 4 points") {
+		t.Errorf("no fit of the pause in %+v", c)
 	}
 	// The fake's eager upgrade of 10M keys commits after the client's run (10 s pause).
-	if !strings.Contains(para, "In 1 configuration(s) some upgrade fell outside the client's run (upgrade=expiry,migration=eager,preload=10000000)") {
-		t.Errorf("no warning of the upgrade outside the client's run in %q", para)
+	if c := claimOf(t, fds, "every upgrade commits inside"); c.Verdict != DoesNotHold ||
+		!strings.Contains(strings.Join(c.Evidence, ""), "outside in 1 configuration(s): upgrade=expiry,migration=eager,preload=10000000") {
+		t.Errorf("no warning of the upgrade outside the client's run in %+v", c)
 	}
 	w, err := Write(dir, Options{})
 	if err != nil {
@@ -84,17 +82,14 @@ func TestKVFindingsAndFigures(t *testing.T) {
 
 func TestKVPauseWithoutFit(t *testing.T) {
 	_, f, s := fixture(t, strings.ReplaceAll(kvUpgradeFixture, "SIZES", "100000, 1000000, 10000000"))
-	var para string
-	for _, fd := range ComputeFindings(f, s) {
-		para += fd.Paragraph
+	if c := claimOf(t, ComputeFindings(f, s), "eager migration's pause"); c.Verdict != NotMeasured ||
+		!strings.Contains(strings.Join(c.Evidence, ""), "no fit: 3 size(s), from 100k to 10M, 2.0 decades: a fit needs at least 4") {
+		t.Errorf("pause without a fit: %+v", c)
 	}
-	if !strings.Contains(para, "no fit: 3 size(s) with a pause, a fit needs at least 4") {
-		t.Errorf("paragraph %q", para)
-	}
-	if got := kvFitText([]float64{1e5, 2e5, 4e5, 8e5}, []float64{1, 2, 4, 8}); !strings.Contains(got, "span 0.9 decades") {
+	if got, ok := fitText([]float64{1e5, 2e5, 4e5, 8e5}, []float64{1, 2, 4, 8}); ok || !strings.Contains(got, "0.9 decades") {
 		t.Errorf("narrow sizes: %q", got)
 	}
-	if got := kvFitText([]float64{1e3, 1e4, 1e5, 1e6}, []float64{5, 1, 9, 2}); !strings.Contains(got, "R²") || strings.Contains(got, "fit pause") {
+	if got, ok := fitText([]float64{1e3, 1e4, 1e5, 1e6}, []float64{5, 1, 9, 2}); ok || !strings.Contains(got, "R²") {
 		t.Errorf("scattered pauses: %q", got)
 	}
 }
@@ -109,7 +104,7 @@ func TestKVPeers(t *testing.T) {
 		t.Errorf("peer claim %+v", peer)
 	}
 	cost := claimOf(t, fds, "stm within 10% of stm-plain")
-	if cost.Verdict != Holds || len(cost.Cases) != 6 || !strings.Contains(cost.Measured, "requests per second") {
+	if cost.Verdict != Holds || len(cost.Cases) != 6 || !strings.Contains(cost.Measured, ".rps") {
 		t.Errorf("cost claim %+v", cost)
 	}
 	figs, skipped := figuresByName(t, f, s, Options{})

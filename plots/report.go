@@ -2,6 +2,8 @@ package plots
 
 import (
 	"bytes"
+	"cmp"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"text/template"
 	"time"
 
 	"dustm/experiments"
@@ -32,8 +35,8 @@ type Written struct {
 	Files   []string // the figures' files
 	Skipped []Skipped
 	Report  string
-	// Findings are the parts' findings, as REPORT.md opens with them.
-	Findings []Findings
+	// Findings are the claims checked, as REPORT.md opens with them.
+	Findings []Finding
 }
 
 // Write summarizes a results folder (summary.csv), draws every figure its results support
@@ -85,7 +88,9 @@ func Write(dir string, o Options) (*Written, error) {
 	}
 	w.Findings = ComputeFindings(f, s)
 	var buf bytes.Buffer
-	Report(&buf, f, s, figs, skipped)
+	if err := Report(&buf, f, s, figs, skipped); err != nil {
+		return nil, err
+	}
 	w.Report = filepath.Join(dir, ReportFile)
 	if err := outfile.WriteFile(w.Report, buf.Bytes(), nil); err != nil {
 		return nil, err
@@ -93,162 +98,159 @@ func Write(dir string, o Options) (*Written, error) {
 	return w, nil
 }
 
-// Report writes a results folder's REPORT.md: what was measured and how, on what, the
-// figures, the tables (medians and spread), the failed runs, and how to reproduce it.
-func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*Figure, skipped []Skipped) {
+//go:embed report.md.tmpl
+var reportText string
+
+// reportTemplate is REPORT.md's layout; the data it is given is computed below.
+func reportTemplate() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"join": strings.Join, "ruleText": ruleText, "ratio": fmtRatio, "ci": Case.ciText, "value": Case.fmtValue,
+		"hiccup": func(v float64) string { return fmtUnit(v, "µs") },
+		"headline": func(f *Figure) bool {
+			return f.Name == "upgrade-headline" || strings.HasSuffix(f.Name, "-upgrade-headline")
+		},
+	}).Parse(reportText))
+}
+
+// reportData is what REPORT.md shows, computed from the folder.
+type reportData struct {
+	Name, Description, KV     string
+	Manifest                  *experiments.Manifest
+	Findings                  []Finding
+	MultiPart, MultiTable     bool
+	Resamples, FitSizes       int
+	FitDecades, FitR2         float64
+	Figures                   []*Figure
+	Reps, OK, Failed, Missing int
+	Env                       [][2]string
+	Parts                     []partText
+	NotDrawn, Metrics, Bad    []string
+	Tables                    []resultTable
+}
+
+type partText struct {
+	Name, Description, Kind, Axes, Fixed string
+	Configs                              int
+}
+
+type resultTable struct {
+	Part string
+	Head []string
+	Rows [][]string
+	CI   bool
+}
+
+// Report writes a results folder's REPORT.md: the findings, what was measured and how, on
+// what, the figures, the tables (medians and spread), the failed runs, and how to reproduce
+// it.
+func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*Figure, skipped []Skipped) error {
 	m := f.Manifest
-	def := m.Definition
-	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
-	p("# Experiment `%s`\n\n", m.Experiment)
-	if m.Description != "" {
-		p("%s\n\n", m.Description)
-	}
-	writeFindings(w, ComputeFindings(f, s), len(f.Parts()))
-	// The evidence first: the headline figures right after the findings.
-	isHeadline := func(fig *Figure) bool {
-		return fig.Name == "upgrade-headline" || strings.HasSuffix(fig.Name, "-upgrade-headline")
-	}
-	for _, fig := range figs {
-		if isHeadline(fig) {
-			p("![%s](%s/%s.png)\n\n%s ([SVG](%s/%s.svg))\n\n", fig.Title, FiguresDir, fig.Name, fig.Caption, FiguresDir, fig.Name)
-		}
-	}
-	ok, failed, missing := 0, 0, 0
+	d := reportData{Name: m.Experiment, Description: m.Description, KV: kvHowMeasured(f), Findings: ComputeFindings(f, s),
+		MultiPart: len(f.Parts()) > 1, MultiTable: len(m.Definition.Parts) > 1, Resamples: bootstrapResamples,
+		FitSizes: fitMinSizes, FitDecades: fitMinDecades, FitR2: fitMinR2, Figures: figs, Reps: m.Definition.Reps(),
+		Env: envRows(m), Manifest: m}
 	for _, r := range f.Runs {
 		switch {
 		case r.OK():
-			ok++
+			d.OK++
 		case !r.Interrupted(): // an interrupted run runs again on resume: it is missing
-			failed++
+			d.Failed++
+			d.Bad = append(d.Bad, fmt.Sprintf("`%s/%s` rep %d: %s (%s)", r.Info.Part, r.Info.Config, r.Info.Rep,
+				strings.TrimSpace(firstLine(cmp.Or(r.Problem, r.Info.Error, failureText(r)))), r.Info.Status))
 		}
 	}
 	for _, r := range s.Rows {
 		if _, micro := r.Params.Get("benchmark"); !micro {
-			missing += r.Missing
+			d.Missing += r.Missing
 		}
 	}
+	for _, part := range m.Definition.Parts {
+		d.Parts = append(d.Parts, partOf(f, part))
+	}
+	for _, sk := range skipped {
+		drawn := slices.ContainsFunc(figs, func(f *Figure) bool { return f.Name == sk.Figure || strings.HasSuffix(f.Name, "-"+sk.Figure) })
+		if slices.Contains(m.Definition.Figures, sk.Figure) && !drawn {
+			d.NotDrawn = append(d.NotDrawn, fmt.Sprintf("`%s` (part `%s`): %s", sk.Figure, sk.Part, sk.Reason))
+		}
+	}
+	d.Tables, d.Metrics = resultTables(f, s)
+	return reportTemplate().Execute(w, d)
+}
 
-	p("## How it was measured\n\n")
-	p("Every configuration below ran %d times, each time in a fresh process (a fresh heap and garbage collector), "+
-		"the repetitions interleaved (the first run of every configuration, then the second, …) so that slow drifts of the "+
-		"machine spread evenly over the configurations. ", def.Reps())
-	p("Bench runs are `dustm bench`, the Go port of STMBench7: a structure of assemblies, composite parts and atomic parts " +
-		"built before timing, then worker threads running the benchmark's mix of operations for a fixed time, every " +
-		"operation's latency recorded in HDR histograms; throughput counts successful operations per second. ")
-	if t := kvHowMeasured(f); t != "" {
-		p("%s", t)
+func failureText(r *experiments.RunData) string {
+	if r.Failure != nil {
+		return r.Failure.Error
 	}
-	p("Tables and figures show the **median** over the repetitions with the **spread** (minimum–maximum); from 6 " +
-		"repetitions on they also give the distribution-free 95%% confidence interval of the median (order statistics). " +
-		"Every run's files (result JSON, time series, output) are under `runs/`; `summary.csv` has every metric of every " +
-		"configuration.\n\n")
-	p("%d runs succeeded", ok)
-	if failed > 0 {
-		p(", %d failed (listed below)", failed)
-	}
-	if missing > 0 {
-		p(", %d have not run (an interrupted sweep: `--resume` completes it)", missing)
-	}
-	p(".\n\n")
+	return ""
+}
 
-	p("| | |\n|---|---|\n")
+// envRows are the table of what the results were measured with.
+func envRows(m *experiments.Manifest) [][2]string {
 	commit := "`" + m.Env.GitCommit + "`"
 	if m.Env.GitDirty != nil && *m.Env.GitDirty {
 		commit += " (with uncommitted changes)"
 	}
-	p("| program | dustm at git commit %s, %s, %s/%s |\n", commit, m.Env.GoVersion, m.Env.GOOS, m.Env.GOARCH)
-	p("| machine | %s, %d cores (GOMAXPROCS %d), host %s |\n", m.Env.CPUModel, m.Env.NumCPU, m.Env.GOMAXPROCS, m.Env.Hostname)
-	p("| created | %s |\n", m.Created)
-	if d := sessionsDuration(m.Sessions); d > 0 {
-		p("| running time | %s over %d session(s) |\n", d.Round(time.Second), len(m.Sessions))
+	rows := [][2]string{
+		{"program", fmt.Sprintf("dustm at git commit %s, %s, %s/%s", commit, m.Env.GoVersion, m.Env.GOOS, m.Env.GOARCH)},
+		{"machine", fmt.Sprintf("%s, %d cores (GOMAXPROCS %d), host %s", m.Env.CPUModel, m.Env.NumCPU, m.Env.GOMAXPROCS, m.Env.Hostname)},
+		{"created", m.Created},
 	}
-	p("| definition | %s |\n", sourceText(m))
+	if d := sessionsDuration(m.Sessions); d > 0 {
+		rows = append(rows, [2]string{"running time", fmt.Sprintf("%s over %d session(s)", d.Round(time.Second), len(m.Sessions))})
+	}
+	def := "`" + m.Source + "`"
+	if m.Source == "built-in" {
+		def = "the built-in experiment `" + m.Experiment + "` (`experiments/builtin.go`)"
+	}
+	rows = append(rows, [2]string{"definition", def + "; as run: `experiment.json`"})
 	if len(m.Overrides) > 0 {
-		p("| overrides | `--set %s` |\n", strings.Join(m.Overrides, "` `--set "))
+		rows = append(rows, [2]string{"overrides", "`--set " + strings.Join(m.Overrides, "` `--set ") + "`"})
 	}
 	if m.Shard != nil {
-		p("| shard | %s of the matrix |\n", m.Shard)
+		rows = append(rows, [2]string{"shard", fmt.Sprintf("%s of the matrix", m.Shard)})
 	}
 	if len(m.MergedFrom) > 0 {
-		p("| merged from | %d folders |\n", len(m.MergedFrom))
+		rows = append(rows, [2]string{"merged from", fmt.Sprintf("%d folders", len(m.MergedFrom))})
 	}
-	p("\n")
+	return rows
+}
 
-	p("## What ran\n\n")
-	for _, part := range def.Parts {
-		p("**Part `%s`**", part.Name)
-		if part.Description != "" {
-			p(": %s", part.Description)
+// partOf describes a part: its axes with their values, and the settings every run shares.
+func partOf(f *experiments.Folder, part experiments.Part) partText {
+	t := partText{Name: part.Name, Description: part.Description, Kind: map[experiments.Kind]string{experiments.KindBench: "STMBench7 runs",
+		experiments.KindMicro: "Go micro-benchmarks", experiments.KindKV: "a key-value server driven by redis-benchmark"}[part.Kind]}
+	var axes, fixed []string
+	for _, c := range f.Configs {
+		if c.Part != part.Name {
+			continue
 		}
-		p(" (%s).", map[experiments.Kind]string{experiments.KindBench: "STMBench7 runs", experiments.KindMicro: "Go micro-benchmarks",
-			experiments.KindKV: "a key-value server driven by redis-benchmark"}[part.Kind])
-		var axes, fixed []string
-		for _, c := range f.Configs {
-			if c.Part != part.Name {
-				continue
-			}
-			for _, prm := range c.Params {
-				if slices.Contains(c.Axes, prm.Key) {
-					continue
-				}
-				if kv := "`" + prm.Key + "=" + prm.Value + "`"; !slices.Contains(fixed, kv) {
-					fixed = append(fixed, kv)
-				}
-			}
-			for _, k := range c.Axes {
-				var vals []string
-				for _, o := range f.Configs {
-					if v, ok := o.Params.Get(k); ok && o.Part == part.Name && !slices.Contains(vals, v) {
-						vals = append(vals, v)
-					}
-				}
-				if a := "`" + k + "` ∈ {" + strings.Join(vals, ", ") + "}"; !slices.Contains(axes, a) {
-					axes = append(axes, a)
-				}
+		t.Configs++
+		for _, prm := range c.Params {
+			if kv := "`" + prm.Key + "=" + prm.Value + "`"; !slices.Contains(c.Axes, prm.Key) && !slices.Contains(fixed, kv) {
+				fixed = append(fixed, kv)
 			}
 		}
-		n := 0
-		for _, c := range f.Configs {
-			if c.Part == part.Name {
-				n++
+		for _, k := range c.Axes {
+			var vals []string
+			for _, o := range f.Configs {
+				if v, ok := o.Params.Get(k); ok && o.Part == part.Name && !slices.Contains(vals, v) {
+					vals = append(vals, v)
+				}
+			}
+			if a := "`" + k + "` ∈ {" + strings.Join(vals, ", ") + "}"; !slices.Contains(axes, a) {
+				axes = append(axes, a)
 			}
 		}
-		p(" %d configurations", n)
-		if len(axes) > 0 {
-			p(": %s", strings.Join(axes, " × "))
-		}
-		p(" (settings that do not apply, such as the commit algorithm of a lock, or a migration strategy without an upgrade, are left out).")
-		if len(fixed) > 0 {
-			p(" Every run of the part: %s.", strings.Join(fixed, ", "))
-		}
-		p("\n\n")
 	}
+	t.Axes, t.Fixed = strings.Join(axes, " × "), strings.Join(fixed, ", ")
+	return t
+}
 
-	if len(figs) > 0 {
-		p("## Figures\n\n")
-		for _, fig := range figs {
-			if isHeadline(fig) {
-				p("### %s\n\nAbove, after the findings.\n\n", fig.Title)
-				continue
-			}
-			p("### %s\n\n![%s](%s/%s.png)\n\n%s ([SVG](%s/%s.svg))\n\n", fig.Title, fig.Title, FiguresDir, fig.Name, fig.Caption, FiguresDir, fig.Name)
-		}
-	}
-	// Expected figures that no part could draw, with each part's reason.
-	var notDrawn []string
-	for _, sk := range skipped {
-		drawn := slices.ContainsFunc(figs, func(f *Figure) bool { return f.Name == sk.Figure || strings.HasSuffix(f.Name, "-"+sk.Figure) })
-		if slices.Contains(def.Figures, sk.Figure) && !drawn {
-			notDrawn = append(notDrawn, fmt.Sprintf("- `%s` (part `%s`): %s", sk.Figure, sk.Part, sk.Reason))
-		}
-	}
-	if len(notDrawn) > 0 {
-		p("Figures the experiment is designed for that these results could not support:\n\n%s\n\n", strings.Join(notDrawn, "\n"))
-	}
-
-	p("## Results\n\n")
+// resultTables are each part's table of medians, and the definitions of the metrics shown.
+func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable, []string) {
 	shown := map[string]bool{}
-	for _, part := range def.Parts {
+	var tables []resultTable
+	for _, part := range f.Manifest.Definition.Parts {
 		rows := partRows(s, part.Name)
 		if len(rows) == 0 {
 			continue
@@ -258,20 +260,16 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 			keys = append(keys, "benchmark", "procs")
 		}
 		metrics := tableMetrics(rows)
-		if len(def.Parts) > 1 {
-			p("### Part `%s`\n\n", part.Name)
-		}
-		head := append(slices.Clone(keys), "runs")
+		t := resultTable{Part: part.Name, Head: append(slices.Clone(keys), "runs"),
+			CI: slices.ContainsFunc(rows, func(r *experiments.Row) bool { return r.Runs >= 6 })}
 		for _, mt := range metrics {
-			d := experiments.DescribeMetric(mt)
 			shown[mt] = true
 			h := mt
-			if d.Unit != "" && !timeUnit(d.Unit) { // cells of times carry their unit
-				h += " (" + d.Unit + ")"
+			if u := metricDef(s, mt).Unit; u != "" && !timeUnit(u) { // cells of times carry their unit
+				h += " (" + u + ")"
 			}
-			head = append(head, h)
+			t.Head = append(t.Head, h)
 		}
-		p("| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
 		for _, r := range rows {
 			var cells []string
 			for _, k := range keys {
@@ -286,71 +284,24 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 			}
 			cells = append(cells, runs)
 			for _, mt := range metrics {
-				cells = append(cells, cell(r, mt))
+				cells = append(cells, cell(s, r, mt))
 			}
-			p("| %s |\n", strings.Join(cells, " | "))
+			t.Rows = append(t.Rows, cells)
 		}
-		p("\nCells: median (minimum–maximum)")
-		if slices.ContainsFunc(rows, func(r *experiments.Row) bool { return r.Runs >= 6 }) {
-			p("; from 6 runs the range is also a 95%% confidence interval of the median (up to 7 runs it is exactly the range; " +
-				"from 8 on a narrower one, benchstat's, is given as CI)")
-		}
-		p(".\n\n")
+		tables = append(tables, t)
 	}
-	if len(shown) > 0 {
-		p("### Metrics\n\n")
-		var names []string
-		for n := range shown {
-			names = append(names, n)
+	names := sortedKeys(shown)
+	experiments.SortMetrics(names)
+	var defs []string
+	for _, n := range names {
+		d := metricDef(s, n)
+		line := "`" + n + "`: " + d.Doc
+		if d.Unit != "" {
+			line += " (" + d.Unit + ")"
 		}
-		experiments.SortMetrics(names)
-		for _, n := range names {
-			d := experiments.DescribeMetric(n)
-			p("- `%s`: %s", n, d.Text)
-			if d.Unit != "" {
-				p(" (%s)", d.Unit)
-			}
-			p("\n")
-		}
-		p("\n")
+		defs = append(defs, line)
 	}
-
-	var bad []*experiments.RunData
-	for _, r := range f.Runs {
-		if !r.OK() && !r.Interrupted() {
-			bad = append(bad, r)
-		}
-	}
-	if len(bad) > 0 {
-		p("## Failed runs\n\n")
-		p("A failed run is kept with its output; it is left out of the statistics. `--resume DIR --retry-failed` runs them again.\n\n")
-		for _, r := range bad {
-			why := r.Info.Error
-			if r.Problem != "" {
-				why = r.Problem
-			}
-			if why == "" && r.Failure != nil {
-				why = r.Failure.Error
-			}
-			p("- `%s/%s` rep %d: %s (%s)\n", r.Info.Part, r.Info.Config, r.Info.Rep, strings.TrimSpace(firstLine(why)), r.Info.Status)
-		}
-		p("\n")
-	}
-
-	p("## Reproduce\n\n")
-	p("From the repository, at the commit above:\n\n")
-	cmd := "go run ./cmd/dustm experiment "
-	if m.Source == "built-in" {
-		cmd += m.Experiment
-		for _, o := range m.Overrides {
-			cmd += " --set '" + o + "'"
-		}
-	} else {
-		cmd += "-f " + filepath.Join("<this folder>", experiments.DefinitionFile)
-	}
-	p("    %s\n\nwrites a new results folder under `results/%s/` and draws its figures. ", cmd, m.Experiment)
-	p("`go run ./cmd/dustm plot <this folder>` redraws these figures and this report from the files here; " +
-		"`go run ./cmd/dustm compare <this folder> <another>` compares two such folders.\n")
+	return tables, defs
 }
 
 func firstLine(s string) string {
@@ -358,13 +309,6 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-func sourceText(m *experiments.Manifest) string {
-	if m.Source == "built-in" {
-		return "the built-in experiment `" + m.Experiment + "` (`experiments/builtin.go`); as run: `experiment.json`"
-	}
-	return "`" + m.Source + "`; as run: `experiment.json`"
 }
 
 func sessionsDuration(ss []experiments.Session) time.Duration {
@@ -417,45 +361,33 @@ func tableMetrics(rows []*experiments.Row) []string {
 }
 
 // cell formats a row's statistic: median (min–max), and the 95% interval when there is one.
-func cell(r *experiments.Row, metric string) string {
+func cell(s *experiments.Summary, r *experiments.Row, metric string) string {
 	st, ok := r.Stats[metric]
 	if !ok || st.N == 0 {
 		return "–"
 	}
-	unit := experiments.DescribeMetric(metric).Unit
-	f := func(v float64) string { return fmtUnit(v, unit) }
-	s := f(st.Median)
+	f := func(v float64) string { return fmtUnit(v, metricDef(s, metric).Unit) }
+	out := f(st.Median)
 	if st.N > 1 {
-		s += " (" + f(st.Min) + "–" + f(st.Max) + ")"
+		out += " (" + f(st.Min) + "–" + f(st.Max) + ")"
 	}
 	if st.HasCI && (st.CILow != st.Min || st.CIHigh != st.Max) {
-		s += "; CI " + f(st.CILow) + "–" + f(st.CIHigh)
+		out += "; CI " + f(st.CILow) + "–" + f(st.CIHigh)
 	}
-	return s
+	return out
 }
 
 func timeUnit(u string) bool { return u == "ns" || u == "µs" || u == "ms" || u == "s" }
 
-// fmtUnit formats a value of a unit compactly (latencies in µs switch to ms).
+// fmtUnit formats a value of a unit compactly (latencies in µs switch to ms, in ms to s).
 func fmtUnit(v float64, unit string) string {
-	if math.IsNaN(v) {
+	switch next := map[string]string{"µs": "ms", "ms": "s"}[unit]; {
+	case math.IsNaN(v):
 		return "–"
-	}
-	switch unit {
-	case "µs":
-		if math.Abs(v) >= 1000 {
-			return fmtNum(v/1e3) + " ms"
-		}
-		return fmtNum(v) + " µs"
-	case "ms":
-		if math.Abs(v) >= 1000 {
-			return fmtNum(v/1e3) + " s"
-		}
-		return fmtNum(v) + " ms"
-	case "s":
-		return fmtNum(v) + " s"
-	case "ns":
-		return fmtNum(v) + " ns"
+	case next != "" && math.Abs(v) >= 1000:
+		return fmtNum(v/1e3) + " " + next
+	case timeUnit(unit):
+		return fmtNum(v) + " " + unit
 	}
 	return fmtNum(v)
 }
