@@ -47,7 +47,7 @@ type ctx struct {
 	folder *experiments.Folder
 	sum    *experiments.Summary
 	part   string
-	rows   view // rows of the part with at least one successful run
+	rows   view   // rows of the part with at least one successful run
 	prefix string // "part-" when the folder has several parts
 	title  string // "part: " likewise
 	opts   Options
