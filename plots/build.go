@@ -604,7 +604,8 @@ func timeline(c *ctx) (*Figure, string, error) {
 	rows := c.bench(nil)
 	scenarios := rows.not("upgrade", "none").values("upgrade")
 	groupKeys, lineKeys, title := varying(rows, "upgrade", "migration"), []string(nil), "Throughput and latency across an upgrade"
-	if len(scenarios) == 0 {
+	plain := len(scenarios) == 0
+	if plain {
 		if c.folder.Manifest != nil {
 			return nil, "no run with an upgrade", nil
 		}
@@ -629,8 +630,8 @@ func timeline(c *ctx) (*Figure, string, error) {
 				}
 				name, col := val(r, "migration"), strategyColor(r.Params)
 				switch {
-				case lineKeys != nil:
-					name, col = orElse(label(r.Params, lineKeys), "run"), i%paletteSize
+				case plain:
+					name, col = orElse(label(r.Params, lineKeys), "the run"), i%paletteSize
 				case noUpgrade(r):
 					name = "no upgrade"
 				}
@@ -658,11 +659,16 @@ func timeline(c *ctx) (*Figure, string, error) {
 	if len(fig.Panels) == 0 {
 		return nil, "the runs with an upgrade have no time series", nil
 	}
-	fig.Caption = c.timelineCaption(upgradeAt, slices.ContainsFunc(rows, noUpgrade) && lineKeys == nil)
+	fig.Caption = c.timelineCaption(upgradeAt, slices.ContainsFunc(rows, noUpgrade), plain)
 	return fig, "", nil
 }
 
-func (c *ctx) timelineCaption(upgradeAt []float64, baseline bool) string {
+func (c *ctx) timelineCaption(upgradeAt []float64, baseline, plain bool) string {
+	if plain {
+		return "Throughput (successful operations per second, per interval of the time series) and the maximum (solid) and " +
+			"99th-percentile (dashed) latency of the operations completing in each interval, one line per run named. Series " +
+			"finer than 0.1 s are merged into 0.1 s intervals (maximum of the maxima, the p99 of the merged histograms)."
+	}
 	at, base := "", ""
 	if len(upgradeAt) > 0 {
 		at = fmt.Sprintf(" requested at %s s", fmtNum(slices.Min(upgradeAt)))

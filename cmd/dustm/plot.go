@@ -27,13 +27,14 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	only := fs.StringSlice("only", nil, "draw only these figures (comma-separated; "+fmt.Sprint(experiments.FigureNames())+")")
 	out := fs.StringP("out", "o", "", "write the figures into this folder (default: a results folder's figures/, or figures/ beside the first run)")
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: dustm plot [flags] PATH…")
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "A results folder: draws every figure its results support into PATH/figures (PNG and SVG),")
-		fmt.Fprintln(stdout, "rewrites PATH/summary.csv and PATH/summary-long.csv and writes PATH/REPORT.md. Runs (a dustm")
-		fmt.Fprintln(stdout, "bench --json file with its --series, or a run's folder): draws the figures of the run, or of")
-		fmt.Fprintln(stdout, "all the runs named overlaid.")
-		fmt.Fprintln(stdout)
+		fmt.Fprint(stdout, `usage: dustm plot [flags] PATH…
+
+A results folder: draws every figure its results support into PATH/figures (PNG and SVG),
+rewrites PATH/summary.csv and PATH/summary-long.csv and writes PATH/REPORT.md. Runs (a dustm
+bench --json file with its --series, or a run's folder): draws the figures of the run (its
+throughput and latency over time too), or of all the runs named overlaid.
+
+`)
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -74,6 +75,16 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	o := plots.Options{First: *first, Force: *force}
 	if len(runs) > 0 {
+		for i, p := range runs {
+			res, series, err := plots.SeriesResult(p)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			if series {
+				fmt.Fprintf(stderr, "%s is the run's time series: drawing its result, %s\n", p, res)
+				runs[i] = res
+			}
+		}
 		f, err := plots.LooseFolder(runs)
 		if err != nil {
 			return usageErrorf("%v; %s is neither a results folder (it has no %s) nor a dustm bench run (a --json file, or a run's folder)",
