@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -81,7 +82,7 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 				return figs, skipped, err
 			}
 			if fig == nil || len(fig.Panels) == 0 {
-				skipped = append(skipped, Skipped{Figure: b.name, Part: part, Reason: orElse(why, "no data to draw")})
+				skipped = append(skipped, Skipped{Figure: b.name, Part: part, Reason: cmp.Or(why, "no data to draw")})
 				continue
 			}
 			fig.Name = c.prefix + b.name
@@ -89,13 +90,6 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 		}
 	}
 	return figs, skipped, nil
-}
-
-func orElse(s, otherwise string) string {
-	if s == "" {
-		return otherwise
-	}
-	return s
 }
 
 // The projection pass every figure uses (golang.org/x/perf's benchproc is the model): a view
@@ -144,19 +138,8 @@ func (v view) values(key string) []string {
 // sorted orders the rows by x, stably.
 func (v view) sorted(x func(*experiments.Row) (float64, bool)) view {
 	out := slices.Clone(v)
-	slices.SortStableFunc(out, func(a, b *experiments.Row) int {
-		xa, _ := x(a)
-		xb, _ := x(b)
-		return int(math.Copysign(1, xa-xb)) * boolInt(xa != xb)
-	})
+	slices.SortStableFunc(out, func(a, b *experiments.Row) int { xa, _ := x(a); xb, _ := x(b); return cmp.Compare(xa, xb) })
 	return out
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // group is the rows that share their values of the grouping keys.
@@ -319,7 +302,7 @@ func (c *ctx) axis(what, name string, scale float64, log bool) string {
 	if log {
 		unit = strings.TrimPrefix(unit+", log", ", ")
 	}
-	return strings.TrimSuffix(orElse(what, name)+" ("+unit+")", " ()")
+	return strings.TrimSuffix(cmp.Or(what, name)+" ("+unit+")", " ()")
 }
 
 // scaledUnit is unit after multiplying by scale: a time unit steps (µs × 1e-3 = ms), bytes
@@ -395,7 +378,7 @@ func strategyColor(ps experiments.Params) int {
 func workloadName(w string) string {
 	names := map[string]string{"r": "read-dominated workload (-w r)", "rw": "read-write workload (-w rw)",
 		"w": "write-dominated workload (-w w)", "ro": "read-only workload (-w ro)"}
-	return orElse(names[w], "workload "+w)
+	return cmp.Or(names[w], "workload "+w)
 }
 
 // The series projection: a run's ticks, read once, and one value of them by name, interval by
@@ -631,7 +614,7 @@ func timeline(c *ctx) (*Figure, string, error) {
 				name, col := val(r, "migration"), strategyColor(r.Params)
 				switch {
 				case plain:
-					name, col = orElse(label(r.Params, lineKeys), "the run"), i%paletteSize
+					name, col = cmp.Or(label(r.Params, lineKeys), "the run"), i%paletteSize
 				case noUpgrade(r):
 					name = "no upgrade"
 				}
@@ -705,7 +688,7 @@ func migration(c *ctx) (*Figure, string, error) {
 			if len(runs) == 0 {
 				continue
 			}
-			name, color := orElse(val(r, "migration"), "none"), strategyColor(r.Params)
+			name, color := cmp.Or(val(r, "migration"), "none"), strategyColor(r.Params)
 			if noUpgrade(r) {
 				name = "no upgrade"
 			}
@@ -754,7 +737,7 @@ func throughputThreads(c *ctx) (*Figure, string, error) {
 		pn := Panel{Title: title, XLabel: "worker threads", YLabel: c.axis("throughput", "throughput", 1e-3, false), Legend: pi == 0}
 		var ticks []float64
 		for li, lg := range pg.rows.by(lineKeys...) {
-			s := line(orElse(lg.label, "median, min–max"), lg.rows, key("threads"), "throughput", 1e-3)
+			s := line(cmp.Or(lg.label, "median, min–max"), lg.rows, key("threads"), "throughput", 1e-3)
 			s.Color, s.Dash = lineStyle(lg.rows[0].Params, lineKeys, li)
 			pn.Series = append(pn.Series, s)
 			ticks = append(ticks, s.X...)
@@ -790,9 +773,9 @@ func overhead(c *ctx) (*Figure, string, error) {
 	}
 	for gi, gl := range b.Groups {
 		if len(b.Series) == 2 && b.Series[0].Y[gi] > 0 && b.Series[1].Y[gi] > 0 {
-			notes = append(notes, fmt.Sprintf("%s %+.1f%%", orElse(gl, "overall"), 100*(b.Series[1].Y[gi]/b.Series[0].Y[gi]-1)))
+			notes = append(notes, fmt.Sprintf("%s %+.1f%%", cmp.Or(gl, "overall"), 100*(b.Series[1].Y[gi]/b.Series[0].Y[gi]-1)))
 		}
-		b.Groups[gi] = orElse(gl, "all runs")
+		b.Groups[gi] = cmp.Or(gl, "all runs")
 	}
 	fig := &Figure{Title: c.title + "The cost of upgrade support", Cols: 1, Panels: []Panel{{
 		Title: "throughput with (stm) and without (stm-plain) upgrade support", YLabel: c.axis("throughput", "throughput", 1e-3, false),
@@ -951,7 +934,7 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	fig := &Figure{Title: c.title + "Latency percentiles"}
 	maxNines, st := 0.0, newStyler(lineKeys, rows)
 	for _, pg := range rows.by(panelKeys...) {
-		title := orElse(pg.label, "all operations")
+		title := cmp.Or(pg.label, "all operations")
 		if slices.Equal(panelKeys, []string{"workload"}) {
 			title = workloadName(val(pg.rows[0], "workload"))
 		}
@@ -965,7 +948,7 @@ func percentiles(c *ctx) (*Figure, string, error) {
 				if len(s.X) == 0 {
 					continue
 				}
-				s.Label = orElse(label(r.Params, lineKeys), "latency")
+				s.Label = cmp.Or(label(r.Params, lineKeys), "latency")
 				if noUpgrade(r) && slices.Contains(lineKeys, "upgrade") {
 					s.Label = strings.TrimSpace("no upgrade " + strings.TrimPrefix(s.Label, "none"))
 				}
