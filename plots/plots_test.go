@@ -465,3 +465,50 @@ func TestCoarsen(t *testing.T) {
 		t.Errorf("a series already 0.1 s coarse became %d intervals from %d", len(same), len(c))
 	}
 }
+
+// A run named alone, without an upgrade, gets its throughput and latency over time from its
+// series; a results folder of such runs does not (TestSkippedFigures).
+func TestLooseRunTimeline(t *testing.T) {
+	dir, _, _ := fixture(t, `{"name": "plain", "repetitions": 1, "axes": {"workload": ["r", "w"]}, "fixed": {"size": "tiny", "length": 1}}`)
+	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*", "*", "*", "result.json"))
+	if len(runs) != 2 {
+		t.Fatalf("runs %v", runs)
+	}
+	f, err := LooseFolder(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := experiments.Summarize(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs, _ := figuresByName(t, f, s, Options{})
+	fig := figs["upgrade-timeline"]
+	if fig == nil || len(fig.Panels) != 2 || !strings.Contains(fig.Title, "over time") {
+		t.Fatalf("timeline %+v", fig)
+	}
+	for _, name := range []string{"-w r", "-w w"} {
+		if tp := series(t, fig.Panels[0], name); len(tp.X) == 0 || tp.Y[0] <= 0 {
+			t.Errorf("%s: throughput %v", name, tp.Y)
+		}
+		series(t, fig.Panels[1], name+" max")
+	}
+}
+
+func TestSeriesResult(t *testing.T) {
+	dir := t.TempDir()
+	tick := `{"t_s": 0.1, "values": {"ops": 3}}` + "\n"
+	os.WriteFile(filepath.Join(dir, "r.jsonl"), []byte(tick+tick), 0o644)
+	os.WriteFile(filepath.Join(dir, "r.json"), []byte("{\n}\n"), 0o644)
+	if res, ok, err := SeriesResult(filepath.Join(dir, "r.jsonl")); err != nil || !ok || res != filepath.Join(dir, "r.json") {
+		t.Errorf("r.jsonl: %q %v %v", res, ok, err)
+	}
+	if res, ok, err := SeriesResult(filepath.Join(dir, "r.json")); err != nil || ok || res != filepath.Join(dir, "r.json") {
+		t.Errorf("r.json: %q %v %v", res, ok, err)
+	}
+	os.Rename(filepath.Join(dir, "r.jsonl"), filepath.Join(dir, "s.jsonl"))
+	_, ok, err := SeriesResult(filepath.Join(dir, "s.jsonl"))
+	if !ok || err == nil || !strings.Contains(err.Error(), "s.jsonl is a time series") || !strings.Contains(err.Error(), "s.json") {
+		t.Errorf("a series without its result: %v %v", ok, err)
+	}
+}
