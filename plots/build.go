@@ -860,9 +860,9 @@ func ninesLabel(n float64) string {
 
 // curve is a run's latency by percentile (100 the maximum) over all operations (scope "all")
 // or a category's ("cat.NAME"): the full curve where the run has one (full true), else its
-// median, 99th and 99.9th percentiles and maximum.
+// median, 99th and 99.9th percentiles and maximum (those only, with few).
 // LEAD: reads the bench result until the record carries the curve (A1/A2: see the report).
-func curve(run *experiments.RunData, scope string) (pts []experiments.Percentile, full bool) {
+func curve(run *experiments.RunData, scope string, few bool) (pts []experiments.Percentile, full bool) {
 	if run == nil || run.Result == nil {
 		return nil, false
 	}
@@ -877,7 +877,7 @@ func curve(run *experiments.RunData, scope string) (pts []experiments.Percentile
 	switch {
 	case st == nil:
 		return nil, false
-	case len(st.Percentiles) > 0:
+	case len(st.Percentiles) > 0 && !few:
 		return st.Percentiles, true
 	}
 	return []experiments.Percentile{{P: 50, Us: st.P50Us}, {P: 99, Us: st.P99Us}, {P: 99.9, Us: st.P999Us}, {P: 100, Us: st.MaxTTCUs}}, false
@@ -891,11 +891,11 @@ func scopes(rows view) (out []string, full bool) {
 	all := true
 	for _, r := range rows {
 		for _, smp := range r.Samples {
-			pts, f := curve(smp.Run, "all")
+			pts, f := curve(smp.Run, "all", false)
 			all, full = all && len(pts) > 0, full && f
 			if smp.Run != nil && smp.Run.Result != nil {
 				for name := range smp.Run.Result.Categories {
-					if p, _ := curve(smp.Run, "cat."+name); len(p) > 0 && !slices.Contains(cats, "cat."+name) {
+					if p, _ := curve(smp.Run, "cat."+name, false); len(p) > 0 && !slices.Contains(cats, "cat."+name) {
 						cats = append(cats, "cat."+name)
 					}
 				}
@@ -944,7 +944,7 @@ func percentiles(c *ctx) (*Figure, string, error) {
 				pn.Title = strings.TrimPrefix(title+", ", "all operations, ") + strings.TrimPrefix(sc, "cat.")
 			}
 			for li, r := range pg.rows {
-				s := medianCurve(r, sc)
+				s := medianCurve(r, sc, sc == "all" && !full)
 				if len(s.X) == 0 {
 					continue
 				}
@@ -1001,10 +1001,10 @@ func ninesAxis(fig *Figure, maxNines float64) {
 
 // medianCurve is the median over a row's runs of their curves of scope, at each percentile
 // they all have, on the nines scale (+Inf for the maximum).
-func medianCurve(r *experiments.Row, scope string) Series {
+func medianCurve(r *experiments.Row, scope string, few bool) Series {
 	var curves [][]experiments.Percentile
 	for _, smp := range r.Samples {
-		if cv, _ := curve(smp.Run, scope); len(cv) > 0 {
+		if cv, _ := curve(smp.Run, scope, few); len(cv) > 0 {
 			curves = append(curves, cv)
 		}
 	}
