@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
+	"dustm/record"
 	"dustm/stmbench7"
 )
 
@@ -510,5 +513,38 @@ func TestSeriesResult(t *testing.T) {
 	_, ok, err := SeriesResult(filepath.Join(dir, "s.jsonl"))
 	if !ok || err == nil || !strings.Contains(err.Error(), "s.jsonl is a time series") || !strings.Contains(err.Error(), "s.json") {
 		t.Errorf("a series without its result: %v %v", ok, err)
+	}
+}
+
+// A coarser window's p99 is that of the merged histograms, not the largest of the ticks'.
+func TestCoarsenMergesHistograms(t *testing.T) {
+	var ticks []record.Tick
+	all := hdrhistogram.New(1, 1e9, 3)
+	for i := range 10 {
+		h := hdrhistogram.New(1, 1e9, 3)
+		n := 100
+		if i == 3 {
+			n = 1 // one slow operation in a tick of its own: its p99 is its maximum
+		}
+		for range n {
+			v := int64(1000)
+			if i == 3 {
+				v = 5e6
+			}
+			h.RecordValue(v)
+			all.RecordValue(v)
+		}
+		ticks = append(ticks, record.Tick{T: 0.01 * float64(i+1), Values: map[string]float64{"ops": float64(n), "max_us": float64(h.Max()) / 1e3,
+			"p99_us": float64(h.ValueAtQuantile(99)) / 1e3}, Hists: map[string]string{"all": record.Encode(h)}})
+	}
+	c := coarsen(ticks, 0.1)
+	if len(c) != 1 {
+		t.Fatalf("%d windows", len(c))
+	}
+	if got, want := c[0].Values["p99_us"], float64(all.ValueAtQuantile(99))/1e3; got != want || got >= 5000 {
+		t.Errorf("p99 %v µs, want %v (the merged histograms')", got, want)
+	}
+	if c[0].Values["max_us"] < 5000 || c[0].Values["ops"] != 901 {
+		t.Errorf("window %v", c[0].Values)
 	}
 }
