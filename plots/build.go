@@ -1,14 +1,15 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"dustm/experiments"
+	"dustm/record"
 )
 
 // Options configure the figures.
@@ -35,30 +36,23 @@ type builder struct {
 
 func builders() []builder {
 	return []builder{
-		{"upgrade-headline", headline},
-		{"max-latency", maxLatency},
-		{"upgrade-timeline", timeline},
-		{"upgrade-migration", migration},
-		{"throughput-threads", throughputThreads},
-		{"overhead", overhead},
-		{"pause-size", pauseSize},
-		{"pause-fraction", pauseFraction},
-		{"pause-objects", pauseObjects},
-		{"latency-percentiles", percentiles},
-		{"micro", micro},
+		{"upgrade-headline", headline}, {"max-latency", maxLatency}, {"upgrade-timeline", timeline},
+		{"upgrade-migration", migration}, {"throughput-threads", throughputThreads}, {"overhead", overhead},
+		{"pause-size", pauseSize}, {"pause-fraction", pauseFraction}, {"pause-objects", pauseObjects},
+		{"latency-percentiles", percentiles}, {"micro", micro},
 	}
 }
 
 // ctx is what a builder sees: one part's rows and how to name its figure.
 type ctx struct {
 	folder *experiments.Folder
+	sum    *experiments.Summary
 	part   string
-	rows   []*experiments.Row // rows of the part with at least one successful run
-	reps   int
+	rows   view   // rows of the part with at least one successful run
 	prefix string // "part-" when the folder has several parts
 	title  string // "part: " likewise
 	opts   Options
-	series map[*experiments.RunData][]experiments.SeriesPoint
+	series map[*experiments.RunData][]record.Tick // read once; nil for a damaged one
 }
 
 // Figures builds every figure that the results support, part by part, and lists the figures
@@ -67,13 +61,9 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 	var figs []*Figure
 	var skipped []Skipped
 	parts := f.Parts()
-	reps := 0
-	if f.Manifest != nil {
-		reps = f.Manifest.Definition.Reps()
-	}
-	cache := map[*experiments.RunData][]experiments.SeriesPoint{}
+	cache := map[*experiments.RunData][]record.Tick{}
 	for _, part := range parts {
-		c := &ctx{folder: f, part: part, reps: reps, opts: o, series: cache}
+		c := &ctx{folder: f, sum: s, part: part, opts: o, series: cache}
 		for _, r := range s.Rows {
 			if r.Part == part && r.Runs > 0 {
 				c.rows = append(c.rows, r)
@@ -92,10 +82,7 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 				return figs, skipped, err
 			}
 			if fig == nil || len(fig.Panels) == 0 {
-				if why == "" {
-					why = "no data to draw"
-				}
-				skipped = append(skipped, Skipped{Figure: b.name, Part: part, Reason: why})
+				skipped = append(skipped, Skipped{Figure: b.name, Part: part, Reason: cmp.Or(why, "no data to draw")})
 				continue
 			}
 			fig.Name = c.prefix + b.name
@@ -105,25 +92,86 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 	return figs, skipped, nil
 }
 
-// bench returns the part's bench rows that pass keep.
-func (c *ctx) bench(keep func(*experiments.Row) bool) []*experiments.Row {
-	var out []*experiments.Row
-	for _, r := range c.rows {
-		if _, micro := r.Params.Get("benchmark"); !micro && (keep == nil || keep(r)) {
-			out = append(out, r)
+// The projection pass every figure uses (golang.org/x/perf's benchproc is the model): a view
+// of rows is filtered by configuration values, grouped by keys into labelled groups in order
+// of appearance, sorted, and projected onto series or bars by metric name.
+
+// view is a selection of a part's rows.
+type view []*experiments.Row
+
+// val is a row's value of a configuration key; a run without an upgrade has "none".
+func val(r *experiments.Row, key string) string {
+	v, ok := r.Params.Get(key)
+	if key == "upgrade" && (!ok || v == "") {
+		return "none"
+	}
+	return v
+}
+
+func noUpgrade(r *experiments.Row) bool   { return val(r, "upgrade") == "none" }
+func withUpgrade(r *experiments.Row) bool { return !noUpgrade(r) }
+
+// where keeps the rows that pass keep.
+func (v view) where(keep func(*experiments.Row) bool) view {
+	return slices.DeleteFunc(slices.Clone(v), func(r *experiments.Row) bool { return !keep(r) })
+}
+
+// is keeps the rows whose value of key is one of vals; not the others.
+func (v view) is(key string, vals ...string) view {
+	return v.where(func(r *experiments.Row) bool { return slices.Contains(vals, val(r, key)) })
+}
+func (v view) not(key string, vals ...string) view {
+	return v.where(func(r *experiments.Row) bool { return !slices.Contains(vals, val(r, key)) })
+}
+
+// values lists the values of key, in order of appearance.
+func (v view) values(key string) []string {
+	var out []string
+	for _, r := range v {
+		if x := val(r, key); !slices.Contains(out, x) {
+			out = append(out, x)
 		}
 	}
 	return out
 }
 
-func noUpgrade(r *experiments.Row) bool {
-	v, ok := r.Params.Get("upgrade")
-	return !ok || v == "none"
+// sorted orders the rows by x, stably.
+func (v view) sorted(x func(*experiments.Row) (float64, bool)) view {
+	out := slices.Clone(v)
+	slices.SortStableFunc(out, func(a, b *experiments.Row) int { xa, _ := x(a); xb, _ := x(b); return cmp.Compare(xa, xb) })
+	return out
 }
 
-func withUpgrade(r *experiments.Row) bool { return !noUpgrade(r) }
+// group is the rows that share their values of the grouping keys.
+type group struct {
+	label string
+	rows  view
+}
 
-// varying lists the keys whose values differ among the rows, leaving out except.
+// by groups the rows by their values of keys, in order of appearance.
+func (v view) by(keys ...string) []group {
+	var out []group
+	for _, r := range v {
+		l := label(r.Params, keys)
+		i := slices.IndexFunc(out, func(g group) bool { return g.label == l })
+		if i < 0 {
+			out, i = append(out, group{label: l}), len(out)
+		}
+		out[i].rows = append(out[i].rows, r)
+	}
+	return out
+}
+
+// groups is by, split into labels and rows.
+func groups(rows []*experiments.Row, keys []string) (labels []string, out [][]*experiments.Row) {
+	for _, g := range view(rows).by(keys...) {
+		labels, out = append(labels, g.label), append(out, g.rows)
+	}
+	return labels, out
+}
+
+// varying lists the keys whose values differ among the rows, leaving out except (and procs),
+// in the order of the experiments' keys.
 func varying(rows []*experiments.Row, except ...string) []string {
 	var keys []string
 	for _, r := range rows {
@@ -131,34 +179,21 @@ func varying(rows []*experiments.Row, except ...string) []string {
 			if slices.Contains(keys, p.Key) || slices.Contains(except, p.Key) || p.Key == "procs" {
 				continue
 			}
-			for _, o := range rows {
-				if v, ok := o.Params.Get(p.Key); ok && v != p.Value {
-					keys = append(keys, p.Key)
-					break
-				}
+			// A row without the key does not make it vary.
+			if slices.ContainsFunc(rows, func(o *experiments.Row) bool { v, ok := o.Params.Get(p.Key); return ok && v != p.Value }) {
+				keys = append(keys, p.Key)
 			}
 		}
 	}
-	ps := experiments.Params{}
-	for _, k := range keys {
-		ps = append(ps, experiments.Param{Key: k})
-	}
-	sort.SliceStable(ps, func(i, j int) bool { return keyOrder(ps[i].Key) < keyOrder(ps[j].Key) })
-	keys = keys[:0]
-	for _, p := range ps {
-		keys = append(keys, p.Key)
-	}
-	return keys
-}
-
-// keyOrder orders keys as the experiments' table does.
-func keyOrder(k string) int {
-	for i, h := range experiments.Keys() {
-		if h.Key == k {
+	all := experiments.Keys()
+	order := func(k string) int {
+		if i := slices.IndexFunc(all, func(h experiments.KeyHelp) bool { return h.Key == k }); i >= 0 {
 			return i
 		}
+		return len(all)
 	}
-	return 1000
+	slices.SortStableFunc(keys, func(a, b string) int { return order(a) - order(b) })
+	return keys
 }
 
 // label names a row by its values of keys.
@@ -166,17 +201,15 @@ func label(ps experiments.Params, keys []string) string {
 	var parts []string
 	for _, k := range keys {
 		v, ok := ps.Get(k)
-		if !ok {
-			continue
-		}
-		switch k {
-		case "backend", "commit", "migration", "upgrade", "size":
+		switch {
+		case !ok:
+		case slices.Contains([]string{"backend", "commit", "migration", "upgrade", "size"}, k):
 			parts = append(parts, v)
-		case "workload":
+		case k == "workload":
 			parts = append(parts, "-w "+v)
-		case "threads":
+		case k == "threads":
 			parts = append(parts, "t="+v)
-		case "traversals", "sms", "thread-seeds", "check", "replay", "dry-run":
+		case slices.Contains([]string{"traversals", "sms", "thread-seeds", "check", "replay", "dry-run"}, k):
 			parts = append(parts, k+" "+v)
 		default:
 			parts = append(parts, k+"="+v)
@@ -185,39 +218,110 @@ func label(ps experiments.Params, keys []string) string {
 	return strings.Join(parts, " ")
 }
 
-// groups splits rows by their values of keys, in order of appearance.
-func groups(rows []*experiments.Row, keys []string) (labels []string, out [][]*experiments.Row) {
-	for _, r := range rows {
-		l := label(r.Params, keys)
-		i := slices.Index(labels, l)
-		if i < 0 {
-			labels = append(labels, l)
-			out = append(out, nil)
-			i = len(labels) - 1
-		}
-		out[i] = append(out[i], r)
-	}
-	return labels, out
-}
-
-func workloadName(w string) string {
-	switch w {
-	case "r":
-		return "read-dominated workload (-w r)"
-	case "rw":
-		return "read-write workload (-w rw)"
-	case "w":
-		return "write-dominated workload (-w w)"
-	case "ro":
-		return "read-only workload (-w ro)"
-	}
-	return "workload " + w
-}
-
 // stat returns a row's statistic of a metric (ok false when absent).
 func stat(r *experiments.Row, metric string) (experiments.Stat, bool) {
 	s, ok := r.Stats[metric]
 	return s, ok && s.N > 0
+}
+
+// key and metric are the x of a row: a configuration value as a number, or a metric's median.
+func key(k string) func(*experiments.Row) (float64, bool) {
+	return func(r *experiments.Row) (float64, bool) { x := num(val(r, k)); return x, !math.IsNaN(x) }
+}
+func metric(m string) func(*experiments.Row) (float64, bool) {
+	return func(r *experiments.Row) (float64, bool) { s, ok := stat(r, m); return s.Median, ok }
+}
+
+// line projects rows onto one series: x from x, y the metric's median times scale, the bars
+// its minimum and maximum; rows without either are left out.
+func line(name string, rows view, x func(*experiments.Row) (float64, bool), m string, scale float64) Series {
+	s := Series{Label: name, Points: true}
+	for _, r := range rows.sorted(x) {
+		xv, okx := x(r)
+		st, oky := stat(r, m)
+		if okx && oky {
+			s.X, s.Y = append(s.X, xv), append(s.Y, st.Median*scale)
+			s.YLow, s.YHigh = append(s.YLow, st.Min*scale), append(s.YHigh, st.Max*scale)
+		}
+	}
+	return s
+}
+
+// bars projects rows onto grouped bars: one bar series per value of seriesOf in series (those
+// with no bar left out), one group per value of groupOf in groupNames (every group, groupOf
+// nil); a bar is the median of metricOf(group) times scale, its whiskers the minimum and maximum.
+func bars(rows view, series []string, seriesOf func(*experiments.Row) string, groupNames []string,
+	groupOf func(*experiments.Row) string, metricOf func(g string) string, scale float64) *Bars {
+	b := &Bars{Groups: groupNames}
+	for si, sv := range series {
+		bs, any := newBarSeries(sv, si, len(groupNames)), false
+		for _, r := range rows {
+			for g, gn := range groupNames {
+				if seriesOf(r) != sv || (groupOf != nil && groupOf(r) != gn) {
+					continue
+				}
+				if st, ok := stat(r, metricOf(gn)); ok {
+					bs.Y[g], bs.YLow[g], bs.YHigh[g], any = st.Median*scale, st.Min*scale, st.Max*scale, true
+				}
+			}
+		}
+		if any {
+			b.Series = append(b.Series, bs)
+		}
+	}
+	return b
+}
+
+// newBarSeries is a series of n bars, all missing (NaN) until set.
+func newBarSeries(label string, color, n int) BarSeries {
+	bs := BarSeries{Label: label, Color: color, Y: make([]float64, n), YLow: make([]float64, n), YHigh: make([]float64, n)}
+	for i := range n {
+		bs.Y[i], bs.YLow[i], bs.YHigh[i] = math.NaN(), math.NaN(), math.NaN()
+	}
+	return bs
+}
+
+// def is a metric's definition, as the records give it.
+// LEAD: shim until A2's Summary.Metric(name) lands: replace the body by `return c.sum.Metric(name)`.
+func (c *ctx) def(name string) record.Metric {
+	d := experiments.DescribeMetric(name)
+	if d.Unit == "" { // a tick value
+		for suffix, unit := range map[string]string{"_us": "µs", "_ms": "ms", "_s": "s", "_bytes": "B"} {
+			if strings.HasSuffix(name, suffix) {
+				d.Unit = unit
+			}
+		}
+	}
+	return record.Metric{Name: name, Unit: d.Unit, Doc: d.Text}
+}
+
+// axis is an axis label: what (the metric's name when empty) and the metric's unit, scaled.
+func (c *ctx) axis(what, name string, scale float64, log bool) string {
+	d := c.def(name)
+	unit := scaledUnit(d.Unit, scale)
+	if log {
+		unit = strings.TrimPrefix(unit+", log", ", ")
+	}
+	return strings.TrimSuffix(cmp.Or(what, name)+" ("+unit+")", " ()")
+}
+
+// scaledUnit is unit after multiplying by scale: a time unit steps (µs × 1e-3 = ms), bytes
+// to MiB, others take a prefix (op/s × 1e-3 = k op/s).
+func scaledUnit(unit string, scale float64) string {
+	times := []string{"ns", "µs", "ms", "s"}
+	switch i := slices.Index(times, unit); {
+	case scale == 1:
+		return unit
+	case i >= 0 && i+int(math.Round(-math.Log10(scale)/3)) < len(times):
+		return times[i+int(math.Round(-math.Log10(scale)/3))]
+	case unit == "B" && scale == 1.0/(1<<20):
+		return "MiB"
+	case scale == 1e-3:
+		return "k " + unit
+	case scale == 1e-6:
+		return "M " + unit
+	}
+	return fmt.Sprintf("%s × %g", unit, scale)
 }
 
 func num(s string) float64 {
@@ -245,56 +349,144 @@ func (c *ctx) repsNote(rows []*experiments.Row) string {
 	return fmt.Sprintf("median of %d to %d runs per configuration, each a fresh process", lo, hi)
 }
 
-// loadSeries reads (once) the series of a row's runs.
-func (c *ctx) loadSeries(r *experiments.Row) ([][]experiments.SeriesPoint, error) {
-	var out [][]experiments.SeriesPoint
+func keysNote(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(keys, ", ") + ")"
+}
+
+// bench returns the part's bench rows (not micro-benchmarks) that pass keep.
+func (c *ctx) bench(keep func(*experiments.Row) bool) view {
+	return c.rows.where(func(r *experiments.Row) bool {
+		_, micro := r.Params.Get("benchmark")
+		return !micro && (keep == nil || keep(r))
+	})
+}
+
+// strategyColor gives the migration strategies fixed colours.
+func strategyColor(ps experiments.Params) int {
+	if v, ok := ps.Get("upgrade"); !ok || v == "none" {
+		return colorBlack
+	}
+	if i := slices.Index([]string{"lazy", "eager", "lazy+sweep"}, ps.Value("migration")); i >= 0 {
+		return i
+	}
+	return 3
+}
+
+func workloadName(w string) string {
+	names := map[string]string{"r": "read-dominated workload (-w r)", "rw": "read-write workload (-w rw)",
+		"w": "write-dominated workload (-w w)", "ro": "read-only workload (-w ro)"}
+	return cmp.Or(names[w], "workload "+w)
+}
+
+// The series projection: a run's ticks, read once, and one value of them by name, interval by
+// interval, as the median over the repetitions.
+
+// ticks are the series of a row's runs (the first run's only, with First).
+func (c *ctx) ticks(r *experiments.Row) [][]record.Tick {
+	var out [][]record.Tick
 	for _, smp := range r.Samples {
-		run := smp.Run
-		if run == nil || !run.HasSeries() {
-			continue
-		}
-		s, ok := c.series[run]
-		if ok && s == nil { // damaged (warned about) or empty
-			continue
-		}
-		if !ok {
-			var err error
-			if s, err = run.Series(); err != nil {
-				// A damaged series leaves this run out of the figures, not the folder.
-				c.folder.Warn("%v; the run's time series is left out of the figures", err)
-				c.series[run] = nil
-				continue
+		if s := c.runTicks(smp.Run); len(s) > 0 {
+			out = append(out, s)
+			if c.opts.First {
+				break
 			}
-			s = trimPartial(s)
-			c.series[run] = s
-		}
-		out = append(out, s)
-		if c.opts.First {
-			break
 		}
 	}
-	return out, nil
+	return out
+}
+
+// runTicks reads a run's series once, less a partial last interval; a damaged series leaves
+// the run out of the figures (with a warning), not the folder.
+func (c *ctx) runTicks(run *experiments.RunData) []record.Tick {
+	if run == nil || !run.HasSeries() {
+		return nil
+	}
+	s, ok := c.series[run]
+	if !ok {
+		var err error
+		if s, err = seriesOf(run); err != nil {
+			c.folder.Warn("%v; the run's time series is left out of the figures", err)
+			s = nil
+		}
+		s = trimPartial(s)
+		c.series[run] = s
+	}
+	return s
+}
+
+// seriesOf is a run's series as ticks.
+// LEAD: shim until A2's RunData.Series returns []record.Tick: replace the body by
+// `return run.Series()`.
+func seriesOf(run *experiments.RunData) ([]record.Tick, error) {
+	ps, err := run.Series()
+	return ticksOf(ps), err
+}
+
+func ticksOf(ps []experiments.SeriesPoint) []record.Tick {
+	out := make([]record.Tick, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		v := map[string]float64{"ops": float64(p.Ops), "failed": float64(p.Failed), "throughput": p.Throughput,
+			"total_ops": float64(p.TotalOps), "total_failed": float64(p.TotalFailed), "max_us": p.MaxLatencyUs()}
+		v["p99_us"], _ = p.P99LatencyUs()
+		for name, x := range map[string]*float64{"probe_max_us": p.ProbeMaxUs, "probe_p99_us": p.ProbeP99Us, "hiccup_max_us": p.HiccupMaxUs} {
+			if x != nil {
+				v[name] = *x
+			}
+		}
+		for name, x := range map[string]*int64{"aborts": p.Aborts, "converted_foreground": p.ConvertedForeground,
+			"converted_sweeper": p.ConvertedSweeper, "converted_total": p.ConvertedTotal, "probe_count": p.ProbeCount} {
+			if x != nil {
+				v[name] = float64(*x)
+			}
+		}
+		if p.HeapBytes != nil {
+			v["heap_bytes"] = float64(*p.HeapBytes)
+		}
+		t := record.Tick{T: p.TS, Values: v, Hists: map[string]string{"all": p.Hist, "probe": p.ProbeHist}}
+		for _, e := range p.Events {
+			t.Events = append(t.Events, record.Event{Name: e.Kind, T: e.TS})
+		}
+		out[i] = t
+	}
+	return out
 }
 
 // trimPartial drops a last interval shorter than half the others: the stub between the last
 // tick and the end of the run, whose rates are noise.
-func trimPartial(s []experiments.SeriesPoint) []experiments.SeriesPoint {
-	if len(s) < 3 {
-		return s
-	}
-	var dts []float64
-	for i := 1; i < len(s); i++ {
-		dts = append(dts, s[i].TS-s[i-1].TS)
-	}
-	if last := dts[len(dts)-1]; last < 0.5*experiments.Median(dts) {
+func trimPartial(s []record.Tick) []record.Tick {
+	if len(s) >= 3 && s[len(s)-1].T-s[len(s)-2].T < 0.5*medianStep(s) {
 		return s[:len(s)-1]
 	}
 	return s
 }
 
+func medianStep(s []record.Tick) float64 {
+	var dts []float64
+	for i := 1; i < len(s); i++ {
+		dts = append(dts, s[i].T-s[i-1].T)
+	}
+	return experiments.Median(dts)
+}
+
+// tv projects a tick value times scale, where the tick has it; lat a latency in ms, where the
+// interval has operations or a latency.
+func tv(name string, scale float64) func(record.Tick) (float64, bool) {
+	return func(t record.Tick) (float64, bool) { v, ok := t.Values[name]; return v * scale, ok }
+}
+func lat(name string) func(record.Tick) (float64, bool) {
+	return func(t record.Tick) (float64, bool) {
+		v, ok := t.Values[name]
+		return v / 1e3, ok && (v > 0 || t.Values["ops"] > 0)
+	}
+}
+
 // aggregate turns several runs' series into one: interval i's time and value are the
 // medians of the runs' i-th intervals (get says whether an interval has a value).
-func aggregate(runs [][]experiments.SeriesPoint, get func(*experiments.SeriesPoint) (float64, bool)) (t, y []float64) {
+func aggregate(runs [][]record.Tick, get func(record.Tick) (float64, bool)) (t, y []float64) {
 	n := 0
 	for _, s := range runs {
 		n = max(n, len(s))
@@ -303,15 +495,13 @@ func aggregate(runs [][]experiments.SeriesPoint, get func(*experiments.SeriesPoi
 		var ts, vs []float64
 		for _, s := range runs {
 			if i < len(s) {
-				if v, ok := get(&s[i]); ok {
-					ts = append(ts, s[i].TS)
-					vs = append(vs, v)
+				if v, ok := get(s[i]); ok {
+					ts, vs = append(ts, s[i].T), append(vs, v)
 				}
 			}
 		}
 		if len(vs) > 0 {
-			t = append(t, experiments.Median(ts))
-			y = append(y, experiments.Median(vs))
+			t, y = append(t, experiments.Median(ts)), append(y, experiments.Median(vs))
 		}
 	}
 	return t, y
@@ -324,106 +514,119 @@ func (c *ctx) aggNote() string {
 	return "each interval the median over the repetitions"
 }
 
-// strategyColor gives the migration strategies fixed colours.
-func strategyColor(ps experiments.Params) int {
-	if noUpgradeParams(ps) {
-		return colorBlack
+// timelineStep is the timeline's resolution: finer series are merged into intervals of it.
+const timelineStep = 0.1
+
+// coarsen merges a series' consecutive intervals into windows of about step seconds (a
+// series already that coarse is left as it is).
+func coarsen(s []record.Tick, step float64) []record.Tick {
+	if len(s) < 2 || medianStep(s) >= step/2 {
+		return s
 	}
-	switch ps.Value("migration") {
-	case "lazy":
-		return 0
-	case "eager":
-		return 1
-	case "lazy+sweep":
-		return 2
+	var out []record.Tick
+	start, from := 0.0, 0
+	for i := range s {
+		if s[i].T-start >= step*0.999 || i == len(s)-1 {
+			out = append(out, window(s[from:i+1], start))
+			start, from = s[i].T, i+1
+		}
 	}
-	return 3
+	return out
 }
 
-func noUpgradeParams(ps experiments.Params) bool {
-	v, ok := ps.Get("upgrade")
-	return !ok || v == "none"
+// window merges consecutive ticks into one: the operations add up, the maximum is the
+// largest, the p99 that of the merged histograms (the largest p99 where a tick lacks its
+// histogram: an upper bound), the throughput over the window.
+func window(ts []record.Tick, start float64) record.Tick {
+	last := ts[len(ts)-1]
+	w := record.Tick{T: last.T, Values: map[string]float64{"throughput": last.Values["throughput"]}}
+	var hists []string
+	exact := true
+	for _, t := range ts {
+		w.Values["ops"] += t.Values["ops"]
+		w.Values["max_us"] = max(w.Values["max_us"], t.Values["max_us"])
+		w.Values["p99_us"] = max(w.Values["p99_us"], t.Values["p99_us"])
+		exact = exact && (t.Hists["all"] != "" || t.Values["ops"] == 0)
+		hists = append(hists, t.Hists["all"])
+		w.Events = append(w.Events, t.Events...)
+	}
+	if h, err := record.Merge(hists...); exact && err == nil && h != nil {
+		w.Values["p99_us"] = float64(h.ValueAtQuantile(99)) / 1e3
+	}
+	if d := last.T - start; d > 0 {
+		w.Values["throughput"] = w.Values["ops"] / d
+	}
+	return w
+}
+
+// upgradeMarks are the median instants of a row's upgrade, from the results (or, failing
+// that, the first series' events).
+func upgradeMarks(r *experiments.Row, runs [][]record.Tick, color int) []Mark {
+	var out []Mark
+	for _, kind := range []string{"requested", "committed", "migrated"} {
+		if s, ok := stat(r, "upgrade."+kind+"_s"); ok {
+			out = append(out, Mark{X: s.Median, Kind: kind, Color: color})
+		}
+	}
+	if len(out) > 0 || len(runs) == 0 {
+		return out
+	}
+	for _, t := range runs[0] {
+		for _, e := range t.Events {
+			out = append(out, Mark{X: e.T, Kind: e.Name, Color: color})
+		}
+	}
+	return out
 }
 
 // timeline draws throughput and latency over time across the upgrade: one row of two panels
-// per scenario, one line per strategy, and the no-upgrade baseline in black.
+// per scenario (and per value of any other varying setting, so that each panel compares the
+// strategies with their own baseline), one line per strategy, the baseline in black. Runs
+// named one by one without an upgrade get their throughput and latency over time instead.
 func timeline(c *ctx) (*Figure, string, error) {
 	rows := c.bench(nil)
-	var scenarios []string
-	for _, r := range rows {
-		if v := r.Params.Value("upgrade"); v != "" && v != "none" && !slices.Contains(scenarios, v) {
-			scenarios = append(scenarios, v)
+	scenarios := rows.not("upgrade", "none").values("upgrade")
+	groupKeys, lineKeys, title := varying(rows, "upgrade", "migration"), []string(nil), "Throughput and latency across an upgrade"
+	plain := len(scenarios) == 0
+	if plain {
+		if c.folder.Manifest != nil {
+			return nil, "no run with an upgrade", nil
 		}
+		scenarios, groupKeys, lineKeys, title = []string{"none"}, nil, varying(rows), "Throughput and latency over time"
 	}
-	if len(scenarios) == 0 {
-		return nil, "no run with an upgrade", nil
-	}
-	// One row of panels per scenario and per value of any other setting that varies (such as
-	// sms on/off), so that each panel compares the strategies with their own baseline.
-	groupKeys := varying(rows, "upgrade", "migration")
-	group := func(r *experiments.Row) string { return label(r.Params, groupKeys) }
-	var groups []string
-	for _, r := range rows {
-		if g := group(r); !slices.Contains(groups, g) {
-			groups = append(groups, g)
-		}
-	}
-	lineKeys := []string{"migration"}
-	fixedColors := true
-	fig := &Figure{Title: c.title + "Throughput and latency across an upgrade", Cols: 2}
-	anySeries := false
+	fig := &Figure{Title: c.title + title, Cols: 2}
+	const xl = "time since the start (s)"
 	var upgradeAt []float64
 	for _, sc := range scenarios {
-		for _, g := range groups {
-			where := sc
-			if g != "" {
-				where += ", " + g
-			}
-			tp := Panel{Title: "scenario " + where + ": throughput", XLabel: "time since the start (s)", YLabel: "throughput (k op/s)", Legend: true}
-			lat := Panel{Title: "scenario " + where + ": max (solid) and p99 (dashed) latency", XLabel: "time since the start (s)", YLabel: "latency (ms, log)", LogY: true}
-			i := 0
-			for _, r := range rows {
-				up := r.Params.Value("upgrade")
-				if (up != sc && !noUpgrade(r)) || group(r) != g {
-					continue
-				}
-				runs, err := c.loadSeries(r)
-				if err != nil {
-					return nil, "", err
-				}
+		for _, g := range rows.where(func(r *experiments.Row) bool { return val(r, "upgrade") == sc || noUpgrade(r) }).by(groupKeys...) {
+			where := strings.Trim(strings.TrimPrefix("scenario "+sc, "scenario none")+", "+g.label, ", ")
+			tp := Panel{Title: strings.TrimPrefix(where+": throughput", ": "), XLabel: xl, YLabel: c.axis("throughput", "throughput", 1e-3, false), Legend: true}
+			lt := Panel{Title: strings.TrimPrefix(where+": max (solid) and p99 (dashed) latency", ": "), XLabel: xl,
+				YLabel: c.axis("latency", "max_us", 1e-3, true), LogY: true}
+			for i, r := range g.rows {
+				runs := c.ticks(r)
 				if len(runs) == 0 {
 					continue
 				}
-				// Over a whole run, intervals finer than the timeline's resolution only
-				// tangle the lines (the headline shows them around the upgrade).
-				for i := range runs {
-					runs[i] = coarsen(runs[i], timelineStep)
+				for j := range runs { // finer intervals only tangle the lines over a whole run
+					runs[j] = coarsen(runs[j], timelineStep)
 				}
-				anySeries = true
-				name := label(r.Params, slices.DeleteFunc(slices.Clone(lineKeys), func(k string) bool { return k == "migration" && noUpgrade(r) }))
-				if noUpgrade(r) {
-					name = strings.TrimSpace("no upgrade " + strings.TrimPrefix(name, "none"))
+				name, col := val(r, "migration"), strategyColor(r.Params)
+				switch {
+				case plain:
+					name, col = cmp.Or(label(r.Params, lineKeys), "the run"), i%paletteSize
+				case noUpgrade(r):
+					name = "no upgrade"
 				}
-				color := i
-				if fixedColors {
-					color = strategyColor(r.Params)
-				}
-				i++
-				t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) { return p.Throughput / 1e3, true })
-				tp.Series = append(tp.Series, Series{Label: name, X: t, Y: y, Color: color})
-				t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
-					return p.MaxLatencyUs() / 1e3, p.Ops > 0 || p.MaxLatencyUs() > 0
-				})
-				lat.Series = append(lat.Series, Series{Label: name + " max", X: t, Y: y, Color: color})
-				t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
-					v, _ := p.P99LatencyUs()
-					return v / 1e3, p.Ops > 0
-				})
-				lat.Series = append(lat.Series, Series{Label: name + " p99", X: t, Y: y, Color: color, Dashed: true})
-				if !noUpgrade(r) {
-					ms := upgradeMarks(r, runs, color)
-					tp.Marks = append(tp.Marks, ms...)
-					lat.Marks = append(lat.Marks, ms...)
+				t, y := aggregate(runs, tv("throughput", 1e-3))
+				tp.Series = append(tp.Series, Series{Label: name, X: t, Y: y, Color: col})
+				t, y = aggregate(runs, lat("max_us"))
+				lt.Series = append(lt.Series, Series{Label: name + " max", X: t, Y: y, Color: col})
+				t, y = aggregate(runs, lat("p99_us"))
+				lt.Series = append(lt.Series, Series{Label: name + " p99", X: t, Y: y, Color: col, Dashed: true})
+				if withUpgrade(r) {
+					ms := upgradeMarks(r, runs, col)
+					tp.Marks, lt.Marks = append(tp.Marks, ms...), append(lt.Marks, ms...)
 					for _, m := range ms {
 						if m.Kind == "requested" {
 							upgradeAt = append(upgradeAt, m.X)
@@ -432,158 +635,72 @@ func timeline(c *ctx) (*Figure, string, error) {
 				}
 			}
 			if len(tp.Series) > 0 {
-				fig.Panels = append(fig.Panels, tp, lat)
+				fig.Panels = append(fig.Panels, tp, lt)
 			}
 		}
 	}
-	if !anySeries {
+	if len(fig.Panels) == 0 {
 		return nil, "the runs with an upgrade have no time series", nil
 	}
-	at := ""
+	fig.Caption = c.timelineCaption(upgradeAt, slices.ContainsFunc(rows, noUpgrade), plain)
+	return fig, "", nil
+}
+
+func (c *ctx) timelineCaption(upgradeAt []float64, baseline, plain bool) string {
+	if plain {
+		return "Throughput (successful operations per second, per interval of the time series) and the maximum (solid) and " +
+			"99th-percentile (dashed) latency of the operations completing in each interval, one line per run named. Series " +
+			"finer than 0.1 s are merged into 0.1 s intervals (maximum of the maxima, the p99 of the merged histograms)."
+	}
+	at, base := "", ""
 	if len(upgradeAt) > 0 {
 		at = fmt.Sprintf(" requested at %s s", fmtNum(slices.Min(upgradeAt)))
 		if lo, hi := slices.Min(upgradeAt), slices.Max(upgradeAt); hi-lo > 0.01 {
 			at = fmt.Sprintf(" requested between %s and %s s", fmtNum(lo), fmtNum(hi))
 		}
 	}
-	baseline := ""
-	if slices.ContainsFunc(rows, noUpgrade) {
-		baseline = "; the black line is the same run without an upgrade"
+	if baseline {
+		base = "; the black line is the same run without an upgrade"
 	}
-	fig.Caption = fmt.Sprintf("Throughput (successful operations per second, per interval of the time series) and the maximum "+
+	return fmt.Sprintf("Throughput (successful operations per second, per interval of the time series) and the maximum "+
 		"(solid) and 99th-percentile (dashed) latency of the operations completing in each interval, across an upgrade%s, "+
 		"one row per upgrade scenario (and per value of any other setting that varies), one line per migration strategy%s. "+
 		"Series: %s. Vertical lines: dotted = upgrade requested, solid = committed, dashed = every object migrated (medians over the repetitions). "+
-		"The p99 is over all operations when the series has it, otherwise the largest of the categories' p99. "+
-		"Series finer than 0.1 s are merged into 0.1 s intervals here (maximum of the maxima, largest p99); the headline figure shows "+
-		"the seconds around the upgrade at their own resolution.",
-		at, baseline, c.aggNote())
-	return fig, "", nil
-}
-
-// timelineStep is the timeline's resolution: finer series are merged into intervals of it.
-const timelineStep = 0.1
-
-// coarsen merges a series' consecutive intervals into intervals of about step seconds (the
-// series is left as it is when already that coarse): operations add up, the maximum is the
-// largest, the p99 the largest p99 (an upper bound: percentiles do not merge without the
-// histograms), the totals, conversions and heap are the last interval's.
-func coarsen(s []experiments.SeriesPoint, step float64) []experiments.SeriesPoint {
-	if len(s) < 2 {
-		return s
-	}
-	var dts []float64
-	for i := 1; i < len(s); i++ {
-		dts = append(dts, s[i].TS-s[i-1].TS)
-	}
-	if experiments.Median(dts) >= step/2 {
-		return s
-	}
-	var out []experiments.SeriesPoint
-	start := 0.0
-	var cur *experiments.SeriesPoint
-	for i := range s {
-		p := s[i]
-		if cur == nil {
-			q := p
-			mx, p99 := p.MaxLatencyUs(), 0.0
-			p99, _ = p.P99LatencyUs()
-			q.Categories, q.Events, q.MaxUs, q.P99Us = nil, slices.Clone(p.Events), &mx, &p99
-			out = append(out, q)
-			cur = &out[len(out)-1]
-		} else {
-			cur.TS, cur.Ops, cur.Failed = p.TS, cur.Ops+p.Ops, cur.Failed+p.Failed
-			cur.TotalOps, cur.TotalFailed, cur.ConvertedTotal, cur.HeapBytes = p.TotalOps, p.TotalFailed, p.ConvertedTotal, p.HeapBytes
-			cur.Events = append(cur.Events, p.Events...)
-			if m := p.MaxLatencyUs(); cur.MaxUs == nil || m > *cur.MaxUs {
-				cur.MaxUs = &m
-			}
-			if v, _ := p.P99LatencyUs(); cur.P99Us == nil || v > *cur.P99Us {
-				cur.P99Us = &v
-			}
-		}
-		if p.TS-start >= step*0.999 || i == len(s)-1 {
-			if d := cur.TS - start; d > 0 {
-				cur.Throughput = float64(cur.Ops) / d
-			}
-			start, cur = p.TS, nil
-		}
-	}
-	return out
-}
-
-// upgradeMarks are the median instants of a row's upgrade, from the results (or, failing
-// that, the first series' events).
-func upgradeMarks(r *experiments.Row, runs [][]experiments.SeriesPoint, color int) []Mark {
-	var out []Mark
-	for _, k := range []struct{ kind, metric string }{{"requested", "upgrade.requested_s"}, {"committed", "upgrade.committed_s"}, {"migrated", "upgrade.migrated_s"}} {
-		if s, ok := stat(r, k.metric); ok {
-			out = append(out, Mark{X: s.Median, Kind: k.kind, Color: color})
-		}
-	}
-	if len(out) > 0 || len(runs) == 0 {
-		return out
-	}
-	for _, p := range runs[0] {
-		for _, e := range p.Events {
-			out = append(out, Mark{X: e.TS, Kind: e.Kind, Color: color})
-		}
-	}
-	return out
+		"Series finer than 0.1 s are merged into 0.1 s intervals here (maximum of the maxima, the p99 of the merged histograms); "+
+		"the headline figure shows the seconds around the upgrade at their own resolution.", at, base, c.aggNote())
 }
 
 // migration draws the objects converted and the heap over time across the upgrade: one row
-// of panels per scenario group (scenario and any other varying setting), one line per
-// strategy in its fixed colour.
+// of panels per scenario group, one line per strategy in its fixed colour.
 func migration(c *ctx) (*Figure, string, error) {
-	rows := c.bench(nil)
-	glabels, ggroups := upgradeGroups(rows)
+	glabels, ggroups := upgradeGroups(c.bench(nil))
 	if len(glabels) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
 	fig := &Figure{Title: c.title + "State migration across an upgrade", Cols: 2}
 	anyConv := false
 	for gi, g := range ggroups {
-		conv := Panel{Title: glabels[gi] + ": objects converted", XLabel: "time since the start (s)", YLabel: "converted (% of the changed objects)", Legend: true}
-		heap := Panel{Title: glabels[gi] + ": heap in use", XLabel: "time since the start (s)", YLabel: "heap (MiB)", Legend: true}
+		const xl = "time since the start (s)"
+		conv := Panel{Title: glabels[gi] + ": objects converted", XLabel: xl, YLabel: "converted (% of the changed objects)", Legend: true}
+		heap := Panel{Title: glabels[gi] + ": heap in use", XLabel: xl, YLabel: c.axis("heap", "heap_bytes", 1.0/(1<<20), false), Legend: true}
 		for _, r := range g {
-			runs, err := c.loadSeries(r)
-			if err != nil {
-				return nil, "", err
-			}
+			runs := c.ticks(r)
 			if len(runs) == 0 {
 				continue
 			}
-			color := strategyColor(r.Params)
-			name := r.Params.Value("migration")
+			name, color := cmp.Or(val(r, "migration"), "none"), strategyColor(r.Params)
 			if noUpgrade(r) {
 				name = "no upgrade"
 			}
-			if withUpgrade(r) {
-				objs, ok := stat(r, "upgrade.objects")
-				if ok && objs.Median > 0 {
-					t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
-						if p.ConvertedTotal == nil {
-							return 0, false
-						}
-						return 100 * float64(*p.ConvertedTotal) / objs.Median, true
-					})
-					if len(t) > 0 {
-						anyConv = true
-						conv.Series = append(conv.Series, Series{Label: name, X: t, Y: y, Color: color})
-						ms := upgradeMarks(r, runs, color)
-						conv.Marks = append(conv.Marks, ms...)
-						heap.Marks = append(heap.Marks, ms...)
-					}
+			if objs, ok := stat(r, "upgrade.objects"); ok && objs.Median > 0 && withUpgrade(r) {
+				if t, y := aggregate(runs, tv("converted_total", 100/objs.Median)); len(t) > 0 {
+					anyConv = true
+					conv.Series = append(conv.Series, Series{Label: name, X: t, Y: y, Color: color})
+					ms := upgradeMarks(r, runs, color)
+					conv.Marks, heap.Marks = append(conv.Marks, ms...), append(heap.Marks, ms...)
 				}
 			}
-			t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
-				if p.HeapBytes == nil {
-					return 0, false
-				}
-				return float64(*p.HeapBytes) / (1 << 20), true
-			})
-			if len(t) > 0 {
+			if t, y := aggregate(runs, tv("heap_bytes", 1.0/(1<<20))); len(t) > 0 {
 				heap.Series = append(heap.Series, Series{Label: name, X: t, Y: y, Color: color})
 			}
 		}
@@ -603,11 +720,7 @@ func migration(c *ctx) (*Figure, string, error) {
 // throughputThreads draws throughput against threads, per workload.
 func throughputThreads(c *ctx) (*Figure, string, error) {
 	rows := c.bench(noUpgrade)
-	threads := map[string]bool{}
-	for _, r := range rows {
-		threads[r.Params.Value("threads")] = true
-	}
-	if len(threads) < 2 {
+	if len(rows.values("threads")) < 2 {
 		return nil, "fewer than two thread counts", nil
 	}
 	panelKeys := []string{}
@@ -616,110 +729,57 @@ func throughputThreads(c *ctx) (*Figure, string, error) {
 	}
 	lineKeys := varying(rows, "threads", "workload")
 	fig := &Figure{Title: c.title + "Throughput against threads", Cols: 2}
-	_, pgroups := groups(rows, panelKeys)
-	for pi, prow := range pgroups {
+	for pi, pg := range rows.by(panelKeys...) {
 		title := "throughput"
 		if len(panelKeys) > 0 {
-			title = workloadName(prow[0].Params.Value("workload"))
+			title = workloadName(val(pg.rows[0], "workload"))
 		}
-		pn := Panel{Title: title, XLabel: "worker threads", YLabel: "throughput (k op/s)", Legend: pi == 0}
+		pn := Panel{Title: title, XLabel: "worker threads", YLabel: c.axis("throughput", "throughput", 1e-3, false), Legend: pi == 0}
 		var ticks []float64
-		llabels, lgroups := groups(prow, lineKeys)
-		for li, lrows := range lgroups {
-			slices.SortFunc(lrows, func(a, b *experiments.Row) int {
-				return int(num(a.Params.Value("threads")) - num(b.Params.Value("threads")))
-			})
-			col, dash := lineStyle(lrows[0].Params, lineKeys, li)
-			s := Series{Label: llabels[li], Color: col, Dash: dash, Points: true}
-			if s.Label == "" {
-				s.Label = "median, min–max"
-			}
-			for _, r := range lrows {
-				st, ok := stat(r, "throughput")
-				if !ok {
-					continue
-				}
-				x := num(r.Params.Value("threads"))
-				s.X, s.Y = append(s.X, x), append(s.Y, st.Median/1e3)
-				s.YLow, s.YHigh = append(s.YLow, st.Min/1e3), append(s.YHigh, st.Max/1e3)
-				if !slices.Contains(ticks, x) {
-					ticks = append(ticks, x)
-				}
-			}
+		for li, lg := range pg.rows.by(lineKeys...) {
+			s := line(cmp.Or(lg.label, "median, min–max"), lg.rows, key("threads"), "throughput", 1e-3)
+			s.Color, s.Dash = lineStyle(lg.rows[0].Params, lineKeys, li)
 			pn.Series = append(pn.Series, s)
+			ticks = append(ticks, s.X...)
 		}
 		slices.Sort(ticks)
-		for _, x := range ticks {
+		for _, x := range slices.Compact(ticks) {
 			pn.XTicks = append(pn.XTicks, Tick{x, fmtNum(x)})
 		}
 		fig.Panels = append(fig.Panels, pn)
 	}
-	if len(fig.Panels) == 1 {
-		fig.Cols = 1
-	}
+	fig.Cols = min(2, len(fig.Panels))
 	fig.Caption = "Throughput (successful operations per second) against the number of worker threads, one line per synchronization " +
 		"method" + keysNote(lineKeys) + "; points are the " + c.repsNote(rows) + ", bars span the minimum and maximum."
 	return fig, "", nil
 }
 
-func keysNote(keys []string) string {
-	if len(keys) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(keys, ", ") + ")"
-}
-
 // overhead draws stm against stm-plain, per workload (and whatever else varies).
 func overhead(c *ctx) (*Figure, string, error) {
-	rows := c.bench(func(r *experiments.Row) bool {
-		b := r.Params.Value("backend")
-		return noUpgrade(r) && (b == "stm" || b == "stm-plain")
-	})
-	has := map[string]bool{}
-	for _, r := range rows {
-		has[r.Params.Value("backend")] = true
-	}
-	if !has["stm"] || !has["stm-plain"] {
+	rows := c.bench(noUpgrade).is("backend", "stm", "stm-plain")
+	if len(rows.values("backend")) < 2 {
 		return nil, "needs runs of both stm and stm-plain without an upgrade", nil
 	}
 	groupKeys := varying(rows, "backend")
-	glabels, ggroups := groups(rows, groupKeys)
-	bars := &Bars{}
+	var glabels []string
+	for _, g := range rows.by(groupKeys...) {
+		glabels = append(glabels, g.label)
+	}
+	b := bars(rows, []string{"stm-plain", "stm"}, func(r *experiments.Row) string { return val(r, "backend") }, glabels,
+		func(r *experiments.Row) string { return label(r.Params, groupKeys) }, func(string) string { return "throughput" }, 1e-3)
 	var notes []string
-	for _, backend := range []string{"stm-plain", "stm"} {
-		col, _ := backendColor(backend)
-		bs := newBarSeries(backend, col, len(glabels))
-		for gi, g := range ggroups {
-			for _, r := range g {
-				if r.Params.Value("backend") != backend {
-					continue
-				}
-				if st, ok := stat(r, "throughput"); ok {
-					bs.Y[gi], bs.YLow[gi], bs.YHigh[gi] = st.Median/1e3, st.Min/1e3, st.Max/1e3
-				}
-			}
-		}
-		bars.Series = append(bars.Series, bs)
+	for i := range b.Series {
+		b.Series[i].Color, _ = backendColor(b.Series[i].Label)
 	}
-	for gi, gl := range glabels {
-		plain, up := bars.Series[0].Y[gi], bars.Series[1].Y[gi]
-		if plain > 0 && up > 0 {
-			name := gl
-			if name == "" {
-				name = "overall"
-			}
-			notes = append(notes, fmt.Sprintf("%s %+.1f%%", name, 100*(up/plain-1)))
+	for gi, gl := range b.Groups {
+		if len(b.Series) == 2 && b.Series[0].Y[gi] > 0 && b.Series[1].Y[gi] > 0 {
+			notes = append(notes, fmt.Sprintf("%s %+.1f%%", cmp.Or(gl, "overall"), 100*(b.Series[1].Y[gi]/b.Series[0].Y[gi]-1)))
 		}
+		b.Groups[gi] = cmp.Or(gl, "all runs")
 	}
-	for i, g := range glabels {
-		if g == "" {
-			glabels[i] = "all runs"
-		}
-	}
-	bars.Groups = glabels
 	fig := &Figure{Title: c.title + "The cost of upgrade support", Cols: 1, Panels: []Panel{{
-		Title: "throughput with (stm) and without (stm-plain) upgrade support", YLabel: "throughput (k op/s)", Bars: bars, Legend: true,
-		XLabel: strings.Join(groupKeys, ", "),
+		Title: "throughput with (stm) and without (stm-plain) upgrade support", YLabel: c.axis("throughput", "throughput", 1e-3, false),
+		Bars: b, Legend: true, XLabel: strings.Join(groupKeys, ", "),
 	}}}
 	fig.Caption = "Steady-state throughput of STMBench7 on the STM with upgrade support compiled in but no upgrade (stm) and on the " +
 		"plain STM (stm-plain); bars are the " + c.repsNote(rows) + ", whiskers span the minimum and maximum. stm relative to stm-plain: " +
@@ -727,22 +787,11 @@ func overhead(c *ctx) (*Figure, string, error) {
 	return fig, "", nil
 }
 
-// newBarSeries is a series of n bars, all missing (NaN) until set.
-func newBarSeries(label string, color, n int) BarSeries {
-	bs := BarSeries{Label: label, Color: color, Y: make([]float64, n), YLow: make([]float64, n), YHigh: make([]float64, n)}
-	for i := range n {
-		bs.Y[i], bs.YLow[i], bs.YHigh[i] = math.NaN(), math.NaN(), math.NaN()
-	}
-	return bs
-}
-
 // maxLatencyMetric is the maximum latency a pause figure shows: the window after the
 // upgrade when the results have it, else the whole run's.
 func maxLatencyMetric(rows []*experiments.Row) (metric, what string) {
-	for _, r := range rows {
-		if _, ok := stat(r, "window.max_us"); ok {
-			return "window.max_us", "maximum latency in the second after the upgrade's commit"
-		}
+	if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := stat(r, "window.max_us"); return ok }) {
+		return "window.max_us", "maximum latency in the second after the upgrade's commit"
 	}
 	return "all.max_us", "maximum latency over the whole run"
 }
@@ -750,56 +799,41 @@ func maxLatencyMetric(rows []*experiments.Row) (metric, what string) {
 // pauseAgainst draws the pause and the maximum latency against x (a metric), one line per
 // combination of the varying keys other than except.
 func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string) (*Figure, string) {
-	rows := c.bench(withUpgrade)
-	var pauseRows []*experiments.Row
-	xs := map[float64]bool{}
-	for _, r := range rows {
-		if _, ok := stat(r, "upgrade.commit_delay_ms"); !ok {
-			continue
-		}
-		if x, ok := stat(r, xMetric); ok {
-			pauseRows = append(pauseRows, r)
-			xs[x.Median] = true
-		}
+	const pauseMetric = "upgrade.commit_delay_ms"
+	rows := c.bench(withUpgrade).where(func(r *experiments.Row) bool {
+		_, p := stat(r, pauseMetric)
+		_, x := stat(r, xMetric)
+		return p && x
+	})
+	if len(rows) == 0 {
+		return nil, "no run with an upgrade that committed (" + pauseMetric + ")"
 	}
-	if len(pauseRows) == 0 {
-		return nil, "no run with an upgrade that committed (upgrade.commit_delay_ms)"
-	}
-	if len(xs) < 2 {
+	if xs := line("", rows, metric(xMetric), xMetric, 1).Y; len(slices.Compact(xs)) < 2 {
 		return nil, "fewer than two values of " + xMetric
 	}
-	latMetric, latWhat := maxLatencyMetric(pauseRows)
-	lineKeys := varying(pauseRows, except...)
-	pause := Panel{Title: "time to upgrade: from the request to the commit", XLabel: xLabel, YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
-	lat := Panel{Title: latWhat, XLabel: xLabel, YLabel: "latency (ms, log)", LogX: true, LogY: true}
-	llabels, lgroups := groups(pauseRows, lineKeys)
-	for li, lrows := range lgroups {
-		slices.SortFunc(lrows, func(a, b *experiments.Row) int {
-			xa, _ := stat(a, xMetric)
-			xb, _ := stat(b, xMetric)
-			return int(math.Copysign(1, xa.Median-xb.Median))
-		})
-		color, dash := lineStyle(lrows[0].Params, lineKeys, li)
-		ps := Series{Label: llabels[li], Color: color, Dash: dash, Points: true}
-		ls := Series{Label: llabels[li], Color: color, Dash: dash, Points: true}
-		for _, r := range lrows {
-			x, _ := stat(r, xMetric)
-			if p, ok := stat(r, "upgrade.commit_delay_ms"); ok {
-				ps.X, ps.Y, ps.YLow, ps.YHigh = append(ps.X, x.Median), append(ps.Y, p.Median), append(ps.YLow, p.Min), append(ps.YHigh, p.Max)
-			}
-			if l, ok := stat(r, latMetric); ok {
-				ls.X, ls.Y, ls.YLow, ls.YHigh = append(ls.X, x.Median), append(ls.Y, l.Median/1e3), append(ls.YLow, l.Min/1e3), append(ls.YHigh, l.Max/1e3)
-			}
+	latMetric, latWhat := maxLatencyMetric(rows)
+	lineKeys := varying(rows, except...)
+	pause := Panel{Title: "time to upgrade: from the request to the commit", XLabel: xLabel, YLabel: c.axis("request to commit", pauseMetric, 1, true),
+		LogX: true, LogY: true, Legend: true}
+	lat := Panel{Title: latWhat, XLabel: xLabel, YLabel: c.axis("latency", latMetric, 1e-3, true), LogX: true, LogY: true}
+	for li, g := range rows.by(lineKeys...) {
+		color, dash := lineStyle(g.rows[0].Params, lineKeys, li)
+		for _, p := range []struct {
+			pn    *Panel
+			m     string
+			scale float64
+		}{{&pause, pauseMetric, 1}, {&lat, latMetric, 1e-3}} {
+			s := line(g.label, g.rows, metric(xMetric), p.m, p.scale)
+			s.Color, s.Dash = color, dash
+			p.pn.Series = append(p.pn.Series, s)
 		}
-		pause.Series = append(pause.Series, ps)
-		lat.Series = append(lat.Series, ls)
 	}
 	fig := &Figure{Title: c.title + title, Cols: 2, Panels: []Panel{pause, lat}}
 	fig.Caption = fmt.Sprintf("The time from the upgrade's request to its commit (eager migration stops the world and converts "+
 		"every object of the changed types within it, so it grows with the state; lazy migration only commits the upgrade) and the %s, against %s, "+
 		"one line per %s; both axes logarithmic; points are the %s, bars span the minimum and maximum. "+
 		"The measured pause (the longest time without any operation completing around the upgrade, upgrade.pause_ms) is in the tables.",
-		latWhat, xLabel, strings.Join(lineKeys, " × "), c.repsNote(pauseRows))
+		latWhat, xLabel, strings.Join(lineKeys, " × "), c.repsNote(rows))
 	return fig, ""
 }
 
@@ -817,129 +851,136 @@ func pauseFraction(c *ctx) (*Figure, string, error) {
 // nines maps a percentile to the "nines" scale: 0 → 0, 90 → 1, 99 → 2, 99.9 → 3.
 func nines(p float64) float64 { return -math.Log10(1 - p/100) }
 
-// percentiles draws latency percentile curves.
+func ninesLabel(n float64) string {
+	if n == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(100-100*math.Pow(10, -n), 'f', -1, 64)
+}
+
+// curve is a run's latency by percentile (100 the maximum) over all operations (scope "all")
+// or a category's ("cat.NAME"): the full curve where the run has one (full true), else its
+// median, 99th and 99.9th percentiles and maximum (those only, with few).
+// LEAD: reads the bench result until the record carries the curve (A1/A2: see the report).
+func curve(run *experiments.RunData, scope string, few bool) (pts []experiments.Percentile, full bool) {
+	if run == nil || run.Result == nil {
+		return nil, false
+	}
+	st := run.Result.All
+	if cat, ok := strings.CutPrefix(scope, "cat."); ok {
+		if c, ok := run.Result.Categories[cat]; ok && c.Successful > 0 {
+			st = &c
+		} else {
+			st = nil
+		}
+	}
+	switch {
+	case st == nil:
+		return nil, false
+	case len(st.Percentiles) > 0 && !few:
+		return st.Percentiles, true
+	}
+	return []experiments.Percentile{{P: 50, Us: st.P50Us}, {P: 99, Us: st.P99Us}, {P: 99.9, Us: st.P999Us}, {P: 100, Us: st.MaxTTCUs}}, false
+}
+
+// scopes are the latency curves the rows have: all operations when every run has them,
+// else each category's; full when every curve is complete.
+func scopes(rows view) (out []string, full bool) {
+	full = true
+	var cats []string
+	all := true
+	for _, r := range rows {
+		for _, smp := range r.Samples {
+			pts, f := curve(smp.Run, "all", false)
+			all, full = all && len(pts) > 0, full && f
+			if smp.Run != nil && smp.Run.Result != nil {
+				for name := range smp.Run.Result.Categories {
+					if p, _ := curve(smp.Run, "cat."+name, false); len(p) > 0 && !slices.Contains(cats, "cat."+name) {
+						cats = append(cats, "cat."+name)
+					}
+				}
+			}
+		}
+	}
+	if all {
+		return []string{"all"}, full
+	}
+	slices.Sort(cats)
+	return cats, false
+}
+
+// percentiles draws latency percentile curves, on a "nines" scale.
 func percentiles(c *ctx) (*Figure, string, error) {
 	rows := c.bench(nil)
 	if len(rows) == 0 {
 		return nil, "no successful bench runs", nil
 	}
-	note := ""
-	lineKeys := varying(rows)
+	note, lineKeys := "", varying(rows)
 	if len(rows) > 10 && slices.Contains(lineKeys, "threads") {
-		most := 0.0
-		for _, r := range rows {
-			most = max(most, num(r.Params.Value("threads")))
-		}
-		rows = slices.DeleteFunc(slices.Clone(rows), func(r *experiments.Row) bool { return num(r.Params.Value("threads")) != most })
-		note = fmt.Sprintf(" Only the runs with the most threads (%s) are shown.", fmtNum(most))
-		lineKeys = varying(rows)
+		most := slices.MaxFunc(rows, func(a, b *experiments.Row) int { return int(num(val(a, "threads")) - num(val(b, "threads"))) })
+		rows = rows.is("threads", val(most, "threads"))
+		note, lineKeys = fmt.Sprintf(" Only the runs with the most threads (%s) are shown.", val(most, "threads")), varying(rows)
 	}
-	panelKeys := []string{}
 	// Many lines: one panel per workload, or per value of another setting that is not what the
-	// lines compare (sms, traversals, size), so that each panel's lines stay apart.
+	// lines compare, so that each panel's lines stay apart.
+	var panelKeys []string
 	for _, k := range []string{"workload", "sms", "traversals", "size"} {
 		if len(rows) > 10 && slices.Contains(lineKeys, k) {
-			panelKeys = []string{k}
-			lineKeys = varying(rows, k)
+			panelKeys, lineKeys = []string{k}, varying(rows, k)
 			break
 		}
 	}
-	// Where the curves come from: all operations' percentile curve, its few percentiles, or
-	// the categories'.
-	source := "curve"
-	for _, r := range rows {
-		for _, smp := range r.Samples {
-			res := smp.Run.Result
-			switch {
-			case res.All != nil && len(res.All.Percentiles) > 0:
-			case res.All != nil:
-				if source == "curve" {
-					source = "points"
-				}
-			default:
-				source = "categories"
+	scs, full := scopes(rows)
+	fig := &Figure{Title: c.title + "Latency percentiles"}
+	maxNines, st := 0.0, newStyler(lineKeys, rows)
+	for _, pg := range rows.by(panelKeys...) {
+		title := cmp.Or(pg.label, "all operations")
+		if slices.Equal(panelKeys, []string{"workload"}) {
+			title = workloadName(val(pg.rows[0], "workload"))
+		}
+		for _, sc := range scs {
+			pn := Panel{Title: title, XLabel: "percentile", YLabel: c.axis("latency", "all.max_us", 1, true), LogY: true, Legend: true}
+			if sc != "all" {
+				pn.Title = strings.TrimPrefix(title+", ", "all operations, ") + strings.TrimPrefix(sc, "cat.")
 			}
+			for li, r := range pg.rows {
+				s := medianCurve(r, sc, sc == "all" && !full)
+				if len(s.X) == 0 {
+					continue
+				}
+				s.Label = cmp.Or(label(r.Params, lineKeys), "latency")
+				if noUpgrade(r) && slices.Contains(lineKeys, "upgrade") {
+					s.Label = strings.TrimSpace("no upgrade " + strings.TrimPrefix(s.Label, "none"))
+				}
+				s.Color, s.Dash = st.style(r.Params, li)
+				s.Points = !full
+				for _, x := range s.X {
+					if !math.IsInf(x, 1) {
+						maxNines = max(maxNines, x)
+					}
+				}
+				pn.Series = append(pn.Series, s)
+			}
+			fig.Panels = append(fig.Panels, pn)
 		}
 	}
-	// A panel's curves: the rows drawn and where each run's curve comes from.
-	type curvePanel struct {
-		title string
-		rows  []*experiments.Row
-		curve func(*experiments.BenchResult) []experiments.Percentile
+	fig.Cols = min(2, len(fig.Panels))
+	ninesAxis(fig, maxNines)
+	src := "the HDR histogram's percentile curve of all operations"
+	switch {
+	case scs == nil || scs[0] != "all":
+		src = "each category's percentiles (the results carry no percentiles over all operations)"
+	case !full:
+		src = "the median, 99th and 99.9th percentiles and the maximum of all operations (the results carry no full curve)"
 	}
-	var panels []curvePanel
-	allCurve := func(res *experiments.BenchResult) []experiments.Percentile {
-		if res.All == nil {
-			return nil
-		}
-		if source == "curve" {
-			return res.All.Percentiles
-		}
-		return fewPercentiles(*res.All)
-	}
-	_, pgroups := groups(rows, panelKeys)
-	for _, prow := range pgroups {
-		title := "all operations"
-		switch {
-		case slices.Equal(panelKeys, []string{"workload"}):
-			title = workloadName(prow[0].Params.Value("workload"))
-		case len(panelKeys) > 0:
-			title = label(prow[0].Params, panelKeys)
-		}
-		if source != "categories" {
-			panels = append(panels, curvePanel{title, prow, allCurve})
-			continue
-		}
-		for _, cat := range categoriesOf(prow) {
-			panels = append(panels, curvePanel{strings.TrimPrefix(title+", ", "all operations, ") + cat, prow, func(res *experiments.BenchResult) []experiments.Percentile {
-				st, ok := res.Categories[cat]
-				if !ok || st.Successful == 0 {
-					return nil
-				}
-				if len(st.Percentiles) > 0 {
-					return st.Percentiles
-				}
-				return fewPercentiles(st)
-			}})
-		}
-	}
-	fig := &Figure{Title: c.title + "Latency percentiles", Cols: min(2, len(panels))}
-	maxNines := 0.0
-	st := newStyler(lineKeys, rows)
-	for _, p := range panels {
-		pn := Panel{Title: p.title, XLabel: "percentile", YLabel: "latency (µs, log)", LogY: true, Legend: true}
-		for li, r := range p.rows {
-			var curves [][]experiments.Percentile
-			for _, smp := range r.Samples {
-				if cv := p.curve(smp.Run.Result); len(cv) > 0 {
-					curves = append(curves, cv)
-				}
-			}
-			xs, ys := medianCurve(curves)
-			if len(xs) == 0 {
-				continue
-			}
-			name := label(r.Params, lineKeys)
-			if name == "" {
-				name = "latency"
-			}
-			if noUpgrade(r) && slices.Contains(lineKeys, "upgrade") {
-				name = strings.TrimSpace("no upgrade " + strings.TrimPrefix(name, "none"))
-			}
-			col, dash := st.style(r.Params, li)
-			s := Series{Label: name, Color: col, Dash: dash, Points: source != "curve"}
-			for i := range xs {
-				s.X = append(s.X, xs[i])
-				s.Y = append(s.Y, ys[i])
-				if !math.IsInf(xs[i], 1) {
-					maxNines = max(maxNines, xs[i])
-				}
-			}
-			pn.Series = append(pn.Series, s)
-		}
-		fig.Panels = append(fig.Panels, pn)
-	}
-	// The maximum (p = 100) sits one step right of the highest finite percentile.
+	fig.Caption = "Latency of successful operations by percentile, on a \"nines\" scale (90, 99, 99.9, … then the maximum), from " +
+		src + "; one line per configuration, the " + c.repsNote(rows) + " at each percentile." + note
+	return fig, "", nil
+}
+
+// ninesAxis places the maximum (p = 100) one step right of the highest finite percentile and
+// labels the nines.
+func ninesAxis(fig *Figure, maxNines float64) {
 	maxAt := math.Ceil(maxNines-1e-9) + 1
 	for pi := range fig.Panels {
 		for si := range fig.Panels[pi].Series {
@@ -956,85 +997,48 @@ func percentiles(c *ctx) (*Figure, string, error) {
 		}
 		fig.Panels[pi].XTicks = append(ticks, Tick{maxAt, "max"})
 	}
-	src := map[string]string{
-		"curve":      "the HDR histogram's percentile curve of all operations",
-		"points":     "the median, 99th and 99.9th percentiles and the maximum of all operations (the results carry no full curve)",
-		"categories": "each category's percentiles (the results carry no percentiles over all operations)",
-	}[source]
-	fig.Caption = "Latency of successful operations by percentile, on a \"nines\" scale (90, 99, 99.9, … then the maximum), from " +
-		src + "; one line per configuration, the " + c.repsNote(rows) + " at each percentile." + note
-	return fig, "", nil
 }
 
-func ninesLabel(n float64) string {
-	if n == 0 {
-		return "0"
-	}
-	return strconv.FormatFloat(100-100*math.Pow(10, -n), 'f', -1, 64)
-}
-
-// fewPercentiles is the curve a result without one still gives: p50, p99, p99.9, max.
-func fewPercentiles(s experiments.OpStats) []experiments.Percentile {
-	return []experiments.Percentile{{P: 50, Us: s.P50Us}, {P: 99, Us: s.P99Us}, {P: 99.9, Us: s.P999Us}, {P: 100, Us: s.MaxTTCUs}}
-}
-
-func categoriesOf(rows []*experiments.Row) []string {
-	var cats []string
-	for _, r := range rows {
-		for _, smp := range r.Samples {
-			for name, st := range smp.Run.Result.Categories {
-				if st.Successful > 0 && !slices.Contains(cats, name) {
-					cats = append(cats, name)
-				}
-			}
+// medianCurve is the median over a row's runs of their curves of scope, at each percentile
+// they all have, on the nines scale (+Inf for the maximum).
+func medianCurve(r *experiments.Row, scope string, few bool) Series {
+	var curves [][]experiments.Percentile
+	for _, smp := range r.Samples {
+		if cv, _ := curve(smp.Run, scope, few); len(cv) > 0 {
+			curves = append(curves, cv)
 		}
 	}
-	slices.Sort(cats)
-	return cats
-}
-
-// medianCurve is the median of the curves at each percentile they all have, on the nines
-// scale (+Inf for the maximum).
-func medianCurve(curves [][]experiments.Percentile) (xs, ys []float64) {
+	var s Series
 	if len(curves) == 0 {
-		return nil, nil
+		return s
 	}
 	for _, pt := range curves[0] {
 		var vs []float64
 		for _, cv := range curves {
-			for _, q := range cv {
-				if q.P == pt.P {
-					vs = append(vs, q.Us)
-					break
-				}
+			if i := slices.IndexFunc(cv, func(q experiments.Percentile) bool { return q.P == pt.P }); i >= 0 {
+				vs = append(vs, cv[i].Us)
 			}
 		}
-		if len(vs) != len(curves) {
-			continue
+		if len(vs) == len(curves) {
+			x := math.Inf(1)
+			if pt.P < 100 {
+				x = nines(pt.P)
+			}
+			s.X, s.Y = append(s.X, x), append(s.Y, experiments.Median(vs))
 		}
-		x := math.Inf(1)
-		if pt.P < 100 {
-			x = nines(pt.P)
-		}
-		xs, ys = append(xs, x), append(ys, experiments.Median(vs))
 	}
-	return xs, ys
+	return s
 }
 
 // micro draws the micro-benchmarks: time per operation per contender, per workload.
 func micro(c *ctx) (*Figure, string, error) {
-	var rows []*experiments.Row
-	for _, r := range c.rows {
-		if _, ok := r.Params.Get("benchmark"); ok {
-			rows = append(rows, r)
-		}
-	}
+	rows := c.rows.where(func(r *experiments.Row) bool { _, ok := r.Params.Get("benchmark"); return ok })
 	if len(rows) == 0 {
 		return nil, "no micro-benchmark results", nil
 	}
-	var workloads, impls, procs []string
+	// "Peers/dustm-lock/ro10" is workload ro10 of contender dustm-lock.
 	split := func(r *experiments.Row) (impl, workload string) {
-		seg := strings.Split(r.Params.Value("benchmark"), "/")
+		seg := strings.Split(val(r, "benchmark"), "/")
 		switch len(seg) {
 		case 1:
 			return "", seg[0]
@@ -1043,6 +1047,8 @@ func micro(c *ctx) (*Figure, string, error) {
 		}
 		return seg[1], strings.Join(seg[2:], "/")
 	}
+	implOf := func(r *experiments.Row) string { i, _ := split(r); return i }
+	var workloads, impls []string
 	for _, r := range rows {
 		impl, wl := split(r)
 		if !slices.Contains(workloads, wl) {
@@ -1051,37 +1057,18 @@ func micro(c *ctx) (*Figure, string, error) {
 		if !slices.Contains(impls, impl) {
 			impls = append(impls, impl)
 		}
-		if p := r.Params.Value("procs"); !slices.Contains(procs, p) {
-			procs = append(procs, p)
-		}
 	}
+	procs := rows.values("procs")
 	slices.SortFunc(procs, func(a, b string) int { return int(num(a) - num(b)) })
 	fig := &Figure{Title: c.title + "STM micro-benchmarks", Cols: min(2, len(workloads))}
 	for _, wl := range workloads {
-		bars := &Bars{}
-		for _, p := range procs {
-			bars.Groups = append(bars.Groups, "GOMAXPROCS="+p)
+		b := bars(rows.where(func(r *experiments.Row) bool { _, w := split(r); return w == wl }), impls, implOf,
+			slices.Clone(procs), func(r *experiments.Row) string { return val(r, "procs") }, func(string) string { return "ns_per_op" }, 1)
+		for i, p := range b.Groups {
+			b.Groups[i] = "GOMAXPROCS=" + p
 		}
-		// The contenders of this benchmark, each in its colour throughout the figure.
-		for ii, impl := range impls {
-			bs := newBarSeries(impl, ii, len(procs))
-			present := false
-			for _, r := range rows {
-				ri, rw := split(r)
-				if ri != impl || rw != wl {
-					continue
-				}
-				g := slices.Index(procs, r.Params.Value("procs"))
-				if st, ok := stat(r, "ns_per_op"); ok {
-					bs.Y[g], bs.YLow[g], bs.YHigh[g] = st.Median, st.Min, st.Max
-					present = true
-				}
-			}
-			if present {
-				bars.Series = append(bars.Series, bs)
-			}
-		}
-		fig.Panels = append(fig.Panels, Panel{Title: "benchmark " + wl, YLabel: "time per operation (ns, log)", LogY: true, Bars: bars, Legend: true})
+		fig.Panels = append(fig.Panels, Panel{Title: "benchmark " + wl, YLabel: c.axis("time per operation", "ns_per_op", 1, true),
+			LogY: true, Bars: b, Legend: true})
 	}
 	fig.Caption = "Time per operation of the micro-benchmarks (lower is better, log scale), per contender and GOMAXPROCS; bars are the " +
 		c.repsNote(rows) + " (go test -count 1 in a fresh process each), whiskers span the minimum and maximum. The raw output, " +

@@ -100,23 +100,13 @@ type Tick struct {
 
 // palette is Okabe and Ito's colour-blind-safe palette (yellow left out).
 func palette(i int) color.Color {
-	cs := []color.RGBA{
-		{0x00, 0x72, 0xB2, 0xff}, // blue
-		{0xD5, 0x5E, 0x00, 0xff}, // vermillion
-		{0x00, 0x9E, 0x73, 0xff}, // bluish green
-		{0xE6, 0x9F, 0x00, 0xff}, // orange
-		{0xCC, 0x79, 0xA7, 0xff}, // reddish purple
-		{0x56, 0xB4, 0xE9, 0xff}, // sky blue
-		{0x00, 0x00, 0x00, 0xff}, // black
-		{0x88, 0x88, 0x88, 0xff}, // grey
+	// blue, vermillion, bluish green, orange, reddish purple, sky blue, black, grey
+	cs := []uint32{0x0072B2, 0xD55E00, 0x009E73, 0xE69F00, 0xCC79A7, 0x56B4E9, 0x000000, 0x888888}
+	rgb := uint32(0xb8b8b8)
+	if i != colorLightGrey {
+		rgb = cs[max(i, -i)%len(cs)]
 	}
-	if i == colorLightGrey {
-		return color.RGBA{0xb8, 0xb8, 0xb8, 0xff}
-	}
-	if i < 0 {
-		i = -i
-	}
-	return cs[i%len(cs)]
+	return color.RGBA{uint8(rgb >> 16), uint8(rgb >> 8), uint8(rgb), 0xff}
 }
 
 // Colour indexes with a fixed meaning.
@@ -275,19 +265,14 @@ func finite(v float64) bool { return !math.IsInf(v, 0) && !math.IsNaN(v) }
 
 func (pn *Panel) plot() (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = pn.Title
-	p.Title.TextStyle.Font.Size = 11
+	p.Title.Text, p.Title.TextStyle.Font.Size = pn.Title, 11
 	p.X.Label.Text, p.Y.Label.Text = pn.XLabel, pn.YLabel
 	p.X.Label.TextStyle.Font.Size, p.Y.Label.TextStyle.Font.Size = 9, 9
 	p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = 8, 8
 	p.Add(plotter.NewGrid())
-
-	okX := func(v float64) bool { return finite(v) && (!pn.LogX || positive(v)) }
-	okY := func(v float64) bool { return finite(v) && (!pn.LogY || positive(v)) }
 	anyData := false
 	if b := pn.Bars; b != nil {
-		bp := &barsPlotter{bars: b, log: pn.LogY}
-		if bp.hasData() {
+		if bp := (&barsPlotter{bars: b, log: pn.LogY}); bp.hasData() {
 			anyData = true
 			p.Add(bp)
 			p.NominalX(b.Groups...)
@@ -295,81 +280,98 @@ func (pn *Panel) plot() (*plot.Plot, error) {
 		}
 	}
 	for _, s := range pn.Series {
-		var pts plotter.XYs
-		var bars []errBar
-		for i := range s.X {
-			if i >= len(s.Y) || !okX(s.X[i]) || !okY(s.Y[i]) {
-				continue
-			}
-			pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
-			if s.YLow != nil && s.YHigh != nil && okY(s.YLow[i]) && okY(s.YHigh[i]) {
-				bars = append(bars, errBar{s.X[i], s.YLow[i], s.YHigh[i]})
-			}
+		ok, err := pn.addSeries(p, s)
+		if err != nil {
+			return nil, err
 		}
-		if len(pts) == 0 {
-			continue
-		}
-		anyData = true
-		if !s.NoLine {
-			l, err := plotter.NewLine(pts)
-			if err != nil {
-				return nil, err
-			}
-			l.LineStyle = seriesLineStyle(s)
-			p.Add(l)
-		}
-		if s.Points || s.NoLine || len(pts) == 1 {
-			sc, err := plotter.NewScatter(pts)
-			if err != nil {
-				return nil, err
-			}
-			sc.GlyphStyle.Color = palette(s.Color)
-			sc.GlyphStyle.Radius = vg.Points(2.2)
-			sc.GlyphStyle.Shape = draw.CircleGlyph{}
-			p.Add(sc)
-		}
-		if len(bars) > 0 {
-			p.Add(&errBars{bars: bars, color: palette(s.Color)})
-		}
-		if len(s.Labels) > 0 {
-			var lx plotter.XYLabels
-			for i := range s.X {
-				if i < len(s.Labels) && s.Labels[i] != "" && i < len(s.Y) && okX(s.X[i]) && okY(s.Y[i]) {
-					lx.XYs = append(lx.XYs, plotter.XY{X: s.X[i], Y: s.Y[i]})
-					lx.Labels = append(lx.Labels, s.Labels[i])
-				}
-			}
-			if len(lx.XYs) > 0 {
-				ls, err := plotter.NewLabels(lx)
-				if err != nil {
-					return nil, err
-				}
-				// Left of the point: the series beside it sit to its right.
-				for i := range ls.TextStyle {
-					ls.TextStyle[i].Color = palette(s.Color)
-					ls.TextStyle[i].Font.Size = 7
-					ls.TextStyle[i].XAlign = draw.XRight
-					ls.TextStyle[i].YAlign = draw.YCenter
-				}
-				ls.Offset = vg.Point{X: -vg.Points(5)}
-				p.Add(ls)
-			}
-		}
-	}
-	if len(pn.Marks) > 0 && anyData {
-		p.Add(&marks{marks: pn.Marks, top: pn.MarksAtTop})
+		anyData = anyData || ok
 	}
 	if !anyData {
 		p.Title.Text = pn.Title + " (no data)"
 		return p, nil
 	}
-	if pn.LogY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
+	if len(pn.Marks) > 0 {
+		p.Add(&marks{marks: pn.Marks, top: pn.MarksAtTop})
 	}
-	if pn.LogX {
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = logTicks{}
+	pn.axes(p)
+	return p, nil
+}
+
+// ok says whether a point can be drawn on the panel's axes.
+func (pn *Panel) ok(x, y float64) bool {
+	return finite(x) && finite(y) && (!pn.LogX || positive(x)) && (!pn.LogY || positive(y))
+}
+
+// addSeries adds a series' line, points, error bars and labels; false when it has no point to draw.
+func (pn *Panel) addSeries(p *plot.Plot, s Series) (bool, error) {
+	var pts plotter.XYs
+	var bars []errBar
+	var lx plotter.XYLabels
+	for i := range s.X {
+		if i >= len(s.Y) || !pn.ok(s.X[i], s.Y[i]) {
+			continue
+		}
+		pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
+		if s.YLow != nil && s.YHigh != nil && pn.ok(s.X[i], s.YLow[i]) && pn.ok(s.X[i], s.YHigh[i]) {
+			bars = append(bars, errBar{s.X[i], s.YLow[i], s.YHigh[i]})
+		}
+		if i < len(s.Labels) && s.Labels[i] != "" {
+			lx.XYs, lx.Labels = append(lx.XYs, pts[len(pts)-1]), append(lx.Labels, s.Labels[i])
+		}
+	}
+	if len(pts) == 0 {
+		return false, nil
+	}
+	col := palette(s.Color)
+	if !s.NoLine {
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return false, err
+		}
+		l.LineStyle = seriesLineStyle(s)
+		p.Add(l)
+	}
+	if s.Points || s.NoLine || len(pts) == 1 {
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return false, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+	}
+	if len(bars) > 0 {
+		p.Add(&errBars{bars: bars, color: col})
+	}
+	if len(lx.XYs) > 0 {
+		ls, err := plotter.NewLabels(lx)
+		if err != nil {
+			return false, err
+		}
+		for i := range ls.TextStyle { // left of the point: the series beside it sit to its right
+			ls.TextStyle[i].Color, ls.TextStyle[i].Font.Size = col, 7
+			ls.TextStyle[i].XAlign, ls.TextStyle[i].YAlign = draw.XRight, draw.YCenter
+		}
+		ls.Offset = vg.Point{X: -vg.Points(5)}
+		p.Add(ls)
+	}
+	return true, nil
+}
+
+// axes sets the panel's scales, ticks and ranges, with room around the points.
+func (pn *Panel) axes(p *plot.Plot) {
+	if pn.LogY {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.Y.Max, p.Y.Min = p.Y.Max*1.5, p.Y.Min/1.5
+	} else if p.Y.Min >= 0 {
+		p.Y.Min, p.Y.Max = 0, p.Y.Max*1.08
+	}
+	switch {
+	case pn.LogX:
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.X.Min, p.X.Max = p.X.Min/1.15, p.X.Max*1.15
+	case pn.Bars == nil && p.X.Max > p.X.Min: // points off the frame
+		pad := (p.X.Max - p.X.Min) * 0.03
+		p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
 	}
 	if len(pn.XTicks) > 0 {
 		ts := make([]plot.Tick, len(pn.XTicks))
@@ -378,24 +380,9 @@ func (pn *Panel) plot() (*plot.Plot, error) {
 		}
 		p.X.Tick.Marker = plot.ConstantTicks(ts)
 	}
-	if pn.Bars == nil && !pn.LogX && p.X.Max > p.X.Min { // points off the frame
-		pad := (p.X.Max - p.X.Min) * 0.03
-		p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
-	}
-	if pn.LogX {
-		p.X.Min, p.X.Max = p.X.Min/1.15, p.X.Max*1.15
-	}
-	if pn.LogY { // room around the points on a log scale
-		p.Y.Max *= 1.5
-		p.Y.Min /= 1.5
-	} else if p.Y.Min >= 0 {
-		p.Y.Min = 0
-		p.Y.Max *= 1.08
-	}
 	if pn.YMax > pn.YMin && (!pn.LogY || pn.YMin > 0) {
 		p.Y.Min, p.Y.Max = pn.YMin, pn.YMax
 	}
-	return p, nil
 }
 
 // logTicks marks a log axis: every power of ten labelled, and over a range of less than two
@@ -436,22 +423,23 @@ type errBars struct {
 
 func (e *errBars) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
-	sty := draw.LineStyle{Color: e.color, Width: vg.Points(0.8)}
-	cap := vg.Points(3)
 	for _, b := range e.bars {
-		x, lo, hi := trX(b.x), trY(b.lo), trY(b.hi)
-		if !c.ContainsX(x) {
-			continue
+		if x := trX(b.x); c.ContainsX(x) {
+			whisker(c, e.color, x, trY(b.lo), trY(b.hi), vg.Points(3))
 		}
-		c.StrokeLine2(sty, x, lo, x, hi)
-		c.StrokeLine2(sty, x-cap, lo, x+cap, lo)
-		c.StrokeLine2(sty, x-cap, hi, x+cap, hi)
 	}
 }
 
+// whisker draws a vertical bar from lo to hi with caps of half-width cap.
+func whisker(c draw.Canvas, col color.Color, x, lo, hi, cap vg.Length) {
+	sty := draw.LineStyle{Color: col, Width: vg.Points(0.8)}
+	c.StrokeLine2(sty, x, lo, x, hi)
+	c.StrokeLine2(sty, x-cap, lo, x+cap, lo)
+	c.StrokeLine2(sty, x-cap, hi, x+cap, hi)
+}
+
 func (e *errBars) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, ymin = math.Inf(1), math.Inf(1)
-	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, b := range e.bars {
 		xmin, xmax = math.Min(xmin, b.x), math.Max(xmax, b.x)
 		ymin, ymax = math.Min(ymin, b.lo), math.Max(ymax, b.hi)
@@ -484,21 +472,18 @@ func (m *marks) Plot(c draw.Canvas, p *plot.Plot) {
 			continue
 		}
 		x := trX(mk.X)
-		if m.top {
-			// A triangle pointing down at the instant, above the data's usual range, and
-			// a dotted hairline so the instant can be read against the axis.
-			h := vg.Points(6)
-			col := palette(mk.Color)
-			// The request on the top row, the commit and the migration one row lower: a
-			// lazy commit follows its request within a millisecond and would hide it.
-			y := c.Max.Y - h/2
-			if mk.Kind != "requested" {
-				y -= 1.2 * h
-			}
-			drawTopMark(c, mk.Kind, col, x, y, h)
+		if !m.top {
+			c.StrokeLine2(markStyle(mk.Kind, palette(mk.Color)), x, c.Min.Y, x, c.Max.Y)
 			continue
 		}
-		c.StrokeLine2(markStyle(mk.Kind, palette(mk.Color)), x, c.Min.Y, x, c.Max.Y)
+		// A glyph at the top edge: the request on the top row, the commit and the migration
+		// one row lower (a lazy commit follows its request within a millisecond).
+		h := vg.Points(6)
+		y := c.Max.Y - h/2
+		if mk.Kind != "requested" {
+			y -= 1.2 * h
+		}
+		drawTopMark(c, mk.Kind, palette(mk.Color), x, y, h)
 	}
 }
 
@@ -646,12 +631,7 @@ func (b *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			top := trY(y)
 			c.FillPolygon(palette(s.Color), c.ClipPolygonY([]vg.Point{{X: x0, Y: base}, {X: x0, Y: top}, {X: x1, Y: top}, {X: x1, Y: base}}))
 			if s.YLow != nil && s.YHigh != nil && finite(s.YLow[g]) && finite(s.YHigh[g]) && (!b.log || positive(s.YLow[g])) {
-				sty := draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}
-				xm, lo, hi := trX(float64(g)+off), trY(s.YLow[g]), trY(s.YHigh[g])
-				cap := vg.Points(2.5)
-				c.StrokeLine2(sty, xm, lo, xm, hi)
-				c.StrokeLine2(sty, xm-cap, lo, xm+cap, lo)
-				c.StrokeLine2(sty, xm-cap, hi, xm+cap, hi)
+				whisker(c, color.Black, trX(float64(g)+off), trY(s.YLow[g]), trY(s.YHigh[g]), vg.Points(2.5))
 			}
 		}
 	}

@@ -300,28 +300,3 @@ func TestLegendsAndLooks(t *testing.T) {
 		}
 	}
 }
-
-func TestCoarsen(t *testing.T) {
-	_, series := experimentstest.Fake(experimentstest.FakeParams{Backend: "stm", Threads: 2, Size: "small", Length: 4,
-		Upgrade: "atomic-point", Migration: "eager", Interval: 0.01}, 1)
-	c := coarsen(series, 0.1)
-	if len(c) < 38 || len(c) > 41 {
-		t.Fatalf("%d intervals of 0.1 s from %d of 0.01 s", len(c), len(series))
-	}
-	var ops, opsC int64
-	mx, mxC := 0.0, 0.0
-	for i := range series {
-		ops += series[i].Ops
-		mx = max(mx, series[i].MaxLatencyUs())
-	}
-	for i := range c {
-		opsC += c[i].Ops
-		mxC = max(mxC, c[i].MaxLatencyUs())
-	}
-	if ops != opsC || mx != mxC || c[len(c)-1].TS != series[len(series)-1].TS {
-		t.Errorf("coarsened: %d ops (want %d), max %v (want %v), ends at %v (want %v)", opsC, ops, mxC, mx, c[len(c)-1].TS, series[len(series)-1].TS)
-	}
-	if same := coarsen(c, 0.1); len(same) != len(c) {
-		t.Errorf("a series already 0.1 s coarse became %d intervals from %d", len(same), len(c))
-	}
-}

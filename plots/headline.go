@@ -204,22 +204,16 @@ func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err
 		if !ok {
 			continue
 		}
-		s, ok := c.series[run]
-		if !ok {
-			if s, err = run.Series(); err != nil {
-				return nil, nil, false, err
-			}
-			s = trimPartial(s)
-			c.series[run] = s
-		}
 		var x, y []float64
-		for i := range s {
-			p := &s[i]
-			t := p.TS - t0
+		for _, p := range c.runTicks(run) {
+			t := p.T - t0
 			if t < -headlineBefore || t > headlineAfter {
 				continue
 			}
-			v, pr := p.ResponseMaxUs()
+			v, pr := p.Values["probe_max_us"]
+			if !pr {
+				v = p.Values["max_us"]
+			}
 			probe = probe || pr
 			x, y = append(x, t), append(y, v/1e3)
 		}

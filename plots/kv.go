@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"dustm/experiments"
+	"dustm/record"
 )
 
 // The kv experiments' figures and findings (issue 18): a key-value server driven by
@@ -34,73 +35,50 @@ func kvBuilders() []builder {
 }
 
 // kvTimeline draws the client-visible latency over time across the upgrade, from the
-// server's series: per scenario (and whatever else varies but the strategy) a row of two
-// panels, the per-interval max and p99 latency, one line per strategy and the run without
-// an upgrade in black, with the commit marked.
+// server's series: per scenario (and whatever else varies but the strategy) a row of three
+// panels, the per-interval max and p99 latency and the probe's max, one line per strategy and
+// the run without an upgrade in black, with the upgrade's instants marked.
 func kvTimeline(c *ctx) (*Figure, string, error) {
-	rows := slices.DeleteFunc(slices.Clone(c.rows), func(r *experiments.Row) bool { return r.Params.Value("backend") == "redis" })
-	if !slices.ContainsFunc(rows, withUpgrade) {
+	rows := c.rows.not("backend", "redis")
+	ups := rows.where(withUpgrade)
+	if len(ups) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	keys := varying(slices.DeleteFunc(slices.Clone(rows), noUpgrade), "migration", "sweepers")
-	glabels, gps := groups(slices.DeleteFunc(slices.Clone(rows), noUpgrade), keys)
 	fig := &Figure{Title: c.title + "Latency across the upgrade, interval by interval (the server's series)", Cols: 3}
-	for gi, g := range gps {
-		suffix := ""
-		if glabels[gi] != "" {
-			suffix = ": " + glabels[gi]
+	const xl = "time since the server was ready (s)"
+	for gi, g := range ups.by(varying(ups, "migration", "sweepers")...) {
+		suffix := strings.TrimSuffix(": "+g.label, ": ")
+		pns := []Panel{
+			{Title: "commands' max latency" + suffix, XLabel: xl, YLabel: c.axis("max", "max_us", 1e-3, true), LogY: true, Legend: gi == 0},
+			{Title: "commands' p99 latency" + suffix, XLabel: xl, YLabel: c.axis("p99", "p99_us", 1e-3, true), LogY: true},
+			{Title: "responsiveness probe's max" + suffix, XLabel: xl, YLabel: c.axis("probe max", "probe_max_us", 1e-3, true), LogY: true},
 		}
-		const xl = "time since the server was ready (s)"
-		maxP := Panel{Title: "commands' max latency" + suffix, XLabel: xl, YLabel: "max (ms, log)", LogY: true, Legend: gi == 0}
-		p99P := Panel{Title: "commands' p99 latency" + suffix, XLabel: xl, YLabel: "p99 (ms, log)", LogY: true}
-		probeP := Panel{Title: "responsiveness probe's max" + suffix, XLabel: xl, YLabel: "probe max (ms, log)", LogY: true}
-		lines := slices.Clone(g)
-		if base := baselineOf(g[0], rows); base != nil {
-			lines = append([]*experiments.Row{base}, lines...)
+		lines := g.rows
+		if base := baselineOf(g.rows[0], rows); base != nil {
+			lines = append(view{base}, lines...)
 		}
 		for _, r := range lines {
-			runs, err := c.loadSeries(r)
-			if err != nil {
-				return nil, "", err
-			}
-			if len(runs) == 0 {
-				continue
-			}
-			name := r.Params.Value("migration")
+			runs := c.ticks(r)
+			name, col := val(r, "migration"), strategyColor(r.Params)
 			if noUpgrade(r) {
 				name = "no upgrade"
 			}
-			col := strategyColor(r.Params)
-			for _, pn := range []struct {
-				p   *Panel
-				get func(*experiments.SeriesPoint) (float64, bool)
-			}{
-				{&maxP, func(p *experiments.SeriesPoint) (float64, bool) {
-					return ptr(p.MaxUs) / 1e3, p.MaxUs != nil && *p.MaxUs > 0
-				}},
-				{&p99P, func(p *experiments.SeriesPoint) (float64, bool) {
-					return ptr(p.P99Us) / 1e3, p.P99Us != nil && *p.P99Us > 0
-				}},
-				{&probeP, func(p *experiments.SeriesPoint) (float64, bool) {
-					return ptr(p.ProbeMaxUs) / 1e3, p.ProbeMaxUs != nil && *p.ProbeMaxUs > 0
-				}},
-			} {
-				t, y := aggregate(runs, pn.get)
+			for i, m := range []string{"max_us", "p99_us", "probe_max_us"} {
+				t, y := aggregate(runs, func(t record.Tick) (float64, bool) { v, ok := t.Values[m]; return v / 1e3, ok && v > 0 })
 				if len(t) == 0 {
 					continue
 				}
-				pn.p.Series = append(pn.p.Series, Series{Label: name, X: t, Y: y, Color: col})
-				if !noUpgrade(r) {
-					pn.p.Marks = append(pn.p.Marks, upgradeMarks(r, runs, col)...)
+				pns[i].Series = append(pns[i].Series, Series{Label: name, X: t, Y: y, Color: col})
+				if withUpgrade(r) {
+					pns[i].Marks = append(pns[i].Marks, upgradeMarks(r, runs, col)...)
 				}
 			}
 		}
-		if len(maxP.Series) > 0 {
-			fig.Panels = append(fig.Panels, maxP, p99P)
-			if len(probeP.Series) == 0 { // keep the grid: an empty panel says the probe was off
-				probeP.Title += " (no probe in the series)"
+		if len(pns[0].Series) > 0 {
+			if len(pns[2].Series) == 0 { // keep the grid: an empty panel says the probe was off
+				pns[2].Title += " (no probe in the series)"
 			}
-			fig.Panels = append(fig.Panels, probeP)
+			fig.Panels = append(fig.Panels, pns...)
 		}
 	}
 	if len(fig.Panels) == 0 {
@@ -115,47 +93,26 @@ func kvTimeline(c *ctx) (*Figure, string, error) {
 	return fig, "", nil
 }
 
-func ptr(p *float64) float64 {
-	if p == nil {
-		return math.NaN()
-	}
-	return *p
-}
-
 // kvPauseSize draws the upgrade's pause (server-side) and the client's max latency against
 // the keyspace size, one line per scenario and strategy.
 func kvPauseSize(c *ctx) (*Figure, string, error) {
-	rows := slices.DeleteFunc(slices.Clone(c.rows), noUpgrade)
-	sizes := map[string]bool{}
-	for _, r := range rows {
-		sizes[r.Params.Value("preload")] = true
-	}
+	rows := c.rows.where(withUpgrade)
 	if len(rows) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
-	if len(sizes) < 2 {
+	if len(rows.values("preload")) < 2 {
 		return nil, "fewer than two keyspace sizes (preload)", nil
 	}
 	keys := varying(rows, "preload")
-	labels, gs := groups(rows, keys)
-	pause := Panel{Title: "the upgrade's pause (server)", XLabel: "keys (log)", YLabel: "pause (ms, log)", LogX: true, LogY: true, Legend: true}
-	lat := Panel{Title: "the client's max latency (redis-benchmark)", XLabel: "keys (log)", YLabel: "max latency (ms, log)", LogX: true, LogY: true}
-	for gi, g := range gs {
-		slices.SortFunc(g, func(a, b *experiments.Row) int {
-			return int(math.Copysign(1, num(a.Params.Value("preload"))-num(b.Params.Value("preload"))))
-		})
-		color, dash := lineStyle(g[0].Params, keys, gi)
-		ps := Series{Label: labels[gi], Color: color, Dash: dash, Points: true}
-		ls := Series{Label: labels[gi], Color: color, Dash: dash, Points: true}
-		for _, r := range g {
-			x := num(r.Params.Value("preload"))
-			if st, ok := stat(r, "upgrade.pause_ms"); ok && st.Median > 0 {
-				ps.X, ps.Y, ps.YLow, ps.YHigh = append(ps.X, x), append(ps.Y, st.Median), append(ps.YLow, st.Min), append(ps.YHigh, st.Max)
-			}
-			if st, ok := stat(r, "client.max_ms"); ok {
-				ls.X, ls.Y, ls.YLow, ls.YHigh = append(ls.X, x), append(ls.Y, st.Median), append(ls.YLow, st.Min), append(ls.YHigh, st.Max)
-			}
-		}
+	pause := Panel{Title: "the upgrade's pause (server)", XLabel: "keys (log)", YLabel: c.axis("pause", "upgrade.pause_ms", 1, true),
+		LogX: true, LogY: true, Legend: true}
+	lat := Panel{Title: "the client's max latency (redis-benchmark)", XLabel: "keys (log)", YLabel: c.axis("max latency", "client.max_ms", 1, true),
+		LogX: true, LogY: true}
+	for gi, g := range rows.by(keys...) {
+		color, dash := lineStyle(g.rows[0].Params, keys, gi)
+		paused := g.rows.where(func(r *experiments.Row) bool { st, ok := stat(r, "upgrade.pause_ms"); return ok && st.Median > 0 })
+		ps, ls := line(g.label, paused, key("preload"), "upgrade.pause_ms", 1), line(g.label, g.rows, key("preload"), "client.max_ms", 1)
+		ps.Color, ps.Dash, ls.Color, ls.Dash = color, dash, color, dash
 		pause.Series, lat.Series = append(pause.Series, ps), append(lat.Series, ls)
 	}
 	fig := &Figure{Title: c.title + "The upgrade's pause against the keyspace size", Cols: 2, Panels: []Panel{pause, lat}}
@@ -168,12 +125,8 @@ func kvPauseSize(c *ctx) (*Figure, string, error) {
 // kvPeers draws, per pipelining depth, bars of requests per second, p99 and max latency per
 // test, one bar per server.
 func kvPeers(c *ctx) (*Figure, string, error) {
-	rows := slices.DeleteFunc(slices.Clone(c.rows), withUpgrade)
-	backends := map[string]bool{}
-	for _, r := range rows {
-		backends[r.Params.Value("backend")] = true
-	}
-	if len(backends) < 2 {
+	rows := c.rows.where(noUpgrade)
+	if len(rows.values("backend")) < 2 {
 		return nil, "needs runs of at least two servers (backend) without an upgrade", nil
 	}
 	var samples []experiments.Sample
@@ -181,45 +134,24 @@ func kvPeers(c *ctx) (*Figure, string, error) {
 		samples = append(samples, r.Samples...)
 	}
 	tests := experiments.KVTestNames(samples)
-	order := []string{"redis", "stm", "stm-plain", "mutex"}
+	if len(tests) == 0 {
+		return nil, "no client report (redis-benchmark's tests) among the runs", nil
+	}
 	keys := varying(rows, kvServerKeys...)
-	glabels, gs := groups(rows, keys)
+	backend := func(r *experiments.Row) string { return val(r, "backend") }
 	fig := &Figure{Title: c.title + "dustm kv serve against redis-server, on redis-benchmark", Cols: 3}
-	for gi, g := range gs {
-		for _, m := range []struct{ field, title, unit string }{
-			{"rps", "requests per second", "k req/s"}, {"p99_ms", "p99 latency", "ms"}, {"max_ms", "max latency", "ms"}} {
-			bars := &Bars{Groups: tests}
-			for bi, b := range order {
-				if !backends[b] {
-					continue
-				}
-				name := b
-				if b == "redis" {
-					name = "redis-server"
-				}
-				bs := newBarSeries(name, bi, len(tests))
-				for _, r := range g {
-					if r.Params.Value("backend") != b {
-						continue
-					}
-					for ti, t := range tests {
-						if st, ok := stat(r, "client."+t+"."+m.field); ok {
-							f := 1.0
-							if m.field == "rps" {
-								f = 1e-3
-							}
-							bs.Y[ti], bs.YLow[ti], bs.YHigh[ti] = st.Median*f, st.Min*f, st.Max*f
-						}
-					}
-				}
-				bars.Series = append(bars.Series, bs)
+	for gi, g := range rows.by(keys...) {
+		for _, m := range []struct {
+			field, title string
+			scale        float64
+		}{{"rps", "requests per second", 1e-3}, {"p99_ms", "p99 latency", 1}, {"max_ms", "max latency", 1}} {
+			b := bars(g.rows, []string{"redis", "stm", "stm-plain", "mutex"}, backend, slices.Clone(tests), nil,
+				func(t string) string { return "client." + t + "." + m.field }, m.scale)
+			for i := range b.Series {
+				b.Series[i].Label = strings.Replace(b.Series[i].Label, "redis", "redis-server", 1)
 			}
-			title := m.title
-			if glabels[gi] != "" {
-				title += ": " + glabels[gi]
-			}
-			fig.Panels = append(fig.Panels, Panel{Title: title, YLabel: m.title + " (" + m.unit + ")", Bars: bars, Legend: gi == 0 && m.field == "rps",
-				LogY: m.field == "max_ms"})
+			fig.Panels = append(fig.Panels, Panel{Title: m.title + strings.TrimSuffix(": "+g.label, ": "), Bars: b,
+				YLabel: c.axis(m.title, "client."+tests[0]+"."+m.field, m.scale, false), Legend: gi == 0 && m.field == "rps", LogY: m.field == "max_ms"})
 		}
 	}
 	fig.Caption = "The client's own report (redis-benchmark) per test: requests per second, 99th percentile and maximum latency " +

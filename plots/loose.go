@@ -1,7 +1,11 @@
 package plots
 
 import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,14 +38,16 @@ func LooseFolder(paths []string) (*experiments.Folder, error) {
 	if len(out.Runs) == 0 {
 		return nil, fmt.Errorf("no successful run in %s", strings.Join(paths, ", "))
 	}
-	// Runs with the same settings: name each by its file.
+	// Runs with the same settings: name each by its file (decided before any is renamed).
+	var same []bool
+	for _, r := range out.Runs {
+		same = append(same, slices.ContainsFunc(out.Runs, func(o *experiments.RunData) bool {
+			return o != r && sameBut(r.Info.Params, o.Info.Params, nil)
+		}))
+	}
 	for i, r := range out.Runs {
-		for j, o := range out.Runs {
-			if i != j && sameBut(r.Info.Params, o.Info.Params, nil) {
-				if r.Info.Params.Value("run") == "" {
-					r.Info.Params = append(slices.Clone(r.Info.Params), experiments.Param{Key: "run", Value: fmt.Sprintf("%s (%d)", names[i], i+1)})
-				}
-			}
+		if same[i] && r.Info.Params.Value("run") == "" {
+			r.Info.Params = append(slices.Clone(r.Info.Params), experiments.Param{Key: "run", Value: fmt.Sprintf("%s (%d)", names[i], i+1)})
 		}
 		r.Info.Part = "main"
 	}
@@ -78,4 +84,48 @@ func DrawFigures(f *experiments.Folder, o Options, only []string, dir string) ([
 		files = append(files, fs...)
 	}
 	return files, skipped, nil
+}
+
+// SeriesResult says whether path is a run's time series (a --series file, a series.jsonl)
+// rather than its result and, if it is, which result file to plot instead: the --json file
+// of the same stem beside it (r.json for r.jsonl), or a run folder's result.json. A series
+// whose result is not found is an error that says so.
+func SeriesResult(path string) (result string, isSeries bool, err error) {
+	if !isSeriesFile(path) {
+		return path, false, nil
+	}
+	stem := strings.TrimSuffix(strings.TrimSuffix(path, ".gz"), ".jsonl")
+	cands := []string{stem + ".json", stem + ".json.gz"}
+	if b := filepath.Base(stem); b == "series" {
+		cands = append(cands, filepath.Join(filepath.Dir(path), experiments.ResultFile), filepath.Join(filepath.Dir(path), experiments.ResultFile+".gz"))
+	}
+	for _, c := range cands {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c, true, nil
+		}
+	}
+	return "", true, fmt.Errorf("%s is a time series (one line per interval, what --series writes), not a run's result: "+
+		"plot the result it belongs to (the --json file of the same run, such as %s, or the run's folder)", path, cands[0])
+}
+
+// isSeriesFile reports whether the file's first line is one interval of a series.
+func isSeriesFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		if r, err = gzip.NewReader(f); err != nil {
+			return false
+		}
+	}
+	line, _ := bufio.NewReaderSize(r, 1<<16).ReadBytes('\n')
+	var first map[string]json.RawMessage
+	if json.Unmarshal(line, &first) != nil {
+		return false
+	}
+	_, tick := first["t_s"]
+	return tick
 }

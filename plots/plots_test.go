@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
+	"dustm/record"
 	"dustm/stmbench7"
 )
 
@@ -438,5 +441,110 @@ func TestDegenerateFigures(t *testing.T) {
 	}
 	if _, err := figs[1].Save(dir, "gif"); err == nil || !strings.Contains(err.Error(), "accepted: png, svg") {
 		t.Errorf("unknown format: %v", err)
+	}
+}
+
+func TestCoarsen(t *testing.T) {
+	_, series := experimentstest.Fake(experimentstest.FakeParams{Backend: "stm", Threads: 2, Size: "small", Length: 4,
+		Upgrade: "atomic-point", Migration: "eager", Interval: 0.01}, 1)
+	c := coarsen(ticksOf(series), 0.1)
+	if len(c) < 38 || len(c) > 41 {
+		t.Fatalf("%d intervals of 0.1 s from %d of 0.01 s", len(c), len(series))
+	}
+	var ops, opsC float64
+	mx, mxC := 0.0, 0.0
+	for i := range series {
+		ops += float64(series[i].Ops)
+		mx = max(mx, series[i].MaxLatencyUs())
+	}
+	for i := range c {
+		opsC += c[i].Values["ops"]
+		mxC = max(mxC, c[i].Values["max_us"])
+	}
+	if ops != opsC || mx != mxC || c[len(c)-1].T != series[len(series)-1].TS {
+		t.Errorf("coarsened: %v ops (want %v), max %v (want %v), ends at %v (want %v)", opsC, ops, mxC, mx, c[len(c)-1].T, series[len(series)-1].TS)
+	}
+	if same := coarsen(c, 0.1); len(same) != len(c) {
+		t.Errorf("a series already 0.1 s coarse became %d intervals from %d", len(same), len(c))
+	}
+}
+
+// A run named alone, without an upgrade, gets its throughput and latency over time from its
+// series; a results folder of such runs does not (TestSkippedFigures).
+func TestLooseRunTimeline(t *testing.T) {
+	dir, _, _ := fixture(t, `{"name": "plain", "repetitions": 1, "axes": {"workload": ["r", "w"]}, "fixed": {"size": "tiny", "length": 1}}`)
+	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*", "*", "*", "result.json"))
+	if len(runs) != 2 {
+		t.Fatalf("runs %v", runs)
+	}
+	f, err := LooseFolder(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := experiments.Summarize(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs, _ := figuresByName(t, f, s, Options{})
+	fig := figs["upgrade-timeline"]
+	if fig == nil || len(fig.Panels) != 2 || !strings.Contains(fig.Title, "over time") {
+		t.Fatalf("timeline %+v", fig)
+	}
+	for _, name := range []string{"-w r", "-w w"} {
+		if tp := series(t, fig.Panels[0], name); len(tp.X) == 0 || tp.Y[0] <= 0 {
+			t.Errorf("%s: throughput %v", name, tp.Y)
+		}
+		series(t, fig.Panels[1], name+" max")
+	}
+}
+
+func TestSeriesResult(t *testing.T) {
+	dir := t.TempDir()
+	tick := `{"t_s": 0.1, "values": {"ops": 3}}` + "\n"
+	os.WriteFile(filepath.Join(dir, "r.jsonl"), []byte(tick+tick), 0o644)
+	os.WriteFile(filepath.Join(dir, "r.json"), []byte("{\n}\n"), 0o644)
+	if res, ok, err := SeriesResult(filepath.Join(dir, "r.jsonl")); err != nil || !ok || res != filepath.Join(dir, "r.json") {
+		t.Errorf("r.jsonl: %q %v %v", res, ok, err)
+	}
+	if res, ok, err := SeriesResult(filepath.Join(dir, "r.json")); err != nil || ok || res != filepath.Join(dir, "r.json") {
+		t.Errorf("r.json: %q %v %v", res, ok, err)
+	}
+	os.Rename(filepath.Join(dir, "r.jsonl"), filepath.Join(dir, "s.jsonl"))
+	_, ok, err := SeriesResult(filepath.Join(dir, "s.jsonl"))
+	if !ok || err == nil || !strings.Contains(err.Error(), "s.jsonl is a time series") || !strings.Contains(err.Error(), "s.json") {
+		t.Errorf("a series without its result: %v %v", ok, err)
+	}
+}
+
+// A coarser window's p99 is that of the merged histograms, not the largest of the ticks'.
+func TestCoarsenMergesHistograms(t *testing.T) {
+	var ticks []record.Tick
+	all := hdrhistogram.New(1, 1e9, 3)
+	for i := range 10 {
+		h := hdrhistogram.New(1, 1e9, 3)
+		n := 100
+		if i == 3 {
+			n = 1 // one slow operation in a tick of its own: its p99 is its maximum
+		}
+		for range n {
+			v := int64(1000)
+			if i == 3 {
+				v = 5e6
+			}
+			h.RecordValue(v)
+			all.RecordValue(v)
+		}
+		ticks = append(ticks, record.Tick{T: 0.01 * float64(i+1), Values: map[string]float64{"ops": float64(n), "max_us": float64(h.Max()) / 1e3,
+			"p99_us": float64(h.ValueAtQuantile(99)) / 1e3}, Hists: map[string]string{"all": record.Encode(h)}})
+	}
+	c := coarsen(ticks, 0.1)
+	if len(c) != 1 {
+		t.Fatalf("%d windows", len(c))
+	}
+	if got, want := c[0].Values["p99_us"], float64(all.ValueAtQuantile(99))/1e3; got != want || got >= 5000 {
+		t.Errorf("p99 %v µs, want %v (the merged histograms')", got, want)
+	}
+	if c[0].Values["max_us"] < 5000 || c[0].Values["ops"] != 901 {
+		t.Errorf("window %v", c[0].Values)
 	}
 }

@@ -27,13 +27,14 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	only := fs.StringSlice("only", nil, "draw only these figures (comma-separated; "+fmt.Sprint(experiments.FigureNames())+")")
 	out := fs.StringP("out", "o", "", "write the figures into this folder (default: a results folder's figures/, or figures/ beside the first run)")
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: dustm plot [flags] PATH…")
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "A results folder: draws every figure its results support into PATH/figures (PNG and SVG),")
-		fmt.Fprintln(stdout, "rewrites PATH/summary.csv and PATH/summary-long.csv and writes PATH/REPORT.md. Runs (a dustm")
-		fmt.Fprintln(stdout, "bench --json file with its --series, or a run's folder): draws the figures of the run, or of")
-		fmt.Fprintln(stdout, "all the runs named overlaid.")
-		fmt.Fprintln(stdout)
+		fmt.Fprint(stdout, `usage: dustm plot [flags] PATH…
+
+A results folder: draws every figure its results support into PATH/figures (PNG and SVG),
+rewrites PATH/summary.csv and PATH/summary-long.csv and writes PATH/REPORT.md. Runs (a dustm
+bench --json file with its --series, or a run's folder): draws the figures of the run (its
+throughput and latency over time too), or of all the runs named overlaid.
+
+`)
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -53,69 +54,97 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return usageErrorf("--only: unknown figure %q (accepted: %v)", n, experiments.FigureNames())
 		}
 	}
-	var folders, runs []string
-	for _, p := range fs.Args() {
-		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			return usageErrorf("%s does not exist", p)
-		} else if err != nil {
-			return usageErrorf("%v", err)
-		}
-		if _, err := os.Stat(filepath.Join(p, experiments.ManifestFile)); err == nil {
-			if err := checkResultsFolder(p); err != nil {
-				return usageErrorf("%v", err)
-			}
-			folders = append(folders, p)
-		} else {
-			runs = append(runs, p)
-		}
-	}
-	if len(folders) > 0 && len(runs) > 0 {
-		return usageErrorf("name either results folders or runs, not both (%s is a results folder, %s is not)", folders[0], runs[0])
+	folders, runs, err := plotPaths(fs.Args())
+	if err != nil {
+		return err
 	}
 	o := plots.Options{First: *first, Force: *force}
 	if len(runs) > 0 {
-		f, err := plots.LooseFolder(runs)
-		if err != nil {
-			return usageErrorf("%v; %s is neither a results folder (it has no %s) nor a dustm bench run (a --json file, or a run's folder)",
-				err, runs[0], experiments.ManifestFile)
-		}
-		dir := *out
-		if dir == "" {
-			base := runs[0]
-			if st, err := os.Stat(base); err == nil && !st.IsDir() {
-				base = filepath.Dir(base)
-			}
-			dir = filepath.Join(base, plots.FiguresDir)
-		}
-		return drawn(stdout, dir, f, o, *only)
+		return plotRuns(runs, *out, o, *only, stdout, stderr)
 	}
 	for _, dir := range folders {
-		if len(*only) > 0 || *out != "" {
-			f, err := experiments.LoadFolder(dir)
-			if err != nil {
-				return fmt.Errorf("%s: %w", dir, err)
-			}
-			to := *out
-			if to == "" {
-				to = filepath.Join(dir, plots.FiguresDir)
-			} else if len(folders) > 1 {
-				to = filepath.Join(to, filepath.Base(dir))
-			}
-			if err := drawn(stdout, to, f, o, *only); err != nil {
-				return fmt.Errorf("%s: %w", dir, err)
-			}
+		if err := plotFolder(dir, *out, len(folders) > 1, o, *only, stdout, stderr); err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// plotPaths sorts the paths named into results folders and runs (not both).
+func plotPaths(paths []string) (folders, runs []string, err error) {
+	for _, p := range paths {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, usageErrorf("%s does not exist", p)
+		} else if err != nil {
+			return nil, nil, usageErrorf("%v", err)
+		}
+		if _, err := os.Stat(filepath.Join(p, experiments.ManifestFile)); err != nil {
+			runs = append(runs, p)
 			continue
 		}
+		if err := checkResultsFolder(p); err != nil {
+			return nil, nil, usageErrorf("%v", err)
+		}
+		folders = append(folders, p)
+	}
+	if len(folders) > 0 && len(runs) > 0 {
+		return nil, nil, usageErrorf("name either results folders or runs, not both (%s is a results folder, %s is not)", folders[0], runs[0])
+	}
+	return folders, runs, nil
+}
+
+// plotRuns draws the runs named one by one (a series file stands for its result) into out,
+// by default figures/ beside the first.
+func plotRuns(runs []string, out string, o plots.Options, only []string, stdout, stderr io.Writer) error {
+	for i, p := range runs {
+		res, series, err := plots.SeriesResult(p)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if series {
+			fmt.Fprintf(stderr, "%s is the run's time series: drawing its result, %s\n", p, res)
+			runs[i] = res
+		}
+	}
+	f, err := plots.LooseFolder(runs)
+	if err != nil {
+		return usageErrorf("%v; %s is neither a results folder (it has no %s) nor a dustm bench run (a --json file, or a run's folder)",
+			err, runs[0], experiments.ManifestFile)
+	}
+	if out == "" {
+		base := runs[0]
+		if st, err := os.Stat(base); err == nil && !st.IsDir() {
+			base = filepath.Dir(base)
+		}
+		out = filepath.Join(base, plots.FiguresDir)
+	}
+	return drawn(stdout, out, f, o, only)
+}
+
+// plotFolder redraws a results folder: everything (summaries, figures, REPORT.md), or with
+// --only or --out just the figures named, into out (a subfolder per results folder, several).
+func plotFolder(dir, out string, several bool, o plots.Options, only []string, stdout, stderr io.Writer) error {
+	if len(only) == 0 && out == "" {
 		w, err := plots.Write(dir, o)
 		if w != nil {
 			printWarnings(stderr, w.Folder)
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", dir, err)
+		if err == nil {
+			reportWritten(stdout, w)
 		}
-		reportWritten(stdout, w)
+		return err
 	}
-	return nil
+	f, err := experiments.LoadFolder(dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case out == "":
+		out = filepath.Join(dir, plots.FiguresDir)
+	case several:
+		out = filepath.Join(out, filepath.Base(dir))
+	}
+	return drawn(stdout, out, f, o, only)
 }
 
 // checkFiguresFolder refuses an --out that cannot be a folder (a file, a path through a
