@@ -2,8 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -79,6 +77,11 @@ func (p *probeRec) tick() {
 	p.last, p.cur, p.spare = p.cur, p.spare, p.last
 	p.lastMax, p.curMax = p.curMax, 0
 	p.mu.Unlock()
+}
+
+// lastValues are the last interval's maximum and 99th percentile (µs), and its count.
+func (p *probeRec) lastValues() (maxUs, p99Us, count float64) {
+	return us(p.lastMax), us(min(p.last.ValueAtQuantile(99), p.lastMax)), float64(p.last.TotalCount())
 }
 
 // ProbeResult is a probe's latency over the run, in microseconds ("probe" and "hiccup" in the
@@ -166,53 +169,4 @@ func runHiccup(interval time.Duration, rec *probeRec, quit <-chan struct{}, kern
 		}
 		rec.record(int64(time.Since(t0)-interval), int64(interval))
 	}
-}
-
-// encodeHist encodes a histogram as the series keeps it: hdrhistogram's V2 compressed encoding
-// (Encode(V2CompressedEncodingCookieBase)), as base64 text. "" for no histogram or an empty
-// one.
-func encodeHist(h *hdrhistogram.Histogram) string {
-	if h == nil || h.TotalCount() == 0 {
-		return ""
-	}
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return "" // only a compressor failure; a series line without it is still valid
-	}
-	return string(b) // Encode returns base64 text already
-}
-
-// DecodeHist decodes a histogram of a series line ("hist", "probe_hist"): its values are
-// latencies in nanoseconds. Any percentile of any window can be recomputed by merging the
-// histograms of its intervals (MergeHists) and asking the result (ValueAtQuantile, Max, …).
-func DecodeHist(encoded string) (*hdrhistogram.Histogram, error) {
-	if encoded == "" {
-		return nil, errors.New("empty histogram encoding")
-	}
-	h, err := hdrhistogram.Decode([]byte(encoded))
-	if err != nil {
-		return nil, fmt.Errorf("decoding a histogram: %w", err)
-	}
-	return h, nil
-}
-
-// MergeHists decodes and merges the encoded histograms of several series lines (a window);
-// empty strings (intervals without a histogram, or series files older than the field) are
-// skipped. The result is nil when there was nothing to merge.
-func MergeHists(encoded ...string) (*hdrhistogram.Histogram, error) {
-	var out *hdrhistogram.Histogram
-	for i, e := range encoded {
-		if e == "" {
-			continue
-		}
-		h, err := DecodeHist(e)
-		if err != nil {
-			return nil, fmt.Errorf("histogram %d: %w", i, err)
-		}
-		if out == nil {
-			out = newIntervalHist()
-		}
-		out.Merge(h)
-	}
-	return out, nil
 }

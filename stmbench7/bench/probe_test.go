@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"dustm/internal/settings"
+	"dustm/record"
+	"fmt"
 )
 
 // A probe held up by a stall is charged its wait: the open-loop schedule makes the probes due
@@ -92,16 +93,16 @@ func TestProbeRecTick(t *testing.T) {
 	}
 }
 
-func TestEncodeDecodeHist(t *testing.T) {
+func TestEncodeMergeHist(t *testing.T) {
 	h := newIntervalHist()
 	for v := int64(1000); v <= 100000; v += 1000 {
 		_ = h.RecordValue(v)
 	}
-	enc := encodeHist(h)
+	enc := record.Encode(h)
 	if enc == "" {
 		t.Fatal("no encoding")
 	}
-	got, err := DecodeHist(enc)
+	got, err := record.Merge(enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,17 +110,17 @@ func TestEncodeDecodeHist(t *testing.T) {
 		t.Errorf("decoded %d values, p50 %d, max %d; want %d, %d, %d", got.TotalCount(), got.ValueAtQuantile(50),
 			got.Max(), h.TotalCount(), h.ValueAtQuantile(50), h.Max())
 	}
-	m, err := MergeHists(enc, "", enc)
+	m, err := record.Merge(enc, "", enc)
 	if err != nil || m == nil || m.TotalCount() != 200 {
-		t.Errorf("MergeHists: %v, %v", m, err)
+		t.Errorf("Merge: %v, %v", m, err)
 	}
-	if m, err := MergeHists("", ""); m != nil || err != nil {
-		t.Errorf("MergeHists of nothing: %v, %v", m, err)
+	if m, err := record.Merge("", ""); m != nil || err != nil {
+		t.Errorf("Merge of nothing: %v, %v", m, err)
 	}
-	if _, err := DecodeHist("not base64!"); err == nil {
-		t.Error("DecodeHist accepted garbage")
+	if _, err := record.Merge("not base64!"); err == nil {
+		t.Error("Merge accepted garbage")
 	}
-	if encodeHist(newIntervalHist()) != "" || encodeHist(nil) != "" {
+	if record.Encode(newIntervalHist()) != "" || record.Encode(nil) != "" {
 		t.Error("an empty histogram has an encoding")
 	}
 }
@@ -209,16 +210,15 @@ func TestRunProbeAndRuntime(t *testing.T) {
 		t.Errorf("config records gogc %d, memlimit %d, probe %v, interval %v", res.Config.GOGC,
 			res.Config.MemoryLimit, res.Config.Probe, res.Config.ProbeInterval)
 	}
-	// The result's keys and units, as older readers know them.
-	var cj map[string]any
-	if b, err := json.Marshal(res.Config); err != nil {
-		t.Fatal(err)
-	} else if err := json.Unmarshal(b, &cj); err != nil {
+	// The record's configuration: the keys and units of the settings' table.
+	rec, err := record.Read(cfg.JSONPath)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if cj["gogc"] != 321.0 || cj["memlimit_bytes"] != float64(3<<30) || cj["probe"] != true || cj["probe_interval_us"] != 1000.0 {
-		t.Errorf("config JSON records gogc %v, memlimit_bytes %v, probe %v, probe_interval_us %v",
-			cj["gogc"], cj["memlimit_bytes"], cj["probe"], cj["probe_interval_us"])
+	for k, want := range map[string]string{"gogc": "321", "memlimit_bytes": fmt.Sprint(3 << 30), "probe": "true", "probe_interval_us": "1000", "calibration_s": "0.1"} {
+		if got, _ := rec.Config.Get(k); got != want {
+			t.Errorf("config records %s %q, want %q", k, got, want)
+		}
 	}
 	for name, p := range map[string]*ProbeResult{"probe": res.Probe, "hiccup": res.Hiccup} {
 		if p == nil || p.Count == 0 || !(p.P50Us <= p.P99Us && p.P99Us <= p.P999Us && p.P999Us <= p.MaxUs) {
@@ -234,32 +234,34 @@ func TestRunProbeAndRuntime(t *testing.T) {
 		t.Errorf("calibration %+v, config %v; want 100ms of oversleeps", res.Calibration, res.Config.Calibration)
 	}
 
-	m := readJSON(t, cfg.JSONPath)
-	requireKeys(t, "result", m, "probe", "hiccup", "runtime", "calibration")
-	requireKeys(t, "calibration", m["calibration"].(map[string]any), "duration_s", "count", "max_us", "p99_us")
-	requireKeys(t, "probe", m["probe"].(map[string]any), "interval_us", "count", "max_us", "p50_us", "p99_us", "p999_us", "mean_us")
-	requireKeys(t, "runtime", m["runtime"].(map[string]any), "gc_cycles", "gc_cpu_fraction", "gc_pause_max_us",
-		"alloc_bytes", "alloc_mb_per_s", "sched_latency_max_us")
-	requireKeys(t, "config", m["config"].(map[string]any), "gogc", "memlimit_bytes", "probe", "probe_interval_us", "calibration_s")
+	for _, k := range []string{"probe_max_us", "probe_p99_us", "probe_p999_us", "hiccup_max_us", "gc_cpu_fraction", "gc_pause_max_us",
+		"alloc_mb_per_s", "sched_latency_max_us", "calibration.max_us", "calibration.p99_us", "calibration.count"} {
+		if _, ok := rec.Values[k]; !ok {
+			t.Errorf("record: no %s", k)
+		}
+	}
 
 	var hists, probeHists []string
 	var probes float64
-	for _, l := range readSeries(t, cfg.SeriesPath) {
-		requireKeys(t, "series line", l, "hiccup_max_us")
-		if s, ok := l["hist"].(string); ok {
-			hists = append(hists, s)
-		}
-		if s, ok := l["probe_hist"].(string); ok {
-			probeHists = append(probeHists, s)
-		}
-		requireKeys(t, "series line with --probe", l, "probe_max_us", "probe_p99_us", "probe_count")
-		probes += l["probe_count"].(float64)
+	ticks, err := record.ReadSeriesFile(cfg.SeriesPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	all, err := MergeHists(hists...)
+	for _, l := range ticks {
+		for _, k := range []string{"hiccup_max_us", "probe_max_us", "probe_p99_us", "probe_count"} {
+			if _, ok := l.Values[k]; !ok {
+				t.Errorf("series line with --probe: no %s", k)
+			}
+		}
+		hists = append(hists, l.Hists["all"])
+		probeHists = append(probeHists, l.Hists["probe"])
+		probes += l.Values["probe_count"]
+	}
+	all, err := record.Merge(hists...)
 	if err != nil || all == nil || all.TotalCount() != res.Successful {
 		t.Errorf("series histograms hold %v operations (%v), the run %d", all, err, res.Successful)
 	}
-	ph, err := MergeHists(probeHists...)
+	ph, err := record.Merge(probeHists...)
 	if err != nil || ph == nil || ph.TotalCount() != res.Probe.Count || int64(probes) != res.Probe.Count {
 		t.Errorf("series probe histograms %v (%v), counts %v; the run's probe %d", ph, err, probes, res.Probe.Count)
 	}

@@ -17,20 +17,15 @@ import (
 
 	"dustm/internal/outfile"
 	"dustm/internal/settings"
+	"dustm/record"
 	"dustm/stmbench7"
-	"dustm/upgrade"
 )
 
-// Result is everything a run measured; it is also the JSON document --json writes, and the
-// type that experiments read results into: the one schema of a result. Its version is
-// SchemaVersion (see ReadResult for the older ones). Fields that results of older binaries lack
-// are pointers or omitempty, so that a reader tells "absent" from zero.
+// Result is everything a run measured, as the report and the checks need it; Record turns
+// it into the run's record (--json), the one document of a run.
 type Result struct {
-	// SchemaVersion is the version of the document's schema: CurrentSchema when written,
-	// 0 in results written before the field existed (schema 1).
-	SchemaVersion int        `json:"schema_version,omitempty"`
-	Config        ConfigJSON `json:"config"`
-	Env           Env        `json:"env"`
+	Config ConfigJSON `json:"config"`
+	Env    Env        `json:"env"`
 
 	ElapsedS             float64 `json:"elapsed_s"`
 	Throughput           float64 `json:"throughput"`             // successful operations per second
@@ -50,7 +45,6 @@ type Result struct {
 	// Error is the error that stopped the run early, if any.
 	Error string `json:"error,omitempty"`
 
-	Operations map[string]OpResult `json:"operations"` // keyed by operation name (T1 … SM8)
 	Categories map[string]OpResult `json:"categories"` // keyed by the reference's type names
 
 	// STM is the backend's own counters (Backend.Stats), if it has any.
@@ -80,6 +74,8 @@ type Result struct {
 	// Calibration is the platform probe alone before the build (--calibration): the idle
 	// platform's oversleeps, to set the run's probe maxima against.
 	Calibration *CalibrationResult `json:"calibration,omitempty"`
+	// Ticks are the series' ticks (their values only), for the recovery from the upgrade.
+	Ticks []record.Tick `json:"-"`
 }
 
 // Percentile is one point of a latency percentile curve.
@@ -125,23 +121,6 @@ type OpResult struct {
 	Percentiles []Percentile `json:"percentiles,omitempty"`
 }
 
-// UnmarshalJSON reads an OpResult, also from results that name the maximum "max_ttc_us".
-func (r *OpResult) UnmarshalJSON(data []byte) error {
-	type plain OpResult // without this method
-	var x struct {
-		plain
-		LegacyMaxUs *float64 `json:"max_ttc_us"`
-	}
-	if err := json.Unmarshal(data, &x); err != nil {
-		return err
-	}
-	*r = OpResult(x.plain)
-	if x.LegacyMaxUs != nil && r.MaxTTCUs == 0 {
-		r.MaxTTCUs = *x.LegacyMaxUs
-	}
-	return nil
-}
-
 func opResult(a *agg) OpResult {
 	r := OpResult{
 		Successful:  a.ok,
@@ -180,20 +159,6 @@ type configDerived struct {
 // MarshalJSON writes the settings and the derived values as one object.
 func (c ConfigJSON) MarshalJSON() ([]byte, error) {
 	return c.Settings.MarshalWith(configDerived{c.Params, c.Seeds, c.SetupSeed, c.Args})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes, and the config of older results (absent keys
-// read as zero values).
-func (c *ConfigJSON) UnmarshalJSON(data []byte) error {
-	var d configDerived
-	if err := json.Unmarshal(data, &d); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, &c.Settings); err != nil {
-		return err
-	}
-	c.Params, c.Seeds, c.SetupSeed, c.Args = d.Params, d.Seeds, d.SetupSeed, d.Args
-	return nil
 }
 
 func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
@@ -353,55 +318,6 @@ type ReplayResult struct {
 	Upgrades int `json:"upgrades,omitempty"`
 }
 
-// SeriesPoint is one line of the time series: one interval.
-type SeriesPoint struct {
-	TS          float64                   `json:"t_s"`        // end of the interval, since the start
-	Ops         int64                     `json:"ops"`        // successful operations in the interval
-	Failed      int64                     `json:"failed"`     // failed operations in the interval
-	Throughput  float64                   `json:"throughput"` // successful operations per second in the interval
-	TotalOps    int64                     `json:"total_ops"`  // successful operations since the start
-	TotalFailed int64                     `json:"total_failed"`
-	Categories  map[string]SeriesCategory `json:"categories"`
-	// Over every category: the interval's max and p99 latency of successful operations
-	// (absent from early binaries' series: see MaxLatencyUs, P99LatencyUs).
-	MaxUs *float64 `json:"max_us,omitempty"`
-	P99Us *float64 `json:"p99_us,omitempty"`
-	// Aborts is the STM's aborted attempts in the interval (STM backends; written when
-	// not zero).
-	Aborts *int64 `json:"aborts,omitempty"`
-	// Objects converted by an upgrade: in the interval (by operations, by sweepers), and in
-	// all so far (written when not zero).
-	ConvertedForeground *int64 `json:"converted_foreground,omitempty"`
-	ConvertedSweeper    *int64 `json:"converted_sweeper,omitempty"`
-	ConvertedTotal      *int64 `json:"converted_total,omitempty"`
-	// HeapBytes is the heap in use at the end of the interval.
-	HeapBytes *uint64 `json:"heap_bytes,omitempty"`
-	// Events are the upgrade's instants that fell in the interval.
-	Events []SeriesEvent `json:"events,omitempty"`
-
-	// The probes in the interval (see probe.go): the responsiveness probe's maximum, p99 and
-	// count (with --probe, always written then: an interval in which no probe returned has a
-	// count of 0), and the platform probe's maximum oversleep.
-	ProbeMaxUs  *float64 `json:"probe_max_us,omitempty"`
-	ProbeP99Us  *float64 `json:"probe_p99_us,omitempty"`
-	ProbeCount  *int64   `json:"probe_count,omitempty"`
-	HiccupMaxUs *float64 `json:"hiccup_max_us,omitempty"`
-	// Hist is the interval's whole latency histogram of successful operations (every category
-	// together), ProbeHist the responsiveness probe's, both in nanoseconds, encoded by
-	// hdrhistogram's V2 compressed encoding as base64 text (DecodeHist, MergeHists); absent
-	// when empty. Older series files do not have them.
-	Hist      string `json:"hist,omitempty"`
-	ProbeHist string `json:"probe_hist,omitempty"`
-}
-
-// SeriesCategory is one category's share of an interval.
-type SeriesCategory struct {
-	Ops    int64   `json:"ops"`
-	Failed int64   `json:"failed"`
-	MaxUs  float64 `json:"max_us"`
-	P99Us  float64 `json:"p99_us"`
-}
-
 // pendingFile is a result file being written (package outfile: a regular file under a
 // temporary name, renamed into place by Commit; a FIFO, a device or "-" written through).
 type pendingFile struct {
@@ -440,95 +356,4 @@ func (p *pendingFile) writeJSON(v any) error {
 		return fmt.Errorf("writing %s: %w", p.Name(), err)
 	}
 	return p.Commit()
-}
-
-// CurrentSchema is the version of the result schema that this binary writes. The versions:
-//
-//  1. results without schema_version: early binaries leave out the fields added since
-//     (config.upgrade, all, max_gap_ms, window, the probes, …; OpResult's max_us was
-//     max_ttc_us), which read as absent.
-//  2. schema_version, and the config written through the table of package settings
-//     (the same keys and units as 1's).
-const CurrentSchema = 2
-
-// DecodeResult reads a result document of any schema version up to CurrentSchema, bringing an
-// older one to the current types: what it lacks stays absent (nil), what it spells otherwise
-// is read where the current schema has it.
-func DecodeResult(data []byte) (*Result, error) {
-	var r Result
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, err
-	}
-	switch {
-	case r.SchemaVersion > CurrentSchema:
-		return nil, fmt.Errorf("schema_version %d is newer than this dustm reads (1 to %d): read it with the dustm that wrote it, or a newer one",
-			r.SchemaVersion, CurrentSchema)
-	case r.SchemaVersion < 0:
-		return nil, fmt.Errorf("bad schema_version %d (accepted: 1 to %d, or none for 1)", r.SchemaVersion, CurrentSchema)
-	case r.SchemaVersion == 0:
-		r.SchemaVersion = 1
-		// The early binaries of schema 1 name the upgrade in its measurements, or only on
-		// the command line.
-		c := &r.Config
-		if u := r.Upgrade; u != nil && c.Upgrade == "" {
-			c.Upgrade, c.Sweepers = u.Scenario, u.Sweepers
-			if m, err := upgrade.ParseStrategy(u.Strategy); err == nil {
-				c.Migration = m
-			}
-		}
-		if c.Upgrade == "" {
-			c.Upgrade = argValue(c.Args, "--upgrade")
-		}
-	}
-	return &r, nil
-}
-
-// argValue finds "--name value" or "--name=value" in a command line.
-func argValue(args []string, name string) string {
-	for i, a := range args {
-		if a == name && i+1 < len(args) {
-			return args[i+1]
-		}
-		if v, ok := strings.CutPrefix(a, name+"="); ok {
-			return v
-		}
-	}
-	return ""
-}
-
-// ResponseMaxUs is the interval's maximum response time as the figures draw it: the probe's
-// when the series has it (a pause of the whole program shows there even when no operation
-// completes in the interval), else that of all operations; probe reports which.
-func (p *SeriesPoint) ResponseMaxUs() (us float64, probe bool) {
-	if p.ProbeMaxUs != nil {
-		return *p.ProbeMaxUs, true
-	}
-	return p.MaxLatencyUs(), false
-}
-
-// MaxLatencyUs is the interval's maximum latency: max_us, or the largest of the categories'.
-func (p *SeriesPoint) MaxLatencyUs() float64 {
-	if p.MaxUs != nil {
-		return *p.MaxUs
-	}
-	m := 0.0
-	for _, c := range p.Categories {
-		m = max(m, c.MaxUs)
-	}
-	return m
-}
-
-// P99LatencyUs is the interval's p99 over all operations when the series has it; otherwise
-// the largest of the categories' p99 (an upper bound), and exact reports false.
-func (p *SeriesPoint) P99LatencyUs() (us float64, exact bool) {
-	if p.P99Us != nil {
-		return *p.P99Us, true
-	}
-	m := 0.0
-	for _, c := range p.Categories {
-		if c.Ops > 0 {
-			m = max(m, c.P99Us)
-		}
-	}
-	return m, false
 }

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"dustm/stm"
+	"dustm/record"
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
 	"dustm/upgrade"
@@ -125,7 +125,6 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	fmt.Fprintf(stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
 
 	res := &Result{
-		SchemaVersion:       CurrentSchema,
 		Config:              cfg.toJSON(params),
 		Env:                 env,
 		BuildS:              buildS,
@@ -174,10 +173,8 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	elapsedS := elapsed.Seconds()
 	c := r.col
 	ok, failed := int64(0), int64(0)
-	res.Operations = make(map[string]OpResult, stmbench7.NumOps)
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
 		a := &c.cum[op]
-		res.Operations[op.String()] = opResult(a)
 		ok += a.ok
 		failed += a.failed
 	}
@@ -185,9 +182,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	res.Categories = make(map[string]OpResult, stmbench7.NumOpTypes)
 	var all agg
 	for t := range cats {
-		or := opResult(&cats[t])
-		or.Percentiles = percentileCurve(&cats[t])
-		res.Categories[stmbench7.OpType(t).String()] = or
+		res.Categories[stmbench7.OpType(t).String()] = opResult(&cats[t])
 		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
 		all.merge(cats[t].hist, newHist)
 	}
@@ -212,6 +207,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		res.Probe = r.probe.result(interval)
 	}
 	res.Runtime = runtimeSince(r.rtStart, r.rtEnd)
+	res.Ticks = r.ticks
 	if opErr != nil {
 		res.Error = opErr.Error()
 		runErrs = append(runErrs, opErr)
@@ -245,7 +241,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}
 	fileErrs = append(fileErrs, commitTraces(traces)...)
 	if jsonFile != nil {
-		fileErrs = append(fileErrs, jsonFile.writeJSON(res))
+		fileErrs = append(fileErrs, jsonFile.writeJSON(res.Record()))
 	}
 	if goBenchFile != nil {
 		fileErrs = append(fileErrs, goBenchFile.writeGoBench(res))
@@ -350,6 +346,7 @@ type runner struct {
 	prevOK       int64         // for the progress line's current throughput
 	prevProgress time.Duration
 	seriesErr    error
+	ticks        []record.Tick // the series' values, kept for the record
 }
 
 func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench7.Structure,
@@ -503,57 +500,12 @@ func (r *runner) tick() {
 
 // emit writes the series line of the interval that ends at t (after a tick).
 func (r *runner) emit(t time.Duration) {
-	p := SeriesPoint{TS: t.Seconds(), Categories: make(map[string]SeriesCategory, stmbench7.NumOpTypes)}
-	for ty := range r.col.interval {
-		a := &r.col.interval[ty]
-		p.Ops += a.ok
-		p.Failed += a.failed
-		p.Categories[stmbench7.OpType(ty).String()] = SeriesCategory{
-			Ops:    a.ok,
-			Failed: a.failed,
-			MaxUs:  float64(a.maxNs) / 1e3,
-			P99Us:  float64(a.percentileNs(99)) / 1e3,
-		}
-	}
-	for op := range r.col.cum {
-		p.TotalOps += r.col.cum[op].ok
-		p.TotalFailed += r.col.cum[op].failed
-	}
-	all := r.col.intervalAll()
-	p.MaxUs, p.P99Us = ptr(float64(all.maxNs)/1e3), ptr(float64(all.percentileNs(99))/1e3)
-	if r.series != nil {
-		p.Hist = encodeHist(all.hist)
-	}
-	p.HiccupMaxUs = ptr(float64(r.hiccup.lastMax) / 1e3)
-	if pr := r.probe; pr != nil {
-		count := pr.last.TotalCount()
-		maxUs := float64(pr.lastMax) / 1e3
-		p99Us := float64(min(pr.last.ValueAtQuantile(99), pr.lastMax)) / 1e3
-		p.ProbeCount, p.ProbeMaxUs, p.ProbeP99Us = &count, &maxUs, &p99Us
-		if r.series != nil {
-			p.ProbeHist = encodeHist(pr.last)
-		}
-	}
-	if st, ok := r.backend.Stats().(stm.Stats); ok {
-		a := st.Aborts()
-		p.Aborts = nonZero(int64(a - r.prevAborts))
-		r.prevAborts = a
-	}
-	if r.upg != nil {
-		fg, sw, total := r.upg.conversions()
-		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = nonZero(fg-r.prevFG), nonZero(sw-r.prevSW), nonZero(total)
-		r.prevFG, r.prevSW = fg, sw
-		p.Events = r.upg.newEvents()
-	}
-	p.HeapBytes = ptr(heapInUse())
-	if d := (t - r.prevT).Seconds(); d > 0 {
-		p.Throughput = float64(p.Ops) / d
-	}
-	r.prevT = t
+	tk := r.tickAt(t, r.series != nil)
+	r.ticks = append(r.ticks, record.Tick{T: tk.T, Values: tk.Values})
 	if r.series == nil || r.seriesErr != nil {
 		return
 	}
-	b, err := json.Marshal(p)
+	b, err := json.Marshal(tk)
 	if err == nil {
 		b = append(b, '\n')
 		if _, err = r.series.w.Write(b); err == nil {
@@ -587,12 +539,3 @@ func closed(c <-chan struct{}) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// nonZero is v's address, nil for 0: the series writes such counts only when they are not.
-func nonZero[T comparable](v T) *T {
-	var zero T
-	if v == zero {
-		return nil
-	}
-	return &v
-}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"dustm/record"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -75,13 +76,6 @@ type DryRunResult struct {
 	First     []string `json:"first_failures,omitempty"`
 	DurationS float64  `json:"duration_s"`
 	Error     string   `json:"error,omitempty"`
-}
-
-// SeriesEvent is an upgrade instant, on the series line of the interval it fell in.
-type SeriesEvent struct {
-	Kind    string  `json:"kind"` // requested, committed, migrated, failure, rolled-back
-	Upgrade string  `json:"upgrade"`
-	TS      float64 `json:"t_s"`
 }
 
 // appliedStep is a committed upgrade step and its place in the serial order.
@@ -204,15 +198,16 @@ func (u *upgradeRun) conversions() (fg, sw, total int64) {
 	return fg, sw, total
 }
 
-// newEvents returns the events not yet put on the series, as times since the start.
-func (u *upgradeRun) newEvents() []SeriesEvent {
+// newEvents returns the events not yet put on the series (named by their kind), as times
+// since the start.
+func (u *upgradeRun) newEvents() []record.Event {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	var out []SeriesEvent
+	var out []record.Event
 	for _, m := range u.migs {
 		evs := m.Events()
 		for _, ev := range evs[u.emitted[m]:] {
-			out = append(out, SeriesEvent{Kind: string(ev.Kind), Upgrade: ev.Upgrade, TS: ev.At.Sub(u.start).Seconds()})
+			out = append(out, record.Event{Name: string(ev.Kind), T: ev.At.Sub(u.start).Seconds()})
 		}
 		u.emitted[m] = len(evs)
 	}

@@ -1,0 +1,455 @@
+package bench
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"dustm/record"
+	"dustm/stm"
+	"dustm/stmbench7"
+)
+
+// The metrics of a run, defined once here: the record of every run (--json) carries the
+// definitions of its values and of its series' tick values, and every reader (summaries,
+// comparisons, figures, claims) takes them from there by name.
+
+func def(name, unit string, better record.Better, doc string) record.Metric {
+	return record.Metric{Name: name, Unit: unit, Doc: doc, Better: better}
+}
+
+// Definitions are the metrics of a STMBench7 run, in the order summaries list them; the key
+// value server (package kv) reuses them for what it measures alike.
+func Definitions() []record.Metric {
+	const lo, hi, no = record.Lower, record.Higher, record.Neither
+	return []record.Metric{
+		def("throughput", "op/s", hi, "successful operations per second over the whole run"),
+		def("throughput_with_failed", "op/s", hi, "operations per second, failed ones included"),
+		def("successful", "op", hi, "successful operations"),
+		def("failed", "op", no, "failed operations (an operation fails when, e.g., the id it looks up is absent)"),
+		def("all.max_us", "µs", lo, "maximum latency of any successful operation (exact)"),
+		def("all.p99_us", "µs", lo, "99th percentile of the latency of all successful operations"),
+		def("all.p999_us", "µs", lo, "99.9th percentile of the latency of all successful operations"),
+		def("all.p50_us", "µs", lo, "median latency of all successful operations"),
+		def("all.mean_us", "µs", lo, "mean latency of all successful operations"),
+		def("probe_max_us", "µs", lo, "maximum lateness of the responsiveness probe (a goroutine waking at a fixed interval): the longest the program did not respond, operations or not"),
+		def("probe_p99_us", "µs", lo, "99th percentile of the probe's lateness"),
+		def("probe_p999_us", "µs", lo, "99.9th percentile of the probe's lateness"),
+		def("hiccup_max_us", "µs", lo, "maximum lateness of the platform probe: the machine's and the runtime's own hiccups, the noise floor"),
+		def("gc_cpu_fraction", "", lo, "share of the CPU time the garbage collector used"),
+		def("alloc_mb_per_s", "MB/s", lo, "memory allocated per second"),
+		def("max_gap_ms", "ms", lo, "longest time without any operation completing (the real pause)"),
+		def("window.max_us", "µs", lo, "maximum latency of the operations completing in the second after the upgrade's commit (after upgrade-at without an upgrade: the baseline)"),
+		def("window.p99_us", "µs", lo, "99th percentile of the latency in that window"),
+		def("window.ops", "op", hi, "operations completing in that window"),
+		def("upgrade.pause_ms", "ms", lo, "the upgrade's pause, as measured: the longest time without any operation completing among the gaps that overlap the upgrade's request-to-commit span"),
+		def("upgrade.world_stop_ms", "ms", lo, "how long the world was stopped (eager: the conversion of every object)"),
+		def("upgrade.commit_delay_ms", "ms", lo, "from the upgrade's request to its commit: the time to upgrade (eager: stopping the world and converting every object; lazy: the commit only)"),
+		def("upgrade.migration_s", "s", lo, "from the upgrade's commit until every object is converted (0 for eager, which converts before the commit)"),
+		def("upgrade.objects", "objects", no, "objects of the types the upgrade changes, as the engine counted them at the commit (with structural modifications on, this includes objects created since the build and deleted ones not yet collected)"),
+		def("upgrade.fraction_changed", "", no, "the share of the initial structure's objects whose type the upgrade changes (objects of the changed classes in the initial structure / structure.objects)"),
+		def("upgrade.us_per_object", "µs", lo, "eager: the stopped world's time per object converted (upgrade.world_stop_ms / upgrade.conversions_stopped)"),
+		def("upgrade.objects_converted", "objects", no, "objects converted by the end of the run"),
+		def("upgrade.conversions_foreground", "objects", no, "conversions done by the benchmark's own operations"),
+		def("upgrade.conversions_sweeper", "objects", no, "conversions done by the background sweeper"),
+		def("upgrade.conversions_stopped", "objects", no, "conversions done with the world stopped (eager)"),
+		def("upgrade.conversion_failures", "", lo, "conversions that failed"),
+		def("upgrade.throughput_before", "op/s", hi, "throughput before the upgrade"),
+		def("upgrade.throughput_after", "op/s", hi, "throughput after the upgrade"),
+		def("upgrade.throughput_ratio", "", hi, "throughput after / before the upgrade"),
+		def("upgrade.complete", "", hi, "1 when every object was converted by the end of the run"),
+		def("upgrade.failed", "", lo, "1 when the upgrade did not happen (e.g. a transformer failed in eager mode)"),
+		def("upgrade.pinned_s", "s", lo, "how long the pre-upgrade snapshot was kept (the longest of the steps)"),
+		def("upgrade.requested_s", "s", no, "when the upgrade was requested, since the start of the timed phase"),
+		def("upgrade.committed_s", "s", no, "when the upgrade committed"),
+		def("upgrade.migrated_s", "s", no, "when the last object was converted"),
+		def("upgrade.dry_run_s", "s", lo, "duration of the upgrade's dry run"),
+		def("upgrade.dry_run_failures", "", lo, "conversions that failed in the dry run"),
+		def("recovery_s", "s", lo, "from the upgrade's request (or upgrade-at) until throughput, averaged over 3 intervals, is back within 5% of its level before (from the time series)"),
+		def("ops_lost", "op", lo, "operations short of the level before the upgrade, from the request until recovery (negative: more than before)"),
+		def("gc_pause_max_us", "µs", lo, "the collector's longest stop-the-world pause (runtime histogram bucket bound)"),
+		def("sched_latency_max_us", "µs", lo, "the longest a runnable goroutine waited to run (runtime histogram bucket bound)"),
+		def("elapsed_s", "s", no, "length of the timed phase"),
+		def("build_s", "s", lo, "time to build the structure"),
+		def("heap_bytes_after_build", "B", lo, "heap in use after the structure is built"),
+		def("heap_bytes_at_end", "B", lo, "live heap after a collection once the workers have stopped (an unfinished migration's old versions included)"),
+		def("structure.objects", "objects", no, "design objects of the initial structure (module, manual, assemblies, composite parts, documents, atomic parts)"),
+		def("check.passed", "", hi, "1 when the structure's invariants held before and after the run (--check)"),
+		def("replay.passed", "", hi, "1 when the sequential replay matched the run: the same choices and results, and equal final structures (--seq-replay)"),
+		def("replay.operations", "op", no, "operations the sequential replay replayed"),
+		def("calibration.max_us", "µs", lo, "maximum oversleep of the platform probe running alone before the build (--calibration): the idle platform's hiccups"),
+		def("calibration.p99_us", "µs", lo, "99th percentile of that calibration's oversleeps"),
+		def("calibration.count", "", no, "sleeps of the calibration"),
+		def("cat.{}.ops", "op", hi, "successful operations of category {}"),
+		def("cat.{}.failed", "op", no, "failed operations of category {}"),
+		def("cat.{}.max_us", "µs", lo, "maximum latency of category {}"),
+		def("cat.{}.p99_us", "µs", lo, "99th percentile latency of category {}"),
+		def("cat.{}.p50_us", "µs", lo, "median latency of category {}"),
+		def("stm.conflict_aborts_per_commit", "", lo, "STM aborts caused by conflicts (read conflicts and failed validations) per commit"),
+		def("stm.gc.{}", "", no, "STM counter gc.{}"),
+		def("stm.{}", "", no, "STM counter {}"),
+		def("all.curve.{}_us", "µs", lo, "the latency percentile curve of all successful operations: the latency at percentile {} (p99_9 is the 99.9th; p100 the maximum)"),
+		// What only the series' ticks carry (one interval each).
+		def("ops", "op", hi, "successful operations in the interval"),
+		def("total_ops", "op", no, "successful operations since the start"),
+		def("total_failed", "op", no, "failed operations since the start"),
+		def("max_us", "µs", lo, "maximum latency of the interval's successful operations"),
+		def("p99_us", "µs", lo, "99th percentile latency of the interval's successful operations"),
+		def("aborts", "", lo, "the STM's aborted attempts in the interval"),
+		def("converted_foreground", "objects", no, "objects converted by operations in the interval"),
+		def("converted_sweeper", "objects", no, "objects converted by the sweepers in the interval"),
+		def("converted_total", "objects", no, "objects converted by the upgrade so far"),
+		def("heap_bytes", "B", lo, "heap in use at the end of the interval"),
+		def("probe_count", "", no, "responsiveness probes that returned in the interval"),
+	}
+}
+
+// TickNames are the values of a STMBench7 series' ticks.
+func TickNames() []string {
+	return []string{"ops", "failed", "throughput", "total_ops", "total_failed", "max_us", "p99_us", "aborts",
+		"converted_foreground", "converted_sweeper", "converted_total", "heap_bytes", "probe_max_us",
+		"probe_p99_us", "probe_count", "hiccup_max_us", "cat.{}.ops", "cat.{}.failed", "cat.{}.max_us", "cat.{}.p99_us"}
+}
+
+// Define sets rec.Metrics to the definitions among defs of rec's values (an exact name
+// before a family) and of the tick values named, in defs' order.
+func Define(rec *record.Record, defs []record.Metric, ticks []string) {
+	used := make([]bool, len(defs))
+	for i, d := range defs {
+		used[i] = slices.Contains(ticks, d.Name)
+	}
+	for name := range rec.Values {
+		i := slices.IndexFunc(defs, func(d record.Metric) bool { return d.Name == name })
+		if i < 0 {
+			i = slices.IndexFunc(defs, func(d record.Metric) bool { _, ok := d.Matches(name); return ok })
+		}
+		if i >= 0 {
+			used[i] = true
+		}
+	}
+	rec.Metrics = nil
+	for i, d := range defs {
+		if used[i] {
+			rec.Metrics = append(rec.Metrics, d)
+		}
+	}
+}
+
+// pairs reads a JSON object's members as a record's key=value pairs.
+func pairs(v any) record.Config {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	c, _ := record.ConfigFromJSON(b)
+	return c
+}
+
+// Record is the run's record: its configuration and environment as pairs, and every value
+// it measured, by the names Definitions gives.
+func (res *Result) Record() *record.Record {
+	rec := &record.Record{Schema: record.Schema, App: "stmbench7", Config: pairs(res.Config), Env: pairs(res.Env),
+		Values: map[string]float64{}, Error: res.Error, Interrupted: res.Interrupted}
+	v := rec.Values
+	v["throughput"], v["throughput_with_failed"] = res.Throughput, res.ThroughputWithFailed
+	v["successful"], v["failed"] = float64(res.Successful), float64(res.Failed)
+	v["elapsed_s"], v["build_s"], v["heap_bytes_after_build"] = res.ElapsedS, res.BuildS, float64(res.HeapBytesAfterBuild)
+	if res.HeapBytesAtEnd > 0 {
+		v["heap_bytes_at_end"] = float64(res.HeapBytesAtEnd)
+	}
+	if n := StructureObjects(res.Config.Params); !math.IsNaN(n) {
+		v["structure.objects"] = n
+	}
+	if a := res.All; a != nil {
+		v["all.max_us"], v["all.p99_us"], v["all.p999_us"], v["all.p50_us"], v["all.mean_us"] = a.MaxTTCUs, a.P99Us, a.P999Us, a.P50Us, a.MeanUs
+		for _, p := range a.Percentiles {
+			v["all.curve."+CurveSegment(p.P)+"_us"] = p.Us
+		}
+	}
+	for name, c := range res.Categories {
+		if c.Successful != 0 || c.Failed != 0 {
+			p := "cat." + name + "."
+			v[p+"ops"], v[p+"failed"], v[p+"max_us"], v[p+"p99_us"], v[p+"p50_us"] = float64(c.Successful), float64(c.Failed), c.MaxTTCUs, c.P99Us, c.P50Us
+		}
+	}
+	if p := res.Probe; p != nil {
+		v["probe_max_us"], v["probe_p99_us"], v["probe_p999_us"] = p.MaxUs, p.P99Us, p.P999Us
+	}
+	if h := res.Hiccup; h != nil {
+		v["hiccup_max_us"] = h.MaxUs
+	}
+	if rt := res.Runtime; rt != nil {
+		v["gc_cpu_fraction"], v["alloc_mb_per_s"] = rt.GCCPUFraction, rt.AllocMBPerS
+		v["gc_pause_max_us"], v["sched_latency_max_us"] = rt.GCPauseMaxUs, rt.SchedLatencyMaxUs
+	}
+	if c := res.Check; c != nil {
+		v["check.passed"] = b2f(c.Initial == "ok" && c.Final == "ok")
+	}
+	if rp := res.Replay; rp != nil {
+		v["replay.passed"], v["replay.operations"] = b2f(rp.Passed), float64(rp.Operations)
+	}
+	if c := res.Calibration; c != nil {
+		v["calibration.max_us"], v["calibration.p99_us"], v["calibration.count"] = c.MaxUs, c.P99Us, float64(c.Count)
+	}
+	if res.MaxGapMs != nil {
+		v["max_gap_ms"] = *res.MaxGapMs
+	}
+	if w := res.Window; w != nil {
+		v["window.max_us"], v["window.p99_us"], v["window.ops"] = w.MaxUs, w.P99Us, float64(w.Ops)
+	}
+	if u := res.Upgrade; u != nil {
+		upgradeValues(v, u, res.Config.Params, res.Config.NoSMs)
+	}
+	stmValues(v, res.STM)
+	if t, ok := res.changeInstant(); ok {
+		if rs, lost, ok := Recovery(res.Ticks, t); ok {
+			v["recovery_s"], v["ops_lost"] = rs, lost
+		}
+	}
+	for k, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			delete(v, k) // JSON has no such numbers; a value that is not one is absent
+		}
+	}
+	Define(rec, Definitions(), TickNames())
+	return rec
+}
+
+// CurveSegment names percentile p in the curve's family: p99_9 for 99.9.
+func CurveSegment(p float64) string {
+	return "p" + strings.ReplaceAll(strconv.FormatFloat(p, 'f', -1, 64), ".", "_")
+}
+
+func upgradeValues(v map[string]float64, u *UpgradeResult, params stmbench7.Params, noSMs bool) {
+	v["upgrade.pause_ms"], v["upgrade.requested_s"] = u.PauseMs, u.RequestedS
+	v["upgrade.failed"] = b2f(u.Error != "")
+	if u.CommittedS != nil {
+		v["upgrade.committed_s"] = *u.CommittedS
+		v["upgrade.commit_delay_ms"] = (*u.CommittedS - u.RequestedS) * 1e3
+		if u.MigratedS != nil {
+			v["upgrade.migrated_s"] = *u.MigratedS
+			v["upgrade.migration_s"] = max(0, *u.MigratedS-*u.CommittedS) // eager converts before the commit: 0
+		}
+	}
+	stop, pinned := 0.0, 0.0
+	for _, s := range u.Migrations {
+		stop += s.WorldStopMs
+		pinned = max(pinned, s.PinnedS)
+	}
+	if len(u.Migrations) > 0 {
+		v["upgrade.world_stop_ms"], v["upgrade.pinned_s"] = stop, pinned
+	}
+	v["upgrade.objects"] = float64(u.Objects)
+	// The share is of the initial structure, counted from its parameters: the engine's count
+	// at the commit includes, with structural modifications on, objects created since and
+	// deleted ones not yet collected, and so passed 1.
+	if n, ok := v["structure.objects"]; ok && n > 0 {
+		if c, ok := ChangedObjects(u.Scenario, params); ok {
+			v["upgrade.fraction_changed"] = c / n
+		} else if noSMs {
+			v["upgrade.fraction_changed"] = float64(u.Objects) / n
+		}
+	}
+	if u.ConversionsStopped > 0 {
+		v["upgrade.us_per_object"] = stop * 1e3 / float64(u.ConversionsStopped)
+	}
+	v["upgrade.objects_converted"] = float64(u.ObjectsConverted)
+	v["upgrade.conversions_foreground"], v["upgrade.conversions_sweeper"] = float64(u.ConversionsForeground), float64(u.ConversionsSweeper)
+	v["upgrade.conversions_stopped"], v["upgrade.conversion_failures"] = float64(u.ConversionsStopped), float64(u.ConversionFailures)
+	v["upgrade.throughput_before"], v["upgrade.throughput_after"] = u.ThroughputBefore, u.ThroughputAfter
+	if u.ThroughputBefore > 0 {
+		v["upgrade.throughput_ratio"] = u.ThroughputAfter / u.ThroughputBefore
+	}
+	v["upgrade.complete"] = b2f(u.Complete)
+	if d := u.DryRun; d != nil {
+		v["upgrade.dry_run_s"], v["upgrade.dry_run_failures"] = d.DurationS, float64(d.Failures)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// stmValues flattens the backend's counters (their JSON) into stm.NAME values, and derives
+// the conflict aborts per commit.
+func stmValues(v map[string]float64, stats any) {
+	var m map[string]any
+	if b, err := json.Marshal(stats); err != nil || json.Unmarshal(b, &m) != nil {
+		return
+	}
+	var flatten func(prefix string, m map[string]any)
+	flatten = func(prefix string, m map[string]any) {
+		for k, x := range m {
+			switch x := x.(type) {
+			case float64:
+				v[prefix+k] = x
+			case map[string]any:
+				flatten(prefix+k+".", x)
+			}
+		}
+	}
+	flatten("stm.", m)
+	if commits := v["stm.read_only_commits"] + v["stm.read_write_commits"] + v["stm.inevitable_commits"]; commits > 0 {
+		v["stm.conflict_aborts_per_commit"] = (v["stm.aborts_read_conflict"] + v["stm.aborts_validation"]) / commits
+	}
+}
+
+// changeInstant is when the run's upgrade was requested, or, without an upgrade, the start
+// of its baseline window (upgrade-at, by default half the length): the instant recovery is
+// measured from.
+func (res *Result) changeInstant() (float64, bool) {
+	switch c := &res.Config; {
+	case res.Upgrade != nil:
+		return res.Upgrade.RequestedS, true
+	case c.UpgradeAt > 0:
+		return c.UpgradeAt.Seconds(), true
+	case c.Ops == 0 && c.Length > 0:
+		return c.Length.Seconds() / 2, true
+	}
+	return 0, false
+}
+
+// Recovery measures how a series recovers from a change at time t: the level is the mean
+// throughput of the intervals that end before t, leaving out the first fifth of them as
+// warm-up; recovery is the first interval from t on that starts a run of 3 intervals whose
+// mean is within 5% of the level (recoveryS from t to that interval's start, 0 when the
+// first one already is), and opsLost the operations short of the level until then. ok is
+// false without intervals before t, or when the throughput never recovers.
+func Recovery(ticks []record.Tick, t float64) (recoveryS, opsLost float64, ok bool) {
+	tp := record.Column(ticks, "throughput")
+	start := 0
+	for start < len(ticks) && ticks[start].T <= t {
+		start++
+	}
+	pre := tp[:start][start/5:]
+	if len(pre) == 0 {
+		return 0, 0, false
+	}
+	level := 0.0
+	for _, x := range pre {
+		level += x
+	}
+	level /= float64(len(pre))
+	const window = 3
+	prevT := t
+	if start > 0 {
+		prevT = ticks[start-1].T
+	}
+	lost := 0.0
+	for i := start; i+window <= len(ticks); i++ {
+		if (tp[i]+tp[i+1]+tp[i+2])/window >= 0.95*level {
+			return math.Max(0, prevT-t), lost, true
+		}
+		lost += level*(ticks[i].T-prevT) - ticks[i].Values["ops"]
+		prevT = ticks[i].T
+	}
+	return 0, 0, false
+}
+
+// StructureObjects is the number of design objects of the initial structure: the module, the
+// manual, the complex and base assemblies, the composite parts, their documents and their
+// atomic parts (connections are not objects of their own type that an upgrade changes).
+func StructureObjects(p stmbench7.Params) float64 {
+	if p.NumAssmPerAssm < 2 || p.NumAssmLevels < 2 {
+		return math.NaN()
+	}
+	comp := p.InitialTotalCompParts()
+	return float64(2 + p.InitialTotalComplexAssemblies() + p.InitialTotalBaseAssemblies() + 2*comp + comp*p.NumAtomicPerComp)
+}
+
+// ChangedObjects is the number of objects of the initial structure whose class a built-in
+// upgrade scenario changes (stmbench7/scenario_steps.go): atomic-point the atomic parts,
+// composite-stats the composite parts, document-lines the documents, dates every design
+// object (the module, the assemblies, the composite and the atomic parts), chain the atomic
+// and then the composite parts. ok is false for a scenario it does not know.
+func ChangedObjects(scenario string, p stmbench7.Params) (float64, bool) {
+	if p.NumAssmPerAssm < 2 || p.NumAssmLevels < 2 {
+		return 0, false
+	}
+	comp := p.InitialTotalCompParts()
+	atomic := comp * p.NumAtomicPerComp
+	switch scenario {
+	case "atomic-point":
+		return float64(atomic), true
+	case "composite-stats", "document-lines":
+		return float64(comp), true
+	case "dates":
+		return float64(1 + p.InitialTotalComplexAssemblies() + p.InitialTotalBaseAssemblies() + comp + atomic), true
+	case "chain":
+		return float64(atomic + comp), true
+	}
+	return 0, false
+}
+
+// tickAt is the series' tick of the interval that ends at t (after the collector's tick);
+// hists adds the interval's histograms.
+func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
+	tk := record.Tick{T: t.Seconds(), Values: map[string]float64{}}
+	hist := func(name string, h *hdrhistogram.Histogram) {
+		if !hists {
+			return
+		}
+		if e := record.Encode(h); e != "" {
+			if tk.Hists == nil {
+				tk.Hists = map[string]string{}
+			}
+			tk.Hists[name] = e
+		}
+	}
+	v := tk.Values
+	for ty := range r.col.interval {
+		a := &r.col.interval[ty]
+		p := "cat." + stmbench7.OpType(ty).String() + "."
+		v[p+"ops"], v[p+"failed"], v[p+"max_us"], v[p+"p99_us"] = float64(a.ok), float64(a.failed), us(a.maxNs), us(a.percentileNs(99))
+		v["ops"] += float64(a.ok)
+		v["failed"] += float64(a.failed)
+	}
+	for op := range r.col.cum {
+		v["total_ops"] += float64(r.col.cum[op].ok)
+		v["total_failed"] += float64(r.col.cum[op].failed)
+	}
+	all := r.col.intervalAll()
+	v["max_us"], v["p99_us"] = us(all.maxNs), us(all.percentileNs(99))
+	hist("all", all.hist)
+	v["hiccup_max_us"] = us(r.hiccup.lastMax)
+	if pr := r.probe; pr != nil {
+		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = pr.lastValues()
+		hist("probe", pr.last)
+	}
+	if st, ok := r.backend.Stats().(stm.Stats); ok {
+		a := st.Aborts()
+		setNonZero(v, "aborts", float64(a-r.prevAborts))
+		r.prevAborts = a
+	}
+	if r.upg != nil {
+		fg, sw, total := r.upg.conversions()
+		setNonZero(v, "converted_foreground", float64(fg-r.prevFG))
+		setNonZero(v, "converted_sweeper", float64(sw-r.prevSW))
+		setNonZero(v, "converted_total", float64(total))
+		r.prevFG, r.prevSW = fg, sw
+		tk.Events = r.upg.newEvents()
+	}
+	v["heap_bytes"] = float64(heapInUse())
+	if d := (t - r.prevT).Seconds(); d > 0 {
+		v["throughput"] = v["ops"] / d
+	}
+	r.prevT = t
+	return tk
+}
+
+func us(ns int64) float64 { return float64(ns) / 1e3 }
+
+// setNonZero sets a count the series writes only when it is not zero.
+func setNonZero(v map[string]float64, name string, x float64) {
+	if x != 0 {
+		v[name] = x
+	}
+}
