@@ -2,7 +2,6 @@ package kv
 
 import (
 	"context"
-	"encoding/json"
 	"runtime"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/record"
 	"dustm/stm"
 	"dustm/stmbench7/bench"
 )
@@ -108,7 +108,7 @@ type meter struct {
 	prevAb   uint64
 	prevFG   int64
 	prevSW   int64
-	series   *json.Encoder
+	series   *record.SeriesWriter
 	probe    *bench.Probe
 	hiccup   *bench.Probe
 	rtEnd    func() *bench.RuntimeResult
@@ -119,7 +119,8 @@ type meter struct {
 	probeR   *bench.ProbeResult
 	hiccupR  *bench.ProbeResult
 	heapEnd  uint64
-	history  []mark // the cumulative count of commands at each tick
+	history  []mark        // the cumulative count of commands at each tick
+	ticks    []record.Tick // the series' values, for the record
 }
 
 // mark is the number of commands completed by a time since the start.
@@ -176,7 +177,7 @@ func (m *meter) begin(s *Server, ctx context.Context) {
 		})
 	}
 	if s.cfg.Series != nil {
-		m.series = json.NewEncoder(s.cfg.Series)
+		m.series = record.NewSeriesWriter(s.cfg.Series)
 	}
 	m.rtEnd = bench.StartRuntime()
 	m.quit = make(chan struct{})
@@ -248,9 +249,10 @@ func (m *meter) tick() {
 		m.spare = old
 	}
 	p := m.point()
-	m.history = append(m.history, mark{time.Duration(p.TS * float64(time.Second)), p.TotalOps + p.TotalFailed})
+	m.history = append(m.history, mark{time.Duration(p.T * float64(time.Second)), int64(p.Values["total_ops"] + p.Values["total_failed"])})
+	m.ticks = append(m.ticks, record.Tick{T: p.T, Values: p.Values})
 	if m.series != nil {
-		_ = m.series.Encode(p)
+		_ = m.series.Write(p)
 	}
 }
 
@@ -276,64 +278,69 @@ func (m *meter) throughputAround(before, after time.Duration) (float64, float64)
 	return tb, ta
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func nonZero(v int64) *int64 {
-	if v == 0 {
-		return nil
-	}
-	return &v
-}
-
-// point is the series line of the interval just closed.
-func (m *meter) point() *bench.SeriesPoint {
+// point is the series' tick of the interval just closed.
+func (m *meter) point() record.Tick {
 	now := time.Now()
-	p := &bench.SeriesPoint{TS: now.Sub(m.start).Seconds(), Categories: map[string]bench.SeriesCategory{}}
+	p := record.Tick{T: now.Sub(m.start).Seconds(), Values: map[string]float64{}, Hists: map[string]string{}}
+	v := p.Values
 	all := cmdAgg{}
 	for id := range m.interval {
 		a := &m.interval[id]
-		p.TotalOps += m.cum[id].ok
-		p.TotalFailed += m.cum[id].failed
+		v["total_ops"] += float64(m.cum[id].ok)
+		v["total_failed"] += float64(m.cum[id].failed)
 		if a.ok == 0 && a.failed == 0 {
 			continue
 		}
-		p.Ops += a.ok
-		p.Failed += a.failed
-		p99 := 0.0
-		if a.hist != nil {
-			p99 = float64(min(a.hist.ValueAtQuantile(99), a.maxNs)) / 1e3
-		}
-		p.Categories[m.names[id]] = bench.SeriesCategory{Ops: a.ok, Failed: a.failed, MaxUs: float64(a.maxNs) / 1e3, P99Us: p99}
+		v["ops"] += float64(a.ok)
+		v["failed"] += float64(a.failed)
+		c := "cmd." + m.names[id] + "."
+		v[c+"ops"], v[c+"failed"], v[c+"max_us"], v[c+"p99_us"] = float64(a.ok), float64(a.failed), float64(a.maxNs)/1e3, a.p99Us()
 		all.add(a.ok, a.failed, a.maxNs, a.hist)
 	}
-	p.MaxUs = ptr(float64(all.maxNs) / 1e3)
-	p99 := 0.0
-	if all.hist != nil {
-		p99 = float64(min(all.hist.ValueAtQuantile(99), all.maxNs)) / 1e3
+	v["max_us"], v["p99_us"] = float64(all.maxNs)/1e3, all.p99Us()
+	if e := record.Encode(all.hist); e != "" {
+		p.Hists["all"] = e
 	}
-	p.P99Us = ptr(p99)
-	p.Hist = bench.EncodeHist(all.hist)
-	maxUs, _, _, _ := m.hiccup.Tick()
-	p.HiccupMaxUs = &maxUs
+	v["hiccup_max_us"], _, _, _ = m.hiccup.Tick()
 	if m.probe != nil {
 		maxUs, p99Us, count, hist := m.probe.Tick()
-		p.ProbeMaxUs, p.ProbeP99Us, p.ProbeCount, p.ProbeHist = &maxUs, &p99Us, &count, hist
+		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = maxUs, p99Us, float64(count)
+		if hist != "" {
+			p.Hists["probe"] = hist
+		}
 	}
 	if st, ok := m.s.stmStats(); ok {
 		a := st.Aborts()
-		p.Aborts = nonZero(int64(a - m.prevAb))
+		setNonZero(v, "aborts", float64(a-m.prevAb))
 		m.prevAb = a
 	}
 	fg, sw, total, events := m.s.upg.progress(m.start)
-	p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = nonZero(fg-m.prevFG), nonZero(sw-m.prevSW), nonZero(total)
+	setNonZero(v, "converted_foreground", float64(fg-m.prevFG))
+	setNonZero(v, "converted_sweeper", float64(sw-m.prevSW))
+	setNonZero(v, "converted_total", float64(total))
 	m.prevFG, m.prevSW = fg, sw
 	p.Events = events
-	p.HeapBytes = ptr(bench.HeapInUse())
+	v["heap_bytes"] = float64(bench.HeapInUse())
 	if d := now.Sub(m.prevT).Seconds(); d > 0 {
-		p.Throughput = float64(p.Ops) / d
+		v["throughput"] = v["ops"] / d
 	}
 	m.prevT = now
 	return p
+}
+
+// p99Us is the 99th percentile of the latencies (µs), capped at their exact maximum.
+func (a *cmdAgg) p99Us() float64 {
+	if a.hist == nil {
+		return 0
+	}
+	return float64(min(a.hist.ValueAtQuantile(99), a.maxNs)) / 1e3
+}
+
+// setNonZero sets a count the series writes only when it is not zero.
+func setNonZero(v map[string]float64, name string, x float64) {
+	if x != 0 {
+		v[name] = x
+	}
 }
 
 func (s *Server) stmStats() (stm.Stats, bool) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"dustm/record"
 	"dustm/stmbench7/bench"
 	"dustm/upgrade"
 )
@@ -97,7 +98,7 @@ func (s *Server) scheduledUpgrade(ctx context.Context) {
 
 // progress returns the conversions so far (by commands, by sweepers, in all) and the events
 // not yet reported, for the series.
-func (u *upgrades) progress(start time.Time) (fg, sw, total int64, events []bench.SeriesEvent) {
+func (u *upgrades) progress(start time.Time) (fg, sw, total int64, events []record.Event) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, r := range u.runs {
@@ -108,7 +109,7 @@ func (u *upgrades) progress(start time.Time) (fg, sw, total int64, events []benc
 		fg, sw, total = fg+st.ConvertedForeground, sw+st.ConvertedSweeper, total+st.Converted()
 		evs := r.m.Events()
 		for _, e := range evs[min(r.reported, len(evs)):] {
-			events = append(events, bench.SeriesEvent{Kind: string(e.Kind), Upgrade: e.Upgrade, TS: e.At.Sub(start).Seconds()})
+			events = append(events, record.Event{Name: string(e.Kind), T: e.At.Sub(start).Seconds()})
 		}
 		r.reported = len(evs)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"dustm/internal/duration"
 	"dustm/internal/outfile"
 	"dustm/kv"
+	"dustm/record"
 	"dustm/stmbench7/bench"
 	"dustm/upgrade"
 )
@@ -166,23 +166,9 @@ func runKVServe(ctx context.Context, args []string, stdout, stderr io.Writer, re
 		}
 	}
 	if f.json != "" {
-		if err := writeKVResult(f.json, stdout, srv.Result(start)); err != nil {
-			return err
+		if err := record.Write(f.json, srv.Record(start), stdout); err != nil {
+			return fmt.Errorf("--json: %w", err)
 		}
 	}
 	return serveErr
-}
-
-func writeKVResult(path string, stdout io.Writer, r *kv.Result) error {
-	out, err := outfile.Create(path, stdout)
-	if err != nil {
-		return fmt.Errorf("--json: %w", err)
-	}
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		out.Abort()
-		return fmt.Errorf("--json: %w", err)
-	}
-	return out.Commit()
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"dustm/record"
 )
 
 // Exported pieces of the runner's measurement, for other programs that write this package's
@@ -29,9 +31,6 @@ func OpResultOf(h *hdrhistogram.Histogram, ok, failed, maxNs int64, curve bool) 
 	}
 	return r
 }
-
-// EncodeHist encodes a histogram as the series keeps it ("hist"); "" for an empty one.
-func EncodeHist(h *hdrhistogram.Histogram) string { return encodeHist(h) }
 
 // HeapInUse is the heap in use now, as the series records it.
 func HeapInUse() uint64 { return heapInUse() }
@@ -73,8 +72,8 @@ func StartHiccup(interval time.Duration, workers int) *Probe {
 // Tick closes an interval and returns its maximum and p99 (µs), count and encoded histogram.
 func (p *Probe) Tick() (maxUs, p99Us float64, count int64, hist string) {
 	p.rec.tick()
-	h := p.rec.last
-	return float64(p.rec.lastMax) / 1e3, float64(min(h.ValueAtQuantile(99), p.rec.lastMax)) / 1e3, h.TotalCount(), encodeHist(h)
+	maxUs, p99Us, n := p.rec.lastValues()
+	return maxUs, p99Us, int64(n), record.Encode(p.rec.last)
 }
 
 // Stop stops the probe and returns its result over its whole run.
