@@ -46,6 +46,30 @@ func Definitions() []record.Metric {
 	)
 }
 
+// ClientDefinitions are the metrics of a kv run's client report (redis-benchmark's, App
+// "redis-benchmark"): per test (client.TEST.…) and over all tests, and where the server's
+// upgrade committed in the client's run.
+func ClientDefinitions() []record.Metric {
+	m := func(name, unit string, better record.Better, doc string) record.Metric {
+		return record.Metric{Name: name, Unit: unit, Doc: doc, Better: better}
+	}
+	const lo, hi = record.Lower, record.Higher
+	return []record.Metric{
+		m("client.rps", "req/s", hi, "the client's requests per second over all its tests (redis-benchmark; total requests / total time)"),
+		m("client.p99_ms", "ms", lo, "the client's largest 99th percentile latency over its tests (redis-benchmark)"),
+		m("client.max_ms", "ms", lo, "the client's maximum latency over its tests (redis-benchmark): the claims are checked on it"),
+		m("client.elapsed_s", "s", record.Neither, "how long the client ran"),
+		m("upgrade.client_position", "", record.Neither, "where in the client's run the upgrade committed (0 its start, 1 its end)"),
+		m("client.{}.rps", "req/s", hi, "the client's requests per second of redis-benchmark's test {}"),
+		m("client.{}.p50_ms", "ms", lo, "the client's median latency of redis-benchmark's test {}"),
+		m("client.{}.p95_ms", "ms", lo, "the client's 95th percentile latency of redis-benchmark's test {}"),
+		m("client.{}.p99_ms", "ms", lo, "the client's 99th percentile latency of redis-benchmark's test {}"),
+		m("client.{}.max_ms", "ms", lo, "the client's maximum latency of redis-benchmark's test {}"),
+		m("client.{}.min_ms", "ms", lo, "the client's minimum latency of redis-benchmark's test {}"),
+		m("client.{}.avg_ms", "ms", lo, "the client's mean latency of redis-benchmark's test {}"),
+	}
+}
+
 // TickNames are the values of a kv server's series' ticks.
 func TickNames() []string {
 	return []string{"ops", "failed", "throughput", "total_ops", "total_failed", "max_us", "p99_us", "aborts",

@@ -90,6 +90,11 @@ func TestKVServe(t *testing.T) {
 		!has(v, "upgrade.committed_s") || !has(v, "probe_max_us") || !has(v, "hiccup_max_us") || !has(v, "gc_cpu_fraction") {
 		t.Errorf("result: %+v", r)
 	}
+	for name := range v {
+		if _, ok := r.Metric(name); !ok {
+			t.Errorf("value %s has no definition", name)
+		}
+	}
 	if m, _ := r.Config.Get("migration"); m != "lazy+sweep" {
 		t.Errorf("migration %q", m)
 	}
@@ -100,6 +105,11 @@ func TestKVServe(t *testing.T) {
 	var ops float64
 	var events int
 	for _, p := range ticks {
+		for name := range p.Values {
+			if _, ok := r.Metric(name); !ok {
+				t.Errorf("tick value %s has no definition in the record", name)
+			}
+		}
 		ops += p.Values["ops"]
 		events += len(p.Events)
 	}
