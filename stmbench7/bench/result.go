@@ -22,60 +22,37 @@ import (
 )
 
 // Result is everything a run measured, as the report and the checks need it; Record turns
-// it into the run's record (--json), the one document of a run.
+// it into the run's record (--json), the one document of a run. Latencies are µs.
 type Result struct {
-	Config ConfigJSON `json:"config"`
-	Env    Env        `json:"env"`
-
-	ElapsedS             float64 `json:"elapsed_s"`
-	Throughput           float64 `json:"throughput"`             // successful operations per second
-	ThroughputWithFailed float64 `json:"throughput_with_failed"` // all operations per second
-	Successful           int64   `json:"successful"`
-	Failed               int64   `json:"failed"`
-	BuildS               float64 `json:"build_s"`
-	HeapBytesAfterBuild  uint64  `json:"heap_bytes_after_build"`
-	// HeapBytesAtEnd is the live heap once the workers have stopped, measured after a
-	// collection: with an upgrade, it holds the pre-upgrade versions only if the migration
-	// has not finished (its pin keeps them), so beside a run without an upgrade it shows
-	// whether the old state was given back.
-	HeapBytesAtEnd uint64 `json:"heap_bytes_at_end,omitempty"`
-	// Interrupted reports a run cut short by its context (Ctrl-C): what was measured until
-	// then is reported, over the time it ran.
-	Interrupted bool `json:"interrupted,omitempty"`
-	// Error is the error that stopped the run early, if any.
-	Error string `json:"error,omitempty"`
-
-	Categories map[string]OpResult `json:"categories"` // keyed by the reference's type names
-
-	// STM is the backend's own counters (Backend.Stats), if it has any.
-	STM any `json:"stm,omitempty"`
-	// Check is the outcome of the invariant checks (--check).
-	Check *CheckResult `json:"check,omitempty"`
-	// Replay is the outcome of the sequential replay (--seq-replay).
-	Replay *ReplayResult `json:"replay,omitempty"`
-
-	// All is every operation together (with the latency percentile curve); absent from
-	// schema 1 results of early binaries.
-	All *OpResult `json:"all,omitempty"`
-	// MaxGapMs is the longest time during which no operation completed; absent from schema
-	// 1 results of early binaries.
-	MaxGapMs *float64 `json:"max_gap_ms,omitempty"`
+	Config                                     ConfigJSON
+	Env                                        Env
+	ElapsedS, Throughput, ThroughputWithFailed float64 // successful (with failed) operations per second
+	Successful, Failed                         int64
+	BuildS                                     float64
+	HeapBytesAfterBuild                        uint64
+	// HeapBytesAtEnd is the live heap after a collection once the workers have stopped: it
+	// holds the pre-upgrade versions only while a migration is unfinished (its pin keeps them).
+	HeapBytesAtEnd uint64
+	// Interrupted: the context (Ctrl-C) cut the run short; Error stopped it early.
+	Interrupted bool
+	Error       string
+	Categories  map[string]OpResult // by the reference's type names
+	All         *OpResult           // every operation, with the percentile curve
+	STM         any                 // the backend's counters (Backend.Stats)
+	Check       *CheckResult        // --check
+	Replay      *ReplayResult       // --seq-replay
+	MaxGapMs    *float64            // the longest time during which no operation completed
 	// Window is the latency of the operations completing in the second after the upgrade's
-	// commit, or after --upgrade-at in a run without an upgrade (the baseline).
-	Window *WindowResult `json:"window,omitempty"`
-	// Upgrade is the upgrade's measurements (--upgrade).
-	Upgrade *UpgradeResult `json:"upgrade,omitempty"`
-
-	// Probe is the responsiveness probe's latency (--probe), Hiccup the platform probe's
-	// oversleep (every run), Runtime what the Go runtime did during the timed phase.
-	Probe   *ProbeResult   `json:"probe,omitempty"`
-	Hiccup  *ProbeResult   `json:"hiccup,omitempty"`
-	Runtime *RuntimeResult `json:"runtime,omitempty"`
-	// Calibration is the platform probe alone before the build (--calibration): the idle
-	// platform's oversleeps, to set the run's probe maxima against.
-	Calibration *CalibrationResult `json:"calibration,omitempty"`
+	// commit, or after upgrade-at in a run without an upgrade (the baseline).
+	Window  *WindowResult
+	Upgrade *UpgradeResult
+	// The responsiveness probe (--probe), the platform probe (always), the runtime during the
+	// timed phase, and the platform probe alone before the build (--calibration).
+	Probe, Hiccup *ProbeResult
+	Runtime       *RuntimeResult
+	Calibration   *CalibrationResult
 	// Ticks are the series' ticks (their values only), for the recovery from the upgrade.
-	Ticks []record.Tick `json:"-"`
+	Ticks []record.Tick
 }
 
 // Percentile is one point of a latency percentile curve.
@@ -84,7 +61,7 @@ type Percentile struct {
 	Us float64 `json:"us"`
 }
 
-// curvePoints are the percentiles of the latency curves in results.
+// curvePoints are the percentiles of the latency curve.
 var curvePoints = []float64{0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100}
 
 func percentileCurve(a *agg) []Percentile {
@@ -97,49 +74,37 @@ func percentileCurve(a *agg) []Percentile {
 		if p < 100 {
 			ns = a.percentileNs(p)
 		}
-		out[i] = Percentile{P: p, Us: float64(ns) / 1e3}
+		out[i] = Percentile{P: p, Us: us(ns)}
 	}
 	return out
 }
 
-// OpResult is the measurements of one operation or one category. Latencies are of successful
-// operations, in microseconds; percentiles come from the HDR histograms (0.1 % precision),
-// the maximum is exact.
+// OpResult is the measurements of one category or of all operations: latencies of successful
+// operations, percentiles from the HDR histograms (0.1 % precision), the maximum exact.
 type OpResult struct {
-	Successful int64 `json:"successful"`
-	Failed     int64 `json:"failed"`
-	// MaxTTCUs is the exact maximum latency: "max_us", as in the series (results written
-	// before the names agreed call it "max_ttc_us"; UnmarshalJSON reads both).
-	MaxTTCUs float64 `json:"max_us"`
-	// MaxTTCRefMs is the reference's "maxttc": the label of the maximum's TTC bucket, in ms.
-	MaxTTCRefMs int64   `json:"max_ttc_ref_ms"`
-	P50Us       float64 `json:"p50_us"`
-	P99Us       float64 `json:"p99_us"`
-	P999Us      float64 `json:"p999_us"`
-	MeanUs      float64 `json:"mean_us"`
-	// Percentiles is the latency percentile curve (categories and all operations only).
+	Successful int64   `json:"successful"`
+	Failed     int64   `json:"failed"`
+	MaxTTCUs   float64 `json:"max_us"`
+	P50Us      float64 `json:"p50_us"`
+	P99Us      float64 `json:"p99_us"`
+	P999Us     float64 `json:"p999_us"`
+	MeanUs     float64 `json:"mean_us"`
+	// Percentiles is the latency percentile curve (all operations only).
 	Percentiles []Percentile `json:"percentiles,omitempty"`
 }
 
 func opResult(a *agg) OpResult {
-	r := OpResult{
-		Successful:  a.ok,
-		Failed:      a.failed,
-		MaxTTCUs:    float64(a.maxNs) / 1e3,
-		MaxTTCRefMs: refMaxTTC(a.maxNs),
-		P50Us:       float64(a.percentileNs(50)) / 1e3,
-		P99Us:       float64(a.percentileNs(99)) / 1e3,
-		P999Us:      float64(a.percentileNs(99.9)) / 1e3,
-	}
+	r := OpResult{Successful: a.ok, Failed: a.failed, MaxTTCUs: us(a.maxNs),
+		P50Us: us(a.percentileNs(50)), P99Us: us(a.percentileNs(99)), P999Us: us(a.percentileNs(99.9))}
 	if a.hist != nil {
 		r.MeanUs = a.hist.Mean() / 1e3
 	}
 	return r
 }
 
-// ConfigJSON is the resolved configuration, as recorded in results: every setting (the table
-// of package settings writes and reads them), resolved where the run resolves it (upgrade_at_s,
-// the runtime's settings in effect), and what the run derived from them.
+// ConfigJSON is the resolved configuration, as the record's pairs name it: every setting (by the
+// table of package settings), resolved where the run resolves it (upgrade_at_s, the runtime's
+// settings in effect), and what the run derived from them.
 type ConfigJSON struct {
 	Settings
 	Params    stmbench7.Params // the structure's parameters (of Size)
@@ -179,35 +144,27 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 	return ConfigJSON{Settings: s, Params: p, Seeds: seeds, SetupSeed: SetupSeed, Args: args}
 }
 
-// Env is the manifest of the machine and program a result came from.
+// Env is the manifest of the machine and program a run came from (the record's env pairs).
+// RuntimeVars are the Go runtime's environment variables that were set (GOGC, GOMEMLIMIT,
+// GOMAXPROCS, GODEBUG): what a run without --gogc or --memlimit inherits.
 type Env struct {
-	GitCommit  string `json:"git_commit"`
-	GitDirty   *bool  `json:"git_dirty,omitempty"` // uncommitted changes, when known
-	GoVersion  string `json:"go_version"`
-	GOOS       string `json:"goos"`
-	GOARCH     string `json:"goarch"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	NumCPU     int    `json:"num_cpu"`
-	CPUModel   string `json:"cpu_model"`
-	Hostname   string `json:"hostname"`
-	StartTime  string `json:"start_time"` // RFC 3339; when the run began (before the setup)
-	// RuntimeVars are the Go runtime's environment variables that were set (GOGC, GOMEMLIMIT,
-	// GOMAXPROCS, GODEBUG): they are what a run without --gogc or --memlimit inherits, and
-	// what an experiment passes to the runs it starts.
+	GitCommit   string            `json:"git_commit"`
+	GitDirty    *bool             `json:"git_dirty,omitempty"` // uncommitted changes, when known
+	GoVersion   string            `json:"go_version"`
+	GOOS        string            `json:"goos"`
+	GOARCH      string            `json:"goarch"`
+	GOMAXPROCS  int               `json:"gomaxprocs"`
+	NumCPU      int               `json:"num_cpu"`
+	CPUModel    string            `json:"cpu_model"`
+	Hostname    string            `json:"hostname"`
+	StartTime   string            `json:"start_time"` // RFC 3339; when the run began (before the setup)
 	RuntimeVars map[string]string `json:"runtime_vars,omitempty"`
 }
 
 // CollectEnv describes the running program and machine; start is the run's start time.
 func CollectEnv(start time.Time) Env {
-	e := Env{
-		GoVersion:  runtime.Version(),
-		GOOS:       runtime.GOOS,
-		GOARCH:     runtime.GOARCH,
-		GOMAXPROCS: runtime.GOMAXPROCS(0),
-		NumCPU:     runtime.NumCPU(),
-		CPUModel:   cpuModel(),
-		StartTime:  start.Format(time.RFC3339),
-	}
+	e := Env{GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		NumCPU: runtime.NumCPU(), CPUModel: cpuModel(), StartTime: start.Format(time.RFC3339)}
 	e.Hostname, _ = os.Hostname()
 	e.GitCommit, e.GitDirty = gitCommit()
 	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
@@ -231,19 +188,16 @@ func gitCommit() (string, *bool) {
 		return commit, dirty
 	}
 	if info, ok := debug.ReadBuildInfo(); ok {
-		commit := ""
-		var dirty *bool
+		vcs := map[string]string{}
 		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				commit = s.Value
-			case "vcs.modified":
-				d := s.Value == "true"
-				dirty = &d
-			}
+			vcs[s.Key] = s.Value
 		}
-		if commit != "" {
-			return commit, dirty
+		if c := vcs["vcs.revision"]; c != "" {
+			var dirty *bool
+			if m, ok := vcs["vcs.modified"]; ok {
+				dirty = new(m == "true")
+			}
+			return c, dirty
 		}
 	}
 	// runtime.Caller names the source file as compiled (not with -trimpath, whose paths
@@ -301,21 +255,17 @@ type CheckResult struct {
 	Final   string `json:"final,omitempty"`
 }
 
-// ReplayResult is the outcome of the sequential replay.
+// ReplayResult is the outcome of the sequential replay: the log entries replayed, the first
+// one whose choice, result or failure differed from the log (Mismatch), the first
+// differences between the final structures when they were compared, and the upgrade steps
+// it committed at their serial points.
 type ReplayResult struct {
-	Passed     bool    `json:"passed"`
-	Operations int64   `json:"operations"` // log entries replayed
-	DurationS  float64 `json:"duration_s"`
-	// Mismatch describes the first replayed operation whose choice, result or failure
-	// differed from the log.
-	Mismatch string `json:"mismatch,omitempty"`
-	// Differences lists the first differences between the final structures.
-	Differences []string `json:"differences,omitempty"`
-	// Compared reports whether the final structures were compared.
-	Compared bool   `json:"compared"`
-	Error    string `json:"error,omitempty"`
-	// Upgrades counts the upgrade steps the replay committed at their serial points.
-	Upgrades int `json:"upgrades,omitempty"`
+	Passed, Compared bool
+	Operations       int64
+	DurationS        float64
+	Mismatch, Error  string
+	Differences      []string
+	Upgrades         int
 }
 
 // pendingFile is a result file being written (package outfile: a regular file under a
@@ -347,11 +297,13 @@ func (p *pendingFile) writeGoBench(r *Result) error {
 	return p.Commit()
 }
 
-// writeJSON encodes v as indented JSON into the pending file and commits it.
-func (p *pendingFile) writeJSON(v any) error {
-	enc := json.NewEncoder(p.w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+// writeRecord writes the run's record into the pending file and commits it.
+func (p *pendingFile) writeRecord(r *record.Record) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err == nil {
+		_, err = p.w.Write(append(b, '\n'))
+	}
+	if err != nil {
 		p.Abort()
 		return fmt.Errorf("writing %s: %w", p.Name(), err)
 	}

@@ -241,7 +241,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	}
 	fileErrs = append(fileErrs, commitTraces(traces)...)
 	if jsonFile != nil {
-		fileErrs = append(fileErrs, jsonFile.writeJSON(res.Record()))
+		fileErrs = append(fileErrs, jsonFile.writeRecord(res.Record()))
 	}
 	if goBenchFile != nil {
 		fileErrs = append(fileErrs, goBenchFile.writeGoBench(res))
