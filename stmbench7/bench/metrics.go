@@ -354,39 +354,20 @@ func Recovery(ticks []record.Tick, t float64) (recoveryS, opsLost float64, ok bo
 	return 0, 0, false
 }
 
-// StructureObjects is the number of design objects of the initial structure: the module, the
-// manual, the complex and base assemblies, the composite parts, their documents and their
-// atomic parts (connections are not objects of their own type that an upgrade changes).
+// StructureObjects is the number of design objects of the initial structure (NaN for a
+// structure too small to count): stmbench7.Params.InitialObjects.
 func StructureObjects(p stmbench7.Params) float64 {
-	if p.NumAssmPerAssm < 2 || p.NumAssmLevels < 2 {
-		return math.NaN()
+	if n, ok := p.InitialObjects(); ok {
+		return float64(n)
 	}
-	comp := p.InitialTotalCompParts()
-	return float64(2 + p.InitialTotalComplexAssemblies() + p.InitialTotalBaseAssemblies() + 2*comp + comp*p.NumAtomicPerComp)
+	return math.NaN()
 }
 
 // ChangedObjects is the number of objects of the initial structure whose class a built-in
-// upgrade scenario changes (stmbench7/scenario_steps.go): atomic-point the atomic parts,
-// composite-stats the composite parts, document-lines the documents, dates every design
-// object (the module, the assemblies, the composite and the atomic parts), chain the atomic
-// and then the composite parts. ok is false for a scenario it does not know.
+// upgrade scenario changes: stmbench7.ChangedObjects.
 func ChangedObjects(scenario string, p stmbench7.Params) (float64, bool) {
-	if p.NumAssmPerAssm < 2 || p.NumAssmLevels < 2 {
-		return 0, false
-	}
-	comp := p.InitialTotalCompParts()
-	atomic := comp * p.NumAtomicPerComp
-	switch scenario {
-	case "atomic-point":
-		return float64(atomic), true
-	case "composite-stats", "document-lines":
-		return float64(comp), true
-	case "dates":
-		return float64(1 + p.InitialTotalComplexAssemblies() + p.InitialTotalBaseAssemblies() + comp + atomic), true
-	case "chain":
-		return float64(atomic + comp), true
-	}
-	return 0, false
+	n, ok := stmbench7.ChangedObjects(scenario, p)
+	return float64(n), ok
 }
 
 // tickAt is the series' tick of the interval that ends at t (after the collector's tick);

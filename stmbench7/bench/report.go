@@ -15,17 +15,9 @@ import (
 // so that `diff` against a Java run shows only the numbers, and the few places where a Go
 // name stands for a Java class. dustm's own additions come after the reference's last line.
 
-// refSyncNames are the reference's SynchronizationType names of the methods.
-var refSyncNames = map[string]string{
-	"none":      "NONE",
-	"coarse":    "LOCK_COARSE",
-	"medium":    "LOCK_MEDIUM",
-	"stm":       "STM",
-	"stm-plain": "STM",
-}
-
+// refSyncName is the reference's SynchronizationType name of a method.
 func refSyncName(backend string) string {
-	if n, ok := refSyncNames[backend]; ok {
+	if n, ok := map[string]string{"coarse": "LOCK_COARSE", "medium": "LOCK_MEDIUM", "stm-plain": "STM"}[backend]; ok {
 		return n
 	}
 	return strings.ToUpper(backend)
@@ -91,13 +83,14 @@ func formatDouble(x float64) string {
 // and the operation ratios.
 func writeHeader(w io.Writer, cfg *Config, mix *stmbench7.Mix) {
 	printLine(w, '=')
-	fmt.Fprintln(w, "The STMBench7 Benchmark (Go port, dustm)")
-	fmt.Fprintln(w, "A benchmark for comparing synchronization techniques")
-	fmt.Fprintln(w, "Version: 1.0(15.02.2011)")
-	fmt.Fprintln(w, "More information: http://lpd.epfl.ch/site/research/tmeval")
-	fmt.Fprintln(w, "Copyright (C) 2006-2008 LPD, I&C, EPFL (http://lpd.epfl.ch)")
-	fmt.Fprintln(w, "Implemented by Michal Kapalka (http://kapalka.eu)")
-	fmt.Fprintln(w, "Updated by Vincent Gramoli for compliance with the VELOX stack")
+	fmt.Fprint(w, `The STMBench7 Benchmark (Go port, dustm)
+A benchmark for comparing synchronization techniques
+Version: 1.0(15.02.2011)
+More information: http://lpd.epfl.ch/site/research/tmeval
+Copyright (C) 2006-2008 LPD, I&C, EPFL (http://lpd.epfl.ch)
+Implemented by Michal Kapalka (http://kapalka.eu)
+Updated by Vincent Gramoli for compliance with the VELOX stack
+`)
 	printLine(w, '=')
 	fmt.Fprintln(w)
 
@@ -132,12 +125,7 @@ func writeHeader(w io.Writer, cfg *Config, mix *stmbench7.Mix) {
 	fmt.Fprintln(w)
 }
 
-func enabled(on bool) string {
-	if on {
-		return "enabled"
-	}
-	return "disabled"
-}
+func enabled(on bool) string { return map[bool]string{true: "enabled", false: "disabled"}[on] }
 
 // writeTTCHistograms prints the reference's TTC histograms (--ttc-histograms).
 func writeTTCHistograms(w io.Writer, c *collector) {
@@ -249,11 +237,10 @@ func writeExtras(w io.Writer, res *Result) {
 		fmt.Fprintln(w)
 	}
 	if rp := res.Replay; rp != nil {
-		switch {
-		case rp.Passed:
+		if rp.Passed {
 			fmt.Fprintf(w, "Sequential replay: passed (%d operations replayed in %.2f s; final structures identical)\n",
 				rp.Operations, rp.DurationS)
-		default:
+		} else {
 			fmt.Fprintf(w, "Sequential replay: FAILED after %d of the logged operations\n", rp.Operations)
 			if rp.Error != "" {
 				fmt.Fprintf(w, "  error: %s\n", rp.Error)
