@@ -11,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/measure"
 	"dustm/record"
 	"dustm/stm"
 	"dustm/stmbench7/bench"
@@ -60,11 +61,11 @@ func (r *recShard) record(id int, d time.Duration, failed bool) {
 		s.ok[id]++
 		s.maxNs[id] = max(s.maxNs[id], ns)
 		if r.cum[id] == nil {
-			r.cum[id] = bench.NewLatencyHist()
+			r.cum[id] = measure.NewHist()
 		}
 		_ = r.cum[id].RecordValue(ns)
 		if s.hist[id] == nil {
-			s.hist[id] = bench.NewIntervalLatencyHist()
+			s.hist[id] = measure.NewIntervalHist()
 		}
 		_ = s.hist[id].RecordValue(ns)
 	}
@@ -109,9 +110,9 @@ type meter struct {
 	prevFG   int64
 	prevSW   int64
 	series   *record.SeriesWriter
-	probe    *bench.Probe
-	hiccup   *bench.Probe
-	rtEnd    func() *bench.RuntimeResult
+	probe    *measure.Probe
+	hiccup   *measure.Probe
+	rtEnd    func() *measure.Runtime
 	quit     chan struct{}
 	ticker   sync.WaitGroup
 	elapsed  time.Duration
@@ -169,17 +170,17 @@ func (m *meter) begin(s *Server, ctx context.Context) {
 	m.start, m.prevT = time.Now(), time.Now()
 	m.lastDone.Store(0)
 	procs := runtime.GOMAXPROCS(0) - 1 // leave the probes a processor to sleep on when there is one
-	m.hiccup = bench.StartHiccup(s.cfg.ProbeInterval, procs)
+	m.hiccup = measure.StartHiccup(s.cfg.ProbeInterval, procs)
 	if s.cfg.Probe || s.cfg.Upgrade != "" {
 		key := [][]byte{[]byte("dustm:probe")}
-		m.probe = bench.StartProbe(s.cfg.ProbeInterval, procs, func() error {
+		m.probe = measure.StartProbe(s.cfg.ProbeInterval, procs, func() error {
 			return s.store.View(key, false, func(t Txn) error { t.Get("dustm:probe"); return nil })
 		})
 	}
 	if s.cfg.Series != nil {
 		m.series = record.NewSeriesWriter(s.cfg.Series)
 	}
-	m.rtEnd = bench.StartRuntime()
+	m.rtEnd = measure.StartRuntime()
 	m.quit = make(chan struct{})
 	m.ticker.Go(func() {
 		t := time.NewTicker(s.cfg.Interval)
@@ -209,7 +210,7 @@ func (m *meter) end() {
 		m.probeR = m.probe.Stop()
 	}
 	runtime.GC()
-	m.heapEnd = bench.HeapInUse()
+	m.heapEnd = measure.HeapInUse()
 }
 
 func (a *cmdAgg) add(ok, failed, maxNs int64, h *hdrhistogram.Histogram) {
@@ -218,7 +219,7 @@ func (a *cmdAgg) add(ok, failed, maxNs int64, h *hdrhistogram.Histogram) {
 	a.maxNs = max(a.maxNs, maxNs)
 	if h != nil && h.TotalCount() != 0 {
 		if a.hist == nil {
-			a.hist = bench.NewIntervalLatencyHist()
+			a.hist = measure.NewIntervalHist()
 		}
 		a.hist.Merge(h)
 	}
@@ -320,7 +321,7 @@ func (m *meter) point() record.Tick {
 	setNonZero(v, "converted_total", float64(total))
 	m.prevFG, m.prevSW = fg, sw
 	p.Events = events
-	v["heap_bytes"] = float64(bench.HeapInUse())
+	v["heap_bytes"] = float64(measure.HeapInUse())
 	if d := now.Sub(m.prevT).Seconds(); d > 0 {
 		v["throughput"] = v["ops"] / d
 	}
@@ -367,7 +368,7 @@ func (m *meter) operations() (map[string]bench.OpResult, *bench.OpResult) {
 		for _, r := range m.shards {
 			if r.cum[id] != nil {
 				if h == nil {
-					h = bench.NewLatencyHist()
+					h = measure.NewHist()
 				}
 				h.Merge(r.cum[id])
 			}
@@ -375,7 +376,7 @@ func (m *meter) operations() (map[string]bench.OpResult, *bench.OpResult) {
 		ops[name] = bench.OpResultOf(h, c.ok, c.failed, c.maxNs, false)
 		if h != nil {
 			if all.hist == nil {
-				all.hist = bench.NewLatencyHist()
+				all.hist = measure.NewHist()
 			}
 			all.hist.Merge(h)
 		}

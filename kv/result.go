@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"dustm/measure"
 	"dustm/record"
 	"dustm/stmbench7/bench"
 	"dustm/upgrade"
@@ -15,7 +16,7 @@ import (
 // serving.
 func (s *Server) MeasurePreload() {
 	runtime.GC()
-	s.heapAfterPreload = bench.HeapInUse()
+	s.heapAfterPreload = measure.HeapInUse()
 }
 
 // resultConfig is the configuration a kv record names its run by.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/measure"
 	"dustm/record"
 	"dustm/stm"
 	"dustm/stmbench7"
@@ -400,10 +401,10 @@ func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 	all := r.col.intervalAll()
 	v["max_us"], v["p99_us"] = us(all.maxNs), us(all.percentileNs(99))
 	hist("all", all.hist)
-	v["hiccup_max_us"] = us(r.hiccup.lastMax)
+	v["hiccup_max_us"], _, _ = r.hiccup.Last()
 	if pr := r.probe; pr != nil {
-		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = pr.lastValues()
-		hist("probe", pr.last)
+		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = pr.Last()
+		hist("probe", pr.LastHist())
 	}
 	if st, ok := r.backend.Stats().(stm.Stats); ok {
 		a := st.Aborts()
@@ -418,7 +419,7 @@ func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 		r.prevFG, r.prevSW = fg, sw
 		tk.Events = r.upg.newEvents()
 	}
-	v["heap_bytes"] = float64(heapInUse())
+	v["heap_bytes"] = float64(measure.HeapInUse())
 	if d := (t - r.prevT).Seconds(); d > 0 {
 		v["throughput"] = v["ops"] / d
 	}

@@ -17,6 +17,7 @@ import (
 
 	"dustm/internal/outfile"
 	"dustm/internal/settings"
+	"dustm/measure"
 	"dustm/record"
 	"dustm/stmbench7"
 )
@@ -54,6 +55,13 @@ type Result struct {
 	// Ticks are the series' ticks (their values only), for the recovery from the upgrade.
 	Ticks []record.Tick
 }
+
+// The probes' and the runtime's measurements (package measure).
+type (
+	ProbeResult       = measure.Result
+	RuntimeResult     = measure.Runtime
+	CalibrationResult = measure.Calibration
+)
 
 // Percentile is one point of a latency percentile curve.
 type Percentile struct {

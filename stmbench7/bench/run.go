@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"dustm/measure"
 	"dustm/record"
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
@@ -104,7 +105,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	var cal *CalibrationResult
 	if cfg.Calibration = cfg.CalibrationLength(); cfg.Calibration > 0 {
 		fmt.Fprintf(stderr, "Calibrating: the platform probe alone for %s...\n", fmtSeconds(cfg.Calibration))
-		cal = calibrate(ctx, cfg.Calibration, cfg.probeInterval(), cfg.Threads)
+		cal = measure.Calibrate(ctx, cfg.Calibration, cfg.probeInterval(), cfg.Threads)
 		fmt.Fprintf(stderr, "Idle platform: oversleep max %.2f ms, p99 %.2f ms over %d sleeps.\n", cal.MaxUs/1e3, cal.P99Us/1e3, cal.Count)
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("interrupted before the run started: %w", err)
@@ -156,7 +157,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 		if r.probeFn == nil {
 			return nil, invalidf("--probe: synchronization method %s has no probe transaction", cfg.Backend)
 		}
-		r.probe = newProbeRec()
+		r.probe = measure.NewRec()
 	}
 	fmt.Fprintln(stderr, "\nBenchmark started.")
 	start := time.Now()
@@ -202,11 +203,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*Result, er
 	res.Interrupted = interrupted
 	res.STM = backend.Stats()
 	interval := cfg.probeInterval()
-	res.Hiccup = r.hiccup.result(interval)
+	res.Hiccup = r.hiccup.Result(interval)
 	if r.probe != nil {
-		res.Probe = r.probe.result(interval)
+		res.Probe = r.probe.Result(interval)
 	}
-	res.Runtime = runtimeSince(r.rtStart, r.rtEnd)
+	res.Runtime = measure.RuntimeSince(r.rtStart, r.rtEnd)
 	res.Ticks = r.ticks
 	if opErr != nil {
 		res.Error = opErr.Error()
@@ -336,8 +337,8 @@ type runner struct {
 
 	// The probes: the responsiveness probe (nil without --probe) and the platform probe.
 	probeFn        func(k uint64) error
-	probe, hiccup  *probeRec
-	rtStart, rtEnd runtimeSnapshot // the runtime's metrics at the timed phase's start and end
+	probe, hiccup  *measure.Rec
+	rtStart, rtEnd measure.Snapshot // the runtime's metrics at the timed phase's start and end
 
 	prevAborts     uint64
 	prevFG, prevSW int64
@@ -352,7 +353,7 @@ type runner struct {
 func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench7.Structure,
 	enabled *[stmbench7.NumOps]bool, series *pendingFile, stderr io.Writer) *runner {
 	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, enabled), series: series, stderr: stderr,
-		backend: b, tm: newTiming(), hiccup: newProbeRec()}
+		backend: b, tm: newTiming(), hiccup: measure.NewRec()}
 	r.workers = make([]*worker, cfg.Threads)
 	for i := range r.workers {
 		r.workers[i] = &worker{
@@ -391,12 +392,12 @@ func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool,
 	quitProbes := make(chan struct{})
 	var probes sync.WaitGroup
 	interval := r.cfg.probeInterval()
-	kernel := kernelSleep(r.cfg.Threads)
-	probes.Go(func() { runHiccup(interval, r.hiccup, quitProbes, kernel) })
+	kernel := measure.KernelSleep(r.cfg.Threads)
+	probes.Go(func() { measure.RunHiccup(interval, r.hiccup, quitProbes, kernel) })
 	if r.probe != nil {
-		probes.Go(func() { runProbe(start, interval, r.probeFn, r.probe, quitProbes, kernel) })
+		probes.Go(func() { measure.RunProbe(start, interval, r.probeFn, r.probe, quitProbes, kernel) })
 	}
-	r.rtStart = readRuntime()
+	r.rtStart = measure.ReadRuntime()
 	for _, w := range r.workers {
 		wg.Go(func() {
 			if err := w.loop(&stop, r.cfg.Ops); err != nil {
@@ -440,7 +441,7 @@ func (r *runner) run(ctx context.Context, start time.Time) (time.Duration, bool,
 	stop.Store(true)
 	<-done
 	elapsed := time.Since(start)
-	r.rtEnd = readRuntime()
+	r.rtEnd = measure.ReadRuntime()
 	close(quitProbes)
 	probes.Wait()
 	close(quit)
@@ -492,9 +493,9 @@ func (r *runner) tickLoop(start time.Time, quit, done <-chan struct{}) {
 // tick closes an interval of the workers' measurements and of the probes'.
 func (r *runner) tick() {
 	r.col.tick()
-	r.hiccup.tick()
+	r.hiccup.Tick()
 	if r.probe != nil {
-		r.probe.tick()
+		r.probe.Tick()
 	}
 }
 

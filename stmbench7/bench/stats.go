@@ -3,37 +3,20 @@ package bench
 import (
 	"math"
 	"sync"
-	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/measure"
 	"dustm/stmbench7"
 )
 
-// Latency histograms record nanoseconds from 1 ns to one hour (a longer operation is recorded
-// as one hour). Two precisions:
-//
-//   - each worker keeps, for itself, one histogram per operation since the start, with three
-//     significant digits (0.1 %): the final percentiles and the reference's millisecond TTC
-//     histograms (1-ms buckets up to 1 s need that precision) come from them. One takes about
-//     270 KB, so a worker's set takes about 12 MB; they are allocated only for the operations
-//     the mix can pick.
-//   - the interval view, per category, has two significant digits (1 %): enough for a time
-//     series of percentiles, and eight times cheaper to clear and merge at every tick.
-const (
-	histLowest     = 1
-	histHighest    = int64(time.Hour)
-	histDigits     = 3
-	intervalDigits = 2
-)
+// The histograms are package measure's: per worker and operation since the start (3
+// significant digits, allocated only for the operations the mix can pick), per category in
+// the interval view (2 digits, cheap to clear and merge at every tick).
+const histHighest = measure.Highest
 
-func newHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, histDigits)
-}
-
-func newIntervalHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, intervalDigits)
-}
+func newHist() *hdrhistogram.Histogram         { return measure.NewHist() }
+func newIntervalHist() *hdrhistogram.Histogram { return measure.NewIntervalHist() }
 
 // opSet holds one worker's measurements of one interval.
 type opSet struct {
