@@ -116,9 +116,9 @@ type meter struct {
 	quit     chan struct{}
 	ticker   sync.WaitGroup
 	elapsed  time.Duration
-	runtime  *bench.RuntimeResult
-	probeR   *bench.ProbeResult
-	hiccupR  *bench.ProbeResult
+	runtime  *measure.Runtime
+	probeR   *measure.Result
+	hiccupR  *measure.Result
 	heapEnd  uint64
 	history  []mark        // the cumulative count of commands at each tick
 	ticks    []record.Tick // the series' values, for the record

@@ -189,10 +189,10 @@ func (res *Result) Record() *record.Record {
 		v["gc_pause_max_us"], v["sched_latency_max_us"] = rt.GCPauseMaxUs, rt.SchedLatencyMaxUs
 	}
 	if c := res.Check; c != nil {
-		v["check.passed"] = b2f(c.Initial == "ok" && c.Final == "ok")
+		v["check.passed"] = measure.B2F(c.Initial == "ok" && c.Final == "ok")
 	}
 	if rp := res.Replay; rp != nil {
-		v["replay.passed"], v["replay.operations"] = b2f(rp.Passed), float64(rp.Operations)
+		v["replay.passed"], v["replay.operations"] = measure.B2F(rp.Passed), float64(rp.Operations)
 	}
 	if c := res.Calibration; c != nil {
 		v["calibration.max_us"], v["calibration.p99_us"], v["calibration.count"] = c.MaxUs, c.P99Us, float64(c.Count)
@@ -204,7 +204,17 @@ func (res *Result) Record() *record.Record {
 		v["window.max_us"], v["window.p99_us"], v["window.ops"] = w.MaxUs, w.P99Us, float64(w.Ops)
 	}
 	if u := res.Upgrade; u != nil {
-		upgradeValues(v, u, res.Config.Params, res.Config.NoSMs)
+		u.Values(v)
+		// The share is of the initial structure, counted from its parameters: the engine's
+		// count at the commit includes, with structural modifications on, objects created
+		// since and deleted ones not yet collected, and so passed 1.
+		if n, ok := v["structure.objects"]; ok && n > 0 {
+			if c, ok := stmbench7.ChangedObjects(u.Scenario, res.Config.Params); ok {
+				v["upgrade.fraction_changed"] = float64(c) / n
+			} else if res.Config.NoSMs {
+				v["upgrade.fraction_changed"] = float64(u.Objects) / n
+			}
+		}
 	}
 	stmValues(v, res.STM)
 	if t, ok := res.changeInstant(); ok {
@@ -224,59 +234,6 @@ func (res *Result) Record() *record.Record {
 // CurveSegment names percentile p in the curve's family: p99_9 for 99.9.
 func CurveSegment(p float64) string {
 	return "p" + strings.ReplaceAll(strconv.FormatFloat(p, 'f', -1, 64), ".", "_")
-}
-
-func upgradeValues(v map[string]float64, u *UpgradeResult, params stmbench7.Params, noSMs bool) {
-	v["upgrade.pause_ms"], v["upgrade.requested_s"] = u.PauseMs, u.RequestedS
-	v["upgrade.failed"] = b2f(u.Error != "")
-	if u.CommittedS != nil {
-		v["upgrade.committed_s"] = *u.CommittedS
-		v["upgrade.commit_delay_ms"] = (*u.CommittedS - u.RequestedS) * 1e3
-		if u.MigratedS != nil {
-			v["upgrade.migrated_s"] = *u.MigratedS
-			v["upgrade.migration_s"] = max(0, *u.MigratedS-*u.CommittedS) // eager converts before the commit: 0
-		}
-	}
-	stop, pinned := 0.0, 0.0
-	for _, s := range u.Migrations {
-		stop += s.WorldStopMs
-		pinned = max(pinned, s.PinnedS)
-	}
-	if len(u.Migrations) > 0 {
-		v["upgrade.world_stop_ms"], v["upgrade.pinned_s"] = stop, pinned
-	}
-	v["upgrade.objects"] = float64(u.Objects)
-	// The share is of the initial structure, counted from its parameters: the engine's count
-	// at the commit includes, with structural modifications on, objects created since and
-	// deleted ones not yet collected, and so passed 1.
-	if n, ok := v["structure.objects"]; ok && n > 0 {
-		if c, ok := ChangedObjects(u.Scenario, params); ok {
-			v["upgrade.fraction_changed"] = c / n
-		} else if noSMs {
-			v["upgrade.fraction_changed"] = float64(u.Objects) / n
-		}
-	}
-	if u.ConversionsStopped > 0 {
-		v["upgrade.us_per_object"] = stop * 1e3 / float64(u.ConversionsStopped)
-	}
-	v["upgrade.objects_converted"] = float64(u.ObjectsConverted)
-	v["upgrade.conversions_foreground"], v["upgrade.conversions_sweeper"] = float64(u.ConversionsForeground), float64(u.ConversionsSweeper)
-	v["upgrade.conversions_stopped"], v["upgrade.conversion_failures"] = float64(u.ConversionsStopped), float64(u.ConversionFailures)
-	v["upgrade.throughput_before"], v["upgrade.throughput_after"] = u.ThroughputBefore, u.ThroughputAfter
-	if u.ThroughputBefore > 0 {
-		v["upgrade.throughput_ratio"] = u.ThroughputAfter / u.ThroughputBefore
-	}
-	v["upgrade.complete"] = b2f(u.Complete)
-	if d := u.DryRun; d != nil {
-		v["upgrade.dry_run_s"], v["upgrade.dry_run_failures"] = d.DurationS, float64(d.Failures)
-	}
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // stmValues flattens the backend's counters (their JSON) into stm.NAME values, and derives
