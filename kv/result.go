@@ -119,6 +119,6 @@ func (s *Server) Record(start time.Time) *record.Record {
 	delete(rec.Values, "heap_bytes_after_build")
 	rec.Values["preload_s"], rec.Values["heap_bytes_after_preload"] = s.preloadDur.Seconds(), float64(s.heapAfterPreload)
 	rec.Values["connections"] = float64(s.accepted.Load())
-	bench.Define(rec, Definitions(), TickNames())
+	rec.Define(Definitions(), TickNames())
 	return rec
 }

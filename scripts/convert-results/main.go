@@ -238,7 +238,7 @@ func convertResult(data []byte, points []seriesPoint) (*record.Record, *kvResult
 			return nil, nil, err
 		}
 		rec.App, rec.Values = "kv", kvServerMetrics(&r, points)
-		bench.Define(rec, kv.Definitions(), kv.TickNames())
+		rec.Define(kv.Definitions(), kv.TickNames())
 		return rec, &r, nil
 	}
 	var r result
@@ -249,7 +249,7 @@ func convertResult(data []byte, points []seriesPoint) (*record.Record, *kvResult
 		rec.Config = schema1Config(&r, rec.Config)
 	}
 	rec.App, rec.Values, rec.Error, rec.Interrupted = "stmbench7", benchMetrics(&r, points), r.Error, r.Interrupted
-	bench.Define(rec, bench.Definitions(), bench.TickNames())
+	rec.Define(bench.Definitions(), bench.TickNames())
 	return rec, nil, nil
 }
 

@@ -316,8 +316,8 @@ func benchMetrics(r *result, series []seriesPoint) map[string]float64 {
 	if r.HeapBytesAtEnd > 0 {
 		m["heap_bytes_at_end"] = float64(r.HeapBytesAtEnd)
 	}
-	if n := bench.StructureObjects(r.Config.Params); !math.IsNaN(n) {
-		m["structure.objects"] = n
+	if n, ok := r.Config.Params.InitialObjects(); ok {
+		m["structure.objects"] = float64(n)
 	}
 	if a := r.All; a != nil {
 		m["all.max_us"], m["all.p99_us"], m["all.p999_us"], m["all.p50_us"], m["all.mean_us"] = a.max(), a.P99Us, a.P999Us, a.P50Us, a.MeanUs
@@ -415,8 +415,8 @@ func upgradeMetrics(m map[string]float64, u *upgradeResult, params stmbench7.Par
 	}
 	m["upgrade.objects"] = float64(u.Objects)
 	if n, ok := m["structure.objects"]; ok && n > 0 {
-		if c, ok := bench.ChangedObjects(u.Scenario, params); ok {
-			m["upgrade.fraction_changed"] = c / n
+		if c, ok := stmbench7.ChangedObjects(u.Scenario, params); ok {
+			m["upgrade.fraction_changed"] = float64(c) / n
 		} else if noSMs {
 			m["upgrade.fraction_changed"] = float64(u.Objects) / n
 		}
@@ -589,6 +589,6 @@ func convertClient(data []byte, server *kvResult) (*record.Record, error) {
 		}
 	}
 	rec := &record.Record{Schema: record.Schema, App: "redis-benchmark", Config: cfg, Values: finite(m)}
-	bench.Define(rec, kv.ClientDefinitions(), nil)
+	rec.Define(kv.ClientDefinitions(), nil)
 	return rec, nil
 }

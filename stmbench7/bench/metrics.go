@@ -2,8 +2,6 @@ package bench
 
 import (
 	"encoding/json"
-	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,30 +115,6 @@ func TickNames() []string {
 		"probe_p99_us", "probe_count", "hiccup_max_us", "cat.{}.ops", "cat.{}.failed", "cat.{}.max_us", "cat.{}.p99_us"}
 }
 
-// Define sets rec.Metrics to the definitions among defs of rec's values (an exact name
-// before a family) and of the tick values named, in defs' order.
-func Define(rec *record.Record, defs []record.Metric, ticks []string) {
-	used := make([]bool, len(defs))
-	for i, d := range defs {
-		used[i] = slices.Contains(ticks, d.Name)
-	}
-	for name := range rec.Values {
-		i := slices.IndexFunc(defs, func(d record.Metric) bool { return d.Name == name })
-		if i < 0 {
-			i = slices.IndexFunc(defs, func(d record.Metric) bool { _, ok := d.Matches(name); return ok })
-		}
-		if i >= 0 {
-			used[i] = true
-		}
-	}
-	rec.Metrics = nil
-	for i, d := range defs {
-		if used[i] {
-			rec.Metrics = append(rec.Metrics, d)
-		}
-	}
-}
-
 // pairs reads a JSON object's members as a record's key=value pairs.
 func pairs(v any) record.Config {
 	b, err := json.Marshal(v)
@@ -163,8 +137,8 @@ func (res *Result) Record() *record.Record {
 	if res.HeapBytesAtEnd > 0 {
 		v["heap_bytes_at_end"] = float64(res.HeapBytesAtEnd)
 	}
-	if n := StructureObjects(res.Config.Params); !math.IsNaN(n) {
-		v["structure.objects"] = n
+	if n, ok := res.Config.Params.InitialObjects(); ok {
+		v["structure.objects"] = float64(n)
 	}
 	if a := res.All; a != nil {
 		v["all.max_us"], v["all.p99_us"], v["all.p999_us"], v["all.p50_us"], v["all.mean_us"] = a.MaxTTCUs, a.P99Us, a.P999Us, a.P50Us, a.MeanUs
@@ -178,16 +152,7 @@ func (res *Result) Record() *record.Record {
 			v[p+"ops"], v[p+"failed"], v[p+"max_us"], v[p+"p99_us"], v[p+"p50_us"] = float64(c.Successful), float64(c.Failed), c.MaxTTCUs, c.P99Us, c.P50Us
 		}
 	}
-	if p := res.Probe; p != nil {
-		v["probe_max_us"], v["probe_p99_us"], v["probe_p999_us"] = p.MaxUs, p.P99Us, p.P999Us
-	}
-	if h := res.Hiccup; h != nil {
-		v["hiccup_max_us"] = h.MaxUs
-	}
-	if rt := res.Runtime; rt != nil {
-		v["gc_cpu_fraction"], v["alloc_mb_per_s"] = rt.GCCPUFraction, rt.AllocMBPerS
-		v["gc_pause_max_us"], v["sched_latency_max_us"] = rt.GCPauseMaxUs, rt.SchedLatencyMaxUs
-	}
+	measure.ProbeValues(v, res.Probe, res.Hiccup, res.Runtime)
 	if c := res.Check; c != nil {
 		v["check.passed"] = measure.B2F(c.Initial == "ok" && c.Final == "ok")
 	}
@@ -216,48 +181,19 @@ func (res *Result) Record() *record.Record {
 			}
 		}
 	}
-	stmValues(v, res.STM)
+	measure.STMValues(v, res.STM)
 	if t, ok := res.changeInstant(); ok {
 		if rs, lost, ok := measure.Recovery(res.Ticks, t); ok {
 			v["recovery_s"], v["ops_lost"] = rs, lost
 		}
 	}
-	for k, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			delete(v, k) // JSON has no such numbers; a value that is not one is absent
-		}
-	}
-	Define(rec, Definitions(), TickNames())
+	rec.Define(Definitions(), TickNames())
 	return rec
 }
 
 // CurveSegment names percentile p in the curve's family: p99_9 for 99.9.
 func CurveSegment(p float64) string {
 	return "p" + strings.ReplaceAll(strconv.FormatFloat(p, 'f', -1, 64), ".", "_")
-}
-
-// stmValues flattens the backend's counters (their JSON) into stm.NAME values, and derives
-// the conflict aborts per commit.
-func stmValues(v map[string]float64, stats any) {
-	var m map[string]any
-	if b, err := json.Marshal(stats); err != nil || json.Unmarshal(b, &m) != nil {
-		return
-	}
-	var flatten func(prefix string, m map[string]any)
-	flatten = func(prefix string, m map[string]any) {
-		for k, x := range m {
-			switch x := x.(type) {
-			case float64:
-				v[prefix+k] = x
-			case map[string]any:
-				flatten(prefix+k+".", x)
-			}
-		}
-	}
-	flatten("stm.", m)
-	if commits := v["stm.read_only_commits"] + v["stm.read_write_commits"] + v["stm.inevitable_commits"]; commits > 0 {
-		v["stm.conflict_aborts_per_commit"] = (v["stm.aborts_read_conflict"] + v["stm.aborts_validation"]) / commits
-	}
 }
 
 // changeInstant is when the run's upgrade was requested, or, without an upgrade, the start
@@ -273,22 +209,6 @@ func (res *Result) changeInstant() (float64, bool) {
 		return c.Length.Seconds() / 2, true
 	}
 	return 0, false
-}
-
-// StructureObjects is the number of design objects of the initial structure (NaN for a
-// structure too small to count): stmbench7.Params.InitialObjects.
-func StructureObjects(p stmbench7.Params) float64 {
-	if n, ok := p.InitialObjects(); ok {
-		return float64(n)
-	}
-	return math.NaN()
-}
-
-// ChangedObjects is the number of objects of the initial structure whose class a built-in
-// upgrade scenario changes: stmbench7.ChangedObjects.
-func ChangedObjects(scenario string, p stmbench7.Params) (float64, bool) {
-	n, ok := stmbench7.ChangedObjects(scenario, p)
-	return float64(n), ok
 }
 
 // tickAt is the series' tick of the interval that ends at t (after the collector's tick);

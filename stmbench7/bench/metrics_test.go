@@ -16,12 +16,12 @@ func TestChangedObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for sc, want := range map[string]float64{"atomic-point": 100000, "composite-stats": 500, "document-lines": 500, "dates": 101594, "chain": 100500} {
-		if got, ok := ChangedObjects(sc, big); !ok || got != want {
+	for sc, want := range map[string]int{"atomic-point": 100000, "composite-stats": 500, "document-lines": 500, "dates": 101594, "chain": 100500} {
+		if got, ok := stmbench7.ChangedObjects(sc, big); !ok || got != want {
 			t.Errorf("%s: %v objects (ok %v), want %v", sc, got, ok, want)
 		}
 	}
-	if _, ok := ChangedObjects("bogus", big); ok {
+	if _, ok := stmbench7.ChangedObjects("bogus", big); ok {
 		t.Error("an unknown scenario has a count")
 	}
 	r := &Result{Config: ConfigJSON{Params: big}, Upgrade: &UpgradeResult{Scenario: "dates", Objects: 186475}} // as counted with sms on
