@@ -1,5 +1,10 @@
 package measure
 
+import (
+	"fmt"
+	"io"
+)
+
 // Upgrade is an upgrade's measurements during a run. Times are seconds since the timed phase
 // began; MigratedS is absent while objects are left to convert.
 type Upgrade struct {
@@ -104,4 +109,27 @@ func B2F(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// Report writes the upgrade's account for a run's text report.
+func (u *Upgrade) Report(w io.Writer) {
+	fmt.Fprintf(w, "Upgrade %s (%s): requested at %.3f s", u.Scenario, u.Strategy, u.RequestedS)
+	if u.CommittedS != nil {
+		fmt.Fprintf(w, ", committed at %.3f s", *u.CommittedS)
+	}
+	if u.MigratedS != nil {
+		fmt.Fprintf(w, ", every object converted at %.3f s", *u.MigratedS)
+	} else if u.Error == "" {
+		fmt.Fprint(w, ", objects still left to convert at the end")
+	}
+	fmt.Fprintln(w)
+	if u.Error != "" {
+		fmt.Fprintf(w, "  not upgraded: %s\n", u.Error)
+	}
+	fmt.Fprintf(w, "  objects %d, converted %d (by operations %d, by sweepers %d, with the world stopped %d), failures %d\n",
+		u.Objects, u.ObjectsConverted, u.ConversionsForeground, u.ConversionsSweeper, u.ConversionsStopped, u.ConversionFailures)
+	fmt.Fprintf(w, "  pause %.1f ms; throughput %.0f op/s before, %.0f op/s after\n", u.PauseMs, u.ThroughputBefore, u.ThroughputAfter)
+	if d := u.DryRun; d != nil {
+		fmt.Fprintf(w, "  dry run of %s: %d objects, %d failures, %.3f s\n", d.Step, d.Objects, d.Failures, d.DurationS)
+	}
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,11 +23,12 @@ func def(name, unit string, better record.Better, doc string) record.Metric {
 	return record.Metric{Name: name, Unit: unit, Doc: doc, Better: better}
 }
 
-// Definitions are the metrics of a STMBench7 run, in the order summaries list them; the key
-// value server (package kv) reuses them for what it measures alike.
+// Definitions are the metrics of a STMBench7 run, in the order summaries list them, package
+// measure's among them; the key value server (package kv) reuses them for what it measures
+// alike.
 func Definitions() []record.Metric {
 	const lo, hi, no = record.Lower, record.Higher, record.Neither
-	return []record.Metric{
+	return slices.Concat([]record.Metric{
 		def("throughput", "op/s", hi, "successful operations per second over the whole run"),
 		def("throughput_with_failed", "op/s", hi, "operations per second, failed ones included"),
 		def("successful", "op", hi, "successful operations"),
@@ -36,76 +38,49 @@ func Definitions() []record.Metric {
 		def("all.p999_us", "µs", lo, "99.9th percentile of the latency of all successful operations"),
 		def("all.p50_us", "µs", lo, "median latency of all successful operations"),
 		def("all.mean_us", "µs", lo, "mean latency of all successful operations"),
-		def("probe_max_us", "µs", lo, "maximum lateness of the responsiveness probe (a goroutine waking at a fixed interval): the longest the program did not respond, operations or not"),
-		def("probe_p99_us", "µs", lo, "99th percentile of the probe's lateness"),
-		def("probe_p999_us", "µs", lo, "99.9th percentile of the probe's lateness"),
-		def("hiccup_max_us", "µs", lo, "maximum lateness of the platform probe: the machine's and the runtime's own hiccups, the noise floor"),
-		def("gc_cpu_fraction", "", lo, "share of the CPU time the garbage collector used"),
-		def("alloc_mb_per_s", "MB/s", lo, "memory allocated per second"),
-		def("max_gap_ms", "ms", lo, "longest time without any operation completing (the real pause)"),
-		def("window.max_us", "µs", lo, "maximum latency of the operations completing in the second after the upgrade's commit (after upgrade-at without an upgrade: the baseline)"),
-		def("window.p99_us", "µs", lo, "99th percentile of the latency in that window"),
-		def("window.ops", "op", hi, "operations completing in that window"),
-		def("upgrade.pause_ms", "ms", lo, "the upgrade's pause, as measured: the longest time without any operation completing among the gaps that overlap the upgrade's request-to-commit span"),
-		def("upgrade.world_stop_ms", "ms", lo, "how long the world was stopped (eager: the conversion of every object)"),
-		def("upgrade.commit_delay_ms", "ms", lo, "from the upgrade's request to its commit: the time to upgrade (eager: stopping the world and converting every object; lazy: the commit only)"),
-		def("upgrade.migration_s", "s", lo, "from the upgrade's commit until every object is converted (0 for eager, which converts before the commit)"),
-		def("upgrade.objects", "objects", no, "objects of the types the upgrade changes, as the engine counted them at the commit (with structural modifications on, this includes objects created since the build and deleted ones not yet collected)"),
-		def("upgrade.fraction_changed", "", no, "the share of the initial structure's objects whose type the upgrade changes (objects of the changed classes in the initial structure / structure.objects)"),
-		def("upgrade.us_per_object", "µs", lo, "eager: the stopped world's time per object converted (upgrade.world_stop_ms / upgrade.conversions_stopped)"),
-		def("upgrade.objects_converted", "objects", no, "objects converted by the end of the run"),
-		def("upgrade.conversions_foreground", "objects", no, "conversions done by the benchmark's own operations"),
-		def("upgrade.conversions_sweeper", "objects", no, "conversions done by the background sweeper"),
-		def("upgrade.conversions_stopped", "objects", no, "conversions done with the world stopped (eager)"),
-		def("upgrade.conversion_failures", "", lo, "conversions that failed"),
-		def("upgrade.throughput_before", "op/s", hi, "throughput before the upgrade"),
-		def("upgrade.throughput_after", "op/s", hi, "throughput after the upgrade"),
-		def("upgrade.throughput_ratio", "", hi, "throughput after / before the upgrade"),
-		def("upgrade.complete", "", hi, "1 when every object was converted by the end of the run"),
-		def("upgrade.failed", "", lo, "1 when the upgrade did not happen (e.g. a transformer failed in eager mode)"),
-		def("upgrade.pinned_s", "s", lo, "how long the pre-upgrade snapshot was kept (the longest of the steps)"),
-		def("upgrade.requested_s", "s", no, "when the upgrade was requested, since the start of the timed phase"),
-		def("upgrade.committed_s", "s", no, "when the upgrade committed"),
-		def("upgrade.migrated_s", "s", no, "when the last object was converted"),
-		def("upgrade.dry_run_s", "s", lo, "duration of the upgrade's dry run"),
-		def("upgrade.dry_run_failures", "", lo, "conversions that failed in the dry run"),
-		def("recovery_s", "s", lo, "from the upgrade's request (or upgrade-at) until throughput, averaged over 3 intervals, is back within 5% of its level before (from the time series)"),
-		def("ops_lost", "op", lo, "operations short of the level before the upgrade, from the request until recovery (negative: more than before)"),
-		def("gc_pause_max_us", "µs", lo, "the collector's longest stop-the-world pause (runtime histogram bucket bound)"),
-		def("sched_latency_max_us", "µs", lo, "the longest a runnable goroutine waited to run (runtime histogram bucket bound)"),
-		def("elapsed_s", "s", no, "length of the timed phase"),
-		def("build_s", "s", lo, "time to build the structure"),
-		def("heap_bytes_after_build", "B", lo, "heap in use after the structure is built"),
-		def("heap_bytes_at_end", "B", lo, "live heap after a collection once the workers have stopped (an unfinished migration's old versions included)"),
-		def("structure.objects", "objects", no, "design objects of the initial structure (module, manual, assemblies, composite parts, documents, atomic parts)"),
-		def("check.passed", "", hi, "1 when the structure's invariants held before and after the run (--check)"),
-		def("replay.passed", "", hi, "1 when the sequential replay matched the run: the same choices and results, and equal final structures (--seq-replay)"),
-		def("replay.operations", "op", no, "operations the sequential replay replayed"),
-		def("calibration.max_us", "µs", lo, "maximum oversleep of the platform probe running alone before the build (--calibration): the idle platform's hiccups"),
-		def("calibration.p99_us", "µs", lo, "99th percentile of that calibration's oversleeps"),
-		def("calibration.count", "", no, "sleeps of the calibration"),
-		def("cat.{}.ops", "op", hi, "successful operations of category {}"),
-		def("cat.{}.failed", "op", no, "failed operations of category {}"),
-		def("cat.{}.max_us", "µs", lo, "maximum latency of category {}"),
-		def("cat.{}.p99_us", "µs", lo, "99th percentile latency of category {}"),
-		def("cat.{}.p50_us", "µs", lo, "median latency of category {}"),
-		def("stm.conflict_aborts_per_commit", "", lo, "STM aborts caused by conflicts (read conflicts and failed validations) per commit"),
-		def("stm.gc.{}", "", no, "STM counter gc.{}"),
-		def("stm.{}", "", no, "STM counter {}"),
-		def("all.curve.{}_us", "µs", lo, "the latency percentile curve of all successful operations: the latency at percentile {} (p99_9 is the 99.9th; p100 the maximum)"),
-		// What only the series' ticks carry (one interval each).
-		def("ops", "op", hi, "successful operations in the interval"),
-		def("total_ops", "op", no, "successful operations since the start"),
-		def("total_failed", "op", no, "failed operations since the start"),
-		def("max_us", "µs", lo, "maximum latency of the interval's successful operations"),
-		def("p99_us", "µs", lo, "99th percentile latency of the interval's successful operations"),
-		def("aborts", "", lo, "the STM's aborted attempts in the interval"),
-		def("converted_foreground", "objects", no, "objects converted by operations in the interval"),
-		def("converted_sweeper", "objects", no, "objects converted by the sweepers in the interval"),
-		def("converted_total", "objects", no, "objects converted by the upgrade so far"),
-		def("heap_bytes", "B", lo, "heap in use at the end of the interval"),
-		def("probe_count", "", no, "responsiveness probes that returned in the interval"),
-	}
+	},
+		measure.ProbeDefinitions(),
+		[]record.Metric{
+			def("max_gap_ms", "ms", lo, "longest time without any operation completing (the real pause)"),
+			def("window.max_us", "µs", lo, "maximum latency of the operations completing in the second after the upgrade's commit (after upgrade-at without an upgrade: the baseline)"),
+			def("window.p99_us", "µs", lo, "99th percentile of the latency in that window"),
+			def("window.ops", "op", hi, "operations completing in that window"),
+		},
+		measure.UpgradeDefinitions(),
+		[]record.Metric{
+			def("elapsed_s", "s", no, "length of the timed phase"),
+			def("build_s", "s", lo, "time to build the structure"),
+			def("heap_bytes_after_build", "B", lo, "heap in use after the structure is built"),
+			def("heap_bytes_at_end", "B", lo, "live heap after a collection once the workers have stopped (an unfinished migration's old versions included)"),
+			def("structure.objects", "objects", no, "design objects of the initial structure (module, manual, assemblies, composite parts, documents, atomic parts)"),
+			def("check.passed", "", hi, "1 when the structure's invariants held before and after the run (--check)"),
+			def("replay.passed", "", hi, "1 when the sequential replay matched the run: the same choices and results, and equal final structures (--seq-replay)"),
+			def("replay.operations", "op", no, "operations the sequential replay replayed"),
+			def("calibration.max_us", "µs", lo, "maximum oversleep of the platform probe running alone before the build (--calibration): the idle platform's hiccups"),
+			def("calibration.p99_us", "µs", lo, "99th percentile of that calibration's oversleeps"),
+			def("calibration.count", "", no, "sleeps of the calibration"),
+			def("cat.{}.ops", "op", hi, "successful operations of category {}"),
+			def("cat.{}.failed", "op", no, "failed operations of category {}"),
+			def("cat.{}.max_us", "µs", lo, "maximum latency of category {}"),
+			def("cat.{}.p99_us", "µs", lo, "99th percentile latency of category {}"),
+			def("cat.{}.p50_us", "µs", lo, "median latency of category {}"),
+		},
+		measure.STMDefinitions(),
+		[]record.Metric{
+			def("all.curve.{}_us", "µs", lo, "the latency percentile curve of all successful operations: the latency at percentile {} (p99_9 is the 99.9th; p100 the maximum)"),
+			// What only the series' ticks carry (one interval each).
+			def("ops", "op", hi, "successful operations in the interval"),
+			def("total_ops", "op", no, "successful operations since the start"),
+			def("total_failed", "op", no, "failed operations since the start"),
+			def("max_us", "µs", lo, "maximum latency of the interval's successful operations"),
+			def("p99_us", "µs", lo, "99th percentile latency of the interval's successful operations"),
+			def("aborts", "", lo, "the STM's aborted attempts in the interval"),
+			def("converted_foreground", "objects", no, "objects converted by operations in the interval"),
+			def("converted_sweeper", "objects", no, "objects converted by the sweepers in the interval"),
+			def("converted_total", "objects", no, "objects converted by the upgrade so far"),
+			def("heap_bytes", "B", lo, "heap in use at the end of the interval"),
+			def("probe_count", "", no, "responsiveness probes that returned in the interval"),
+		})
 }
 
 // TickNames are the values of a STMBench7 series' ticks.

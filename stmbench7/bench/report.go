@@ -222,7 +222,7 @@ func writeExtras(w io.Writer, res *Result) {
 			win.StartS, win.EndS, win.Ops, win.MaxUs, win.P99Us)
 	}
 	if u := res.Upgrade; u != nil {
-		writeUpgrade(w, u)
+		u.Report(w)
 	}
 	if res.STM != nil {
 		if b, err := json.Marshal(res.STM); err == nil {
@@ -258,27 +258,5 @@ func writeExtras(w io.Writer, res *Result) {
 	}
 	if res.Error != "" {
 		fmt.Fprintf(w, "Run stopped by an error: %s\n", res.Error)
-	}
-}
-
-func writeUpgrade(w io.Writer, u *UpgradeResult) {
-	fmt.Fprintf(w, "Upgrade %s (%s): requested at %.3f s", u.Scenario, u.Strategy, u.RequestedS)
-	if u.CommittedS != nil {
-		fmt.Fprintf(w, ", committed at %.3f s", *u.CommittedS)
-	}
-	if u.MigratedS != nil {
-		fmt.Fprintf(w, ", every object converted at %.3f s", *u.MigratedS)
-	} else if u.Error == "" {
-		fmt.Fprint(w, ", objects still left to convert at the end")
-	}
-	fmt.Fprintln(w)
-	if u.Error != "" {
-		fmt.Fprintf(w, "  not upgraded: %s\n", u.Error)
-	}
-	fmt.Fprintf(w, "  objects %d, converted %d (by operations %d, by sweepers %d, with the world stopped %d), failures %d\n",
-		u.Objects, u.ObjectsConverted, u.ConversionsForeground, u.ConversionsSweeper, u.ConversionsStopped, u.ConversionFailures)
-	fmt.Fprintf(w, "  pause %.1f ms; throughput %.0f op/s before, %.0f op/s after\n", u.PauseMs, u.ThroughputBefore, u.ThroughputAfter)
-	if d := u.DryRun; d != nil {
-		fmt.Fprintf(w, "  dry run of %s: %d objects, %d failures, %.3f s\n", d.Step, d.Objects, d.Failures, d.DurationS)
 	}
 }
