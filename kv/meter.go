@@ -312,13 +312,13 @@ func (m *meter) point() record.Tick {
 	}
 	if st, ok := m.s.stmStats(); ok {
 		a := st.Aborts()
-		setNonZero(v, "aborts", float64(a-m.prevAb))
+		measure.SetNonZero(v, "aborts", float64(a-m.prevAb))
 		m.prevAb = a
 	}
 	fg, sw, total, events := m.s.upg.progress(m.start)
-	setNonZero(v, "converted_foreground", float64(fg-m.prevFG))
-	setNonZero(v, "converted_sweeper", float64(sw-m.prevSW))
-	setNonZero(v, "converted_total", float64(total))
+	measure.SetNonZero(v, "converted_foreground", float64(fg-m.prevFG))
+	measure.SetNonZero(v, "converted_sweeper", float64(sw-m.prevSW))
+	measure.SetNonZero(v, "converted_total", float64(total))
 	m.prevFG, m.prevSW = fg, sw
 	p.Events = events
 	v["heap_bytes"] = float64(measure.HeapInUse())
@@ -335,13 +335,6 @@ func (a *cmdAgg) p99Us() float64 {
 		return 0
 	}
 	return float64(min(a.hist.ValueAtQuantile(99), a.maxNs)) / 1e3
-}
-
-// setNonZero sets a count the series writes only when it is not zero.
-func setNonZero(v map[string]float64, name string, x float64) {
-	if x != 0 {
-		v[name] = x
-	}
 }
 
 func (s *Server) stmStats() (stm.Stats, bool) {

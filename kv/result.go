@@ -1,7 +1,6 @@
 package kv
 
 import (
-	"encoding/json"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -112,9 +111,7 @@ func (s *Server) Record(start time.Time) *record.Record {
 	}
 	rec := r.Record()
 	rec.App = "kv"
-	if b, err := json.Marshal(c); err == nil {
-		rec.Config, _ = record.ConfigFromJSON(b)
-	}
+	rec.Config = measure.Pairs(c)
 	delete(rec.Values, "build_s")
 	delete(rec.Values, "heap_bytes_after_build")
 	rec.Values["preload_s"], rec.Values["heap_bytes_after_preload"] = s.preloadDur.Seconds(), float64(s.heapAfterPreload)

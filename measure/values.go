@@ -1,6 +1,10 @@
 package measure
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"dustm/record"
+)
 
 // ProbeValues sets the values of a run's probes and runtime (each nil when not measured).
 func ProbeValues(v map[string]float64, probe, hiccup *Result, rt *Runtime) {
@@ -37,5 +41,22 @@ func STMValues(v map[string]float64, stats any) {
 	flatten("stm.", m)
 	if commits := v["stm.read_only_commits"] + v["stm.read_write_commits"] + v["stm.inevitable_commits"]; commits > 0 {
 		v["stm.conflict_aborts_per_commit"] = (v["stm.aborts_read_conflict"] + v["stm.aborts_validation"]) / commits
+	}
+}
+
+// Pairs reads the members of v's JSON object as a record's key=value pairs.
+func Pairs(v any) record.Config {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	c, _ := record.ConfigFromJSON(b)
+	return c
+}
+
+// SetNonZero sets a count a series writes only when it is not zero.
+func SetNonZero(v map[string]float64, name string, x float64) {
+	if x != 0 {
+		v[name] = x
 	}
 }

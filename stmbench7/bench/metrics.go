@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,67 +18,63 @@ import (
 // definitions of its values and of its series' tick values, and every reader (summaries,
 // comparisons, figures, claims) takes them from there by name.
 
-func def(name, unit string, better record.Better, doc string) record.Metric {
-	return record.Metric{Name: name, Unit: unit, Doc: doc, Better: better}
-}
-
 // Definitions are the metrics of a STMBench7 run, in the order summaries list them, package
 // measure's among them; the key value server (package kv) reuses them for what it measures
 // alike.
 func Definitions() []record.Metric {
 	const lo, hi, no = record.Lower, record.Higher, record.Neither
 	return slices.Concat([]record.Metric{
-		def("throughput", "op/s", hi, "successful operations per second over the whole run"),
-		def("throughput_with_failed", "op/s", hi, "operations per second, failed ones included"),
-		def("successful", "op", hi, "successful operations"),
-		def("failed", "op", no, "failed operations (an operation fails when, e.g., the id it looks up is absent)"),
-		def("all.max_us", "µs", lo, "maximum latency of any successful operation (exact)"),
-		def("all.p99_us", "µs", lo, "99th percentile of the latency of all successful operations"),
-		def("all.p999_us", "µs", lo, "99.9th percentile of the latency of all successful operations"),
-		def("all.p50_us", "µs", lo, "median latency of all successful operations"),
-		def("all.mean_us", "µs", lo, "mean latency of all successful operations"),
+		measure.Def("throughput", "op/s", hi, "successful operations per second over the whole run"),
+		measure.Def("throughput_with_failed", "op/s", hi, "operations per second, failed ones included"),
+		measure.Def("successful", "op", hi, "successful operations"),
+		measure.Def("failed", "op", no, "failed operations (an operation fails when, e.g., the id it looks up is absent)"),
+		measure.Def("all.max_us", "µs", lo, "maximum latency of any successful operation (exact)"),
+		measure.Def("all.p99_us", "µs", lo, "99th percentile of the latency of all successful operations"),
+		measure.Def("all.p999_us", "µs", lo, "99.9th percentile of the latency of all successful operations"),
+		measure.Def("all.p50_us", "µs", lo, "median latency of all successful operations"),
+		measure.Def("all.mean_us", "µs", lo, "mean latency of all successful operations"),
 	},
 		measure.ProbeDefinitions(),
 		[]record.Metric{
-			def("max_gap_ms", "ms", lo, "longest time without any operation completing (the real pause)"),
-			def("window.max_us", "µs", lo, "maximum latency of the operations completing in the second after the upgrade's commit (after upgrade-at without an upgrade: the baseline)"),
-			def("window.p99_us", "µs", lo, "99th percentile of the latency in that window"),
-			def("window.ops", "op", hi, "operations completing in that window"),
+			measure.Def("max_gap_ms", "ms", lo, "longest time without any operation completing (the real pause)"),
+			measure.Def("window.max_us", "µs", lo, "maximum latency of the operations completing in the second after the upgrade's commit (after upgrade-at without an upgrade: the baseline)"),
+			measure.Def("window.p99_us", "µs", lo, "99th percentile of the latency in that window"),
+			measure.Def("window.ops", "op", hi, "operations completing in that window"),
 		},
 		measure.UpgradeDefinitions(),
 		[]record.Metric{
-			def("elapsed_s", "s", no, "length of the timed phase"),
-			def("build_s", "s", lo, "time to build the structure"),
-			def("heap_bytes_after_build", "B", lo, "heap in use after the structure is built"),
-			def("heap_bytes_at_end", "B", lo, "live heap after a collection once the workers have stopped (an unfinished migration's old versions included)"),
-			def("structure.objects", "objects", no, "design objects of the initial structure (module, manual, assemblies, composite parts, documents, atomic parts)"),
-			def("check.passed", "", hi, "1 when the structure's invariants held before and after the run (--check)"),
-			def("replay.passed", "", hi, "1 when the sequential replay matched the run: the same choices and results, and equal final structures (--seq-replay)"),
-			def("replay.operations", "op", no, "operations the sequential replay replayed"),
-			def("calibration.max_us", "µs", lo, "maximum oversleep of the platform probe running alone before the build (--calibration): the idle platform's hiccups"),
-			def("calibration.p99_us", "µs", lo, "99th percentile of that calibration's oversleeps"),
-			def("calibration.count", "", no, "sleeps of the calibration"),
-			def("cat.{}.ops", "op", hi, "successful operations of category {}"),
-			def("cat.{}.failed", "op", no, "failed operations of category {}"),
-			def("cat.{}.max_us", "µs", lo, "maximum latency of category {}"),
-			def("cat.{}.p99_us", "µs", lo, "99th percentile latency of category {}"),
-			def("cat.{}.p50_us", "µs", lo, "median latency of category {}"),
+			measure.Def("elapsed_s", "s", no, "length of the timed phase"),
+			measure.Def("build_s", "s", lo, "time to build the structure"),
+			measure.Def("heap_bytes_after_build", "B", lo, "heap in use after the structure is built"),
+			measure.Def("heap_bytes_at_end", "B", lo, "live heap after a collection once the workers have stopped (an unfinished migration's old versions included)"),
+			measure.Def("structure.objects", "objects", no, "design objects of the initial structure (module, manual, assemblies, composite parts, documents, atomic parts)"),
+			measure.Def("check.passed", "", hi, "1 when the structure's invariants held before and after the run (--check)"),
+			measure.Def("replay.passed", "", hi, "1 when the sequential replay matched the run: the same choices and results, and equal final structures (--seq-replay)"),
+			measure.Def("replay.operations", "op", no, "operations the sequential replay replayed"),
+			measure.Def("calibration.max_us", "µs", lo, "maximum oversleep of the platform probe running alone before the build (--calibration): the idle platform's hiccups"),
+			measure.Def("calibration.p99_us", "µs", lo, "99th percentile of that calibration's oversleeps"),
+			measure.Def("calibration.count", "", no, "sleeps of the calibration"),
+			measure.Def("cat.{}.ops", "op", hi, "successful operations of category {}"),
+			measure.Def("cat.{}.failed", "op", no, "failed operations of category {}"),
+			measure.Def("cat.{}.max_us", "µs", lo, "maximum latency of category {}"),
+			measure.Def("cat.{}.p99_us", "µs", lo, "99th percentile latency of category {}"),
+			measure.Def("cat.{}.p50_us", "µs", lo, "median latency of category {}"),
 		},
 		measure.STMDefinitions(),
 		[]record.Metric{
-			def("all.curve.{}_us", "µs", lo, "the latency percentile curve of all successful operations: the latency at percentile {} (p99_9 is the 99.9th; p100 the maximum)"),
+			measure.Def("all.curve.{}_us", "µs", lo, "the latency percentile curve of all successful operations: the latency at percentile {} (p99_9 is the 99.9th; p100 the maximum)"),
 			// What only the series' ticks carry (one interval each).
-			def("ops", "op", hi, "successful operations in the interval"),
-			def("total_ops", "op", no, "successful operations since the start"),
-			def("total_failed", "op", no, "failed operations since the start"),
-			def("max_us", "µs", lo, "maximum latency of the interval's successful operations"),
-			def("p99_us", "µs", lo, "99th percentile latency of the interval's successful operations"),
-			def("aborts", "", lo, "the STM's aborted attempts in the interval"),
-			def("converted_foreground", "objects", no, "objects converted by operations in the interval"),
-			def("converted_sweeper", "objects", no, "objects converted by the sweepers in the interval"),
-			def("converted_total", "objects", no, "objects converted by the upgrade so far"),
-			def("heap_bytes", "B", lo, "heap in use at the end of the interval"),
-			def("probe_count", "", no, "responsiveness probes that returned in the interval"),
+			measure.Def("ops", "op", hi, "successful operations in the interval"),
+			measure.Def("total_ops", "op", no, "successful operations since the start"),
+			measure.Def("total_failed", "op", no, "failed operations since the start"),
+			measure.Def("max_us", "µs", lo, "maximum latency of the interval's successful operations"),
+			measure.Def("p99_us", "µs", lo, "99th percentile latency of the interval's successful operations"),
+			measure.Def("aborts", "", lo, "the STM's aborted attempts in the interval"),
+			measure.Def("converted_foreground", "objects", no, "objects converted by operations in the interval"),
+			measure.Def("converted_sweeper", "objects", no, "objects converted by the sweepers in the interval"),
+			measure.Def("converted_total", "objects", no, "objects converted by the upgrade so far"),
+			measure.Def("heap_bytes", "B", lo, "heap in use at the end of the interval"),
+			measure.Def("probe_count", "", no, "responsiveness probes that returned in the interval"),
 		})
 }
 
@@ -90,20 +85,10 @@ func TickNames() []string {
 		"probe_p99_us", "probe_count", "hiccup_max_us", "cat.{}.ops", "cat.{}.failed", "cat.{}.max_us", "cat.{}.p99_us"}
 }
 
-// pairs reads a JSON object's members as a record's key=value pairs.
-func pairs(v any) record.Config {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	c, _ := record.ConfigFromJSON(b)
-	return c
-}
-
 // Record is the run's record: its configuration and environment as pairs, and every value
 // it measured, by the names Definitions gives.
 func (res *Result) Record() *record.Record {
-	rec := &record.Record{Schema: record.Schema, App: "stmbench7", Config: pairs(res.Config), Env: pairs(res.Env),
+	rec := &record.Record{Schema: record.Schema, App: "stmbench7", Config: measure.Pairs(res.Config), Env: measure.Pairs(res.Env),
 		Values: map[string]float64{}, Error: res.Error, Interrupted: res.Interrupted}
 	v := rec.Values
 	v["throughput"], v["throughput_with_failed"] = res.Throughput, res.ThroughputWithFailed
@@ -223,14 +208,14 @@ func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 	}
 	if st, ok := r.backend.Stats().(stm.Stats); ok {
 		a := st.Aborts()
-		setNonZero(v, "aborts", float64(a-r.prevAborts))
+		measure.SetNonZero(v, "aborts", float64(a-r.prevAborts))
 		r.prevAborts = a
 	}
 	if r.upg != nil {
 		fg, sw, total := r.upg.conversions()
-		setNonZero(v, "converted_foreground", float64(fg-r.prevFG))
-		setNonZero(v, "converted_sweeper", float64(sw-r.prevSW))
-		setNonZero(v, "converted_total", float64(total))
+		measure.SetNonZero(v, "converted_foreground", float64(fg-r.prevFG))
+		measure.SetNonZero(v, "converted_sweeper", float64(sw-r.prevSW))
+		measure.SetNonZero(v, "converted_total", float64(total))
 		r.prevFG, r.prevSW = fg, sw
 		tk.Events = r.upg.newEvents()
 	}
@@ -243,10 +228,3 @@ func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 }
 
 func us(ns int64) float64 { return float64(ns) / 1e3 }
-
-// setNonZero sets a count the series writes only when it is not zero.
-func setNonZero(v map[string]float64, name string, x float64) {
-	if x != 0 {
-		v[name] = x
-	}
-}

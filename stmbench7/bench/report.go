@@ -136,7 +136,7 @@ func writeTTCHistograms(w io.Writer, c *collector) {
 		fmt.Fprintf(&b, "TTC histogram for %v:", op)
 		counts := ttcHistogram(c.cum[op].hist)
 		for i, n := range counts {
-			fmt.Fprintf(&b, " %d,%d", ttcLabel(i), n)
+			fmt.Fprintf(&b, " %d,%d", stmbench7.TTCLabel(i), n)
 		}
 		fmt.Fprintln(w, b.String())
 	}
@@ -149,7 +149,7 @@ func writeResults(w io.Writer, mix *stmbench7.Mix, c *collector, elapsedS float6
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
 		a := &c.cum[op]
 		fmt.Fprintf(w, "Operation %s:   successful = %d\tmaxttc = %d\tfailed = %d\n",
-			alignRight(op.String(), 4), a.ok, refMaxTTC(a.maxNs), a.failed)
+			alignRight(op.String(), 4), a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed)
 	}
 	fmt.Fprintln(w)
 
@@ -180,7 +180,7 @@ func writeResults(w io.Writer, mix *stmbench7.Mix, c *collector, elapsedS float6
 	for t := range stmbench7.OpType(stmbench7.NumOpTypes) {
 		a := &cats[t]
 		fmt.Fprintf(w, "%s:  successful = %d\tmaxttc = %d\tfailed = %d\ttotal = %d\n",
-			alignRight(t.String(), 23), a.ok, refMaxTTC(a.maxNs), a.failed, a.ok+a.failed)
+			alignRight(t.String(), 23), a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed, a.ok+a.failed)
 	}
 	fmt.Fprintln(w)
 

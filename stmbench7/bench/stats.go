@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"math"
 	"sync"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -226,48 +225,17 @@ func (c *collector) categories() [stmbench7.NumOpTypes]agg {
 	return cats
 }
 
-// The reference's TTC histogram (spec §4): one bucket per millisecond from 0 to 999 ms, then
-// 200 buckets growing by 3 % from 1000 ms; bucket i >= 1000 is labelled 1000·1.03^(i-1000).
-const (
-	maxLowTTC      = 999
-	highTTCEntries = 200
-	highTTCLogBase = 1.03
-	ttcBuckets     = maxLowTTC + 1 + highTTCEntries
-)
-
-// ttcBucket returns the reference's bucket of a time to completion of ms milliseconds,
-// computed with the reference's expression (BenchThread.runLinear).
-func ttcBucket(ms int64) int {
-	if ms <= maxLowTTC {
-		return int(max(ms, 0))
-	}
-	logHigh := (math.Log(float64(ms)) - math.Log(maxLowTTC+1)) / math.Log(highTTCLogBase)
-	return maxLowTTC + 1 + min(int(logHigh), highTTCEntries-1)
-}
-
-// ttcLabel returns the label the reference prints for a bucket (Benchmark.logTtcIndex2Ttc).
-func ttcLabel(bucket int) int64 {
-	if bucket <= maxLowTTC {
-		return int64(bucket)
-	}
-	return int64((maxLowTTC + 1) * math.Pow(highTTCLogBase, float64(bucket-maxLowTTC-1)))
-}
-
-// refMaxTTC is the reference's "maxttc" of a maximum latency: the label of its bucket, in ms.
-// The reference reads the wall clock in whole milliseconds; we truncate the exact duration.
-func refMaxTTC(maxNs int64) int64 { return ttcLabel(ttcBucket(maxNs / 1e6)) }
-
 // ttcHistogram converts a latency histogram into the reference's TTC buckets: each HDR bucket
 // goes to the millisecond bucket of its lowest value (HDR buckets are at most half a millisecond
 // wide below 1 s, and far narrower than the 3 % buckets above).
-func ttcHistogram(h *hdrhistogram.Histogram) [ttcBuckets]int64 {
-	var out [ttcBuckets]int64
+func ttcHistogram(h *hdrhistogram.Histogram) [stmbench7.TTCBuckets]int64 {
+	var out [stmbench7.TTCBuckets]int64
 	if h == nil || h.TotalCount() == 0 {
 		return out
 	}
 	for _, bar := range h.Distribution() {
 		if bar.Count != 0 {
-			out[ttcBucket(bar.From/1e6)] += bar.Count
+			out[stmbench7.TTCBucket(bar.From/1e6)] += bar.Count
 		}
 	}
 	return out
