@@ -197,20 +197,6 @@ type SeriesEvent struct {
 	TS      float64 `json:"t_s"`
 }
 
-// encodeHist encodes a histogram as the series keeps it: hdrhistogram's V2 compressed encoding
-// (Encode(V2CompressedEncodingCookieBase)), as base64 text. "" for no histogram or an empty
-// one.
-func encodeHist(h *hdrhistogram.Histogram) string {
-	if h == nil || h.TotalCount() == 0 {
-		return ""
-	}
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return "" // only a compressor failure; a series line without it is still valid
-	}
-	return string(b) // Encode returns base64 text already
-}
-
 // DecodeHist decodes a histogram of a series line ("hist", "probe_hist"): its values are
 // latencies in nanoseconds. Any percentile of any window can be recomputed by merging the
 // histograms of its intervals (MergeHists) and asking the result (ValueAtQuantile, Max, …).

@@ -54,15 +54,6 @@ func readSeries(t *testing.T, path string) []map[string]any {
 	return lines
 }
 
-func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		if _, ok := m[k]; !ok {
-			t.Errorf("%s: no %q", what, k)
-		}
-	}
-}
-
 // dirNames lists a directory, so tests can see that no temporary file was left behind.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
