@@ -213,7 +213,7 @@ func ReadKVRun(dir string) (*KVRun, error) {
 // server's side (throughput, latency per command as categories, probes, runtime, the upgrade)
 // are named and computed as for dustm bench.
 func kvAsBench(r *KVResult) *BenchResult {
-	b := &BenchResult{SchemaVersion: r.SchemaVersion, Env: r.Env, ElapsedS: r.ElapsedS, Throughput: r.Throughput,
+	b := &BenchResult{Env: r.Env, ElapsedS: r.ElapsedS, Throughput: r.Throughput,
 		ThroughputWithFailed: r.Throughput, Successful: r.Commands, HeapBytesAtEnd: r.HeapBytesAtEnd,
 		Categories: r.Operations, All: r.All, MaxGapMs: &r.MaxGapMs, Upgrade: r.Upgrade, Probe: r.Probe,
 		Hiccup: r.Hiccup, Runtime: r.Runtime}

@@ -2,7 +2,6 @@ package kv
 
 import (
 	"context"
-	"encoding/json"
 	"runtime"
 	"slices"
 	"strings"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/measure"
+	"dustm/record"
 	"dustm/stm"
 	"dustm/stmbench7/bench"
 )
@@ -60,11 +61,11 @@ func (r *recShard) record(id int, d time.Duration, failed bool) {
 		s.ok[id]++
 		s.maxNs[id] = max(s.maxNs[id], ns)
 		if r.cum[id] == nil {
-			r.cum[id] = bench.NewLatencyHist()
+			r.cum[id] = measure.NewHist()
 		}
 		_ = r.cum[id].RecordValue(ns)
 		if s.hist[id] == nil {
-			s.hist[id] = bench.NewIntervalLatencyHist()
+			s.hist[id] = measure.NewIntervalHist()
 		}
 		_ = s.hist[id].RecordValue(ns)
 	}
@@ -108,18 +109,19 @@ type meter struct {
 	prevAb   uint64
 	prevFG   int64
 	prevSW   int64
-	series   *json.Encoder
-	probe    *bench.Probe
-	hiccup   *bench.Probe
-	rtEnd    func() *bench.RuntimeResult
+	series   *record.SeriesWriter
+	probe    *measure.Probe
+	hiccup   *measure.Probe
+	rtEnd    func() *measure.Runtime
 	quit     chan struct{}
 	ticker   sync.WaitGroup
 	elapsed  time.Duration
-	runtime  *bench.RuntimeResult
-	probeR   *bench.ProbeResult
-	hiccupR  *bench.ProbeResult
+	runtime  *measure.Runtime
+	probeR   *measure.Result
+	hiccupR  *measure.Result
 	heapEnd  uint64
-	history  []mark // the cumulative count of commands at each tick
+	history  []mark        // the cumulative count of commands at each tick
+	ticks    []record.Tick // the series' values, for the record
 }
 
 // mark is the number of commands completed by a time since the start.
@@ -168,17 +170,17 @@ func (m *meter) begin(s *Server, ctx context.Context) {
 	m.start, m.prevT = time.Now(), time.Now()
 	m.lastDone.Store(0)
 	procs := runtime.GOMAXPROCS(0) - 1 // leave the probes a processor to sleep on when there is one
-	m.hiccup = bench.StartHiccup(s.cfg.ProbeInterval, procs)
+	m.hiccup = measure.StartHiccup(s.cfg.ProbeInterval, procs)
 	if s.cfg.Probe || s.cfg.Upgrade != "" {
 		key := [][]byte{[]byte("dustm:probe")}
-		m.probe = bench.StartProbe(s.cfg.ProbeInterval, procs, func() error {
+		m.probe = measure.StartProbe(s.cfg.ProbeInterval, procs, func() error {
 			return s.store.View(key, false, func(t Txn) error { t.Get("dustm:probe"); return nil })
 		})
 	}
 	if s.cfg.Series != nil {
-		m.series = json.NewEncoder(s.cfg.Series)
+		m.series = record.NewSeriesWriter(s.cfg.Series)
 	}
-	m.rtEnd = bench.StartRuntime()
+	m.rtEnd = measure.StartRuntime()
 	m.quit = make(chan struct{})
 	m.ticker.Go(func() {
 		t := time.NewTicker(s.cfg.Interval)
@@ -208,7 +210,7 @@ func (m *meter) end() {
 		m.probeR = m.probe.Stop()
 	}
 	runtime.GC()
-	m.heapEnd = bench.HeapInUse()
+	m.heapEnd = measure.HeapInUse()
 }
 
 func (a *cmdAgg) add(ok, failed, maxNs int64, h *hdrhistogram.Histogram) {
@@ -217,7 +219,7 @@ func (a *cmdAgg) add(ok, failed, maxNs int64, h *hdrhistogram.Histogram) {
 	a.maxNs = max(a.maxNs, maxNs)
 	if h != nil && h.TotalCount() != 0 {
 		if a.hist == nil {
-			a.hist = bench.NewIntervalLatencyHist()
+			a.hist = measure.NewIntervalHist()
 		}
 		a.hist.Merge(h)
 	}
@@ -248,9 +250,10 @@ func (m *meter) tick() {
 		m.spare = old
 	}
 	p := m.point()
-	m.history = append(m.history, mark{time.Duration(p.TS * float64(time.Second)), p.TotalOps + p.TotalFailed})
+	m.history = append(m.history, mark{time.Duration(p.T * float64(time.Second)), int64(p.Values["total_ops"] + p.Values["total_failed"])})
+	m.ticks = append(m.ticks, record.Tick{T: p.T, Values: p.Values})
 	if m.series != nil {
-		_ = m.series.Encode(p)
+		_ = m.series.Write(p)
 	}
 }
 
@@ -276,64 +279,62 @@ func (m *meter) throughputAround(before, after time.Duration) (float64, float64)
 	return tb, ta
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func nonZero(v int64) *int64 {
-	if v == 0 {
-		return nil
-	}
-	return &v
-}
-
-// point is the series line of the interval just closed.
-func (m *meter) point() *bench.SeriesPoint {
+// point is the series' tick of the interval just closed.
+func (m *meter) point() record.Tick {
 	now := time.Now()
-	p := &bench.SeriesPoint{TS: now.Sub(m.start).Seconds(), Categories: map[string]bench.SeriesCategory{}}
+	p := record.Tick{T: now.Sub(m.start).Seconds(), Values: map[string]float64{}, Hists: map[string]string{}}
+	v := p.Values
 	all := cmdAgg{}
 	for id := range m.interval {
 		a := &m.interval[id]
-		p.TotalOps += m.cum[id].ok
-		p.TotalFailed += m.cum[id].failed
+		v["total_ops"] += float64(m.cum[id].ok)
+		v["total_failed"] += float64(m.cum[id].failed)
 		if a.ok == 0 && a.failed == 0 {
 			continue
 		}
-		p.Ops += a.ok
-		p.Failed += a.failed
-		p99 := 0.0
-		if a.hist != nil {
-			p99 = float64(min(a.hist.ValueAtQuantile(99), a.maxNs)) / 1e3
-		}
-		p.Categories[m.names[id]] = bench.SeriesCategory{Ops: a.ok, Failed: a.failed, MaxUs: float64(a.maxNs) / 1e3, P99Us: p99}
+		v["ops"] += float64(a.ok)
+		v["failed"] += float64(a.failed)
+		c := "cmd." + m.names[id] + "."
+		v[c+"ops"], v[c+"failed"], v[c+"max_us"], v[c+"p99_us"] = float64(a.ok), float64(a.failed), float64(a.maxNs)/1e3, a.p99Us()
 		all.add(a.ok, a.failed, a.maxNs, a.hist)
 	}
-	p.MaxUs = ptr(float64(all.maxNs) / 1e3)
-	p99 := 0.0
-	if all.hist != nil {
-		p99 = float64(min(all.hist.ValueAtQuantile(99), all.maxNs)) / 1e3
+	v["max_us"], v["p99_us"] = float64(all.maxNs)/1e3, all.p99Us()
+	if e := record.Encode(all.hist); e != "" {
+		p.Hists["all"] = e
 	}
-	p.P99Us = ptr(p99)
-	p.Hist = bench.EncodeHist(all.hist)
-	maxUs, _, _, _ := m.hiccup.Tick()
-	p.HiccupMaxUs = &maxUs
+	v["hiccup_max_us"], _, _, _ = m.hiccup.Tick()
 	if m.probe != nil {
 		maxUs, p99Us, count, hist := m.probe.Tick()
-		p.ProbeMaxUs, p.ProbeP99Us, p.ProbeCount, p.ProbeHist = &maxUs, &p99Us, &count, hist
+		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = maxUs, p99Us, float64(count)
+		if hist != "" {
+			p.Hists["probe"] = hist
+		}
 	}
 	if st, ok := m.s.stmStats(); ok {
 		a := st.Aborts()
-		p.Aborts = nonZero(int64(a - m.prevAb))
+		measure.SetNonZero(v, "aborts", float64(a-m.prevAb))
 		m.prevAb = a
 	}
 	fg, sw, total, events := m.s.upg.progress(m.start)
-	p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = nonZero(fg-m.prevFG), nonZero(sw-m.prevSW), nonZero(total)
+	measure.SetNonZero(v, "converted_foreground", float64(fg-m.prevFG))
+	measure.SetNonZero(v, "converted_sweeper", float64(sw-m.prevSW))
+	measure.SetNonZero(v, "converted_total", float64(total))
 	m.prevFG, m.prevSW = fg, sw
 	p.Events = events
-	p.HeapBytes = ptr(bench.HeapInUse())
+	v["heap_bytes"] = float64(measure.HeapInUse())
 	if d := now.Sub(m.prevT).Seconds(); d > 0 {
-		p.Throughput = float64(p.Ops) / d
+		v["throughput"] = v["ops"] / d
 	}
 	m.prevT = now
 	return p
+}
+
+// p99Us is the 99th percentile of the latencies (µs), capped at their exact maximum.
+func (a *cmdAgg) p99Us() float64 {
+	if a.hist == nil {
+		return 0
+	}
+	return float64(min(a.hist.ValueAtQuantile(99), a.maxNs)) / 1e3
 }
 
 func (s *Server) stmStats() (stm.Stats, bool) {
@@ -360,7 +361,7 @@ func (m *meter) operations() (map[string]bench.OpResult, *bench.OpResult) {
 		for _, r := range m.shards {
 			if r.cum[id] != nil {
 				if h == nil {
-					h = bench.NewLatencyHist()
+					h = measure.NewHist()
 				}
 				h.Merge(r.cum[id])
 			}
@@ -368,7 +369,7 @@ func (m *meter) operations() (map[string]bench.OpResult, *bench.OpResult) {
 		ops[name] = bench.OpResultOf(h, c.ok, c.failed, c.maxNs, false)
 		if h != nil {
 			if all.hist == nil {
-				all.hist = bench.NewLatencyHist()
+				all.hist = measure.NewHist()
 			}
 			all.hist.Merge(h)
 		}

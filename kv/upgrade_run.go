@@ -7,7 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"dustm/stmbench7/bench"
+	"dustm/measure"
+	"dustm/record"
 	"dustm/upgrade"
 )
 
@@ -25,7 +26,7 @@ type upgradeRun struct {
 	requested time.Time
 	m         *upgrade.Migration
 	err       error
-	dry       *bench.DryRunResult
+	dry       *measure.DryRun
 	reported  int // events already on the series
 }
 
@@ -66,7 +67,7 @@ func (s *Server) upgrade(ctx context.Context, run *upgradeRun, sc Scenario, dryR
 		if err == nil {
 			err = rep.Err()
 		}
-		d := &bench.DryRunResult{Step: u.Name}
+		d := &measure.DryRun{Step: u.Name}
 		if rep != nil {
 			d.Objects, d.Failures, d.DurationS = rep.Objects, rep.FailureCount, rep.Duration.Seconds()
 		}
@@ -97,7 +98,7 @@ func (s *Server) scheduledUpgrade(ctx context.Context) {
 
 // progress returns the conversions so far (by commands, by sweepers, in all) and the events
 // not yet reported, for the series.
-func (u *upgrades) progress(start time.Time) (fg, sw, total int64, events []bench.SeriesEvent) {
+func (u *upgrades) progress(start time.Time) (fg, sw, total int64, events []record.Event) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, r := range u.runs {
@@ -108,7 +109,7 @@ func (u *upgrades) progress(start time.Time) (fg, sw, total int64, events []benc
 		fg, sw, total = fg+st.ConvertedForeground, sw+st.ConvertedSweeper, total+st.Converted()
 		evs := r.m.Events()
 		for _, e := range evs[min(r.reported, len(evs)):] {
-			events = append(events, bench.SeriesEvent{Kind: string(e.Kind), Upgrade: e.Upgrade, TS: e.At.Sub(start).Seconds()})
+			events = append(events, record.Event{Name: string(e.Kind), T: e.At.Sub(start).Seconds()})
 		}
 		r.reported = len(evs)
 	}
@@ -125,14 +126,14 @@ func secs(t, start time.Time) *float64 {
 
 // result is the first upgrade's result (the one --upgrade or the first DUSTM.UPGRADE asked
 // for), with every upgrade's migration; nil without one.
-func (u *upgrades) result(start time.Time) *bench.UpgradeResult {
+func (u *upgrades) result(start time.Time) *measure.Upgrade {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if len(u.runs) == 0 {
 		return nil
 	}
 	first := u.runs[0]
-	r := &bench.UpgradeResult{Scenario: first.scenario, Strategy: first.strategy.String(),
+	r := &measure.Upgrade{Scenario: first.scenario, Strategy: first.strategy.String(),
 		RequestedS: first.requested.Sub(start).Seconds(), DryRun: first.dry}
 	if first.strategy == upgrade.LazySweep {
 		r.Sweepers = max(first.sweepers, 1)
@@ -145,7 +146,7 @@ func (u *upgrades) result(start time.Time) *bench.UpgradeResult {
 			continue
 		}
 		st := run.m.Stats()
-		mr := bench.MigrationResult{Name: st.Name, CommitVersion: st.CommitVersion,
+		mr := measure.Migration{Name: st.Name, CommitVersion: st.CommitVersion,
 			RequestedS: st.Requested.Sub(start).Seconds(), MigratedS: secs(st.Migrated, start),
 			Complete: st.Complete, Objects: int64(st.Objects), Foreground: st.ConvertedForeground,
 			Sweeper: st.ConvertedSweeper, Stopped: st.ConvertedStopped, Failures: st.Failures,

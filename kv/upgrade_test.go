@@ -2,7 +2,6 @@ package kv
 
 import (
 	"context"
-	"dustm/stmbench7/bench"
 	"errors"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"dustm/measure"
 	"dustm/upgrade"
 )
 
@@ -151,7 +151,7 @@ func TestScheduledUpgrade(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	// The program version is visible as soon as the upgrade commits; its run is recorded when
 	// Upgrade returns, a moment later: wait for both.
-	var u *bench.UpgradeResult
+	var u *measure.Upgrade
 	for !strings.Contains(c.Info(ctx).Val(), "dustm_program:v2") || u == nil || u.CommittedS == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("the scheduled upgrade did not happen within 10 s: %+v", u)

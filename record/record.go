@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 )
@@ -251,4 +252,34 @@ func ConfigFromJSON(obj []byte) (Config, error) {
 		out = append(out, Pair{kt.(string), v})
 	}
 	return out, nil
+}
+
+// Define sets r.Metrics to the definitions among defs of r's values (an exact name before a
+// family) and of the tick values named, in defs' order, and drops the values that are not
+// numbers JSON can hold (NaN, ±Inf: such a value is absent).
+func (r *Record) Define(defs []Metric, ticks []string) {
+	for k, x := range r.Values {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			delete(r.Values, k)
+		}
+	}
+	used := make([]bool, len(defs))
+	for i, d := range defs {
+		used[i] = slices.Contains(ticks, d.Name)
+	}
+	for name := range r.Values {
+		i := slices.IndexFunc(defs, func(d Metric) bool { return d.Name == name })
+		if i < 0 {
+			i = slices.IndexFunc(defs, func(d Metric) bool { _, ok := d.Matches(name); return ok })
+		}
+		if i >= 0 {
+			used[i] = true
+		}
+	}
+	r.Metrics = nil
+	for i, d := range defs {
+		if used[i] {
+			r.Metrics = append(r.Metrics, d)
+		}
+	}
 }

@@ -138,7 +138,7 @@ func longRuns(t *testing.T, dir string) []crossRun {
 	return runs
 }
 
-func readJavaTrace(t *testing.T, path string) []bench.TraceEntry {
+func readJavaTrace(t *testing.T, path string) []stmbench7.TraceEntry {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -153,7 +153,7 @@ func readJavaTrace(t *testing.T, path string) []bench.TraceEntry {
 		}
 		r = zr
 	}
-	tr, err := bench.ReadTrace(r)
+	tr, err := stmbench7.ReadTrace(r)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -214,7 +214,7 @@ func TestMatchesJavaReference(t *testing.T) {
 		runs = longRuns(t, dir)
 		traceOf = func(c combo) string { return filepath.Join(dir, c.String()+".txt") }
 	}
-	expected := map[combo][]bench.TraceEntry{}
+	expected := map[combo][]stmbench7.TraceEntry{}
 	for _, run := range runs {
 		if expected[run.c] == nil {
 			expected[run.c] = readJavaTrace(t, traceOf(run.c))
@@ -241,7 +241,7 @@ func TestMatchesJavaReference(t *testing.T) {
 
 // runBench runs `dustm bench -g M [--stm-commit A] -w W [--no-traversals] [--no-sms] --ops N
 // --trace FILE` through bench.Run and returns the trace.
-func runBench(t *testing.T, run crossRun, checkSetup bool) []bench.TraceEntry {
+func runBench(t *testing.T, run crossRun, checkSetup bool) []stmbench7.TraceEntry {
 	cfg := bench.DefaultConfig()
 	cfg.Backend = run.m.backend
 	cfg.STMCommit = run.m.commit
@@ -281,7 +281,7 @@ func (u *unobservedBuild) Build(p stmbench7.Params, r *jrand.Rand) (*stmbench7.S
 
 // firstDifference returns the index of the first operation in which got differs from want and
 // both lines, or -1.
-func firstDifference(want, got []bench.TraceEntry) (int, string) {
+func firstDifference(want, got []stmbench7.TraceEntry) (int, string) {
 	for i := range min(len(want), len(got)) {
 		if want[i] != got[i] {
 			return i, fmt.Sprintf("the reference: %s %s, dustm: %s %s",
@@ -294,9 +294,9 @@ func firstDifference(want, got []bench.TraceEntry) (int, string) {
 	return -1, ""
 }
 
-func result(e bench.TraceEntry) string {
+func result(e stmbench7.TraceEntry) string {
 	if e.Failed {
-		return bench.TraceFailed
+		return stmbench7.TraceFailed
 	}
 	return fmt.Sprint(e.Result)
 }

@@ -2,28 +2,50 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strings"
+	"syscall"
 	"time"
 
 	"dustm/internal/duration"
 	"dustm/internal/outfile"
 	"dustm/kv"
+	"dustm/record"
 	"dustm/stmbench7/bench"
 	"dustm/upgrade"
 )
 
-// runKV is `dustm kv` without its one subcommand, serve.
+// runKV is `dustm kv`: its one subcommand, serve, runs the Redis-protocol key-value server.
 func runKV(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintln(stdout, "usage: dustm kv serve [flags]   (dustm kv serve --help lists the flags)")
-		return nil
+	if len(args) == 0 || args[0] != "serve" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(stdout, "usage: dustm kv serve [flags]   (dustm kv serve --help lists the flags)")
+			return nil
+		}
+		return usageErrorf("usage: dustm kv serve [flags] (the one subcommand of kv is serve)")
 	}
-	return usageErrorf("usage: dustm kv serve [flags] (the one subcommand of kv is serve)")
+	// The first SIGINT or SIGTERM stops the server cleanly (result files written); a second
+	// one exits at once with status 1.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(stderr, "dustm kv: second signal: exiting at once")
+		os.Exit(1)
+	}()
+	return runKVServe(ctx, args[1:], stdout, stderr, nil)
 }
 
 type kvFlags struct {
@@ -56,25 +78,38 @@ func parseKVFlags(args []string, stdout io.Writer) (*kvFlags, bool, error) {
 	if help || err != nil {
 		return f, help, err
 	}
-	if err := noArgs(fs); err != nil {
-		return f, false, err
+	if fs.NArg() > 0 {
+		return f, false, usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	if f.cfg.Migration, err = upgrade.ParseStrategy(f.migration); err != nil {
 		return f, false, usageErrorf("--migration %q: accepted %s", f.migration, upgrade.StrategyNames())
 	}
-	switch {
-	case f.cfg.Upgrade != "" && !fs.Changed("upgrade-at"):
+	if f.cfg.Upgrade != "" && !fs.Changed("upgrade-at") {
 		return f, false, usageErrorf("--upgrade needs --upgrade-at (when to upgrade after the server is ready, e.g. 5 or 5s)")
-	case f.cfg.Upgrade == "" && (fs.Changed("upgrade-at") || fs.Changed("migration")):
+	}
+	if f.cfg.Upgrade == "" && (fs.Changed("upgrade-at") || fs.Changed("migration")) {
 		return f, false, usageErrorf("--upgrade-at and --migration need --upgrade")
-	case f.procs < 0 || f.procs > bench.MaxProcs:
+	}
+	if f.procs < 0 || f.procs > bench.MaxProcs {
 		return f, false, usageErrorf("--gomaxprocs must be at least 1 and at most %d (got %d)", bench.MaxProcs, f.procs)
 	}
-	return f, false, checkOutputs(fs, []output{{"--json", f.json}, {"--series", f.series}, {"--cpuprofile", f.cpuprofile}})
+	var paths, names []string
+	for _, o := range []struct{ flag, path string }{{"--json", f.json}, {"--series", f.series}, {"--cpuprofile", f.cpuprofile}} {
+		if o.path == "" {
+			continue
+		}
+		if err := outfile.Check(o.path); err != nil {
+			return f, false, usageErrorf("%s: %v", o.flag, strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
+		}
+		names, paths = append(names, o.flag), append(paths, o.path)
+	}
+	if err := outfile.Distinct(names, paths); err != nil {
+		return f, false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
+	}
+	return f, false, nil
 }
 
-// runKVServe is `dustm kv serve`: it runs the server until ctx ends (the first SIGINT or
-// SIGTERM: the result files are written). ready, when not nil, receives the address once
+// runKVServe runs the server until ctx ends. ready, when not nil, receives the address once
 // the server listens (for tests).
 func runKVServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
 	start := time.Now()
@@ -106,7 +141,10 @@ func runKVServe(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	}
 	srv, err := kv.New(f.cfg)
 	if err != nil {
-		return usageIf(err, kv.ErrConfig)
+		if errors.Is(err, kv.ErrConfig) {
+			return usageErrorf("%s", strings.TrimPrefix(err.Error(), kv.ErrConfig.Error()+": "))
+		}
+		return err
 	}
 	defer srv.Close()
 	srv.MeasurePreload()
@@ -128,11 +166,7 @@ func runKVServe(ctx context.Context, args []string, stdout, stderr io.Writer, re
 		}
 	}
 	if f.json != "" {
-		b, err := json.MarshalIndent(srv.Result(start), "", "  ")
-		if err == nil {
-			err = outfile.WriteFile(f.json, append(b, '\n'), stdout)
-		}
-		if err != nil {
+		if err := record.Write(f.json, srv.Record(start), stdout); err != nil {
 			return fmt.Errorf("--json: %w", err)
 		}
 	}

@@ -4,16 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"dustm/kv"
-	"dustm/stmbench7/bench"
+	"dustm/record"
 )
 
 func TestKVBadInput(t *testing.T) {
@@ -83,34 +80,42 @@ func TestKVServe(t *testing.T) {
 	if !strings.Contains(stderr.String(), "dustm kv: ready on 127.0.0.1:") || !strings.Contains(stderr.String(), "(backend=stm, keys=1000)") {
 		t.Errorf("ready line: %q", stderr.String())
 	}
-	data, err := os.ReadFile(jsonPath)
+	r, err := record.Read(jsonPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r kv.Result
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
+	v := r.Values
+	if up, _ := r.Config.Get("upgrade"); r.App != "kv" || v["cat.GET.ops"] != 20 || v["cat.PING.ops"] != 20 ||
+		v["successful"] != 40 || v["connections"] != 1 || !has(v, "all.max_us") || up != "expiry" ||
+		!has(v, "upgrade.committed_s") || !has(v, "probe_max_us") || !has(v, "hiccup_max_us") || !has(v, "gc_cpu_fraction") {
+		t.Errorf("result: %+v", r)
 	}
-	if r.Kind != "kv" || r.SchemaVersion != 2 || r.Operations["GET"].Successful != 20 || r.Operations["PING"].Successful != 20 ||
-		r.Commands != 40 || r.Connections != 1 || r.All == nil || r.Upgrade == nil || r.Upgrade.Scenario != "expiry" ||
-		r.Upgrade.CommittedS == nil || r.Probe == nil || r.Hiccup == nil || r.Runtime == nil || r.Config.Migration != "lazy+sweep" {
-		t.Errorf("result: %s", data)
-	}
-	lines, err := os.ReadFile(seriesPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ops int64
-	var events int
-	for _, l := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
-		var p bench.SeriesPoint
-		if err := json.Unmarshal([]byte(l), &p); err != nil {
-			t.Fatalf("series line %q: %v", l, err)
+	for name := range v {
+		if _, ok := r.Metric(name); !ok {
+			t.Errorf("value %s has no definition", name)
 		}
-		ops += p.Ops
+	}
+	if m, _ := r.Config.Get("migration"); m != "lazy+sweep" {
+		t.Errorf("migration %q", m)
+	}
+	ticks, err := record.ReadSeriesFile(seriesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops float64
+	var events int
+	for _, p := range ticks {
+		for name := range p.Values {
+			if _, ok := r.Metric(name); !ok {
+				t.Errorf("tick value %s has no definition in the record", name)
+			}
+		}
+		ops += p.Values["ops"]
 		events += len(p.Events)
 	}
 	if ops != 40 || events < 2 {
-		t.Errorf("series: %d commands, %d events; want 40 and the upgrade's requested and committed\n%s", ops, events, lines)
+		t.Errorf("series: %v commands, %d events; want 40 and the upgrade's requested and committed\n%+v", ops, events, ticks)
 	}
 }
+
+func has(v map[string]float64, name string) bool { _, ok := v[name]; return ok }

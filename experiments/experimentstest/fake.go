@@ -287,7 +287,6 @@ func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.Series
 		ElapsedS:            p.Length,
 		BuildS:              0.01,
 		HeapBytesAfterBuild: 1 << 20,
-		Operations:          map[string]experiments.OpStats{},
 		Categories:          map[string]experiments.OpStats{},
 	}
 	res.Env.GoVersion, res.Env.GitCommit, res.Env.CPUModel, res.Env.NumCPU = "go-fake", "fake", "fake CPU", 2

@@ -11,7 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"dustm/stm"
+	"dustm/measure"
+	"dustm/record"
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
 	"dustm/upgrade"
@@ -101,8 +102,8 @@ type runner struct {
 
 	// The probes: the responsiveness probe (nil without --probe) and the platform probe.
 	probeFn        func(k uint64) error
-	probe, hiccup  *probeRec
-	rtStart, rtEnd runtimeSnapshot // the runtime's metrics at the timed phase's start and end
+	probe, hiccup  *measure.Rec
+	rtStart, rtEnd measure.Snapshot // the runtime's metrics at the timed phase's start and end
 
 	prevAborts     uint64
 	prevFG, prevSW int64
@@ -111,6 +112,7 @@ type runner struct {
 	prevOK       int64         // for the progress line's current throughput
 	prevProgress time.Duration
 	seriesErr    error
+	ticks        []record.Tick // the series' values, kept for the record
 
 	// What run measured: the elapsed time (from before the first worker starts to after the
 	// last one ends, as the reference), whether ctx cut the run short, and the first
@@ -127,7 +129,7 @@ func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench
 		enabled[op] = mix.OpProbability(op) > 0
 	}
 	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, &enabled), series: series, stderr: stderr,
-		backend: b, tm: newTiming(), hiccup: newProbeRec()}
+		backend: b, tm: newTiming(), hiccup: measure.NewRec()}
 	r.workers = make([]*worker, cfg.Threads)
 	for i := range r.workers {
 		r.workers[i] = &worker{id: i, rng: jrand.New(cfg.ThreadSeed(i)), exec: b.NewWorker(s, i), mix: mix,
@@ -150,7 +152,7 @@ func (r *runner) run(ctx context.Context, start time.Time) {
 		r.tm.openWindow(at) // the baseline: the same window as an upgraded run's
 	}
 	stopProbes := r.startProbes(start)
-	r.rtStart = readRuntime()
+	r.rtStart = measure.ReadRuntime()
 	var stop atomic.Bool
 	done := r.startWorkers(&stop)
 	upgraded := make(chan struct{})
@@ -169,7 +171,7 @@ func (r *runner) run(ctx context.Context, start time.Time) {
 	stop.Store(true)
 	<-done
 	r.elapsed = time.Since(start)
-	r.rtEnd = readRuntime()
+	r.rtEnd = measure.ReadRuntime()
 	stopProbes()
 	close(quit)
 	<-ticking
@@ -185,10 +187,10 @@ func (r *runner) run(ctx context.Context, start time.Time) {
 func (r *runner) startProbes(start time.Time) (stop func()) {
 	quit := make(chan struct{})
 	var probes sync.WaitGroup
-	interval, kernel := r.cfg.probeInterval(), kernelSleep(r.cfg.Threads)
-	probes.Go(func() { runHiccup(interval, r.hiccup, quit, kernel) })
+	interval, kernel := r.cfg.probeInterval(), measure.KernelSleep(r.cfg.Threads)
+	probes.Go(func() { measure.RunHiccup(interval, r.hiccup, quit, kernel) })
 	if r.probe != nil {
-		probes.Go(func() { runProbe(start, interval, r.probeFn, r.probe, quit, kernel) })
+		probes.Go(func() { measure.RunProbe(start, interval, r.probeFn, r.probe, quit, kernel) })
 	}
 	return func() { close(quit); probes.Wait() }
 }
@@ -267,65 +269,20 @@ func (r *runner) tickLoop(start time.Time, quit, done <-chan struct{}) {
 // tick closes an interval of the workers' measurements and of the probes'.
 func (r *runner) tick() {
 	r.col.tick()
-	r.hiccup.tick()
+	r.hiccup.Tick()
 	if r.probe != nil {
-		r.probe.tick()
+		r.probe.Tick()
 	}
 }
 
 // emit writes the series line of the interval that ends at t (after a tick).
 func (r *runner) emit(t time.Duration) {
-	p := SeriesPoint{TS: t.Seconds(), Categories: make(map[string]SeriesCategory, stmbench7.NumOpTypes)}
-	for ty := range r.col.interval {
-		a := &r.col.interval[ty]
-		p.Ops += a.ok
-		p.Failed += a.failed
-		p.Categories[stmbench7.OpType(ty).String()] = SeriesCategory{
-			Ops:    a.ok,
-			Failed: a.failed,
-			MaxUs:  float64(a.maxNs) / 1e3,
-			P99Us:  float64(a.percentileNs(99)) / 1e3,
-		}
-	}
-	for op := range r.col.cum {
-		p.TotalOps += r.col.cum[op].ok
-		p.TotalFailed += r.col.cum[op].failed
-	}
-	all := r.col.intervalAll()
-	p.MaxUs, p.P99Us = ptr(float64(all.maxNs)/1e3), ptr(float64(all.percentileNs(99))/1e3)
-	if r.series != nil {
-		p.Hist = encodeHist(all.hist)
-	}
-	p.HiccupMaxUs = ptr(float64(r.hiccup.lastMax) / 1e3)
-	if pr := r.probe; pr != nil {
-		count := pr.last.TotalCount()
-		maxUs := float64(pr.lastMax) / 1e3
-		p99Us := float64(min(pr.last.ValueAtQuantile(99), pr.lastMax)) / 1e3
-		p.ProbeCount, p.ProbeMaxUs, p.ProbeP99Us = &count, &maxUs, &p99Us
-		if r.series != nil {
-			p.ProbeHist = encodeHist(pr.last)
-		}
-	}
-	if st, ok := r.backend.Stats().(stm.Stats); ok {
-		a := st.Aborts()
-		p.Aborts = nonZero(int64(a - r.prevAborts))
-		r.prevAborts = a
-	}
-	if r.upg != nil {
-		fg, sw, total := r.upg.conversions()
-		p.ConvertedForeground, p.ConvertedSweeper, p.ConvertedTotal = nonZero(fg-r.prevFG), nonZero(sw-r.prevSW), nonZero(total)
-		r.prevFG, r.prevSW = fg, sw
-		p.Events = r.upg.newEvents()
-	}
-	p.HeapBytes = ptr(heapInUse())
-	if d := (t - r.prevT).Seconds(); d > 0 {
-		p.Throughput = float64(p.Ops) / d
-	}
-	r.prevT = t
+	tk := r.tickAt(t, r.series != nil)
+	r.ticks = append(r.ticks, record.Tick{T: tk.T, Values: tk.Values})
 	if r.series == nil || r.seriesErr != nil {
 		return
 	}
-	b, err := json.Marshal(p)
+	b, err := json.Marshal(tk)
 	if err == nil {
 		b = append(b, '\n')
 		if _, err = r.series.w.Write(b); err == nil {
@@ -359,12 +316,3 @@ func closed(c <-chan struct{}) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// nonZero is v's address, nil for 0: the series writes such counts only when they are not.
-func nonZero[T comparable](v T) *T {
-	var zero T
-	if v == zero {
-		return nil
-	}
-	return &v
-}

@@ -3,103 +3,27 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"math"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
+
+	"dustm/record"
+	"fmt"
 )
 
-// A probe held up by a stall is charged its wait: the open-loop schedule makes the probes due
-// during the stall start late, and each one's latency counts from when it was due.
-//
-// In a synctest bubble the clock is the bubble's: the stall and the schedule are exact, so the
-// test says the same on a loaded machine.
-func TestRunProbeOpenLoop(t *testing.T) { synctest.Test(t, testRunProbeOpenLoop) }
-
-func testRunProbeOpenLoop(t *testing.T) {
-	const stall = 30 * time.Millisecond
-	rec := newProbeRec()
-	quit := make(chan struct{})
-	calls := make(chan uint64, 1000)
-	fn := func(k uint64) error {
-		if k == 0 {
-			time.Sleep(stall)
-		}
-		calls <- k
-		return nil
-	}
-	done := make(chan struct{})
-	go func() { runProbe(time.Now(), time.Millisecond, fn, rec, quit, false); close(done) }()
-	for k := range calls {
-		if k >= 10 {
-			break
-		}
-	}
-	close(quit)
-	<-done
-	// Probe k is due at (k+1) ms and cannot start before probe 0 returned, after (1 ms +
-	// stall): it waited at least stall - k ms. So probes 0..4 all took at least stall - 5 ms.
-	if got := rec.cum.Max(); got < int64(stall) {
-		t.Errorf("max %v, want at least the stall %v", time.Duration(got), stall)
-	}
-	above := rec.cum.TotalCount() - countBelow(rec, int64(stall-5*time.Millisecond))
-	if above < 5 {
-		t.Errorf("%d probes charged at least %v, want at least 5 (coordinated omission)", above, stall-5*time.Millisecond)
-	}
-	if rec.cum.TotalCount() < 11 {
-		t.Errorf("%d probes recorded, want at least 11", rec.cum.TotalCount())
-	}
-}
-
-func countBelow(rec *probeRec, ns int64) int64 {
-	var n int64
-	for _, b := range rec.cum.Distribution() {
-		if b.To < ns {
-			n += b.Count
-		}
-	}
-	return n
-}
-
-// The interval histograms: tick hands the interval over and starts an empty one.
-func TestProbeRecTick(t *testing.T) {
-	rec := newProbeRec()
-	rec.record(5000, 0)
-	rec.record(7000, 0)
-	rec.tick()
-	if rec.last.TotalCount() != 2 || rec.lastMax != 7000 {
-		t.Errorf("last interval: %d values, max %d; want 2, 7000", rec.last.TotalCount(), rec.lastMax)
-	}
-	rec.tick()
-	if rec.last.TotalCount() != 0 || rec.lastMax != 0 {
-		t.Errorf("an empty interval has %d values, max %d", rec.last.TotalCount(), rec.lastMax)
-	}
-	if rec.cum.TotalCount() != 2 {
-		t.Errorf("cumulative %d values, want 2", rec.cum.TotalCount())
-	}
-	// A corrected value adds the values the stall swallowed (jHiccup's correction).
-	rec.record(int64(10*time.Millisecond), int64(time.Millisecond))
-	if got := rec.cum.TotalCount(); got != 2+10 {
-		t.Errorf("after a corrected 10 ms value at 1 ms: %d values, want 12", got)
-	}
-}
-
-func TestEncodeDecodeHist(t *testing.T) {
+func TestEncodeMergeHist(t *testing.T) {
 	h := newIntervalHist()
 	for v := int64(1000); v <= 100000; v += 1000 {
 		_ = h.RecordValue(v)
 	}
-	enc := encodeHist(h)
+	enc := record.Encode(h)
 	if enc == "" {
 		t.Fatal("no encoding")
 	}
-	got, err := DecodeHist(enc)
+	got, err := record.Merge(enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,33 +31,18 @@ func TestEncodeDecodeHist(t *testing.T) {
 		t.Errorf("decoded %d values, p50 %d, max %d; want %d, %d, %d", got.TotalCount(), got.ValueAtQuantile(50),
 			got.Max(), h.TotalCount(), h.ValueAtQuantile(50), h.Max())
 	}
-	m, err := MergeHists(enc, "", enc)
+	m, err := record.Merge(enc, "", enc)
 	if err != nil || m == nil || m.TotalCount() != 200 {
-		t.Errorf("MergeHists: %v, %v", m, err)
+		t.Errorf("Merge: %v, %v", m, err)
 	}
-	if m, err := MergeHists("", ""); m != nil || err != nil {
-		t.Errorf("MergeHists of nothing: %v, %v", m, err)
+	if m, err := record.Merge("", ""); m != nil || err != nil {
+		t.Errorf("Merge of nothing: %v, %v", m, err)
 	}
-	if _, err := DecodeHist("not base64!"); err == nil {
-		t.Error("DecodeHist accepted garbage")
+	if _, err := record.Merge("not base64!"); err == nil {
+		t.Error("Merge accepted garbage")
 	}
-	if encodeHist(newIntervalHist()) != "" || encodeHist(nil) != "" {
+	if record.Encode(newIntervalHist()) != "" || record.Encode(nil) != "" {
 		t.Error("an empty histogram has an encoding")
-	}
-}
-
-func TestHistMaxSince(t *testing.T) {
-	a := &metrics.Float64Histogram{Counts: []uint64{1, 2, 0}, Buckets: []float64{0, 1, 2, math.Inf(1)}}
-	b := &metrics.Float64Histogram{Counts: []uint64{3, 2, 0}, Buckets: a.Buckets}
-	if got := histMaxSince(a, b); got != 1 {
-		t.Errorf("only bucket 0 grew: max %v, want its upper bound 1", got)
-	}
-	c := &metrics.Float64Histogram{Counts: []uint64{3, 2, 1}, Buckets: a.Buckets}
-	if got := histMaxSince(a, c); got != 2 {
-		t.Errorf("the unbounded bucket grew: max %v, want its lower bound 2", got)
-	}
-	if got := histMaxSince(a, a); got != 0 {
-		t.Errorf("nothing grew: %v", got)
 	}
 }
 
@@ -207,16 +116,15 @@ func TestRunProbeAndRuntime(t *testing.T) {
 		t.Errorf("config records gogc %d, memlimit %d, probe %v, interval %v", res.Config.GOGC,
 			res.Config.MemoryLimit, res.Config.Probe, res.Config.ProbeInterval)
 	}
-	// The result's keys and units, as older readers know them.
-	var cj map[string]any
-	if b, err := json.Marshal(res.Config); err != nil {
-		t.Fatal(err)
-	} else if err := json.Unmarshal(b, &cj); err != nil {
+	// The record's configuration: the keys and units of the settings' table.
+	rec, err := record.Read(cfg.JSONPath)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if cj["gogc"] != 321.0 || cj["memlimit_bytes"] != float64(3<<30) || cj["probe"] != true || cj["probe_interval_us"] != 1000.0 {
-		t.Errorf("config JSON records gogc %v, memlimit_bytes %v, probe %v, probe_interval_us %v",
-			cj["gogc"], cj["memlimit_bytes"], cj["probe"], cj["probe_interval_us"])
+	for k, want := range map[string]string{"gogc": "321", "memlimit_bytes": fmt.Sprint(3 << 30), "probe": "true", "probe_interval_us": "1000", "calibration_s": "0.1"} {
+		if got, _ := rec.Config.Get(k); got != want {
+			t.Errorf("config records %s %q, want %q", k, got, want)
+		}
 	}
 	for name, p := range map[string]*ProbeResult{"probe": res.Probe, "hiccup": res.Hiccup} {
 		if p == nil || p.Count == 0 || !(p.P50Us <= p.P99Us && p.P99Us <= p.P999Us && p.P999Us <= p.MaxUs) {
@@ -232,32 +140,34 @@ func TestRunProbeAndRuntime(t *testing.T) {
 		t.Errorf("calibration %+v, config %v; want 100ms of oversleeps", res.Calibration, res.Config.Calibration)
 	}
 
-	m := readJSON(t, cfg.JSONPath)
-	requireKeys(t, "result", m, "probe", "hiccup", "runtime", "calibration")
-	requireKeys(t, "calibration", m["calibration"].(map[string]any), "duration_s", "count", "max_us", "p99_us")
-	requireKeys(t, "probe", m["probe"].(map[string]any), "interval_us", "count", "max_us", "p50_us", "p99_us", "p999_us", "mean_us")
-	requireKeys(t, "runtime", m["runtime"].(map[string]any), "gc_cycles", "gc_cpu_fraction", "gc_pause_max_us",
-		"alloc_bytes", "alloc_mb_per_s", "sched_latency_max_us")
-	requireKeys(t, "config", m["config"].(map[string]any), "gogc", "memlimit_bytes", "probe", "probe_interval_us", "calibration_s")
+	for _, k := range []string{"probe_max_us", "probe_p99_us", "probe_p999_us", "hiccup_max_us", "gc_cpu_fraction", "gc_pause_max_us",
+		"alloc_mb_per_s", "sched_latency_max_us", "calibration.max_us", "calibration.p99_us", "calibration.count"} {
+		if _, ok := rec.Values[k]; !ok {
+			t.Errorf("record: no %s", k)
+		}
+	}
 
 	var hists, probeHists []string
 	var probes float64
-	for _, l := range readSeries(t, cfg.SeriesPath) {
-		requireKeys(t, "series line", l, "hiccup_max_us")
-		if s, ok := l["hist"].(string); ok {
-			hists = append(hists, s)
-		}
-		if s, ok := l["probe_hist"].(string); ok {
-			probeHists = append(probeHists, s)
-		}
-		requireKeys(t, "series line with --probe", l, "probe_max_us", "probe_p99_us", "probe_count")
-		probes += l["probe_count"].(float64)
+	ticks, err := record.ReadSeriesFile(cfg.SeriesPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	all, err := MergeHists(hists...)
+	for _, l := range ticks {
+		for _, k := range []string{"hiccup_max_us", "probe_max_us", "probe_p99_us", "probe_count"} {
+			if _, ok := l.Values[k]; !ok {
+				t.Errorf("series line with --probe: no %s", k)
+			}
+		}
+		hists = append(hists, l.Hists["all"])
+		probeHists = append(probeHists, l.Hists["probe"])
+		probes += l.Values["probe_count"]
+	}
+	all, err := record.Merge(hists...)
 	if err != nil || all == nil || all.TotalCount() != res.Successful {
 		t.Errorf("series histograms hold %v operations (%v), the run %d", all, err, res.Successful)
 	}
-	ph, err := MergeHists(probeHists...)
+	ph, err := record.Merge(probeHists...)
 	if err != nil || ph == nil || ph.TotalCount() != res.Probe.Count || int64(probes) != res.Probe.Count {
 		t.Errorf("series probe histograms %v (%v), counts %v; the run's probe %d", ph, err, probes, res.Probe.Count)
 	}

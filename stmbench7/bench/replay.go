@@ -61,8 +61,6 @@ func replay(cfg *Config, mix *stmbench7.Mix, params stmbench7.Params, workers []
 	res := &ReplayResult{}
 	defer func() { res.DurationS = time.Since(t0).Seconds() }()
 	fmt.Fprintln(stderr, "Replaying the execution in a single thread...")
-
-	log := serialOrder(workers)
 	twin := stmbench7.SequentialTwin(cfg.Backend)
 	if len(steps) > 0 {
 		twin = cfg.Backend
@@ -79,83 +77,95 @@ func replay(cfg *Config, mix *stmbench7.Mix, params stmbench7.Params, workers []
 		res.Error = fmt.Sprintf("building the replay's structure: %v", err)
 		return res
 	}
-	rngs := make([]jrand.Rand, len(workers))
-	execs := make([]stmbench7.Worker, len(workers))
+	p := &replayer{mix: mix, nb: nb, steps: steps, res: res}
 	for i := range workers {
-		rngs[i] = jrand.New(cfg.ThreadSeed(i))
-		execs[i] = nb.NewWorker(clone, i)
+		p.rngs = append(p.rngs, jrand.New(cfg.ThreadSeed(i)))
+		p.execs = append(p.execs, nb.NewWorker(clone, i))
 	}
-
+	log := serialOrder(workers)
 	lastProgress := time.Now()
 	for k, e := range log {
 		if time.Since(lastProgress) >= time.Second {
 			fmt.Fprintf(stderr, "Replayed %d of %d operations\n", k, len(log))
 			lastProgress = time.Now()
 		}
-		for len(steps) > 0 && steps[0].at < e.at {
-			up, ok := nb.(stmbench7.Upgrader)
-			if !ok {
-				res.Error = fmt.Sprintf("the replay's method %s cannot be upgraded", nb.Name())
-				return res
-			}
-			if _, err := up.Upgrade(context.Background(), steps[0].step, upgrade.Options{Strategy: upgrade.Lazy}); err != nil {
-				res.Error = fmt.Sprintf("replaying upgrade %s: %v", steps[0].step.Name, err)
-				return res
-			}
-			res.Upgrades++
-			steps = steps[1:]
-		}
-		where := fmt.Sprintf("operation %d of %d in serial order (thread %d's operation %d, serial point %d)",
-			k+1, len(log), e.thread, e.seq+1, e.at)
-		g := &rngs[e.thread]
-		op := mix.Pick(g.Float64())
-		if op != e.op {
-			res.Mismatch = fmt.Sprintf("%s: the thread's generator chose %v, the run executed %v", where, op, e.op)
-			return res
-		}
-		result, _, err := execs[e.thread].Execute(op, g)
-		failed := false
-		if err != nil {
-			var ce *upgrade.ConversionError
-			if !errors.Is(err, stmbench7.ErrOperationFailed) && !errors.As(err, &ce) {
-				res.Error = fmt.Sprintf("%s: %v: %v", where, op, err)
-				return res
-			}
-			failed, result = true, 0
-		}
-		res.Operations++
-		if result != e.result || failed != e.failed {
-			res.Mismatch = fmt.Sprintf("%s: %v replayed with result = %d, failed = %v; the run had result = %d, failed = %v",
-				where, op, result, failed, e.result, e.failed)
+		if !p.upgradeBefore(e.at, false) || !p.replayOp(k, len(log), e) {
 			return res
 		}
 	}
-
-	for _, st := range steps { // upgrades that committed after the last operation
-		if up, ok := nb.(stmbench7.Upgrader); ok {
-			if _, err := up.Upgrade(context.Background(), st.step, upgrade.Options{Strategy: upgrade.Lazy}); err != nil {
-				res.Error = fmt.Sprintf("replaying upgrade %s: %v", st.step.Name, err)
-				return res
-			}
-			res.Upgrades++
-		}
+	if !p.upgradeBefore(0, true) { // upgrades that committed after the last operation
+		return res
 	}
 	diff := cfg.diff
 	if diff == nil {
 		diff = canonicalDiff
 	}
-	diffs, err := diff(b, s, nb, clone, maxDifferences)
-	if err != nil {
+	if res.Differences, err = diff(b, s, nb, clone, maxDifferences); err != nil {
 		res.Error = fmt.Sprintf("comparing the final structures: %v", err)
 		return res
 	}
-	res.Compared = true
-	res.Differences = diffs
-	res.Passed = len(diffs) == 0
+	res.Compared, res.Passed = true, len(res.Differences) == 0
 	if res.Passed {
 		fmt.Fprintln(stderr, "Opacity ensured: the replay matches the run.")
 	}
 	return res
+}
+
+// replayer replays a run's log, with the threads' generators recreated from their seeds.
+type replayer struct {
+	mix   *stmbench7.Mix
+	nb    stmbench7.Backend
+	rngs  []jrand.Rand
+	execs []stmbench7.Worker
+	steps []appliedStep // the upgrade steps not yet replayed
+	res   *ReplayResult
+}
+
+// upgradeBefore commits the upgrade steps whose serial point is before at (all: every one
+// left); false when one fails.
+func (p *replayer) upgradeBefore(at stmbench7.Serial, all bool) bool {
+	for ; len(p.steps) > 0 && (all || p.steps[0].at < at); p.steps = p.steps[1:] {
+		up, ok := p.nb.(stmbench7.Upgrader)
+		if !ok {
+			p.res.Error = fmt.Sprintf("the replay's method %s cannot be upgraded", p.nb.Name())
+			return false
+		}
+		if _, err := up.Upgrade(context.Background(), p.steps[0].step, upgrade.Options{Strategy: upgrade.Lazy}); err != nil {
+			p.res.Error = fmt.Sprintf("replaying upgrade %s: %v", p.steps[0].step.Name, err)
+			return false
+		}
+		p.res.Upgrades++
+	}
+	return true
+}
+
+// replayOp replays the k-th of n logged operations; false when it differs from the run.
+func (p *replayer) replayOp(k, n int, e replayOp) bool {
+	where := fmt.Sprintf("operation %d of %d in serial order (thread %d's operation %d, serial point %d)",
+		k+1, n, e.thread, e.seq+1, e.at)
+	g := &p.rngs[e.thread]
+	op := p.mix.Pick(g.Float64())
+	if op != e.op {
+		p.res.Mismatch = fmt.Sprintf("%s: the thread's generator chose %v, the run executed %v", where, op, e.op)
+		return false
+	}
+	result, _, err := p.execs[e.thread].Execute(op, g)
+	failed := false
+	if err != nil {
+		var ce *upgrade.ConversionError
+		if !errors.Is(err, stmbench7.ErrOperationFailed) && !errors.As(err, &ce) {
+			p.res.Error = fmt.Sprintf("%s: %v: %v", where, op, err)
+			return false
+		}
+		failed, result = true, 0
+	}
+	p.res.Operations++
+	if result != e.result || failed != e.failed {
+		p.res.Mismatch = fmt.Sprintf("%s: %v replayed with result = %d, failed = %v; the run had result = %d, failed = %v",
+			where, op, result, failed, e.result, e.failed)
+		return false
+	}
+	return true
 }
 
 // summary is a one-line account of a failed replay.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"dustm/record"
 	"dustm/stmbench7"
 )
 
@@ -51,9 +52,9 @@ func TestReplayPassesOnFake(t *testing.T) {
 		if !strings.Contains(stdout.String(), "Sequential replay: passed") {
 			t.Errorf("the report does not show the replay")
 		}
-		m := readJSON(t, cfg.JSONPath)
-		if r, ok := m["replay"].(map[string]any); !ok || r["passed"] != true {
-			t.Errorf("replay in the file: %v", m["replay"])
+		rec, err := record.Read(cfg.JSONPath)
+		if err != nil || rec.Values["replay.passed"] != 1 || rec.Values["replay.operations"] != float64(rp.Operations) {
+			t.Errorf("replay in the file: %v (%v)", rec, err)
 		}
 	}
 }

@@ -15,17 +15,9 @@ import (
 // so that `diff` against a Java run shows only the numbers, and the few places where a Go
 // name stands for a Java class. dustm's own additions come after the reference's last line.
 
-// refSyncNames are the reference's SynchronizationType names of the methods.
-var refSyncNames = map[string]string{
-	"none":      "NONE",
-	"coarse":    "LOCK_COARSE",
-	"medium":    "LOCK_MEDIUM",
-	"stm":       "STM",
-	"stm-plain": "STM",
-}
-
+// refSyncName is the reference's SynchronizationType name of a method.
 func refSyncName(backend string) string {
-	if n, ok := refSyncNames[backend]; ok {
+	if n, ok := map[string]string{"coarse": "LOCK_COARSE", "medium": "LOCK_MEDIUM", "stm-plain": "STM"}[backend]; ok {
 		return n
 	}
 	return strings.ToUpper(backend)
@@ -91,13 +83,14 @@ func formatDouble(x float64) string {
 // and the operation ratios.
 func writeHeader(w io.Writer, cfg *Config, mix *stmbench7.Mix) {
 	printLine(w, '=')
-	fmt.Fprintln(w, "The STMBench7 Benchmark (Go port, dustm)")
-	fmt.Fprintln(w, "A benchmark for comparing synchronization techniques")
-	fmt.Fprintln(w, "Version: 1.0(15.02.2011)")
-	fmt.Fprintln(w, "More information: http://lpd.epfl.ch/site/research/tmeval")
-	fmt.Fprintln(w, "Copyright (C) 2006-2008 LPD, I&C, EPFL (http://lpd.epfl.ch)")
-	fmt.Fprintln(w, "Implemented by Michal Kapalka (http://kapalka.eu)")
-	fmt.Fprintln(w, "Updated by Vincent Gramoli for compliance with the VELOX stack")
+	fmt.Fprint(w, `The STMBench7 Benchmark (Go port, dustm)
+A benchmark for comparing synchronization techniques
+Version: 1.0(15.02.2011)
+More information: http://lpd.epfl.ch/site/research/tmeval
+Copyright (C) 2006-2008 LPD, I&C, EPFL (http://lpd.epfl.ch)
+Implemented by Michal Kapalka (http://kapalka.eu)
+Updated by Vincent Gramoli for compliance with the VELOX stack
+`)
 	printLine(w, '=')
 	fmt.Fprintln(w)
 
@@ -132,12 +125,7 @@ func writeHeader(w io.Writer, cfg *Config, mix *stmbench7.Mix) {
 	fmt.Fprintln(w)
 }
 
-func enabled(on bool) string {
-	if on {
-		return "enabled"
-	}
-	return "disabled"
-}
+func enabled(on bool) string { return map[bool]string{true: "enabled", false: "disabled"}[on] }
 
 // writeTTCHistograms prints the reference's TTC histograms (--ttc-histograms).
 func writeTTCHistograms(w io.Writer, c *collector) {
@@ -148,7 +136,7 @@ func writeTTCHistograms(w io.Writer, c *collector) {
 		fmt.Fprintf(&b, "TTC histogram for %v:", op)
 		counts := ttcHistogram(c.cum[op].hist)
 		for i, n := range counts {
-			fmt.Fprintf(&b, " %d,%d", ttcLabel(i), n)
+			fmt.Fprintf(&b, " %d,%d", stmbench7.TTCLabel(i), n)
 		}
 		fmt.Fprintln(w, b.String())
 	}
@@ -161,7 +149,7 @@ func writeResults(w io.Writer, mix *stmbench7.Mix, c *collector, elapsedS float6
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
 		a := &c.cum[op]
 		fmt.Fprintf(w, "Operation %s:   successful = %d\tmaxttc = %d\tfailed = %d\n",
-			alignRight(op.String(), 4), a.ok, refMaxTTC(a.maxNs), a.failed)
+			alignRight(op.String(), 4), a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed)
 	}
 	fmt.Fprintln(w)
 
@@ -192,7 +180,7 @@ func writeResults(w io.Writer, mix *stmbench7.Mix, c *collector, elapsedS float6
 	for t := range stmbench7.OpType(stmbench7.NumOpTypes) {
 		a := &cats[t]
 		fmt.Fprintf(w, "%s:  successful = %d\tmaxttc = %d\tfailed = %d\ttotal = %d\n",
-			alignRight(t.String(), 23), a.ok, refMaxTTC(a.maxNs), a.failed, a.ok+a.failed)
+			alignRight(t.String(), 23), a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed, a.ok+a.failed)
 	}
 	fmt.Fprintln(w)
 
@@ -234,7 +222,7 @@ func writeExtras(w io.Writer, res *Result) {
 			win.StartS, win.EndS, win.Ops, win.MaxUs, win.P99Us)
 	}
 	if u := res.Upgrade; u != nil {
-		writeUpgrade(w, u)
+		u.Report(w)
 	}
 	if res.STM != nil {
 		if b, err := json.Marshal(res.STM); err == nil {
@@ -249,11 +237,10 @@ func writeExtras(w io.Writer, res *Result) {
 		fmt.Fprintln(w)
 	}
 	if rp := res.Replay; rp != nil {
-		switch {
-		case rp.Passed:
+		if rp.Passed {
 			fmt.Fprintf(w, "Sequential replay: passed (%d operations replayed in %.2f s; final structures identical)\n",
 				rp.Operations, rp.DurationS)
-		default:
+		} else {
 			fmt.Fprintf(w, "Sequential replay: FAILED after %d of the logged operations\n", rp.Operations)
 			if rp.Error != "" {
 				fmt.Fprintf(w, "  error: %s\n", rp.Error)
@@ -271,27 +258,5 @@ func writeExtras(w io.Writer, res *Result) {
 	}
 	if res.Error != "" {
 		fmt.Fprintf(w, "Run stopped by an error: %s\n", res.Error)
-	}
-}
-
-func writeUpgrade(w io.Writer, u *UpgradeResult) {
-	fmt.Fprintf(w, "Upgrade %s (%s): requested at %.3f s", u.Scenario, u.Strategy, u.RequestedS)
-	if u.CommittedS != nil {
-		fmt.Fprintf(w, ", committed at %.3f s", *u.CommittedS)
-	}
-	if u.MigratedS != nil {
-		fmt.Fprintf(w, ", every object converted at %.3f s", *u.MigratedS)
-	} else if u.Error == "" {
-		fmt.Fprint(w, ", objects still left to convert at the end")
-	}
-	fmt.Fprintln(w)
-	if u.Error != "" {
-		fmt.Fprintf(w, "  not upgraded: %s\n", u.Error)
-	}
-	fmt.Fprintf(w, "  objects %d, converted %d (by operations %d, by sweepers %d, with the world stopped %d), failures %d\n",
-		u.Objects, u.ObjectsConverted, u.ConversionsForeground, u.ConversionsSweeper, u.ConversionsStopped, u.ConversionFailures)
-	fmt.Fprintf(w, "  pause %.1f ms; throughput %.0f op/s before, %.0f op/s after\n", u.PauseMs, u.ThroughputBefore, u.ThroughputAfter)
-	if d := u.DryRun; d != nil {
-		fmt.Fprintf(w, "  dry run of %s: %d objects, %d failures, %.3f s\n", d.Step, d.Objects, d.Failures, d.DurationS)
 	}
 }

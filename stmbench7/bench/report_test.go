@@ -32,7 +32,7 @@ func mustRead(path string) string {
 
 func TestTTCBucketsMatchReference(t *testing.T) {
 	entries := strings.Fields(refTTCBuckets)
-	if len(entries) != highTTCEntries {
+	if len(entries) != stmbench7.HighTTCEntries {
 		t.Fatalf("%d reference buckets", len(entries))
 	}
 	for i, e := range entries {
@@ -43,29 +43,29 @@ func TestTTCBucketsMatchReference(t *testing.T) {
 		if idx != i {
 			t.Fatalf("entry %d is bucket %d", i, idx)
 		}
-		b := maxLowTTC + 1 + idx
-		if got := ttcBucket(first); got != b {
-			t.Errorf("ttcBucket(%d) = %d, reference %d", first, got, b)
+		b := stmbench7.MaxLowTTC + 1 + idx
+		if got := stmbench7.TTCBucket(first); got != b {
+			t.Errorf("stmbench7.TTCBucket(%d) = %d, reference %d", first, got, b)
 		}
-		if got := ttcBucket(first - 1); got != b-1 {
-			t.Errorf("ttcBucket(%d) = %d, reference %d", first-1, got, b-1)
+		if got := stmbench7.TTCBucket(first - 1); got != b-1 {
+			t.Errorf("stmbench7.TTCBucket(%d) = %d, reference %d", first-1, got, b-1)
 		}
-		if got := ttcLabel(b); got != label {
-			t.Errorf("ttcLabel(%d) = %d, reference %d", b, got, label)
-		}
-	}
-	for ms := range int64(maxLowTTC + 1) {
-		if ttcBucket(ms) != int(ms) || ttcLabel(int(ms)) != ms {
-			t.Fatalf("low bucket %d: %d, label %d", ms, ttcBucket(ms), ttcLabel(int(ms)))
+		if got := stmbench7.TTCLabel(b); got != label {
+			t.Errorf("stmbench7.TTCLabel(%d) = %d, reference %d", b, got, label)
 		}
 	}
-	if got := ttcBucket(1e9); got != ttcBuckets-1 {
+	for ms := range int64(stmbench7.MaxLowTTC + 1) {
+		if stmbench7.TTCBucket(ms) != int(ms) || stmbench7.TTCLabel(int(ms)) != ms {
+			t.Fatalf("low bucket %d: %d, label %d", ms, stmbench7.TTCBucket(ms), stmbench7.TTCLabel(int(ms)))
+		}
+	}
+	if got := stmbench7.TTCBucket(1e9); got != stmbench7.TTCBuckets-1 {
 		t.Errorf("a very long TTC goes to bucket %d", got)
 	}
-	if got := refMaxTTC(int64(1500 * time.Millisecond)); got != 1468 {
+	if got := stmbench7.RefMaxTTC(int64(1500 * time.Millisecond)); got != 1468 {
 		t.Errorf("maxttc of 1.5 s = %d, want the label 1468 of its bucket (index 13)", got)
 	}
-	if got := refMaxTTC(int64(999*time.Millisecond + 999*time.Microsecond)); got != 999 {
+	if got := stmbench7.RefMaxTTC(int64(999*time.Millisecond + 999*time.Microsecond)); got != 999 {
 		t.Errorf("maxttc of 999.999 ms = %d, want 999", got)
 	}
 }
@@ -73,12 +73,12 @@ func TestTTCBucketsMatchReference(t *testing.T) {
 // The labels of the TTC histogram lines are the reference's.
 func TestTTCHistogramLineLabels(t *testing.T) {
 	ref := strings.Fields(strings.TrimSpace(mustRead("testdata/ref-ttc-line.txt")))[4:]
-	if len(ref) != ttcBuckets {
+	if len(ref) != stmbench7.TTCBuckets {
 		t.Fatalf("%d buckets in the reference's line", len(ref))
 	}
 	for i, pair := range ref {
 		label, _, _ := strings.Cut(pair, ",")
-		if want := strconv.FormatInt(ttcLabel(i), 10); label != want {
+		if want := strconv.FormatInt(stmbench7.TTCLabel(i), 10); label != want {
 			t.Errorf("bucket %d: label %s, reference %s", i, want, label)
 		}
 	}
@@ -93,10 +93,10 @@ func TestTTCHistogramFromHDR(t *testing.T) {
 		}
 	}
 	got := ttcHistogram(h)
-	want := map[int]int64{0: 2, 1: 1, 998: 1, ttcBucket(1200): 1, ttcBuckets - 1: 1}
+	want := map[int]int64{0: 2, 1: 1, 998: 1, stmbench7.TTCBucket(1200): 1, stmbench7.TTCBuckets - 1: 1}
 	for i, n := range got {
 		if n != want[i] {
-			t.Errorf("bucket %d (label %d): %d, want %d", i, ttcLabel(i), n, want[i])
+			t.Errorf("bucket %d (label %d): %d, want %d", i, stmbench7.TTCLabel(i), n, want[i])
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"time"
 
+	"dustm/measure"
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
 )
@@ -132,7 +133,7 @@ func (o *outputs) write(res *Result, seriesErr error) []error {
 	}
 	errs = append(errs, commitTraces(o.traces)...)
 	if o.json != nil {
-		errs = append(errs, o.json.writeJSON(res))
+		errs = append(errs, o.json.writeRecord(res.Record()))
 	}
 	if o.goBench != nil {
 		errs = append(errs, o.goBench.writeGoBench(res))
@@ -172,7 +173,7 @@ func (r *run) build(ctx context.Context) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(r.stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
-	r.res = &Result{SchemaVersion: CurrentSchema, Config: cfg.toJSON(r.params), Env: r.env, BuildS: buildS,
+	r.res = &Result{Config: cfg.toJSON(r.params), Env: r.env, BuildS: buildS,
 		HeapBytesAfterBuild: ms.HeapAlloc, Calibration: cal}
 	r.res.Config.GOGC, r.res.Config.MemoryLimit = gogc, memLimit
 	return nil
@@ -186,7 +187,7 @@ func (r *run) calibrate(ctx context.Context) (*CalibrationResult, error) {
 		return nil, nil
 	}
 	fmt.Fprintf(r.stderr, "Calibrating: the platform probe alone for %s...\n", fmtSeconds(r.cfg.Calibration))
-	cal := calibrate(ctx, r.cfg.Calibration, r.cfg.probeInterval(), r.cfg.Threads)
+	cal := measure.Calibrate(ctx, r.cfg.Calibration, r.cfg.probeInterval(), r.cfg.Threads)
 	fmt.Fprintf(r.stderr, "Idle platform: oversleep max %.2f ms, p99 %.2f ms over %d sleeps.\n", cal.MaxUs/1e3, cal.P99Us/1e3, cal.Count)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted before the run started: %w", err)
@@ -223,7 +224,7 @@ func (r *run) measure(ctx context.Context, out *outputs) (*runner, error) {
 		if m.probeFn = r.backend.(stmbench7.Prober).NewProbe(r.s); m.probeFn == nil {
 			return nil, invalidf("--probe: synchronization method %s has no probe transaction", r.cfg.Backend)
 		}
-		m.probe = newProbeRec()
+		m.probe = measure.NewRec()
 	}
 	fmt.Fprintln(r.stderr, "\nBenchmark started.")
 	m.run(ctx, time.Now())
@@ -241,9 +242,7 @@ func (r *run) measure(ctx context.Context, out *outputs) (*runner, error) {
 // summarize fills the result with what the workers and the probes measured.
 func (r *run) summarize(m *runner) {
 	res, c, elapsedS := r.res, m.col, m.elapsed.Seconds()
-	res.Operations = make(map[string]OpResult, stmbench7.NumOps)
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
-		res.Operations[op.String()] = opResult(&c.cum[op])
 		res.Successful += c.cum[op].ok
 		res.Failed += c.cum[op].failed
 	}
@@ -251,9 +250,7 @@ func (r *run) summarize(m *runner) {
 	res.Categories = make(map[string]OpResult, stmbench7.NumOpTypes)
 	var all agg
 	for t := range cats {
-		or := opResult(&cats[t])
-		or.Percentiles = percentileCurve(&cats[t])
-		res.Categories[stmbench7.OpType(t).String()] = or
+		res.Categories[stmbench7.OpType(t).String()] = opResult(&cats[t])
 		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
 		all.merge(cats[t].hist, newHist)
 	}
@@ -270,11 +267,12 @@ func (r *run) summarize(m *runner) {
 	res.Throughput = float64(res.Successful) / elapsedS
 	res.ThroughputWithFailed = float64(res.Successful+res.Failed) / elapsedS
 	res.STM = r.backend.Stats()
-	res.Hiccup = m.hiccup.result(r.cfg.probeInterval())
+	res.Hiccup = m.hiccup.Result(r.cfg.probeInterval())
 	if m.probe != nil {
-		res.Probe = m.probe.result(r.cfg.probeInterval())
+		res.Probe = m.probe.Result(r.cfg.probeInterval())
 	}
-	res.Runtime = runtimeSince(m.rtStart, m.rtEnd)
+	res.Runtime = measure.RuntimeSince(m.rtStart, m.rtEnd)
+	res.Ticks = m.ticks
 	if m.opErr != nil {
 		res.Error = m.opErr.Error()
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"dustm/record"
 	"dustm/stmbench7"
 )
 
@@ -53,15 +54,6 @@ func readSeries(t *testing.T, path string) []map[string]any {
 	return lines
 }
 
-func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		if _, ok := m[k]; !ok {
-			t.Errorf("%s: no %q", what, k)
-		}
-	}
-}
-
 // dirNames lists a directory, so tests can see that no temporary file was left behind.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
@@ -76,86 +68,103 @@ func dirNames(t *testing.T, dir string) []string {
 	return names
 }
 
-// checkResultFiles checks the JSON document and the series of a run against its result.
+// checkResultFiles checks the record and the series of a run against its result.
 func checkResultFiles(t *testing.T, res *Result, jsonPath, seriesPath string) {
 	t.Helper()
-	m := readJSON(t, jsonPath)
-	requireKeys(t, "result", m, "config", "env", "elapsed_s", "throughput", "throughput_with_failed",
-		"build_s", "heap_bytes_after_build", "operations", "categories")
-	cfg := m["config"].(map[string]any)
-	requireKeys(t, "config", cfg, "threads", "length_s", "ops", "workload", "backend", "size", "long_traversals",
-		"structural_modifications", "seed", "thread_seeds", "seeds", "setup_seed", "stm_commit", "ttc_histograms",
-		"seq_replay", "check", "interval_s", "args")
-	env := m["env"].(map[string]any)
-	requireKeys(t, "env", env, "git_commit", "go_version", "gomaxprocs", "num_cpu", "cpu_model", "hostname", "start_time")
-	if _, err := time.Parse(time.RFC3339, env["start_time"].(string)); err != nil {
-		t.Errorf("start_time: %v", err)
+	rec, err := record.Read(jsonPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if env["git_commit"] == "" {
+	if rec.App != "stmbench7" {
+		t.Errorf("app %q", rec.App)
+	}
+	for _, k := range []string{"threads", "length_s", "ops", "workload", "backend", "size", "long_traversals",
+		"structural_modifications", "seed", "thread_seeds", "seeds", "setup_seed", "stm_commit", "ttc_histograms",
+		"seq_replay", "check", "interval_s", "args"} {
+		if _, ok := rec.Config.Get(k); !ok {
+			t.Errorf("config: no %q", k)
+		}
+	}
+	for _, k := range []string{"git_commit", "go_version", "gomaxprocs", "num_cpu", "cpu_model", "hostname", "start_time"} {
+		if _, ok := rec.Env.Get(k); !ok {
+			t.Errorf("env: no %q", k)
+		}
+	}
+	if st, _ := rec.Env.Get("start_time"); st != "" {
+		if _, err := time.Parse(time.RFC3339, st); err != nil {
+			t.Errorf("start_time: %v", err)
+		}
+	}
+	if c, _ := rec.Env.Get("git_commit"); c == "" {
 		t.Error("empty git_commit")
 	}
-	ops := m["operations"].(map[string]any)
-	if len(ops) != stmbench7.NumOps {
-		t.Errorf("%d operations in the result, want %d", len(ops), stmbench7.NumOps)
+	v := rec.Values
+	for _, k := range []string{"elapsed_s", "throughput", "throughput_with_failed", "build_s", "heap_bytes_after_build", "successful", "failed"} {
+		if _, ok := v[k]; !ok {
+			t.Errorf("record: no %q", k)
+		}
+	}
+	for name := range v {
+		if _, ok := rec.Metric(name); !ok {
+			t.Errorf("value %s has no definition", name)
+		}
 	}
 	var succ, failed float64
-	for op := range stmbench7.OpID(stmbench7.NumOps) {
-		o, ok := ops[op.String()].(map[string]any)
-		if !ok {
-			t.Errorf("no operation %v in the result", op)
-			continue
-		}
-		requireKeys(t, op.String(), o, "successful", "failed", "max_us", "p50_us", "p99_us", "p999_us")
-		succ += o["successful"].(float64)
-		failed += o["failed"].(float64)
-		if o["successful"].(float64) > 0 && !(o["p50_us"].(float64) <= o["p99_us"].(float64) &&
-			o["p99_us"].(float64) <= o["p999_us"].(float64) && o["max_us"].(float64) > 0) {
-			t.Errorf("%v: inconsistent latencies %v", op, o)
-		}
-	}
-	if int64(succ) != res.Successful || int64(failed) != res.Failed {
-		t.Errorf("operations sum to %v/%v, result says %d/%d", succ, failed, res.Successful, res.Failed)
-	}
-	cats := m["categories"].(map[string]any)
 	for ty := range stmbench7.OpType(stmbench7.NumOpTypes) {
-		if _, ok := cats[ty.String()]; !ok {
-			t.Errorf("no category %v", ty)
+		p := "cat." + ty.String() + "."
+		succ += v[p+"ops"]
+		failed += v[p+"failed"]
+		if v[p+"ops"] > 0 && !(v[p+"p50_us"] <= v[p+"p99_us"] && v[p+"max_us"] > 0) {
+			t.Errorf("%v: inconsistent latencies %v %v %v", ty, v[p+"p50_us"], v[p+"p99_us"], v[p+"max_us"])
 		}
 	}
-	if got := m["throughput"].(float64); got != res.Throughput {
+	if int64(succ) != res.Successful || int64(failed) != res.Failed || v["successful"] != succ {
+		t.Errorf("categories sum to %v/%v, result says %d/%d", succ, failed, res.Successful, res.Failed)
+	}
+	if got := v["throughput"]; got != res.Throughput {
 		t.Errorf("throughput %v in the file, %v in the result", got, res.Throughput)
 	}
 
-	lines := readSeries(t, seriesPath)
+	lines, err := record.ReadSeriesFile(seriesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(lines) < 3 {
 		t.Fatalf("%d series lines", len(lines))
 	}
 	prev, sumOps, sumFailed := 0.0, 0.0, 0.0
 	for i, l := range lines {
-		requireKeys(t, "series line", l, "t_s", "ops", "failed", "throughput", "total_ops", "total_failed", "categories")
-		ts := l["t_s"].(float64)
-		if ts <= prev && i > 0 {
-			t.Errorf("line %d: t_s %v after %v", i+1, ts, prev)
+		for _, k := range []string{"ops", "failed", "throughput", "total_ops", "total_failed", "max_us", "p99_us", "hiccup_max_us"} {
+			if _, ok := l.Values[k]; !ok {
+				t.Errorf("line %d: no %q", i+1, k)
+			}
 		}
-		prev = ts
-		sumOps += l["ops"].(float64)
-		sumFailed += l["failed"].(float64)
-		if l["total_ops"].(float64) != sumOps || l["total_failed"].(float64) != sumFailed {
-			t.Errorf("line %d: totals %v/%v, running sums %v/%v", i+1, l["total_ops"], l["total_failed"], sumOps, sumFailed)
+		for name := range l.Values {
+			if _, ok := rec.Metric(name); !ok {
+				t.Errorf("tick value %s has no definition in the record", name)
+			}
+		}
+		if l.T <= prev && i > 0 {
+			t.Errorf("line %d: t_s %v after %v", i+1, l.T, prev)
+		}
+		prev = l.T
+		sumOps += l.Values["ops"]
+		sumFailed += l.Values["failed"]
+		if l.Values["total_ops"] != sumOps || l.Values["total_failed"] != sumFailed {
+			t.Errorf("line %d: totals %v/%v, running sums %v/%v", i+1, l.Values["total_ops"], l.Values["total_failed"], sumOps, sumFailed)
 		}
 		for ty := range stmbench7.OpType(stmbench7.NumOpTypes) {
-			c, ok := l["categories"].(map[string]any)[ty.String()].(map[string]any)
-			if !ok {
-				t.Errorf("line %d: no category %v", i+1, ty)
-				continue
+			for _, f := range []string{"max_us", "p99_us", "ops", "failed"} {
+				if _, ok := l.Values["cat."+ty.String()+"."+f]; !ok {
+					t.Errorf("line %d: no %v.%s", i+1, ty, f)
+				}
 			}
-			requireKeys(t, "series category", c, "max_us", "p99_us", "ops", "failed")
 		}
 	}
 	if int64(sumOps) != res.Successful || int64(sumFailed) != res.Failed {
 		t.Errorf("series sums %v/%v, result %d/%d", sumOps, sumFailed, res.Successful, res.Failed)
 	}
-	if last := lines[len(lines)-1]["t_s"].(float64); last != res.ElapsedS {
+	if last := lines[len(lines)-1].T; last != res.ElapsedS {
 		t.Errorf("last interval ends at %v, run elapsed %v", last, res.ElapsedS)
 	}
 }

@@ -1,39 +1,21 @@
 package bench
 
 import (
-	"math"
 	"sync"
-	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/measure"
 	"dustm/stmbench7"
 )
 
-// Latency histograms record nanoseconds from 1 ns to one hour (a longer operation is recorded
-// as one hour). Two precisions:
-//
-//   - each worker keeps, for itself, one histogram per operation since the start, with three
-//     significant digits (0.1 %): the final percentiles and the reference's millisecond TTC
-//     histograms (1-ms buckets up to 1 s need that precision) come from them. One takes about
-//     270 KB, so a worker's set takes about 12 MB; they are allocated only for the operations
-//     the mix can pick.
-//   - the interval view, per category, has two significant digits (1 %): enough for a time
-//     series of percentiles, and eight times cheaper to clear and merge at every tick.
-const (
-	histLowest     = 1
-	histHighest    = int64(time.Hour)
-	histDigits     = 3
-	intervalDigits = 2
-)
+// The histograms are package measure's: per worker and operation since the start (3
+// significant digits, allocated only for the operations the mix can pick), per category in
+// the interval view (2 digits, cheap to clear and merge at every tick).
+const histHighest = measure.Highest
 
-func newHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, histDigits)
-}
-
-func newIntervalHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, intervalDigits)
-}
+func newHist() *hdrhistogram.Histogram         { return measure.NewHist() }
+func newIntervalHist() *hdrhistogram.Histogram { return measure.NewIntervalHist() }
 
 // opSet holds one worker's measurements of one interval.
 type opSet struct {
@@ -243,48 +225,17 @@ func (c *collector) categories() [stmbench7.NumOpTypes]agg {
 	return cats
 }
 
-// The reference's TTC histogram (spec §4): one bucket per millisecond from 0 to 999 ms, then
-// 200 buckets growing by 3 % from 1000 ms; bucket i >= 1000 is labelled 1000·1.03^(i-1000).
-const (
-	maxLowTTC      = 999
-	highTTCEntries = 200
-	highTTCLogBase = 1.03
-	ttcBuckets     = maxLowTTC + 1 + highTTCEntries
-)
-
-// ttcBucket returns the reference's bucket of a time to completion of ms milliseconds,
-// computed with the reference's expression (BenchThread.runLinear).
-func ttcBucket(ms int64) int {
-	if ms <= maxLowTTC {
-		return int(max(ms, 0))
-	}
-	logHigh := (math.Log(float64(ms)) - math.Log(maxLowTTC+1)) / math.Log(highTTCLogBase)
-	return maxLowTTC + 1 + min(int(logHigh), highTTCEntries-1)
-}
-
-// ttcLabel returns the label the reference prints for a bucket (Benchmark.logTtcIndex2Ttc).
-func ttcLabel(bucket int) int64 {
-	if bucket <= maxLowTTC {
-		return int64(bucket)
-	}
-	return int64((maxLowTTC + 1) * math.Pow(highTTCLogBase, float64(bucket-maxLowTTC-1)))
-}
-
-// refMaxTTC is the reference's "maxttc" of a maximum latency: the label of its bucket, in ms.
-// The reference reads the wall clock in whole milliseconds; we truncate the exact duration.
-func refMaxTTC(maxNs int64) int64 { return ttcLabel(ttcBucket(maxNs / 1e6)) }
-
 // ttcHistogram converts a latency histogram into the reference's TTC buckets: each HDR bucket
 // goes to the millisecond bucket of its lowest value (HDR buckets are at most half a millisecond
 // wide below 1 s, and far narrower than the 3 % buckets above).
-func ttcHistogram(h *hdrhistogram.Histogram) [ttcBuckets]int64 {
-	var out [ttcBuckets]int64
+func ttcHistogram(h *hdrhistogram.Histogram) [stmbench7.TTCBuckets]int64 {
+	var out [stmbench7.TTCBuckets]int64
 	if h == nil || h.TotalCount() == 0 {
 		return out
 	}
 	for _, bar := range h.Distribution() {
 		if bar.Count != 0 {
-			out[ttcBucket(bar.From/1e6)] += bar.Count
+			out[stmbench7.TTCBucket(bar.From/1e6)] += bar.Count
 		}
 	}
 	return out

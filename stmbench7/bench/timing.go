@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"runtime/metrics"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -148,17 +147,4 @@ func maxGap(gaps []gap) time.Duration {
 		m = max(m, g.to-g.from)
 	}
 	return m
-}
-
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-
-// heapInUse reads the bytes of live and not yet swept heap objects, without stopping the world
-// (runtime.ReadMemStats would).
-func heapInUse() uint64 {
-	s := []metrics.Sample{heapSample[0]}
-	metrics.Read(s)
-	if s[0].Value.Kind() == metrics.KindUint64 {
-		return s[0].Value.Uint64()
-	}
-	return 0
 }

@@ -3,10 +3,8 @@ package bench
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
-	"strings"
 
 	"dustm/internal/outfile"
 	"dustm/stmbench7"
@@ -27,9 +25,6 @@ import (
 // stmbench7/testdata/README.md, whose expected traces TestMatchesJavaReference reads with
 // ReadTrace). An operation that ended the run with an unexpected error is not listed.
 
-// TraceFailed is the result column of a failed operation.
-const TraceFailed = "FAILED"
-
 // TraceFile returns the trace file of thread i in a run of threads threads with --trace path.
 func TraceFile(path string, threads, i int) string {
 	if threads == 1 {
@@ -38,54 +33,9 @@ func TraceFile(path string, threads, i int) string {
 	return path + "." + strconv.Itoa(i)
 }
 
-// TraceEntry is one line of a trace.
-type TraceEntry struct {
-	Index  int64
-	Op     stmbench7.OpID
-	Result int // 0 when Failed
-	Failed bool
-}
-
-// String is the entry's line, without the newline.
-func (e TraceEntry) String() string { return string(e.append(nil)) }
-
-func (e TraceEntry) append(b []byte) []byte {
-	b = strconv.AppendInt(b, e.Index, 10)
-	b = append(b, ' ')
-	b = append(b, e.Op.String()...)
-	b = append(b, ' ')
-	if e.Failed {
-		return append(b, TraceFailed...)
-	}
-	return strconv.AppendInt(b, int64(e.Result), 10)
-}
-
-// ReadTrace reads a trace, checking that the indexes count from 0 without a gap.
-func ReadTrace(r io.Reader) ([]TraceEntry, error) {
-	var out []TraceEntry
-	sc := bufio.NewScanner(r)
-	for line := 1; sc.Scan(); line++ {
-		f := strings.Fields(sc.Text())
-		if len(f) != 3 {
-			return out, fmt.Errorf("trace line %d: %q is not \"INDEX OP RESULT\"", line, sc.Text())
-		}
-		var e TraceEntry
-		var err error
-		if e.Index, err = strconv.ParseInt(f[0], 10, 64); err != nil || e.Index != int64(len(out)) {
-			return out, fmt.Errorf("trace line %d: index %q, want %d", line, f[0], len(out))
-		}
-		if e.Op, err = stmbench7.ParseOp(f[1]); err != nil {
-			return out, fmt.Errorf("trace line %d: %v", line, err)
-		}
-		if f[2] == TraceFailed {
-			e.Failed = true
-		} else if e.Result, err = strconv.Atoi(f[2]); err != nil {
-			return out, fmt.Errorf("trace line %d: result %q is neither an integer nor %s", line, f[2], TraceFailed)
-		}
-		out = append(out, e)
-	}
-	return out, sc.Err()
-}
+// TraceEntry is one line of a trace (package stmbench7 holds the format, which the
+// reference's traces share).
+type TraceEntry = stmbench7.TraceEntry
 
 // CheckTrace refuses a --trace path that cannot hold a run of threads threads' traces: with
 // several threads each thread writes FILE.i, so FILE must name a regular file (or none yet),
@@ -140,7 +90,7 @@ func createTraces(path string, threads int) ([]*tracer, error) {
 // add writes one operation's line. A write error stays in the buffered writer, which reports
 // it when the trace is committed.
 func (t *tracer) add(e TraceEntry) {
-	t.buf = append(e.append(t.buf[:0]), '\n')
+	t.buf = append(e.Append(t.buf[:0]), '\n')
 	t.f.w.Write(t.buf)
 }
 

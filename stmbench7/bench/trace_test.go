@@ -19,7 +19,7 @@ func readTraceFile(t *testing.T, path string) []TraceEntry {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	tr, err := ReadTrace(f)
+	tr, err := stmbench7.ReadTrace(f)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -74,7 +74,7 @@ func TestTrace(t *testing.T) {
 
 func TestTraceLines(t *testing.T) {
 	in := "0 OP5 0\n1 ST1 127373\n2 SM7 FAILED\n3 T2a -4\n"
-	tr, err := ReadTrace(strings.NewReader(in))
+	tr, err := stmbench7.ReadTrace(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestTraceLines(t *testing.T) {
 		t.Errorf("round trip: %q from %+v", out.String(), tr)
 	}
 	for _, bad := range []string{"1 OP5 0\n", "0 OP5\n", "0 XX1 3\n", "0 OP5 failed\n", "0 OP5 0\n0 OP5 0\n"} {
-		if _, err := ReadTrace(strings.NewReader(bad)); err == nil {
+		if _, err := stmbench7.ReadTrace(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}

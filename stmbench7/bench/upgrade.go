@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"dustm/measure"
+	"dustm/record"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -17,72 +19,12 @@ import (
 // first still migrates), while the workers keep running. It records the instants and counters
 // the result and the series report, and the serial point of every commit for the replay.
 
-// UpgradeResult is the "upgrade" object of the result. Times are seconds since the timed phase
-// began; MigratedS is absent while objects are left to convert.
-type UpgradeResult struct {
-	Scenario   string   `json:"scenario"`
-	Strategy   string   `json:"strategy"`
-	Sweepers   int      `json:"sweepers,omitempty"`
-	RequestedS float64  `json:"requested_s"`
-	CommittedS *float64 `json:"committed_s,omitempty"`
-	MigratedS  *float64 `json:"migrated_s,omitempty"`
-	Complete   bool     `json:"complete"`
-
-	Objects               int64 `json:"objects"`
-	ObjectsConverted      int64 `json:"objects_converted"`
-	ConversionsForeground int64 `json:"conversions_foreground"`
-	ConversionsSweeper    int64 `json:"conversions_sweeper"`
-	ConversionsStopped    int64 `json:"conversions_stopped"`
-	ConversionFailures    int64 `json:"conversion_failures"`
-
-	// PauseMs is the longest time during which no operation completed, among the gaps that
-	// overlap the upgrade's request-to-commit span: measured, not assumed.
-	PauseMs float64 `json:"pause_ms"`
-	// Throughput (successful op/s) before the request and after the (last) commit.
-	ThroughputBefore float64 `json:"throughput_before"`
-	ThroughputAfter  float64 `json:"throughput_after"`
-
-	Migrations []MigrationResult `json:"migrations"`
-	DryRun     *DryRunResult     `json:"dry_run,omitempty"`
-	// Error is why the upgrade did not happen (an eager upgrade whose transformer failed
-	// leaves the program at version 1); the run goes on.
-	Error string `json:"error,omitempty"`
-}
-
-// MigrationResult is one upgrade step.
-type MigrationResult struct {
-	Name          string   `json:"name"`
-	CommitVersion int64    `json:"commit_version"`
-	RequestedS    float64  `json:"requested_s"`
-	CommittedS    float64  `json:"committed_s"`
-	MigratedS     *float64 `json:"migrated_s,omitempty"`
-	Complete      bool     `json:"complete"`
-	Objects       int64    `json:"objects"`
-	Foreground    int64    `json:"conversions_foreground"`
-	Sweeper       int64    `json:"conversions_sweeper"`
-	Stopped       int64    `json:"conversions_stopped"`
-	Failures      int64    `json:"conversion_failures"`
-	WorldStopMs   float64  `json:"world_stop_ms,omitempty"` // eager: how long the world was stopped
-	PinnedS       float64  `json:"pinned_s"`                // how long the pre-upgrade snapshot was kept
-	LastFailure   string   `json:"last_failure,omitempty"`
-}
-
-// DryRunResult is the outcome of --upgrade-dry-run.
-type DryRunResult struct {
-	Step      string   `json:"step"`
-	Objects   int      `json:"objects"`
-	Failures  int      `json:"failures"`
-	First     []string `json:"first_failures,omitempty"`
-	DurationS float64  `json:"duration_s"`
-	Error     string   `json:"error,omitempty"`
-}
-
-// SeriesEvent is an upgrade instant, on the series line of the interval it fell in.
-type SeriesEvent struct {
-	Kind    string  `json:"kind"` // requested, committed, migrated, failure, rolled-back
-	Upgrade string  `json:"upgrade"`
-	TS      float64 `json:"t_s"`
-}
+// The upgrade's measurements (package measure, shared with the kv server).
+type (
+	UpgradeResult   = measure.Upgrade
+	MigrationResult = measure.Migration
+	DryRunResult    = measure.DryRun
+)
 
 // appliedStep is a committed upgrade step and its place in the serial order.
 type appliedStep struct {
@@ -204,15 +146,16 @@ func (u *upgradeRun) conversions() (fg, sw, total int64) {
 	return fg, sw, total
 }
 
-// newEvents returns the events not yet put on the series, as times since the start.
-func (u *upgradeRun) newEvents() []SeriesEvent {
+// newEvents returns the events not yet put on the series (named by their kind), as times
+// since the start.
+func (u *upgradeRun) newEvents() []record.Event {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	var out []SeriesEvent
+	var out []record.Event
 	for _, m := range u.migs {
 		evs := m.Events()
 		for _, ev := range evs[u.emitted[m]:] {
-			out = append(out, SeriesEvent{Kind: string(ev.Kind), Upgrade: ev.Upgrade, TS: ev.At.Sub(u.start).Seconds()})
+			out = append(out, record.Event{Name: string(ev.Kind), T: ev.At.Sub(u.start).Seconds()})
 		}
 		u.emitted[m] = len(evs)
 	}

@@ -1,16 +1,14 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"dustm/record"
 	"dustm/stmbench7"
 	"dustm/upgrade"
 )
@@ -63,22 +61,16 @@ func TestUpgradedRuns(t *testing.T) {
 				t.Fatalf("%s/%v: window %+v", sc, strat, res.Window)
 			}
 			// The series shows the instants.
-			f, err := os.Open(cfg.SeriesPath)
+			ticks, err := record.ReadSeriesFile(cfg.SeriesPath)
 			if err != nil {
 				t.Fatal(err)
 			}
 			kinds := map[string]bool{}
-			sc2 := bufio.NewScanner(f)
-			for sc2.Scan() {
-				var p SeriesPoint
-				if err := json.Unmarshal(sc2.Bytes(), &p); err != nil {
-					t.Fatal(err)
-				}
+			for _, p := range ticks {
 				for _, ev := range p.Events {
-					kinds[ev.Kind] = true
+					kinds[ev.Name] = true
 				}
 			}
-			f.Close()
 			if !kinds["requested"] || !kinds["committed"] {
 				t.Fatalf("%s/%v: series events %v", sc, strat, kinds)
 			}

@@ -1,13 +1,16 @@
-package bench
+// Package measure is what any application's runner measures beside its own operations,
+// shared by dustm bench (STMBench7) and dustm kv serve: latency histograms, the
+// responsiveness and platform probes, and the Go runtime's statistics over a run.
+package measure
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"dustm/record"
 )
 
 // Two probes run beside the workers, each on its own goroutine, at a fixed rate:
@@ -27,10 +30,10 @@ import (
 //
 // Latencies are in nanoseconds, in histograms of the same range as the operations'.
 
-// probeRec is one probe's measurements: since the start (3 digits, for the result) and in the
+// Rec is one probe's measurements: since the start (3 digits, for the result) and in the
 // current interval (2 digits, for the series). The probe's goroutine records; the ticker swaps
 // the interval's histogram out under mu.
-type probeRec struct {
+type Rec struct {
 	cum *hdrhistogram.Histogram // only the probe's goroutine touches it until it has stopped
 
 	mu     sync.Mutex
@@ -44,14 +47,15 @@ type probeRec struct {
 	lastMax int64
 }
 
-func newProbeRec() *probeRec {
-	return &probeRec{cum: newHist(), cur: newIntervalHist(), spare: newIntervalHist(), last: newIntervalHist()}
+// NewRec is a probe's empty record.
+func NewRec() *Rec {
+	return &Rec{cum: NewHist(), cur: NewIntervalHist(), spare: NewIntervalHist(), last: NewIntervalHist()}
 }
 
 // record adds one latency; with expected > 0 it also adds the values a stall of ns swallowed
 // (RecordCorrectedValue).
-func (p *probeRec) record(ns, expected int64) {
-	ns = min(max(ns, 0), histHighest)
+func (p *Rec) Record(ns, expected int64) {
+	ns = min(max(ns, 0), Highest)
 	if expected > 0 {
 		_ = p.cum.RecordCorrectedValue(ns, expected)
 	} else {
@@ -67,8 +71,8 @@ func (p *probeRec) record(ns, expected int64) {
 	p.mu.Unlock()
 }
 
-// tick closes an interval: afterwards p.last and p.lastMax hold it.
-func (p *probeRec) tick() {
+// Tick closes an interval: afterwards Last and LastHist are that interval's.
+func (p *Rec) Tick() {
 	p.spare.Reset()
 	p.mu.Lock()
 	p.last, p.cur, p.spare = p.cur, p.spare, p.last
@@ -76,10 +80,18 @@ func (p *probeRec) tick() {
 	p.mu.Unlock()
 }
 
-// ProbeResult is a probe's latency over the run, in microseconds ("probe" and "hiccup" in the
+// Last are the last interval's maximum and 99th percentile (µs), and its count.
+func (p *Rec) Last() (maxUs, p99Us, count float64) {
+	return float64(p.lastMax) / 1e3, float64(min(p.last.ValueAtQuantile(99), p.lastMax)) / 1e3, float64(p.last.TotalCount())
+}
+
+// LastHist is the last interval's histogram.
+func (p *Rec) LastHist() *hdrhistogram.Histogram { return p.last }
+
+// Result is a probe's latency over the run, in microseconds ("probe" and "hiccup" in the
 // result). For the responsiveness probe it is the time from when a probe was due to when its
 // transaction returned; for the platform probe the oversleep of each interval's sleep.
-type ProbeResult struct {
+type Result struct {
 	IntervalUs float64 `json:"interval_us"`
 	Count      int64   `json:"count"`
 	MaxUs      float64 `json:"max_us"`
@@ -91,10 +103,11 @@ type ProbeResult struct {
 	Errors int64 `json:"errors,omitempty"`
 }
 
-func (p *probeRec) result(interval time.Duration) *ProbeResult {
+// Result is the probe's measurements over its whole run.
+func (p *Rec) Result(interval time.Duration) *Result {
 	h := p.cum
 	us := func(q float64) float64 { return float64(min(h.ValueAtQuantile(q), h.Max())) / 1e3 }
-	return &ProbeResult{
+	return &Result{
 		IntervalUs: float64(interval) / 1e3,
 		Count:      h.TotalCount(),
 		MaxUs:      float64(h.Max()) / 1e3,
@@ -106,22 +119,22 @@ func (p *probeRec) result(interval time.Duration) *ProbeResult {
 	}
 }
 
-// CalibrationResult is the platform probe's oversleep while it ran alone, before the
+// Calibration is the platform probe's oversleep while it ran alone, before the
 // structure was built (--calibration; "calibration" in the result): the idle platform's
 // hiccups, measured by the same binary, with the same runtime settings and sleeping the same
 // way as the run's probes, against which the run's probe maxima are judged.
-type CalibrationResult struct {
+type Calibration struct {
 	DurationS float64 `json:"duration_s"`
-	ProbeResult
+	Result
 }
 
-// calibrate runs the platform probe alone for length (less if ctx is cancelled), as the run
+// Calibrate runs the platform probe alone for length (less if ctx is cancelled), as the run
 // will with workers worker threads.
-func calibrate(ctx context.Context, length, interval time.Duration, workers int) *CalibrationResult {
-	rec, quit, kernel := newProbeRec(), make(chan struct{}), kernelSleep(workers)
+func Calibrate(ctx context.Context, length, interval time.Duration, workers int) *Calibration {
+	rec, quit, kernel := NewRec(), make(chan struct{}), KernelSleep(workers)
 	var wg sync.WaitGroup
 	start := time.Now()
-	wg.Go(func() { runHiccup(interval, rec, quit, kernel) })
+	wg.Go(func() { RunHiccup(interval, rec, quit, kernel) })
 	t := time.NewTimer(length)
 	select {
 	case <-t.C:
@@ -130,13 +143,13 @@ func calibrate(ctx context.Context, length, interval time.Duration, workers int)
 	}
 	close(quit)
 	wg.Wait()
-	return &CalibrationResult{DurationS: time.Since(start).Seconds(), ProbeResult: *rec.result(interval)}
+	return &Calibration{DurationS: time.Since(start).Seconds(), Result: *rec.Result(interval)}
 }
 
-// runProbe calls fn on the open-loop schedule start + i·interval until quit is closed; rec
+// RunProbe calls fn on the open-loop schedule start + i·interval until quit is closed; rec
 // gets each call's latency from when it was due. A late call is made at once, so after a
 // stall the probes it held up run back to back, each charged its own wait.
-func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *probeRec, quit <-chan struct{}, kernel bool) {
+func RunProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *Rec, quit <-chan struct{}, kernel bool) {
 	for k := uint64(0); ; k++ {
 		due := start.Add(time.Duration(k+1) * interval)
 		if !sleepUntil(due, quit, kernel) {
@@ -147,67 +160,59 @@ func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, 
 		if err != nil {
 			rec.errs++
 		}
-		rec.record(ns, 0)
+		rec.Record(ns, 0)
 	}
 }
 
-// runHiccup sleeps interval after interval until quit is closed and records each oversleep,
+// RunHiccup sleeps interval after interval until quit is closed and records each oversleep,
 // corrected for the sleeps a long one swallowed.
-func runHiccup(interval time.Duration, rec *probeRec, quit <-chan struct{}, kernel bool) {
+func RunHiccup(interval time.Duration, rec *Rec, quit <-chan struct{}, kernel bool) {
 	for {
 		t0 := time.Now()
 		if !sleepUntil(t0.Add(interval), quit, kernel) {
 			return
 		}
-		rec.record(int64(time.Since(t0)-interval), int64(interval))
+		rec.Record(int64(time.Since(t0)-interval), int64(interval))
 	}
 }
 
-// encodeHist encodes a histogram as the series keeps it: hdrhistogram's V2 compressed encoding
-// (Encode(V2CompressedEncodingCookieBase)), as base64 text. "" for no histogram or an empty
-// one.
-func encodeHist(h *hdrhistogram.Histogram) string {
-	if h == nil || h.TotalCount() == 0 {
-		return ""
-	}
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return "" // only a compressor failure; a series line without it is still valid
-	}
-	return string(b) // Encode returns base64 text already
+// Probe is a running probe: the responsiveness probe (StartProbe) or the platform's hiccup
+// probe (StartHiccup), as dustm bench's --probe and hiccup.
+type Probe struct {
+	rec      *Rec
+	interval time.Duration
+	quit     chan struct{}
+	wg       sync.WaitGroup
 }
 
-// DecodeHist decodes a histogram of a series line ("hist", "probe_hist"): its values are
-// latencies in nanoseconds. Any percentile of any window can be recomputed by merging the
-// histograms of its intervals (MergeHists) and asking the result (ValueAtQuantile, Max, …).
-func DecodeHist(encoded string) (*hdrhistogram.Histogram, error) {
-	if encoded == "" {
-		return nil, errors.New("empty histogram encoding")
-	}
-	h, err := hdrhistogram.Decode([]byte(encoded))
-	if err != nil {
-		return nil, fmt.Errorf("decoding a histogram: %w", err)
-	}
-	return h, nil
+// StartProbe calls fn every interval on an open-loop schedule from now and records each
+// call's latency from when it was due. workers is how many processors the program keeps busy
+// (the probe sleeps in the kernel when one is left to spare).
+func StartProbe(interval time.Duration, workers int, fn func() error) *Probe {
+	p := &Probe{rec: NewRec(), interval: interval, quit: make(chan struct{})}
+	start, kernel := time.Now(), KernelSleep(workers)
+	p.wg.Go(func() { RunProbe(start, interval, func(uint64) error { return fn() }, p.rec, p.quit, kernel) })
+	return p
 }
 
-// MergeHists decodes and merges the encoded histograms of several series lines (a window);
-// empty strings (intervals without a histogram, or series files older than the field) are
-// skipped. The result is nil when there was nothing to merge.
-func MergeHists(encoded ...string) (*hdrhistogram.Histogram, error) {
-	var out *hdrhistogram.Histogram
-	for i, e := range encoded {
-		if e == "" {
-			continue
-		}
-		h, err := DecodeHist(e)
-		if err != nil {
-			return nil, fmt.Errorf("histogram %d: %w", i, err)
-		}
-		if out == nil {
-			out = newIntervalHist()
-		}
-		out.Merge(h)
-	}
-	return out, nil
+// StartHiccup starts the platform probe.
+func StartHiccup(interval time.Duration, workers int) *Probe {
+	p := &Probe{rec: NewRec(), interval: interval, quit: make(chan struct{})}
+	kernel := KernelSleep(workers)
+	p.wg.Go(func() { RunHiccup(interval, p.rec, p.quit, kernel) })
+	return p
+}
+
+// Tick closes an interval and returns its maximum and p99 (µs), count and encoded histogram.
+func (p *Probe) Tick() (maxUs, p99Us float64, count int64, hist string) {
+	p.rec.Tick()
+	maxUs, p99Us, n := p.rec.Last()
+	return maxUs, p99Us, int64(n), record.Encode(p.rec.last)
+}
+
+// Stop stops the probe and returns its result over its whole run.
+func (p *Probe) Stop() *Result {
+	close(p.quit)
+	p.wg.Wait()
+	return p.rec.Result(p.interval)
 }

@@ -1,4 +1,4 @@
-package bench
+package measure
 
 import "time"
 
@@ -15,5 +15,14 @@ func timerSleepUntil(due time.Time, quit <-chan struct{}) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }

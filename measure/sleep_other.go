@@ -1,6 +1,6 @@
 //go:build !linux
 
-package bench
+package measure
 
 import "time"
 
@@ -10,4 +10,4 @@ func sleepUntil(due time.Time, quit <-chan struct{}, kernel bool) bool {
 	return timerSleepUntil(due, quit)
 }
 
-func kernelSleep(workers int) bool { return false }
+func KernelSleep(workers int) bool { return false }
