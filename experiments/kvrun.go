@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"dustm/record"
 )
 
 // Files of a kv run, beside run.json, result.json and series.jsonl (the server's, dustm
@@ -367,8 +371,8 @@ func (p *proc) exitedEarly() bool {
 	}
 }
 
-// finishKV checks a kv run's outputs and writes the client's report: redis-benchmark's CSV
-// parsed, no error reply in its output, and (dustm backends) the server's result complete.
+// finishKV checks a kv run's outputs and writes the client's record: redis-benchmark's CSV
+// parsed, no error reply in its output, and (dustm backends) the server's record complete.
 func (ss *session) finishKV(dir string, report *KVClient) error {
 	b, err := os.ReadFile(filepath.Join(dir, KVClientCSVFile))
 	if err != nil {
@@ -386,21 +390,61 @@ func (ss *session) finishKV(dir string, report *KVClient) error {
 			}
 		}
 	}
-	if err := writeJSONAtomic(filepath.Join(dir, KVClientFile), report); err != nil {
-		return err
+	var server *record.Record
+	if report.Server == KVServerDustm {
+		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return errors.New("the server wrote no result")
+			}
+			return err
+		}
 	}
-	return validKVOutput(dir)
+	return record.Write(filepath.Join(dir, KVClientFile), KVClientRecord(report, server), nil)
 }
 
-// validKVOutput checks that a kv run's results are complete: the client's report reads, and
-// a dustm server's result document too.
-func validKVOutput(dir string) error {
-	kv, err := ReadKVRun(dir)
+// readKVRun reads a kv run's records, the server's (dustm backends) and the client's,
+// joined.
+func readKVRun(dir string) (*record.Record, error) {
+	client, err := readRecord(filepath.Join(dir, KVClientFile))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if kv.Client.Server == KVServerDustm && kv.Server == nil {
-		return errors.New("the server wrote no result")
+	if tests, _ := client.Config.Get("tests"); tests == "" {
+		return nil, fmt.Errorf("%s: no tests", filepath.Join(dir, KVClientFile))
 	}
-	return nil
+	var server *record.Record
+	if kind, _ := client.Config.Get("server"); kind == KVServerDustm || existsMaybeGz(filepath.Join(dir, ResultFile)) {
+		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, errors.New("the server wrote no result")
+			}
+			return nil, err
+		}
+	}
+	return record.Join(server, client), nil
+}
+
+// KVTestNames lists the tests of kv runs (their values client.NAME.…), in the order the
+// runs report them.
+func KVTestNames(samples []Sample) []string {
+	var out []string
+	for _, s := range samples {
+		if s.Run == nil || s.Run.Info.Kind != KindKV {
+			continue
+		}
+		tests, _ := s.Run.Record.Config.Get("tests")
+		for _, t := range strings.Fields(tests) {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// validKVOutput checks that a kv run's records are complete: the client's, and a dustm
+// server's.
+func validKVOutput(dir string) error {
+	_, err := readKVRun(dir)
+	return err
 }

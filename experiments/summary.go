@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"dustm/internal/outfile"
+	"dustm/record"
 )
 
 // Row is one configuration's summary (one benchmark's, for micro parts).
@@ -33,42 +34,78 @@ type Row struct {
 // Summary is the per-configuration statistics of a folder.
 type Summary struct {
 	Rows    []*Row
-	Metrics []string // every metric of any row, in order
+	Metrics []string // every metric of any row, in order (see metricSet)
 	Keys    []string // every parameter key of any row, in order
+	defs    *metricSet
+}
+
+// Metric is the definition of a metric, as the runs' records give it (only the name when
+// none defines it).
+func (s *Summary) Metric(name string) record.Metric {
+	if s.defs == nil {
+		return record.Metric{Name: name}
+	}
+	m, _ := record.Lookup(s.defs.defs, name)
+	return m
+}
+
+// Metric is the definition of a metric, as the row's runs' records give it (only the name
+// when none defines it).
+func (r *Row) Metric(name string) record.Metric {
+	for _, smp := range r.Samples {
+		if m, ok := smp.Run.Record.Metric(name); ok {
+			return m
+		}
+	}
+	return record.Metric{Name: name}
 }
 
 // Summarize computes per configuration the median, minimum, maximum and (from 6 repetitions)
 // the 95% confidence interval of the median of every metric, in the matrix's order.
 func Summarize(f *Folder) (*Summary, error) {
-	samples, err := f.Samples(true)
-	if err != nil {
-		return nil, err
-	}
-	s := &Summary{Metrics: metricNames(samples)}
-	byKey := map[string]*Row{}
-	row := func(part, config string, ps Params) *Row {
-		k := part + "\x00" + config
-		if r, ok := byKey[k]; ok {
-			return r
-		}
-		r := &Row{Part: part, Config: config, Params: ps, Stats: map[string]Stat{}}
-		byKey[k] = r
-		s.Rows = append(s.Rows, r)
-		return r
-	}
+	samples := f.Samples()
+	s := &Summary{}
+	s.defs, s.Metrics = metricsOf(samples)
+	rows := rowIndex{s: s, byKey: map[string]*Row{}}
 	// Rows in the matrix's order, so that configurations without a successful run show too
 	// (those of the folder's shard).
 	for _, c := range f.Configs {
 		if c.Kind != KindMicro && (f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index)) {
-			row(c.Part, c.Slug, c.Params)
+			rows.get(c.Part, c.Slug, c.Params)
 		}
 	}
 	for _, smp := range samples {
-		r := row(smp.Part, smp.Config, smp.Params)
+		r := rows.get(smp.Part, smp.Config, smp.Params)
 		r.Samples = append(r.Samples, smp)
 		r.Runs++
 	}
-	for _, run := range f.Runs {
+	rows.countFailed(f.Runs)
+	s.countMissing(f)
+	s.sortMicro()
+	s.computeStats()
+	return s, nil
+}
+
+type rowIndex struct {
+	s     *Summary
+	byKey map[string]*Row
+}
+
+func (x rowIndex) get(part, config string, ps Params) *Row {
+	k := part + "\x00" + config
+	if r, ok := x.byKey[k]; ok {
+		return r
+	}
+	r := &Row{Part: part, Config: config, Params: ps, Stats: map[string]Stat{}}
+	x.byKey[k] = r
+	x.s.Rows = append(x.s.Rows, r)
+	return r
+}
+
+// countFailed counts the failed runs; a failed micro run counts for each of its
+// configuration's benchmarks.
+func (x rowIndex) countFailed(runs []*RunData) {
+	for _, run := range runs {
 		// An interrupted run is not a failure: it runs again on resume, and counts as
 		// missing until then (as the command line counts it).
 		if run.OK() || run.Interrupted() {
@@ -76,35 +113,43 @@ func Summarize(f *Folder) (*Summary, error) {
 		}
 		var rows []*Row
 		if run.Info.Kind == KindMicro {
-			for _, r := range s.Rows {
+			for _, r := range x.s.Rows {
 				if r.Part == run.Info.Part && strings.HasPrefix(r.Config, run.Info.Config+"/") {
 					rows = append(rows, r)
 				}
 			}
 		}
 		if len(rows) == 0 {
-			rows = []*Row{row(run.Info.Part, run.Info.Config, run.Info.Params)}
+			rows = []*Row{x.get(run.Info.Part, run.Info.Config, run.Info.Params)}
 		}
 		for _, r := range rows {
 			r.Failed++
 		}
 	}
-	if f.Manifest != nil {
-		reps := f.Manifest.Definition.Reps()
-		planned := map[string]bool{}
-		for _, c := range f.Configs {
-			if f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index) {
-				planned[c.Part+"\x00"+c.Slug] = true
-			}
-		}
-		for _, r := range s.Rows {
-			slug, _, _ := strings.Cut(r.Config, "/")
-			if planned[r.Part+"\x00"+slug] {
-				r.Missing = max(0, reps-r.Runs-r.Failed)
-			}
+}
+
+// countMissing counts the runs the sweep plans that have not run (yet).
+func (s *Summary) countMissing(f *Folder) {
+	if f.Manifest == nil {
+		return
+	}
+	reps := f.Manifest.Definition.Reps()
+	planned := map[string]bool{}
+	for _, c := range f.Configs {
+		if f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index) {
+			planned[c.Part+"\x00"+c.Slug] = true
 		}
 	}
-	// Micro rows: after their configuration, in the order the benchmarks ran.
+	for _, r := range s.Rows {
+		slug, _, _ := strings.Cut(r.Config, "/")
+		if planned[r.Part+"\x00"+slug] {
+			r.Missing = max(0, reps-r.Runs-r.Failed)
+		}
+	}
+}
+
+// sortMicro puts micro rows after their configuration, in the order the benchmarks ran.
+func (s *Summary) sortMicro() {
 	order := map[string]int{}
 	for i, r := range s.Rows {
 		slug, _, _ := strings.Cut(r.Config, "/")
@@ -117,36 +162,28 @@ func Summarize(f *Folder) (*Summary, error) {
 		sb, _, _ := strings.Cut(b.Config, "/")
 		return order[a.Part+"\x00"+sa] - order[b.Part+"\x00"+sb]
 	})
-	keys := map[string]bool{}
+}
+
+// computeStats computes every row's statistics and the summary's keys.
+func (s *Summary) computeStats() {
+	var ks Params
 	for _, r := range s.Rows {
 		for _, p := range r.Params {
-			if !keys[p.Key] {
-				keys[p.Key] = true
-				s.Keys = append(s.Keys, p.Key)
+			if _, ok := ks.Get(p.Key); !ok {
+				ks = append(ks, Param{Key: p.Key})
 			}
 		}
 		for _, m := range s.Metrics {
-			var vals []float64
-			for _, smp := range r.Samples {
-				if v, ok := smp.Metrics[m]; ok && !math.IsNaN(v) {
-					vals = append(vals, v)
-				}
-			}
-			if len(vals) > 0 {
+			if vals := values(r.Samples, m); len(vals) > 0 {
 				r.Stats[m] = StatOf(vals)
 			}
 		}
 	}
-	ks := Params{}
-	for _, k := range s.Keys {
-		ks = append(ks, Param{Key: k})
-	}
 	ks.sort()
-	s.Keys = s.Keys[:0]
+	s.Keys = nil
 	for _, p := range ks {
 		s.Keys = append(s.Keys, p.Key)
 	}
-	return s, nil
 }
 
 // Row returns the row of a configuration.

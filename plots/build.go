@@ -58,7 +58,7 @@ type ctx struct {
 	prefix string // "part-" when the folder has several parts
 	title  string // "part: " likewise
 	opts   Options
-	series map[*experiments.RunData][]experiments.SeriesPoint
+	series map[*experiments.RunData][]seriesPoint
 }
 
 // Figures builds every figure that the results support, part by part, and lists the figures
@@ -71,7 +71,7 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 	if f.Manifest != nil {
 		reps = f.Manifest.Definition.Reps()
 	}
-	cache := map[*experiments.RunData][]experiments.SeriesPoint{}
+	cache := map[*experiments.RunData][]seriesPoint{}
 	for _, part := range parts {
 		c := &ctx{folder: f, part: part, reps: reps, opts: o, series: cache}
 		for _, r := range s.Rows {
@@ -246,8 +246,8 @@ func (c *ctx) repsNote(rows []*experiments.Row) string {
 }
 
 // loadSeries reads (once) the series of a row's runs.
-func (c *ctx) loadSeries(r *experiments.Row) ([][]experiments.SeriesPoint, error) {
-	var out [][]experiments.SeriesPoint
+func (c *ctx) loadSeries(r *experiments.Row) ([][]seriesPoint, error) {
+	var out [][]seriesPoint
 	for _, smp := range r.Samples {
 		run := smp.Run
 		if run == nil || !run.HasSeries() {
@@ -259,7 +259,7 @@ func (c *ctx) loadSeries(r *experiments.Row) ([][]experiments.SeriesPoint, error
 		}
 		if !ok {
 			var err error
-			if s, err = run.Series(); err != nil {
+			if s, err = seriesOfRun(run); err != nil {
 				// A damaged series leaves this run out of the figures, not the folder.
 				c.folder.Warn("%v; the run's time series is left out of the figures", err)
 				c.series[run] = nil
@@ -278,7 +278,7 @@ func (c *ctx) loadSeries(r *experiments.Row) ([][]experiments.SeriesPoint, error
 
 // trimPartial drops a last interval shorter than half the others: the stub between the last
 // tick and the end of the run, whose rates are noise.
-func trimPartial(s []experiments.SeriesPoint) []experiments.SeriesPoint {
+func trimPartial(s []seriesPoint) []seriesPoint {
 	if len(s) < 3 {
 		return s
 	}
@@ -294,7 +294,7 @@ func trimPartial(s []experiments.SeriesPoint) []experiments.SeriesPoint {
 
 // aggregate turns several runs' series into one: interval i's time and value are the
 // medians of the runs' i-th intervals (get says whether an interval has a value).
-func aggregate(runs [][]experiments.SeriesPoint, get func(*experiments.SeriesPoint) (float64, bool)) (t, y []float64) {
+func aggregate(runs [][]seriesPoint, get func(*seriesPoint) (float64, bool)) (t, y []float64) {
 	n := 0
 	for _, s := range runs {
 		n = max(n, len(s))
@@ -409,13 +409,13 @@ func timeline(c *ctx) (*Figure, string, error) {
 					color = strategyColor(r.Params)
 				}
 				i++
-				t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) { return p.Throughput / 1e3, true })
+				t, y := aggregate(runs, func(p *seriesPoint) (float64, bool) { return p.Throughput / 1e3, true })
 				tp.Series = append(tp.Series, Series{Label: name, X: t, Y: y, Color: color})
-				t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
+				t, y = aggregate(runs, func(p *seriesPoint) (float64, bool) {
 					return p.MaxLatencyUs() / 1e3, p.Ops > 0 || p.MaxLatencyUs() > 0
 				})
 				lat.Series = append(lat.Series, Series{Label: name + " max", X: t, Y: y, Color: color})
-				t, y = aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
+				t, y = aggregate(runs, func(p *seriesPoint) (float64, bool) {
 					v, _ := p.P99LatencyUs()
 					return v / 1e3, p.Ops > 0
 				})
@@ -468,7 +468,7 @@ const timelineStep = 0.1
 // series is left as it is when already that coarse): operations add up, the maximum is the
 // largest, the p99 the largest p99 (an upper bound: percentiles do not merge without the
 // histograms), the totals, conversions and heap are the last interval's.
-func coarsen(s []experiments.SeriesPoint, step float64) []experiments.SeriesPoint {
+func coarsen(s []seriesPoint, step float64) []seriesPoint {
 	if len(s) < 2 {
 		return s
 	}
@@ -479,9 +479,9 @@ func coarsen(s []experiments.SeriesPoint, step float64) []experiments.SeriesPoin
 	if experiments.Median(dts) >= step/2 {
 		return s
 	}
-	var out []experiments.SeriesPoint
+	var out []seriesPoint
 	start := 0.0
-	var cur *experiments.SeriesPoint
+	var cur *seriesPoint
 	for i := range s {
 		p := s[i]
 		if cur == nil {
@@ -514,7 +514,7 @@ func coarsen(s []experiments.SeriesPoint, step float64) []experiments.SeriesPoin
 
 // upgradeMarks are the median instants of a row's upgrade, from the results (or, failing
 // that, the first series' events).
-func upgradeMarks(r *experiments.Row, runs [][]experiments.SeriesPoint, color int) []Mark {
+func upgradeMarks(r *experiments.Row, runs [][]seriesPoint, color int) []Mark {
 	var out []Mark
 	for _, k := range []struct{ kind, metric string }{{"requested", "upgrade.requested_s"}, {"committed", "upgrade.committed_s"}, {"migrated", "upgrade.migrated_s"}} {
 		if s, ok := stat(r, k.metric); ok {
@@ -562,7 +562,7 @@ func migration(c *ctx) (*Figure, string, error) {
 			if withUpgrade(r) {
 				objs, ok := stat(r, "upgrade.objects")
 				if ok && objs.Median > 0 {
-					t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
+					t, y := aggregate(runs, func(p *seriesPoint) (float64, bool) {
 						if p.ConvertedTotal == nil {
 							return 0, false
 						}
@@ -577,7 +577,7 @@ func migration(c *ctx) (*Figure, string, error) {
 					}
 				}
 			}
-			t, y := aggregate(runs, func(p *experiments.SeriesPoint) (float64, bool) {
+			t, y := aggregate(runs, func(p *seriesPoint) (float64, bool) {
 				if p.HeapBytes == nil {
 					return 0, false
 				}
@@ -849,7 +849,7 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	source := "curve"
 	for _, r := range rows {
 		for _, smp := range r.Samples {
-			res := smp.Run.Result
+			res := resultOf(smp.Run)
 			switch {
 			case res.All != nil && len(res.All.Percentiles) > 0:
 			case res.All != nil:
@@ -865,10 +865,10 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	type curvePanel struct {
 		title string
 		rows  []*experiments.Row
-		curve func(*experiments.BenchResult) []experiments.Percentile
+		curve func(*benchResult) []percentile
 	}
 	var panels []curvePanel
-	allCurve := func(res *experiments.BenchResult) []experiments.Percentile {
+	allCurve := func(res *benchResult) []percentile {
 		if res.All == nil {
 			return nil
 		}
@@ -891,7 +891,7 @@ func percentiles(c *ctx) (*Figure, string, error) {
 			continue
 		}
 		for _, cat := range categoriesOf(prow) {
-			panels = append(panels, curvePanel{strings.TrimPrefix(title+", ", "all operations, ") + cat, prow, func(res *experiments.BenchResult) []experiments.Percentile {
+			panels = append(panels, curvePanel{strings.TrimPrefix(title+", ", "all operations, ") + cat, prow, func(res *benchResult) []percentile {
 				st, ok := res.Categories[cat]
 				if !ok || st.Successful == 0 {
 					return nil
@@ -909,9 +909,9 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	for _, p := range panels {
 		pn := Panel{Title: p.title, XLabel: "percentile", YLabel: "latency (µs, log)", LogY: true, Legend: true}
 		for li, r := range p.rows {
-			var curves [][]experiments.Percentile
+			var curves [][]percentile
 			for _, smp := range r.Samples {
-				if cv := p.curve(smp.Run.Result); len(cv) > 0 {
+				if cv := p.curve(resultOf(smp.Run)); len(cv) > 0 {
 					curves = append(curves, cv)
 				}
 			}
@@ -974,15 +974,15 @@ func ninesLabel(n float64) string {
 }
 
 // fewPercentiles is the curve a result without one still gives: p50, p99, p99.9, max.
-func fewPercentiles(s experiments.OpStats) []experiments.Percentile {
-	return []experiments.Percentile{{P: 50, Us: s.P50Us}, {P: 99, Us: s.P99Us}, {P: 99.9, Us: s.P999Us}, {P: 100, Us: s.MaxTTCUs}}
+func fewPercentiles(s opStats) []percentile {
+	return []percentile{{P: 50, Us: s.P50Us}, {P: 99, Us: s.P99Us}, {P: 99.9, Us: s.P999Us}, {P: 100, Us: s.MaxTTCUs}}
 }
 
 func categoriesOf(rows []*experiments.Row) []string {
 	var cats []string
 	for _, r := range rows {
 		for _, smp := range r.Samples {
-			for name, st := range smp.Run.Result.Categories {
+			for name, st := range resultOf(smp.Run).Categories {
 				if st.Successful > 0 && !slices.Contains(cats, name) {
 					cats = append(cats, name)
 				}
@@ -995,7 +995,7 @@ func categoriesOf(rows []*experiments.Row) []string {
 
 // medianCurve is the median of the curves at each percentile they all have, on the nines
 // scale (+Inf for the maximum).
-func medianCurve(curves [][]experiments.Percentile) (xs, ys []float64) {
+func medianCurve(curves [][]percentile) (xs, ys []float64) {
 	if len(curves) == 0 {
 		return nil, nil
 	}

@@ -46,6 +46,7 @@ type Case struct {
 	Where    string             // the configuration's distinguishing settings
 	Params   experiments.Params // the configuration's
 	Metric   string             // the metric compared
+	Unit     string             // its unit
 	Value    float64            // its median (the summary's)
 	Baseline float64            // the reference's median (the summary's)
 	Hiccup   float64            // the reference's platform hiccup maximum (NaN when absent)
@@ -462,7 +463,7 @@ func (c Case) ciText() string {
 
 // metricUnit formats a case's values in their unit.
 func (c Case) fmtValue(v float64) string {
-	return fmtUnit(v, experiments.DescribeMetric(c.Metric).Unit)
+	return fmtUnit(v, c.Unit)
 }
 
 // writeFindings writes the findings in Markdown: per part the claims' summary, the cases, and

@@ -174,16 +174,16 @@ func largestIfMany(rows []*experiments.Row) (kept []*experiments.Row, note strin
 func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err error) {
 	for _, smp := range r.Samples {
 		run := smp.Run
-		if run == nil || run.Result == nil || !run.HasSeries() {
+		if run == nil || run.Record == nil || !run.HasSeries() {
 			continue
 		}
-		t0, ok := experiments.ChangeInstant(run.Result)
+		t0, ok := changeInstant(run.Record)
 		if !ok {
 			continue
 		}
 		s, ok := c.series[run]
 		if !ok {
-			if s, err = run.Series(); err != nil {
+			if s, err = seriesOfRun(run); err != nil {
 				return nil, nil, false, err
 			}
 			s = trimPartial(s)

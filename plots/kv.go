@@ -90,15 +90,15 @@ func kvTimeline(c *ctx) (*Figure, string, error) {
 			col := strategyColor(r.Params)
 			for _, pn := range []struct {
 				p   *Panel
-				get func(*experiments.SeriesPoint) (float64, bool)
+				get func(*seriesPoint) (float64, bool)
 			}{
-				{&maxP, func(p *experiments.SeriesPoint) (float64, bool) {
+				{&maxP, func(p *seriesPoint) (float64, bool) {
 					return ptr(p.MaxUs) / 1e3, p.MaxUs != nil && *p.MaxUs > 0
 				}},
-				{&p99P, func(p *experiments.SeriesPoint) (float64, bool) {
+				{&p99P, func(p *seriesPoint) (float64, bool) {
 					return ptr(p.P99Us) / 1e3, p.P99Us != nil && *p.P99Us > 0
 				}},
-				{&probeP, func(p *experiments.SeriesPoint) (float64, bool) {
+				{&probeP, func(p *seriesPoint) (float64, bool) {
 					return ptr(p.ProbeMaxUs) / 1e3, p.ProbeMaxUs != nil && *p.ProbeMaxUs > 0
 				}},
 			} {
@@ -335,7 +335,7 @@ func kvP50Metric(r *experiments.Row) string {
 func compareTo(row, ref *experiments.Row, metric, refMetric, where string) Case {
 	v, _ := stat(row, metric)
 	b, _ := stat(ref, refMetric)
-	c := Case{Where: where, Params: row.Params, Metric: metric, Value: v.Median, Baseline: b.Median,
+	c := Case{Where: where, Params: row.Params, Metric: metric, Unit: row.Metric(metric).Unit, Value: v.Median, Baseline: b.Median,
 		Ratio: v.Median / b.Median, CILow: math.NaN(), CIHigh: math.NaN(), Hiccup: math.NaN()}
 	if h, ok := stat(ref, "hiccup_max_us"); ok {
 		c.Hiccup = h.Median
@@ -516,10 +516,12 @@ func kvPositionNote(rows []*experiments.Row) string {
 func kvHowMeasured(f *experiments.Folder) string {
 	var versions []string
 	for _, r := range f.Runs {
-		if r.KV == nil {
+		if r.Record == nil || r.Info.Kind != experiments.KindKV {
 			continue
 		}
-		for _, v := range []string{r.KV.Client.Version, r.KV.Client.ServerVersion} {
+		version, _ := r.Record.Config.Get("version")
+		server, _ := r.Record.Config.Get("server_version")
+		for _, v := range []string{version, server} {
 			if v != "" && !slices.Contains(versions, v) {
 				versions = append(versions, v)
 			}

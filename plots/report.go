@@ -263,7 +263,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 		}
 		head := append(slices.Clone(keys), "runs")
 		for _, mt := range metrics {
-			d := experiments.DescribeMetric(mt)
+			d := s.Metric(mt)
 			shown[mt] = true
 			h := mt
 			if d.Unit != "" && !timeUnit(d.Unit) { // cells of times carry their unit
@@ -303,10 +303,10 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 		for n := range shown {
 			names = append(names, n)
 		}
-		experiments.SortMetrics(names)
+		names = slices.DeleteFunc(slices.Clone(s.Metrics), func(n string) bool { return !shown[n] })
 		for _, n := range names {
-			d := experiments.DescribeMetric(n)
-			p("- `%s`: %s", n, d.Text)
+			d := s.Metric(n)
+			p("- `%s`: %s", n, d.Doc)
 			if d.Unit != "" {
 				p(" (%s)", d.Unit)
 			}
@@ -422,7 +422,7 @@ func cell(r *experiments.Row, metric string) string {
 	if !ok || st.N == 0 {
 		return "–"
 	}
-	unit := experiments.DescribeMetric(metric).Unit
+	unit := r.Metric(metric).Unit
 	f := func(v float64) string { return fmtUnit(v, unit) }
 	s := f(st.Median)
 	if st.N > 1 {

@@ -35,12 +35,21 @@ func Read(path string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := Decode(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return r, nil
+}
+
+// Decode reads a record's JSON document.
+func Decode(b []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
 	if r.Schema != Schema {
-		return nil, fmt.Errorf("%s: %w: schema %d, this binary reads %d (convert older results with scripts/convert-results)", path, ErrNotRecord, r.Schema, Schema)
+		return nil, fmt.Errorf("%w: schema %d, this binary reads %d (convert older results with scripts/convert-results)", ErrNotRecord, r.Schema, Schema)
 	}
 	return &r, nil
 }
