@@ -297,8 +297,11 @@ func Fake(p FakeParams, rep int) (*record.Record, []record.Tick) {
 	}
 	tput := FakeThroughput(p) * RepFactor(rep)
 	total := int64(tput * p.Length)
-	r := fakeRecord{&record.Record{App: "stmbench7", Env: record.Config{{Key: "goos", Value: "linux"}, {Key: "goarch", Value: "amd64"},
+	r := fakeRecord{&record.Record{Schema: record.Schema, App: "stmbench7", Env: record.Config{{Key: "goos", Value: "linux"}, {Key: "goarch", Value: "amd64"},
 		{Key: "cpu", Value: "fake CPU"}, {Key: "go", Value: "go-fake"}}}}
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	r.Config = record.Config{{Key: "backend", Value: p.Backend}, {Key: "workload", Value: p.Workload}, {Key: "threads", Value: strconv.Itoa(p.Threads)},
+		{Key: "size", Value: p.Size}, {Key: "upgrade", Value: p.Upgrade}, {Key: "migration", Value: p.Migration}, {Key: "length", Value: f(p.Length)}}
 	r.set("throughput", "op/s", record.Higher, float64(total)/p.Length)
 	r.set("throughput_with_failed", "op/s", record.Higher, float64(total)/p.Length)
 	r.set("successful", "op", record.Higher, float64(total))
@@ -347,7 +350,7 @@ func Fake(p FakeParams, rep int) (*record.Record, []record.Tick) {
 			r.SetFamily(record.Metric{Name: "cat.{}." + v.n, Unit: v.unit, Doc: "the fake's " + v.n + " of {}", Better: v.lower}, c, v.v)
 		}
 	}
-	if p.Backend == "stm" || p.Backend == "stm-plain" {
+	if (p.Backend == "stm" || p.Backend == "stm-plain") && total > 0 {
 		for k, v := range map[string]float64{"read_only_commits": float64(total) * 0.8, "read_write_commits": float64(total) * 0.2,
 			"inevitable_commits": 0, "aborts_read_conflict": 10, "aborts_validation": 90, "gc.passes": 5, "conflict_aborts_per_commit": 100 / float64(total)} {
 			r.set("stm."+k, "", record.Neither, v)
@@ -477,7 +480,6 @@ func paramsOf(s settings.Settings) FakeParams {
 	}
 	return p
 }
-
 
 // WriteFolder creates a results folder for the experiment in dir and fills every run with the
 // fake's results, as if the sweep had run; runs whose settings contain every key=value of

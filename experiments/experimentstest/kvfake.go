@@ -217,7 +217,7 @@ type fakeKVConfig struct {
 // seconds: fixed latencies (GET 100 µs, others 150 µs), the upgrade (if any) at its instant
 // with FakeKVPauseMs as its pause, and a latency spike of that pause in its interval.
 func fakeKVResult(cfg fakeKVConfig, counts map[string]int64, conns int64, elapsed float64) (*record.Record, []record.Tick) {
-	r := fakeRecord{&record.Record{App: "kv", Config: record.Config{{Key: "backend", Value: cfg.backend},
+	r := fakeRecord{&record.Record{Schema: record.Schema, App: "kv", Config: record.Config{{Key: "backend", Value: cfg.backend},
 		{Key: "preload", Value: strconv.FormatInt(cfg.preload, 10)}, {Key: "upgrade", Value: cfg.upgrade}, {Key: "migration", Value: cfg.migration}},
 		Env: record.Config{{Key: "goos", Value: "linux"}, {Key: "cpu", Value: "fake CPU"}}}}
 	var commands float64
