@@ -22,7 +22,7 @@ func readRecord(path string) (*record.Record, error) {
 	}
 	r, err := record.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable run record: %s", path, jsonProblem(err))
+		return nil, fmt.Errorf("%s: not a readable result: %s", path, jsonProblem(err))
 	}
 	return r, nil
 }
@@ -110,7 +110,11 @@ func (r *RunData) Series() ([]record.Tick, error) {
 		if _, named := errors.AsType[*gzError](err); named {
 			return t, err
 		}
-		return t, fmt.Errorf("%s: %s", path, jsonProblem(err))
+		var line int
+		if _, serr := fmt.Sscanf(err.Error(), "line %d:", &line); serr == nil && errors.Unwrap(err) != nil {
+			return t, fmt.Errorf("%s:%d: not a series line: %s", path, line, jsonProblem(errors.Unwrap(err)))
+		}
+		return t, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
 }

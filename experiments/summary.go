@@ -64,6 +64,14 @@ func (r *Row) Metric(name string) record.Metric {
 // the 95% confidence interval of the median of every metric, in the matrix's order.
 func Summarize(f *Folder) (*Summary, error) {
 	samples := f.Samples()
+	for _, r := range f.Runs {
+		// A damaged series is named now, as the figures will leave it out.
+		if r.OK() && r.HasSeries() {
+			if _, err := r.Series(); err != nil {
+				f.Warn("%v; the run's time series is left out of the figures", err)
+			}
+		}
+	}
 	s := &Summary{}
 	s.defs, s.Metrics = metricsOf(samples)
 	rows := rowIndex{s: s, byKey: map[string]*Row{}}

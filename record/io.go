@@ -44,12 +44,18 @@ func Read(path string) (*Record, error) {
 
 // Decode reads a record's JSON document.
 func Decode(b []byte) (*Record, error) {
+	var head struct {
+		Schema int `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, err
+	}
+	if head.Schema != Schema { // before the rest, which an older document does not fit
+		return nil, fmt.Errorf("%w: schema %d, this binary reads %d (convert older results with scripts/convert-results)", ErrNotRecord, head.Schema, Schema)
+	}
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, err
-	}
-	if r.Schema != Schema {
-		return nil, fmt.Errorf("%w: schema %d, this binary reads %d (convert older results with scripts/convert-results)", ErrNotRecord, r.Schema, Schema)
 	}
 	return &r, nil
 }
