@@ -41,8 +41,9 @@
 //     server in that order; the kernel kills both if the runner dies.
 //   - Summaries are per configuration: median, minimum, maximum, and from 6 repetitions the
 //     distribution-free 95% confidence interval of the median (benchstat's, from
-//     golang.org/x/perf/benchmath), for every metric
-//     (BenchMetrics flattens a result document into named metrics). Compare matches two
+//     golang.org/x/perf/benchmath), for every value of the runs' records (record.Record: a
+//     metric and its unit, meaning and better direction come from the records, by name; a kv
+//     run's server and client records are joined, a micro run's output read as one). Compare matches two
 //     folders' configurations and tests each difference with the Mann-Whitney U test or a
 //     bootstrap interval of the ratio of medians.
 //

@@ -122,7 +122,7 @@ func (r *RunData) Series() ([]record.Tick, error) {
 // HasSeries reports whether the run has a time series.
 func (r *RunData) HasSeries() bool { return r.seriesPath != "" && existsMaybeGz(r.seriesPath) }
 
-// LoadFolder loads// LoadFolder loads a results folder: its manifest and every run under runs/.
+// LoadFolder loads a results folder: its manifest and every run under runs/.
 func LoadFolder(dir string) (*Folder, error) {
 	s, err := Open(dir)
 	if err != nil {
