@@ -87,35 +87,9 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 			f.Close()
 		}
 	}
-	missing := strings.Split(os.Getenv(EnvMissing), ",")
-	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	// The fake takes dustm bench's flags, from the same table.
-	set := settings.Default()
-	settings.AddFlags(fs, &set)
-	for _, m := range missing {
-		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
-			if f := fs.Lookup(name); f != nil {
-				f.Hidden = true
-			}
-		}
-	}
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "dustm bench: %v\n", err)
-		return 2
-	}
-	for _, m := range missing {
-		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" && fs.Changed(name) {
-			fmt.Fprintf(stderr, "dustm bench: unknown flag: --%s\n", name)
-			return 2
-		}
+	set, code := fakeFlags(args, stderr)
+	if code >= 0 {
+		return code
 	}
 	joined := strings.Join(args, " ")
 	if f := os.Getenv(EnvReject); f != "" && strings.Contains(joined, f) {
@@ -172,6 +146,41 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// fakeFlags parses dustm bench's flags (from the same table), less those EnvMissing names;
+// code is the exit status when the fake ends here, -1 otherwise.
+func fakeFlags(args []string, stderr io.Writer) (set settings.Settings, code int) {
+	missing := strings.Split(os.Getenv(EnvMissing), ",")
+	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	set = settings.Default()
+	settings.AddFlags(fs, &set)
+	for _, m := range missing {
+		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
+			if f := fs.Lookup(name); f != nil {
+				f.Hidden = true
+			}
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return set, 0
+		}
+		fmt.Fprintf(stderr, "dustm bench: %v\n", err)
+		return set, 2
+	}
+	for _, m := range missing {
+		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" && fs.Changed(name) {
+			fmt.Fprintf(stderr, "dustm bench: unknown flag: --%s\n", name)
+			return set, 2
+		}
+	}
+	return set, -1
 }
 
 // writeRun writes a record and its series where they are asked for ("" for not).
