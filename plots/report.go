@@ -299,11 +299,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	}
 	if len(shown) > 0 {
 		p("### Metrics\n\n")
-		var names []string
-		for n := range shown {
-			names = append(names, n)
-		}
-		names = slices.DeleteFunc(slices.Clone(s.Metrics), func(n string) bool { return !shown[n] })
+		names := slices.DeleteFunc(slices.Clone(s.Metrics), func(n string) bool { return !shown[n] })
 		for _, n := range names {
 			d := s.Metric(n)
 			p("- `%s`: %s", n, d.Doc)
