@@ -208,36 +208,34 @@ func (s *Summary) Row(part, config string) *Row {
 // the counts of runs, then for every metric its median, min, max and confidence interval
 // (empty when not available).
 func (s *Summary) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	header := []string{"part", "config"}
-	header = append(header, s.Keys...)
-	header = append(header, "runs", "failed", "missing")
+	cw := csv.NewWriter(w) // its errors are bufio's, sticky: Error reports the first
+	header := append(append([]string{"part", "config"}, s.Keys...), "runs", "failed", "missing")
 	for _, m := range s.Metrics {
 		header = append(header, m+"_median", m+"_min", m+"_max", m+"_ci95_low", m+"_ci95_high")
 	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
+	cw.Write(header)
 	for _, r := range s.Rows {
-		rec := []string{r.Part, r.Config}
-		for _, k := range s.Keys {
-			rec = append(rec, r.Params.Value(k))
-		}
-		rec = append(rec, strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), strconv.Itoa(r.Missing))
+		rec := append(s.rowKeys(r), strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), strconv.Itoa(r.Missing))
 		for _, m := range s.Metrics {
-			st, ok := r.Stats[m]
-			if !ok {
+			if st, ok := r.Stats[m]; ok {
+				rec = append(rec, num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh))
+			} else {
 				rec = append(rec, "", "", "", "", "")
-				continue
 			}
-			rec = append(rec, num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh))
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// rowKeys are a row's part, configuration and every parameter's value.
+func (s *Summary) rowKeys(r *Row) []string {
+	out := []string{r.Part, r.Config}
+	for _, k := range s.Keys {
+		out = append(out, r.Params.Value(k))
+	}
+	return out
 }
 
 // WriteLongCSV writes the summary in long format, one value a line, for tools that pivot
@@ -246,41 +244,25 @@ func (s *Summary) WriteCSV(w io.Writer) error {
 // and ci95_high, those not available left out.
 func (s *Summary) WriteLongCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	header := append([]string{"part", "config"}, s.Keys...)
-	if err := cw.Write(append(header, "metric", "statistic", "value")); err != nil {
-		return err
-	}
+	cw.Write(append(append([]string{"part", "config"}, s.Keys...), "metric", "statistic", "value"))
 	for _, r := range s.Rows {
-		prefix := []string{r.Part, r.Config}
-		for _, k := range s.Keys {
-			prefix = append(prefix, r.Params.Value(k))
-		}
-		write := func(metric, stat, value string) error {
-			if value == "" {
-				return nil
-			}
-			return cw.Write(append(slices.Clone(prefix), metric, stat, value))
-		}
-		for _, c := range []struct {
-			name string
-			n    int
-		}{{"runs", r.Runs}, {"failed", r.Failed}, {"missing", r.Missing}} {
-			if err := write(c.name, "count", strconv.Itoa(c.n)); err != nil {
-				return err
+		keys := s.rowKeys(r)
+		write := func(metric, stat, value string) {
+			if value != "" {
+				cw.Write(append(slices.Clone(keys), metric, stat, value))
 			}
 		}
+		write("runs", "count", strconv.Itoa(r.Runs))
+		write("failed", "count", strconv.Itoa(r.Failed))
+		write("missing", "count", strconv.Itoa(r.Missing))
 		for _, m := range s.Metrics {
-			st, ok := r.Stats[m]
-			if !ok {
-				continue
-			}
-			for _, v := range []struct {
-				stat, value string
-			}{{"n", strconv.Itoa(st.N)}, {"median", num(st.Median)}, {"min", num(st.Min)}, {"max", num(st.Max)},
-				{"ci95_low", num(st.CILow)}, {"ci95_high", num(st.CIHigh)}} {
-				if err := write(m, v.stat, v.value); err != nil {
-					return err
-				}
+			if st, ok := r.Stats[m]; ok {
+				write(m, "n", strconv.Itoa(st.N))
+				write(m, "median", num(st.Median))
+				write(m, "min", num(st.Min))
+				write(m, "max", num(st.Max))
+				write(m, "ci95_low", num(st.CILow))
+				write(m, "ci95_high", num(st.CIHigh))
 			}
 		}
 	}
