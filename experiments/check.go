@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"dustm/record"
 )
 
 // A run counts for its configuration only when its run.json names the folder's experiment,
@@ -36,7 +38,7 @@ func (s *Sweep) mismatch(run Run, info RunInfo) string {
 
 // resultMismatch says how the settings a result records differ from the configuration's, for
 // the settings both name ("" when they agree).
-func resultMismatch(res *BenchResult, c *Config) string {
+func resultMismatch(res *record.Record, c *Config) string {
 	got := ParamsOf(res)
 	var diffs []string
 	for _, p := range c.Params {
@@ -87,8 +89,8 @@ func (s *Sweep) foreign(at map[string]Run, path string, r *RunData) string {
 	if why := s.mismatch(run, r.Info); why != "" {
 		return why
 	}
-	if r.Result != nil {
-		return resultMismatch(r.Result, run.Config)
+	if r.Record != nil && r.Info.Kind != KindKV && r.Info.Kind != KindMicro {
+		return resultMismatch(r.Record, run.Config)
 	}
 	return ""
 }

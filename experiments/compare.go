@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"dustm/record"
 )
 
 // Tests Compare can use to tell a difference from noise.
@@ -39,7 +41,8 @@ type KeyDiff struct{ Key, A, B string }
 // CompareRow is one metric of one matched configuration.
 type CompareRow struct {
 	Config           string // the matched configuration's settings that vary ("" when one)
-	Metric           string
+	Metric, Unit     string
+	Better           record.Better // the metric's better direction
 	NA, NB           int
 	MedianA, MedianB float64
 	Ratio            float64 // MedianB / MedianA
@@ -48,6 +51,9 @@ type CompareRow struct {
 	Significant      bool
 	// Verdict: "B larger", "B smaller", "~" (within the noise) or "too few runs".
 	Verdict string
+	// Judgement is "better" or "worse" for B when the difference is significant and the
+	// metric's definition says which direction is better ("" otherwise).
+	Judgement string
 }
 
 // Comparison is the outcome of Compare.
@@ -69,36 +75,18 @@ type Comparison struct {
 // one configuration each are matched whatever their settings. Per metric it reports both
 // medians, their ratio, and whether the difference is larger than the noise: the two-sided
 // Mann-Whitney U test at level α (no assumption of normality), or a bootstrap interval of
-// the ratio of medians that excludes 1.
+// the ratio of medians that excludes 1; the metric's definition says which way is better.
 func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
-	if o.Test == "" {
-		o.Test = TestMannWhitney
-	}
-	if o.Alpha == 0 {
-		o.Alpha = 0.05
-	}
-	if o.Resamples == 0 {
-		o.Resamples = 10000
-	}
-	if o.Test != TestMannWhitney && o.Test != TestBootstrap {
-		return nil, invalidf("unknown test %q (accepted: %s, %s)", o.Test, TestMannWhitney, TestBootstrap)
-	}
-	if !(o.Alpha > 0 && o.Alpha < 1) {
-		return nil, invalidf("alpha must be between 0 and 1 (got %v)", o.Alpha)
-	}
-	sa, err := a.Samples(true)
+	o, err := o.check()
 	if err != nil {
 		return nil, err
 	}
-	sb, err := b.Samples(true)
-	if err != nil {
-		return nil, err
-	}
+	sa, sb := a.Samples(), b.Samples()
 	if len(sa) == 0 || len(sb) == 0 {
 		return nil, fmt.Errorf("nothing to compare: %s has %d successful runs, %s has %d", a.Dir, len(sa), b.Dir, len(sb))
 	}
+	defs, known := metricsOf(append(slices.Clone(sa), sb...))
 	if !(len(o.Metrics) == 1 && o.Metrics[0] == "all") {
-		known := metricNames(append(slices.Clone(sa), sb...))
 		for _, m := range o.Metrics {
 			if !slices.Contains(known, m) {
 				return nil, invalidf("unknown metric %q (accepted: all, or a metric of these results: %s)", m, strings.Join(known, ", "))
@@ -106,118 +94,12 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 		}
 	}
 	c := &Comparison{Test: o.Test, Alpha: o.Alpha}
-	switch o.Test {
-	case TestMannWhitney:
+	c.Method = fmt.Sprintf("percentile bootstrap, %d resamples: the %g%% interval of median(B)/median(A) excludes 1", o.Resamples, 100*(1-o.Alpha))
+	if o.Test == TestMannWhitney {
 		c.Method = fmt.Sprintf("Mann-Whitney U test, two-sided, α = %g (exact p-value up to 60 runs in all; no assumption of normality)", o.Alpha)
-	default:
-		c.Method = fmt.Sprintf("percentile bootstrap, %d resamples: the %g%% interval of median(B)/median(A) excludes 1", o.Resamples, 100*(1-o.Alpha))
 	}
-
-	// Every key of either side, with the values each side has.
-	keys := map[string]bool{}
-	for _, s := range append(slices.Clone(sa), sb...) {
-		for _, p := range s.Params {
-			keys[p.Key] = true
-		}
-	}
-	valuesOf := func(ss []Sample, k string) []string {
-		var vs []string
-		for _, s := range ss {
-			v := s.Params.Value(k)
-			if !slices.Contains(vs, v) {
-				vs = append(vs, v)
-			}
-		}
-		return vs
-	}
-	configsOf := func(ss []Sample) int {
-		var seen []string
-		for _, s := range ss {
-			if k := s.Params.String(); !slices.Contains(seen, k) {
-				seen = append(seen, k)
-			}
-		}
-		return len(seen)
-	}
-	single := configsOf(sa) == 1 && configsOf(sb) == 1
-	var match Params
-	for k := range keys {
-		match = append(match, Param{Key: k})
-	}
-	match.sort()
-	for _, p := range match {
-		va, vb := valuesOf(sa, p.Key), valuesOf(sb, p.Key)
-		if (single || (len(va) == 1 && len(vb) == 1)) && !slices.Equal(va, vb) {
-			c.Differing = append(c.Differing, KeyDiff{p.Key, strings.Join(va, ","), strings.Join(vb, ",")})
-			continue
-		}
-		c.MatchKeys = append(c.MatchKeys, p.Key)
-	}
-	// The matched keys that vary name the configurations.
-	var naming []string
-	for _, k := range c.MatchKeys {
-		if len(valuesOf(append(slices.Clone(sa), sb...), k)) > 1 {
-			naming = append(naming, k)
-		}
-	}
-	// Both sides with the same several parts (one folder, or two of one experiment): a
-	// configuration is named by its part and the keys that vary within that part, not by
-	// every key that varies anywhere in the folder.
-	partsOf := func(ss []Sample) []string {
-		var ps []string
-		for _, s := range ss {
-			if !slices.Contains(ps, s.Part) {
-				ps = append(ps, s.Part)
-			}
-		}
-		slices.Sort(ps)
-		return ps
-	}
-	var byPart map[string][]string
-	if pa := partsOf(sa); len(pa) > 1 && slices.Equal(pa, partsOf(sb)) {
-		byPart = map[string][]string{}
-		all := append(slices.Clone(sa), sb...)
-		for _, part := range pa {
-			in := slices.DeleteFunc(slices.Clone(all), func(s Sample) bool { return s.Part != part })
-			for _, k := range naming {
-				if len(valuesOf(in, k)) > 1 {
-					byPart[part] = append(byPart[part], k)
-				}
-			}
-		}
-	}
-	// A key a configuration does not have (another part's key, the commit of a lock
-	// backend) is left out of its label rather than written empty.
-	label := func(s Sample) string {
-		keys, parts := naming, []string(nil)
-		if byPart != nil {
-			keys, parts = byPart[s.Part], []string{s.Part + ":"}
-		}
-		for _, k := range keys {
-			if v := s.Params.Value(k); v != "" {
-				parts = append(parts, k+"="+v)
-			}
-		}
-		return strings.Join(parts, " ")
-	}
-	type group struct {
-		label   string
-		samples []Sample
-	}
-	groupBy := func(ss []Sample) []*group {
-		var gs []*group
-		for _, s := range ss {
-			l := label(s)
-			i := slices.IndexFunc(gs, func(g *group) bool { return g.label == l })
-			if i < 0 {
-				gs = append(gs, &group{label: l})
-				i = len(gs) - 1
-			}
-			gs[i].samples = append(gs[i].samples, s)
-		}
-		return gs
-	}
-	ga, gb := groupBy(sa), groupBy(sb)
+	label := c.matchKeys(sa, sb)
+	ga, gb := groupBy(sa, label), groupBy(sb, label)
 	for _, g := range gb {
 		if !slices.ContainsFunc(ga, func(x *group) bool { return x.label == g.label }) {
 			c.OnlyB = append(c.OnlyB, g.label)
@@ -231,25 +113,159 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 			continue
 		}
 		matched++
-		h := gb[j]
-		for _, m := range compareMetrics(o.Metrics, g.samples, h.samples) {
-			c.Rows = append(c.Rows, compareOne(g.label, m, values(g.samples, m), values(h.samples, m), o))
+		for _, m := range compareMetrics(o.Metrics, known, g.samples, gb[j].samples) {
+			def, _ := record.Lookup(defs.defs, m)
+			c.Rows = append(c.Rows, compareOne(g.label, def, values(g.samples, m), values(gb[j].samples, m), o))
 		}
 	}
 	if matched == 0 {
 		return nil, fmt.Errorf("no configuration of %s matches one of %s (matched on %s; A has %s, B has %s)",
 			a.Dir, b.Dir, strings.Join(c.MatchKeys, ", "), strings.Join(c.OnlyA, " | "), strings.Join(c.OnlyB, " | "))
 	}
-	if o.Test == TestMannWhitney {
-		for _, r := range c.Rows {
-			if r.Verdict == "too few runs" {
-				c.Notes = append(c.Notes, fmt.Sprintf("with %d and %d runs the smallest possible p-value is %.3g > α: "+
-					"no difference can be significant; run at least 4 repetitions on each side", r.NA, r.NB, MinMannWhitneyP(r.NA, r.NB)))
-				break
+	c.noteTooFew()
+	return c, nil
+}
+
+func (o CompareOptions) check() (CompareOptions, error) {
+	if o.Test == "" {
+		o.Test = TestMannWhitney
+	}
+	if o.Alpha == 0 {
+		o.Alpha = 0.05
+	}
+	if o.Resamples == 0 {
+		o.Resamples = 10000
+	}
+	if o.Test != TestMannWhitney && o.Test != TestBootstrap {
+		return o, invalidf("unknown test %q (accepted: %s, %s)", o.Test, TestMannWhitney, TestBootstrap)
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return o, invalidf("alpha must be between 0 and 1 (got %v)", o.Alpha)
+	}
+	return o, nil
+}
+
+// noteTooFew says when no difference could be significant with so few runs.
+func (c *Comparison) noteTooFew() {
+	if c.Test != TestMannWhitney {
+		return
+	}
+	for _, r := range c.Rows {
+		if r.Verdict == "too few runs" {
+			c.Notes = append(c.Notes, fmt.Sprintf("with %d and %d runs the smallest possible p-value is %.3g > α: "+
+				"no difference can be significant; run at least 4 repetitions on each side", r.NA, r.NB, MinMannWhitneyP(r.NA, r.NB)))
+			return
+		}
+	}
+}
+
+// valuesOf lists the values of a key among samples, in order.
+func valuesOf(ss []Sample, k string) []string {
+	var vs []string
+	for _, s := range ss {
+		if v := s.Params.Value(k); !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+// distinct counts the distinct values of f among samples.
+func distinct(ss []Sample, f func(Sample) string) []string {
+	var seen []string
+	for _, s := range ss {
+		if k := f(s); !slices.Contains(seen, k) {
+			seen = append(seen, k)
+		}
+	}
+	return seen
+}
+
+// matchKeys splits the keys of both sides into those that differ between them (c.Differing)
+// and those configurations are matched on (c.MatchKeys), and returns how a sample's
+// configuration is labelled: by the matched keys that vary.
+func (c *Comparison) matchKeys(sa, sb []Sample) func(Sample) string {
+	all := append(slices.Clone(sa), sb...)
+	var keys Params
+	for _, s := range all {
+		for _, p := range s.Params {
+			if _, ok := keys.Get(p.Key); !ok {
+				keys = append(keys, Param{Key: p.Key})
 			}
 		}
 	}
-	return c, nil
+	keys.sort()
+	params := func(s Sample) string { return s.Params.String() }
+	single := len(distinct(sa, params)) == 1 && len(distinct(sb, params)) == 1
+	var naming []string
+	for _, p := range keys {
+		va, vb := valuesOf(sa, p.Key), valuesOf(sb, p.Key)
+		if (single || (len(va) == 1 && len(vb) == 1)) && !slices.Equal(va, vb) {
+			c.Differing = append(c.Differing, KeyDiff{p.Key, strings.Join(va, ","), strings.Join(vb, ",")})
+			continue
+		}
+		c.MatchKeys = append(c.MatchKeys, p.Key)
+		if len(valuesOf(all, p.Key)) > 1 {
+			naming = append(naming, p.Key)
+		}
+	}
+	return labeller(sa, sb, naming)
+}
+
+// labeller names a sample's configuration by the keys that vary. Both sides with the same
+// several parts (one folder, or two of one experiment): by its part and the keys that vary
+// within that part, not by every key that varies anywhere in the folder. A key a
+// configuration does not have (another part's key, the commit of a lock backend) is left
+// out of its label rather than written empty.
+func labeller(sa, sb []Sample, naming []string) func(Sample) string {
+	part := func(s Sample) string { return s.Part }
+	pa, pb := distinct(sa, part), distinct(sb, part)
+	slices.Sort(pa)
+	slices.Sort(pb)
+	var byPart map[string][]string
+	if len(pa) > 1 && slices.Equal(pa, pb) {
+		byPart = map[string][]string{}
+		all := append(slices.Clone(sa), sb...)
+		for _, p := range pa {
+			in := slices.DeleteFunc(slices.Clone(all), func(s Sample) bool { return s.Part != p })
+			for _, k := range naming {
+				if len(valuesOf(in, k)) > 1 {
+					byPart[p] = append(byPart[p], k)
+				}
+			}
+		}
+	}
+	return func(s Sample) string {
+		keys, parts := naming, []string(nil)
+		if byPart != nil {
+			keys, parts = byPart[s.Part], []string{s.Part + ":"}
+		}
+		for _, k := range keys {
+			if v := s.Params.Value(k); v != "" {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+}
+
+type group struct {
+	label   string
+	samples []Sample
+}
+
+func groupBy(ss []Sample, label func(Sample) string) []*group {
+	var gs []*group
+	for _, s := range ss {
+		l := label(s)
+		i := slices.IndexFunc(gs, func(g *group) bool { return g.label == l })
+		if i < 0 {
+			gs = append(gs, &group{label: l})
+			i = len(gs) - 1
+		}
+		gs[i].samples = append(gs[i].samples, s)
+	}
+	return gs
 }
 
 func values(ss []Sample, metric string) []float64 {
@@ -263,14 +279,14 @@ func values(ss []Sample, metric string) []float64 {
 }
 
 // compareMetrics lists the metrics to compare that both sides have.
-func compareMetrics(want []string, a, b []Sample) []string {
+func compareMetrics(want, known []string, a, b []Sample) []string {
 	has := func(ss []Sample, m string) bool {
 		return slices.ContainsFunc(ss, func(s Sample) bool { _, ok := s.Metrics[m]; return ok })
 	}
 	var candidates []string
 	switch {
 	case len(want) == 1 && want[0] == "all":
-		candidates = metricNames(append(slices.Clone(a), b...))
+		candidates = known
 	case len(want) > 0:
 		candidates = want
 	default:
@@ -285,18 +301,21 @@ func compareMetrics(want []string, a, b []Sample) []string {
 	return out
 }
 
-func compareOne(config, metric string, a, b []float64, o CompareOptions) CompareRow {
-	r := CompareRow{Config: config, Metric: metric, NA: len(a), NB: len(b),
+// compareOne compares one metric; a significant difference says which way is better when
+// the metric's definition says so.
+func compareOne(config string, m record.Metric, a, b []float64, o CompareOptions) CompareRow {
+	r := CompareRow{Config: config, Metric: m.Name, Unit: m.Unit, Better: m.Better, NA: len(a), NB: len(b),
 		MedianA: Median(a), MedianB: Median(b), P: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN()}
 	r.Ratio = r.MedianB / r.MedianA
 	if r.MedianA == 0 {
 		r.Ratio = math.NaN()
 	}
 	direction := func() string {
-		if r.MedianB > r.MedianA {
-			return "B larger"
+		larger := r.MedianB > r.MedianA
+		if m.Better != record.Neither {
+			r.Judgement = map[bool]string{true: "better", false: "worse"}[larger == (m.Better == record.Higher)]
 		}
-		return "B smaller"
+		return map[bool]string{true: "B larger", false: "B smaller"}[larger]
 	}
 	switch o.Test {
 	case TestBootstrap:

@@ -133,8 +133,8 @@ func TestRunsCheckedAgainstConfiguration(t *testing.T) {
 		t.Errorf("after the resume of the edited definition: %v %q", n, f.Warnings)
 	}
 	for _, run := range f.Runs {
-		if run.Result.Config.Length.Seconds() != 0.5 {
-			t.Errorf("%s: measured %v", run.Dir, run.Result.Config.Length)
+		if l, _ := run.Record.Config.Get("length"); l != "0.5" {
+			t.Errorf("%s: measured %v", run.Dir, l)
 		}
 	}
 }

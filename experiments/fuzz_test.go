@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"dustm/record"
 )
 
 // The fuzz tests below run their seeds as unit tests under `go test`; `go test -fuzz
@@ -121,66 +123,45 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 
 func FuzzReadResult(f *testing.F) {
 	for _, s := range []string{
-		`{"config": {"threads": 2, "backend": "stm", "length_s": 1, "interval_s": 0.1}, "elapsed_s": 1, "throughput": 10,
-			"categories": {"OPERATION": {"successful": 10, "max_us": 5, "percentiles": [{"p": 50, "us": 1}]}},
-			"all": {"successful": 10, "max_ttc_us": 9}, "upgrade": {"scenario": "dates"}, "window": {}}`,
-		`{"elapsed_s": 1, "categories": {}}`,
-		`{"elapsed_s": "x"}`,
+		`{"schema": 3, "app": "stmbench7", "config": {"threads": "2", "backend": "stm"}, "values": {"throughput": 10},
+			"metrics": [{"name": "throughput", "unit": "op/s", "doc": "d", "better": 1}]}`,
+		`{"schema": 3, "config": {"a": "1", "a": "2"}}`,
+		`{"schema": 2, "elapsed_s": 1, "categories": {}}`,
+		`{"schema": 3, "values": {"x": "y"}}`,
 		`[]`,
-		`{"config": {"args": ["--upgrade"]}, "elapsed_s": 1e308, "categories": {"A": {}}, "max_gap_ms": -1}`,
 		`{"elap`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := ReadResult(writeTemp(t, ResultFile, data))
+		r, err := readRecord(writeTemp(t, ResultFile, data))
 		if err != nil {
 			return
 		}
-		BenchMetrics(r, nil)
+		r.Names()
 		ParamsOf(r)
 	})
 }
 
 func FuzzReadSeries(f *testing.F) {
 	for _, s := range []string{
-		`{"t_s": 0.1, "ops": 10, "throughput": 100, "total_ops": 10, "categories": {"OPERATION": {"ops": 10, "max_us": 3}}, "max_us": 3, "p99_us": 2}` + "\n" +
-			`{"t_s": 0.2, "ops": 5, "events": [{"kind": "committed", "t_s": 0.15}], "converted_total": 4}` + "\n",
+		`{"t_s": 0.1, "values": {"ops": 10, "throughput": 100, "cat.OPERATION.ops": 10}, "hists": {"all": "x"}}` + "\n" +
+			`{"t_s": 0.2, "values": {"ops": 5}, "events": [{"name": "committed", "t_s": 0.15}]}` + "\n",
 		"\n\n",
-		`{"t_s": 0.1, "ops": 10` + "\n",
+		`{"t_s": 0.1, "values": {"ops": 10` + "\n",
 		`{"t_s": "x"}`,
 		`[1]` + "\n" + `{}`,
 	} {
 		f.Add([]byte(s))
 	}
-	res := &BenchResult{ElapsedS: 1, Categories: map[string]OpStats{"OPERATION": {Successful: 1}}}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ReadSeries(writeTemp(t, SeriesFile, data))
+		r := &RunData{seriesPath: writeTemp(t, SeriesFile, data)}
+		s, err := r.Series()
 		if err != nil {
 			return
 		}
-		for i := range s {
-			s[i].MaxLatencyUs()
-			s[i].P99LatencyUs()
+		for _, tk := range s {
+			record.Merge(tk.Hists["all"])
 		}
-		BenchMetrics(res, s)
 	})
-}
-
-// Results written before the result and the series agreed on "max_us" name the maximum
-// "max_ttc_us": they still read.
-func TestReadsTheOldMaximumName(t *testing.T) {
-	p := writeTemp(t, ResultFile, []byte(`{"elapsed_s": 1, "categories": {"OPERATION": {"successful": 2, "max_ttc_us": 7}},
-		"all": {"successful": 2, "max_ttc_us": 9}}`))
-	r, err := ReadResult(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Categories["OPERATION"].MaxTTCUs != 7 || r.All.MaxTTCUs != 9 {
-		t.Errorf("max_ttc_us not read: %+v %+v", r.Categories["OPERATION"], r.All)
-	}
-	b, _ := json.Marshal(r.All)
-	if !bytes.Contains(b, []byte(`"max_us":9`)) || bytes.Contains(b, []byte("max_ttc_us")) {
-		t.Errorf("written as %s, want max_us", b)
-	}
 }

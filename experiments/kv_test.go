@@ -173,13 +173,16 @@ func TestKVRunEndToEnd(t *testing.T) {
 		t.Fatalf("outcome %+v\n%s", o, progress)
 	}
 	run := filepath.Join(dir, "runs", "main", "backend=stm,upgrade=expiry", "rep-1")
-	kv, err := experiments.ReadKVRun(run)
+	f, err := experiments.LoadAny(run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kv.Server == nil || kv.Server.Upgrade == nil || !strings.HasPrefix(kv.Client.Version, "redis-benchmark ") ||
-		kv.Client.Command[0] == "" || !slices.Contains(kv.Client.Command, "--csv") || kv.Client.EndS <= kv.Client.StartS {
-		t.Errorf("client report %+v, server %+v", kv.Client, kv.Server)
+	rec := f.Runs[0].Record
+	version, _ := rec.Config.Get("version")
+	command, _ := rec.Config.Get("command")
+	if _, up := rec.Values["upgrade.committed_s"]; !up || !strings.HasPrefix(version, "redis-benchmark ") ||
+		!slices.Contains(strings.Fields(command), "--csv") || rec.Values["client.elapsed_s"] <= 0 {
+		t.Errorf("the run's records joined: %+v", rec)
 	}
 	for _, f := range []string{experiments.KVClientCSVFile, experiments.SeriesFile, experiments.ResultFile} {
 		if _, err := os.Stat(filepath.Join(run, f)); err != nil {

@@ -2,17 +2,15 @@ package experiments
 
 import (
 	"bytes"
-	"dustm/kv"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
+
+	"dustm/record"
 )
 
 // The servers of a kv run's client report.
@@ -154,162 +152,70 @@ func kvTestName(test string, taken map[string]bool) string {
 	return strings.Join(words, "_")
 }
 
-// KVResult is `dustm kv serve --json`: the server's own type, read here as it is written.
-type KVResult = kv.Result
-
-// KVConfig is a kv server's recorded configuration.
-type KVConfig = kv.ResultConfig
-
-// ReadKVResult reads a kv server's result document.
-func ReadKVResult(path string) (*KVResult, error) {
-	b, err := readMaybeGz(path)
-	if err != nil {
-		return nil, err
+// kvClientMetrics are the metrics of a kv run's client report: per test (client.TEST.…)
+// and over all tests. The families come first: the summaries list all of them by name.
+func kvClientMetrics() []record.Metric {
+	test := func(field, unit, what string, better record.Better) record.Metric {
+		return record.Metric{Name: "client.{}." + field, Unit: unit, Doc: "the client's " + what + " of redis-benchmark's test {}", Better: better}
 	}
-	var r KVResult
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: not a readable kv result: %s", path, jsonProblem(err))
+	return []record.Metric{
+		test("avg_ms", "ms", "mean latency", record.Lower), test("max_ms", "ms", "maximum latency", record.Lower),
+		test("min_ms", "ms", "minimum latency", record.Lower), test("p50_ms", "ms", "median latency", record.Lower),
+		test("p95_ms", "ms", "95th percentile latency", record.Lower), test("p99_ms", "ms", "99th percentile latency", record.Lower),
+		test("rps", "req/s", "requests per second", record.Higher),
+		{Name: "client.elapsed_s", Unit: "s", Doc: "how long the client ran"},
+		{Name: "client.max_ms", Unit: "ms", Doc: "the client's maximum latency over its tests (redis-benchmark): the claims are checked on it", Better: record.Lower},
+		{Name: "client.p99_ms", Unit: "ms", Doc: "the client's largest 99th percentile latency over its tests (redis-benchmark)", Better: record.Lower},
+		{Name: "client.rps", Unit: "req/s", Doc: "the client's requests per second over all its tests (redis-benchmark; total requests / total time)", Better: record.Higher},
+		{Name: "upgrade.client_position", Doc: "where in the client's run the upgrade committed (0 its start, 1 its end)"},
 	}
-	if r.Kind != "kv" {
-		return nil, fmt.Errorf("%s: not a kv server's result (kind %q, want \"kv\")", path, r.Kind)
-	}
-	if r.ElapsedS <= 0 || r.Operations == nil {
-		return nil, fmt.Errorf("%s: not a complete kv result (no elapsed time or operations)", path)
-	}
-	return &r, nil
 }
 
-// KVRun is what a kv run left: the client's report, and the server's result (nil for
-// redis-server).
-type KVRun struct {
-	Client *KVClient
-	Server *KVResult
-}
-
-// ReadKVRun reads a kv run's folder.
-func ReadKVRun(dir string) (*KVRun, error) {
-	b, err := readMaybeGz(filepath.Join(dir, KVClientFile))
-	if err != nil {
-		return nil, err
+// KVClientRecord is the record of a kv run's client report (App "redis-benchmark"): its
+// command lines, versions and timeline as configuration, its tests' values, and where the
+// server's upgrade (server: its record, nil for redis-server) committed in the client's run.
+func KVClientRecord(c *KVClient, server *record.Record) *record.Record {
+	// Every definition, families first, whether or not the run has a value of it.
+	rec := &record.Record{Schema: record.Schema, App: "redis-benchmark", Metrics: kvClientMetrics(), Values: map[string]float64{}}
+	var tests []string
+	for _, t := range c.Tests {
+		tests = append(tests, t.Name)
 	}
-	var c KVClient
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("%s: %s", filepath.Join(dir, KVClientFile), jsonProblem(err))
-	}
-	if len(c.Tests) == 0 {
-		return nil, fmt.Errorf("%s: no tests", filepath.Join(dir, KVClientFile))
-	}
-	kv := &KVRun{Client: &c}
-	path := filepath.Join(dir, ResultFile)
-	if existsMaybeGz(path) {
-		if kv.Server, err = ReadKVResult(path); err != nil {
-			return nil, err
-		}
-	}
-	return kv, nil
-}
-
-// kvAsBench presents a kv server's result as a bench result, so that the metrics of the
-// server's side (throughput, latency per command as categories, probes, runtime, the upgrade)
-// are named and computed as for dustm bench.
-func kvAsBench(r *KVResult) *BenchResult {
-	b := &BenchResult{Env: r.Env, ElapsedS: r.ElapsedS, Throughput: r.Throughput,
-		ThroughputWithFailed: r.Throughput, Successful: r.Commands, HeapBytesAtEnd: r.HeapBytesAtEnd,
-		Categories: r.Operations, All: r.All, MaxGapMs: &r.MaxGapMs, Upgrade: r.Upgrade, Probe: r.Probe,
-		Hiccup: r.Hiccup, Runtime: r.Runtime}
-	b.Config.Backend = r.Config.Backend
-	return b
-}
-
-// KVMetrics flattens a kv run into named metrics: the client's per test (client.TEST.rps,
-// …_ms) and over all tests, the server's as BenchMetrics names them, and where the upgrade
-// fell in the client's run.
-func KVMetrics(kv *KVRun, series []SeriesPoint) map[string]float64 {
-	m := map[string]float64{}
-	if s := kv.Server; s != nil {
-		m = BenchMetrics(kvAsBench(s), series)
-		delete(m, "build_s")
-		delete(m, "heap_bytes_after_build")
-		m["preload_s"], m["heap_bytes_after_preload"], m["connections"] = s.PreloadS, float64(s.HeapBytesAfterPreload), float64(s.Connections)
-		if u := s.Upgrade; u != nil && u.CommittedS != nil && kv.Client.EndS > kv.Client.StartS {
-			m["upgrade.client_position"] = (*u.CommittedS - kv.Client.StartS) / (kv.Client.EndS - kv.Client.StartS)
-		}
-	}
-	c := kv.Client
-	m["client.elapsed_s"] = c.EndS - c.StartS
-	invSum, allFinite := 0.0, true
+	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	rec.Config = record.Config{{Key: "tool", Value: c.Tool}, {Key: "version", Value: c.Version},
+		{Key: "command", Value: strings.Join(c.Command, " ")}, {Key: "server", Value: c.Server},
+		{Key: "server_version", Value: c.ServerVersion}, {Key: "server_command", Value: strings.Join(c.ServerCommand, " ")},
+		{Key: "tests", Value: strings.Join(tests, " ")}, {Key: "ready_s", Value: num(c.ReadyS)},
+		{Key: "client_start_s", Value: num(c.StartS)}, {Key: "client_end_s", Value: num(c.EndS)}}
+	set := func(name string, v float64) { rec.Values[name] = v }
+	set("client.elapsed_s", c.EndS-c.StartS)
+	invSum, allFinite, mx, p99 := 0.0, true, 0.0, 0.0
 	for _, t := range c.Tests {
 		p := "client." + t.Name + "."
-		m[p+"p50_ms"], m[p+"p95_ms"], m[p+"p99_ms"], m[p+"max_ms"], m[p+"min_ms"], m[p+"avg_ms"] =
-			t.P50Ms, t.P95Ms, t.P99Ms, t.MaxMs, t.MinMs, t.AvgMs
+		for _, f := range []struct {
+			n string
+			v float64
+		}{{"p50_ms", t.P50Ms}, {"p95_ms", t.P95Ms}, {"p99_ms", t.P99Ms}, {"max_ms", t.MaxMs}, {"min_ms", t.MinMs}, {"avg_ms", t.AvgMs}} {
+			set(p+f.n, f.v)
+		}
 		if t.RPS != nil && *t.RPS > 0 {
-			m[p+"rps"] = *t.RPS
+			set(p+"rps", *t.RPS)
 			invSum += 1 / *t.RPS
 		} else {
 			allFinite = false
 		}
-		m["client.max_ms"] = max(m["client.max_ms"], t.MaxMs)
-		m["client.p99_ms"] = max(m["client.p99_ms"], t.P99Ms)
+		mx, p99 = max(mx, t.MaxMs), max(p99, t.P99Ms)
 	}
+	set("client.max_ms", mx)
+	set("client.p99_ms", p99)
 	if allFinite && invSum > 0 {
 		// Every test has the same number of requests: the rate over all of them.
-		m["client.rps"] = float64(len(c.Tests)) / invSum
+		set("client.rps", float64(len(c.Tests))/invSum)
 	}
-	return m
-}
-
-// KVTestNames lists the tests of kv runs' metrics (client.NAME.…), in the order the runs
-// report them.
-func KVTestNames(samples []Sample) []string {
-	var out []string
-	for _, s := range samples {
-		if s.Run == nil || s.Run.KV == nil {
-			continue
-		}
-		for _, t := range s.Run.KV.Client.Tests {
-			if !slices.Contains(out, t.Name) {
-				out = append(out, t.Name)
-			}
+	if server != nil && c.EndS > c.StartS {
+		if committed, ok := server.Values["upgrade.committed_s"]; ok {
+			set("upgrade.client_position", (committed-c.StartS)/(c.EndS-c.StartS))
 		}
 	}
-	return out
-}
-
-// describeKVMetric describes the metrics of kv runs: the client's (client.…) and the
-// server's own beyond those of bench runs.
-func describeKVMetric(name string) (MetricDoc, bool) {
-	switch name {
-	case "client.rps":
-		return MetricDoc{name, "req/s", "the client's requests per second over all its tests (redis-benchmark; total requests / total time)"}, true
-	case "client.p99_ms":
-		return MetricDoc{name, "ms", "the client's largest 99th percentile latency over its tests (redis-benchmark)"}, true
-	case "client.max_ms":
-		return MetricDoc{name, "ms", "the client's maximum latency over its tests (redis-benchmark): the claims are checked on it"}, true
-	case "client.elapsed_s":
-		return MetricDoc{name, "s", "how long the client ran"}, true
-	case "upgrade.client_position":
-		return MetricDoc{name, "", "where in the client's run the upgrade committed (0 its start, 1 its end)"}, true
-	case "preload_s":
-		return MetricDoc{name, "s", "time the server took to preload its keys"}, true
-	case "heap_bytes_after_preload":
-		return MetricDoc{name, "B", "the server's heap in use after the preload"}, true
-	case "connections":
-		return MetricDoc{name, "", "connections the server accepted"}, true
-	}
-	rest, ok := strings.CutPrefix(name, "client.")
-	i := strings.LastIndexByte(rest, '.')
-	if !ok || i <= 0 {
-		return MetricDoc{}, false
-	}
-	test, field := rest[:i], rest[i+1:]
-	what := map[string]string{"rps": "requests per second", "p50_ms": "median latency", "p95_ms": "95th percentile latency",
-		"p99_ms": "99th percentile latency", "max_ms": "maximum latency", "min_ms": "minimum latency", "avg_ms": "mean latency"}[field]
-	if what == "" {
-		return MetricDoc{}, false
-	}
-	unit := "ms"
-	if field == "rps" {
-		unit = "req/s"
-	}
-	return MetricDoc{name, unit, "the client's " + what + " of redis-benchmark's test " + test}, true
+	return rec
 }

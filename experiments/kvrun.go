@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"dustm/record"
 )
 
 // Files of a kv run, beside run.json, result.json and series.jsonl (the server's, dustm
@@ -179,24 +183,15 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 	if redis && tools.serverErr != nil {
 		return fail(-1, tools.serverErr.Error(), "")
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return fail(-1, err.Error(), "")
-	}
 	port, err := freePort()
 	if err != nil {
 		return fail(-1, fmt.Sprintf("finding a free port on 127.0.0.1: %v", err), "")
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	var server *exec.Cmd
-	if redis {
-		server = exec.Command(tools.server, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, kvServerArgs(run.Config.Params)...)...)
-	} else {
-		args := append([]string{"kv", "serve", "--addr", addr}, kvServerArgs(run.Config.Params)...)
-		args = append(args, "--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
-		server = exec.Command(ss.r.Exe, args...)
+	server, err := ss.kvServer(tools, run.Config.Params, port, dir)
+	if err != nil {
+		return fail(-1, err.Error(), "")
 	}
-	server.Dir, server.Env = ss.r.Workdir, ss.r.Env
 	clientArgs := kvClientArgs(run.Config.Params, port)
 	report := &KVClient{Tool: "redis-benchmark", Version: tools.clientVersion, Command: append([]string{tools.client}, clientArgs...),
 		Server: KVServerDustm, ServerCommand: server.Args}
@@ -254,6 +249,25 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 	return StatusOK, ""
 }
 
+// kvServer is the command of a kv run's server: redis-server, or dustm kv serve writing its
+// record and series into the run's folder.
+func (ss *session) kvServer(tools *kvState, ps Params, port int, dir string) (*exec.Cmd, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var server *exec.Cmd
+	if ps.Value("backend") == "redis" {
+		server = exec.Command(tools.server, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, kvServerArgs(ps)...)...)
+	} else {
+		args := append([]string{"kv", "serve", "--addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}, kvServerArgs(ps)...)
+		args = append(args, "--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
+		server = exec.Command(ss.r.Exe, args...)
+	}
+	server.Dir, server.Env = ss.r.Workdir, ss.r.Env
+	return server, nil
+}
+
 func createFiles(dir string, names ...string) ([]*os.File, error) {
 	var out []*os.File
 	for _, n := range names {
@@ -286,27 +300,8 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	// Whatever happens below, the server does not outlive the run.
 	defer sp.stop(syscall.SIGKILL, time.Second)
 
-	// Wait until it answers PING, bounded.
-	readyBy := time.NewTimer(kvReadyTimeout(c.Params))
-	defer readyBy.Stop()
-	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
-		select {
-		case <-sp.done:
-			code := exitCode(server, sp.err)
-			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
-				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
-		case <-ctx.Done():
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusInterrupted, msg: "while the server started"}
-		case <-deadline.C:
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(), msg: fmt.Sprintf("timed out after %s waiting for the server to answer PING", timeout)}
-		case <-readyBy.C:
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
-				msg: fmt.Sprintf("the server did not answer PING on %s within %s", addr, kvReadyTimeout(c.Params))}
-		case <-time.After(wait):
-		}
+	if kf := waitReady(ctx, sp, addr, deadline.C, timeout, grace, kvReadyTimeout(c.Params), serverTail); kf != nil {
+		return kf
 	}
 	ready := time.Now()
 	report.ReadyS = ready.Sub(t0).Seconds()
@@ -367,8 +362,8 @@ func (p *proc) exitedEarly() bool {
 	}
 }
 
-// finishKV checks a kv run's outputs and writes the client's report: redis-benchmark's CSV
-// parsed, no error reply in its output, and (dustm backends) the server's result complete.
+// finishKV checks a kv run's outputs and writes the client's record: redis-benchmark's CSV
+// parsed, no error reply in its output, and (dustm backends) the server's record complete.
 func (ss *session) finishKV(dir string, report *KVClient) error {
 	b, err := os.ReadFile(filepath.Join(dir, KVClientCSVFile))
 	if err != nil {
@@ -386,21 +381,88 @@ func (ss *session) finishKV(dir string, report *KVClient) error {
 			}
 		}
 	}
-	if err := writeJSONAtomic(filepath.Join(dir, KVClientFile), report); err != nil {
-		return err
+	var server *record.Record
+	if report.Server == KVServerDustm {
+		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return errors.New("the server wrote no result")
+			}
+			return err
+		}
 	}
-	return validKVOutput(dir)
+	return record.Write(filepath.Join(dir, KVClientFile), KVClientRecord(report, server), nil)
 }
 
-// validKVOutput checks that a kv run's results are complete: the client's report reads, and
-// a dustm server's result document too.
-func validKVOutput(dir string) error {
-	kv, err := ReadKVRun(dir)
+// readKVRun reads a kv run's records, the server's (dustm backends) and the client's,
+// joined.
+func readKVRun(dir string) (*record.Record, error) {
+	client, err := readRecord(filepath.Join(dir, KVClientFile))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if kv.Client.Server == KVServerDustm && kv.Server == nil {
-		return errors.New("the server wrote no result")
+	if tests, _ := client.Config.Get("tests"); tests == "" {
+		return nil, fmt.Errorf("%s: no tests", filepath.Join(dir, KVClientFile))
+	}
+	var server *record.Record
+	if kind, _ := client.Config.Get("server"); kind == KVServerDustm || existsMaybeGz(filepath.Join(dir, ResultFile)) {
+		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, errors.New("the server wrote no result")
+			}
+			return nil, err
+		}
+	}
+	return record.Join(server, client), nil
+}
+
+// KVTestNames lists the tests of kv runs (their values client.NAME.…), in the order the
+// runs report them.
+func KVTestNames(samples []Sample) []string {
+	var out []string
+	for _, s := range samples {
+		if s.Run == nil || s.Run.Info.Kind != KindKV {
+			continue
+		}
+		tests, _ := s.Run.Record.Config.Get("tests")
+		for _, t := range strings.Fields(tests) {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// validKVOutput checks that a kv run's records are complete: the client's, and a dustm
+// server's.
+func validKVOutput(dir string) error {
+	_, err := readKVRun(dir)
+	return err
+}
+
+// waitReady waits until the server answers PING, bounded by the run's deadline and by
+// readyIn; it stops the server when it gives up.
+func waitReady(ctx context.Context, sp *proc, addr string, deadline <-chan time.Time, timeout, grace, readyIn time.Duration, serverTail func() string) *kvFail {
+	readyBy := time.NewTimer(readyIn)
+	defer readyBy.Stop()
+	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
+		select {
+		case <-sp.done:
+			code := exitCode(sp.cmd, sp.err)
+			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
+				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
+		case <-ctx.Done():
+			sp.stop(syscall.SIGTERM, grace)
+			return &kvFail{status: StatusInterrupted, msg: "while the server started"}
+		case <-deadline:
+			sp.stop(syscall.SIGTERM, grace)
+			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(), msg: fmt.Sprintf("timed out after %s waiting for the server to answer PING", timeout)}
+		case <-readyBy.C:
+			sp.stop(syscall.SIGTERM, grace)
+			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
+				msg: fmt.Sprintf("the server did not answer PING on %s within %s", addr, readyIn)}
+		case <-time.After(wait):
+		}
 	}
 	return nil
 }

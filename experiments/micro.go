@@ -10,8 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"dustm/record"
 )
 
 // microPackageDir is where a micro package's sources are, relative to the repository root.
@@ -114,36 +117,47 @@ func modulePath(gomod []byte) string {
 	return ""
 }
 
-// MicroBenchmark is one line of Go benchmark output.
-type MicroBenchmark struct {
-	Name       string  // without "Benchmark" and the GOMAXPROCS suffix: "Peers/dustm-lock/ro10"
-	Procs      int     // GOMAXPROCS (the -N suffix; 1 without one)
-	Iterations int64   //
-	NsPerOp    float64 // ns/op
-	BytesPerOp float64 // B/op (-1 when not reported)
-	AllocsOp   float64 // allocs/op (-1 when not reported)
+// microMetrics are the metrics of a line of Go benchmark output, per benchmark: a micro
+// run's record holds "BENCH-PROCS.ns_per_op" for each of its benchmarks.
+func microMetrics() []record.Metric {
+	return []record.Metric{
+		{Name: "{}.ns_per_op", Unit: "ns", Doc: "time per operation of the micro-benchmark {}", Better: record.Lower},
+		{Name: "{}.ops_per_s", Unit: "op/s", Doc: "operations per second of the micro-benchmark {} (1e9 / ns_per_op)", Better: record.Higher},
+		{Name: "{}.bytes_per_op", Unit: "B", Doc: "bytes allocated per operation of the micro-benchmark {}", Better: record.Lower},
+		{Name: "{}.allocs_per_op", Doc: "allocations per operation of the micro-benchmark {}", Better: record.Lower},
+	}
 }
 
 var benchLineRE = regexp.MustCompile(`^Benchmark(\S+)\s+(\d+)\s+(.*)$`)
 var procsRE = regexp.MustCompile(`^(.*)-(\d+)$`)
 
-// ParseBenchText reads the results of Go benchmark output (the format benchstat reads).
-func ParseBenchText(b []byte) []MicroBenchmark {
-	var out []MicroBenchmark
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		m := benchLineRE.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+// ParseBenchText reads Go benchmark output (the format benchstat reads) as a record: per
+// benchmark line its metrics (microMetrics), the configuration lines (goos: …) as its
+// environment, and the benchmarks in their order as its "benchmarks" setting. It has no
+// values when the output has no benchmark line.
+func ParseBenchText(b []byte) *record.Record {
+	rec := &record.Record{Schema: record.Schema, App: "micro", Values: map[string]float64{}}
+	defs := microMetrics()
+	for _, d := range defs { // the samples' names, one benchmark's each
+		rec.Metrics = append(rec.Metrics, record.Metric{Name: strings.TrimPrefix(d.Name, "{}."), Unit: d.Unit,
+			Doc: strings.ReplaceAll(d.Doc, " {}", ""), Better: d.Better})
+	}
+	var names []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if k, v, ok := strings.Cut(line, ": "); ok && !strings.ContainsAny(k, " \t") && !strings.HasPrefix(line, "Benchmark") {
+			rec.Env = append(rec.Env, record.Pair{Key: k, Value: v})
+			continue
+		}
+		m := benchLineRE.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
-		mb := MicroBenchmark{Name: m[1], Procs: 1, BytesPerOp: -1, AllocsOp: -1}
-		if pm := procsRE.FindStringSubmatch(m[1]); pm != nil {
-			mb.Name = pm[1]
-			mb.Procs, _ = strconv.Atoi(pm[2])
+		name := m[1]
+		if procsRE.FindStringSubmatch(name) == nil {
+			name += "-1" // GOMAXPROCS 1 has no suffix
 		}
-		mb.Iterations, _ = strconv.ParseInt(m[2], 10, 64)
 		fields := strings.Fields(m[3])
-		ok := false
 		for i := 0; i+1 < len(fields); i += 2 {
 			x, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
@@ -151,16 +165,54 @@ func ParseBenchText(b []byte) []MicroBenchmark {
 			}
 			switch fields[i+1] {
 			case "ns/op":
-				mb.NsPerOp, ok = x, true
+				rec.SetFamily(defs[0], name, x)
+				if x > 0 {
+					rec.SetFamily(defs[1], name, 1e9/x)
+				}
 			case "B/op":
-				mb.BytesPerOp = x
+				rec.SetFamily(defs[2], name, x)
 			case "allocs/op":
-				mb.AllocsOp = x
+				rec.SetFamily(defs[3], name, x)
 			}
 		}
-		if ok {
-			out = append(out, mb)
+		if _, ok := rec.Values[name+".ns_per_op"]; ok && !slices.Contains(names, name) {
+			names = append(names, name)
 		}
+	}
+	rec.Config = record.Config{{Key: "benchmarks", Value: strings.Join(names, " ")}}
+	return rec
+}
+
+// readMicroRun reads a micro run's output as a record.
+func readMicroRun(dir string) (*record.Record, error) {
+	b, err := readMaybeGz(filepath.Join(dir, BenchTextFile))
+	if err != nil {
+		return nil, err
+	}
+	rec := ParseBenchText(b)
+	if len(rec.Values) == 0 {
+		return nil, errors.New("no benchmark results in " + BenchTextFile)
+	}
+	return rec, nil
+}
+
+// microSamples are a micro run's samples, one per benchmark, named by it, with its name and
+// GOMAXPROCS as the settings benchmark and procs; the metrics lose the benchmark's prefix.
+func microSamples(r *RunData) []Sample {
+	var out []Sample
+	list, _ := r.Record.Config.Get("benchmarks")
+	for _, bench := range strings.Fields(list) {
+		m := map[string]float64{}
+		for _, d := range microMetrics() {
+			metric := strings.TrimPrefix(d.Name, "{}.")
+			if v, ok := r.Record.Values[bench+"."+metric]; ok {
+				m[metric] = v
+			}
+		}
+		pm := procsRE.FindStringSubmatch(bench)
+		ps := r.Info.Params.With("benchmark", pm[1]).With("procs", pm[2])
+		out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config + "/" + bench, Params: ps,
+			Rep: r.Info.Rep, Metrics: m, Run: r})
 	}
 	return out
 }

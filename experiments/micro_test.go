@@ -19,19 +19,27 @@ BenchmarkReadOnly10/lock-16            	 1000000	        51 ns/op
 --- FAIL: BenchmarkBroken
 PASS
 `
-	bs := experiments.ParseBenchText([]byte(out))
-	if len(bs) != 3 {
-		t.Fatalf("%d results: %+v", len(bs), bs)
+	rec := experiments.ParseBenchText([]byte(out))
+	if b, _ := rec.Config.Get("benchmarks"); b != "Peers/dustm-lock/ro10-1 Peers/dustm-lock/inc2-2 ReadOnly10/lock-16" {
+		t.Fatalf("benchmarks %q", b)
 	}
-	want := []experiments.MicroBenchmark{
-		{Name: "Peers/dustm-lock/ro10", Procs: 1, Iterations: 2000, NsPerOp: 243.4, BytesPerOp: 0, AllocsOp: 0},
-		{Name: "Peers/dustm-lock/inc2", Procs: 2, Iterations: 2000, NsPerOp: 749.7, BytesPerOp: 104, AllocsOp: 2},
-		{Name: "ReadOnly10/lock", Procs: 16, Iterations: 1000000, NsPerOp: 51, BytesPerOp: -1, AllocsOp: -1},
-	}
-	for i := range want {
-		if bs[i] != want[i] {
-			t.Errorf("result %d: %+v, want %+v", i, bs[i], want[i])
+	for name, want := range map[string]float64{
+		"Peers/dustm-lock/ro10-1.ns_per_op": 243.4, "Peers/dustm-lock/ro10-1.bytes_per_op": 0, "Peers/dustm-lock/ro10-1.allocs_per_op": 0,
+		"Peers/dustm-lock/inc2-2.ns_per_op": 749.7, "Peers/dustm-lock/inc2-2.bytes_per_op": 104, "Peers/dustm-lock/inc2-2.allocs_per_op": 2,
+		"ReadOnly10/lock-16.ns_per_op": 51, "ReadOnly10/lock-16.ops_per_s": 1e9 / 51,
+	} {
+		if got, ok := rec.Values[name]; !ok || got != want {
+			t.Errorf("%s = %v (%v), want %v", name, got, ok, want)
 		}
+	}
+	if _, ok := rec.Values["ReadOnly10/lock-16.bytes_per_op"]; ok || len(rec.Values) != 10 {
+		t.Errorf("values %v: B/op not reported is no value", rec.Values)
+	}
+	if m, ok := rec.Metric("ReadOnly10/lock-16.ns_per_op"); !ok || m.Unit != "ns" || m.Doc == "" {
+		t.Errorf("definition %+v", m)
+	}
+	if v, _ := rec.Env.Get("pkg"); v != "dustm/bench/peers" {
+		t.Errorf("env %v", rec.Env)
 	}
 }
 

@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,101 +11,29 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
-	"dustm/stmbench7/bench"
+	"dustm/record"
 )
 
-// BenchResult is a `dustm bench --json` document: the one result schema, package bench's,
-// of every version (bench.DecodeResult reads the older ones).
-type BenchResult = bench.Result
-
-// The parts of result documents that experiments read as dustm bench writes them.
-type (
-	BenchConfig = bench.ConfigJSON   // the run's configuration
-	OpStats     = bench.OpResult     // one operation's, category's or all operations' latencies (µs)
-	Percentile  = bench.Percentile   // one point of a latency percentile curve
-	Window      = bench.WindowResult // latency in the second after the upgrade (or upgrade-at)
-	Upgrade     = bench.UpgradeResult
-	Migration   = bench.MigrationResult
-	DryRun      = bench.DryRunResult
-	// ProbeStats is a probe's latency (µs); RuntimeStats what the Go runtime did.
-	ProbeStats   = bench.ProbeResult
-	RuntimeStats = bench.RuntimeResult
-	// SeriesCategory is one category's share of an interval of the series.
-	SeriesCategory = bench.SeriesCategory
-	// Event is an upgrade instant on the series line of its interval.
-	Event = bench.SeriesEvent
-)
-
-// SeriesPoint is one interval of a run's time series (`dustm bench --series`); the pointer
-// fields are absent from older binaries' series.
-type SeriesPoint = bench.SeriesPoint
-
-// WindowHist merges the operations' latency histograms (probe: the responsiveness probe's) of
-// the intervals that end in (from, to] seconds, so that any percentile of that window can be
-// recomputed (values in nanoseconds). It is nil when the series has no histograms there
-// (series of older binaries).
-func WindowHist(series []SeriesPoint, from, to float64, probe bool) (*hdrhistogram.Histogram, error) {
-	var enc []string
-	for _, p := range series {
-		if p.TS > from && p.TS <= to {
-			if probe {
-				enc = append(enc, p.ProbeHist)
-			} else {
-				enc = append(enc, p.Hist)
-			}
-		}
-	}
-	return bench.MergeHists(enc...)
-}
-
-// ReadResult reads a result document.
-func ReadResult(path string) (*BenchResult, error) {
+// readRecord reads a run's record (or its .gz).
+func readRecord(path string) (*record.Record, error) {
 	b, err := readMaybeGz(path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := bench.DecodeResult(b)
+	r, err := record.Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable result: %s", path, jsonProblem(err))
-	}
-	if r.ElapsedS <= 0 || r.Categories == nil {
-		return nil, fmt.Errorf("%s: not a complete dustm bench result (no elapsed time or categories)", path)
 	}
 	return r, nil
 }
 
-// ReadSeries reads a time series.
-func ReadSeries(path string) ([]SeriesPoint, error) {
-	rc, err := openMaybeGz(path)
-	if err != nil {
-		return nil, err
+// ParamsOf is a record's configuration as experiment settings.
+func ParamsOf(r *record.Record) Params {
+	ps := make(Params, len(r.Config))
+	for i, p := range r.Config {
+		ps[i] = Param{p.Key, p.Value}
 	}
-	defer rc.Close()
-	if g, ok := rc.(gzReadCloser); ok {
-		path = g.path // the file that holds the lines
-	}
-	var out []SeriesPoint
-	sc := bufio.NewScanner(rc)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var p SeriesPoint
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			return out, fmt.Errorf("%s:%d: not a series line: %s", path, n, jsonProblem(err))
-		}
-		out = append(out, p)
-	}
-	if err := sc.Err(); err != nil {
-		if _, named := errors.AsType[*gzError](err); named {
-			return out, err
-		}
-		return out, fmt.Errorf("%s: %w", path, err)
-	}
-	return out, nil
+	return ps
 }
 
 // Folder is the results of a sweep as loaded from disk, or of loose result files.
@@ -140,11 +67,11 @@ func (f *Folder) Warn(format string, a ...any) {
 
 // RunData is one run as found on disk.
 type RunData struct {
-	Dir    string
-	Info   RunInfo
-	Result *BenchResult     // bench runs with a readable result (also failed ones that wrote one)
-	Micro  []MicroBenchmark // micro runs
-	KV     *KVRun           // kv runs with a readable client report
+	Dir  string
+	Info RunInfo
+	// Record is what the run measured: a bench run's result.json, a kv run's server and
+	// client records joined, a micro run's benchmarks; nil when none reads.
+	Record *record.Record
 	// Failure is the failed.json of a failed run.
 	Failure *Failure
 	// Problem says why a run recorded as ok has no usable results.
@@ -155,7 +82,7 @@ type RunData struct {
 
 // OK reports a successful run with usable results.
 func (r *RunData) OK() bool {
-	return r.Info.Status == StatusOK && r.Problem == "" && (r.Result != nil || len(r.Micro) > 0 || r.KV != nil)
+	return r.Info.Status == StatusOK && r.Problem == "" && r.Record != nil
 }
 
 // Interrupted reports a run that was interrupted (or never recorded its end): it runs again
@@ -165,11 +92,31 @@ func (r *RunData) Interrupted() bool {
 }
 
 // Series reads the run's time series.
-func (r *RunData) Series() ([]SeriesPoint, error) {
+func (r *RunData) Series() ([]record.Tick, error) {
 	if r.seriesPath == "" {
 		return nil, fmt.Errorf("%s: the run has no time series", r.Dir)
 	}
-	return ReadSeries(r.seriesPath)
+	rc, err := openMaybeGz(r.seriesPath)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	path := r.seriesPath
+	if g, ok := rc.(gzReadCloser); ok {
+		path = g.path // the file that holds the lines
+	}
+	t, err := record.ReadSeries(rc)
+	if err != nil {
+		if _, named := errors.AsType[*gzError](err); named {
+			return t, err
+		}
+		var line int
+		if _, serr := fmt.Sscanf(err.Error(), "line %d:", &line); serr == nil && errors.Unwrap(err) != nil {
+			return t, fmt.Errorf("%s:%d: not a series line: %s", path, line, jsonProblem(errors.Unwrap(err)))
+		}
+		return t, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
 }
 
 // HasSeries reports whether the run has a time series.
@@ -242,31 +189,18 @@ func loadRun(dir string) (*RunData, error) {
 	}
 	switch info.Kind {
 	case KindKV:
-		kv, err := ReadKVRun(dir)
-		if err == nil {
-			r.KV = kv
-		} else if info.Status == StatusOK {
-			r.Problem = err.Error()
-		}
+		r.Record, err = readKVRun(dir)
 	case KindMicro:
-		if b, err := readMaybeGz(filepath.Join(dir, BenchTextFile)); err == nil {
-			r.Micro = ParseBenchText(b)
-		}
-		if info.Status == StatusOK && len(r.Micro) == 0 {
-			r.Problem = "no benchmark results in " + BenchTextFile
-		}
+		r.Record, err = readMicroRun(dir)
 	default:
-		res, err := ReadResult(filepath.Join(dir, ResultFile))
-		if err == nil {
-			r.Result = res
-		}
-		if info.Status == StatusOK {
-			switch {
-			case err != nil:
-				r.Problem = err.Error()
-			case res.Interrupted:
-				r.Problem = "the run was interrupted"
-			}
+		r.Record, err = readRecord(filepath.Join(dir, ResultFile))
+	}
+	if info.Status == StatusOK {
+		switch {
+		case err != nil:
+			r.Problem = err.Error()
+		case r.Record.Interrupted:
+			r.Problem = "the run was interrupted"
 		}
 	}
 	return r, nil
@@ -377,38 +311,28 @@ func LoadAny(path string) (*Folder, error) {
 	return nil, fmt.Errorf("%s is neither a results folder (no %s), a folder inside one, nor a result file", path, ManifestFile)
 }
 
-// LoadResultFile loads one `dustm bench --json` document as a folder of one run, with the
-// parameters read from its configuration.
+// LoadResultFile loads one run record (`dustm bench --json`, `dustm kv serve --json`) as a
+// folder of one run, with the parameters read from its configuration. Its series is the
+// file beside it: series.jsonl beside a run folder's result.json, NAME.jsonl beside NAME.json.
 func LoadResultFile(path string) (*Folder, error) {
-	res, err := ReadResult(path)
+	rec, err := readRecord(path)
 	if err != nil {
 		return nil, err
 	}
-	ps := ParamsOf(res)
-	info := RunInfo{Part: "main", Kind: KindBench, Config: "default", Rep: 1, Params: ps, Status: StatusOK}
-	if res.Interrupted || res.Error != "" {
+	info := RunInfo{Part: "main", Kind: KindBench, Config: "default", Rep: 1, Params: ParamsOf(rec), Status: StatusOK}
+	if rec.App == "kv" {
+		info.Kind = KindKV
+	}
+	if rec.Interrupted || rec.Error != "" {
 		info.Status = StatusFailed
 	}
-	run := &RunData{Dir: filepath.Dir(path), Info: info, Result: res}
-	// The series is where --series put it, or beside a run folder's result.json.
-	sibling := filepath.Join(filepath.Dir(path), SeriesFile)
+	run := &RunData{Dir: filepath.Dir(path), Info: info, Record: rec}
+	sibling, named := filepath.Join(filepath.Dir(path), SeriesFile), strings.TrimSuffix(path, ".json")+".jsonl"
 	switch {
-	case res.Config.SeriesPath != "" && existsMaybeGz(res.Config.SeriesPath):
-		run.seriesPath = res.Config.SeriesPath
 	case filepath.Base(path) == ResultFile && existsMaybeGz(sibling):
 		run.seriesPath = sibling
+	case strings.HasSuffix(path, ".json") && existsMaybeGz(named):
+		run.seriesPath = named
 	}
 	return &Folder{Dir: path, Runs: []*RunData{run}}, nil
-}
-
-// ParamsOf reads a result's configuration as experiment settings, with the names and
-// spellings of the experiment keys (the table of package settings: its Recorded rows that
-// apply to the run), so loose results compare with experiments' runs.
-func ParamsOf(r *BenchResult) Params {
-	s := r.Config.Settings // bench.DecodeResult filled in what older schemas say elsewhere
-	var ps Params
-	for _, kv := range s.Recorded() {
-		ps = append(ps, Param{kv.Key, kv.Value})
-	}
-	return ps
 }

@@ -262,16 +262,10 @@ func validOutput(dir string, c *Config) error {
 		return validKVOutput(dir)
 	}
 	if c.Kind == KindMicro {
-		b, err := readMaybeGz(filepath.Join(dir, BenchTextFile))
-		if err != nil {
-			return err
-		}
-		if len(ParseBenchText(b)) == 0 {
-			return errors.New("no benchmark results in the output")
-		}
-		return nil
+		_, err := readMicroRun(dir)
+		return err
 	}
-	res, err := ReadResult(filepath.Join(dir, ResultFile))
+	res, err := readRecord(filepath.Join(dir, ResultFile))
 	if err != nil {
 		return err
 	}
@@ -429,7 +423,7 @@ func (ss *session) ended(ctx context.Context, run Run, dir string, info RunInfo,
 	fail func(int, string, string) (string, string)) (string, string) {
 	if ended == endExited && exitErr != nil && run.Config.Kind == KindBench {
 		// Ctrl-C reaches the run directly, and may end it before this process hears of it.
-		if res, err := ReadResult(filepath.Join(dir, ResultFile)); err == nil && res.Interrupted {
+		if res, err := readRecord(filepath.Join(dir, ResultFile)); err == nil && res.Interrupted {
 			select {
 			case <-ctx.Done():
 				ended = endCancelled

@@ -11,6 +11,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
+	"dustm/record"
 )
 
 // TestMain lets the test binary act as a fake `dustm bench`, so the runner's processes are
@@ -257,7 +258,7 @@ func TestRunnerTimeout(t *testing.T) {
 		t.Errorf("progress:\n%s", progress)
 	}
 	// What the interrupted run wrote is kept.
-	res, err := experiments.ReadResult(filepath.Join(s.RunDir(s.Runs[1]), experiments.ResultFile))
+	res, err := record.Read(filepath.Join(s.RunDir(s.Runs[1]), experiments.ResultFile))
 	if err != nil || !res.Interrupted {
 		t.Errorf("partial result: %v", err)
 	}

@@ -76,7 +76,7 @@ func TestDamagedGzipNamed(t *testing.T) {
 	dir := t.TempDir()
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
-	zw.Write([]byte(`{"t_s": 0.1, "ops": 10}` + "\n" + `{"t_s": 0.2, "ops": 10}` + "\n"))
+	zw.Write([]byte(`{"t_s": 0.1, "values": {"ops": 10}}` + "\n" + `{"t_s": 0.2, "values": {"ops": 10}}` + "\n"))
 	zw.Close()
 	good := z.Bytes()
 	for _, c := range []struct {
@@ -89,7 +89,7 @@ func TestDamagedGzipNamed(t *testing.T) {
 	} {
 		p := filepath.Join(dir, SeriesFile)
 		os.WriteFile(p+".gz", c.data, 0o644)
-		_, err := ReadSeries(p)
+		_, err := (&RunData{seriesPath: p}).Series()
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "series.jsonl") != 1 {
 			t.Errorf("got %v, want %q", err, c.want)
 		}

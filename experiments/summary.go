@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"dustm/internal/outfile"
+	"dustm/record"
 )
 
 // Row is one configuration's summary (one benchmark's, for micro parts).
@@ -33,42 +34,86 @@ type Row struct {
 // Summary is the per-configuration statistics of a folder.
 type Summary struct {
 	Rows    []*Row
-	Metrics []string // every metric of any row, in order
+	Metrics []string // every metric of any row, in order (see metricSet)
 	Keys    []string // every parameter key of any row, in order
+	defs    *metricSet
+}
+
+// Metric is the definition of a metric, as the runs' records give it (only the name when
+// none defines it).
+func (s *Summary) Metric(name string) record.Metric {
+	if s.defs == nil {
+		return record.Metric{Name: name}
+	}
+	m, _ := record.Lookup(s.defs.defs, name)
+	return m
+}
+
+// Metric is the definition of a metric, as the row's runs' records give it (only the name
+// when none defines it).
+func (r *Row) Metric(name string) record.Metric {
+	for _, smp := range r.Samples {
+		if m, ok := smp.Run.Record.Metric(name); ok {
+			return m
+		}
+	}
+	return record.Metric{Name: name}
 }
 
 // Summarize computes per configuration the median, minimum, maximum and (from 6 repetitions)
 // the 95% confidence interval of the median of every metric, in the matrix's order.
 func Summarize(f *Folder) (*Summary, error) {
-	samples, err := f.Samples(true)
-	if err != nil {
-		return nil, err
-	}
-	s := &Summary{Metrics: metricNames(samples)}
-	byKey := map[string]*Row{}
-	row := func(part, config string, ps Params) *Row {
-		k := part + "\x00" + config
-		if r, ok := byKey[k]; ok {
-			return r
+	samples := f.Samples()
+	for _, r := range f.Runs {
+		// A damaged series is named now, as the figures will leave it out.
+		if r.OK() && r.HasSeries() {
+			if _, err := r.Series(); err != nil {
+				f.Warn("%v; the run's time series is left out of the figures", err)
+			}
 		}
-		r := &Row{Part: part, Config: config, Params: ps, Stats: map[string]Stat{}}
-		byKey[k] = r
-		s.Rows = append(s.Rows, r)
-		return r
 	}
+	s := &Summary{}
+	s.defs, s.Metrics = metricsOf(samples)
+	rows := rowIndex{s: s, byKey: map[string]*Row{}}
 	// Rows in the matrix's order, so that configurations without a successful run show too
 	// (those of the folder's shard).
 	for _, c := range f.Configs {
 		if c.Kind != KindMicro && (f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index)) {
-			row(c.Part, c.Slug, c.Params)
+			rows.get(c.Part, c.Slug, c.Params)
 		}
 	}
 	for _, smp := range samples {
-		r := row(smp.Part, smp.Config, smp.Params)
+		r := rows.get(smp.Part, smp.Config, smp.Params)
 		r.Samples = append(r.Samples, smp)
 		r.Runs++
 	}
-	for _, run := range f.Runs {
+	rows.countFailed(f.Runs)
+	s.countMissing(f)
+	s.sortMicro()
+	s.computeStats()
+	return s, nil
+}
+
+type rowIndex struct {
+	s     *Summary
+	byKey map[string]*Row
+}
+
+func (x rowIndex) get(part, config string, ps Params) *Row {
+	k := part + "\x00" + config
+	if r, ok := x.byKey[k]; ok {
+		return r
+	}
+	r := &Row{Part: part, Config: config, Params: ps, Stats: map[string]Stat{}}
+	x.byKey[k] = r
+	x.s.Rows = append(x.s.Rows, r)
+	return r
+}
+
+// countFailed counts the failed runs; a failed micro run counts for each of its
+// configuration's benchmarks.
+func (x rowIndex) countFailed(runs []*RunData) {
+	for _, run := range runs {
 		// An interrupted run is not a failure: it runs again on resume, and counts as
 		// missing until then (as the command line counts it).
 		if run.OK() || run.Interrupted() {
@@ -76,35 +121,43 @@ func Summarize(f *Folder) (*Summary, error) {
 		}
 		var rows []*Row
 		if run.Info.Kind == KindMicro {
-			for _, r := range s.Rows {
+			for _, r := range x.s.Rows {
 				if r.Part == run.Info.Part && strings.HasPrefix(r.Config, run.Info.Config+"/") {
 					rows = append(rows, r)
 				}
 			}
 		}
 		if len(rows) == 0 {
-			rows = []*Row{row(run.Info.Part, run.Info.Config, run.Info.Params)}
+			rows = []*Row{x.get(run.Info.Part, run.Info.Config, run.Info.Params)}
 		}
 		for _, r := range rows {
 			r.Failed++
 		}
 	}
-	if f.Manifest != nil {
-		reps := f.Manifest.Definition.Reps()
-		planned := map[string]bool{}
-		for _, c := range f.Configs {
-			if f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index) {
-				planned[c.Part+"\x00"+c.Slug] = true
-			}
-		}
-		for _, r := range s.Rows {
-			slug, _, _ := strings.Cut(r.Config, "/")
-			if planned[r.Part+"\x00"+slug] {
-				r.Missing = max(0, reps-r.Runs-r.Failed)
-			}
+}
+
+// countMissing counts the runs the sweep plans that have not run (yet).
+func (s *Summary) countMissing(f *Folder) {
+	if f.Manifest == nil {
+		return
+	}
+	reps := f.Manifest.Definition.Reps()
+	planned := map[string]bool{}
+	for _, c := range f.Configs {
+		if f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index) {
+			planned[c.Part+"\x00"+c.Slug] = true
 		}
 	}
-	// Micro rows: after their configuration, in the order the benchmarks ran.
+	for _, r := range s.Rows {
+		slug, _, _ := strings.Cut(r.Config, "/")
+		if planned[r.Part+"\x00"+slug] {
+			r.Missing = max(0, reps-r.Runs-r.Failed)
+		}
+	}
+}
+
+// sortMicro puts micro rows after their configuration, in the order the benchmarks ran.
+func (s *Summary) sortMicro() {
 	order := map[string]int{}
 	for i, r := range s.Rows {
 		slug, _, _ := strings.Cut(r.Config, "/")
@@ -117,36 +170,28 @@ func Summarize(f *Folder) (*Summary, error) {
 		sb, _, _ := strings.Cut(b.Config, "/")
 		return order[a.Part+"\x00"+sa] - order[b.Part+"\x00"+sb]
 	})
-	keys := map[string]bool{}
+}
+
+// computeStats computes every row's statistics and the summary's keys.
+func (s *Summary) computeStats() {
+	var ks Params
 	for _, r := range s.Rows {
 		for _, p := range r.Params {
-			if !keys[p.Key] {
-				keys[p.Key] = true
-				s.Keys = append(s.Keys, p.Key)
+			if _, ok := ks.Get(p.Key); !ok {
+				ks = append(ks, Param{Key: p.Key})
 			}
 		}
 		for _, m := range s.Metrics {
-			var vals []float64
-			for _, smp := range r.Samples {
-				if v, ok := smp.Metrics[m]; ok && !math.IsNaN(v) {
-					vals = append(vals, v)
-				}
-			}
-			if len(vals) > 0 {
+			if vals := values(r.Samples, m); len(vals) > 0 {
 				r.Stats[m] = StatOf(vals)
 			}
 		}
 	}
-	ks := Params{}
-	for _, k := range s.Keys {
-		ks = append(ks, Param{Key: k})
-	}
 	ks.sort()
-	s.Keys = s.Keys[:0]
+	s.Keys = nil
 	for _, p := range ks {
 		s.Keys = append(s.Keys, p.Key)
 	}
-	return s, nil
 }
 
 // Row returns the row of a configuration.
@@ -163,36 +208,34 @@ func (s *Summary) Row(part, config string) *Row {
 // the counts of runs, then for every metric its median, min, max and confidence interval
 // (empty when not available).
 func (s *Summary) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	header := []string{"part", "config"}
-	header = append(header, s.Keys...)
-	header = append(header, "runs", "failed", "missing")
+	cw := csv.NewWriter(w) // its errors are bufio's, sticky: Error reports the first
+	header := append(append([]string{"part", "config"}, s.Keys...), "runs", "failed", "missing")
 	for _, m := range s.Metrics {
 		header = append(header, m+"_median", m+"_min", m+"_max", m+"_ci95_low", m+"_ci95_high")
 	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
+	cw.Write(header)
 	for _, r := range s.Rows {
-		rec := []string{r.Part, r.Config}
-		for _, k := range s.Keys {
-			rec = append(rec, r.Params.Value(k))
-		}
-		rec = append(rec, strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), strconv.Itoa(r.Missing))
+		rec := append(s.rowKeys(r), strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), strconv.Itoa(r.Missing))
 		for _, m := range s.Metrics {
-			st, ok := r.Stats[m]
-			if !ok {
+			if st, ok := r.Stats[m]; ok {
+				rec = append(rec, num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh))
+			} else {
 				rec = append(rec, "", "", "", "", "")
-				continue
 			}
-			rec = append(rec, num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh))
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// rowKeys are a row's part, configuration and every parameter's value.
+func (s *Summary) rowKeys(r *Row) []string {
+	out := []string{r.Part, r.Config}
+	for _, k := range s.Keys {
+		out = append(out, r.Params.Value(k))
+	}
+	return out
 }
 
 // WriteLongCSV writes the summary in long format, one value a line, for tools that pivot
@@ -201,41 +244,25 @@ func (s *Summary) WriteCSV(w io.Writer) error {
 // and ci95_high, those not available left out.
 func (s *Summary) WriteLongCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	header := append([]string{"part", "config"}, s.Keys...)
-	if err := cw.Write(append(header, "metric", "statistic", "value")); err != nil {
-		return err
-	}
+	cw.Write(append(append([]string{"part", "config"}, s.Keys...), "metric", "statistic", "value"))
 	for _, r := range s.Rows {
-		prefix := []string{r.Part, r.Config}
-		for _, k := range s.Keys {
-			prefix = append(prefix, r.Params.Value(k))
-		}
-		write := func(metric, stat, value string) error {
-			if value == "" {
-				return nil
-			}
-			return cw.Write(append(slices.Clone(prefix), metric, stat, value))
-		}
-		for _, c := range []struct {
-			name string
-			n    int
-		}{{"runs", r.Runs}, {"failed", r.Failed}, {"missing", r.Missing}} {
-			if err := write(c.name, "count", strconv.Itoa(c.n)); err != nil {
-				return err
+		keys := s.rowKeys(r)
+		write := func(metric, stat, value string) {
+			if value != "" {
+				cw.Write(append(slices.Clone(keys), metric, stat, value))
 			}
 		}
+		write("runs", "count", strconv.Itoa(r.Runs))
+		write("failed", "count", strconv.Itoa(r.Failed))
+		write("missing", "count", strconv.Itoa(r.Missing))
 		for _, m := range s.Metrics {
-			st, ok := r.Stats[m]
-			if !ok {
-				continue
-			}
-			for _, v := range []struct {
-				stat, value string
-			}{{"n", strconv.Itoa(st.N)}, {"median", num(st.Median)}, {"min", num(st.Min)}, {"max", num(st.Max)},
-				{"ci95_low", num(st.CILow)}, {"ci95_high", num(st.CIHigh)}} {
-				if err := write(m, v.stat, v.value); err != nil {
-					return err
-				}
+			if st, ok := r.Stats[m]; ok {
+				write(m, "n", strconv.Itoa(st.N))
+				write(m, "median", num(st.Median))
+				write(m, "min", num(st.Min))
+				write(m, "max", num(st.Max))
+				write(m, "ci95_low", num(st.CILow))
+				write(m, "ci95_high", num(st.CIHigh))
 			}
 		}
 	}

@@ -282,18 +282,7 @@ func newBarSeries(label string, color, n int) BarSeries {
 }
 
 // def is a metric's definition, as the records give it.
-// LEAD: shim until A2's Summary.Metric(name) lands: replace the body by `return c.sum.Metric(name)`.
-func (c *ctx) def(name string) record.Metric {
-	d := experiments.DescribeMetric(name)
-	if d.Unit == "" { // a tick value
-		for suffix, unit := range map[string]string{"_us": "µs", "_ms": "ms", "_s": "s", "_bytes": "B"} {
-			if strings.HasSuffix(name, suffix) {
-				d.Unit = unit
-			}
-		}
-	}
-	return record.Metric{Name: name, Unit: d.Unit, Doc: d.Text}
-}
+func (c *ctx) def(name string) record.Metric { return c.sum.Metric(name) }
 
 // axis is an axis label: what (the metric's name when empty) and the metric's unit, scaled.
 func (c *ctx) axis(what, name string, scale float64, log bool) string {
@@ -418,42 +407,7 @@ func (c *ctx) runTicks(run *experiments.RunData) []record.Tick {
 }
 
 // seriesOf is a run's series as ticks.
-// LEAD: shim until A2's RunData.Series returns []record.Tick: replace the body by
-// `return run.Series()`.
-func seriesOf(run *experiments.RunData) ([]record.Tick, error) {
-	ps, err := run.Series()
-	return ticksOf(ps), err
-}
-
-func ticksOf(ps []experiments.SeriesPoint) []record.Tick {
-	out := make([]record.Tick, len(ps))
-	for i := range ps {
-		p := &ps[i]
-		v := map[string]float64{"ops": float64(p.Ops), "failed": float64(p.Failed), "throughput": p.Throughput,
-			"total_ops": float64(p.TotalOps), "total_failed": float64(p.TotalFailed), "max_us": p.MaxLatencyUs()}
-		v["p99_us"], _ = p.P99LatencyUs()
-		for name, x := range map[string]*float64{"probe_max_us": p.ProbeMaxUs, "probe_p99_us": p.ProbeP99Us, "hiccup_max_us": p.HiccupMaxUs} {
-			if x != nil {
-				v[name] = *x
-			}
-		}
-		for name, x := range map[string]*int64{"aborts": p.Aborts, "converted_foreground": p.ConvertedForeground,
-			"converted_sweeper": p.ConvertedSweeper, "converted_total": p.ConvertedTotal, "probe_count": p.ProbeCount} {
-			if x != nil {
-				v[name] = float64(*x)
-			}
-		}
-		if p.HeapBytes != nil {
-			v["heap_bytes"] = float64(*p.HeapBytes)
-		}
-		t := record.Tick{T: p.TS, Values: v, Hists: map[string]string{"all": p.Hist, "probe": p.ProbeHist}}
-		for _, e := range p.Events {
-			t.Events = append(t.Events, record.Event{Name: e.Kind, T: e.TS})
-		}
-		out[i] = t
-	}
-	return out
-}
+func seriesOf(run *experiments.RunData) ([]record.Tick, error) { return run.Series() }
 
 // trimPartial drops a last interval shorter than half the others: the stub between the last
 // tick and the end of the run, whose rates are noise.
@@ -861,26 +815,46 @@ func ninesLabel(n float64) string {
 // curve is a run's latency by percentile (100 the maximum) over all operations (scope "all")
 // or a category's ("cat.NAME"): the full curve where the run has one (full true), else its
 // median, 99th and 99.9th percentiles and maximum (those only, with few).
-// LEAD: reads the bench result until the record carries the curve (A1/A2: see the report).
-func curve(run *experiments.RunData, scope string, few bool) (pts []experiments.Percentile, full bool) {
-	if run == nil || run.Result == nil {
+func curve(run *experiments.RunData, scope string, few bool) (pts []pctl, full bool) {
+	if run == nil || run.Record == nil {
 		return nil, false
 	}
-	st := run.Result.All
-	if cat, ok := strings.CutPrefix(scope, "cat."); ok {
-		if c, ok := run.Result.Categories[cat]; ok && c.Successful > 0 {
-			st = &c
-		} else {
-			st = nil
+	v := run.Record.Values
+	if !few && scope == "all" {
+		for name, us := range v {
+			if seg, ok := strings.CutPrefix(name, "all.curve.p"); ok {
+				p, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSuffix(seg, "_us"), "_", "."), 64)
+				if err == nil {
+					pts = append(pts, pctl{P: p, Us: us})
+				}
+			}
+		}
+		if len(pts) > 0 {
+			slices.SortFunc(pts, func(a, b pctl) int { return cmp.Compare(a.P, b.P) })
+			return pts, true
 		}
 	}
-	switch {
-	case st == nil:
-		return nil, false
-	case len(st.Percentiles) > 0 && !few:
-		return st.Percentiles, true
+	return fewPoints(v, scope), false
+}
+
+// pctl is one point of a latency percentile curve.
+type pctl struct{ P, Us float64 }
+
+// fewPoints are the percentiles a scope's metrics give: median, 99th, 99.9th, maximum.
+func fewPoints(v map[string]float64, scope string) []pctl {
+	var pts []pctl
+	for _, q := range []struct {
+		p      float64
+		metric string
+	}{{50, "p50_us"}, {99, "p99_us"}, {99.9, "p999_us"}, {100, "max_us"}} {
+		if us, ok := v[scope+"."+q.metric]; ok {
+			pts = append(pts, pctl{P: q.p, Us: us})
+		}
 	}
-	return []experiments.Percentile{{P: 50, Us: st.P50Us}, {P: 99, Us: st.P99Us}, {P: 99.9, Us: st.P999Us}, {P: 100, Us: st.MaxTTCUs}}, false
+	if strings.HasPrefix(scope, "cat.") && v[scope+".ops"] == 0 {
+		return nil
+	}
+	return pts
 }
 
 // scopes are the latency curves the rows have: all operations when every run has them,
@@ -893,10 +867,13 @@ func scopes(rows view) (out []string, full bool) {
 		for _, smp := range r.Samples {
 			pts, f := curve(smp.Run, "all", false)
 			all, full = all && len(pts) > 0, full && f
-			if smp.Run != nil && smp.Run.Result != nil {
-				for name := range smp.Run.Result.Categories {
-					if p, _ := curve(smp.Run, "cat."+name, false); len(p) > 0 && !slices.Contains(cats, "cat."+name) {
-						cats = append(cats, "cat."+name)
+			if smp.Run != nil && smp.Run.Record != nil {
+				for name := range smp.Run.Record.Values {
+					cat, ok := strings.CutSuffix(name, ".max_us")
+					if ok && strings.HasPrefix(cat, "cat.") && !slices.Contains(cats, cat) {
+						if p, _ := curve(smp.Run, cat, false); len(p) > 0 {
+							cats = append(cats, cat)
+						}
 					}
 				}
 			}
@@ -1002,7 +979,7 @@ func ninesAxis(fig *Figure, maxNines float64) {
 // medianCurve is the median over a row's runs of their curves of scope, at each percentile
 // they all have, on the nines scale (+Inf for the maximum).
 func medianCurve(r *experiments.Row, scope string, few bool) Series {
-	var curves [][]experiments.Percentile
+	var curves [][]pctl
 	for _, smp := range r.Samples {
 		if cv, _ := curve(smp.Run, scope, few); len(cv) > 0 {
 			curves = append(curves, cv)
@@ -1015,7 +992,7 @@ func medianCurve(r *experiments.Row, scope string, few bool) Series {
 	for _, pt := range curves[0] {
 		var vs []float64
 		for _, cv := range curves {
-			if i := slices.IndexFunc(cv, func(q experiments.Percentile) bool { return q.P == pt.P }); i >= 0 {
+			if i := slices.IndexFunc(cv, func(q pctl) bool { return q.P == pt.P }); i >= 0 {
 				vs = append(vs, cv[i].Us)
 			}
 		}

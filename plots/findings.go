@@ -174,16 +174,8 @@ func (e *eval) better(a, b float64, metric string) bool {
 	return (metricDef(e.s, metric).Better == record.Higher) == (a > b) && a != b
 }
 
-// metricDef is a metric's definition. A shim until the summary carries the records'
-// definitions (s.Metric(name)): DescribeMetric's unit and text, the direction from the unit.
-func metricDef(_ *experiments.Summary, name string) record.Metric {
-	d := experiments.DescribeMetric(name)
-	m := record.Metric{Name: name, Unit: d.Unit, Doc: d.Text, Better: record.Lower}
-	if strings.HasSuffix(d.Unit, "/s") || strings.HasSuffix(name, "rps") || name == "throughput" {
-		m.Better = record.Higher
-	}
-	return m
-}
+// metricDef is a metric's definition, from the records.
+func metricDef(s *experiments.Summary, name string) record.Metric { return s.Metric(name) }
 
 // baselineOf is the configuration a row is compared with: one matching Baseline that agrees
 // with it on every other setting (with Best, the best of several by the metric).

@@ -211,14 +211,13 @@ func TestLooseRuns(t *testing.T) {
 		res, series := experimentstest.Fake(experimentstest.FakeParams{Backend: "stm", Threads: 2, Size: "small", Length: 4,
 			Upgrade: "atomic-point", Migration: m, Interval: 0.01}, 1)
 		p := filepath.Join(dir, m+".json")
-		res.Config.SeriesPath = filepath.Join(dir, m+".jsonl")
 		writeJSONFile(t, p, res)
 		var b bytes.Buffer
 		for _, pt := range series {
 			line, _ := json.Marshal(pt)
 			b.Write(append(line, '\n'))
 		}
-		if err := os.WriteFile(res.Config.SeriesPath, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, m+".jsonl"), b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot/vg"
 
 	"dustm/experiments"
+	"dustm/record"
 )
 
 // The figures that answer at a glance: the seconds around the upgrade per strategy (small
@@ -197,10 +199,10 @@ func largestIfMany(rows []*experiments.Row) (kept []*experiments.Row, note strin
 func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err error) {
 	for _, smp := range r.Samples {
 		run := smp.Run
-		if run == nil || run.Result == nil || !run.HasSeries() {
+		if run == nil || run.Record == nil || !run.HasSeries() {
 			continue
 		}
-		t0, ok := experiments.ChangeInstant(run.Result)
+		t0, ok := changeInstant(run.Record)
 		if !ok {
 			continue
 		}
@@ -461,4 +463,24 @@ func pauseObjects(c *ctx) (*Figure, string, error) {
 		"objects convert on first touch afterwards). Points are the " + c.repsNote(rows) + ", bars span the minimum and maximum; " +
 		"dashed lines are least-squares fits on log–log where the data carry one (" + strings.Join(fitNotes, "; ") + ")."
 	return fig, "", nil
+}
+
+// changeInstant is when a run's upgrade was requested, or, without an upgrade, the start of
+// its baseline window (upgrade-at, by default half the length).
+func changeInstant(r *record.Record) (float64, bool) {
+	if t, ok := r.Values["upgrade.requested_s"]; ok {
+		return t, true
+	}
+	num := func(key string) float64 {
+		s, _ := r.Config.Get(key)
+		x, _ := strconv.ParseFloat(s, 64)
+		return x
+	}
+	switch {
+	case num("upgrade_at_s") > 0:
+		return num("upgrade_at_s"), true
+	case num("ops") == 0 && num("length_s") > 0:
+		return num("length_s") / 2, true
+	}
+	return 0, false
 }

@@ -164,11 +164,11 @@ func kvPeers(c *ctx) (*Figure, string, error) {
 func kvHowMeasured(f *experiments.Folder) string {
 	var versions []string
 	for _, r := range f.Runs {
-		if r.KV == nil {
+		if r.Record == nil || r.Record.App != "kv" && r.Record.App != "redis-benchmark" {
 			continue
 		}
-		for _, v := range []string{r.KV.Client.Version, r.KV.Client.ServerVersion} {
-			if v != "" && !slices.Contains(versions, v) {
+		for _, key := range []string{"version", "server_version"} {
+			if v, _ := r.Record.Config.Get(key); v != "" && !slices.Contains(versions, v) {
 				versions = append(versions, v)
 			}
 		}

@@ -119,9 +119,9 @@ func TestUpgradeTimeline(t *testing.T) {
 		t.Fatalf("%d points, want %d intervals", len(eager.X), len(first))
 	}
 	for i := range eager.X {
-		want := medianOverReps(3, func(rep int) float64 { _, sr := experimentstest.Fake(p, rep); return sr[i].Throughput / 1e3 })
-		if !near(eager.Y[i], want) || !near(eager.X[i], first[i].TS) {
-			t.Errorf("eager interval %d: (%v, %v), want (%v, %v)", i, eager.X[i], eager.Y[i], first[i].TS, want)
+		want := medianOverReps(3, func(rep int) float64 { _, sr := experimentstest.Fake(p, rep); return sr[i].Values["throughput"] / 1e3 })
+		if !near(eager.Y[i], want) || !near(eager.X[i], first[i].T) {
+			t.Errorf("eager interval %d: (%v, %v), want (%v, %v)", i, eager.X[i], eager.Y[i], first[i].T, want)
 		}
 	}
 	// The eager run stops the world in the interval of the upgrade: no throughput, the pause
@@ -159,7 +159,7 @@ func TestUpgradeTimeline(t *testing.T) {
 	// First repetition only.
 	figs, _ = figuresByName(t, f, s, Options{First: true})
 	eager1 := series(t, figs["upgrade-upgrade-timeline"].Panels[0], "eager")
-	if !near(eager1.Y[0], first[0].Throughput/1e3) || !strings.Contains(figs["upgrade-upgrade-timeline"].Caption, "first repetition") {
+	if !near(eager1.Y[0], first[0].Values["throughput"]/1e3) || !strings.Contains(figs["upgrade-upgrade-timeline"].Caption, "first repetition") {
 		t.Errorf("first repetition: %v", eager1.Y[0])
 	}
 	// The migration figure: every object converted at the end.
@@ -235,7 +235,7 @@ func TestPauseFigures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantX := experiments.StructureObjects(ps)
+		wantX := experimentstest.StructureObjects(ps)
 		wantY := experimentstest.FakePauseMs(experimentstest.FakeParams{Upgrade: "atomic-point", Migration: "eager", Size: sz})
 		if !near(sr.X[i], wantX) || !near(sr.Y[i], wantY) {
 			t.Errorf("%s: (%v, %v), want (%v, %v)", sz, sr.X[i], sr.Y[i], wantX, wantY)
@@ -253,7 +253,7 @@ func TestPauseFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := experiments.StructureObjects(ps)
+	total := experimentstest.StructureObjects(ps)
 	wantX := []float64{float64(ps.NumCompPerModule) / total, float64(ps.NumCompPerModule*ps.NumAtomicPerComp) / total}
 	if len(sr.X) != 2 || !near(sr.X[0], wantX[0]) || !near(sr.X[1], wantX[1]) {
 		t.Errorf("fractions %v, want %v", sr.X, wantX)
@@ -447,22 +447,22 @@ func TestDegenerateFigures(t *testing.T) {
 func TestCoarsen(t *testing.T) {
 	_, series := experimentstest.Fake(experimentstest.FakeParams{Backend: "stm", Threads: 2, Size: "small", Length: 4,
 		Upgrade: "atomic-point", Migration: "eager", Interval: 0.01}, 1)
-	c := coarsen(ticksOf(series), 0.1)
+	c := coarsen(series, 0.1)
 	if len(c) < 38 || len(c) > 41 {
 		t.Fatalf("%d intervals of 0.1 s from %d of 0.01 s", len(c), len(series))
 	}
 	var ops, opsC float64
 	mx, mxC := 0.0, 0.0
 	for i := range series {
-		ops += float64(series[i].Ops)
-		mx = max(mx, series[i].MaxLatencyUs())
+		ops += series[i].Values["ops"]
+		mx = max(mx, series[i].Values["max_us"])
 	}
 	for i := range c {
 		opsC += c[i].Values["ops"]
 		mxC = max(mxC, c[i].Values["max_us"])
 	}
-	if ops != opsC || mx != mxC || c[len(c)-1].T != series[len(series)-1].TS {
-		t.Errorf("coarsened: %v ops (want %v), max %v (want %v), ends at %v (want %v)", opsC, ops, mxC, mx, c[len(c)-1].T, series[len(series)-1].TS)
+	if ops != opsC || mx != mxC || c[len(c)-1].T != series[len(series)-1].T {
+		t.Errorf("coarsened: %v ops (want %v), max %v (want %v), ends at %v (want %v)", opsC, ops, mxC, mx, c[len(c)-1].T, series[len(series)-1].T)
 	}
 	if same := coarsen(c, 0.1); len(same) != len(c) {
 		t.Errorf("a series already 0.1 s coarse became %d intervals from %d", len(same), len(c))

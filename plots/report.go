@@ -291,7 +291,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		tables = append(tables, t)
 	}
 	names := sortedKeys(shown)
-	experiments.SortMetrics(names)
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(slices.Index(s.Metrics, a), slices.Index(s.Metrics, b)) })
 	var defs []string
 	for _, n := range names {
 		d := metricDef(s, n)

@@ -35,12 +35,27 @@ func Read(path string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := Decode(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if r.Schema != Schema {
-		return nil, fmt.Errorf("%s: %w: schema %d, this binary reads %d (convert older results with scripts/convert-results)", path, ErrNotRecord, r.Schema, Schema)
+	return r, nil
+}
+
+// Decode reads a record's JSON document.
+func Decode(b []byte) (*Record, error) {
+	var head struct {
+		Schema int `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, err
+	}
+	if head.Schema != Schema { // before the rest, which an older document does not fit
+		return nil, fmt.Errorf("%w: schema %d, this binary reads %d (convert older results with scripts/convert-results)", ErrNotRecord, head.Schema, Schema)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }

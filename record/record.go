@@ -283,3 +283,44 @@ func (r *Record) Define(defs []Metric, ticks []string) {
 		}
 	}
 }
+
+// Join merges the records of one run (a server's and its client's) into one: the
+// configurations' and environments' pairs in order (a key already given keeps its first
+// value), every value and definition (a value already given keeps the first record's),
+// the errors joined, interrupted if any was.
+func Join(recs ...*Record) *Record {
+	out := &Record{Schema: Schema, Values: map[string]float64{}}
+	for _, r := range recs {
+		if r == nil {
+			continue
+		}
+		if out.App == "" {
+			out.App = r.App
+		}
+		out.Config = joinPairs(out.Config, r.Config)
+		out.Env = joinPairs(out.Env, r.Env)
+		for k, v := range r.Values {
+			if _, ok := out.Values[k]; !ok {
+				out.Values[k] = v
+			}
+		}
+		for _, m := range r.Metrics {
+			if !slices.ContainsFunc(out.Metrics, func(d Metric) bool { return d.Name == m.Name }) {
+				out.Metrics = append(out.Metrics, m)
+			}
+		}
+		out.Error = strings.TrimPrefix(out.Error+"; "+r.Error, "; ")
+		out.Error = strings.TrimSuffix(out.Error, "; ")
+		out.Interrupted = out.Interrupted || r.Interrupted
+	}
+	return out
+}
+
+func joinPairs(c, add Config) Config {
+	for _, p := range add {
+		if _, ok := c.Get(p.Key); !ok {
+			c = append(c, p)
+		}
+	}
+	return c
+}

@@ -56,3 +56,16 @@ func TestConfigRejectsDuplicates(t *testing.T) {
 		t.Fatalf("%v %v", c, err)
 	}
 }
+
+func TestJoin(t *testing.T) {
+	a := &Record{App: "kv", Config: Config{{"backend", "stm"}}, Error: "a"}
+	a.Set(Metric{Name: "throughput", Doc: "server"}, 1)
+	b := &Record{App: "redis-benchmark", Config: Config{{"backend", "x"}, {"version", "7"}}, Interrupted: true}
+	b.Set(Metric{Name: "throughput", Doc: "client"}, 2)
+	b.Set(Metric{Name: "client.rps", Doc: "rps"}, 3)
+	j := Join(a, nil, b)
+	if j.App != "kv" || j.Config.String() != "backend=stm version=7" || j.Values["throughput"] != 1 || j.Values["client.rps"] != 3 ||
+		len(j.Metrics) != 2 || j.Metrics[0].Doc != "server" || j.Error != "a" || !j.Interrupted || j.Schema != Schema {
+		t.Fatalf("joined %+v", j)
+	}
+}

@@ -158,8 +158,12 @@ func writeComparison(w io.Writer, nameA, nameB string, c *experiments.Comparison
 		if c.Test == experiments.TestBootstrap {
 			st = fmtFloat(r.CILow, 3) + "–" + fmtFloat(r.CIHigh, 3)
 		}
+		verdict := r.Verdict
+		if r.Judgement != "" { // the metric's definition says which way is better
+			verdict += " (" + r.Judgement + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", cfg, r.Metric, r.NA, r.NB,
-			fmtCompact(r.MedianA), fmtCompact(r.MedianB), fmtFloat(r.Ratio, 3), st, r.Verdict)
+			fmtCompact(r.MedianA), fmtCompact(r.MedianB), fmtFloat(r.Ratio, 3), st, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

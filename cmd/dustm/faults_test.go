@@ -20,6 +20,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
+	"dustm/record"
 )
 
 // The faults of issue 20, on real sweeps of tiny runs: each test checks that every completed
@@ -140,10 +141,11 @@ func checkFolder(t *testing.T, dir string, skip ...string) map[string]string {
 			continue
 		}
 		c := f.Config(r)
-		if c == nil || !r.Info.Params.Equal(c.Params) || r.Result.Config.Backend != c.Params.Value("backend") {
-			t.Errorf("%s: labelled %v, measured %s", r.Dir, r.Info.Params, r.Result.Config.Backend)
+		backend, _ := r.Record.Config.Get("backend")
+		if c == nil || !r.Info.Params.Equal(c.Params) || backend != c.Params.Value("backend") {
+			t.Errorf("%s: labelled %v, measured %s", r.Dir, r.Info.Params, backend)
 		}
-		b, _ := json.Marshal(r.Result) // the file may be compacted
+		b, _ := json.Marshal(r.Record) // the file may be compacted
 		done[r.Dir] = string(b)
 	}
 	return done
@@ -303,10 +305,10 @@ func TestBrokenPipe(t *testing.T) {
 	if strings.TrimSpace(string(rc)) != "0" {
 		t.Errorf("dustm bench exited %s under a closed pipe", rc)
 	}
-	if _, err := experiments.ReadResult(filepath.Join(dir, "r.json")); err != nil {
+	if _, err := record.Read(filepath.Join(dir, "r.json")); err != nil {
 		t.Errorf("the result: %v", err)
 	}
-	if s, err := experiments.ReadSeries(filepath.Join(dir, "r.jsonl")); err != nil || len(s) == 0 {
+	if s, err := record.ReadSeriesFile(filepath.Join(dir, "r.jsonl")); err != nil || len(s) == 0 {
 		t.Errorf("the series: %d points, %v", len(s), err)
 	}
 	noTemporaries(t, dir)
@@ -323,7 +325,7 @@ func TestBrokenPipe(t *testing.T) {
 	if strings.TrimSpace(string(rc)) != "1" || !strings.Contains(string(msg), "writing -: broken pipe") {
 		t.Errorf("--json - on a closed pipe: exit %s, %s", rc, msg)
 	}
-	if _, err := experiments.ReadSeries(filepath.Join(dir, "r2.jsonl")); err != nil {
+	if _, err := record.ReadSeriesFile(filepath.Join(dir, "r2.jsonl")); err != nil {
 		t.Errorf("the series: %v", err)
 	}
 	noTemporaries(t, dir)

@@ -25,11 +25,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"dustm/experiments"
-	"dustm/stm"
+	"dustm/record"
 	"dustm/stmbench7"
 	"dustm/stmbench7/bench"
-	"dustm/upgrade"
 )
 
 // Environment variables that steer the fake bench.
@@ -86,35 +87,9 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 			f.Close()
 		}
 	}
-	missing := strings.Split(os.Getenv(EnvMissing), ",")
-	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	// The fake takes dustm bench's flags, from the same table.
-	set := bench.DefaultSettings()
-	bench.AddFlags(fs, &set)
-	for _, m := range missing {
-		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
-			if f := fs.Lookup(name); f != nil {
-				f.Hidden = true
-			}
-		}
-	}
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "dustm bench: %v\n", err)
-		return 2
-	}
-	for _, m := range missing {
-		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" && fs.Changed(name) {
-			fmt.Fprintf(stderr, "dustm bench: unknown flag: --%s\n", name)
-			return 2
-		}
+	set, code := fakeFlags(args, stderr)
+	if code >= 0 {
+		return code
 	}
 	joined := strings.Join(args, " ")
 	if f := os.Getenv(EnvReject); f != "" && strings.Contains(joined, f) {
@@ -131,7 +106,7 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	p := paramsOf(set)
-	jsonPath, seriesPath := set.JSONPath, set.SeriesPath
+	jsonPath := set.JSONPath
 	interrupted := false
 	if d, err := time.ParseDuration(os.Getenv(EnvSleep)); err == nil {
 		if cond := os.Getenv(EnvSleepIf); cond == "" || strings.Contains(joined, cond) {
@@ -151,28 +126,20 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	res, series := Fake(p, rep)
-	res.Config.Args = append([]string{"dustm", "bench"}, args...)
-	res.Config.SeriesPath = seriesPath
-	if set.UpgradeDryRun && res.Upgrade != nil {
-		res.Upgrade.DryRun = &experiments.DryRun{Step: res.Upgrade.Scenario, Objects: int(res.Upgrade.Objects), DurationS: 0.01}
+	res.Config = recorded(set)
+	if set.UpgradeDryRun && p.Upgrade != "none" {
+		res.Set(fakeMetric("upgrade.dry_run_s", "s", record.Lower), 0.01)
+		res.Set(fakeMetric("upgrade.dry_run_failures", "", record.Lower), 0)
 	}
 	if interrupted {
 		res.Interrupted = true
 		series = series[:len(series)/3]
 	}
 	fmt.Fprintf(stdout, "Benchmark parameters: fake %s\n", joined)
-	fmt.Fprintf(stdout, "Throughput: %.1f op/s\n", res.Throughput)
-	if seriesPath != "" {
-		if err := writeSeries(seriesPath, series); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-	}
-	if jsonPath != "" {
-		if err := writeJSON(jsonPath, res); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
+	fmt.Fprintf(stdout, "Throughput: %.1f op/s\n", res.Values["throughput"])
+	if err := writeRun(set.JSONPath, set.SeriesPath, res, series); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
 	}
 	if interrupted {
 		fmt.Fprintln(stderr, "dustm bench: interrupted")
@@ -181,29 +148,67 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
+// fakeFlags parses dustm bench's flags (from the same table), less those EnvMissing names;
+// code is the exit status when the fake ends here, -1 otherwise.
+func fakeFlags(args []string, stderr io.Writer) (set bench.Settings, code int) {
+	missing := strings.Split(os.Getenv(EnvMissing), ",")
+	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	set = bench.DefaultSettings()
+	bench.AddFlags(fs, &set)
+	for _, m := range missing {
+		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
+			if f := fs.Lookup(name); f != nil {
+				f.Hidden = true
+			}
+		}
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
+		fs.PrintDefaults()
 	}
-	return os.Rename(tmp, path)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return set, 0
+		}
+		fmt.Fprintf(stderr, "dustm bench: %v\n", err)
+		return set, 2
+	}
+	for _, m := range missing {
+		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" && fs.Changed(name) {
+			fmt.Fprintf(stderr, "dustm bench: unknown flag: --%s\n", name)
+			return set, 2
+		}
+	}
+	return set, -1
 }
 
-func writeSeries(path string, series []experiments.SeriesPoint) error {
-	var b strings.Builder
-	for _, p := range series {
-		line, err := json.Marshal(p)
+// writeRun writes a record and its series where they are asked for ("" for not).
+func writeRun(jsonPath, seriesPath string, rec *record.Record, series []record.Tick) error {
+	if seriesPath != "" {
+		f, err := os.Create(seriesPath)
 		if err != nil {
 			return err
 		}
-		b.Write(line)
-		b.WriteByte('\n')
+		w := record.NewSeriesWriter(f)
+		for _, t := range series {
+			w.Write(t)
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
 	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	if jsonPath != "" {
+		return record.Write(jsonPath, rec, nil)
+	}
+	return nil
+}
+
+// recorded is a run's configuration as dustm bench records it.
+func recorded(s bench.Settings) record.Config { return s.Recorded() }
+
+func fakeMetric(name, unit string, better record.Better) record.Metric {
+	return record.Metric{Name: name, Unit: unit, Doc: "the fake's " + name, Better: better}
 }
 
 // FakeThroughput is the fake's throughput of a configuration before the repetition's
@@ -259,170 +264,210 @@ func FakeMaxUs(p FakeParams) float64 {
 	return base
 }
 
-// Fake returns the result document and series of a run.
-func Fake(p FakeParams, rep int) (*experiments.BenchResult, []experiments.SeriesPoint) {
+// StructureObjects is the number of design objects of a structure, as dustm bench counts
+// them (structure.objects).
+func StructureObjects(p stmbench7.Params) float64 {
+	comp := p.InitialTotalCompParts()
+	return float64(2 + p.InitialTotalComplexAssemblies() + p.InitialTotalBaseAssemblies() + 2*comp + comp*p.NumAtomicPerComp)
+}
+
+// fakeRecord sets a record's values with definitions of the producer's shape.
+type fakeRecord struct{ *record.Record }
+
+func (r fakeRecord) set(name, unit string, better record.Better, v float64) {
+	r.Set(fakeMetric(name, unit, better), v)
+}
+
+// latency sets PREFIX.max_us, p99, p999, p50 and mean.
+func (r fakeRecord) latency(prefix string, mx float64) {
+	for _, l := range []struct {
+		n string
+		v float64
+	}{{"max_us", mx}, {"p99_us", 100}, {"p999_us", 400}, {"p50_us", 10}, {"mean_us", 15}} {
+		r.set(prefix+l.n, "µs", record.Lower, l.v)
+	}
+}
+
+// Fake returns the record and series of a run: the values dustm bench records, from the
+// fake's formulas.
+func Fake(p FakeParams, rep int) (*record.Record, []record.Tick) {
 	if p.Interval <= 0 {
 		p.Interval = 0.1
 	}
-	if p.Threads < 1 {
-		p.Threads = 1
+	p.Threads = max(p.Threads, 1)
+	if p.UpgradeAt <= 0 {
+		p.UpgradeAt = p.Length / 2
 	}
 	tput := FakeThroughput(p) * RepFactor(rep)
-	upgrading := p.Upgrade != "" && p.Upgrade != "none"
-	at := p.UpgradeAt
-	if at <= 0 {
-		at = p.Length / 2
-	}
-	workload, _ := stmbench7.ParseWorkload(p.Workload) // the fake does not validate: r when unknown
-	commit, _ := stm.ParseAlgorithm(p.Commit)          // lockfree when unknown
-	res := &experiments.BenchResult{
-		Config: experiments.BenchConfig{
-			Settings: bench.Settings{
-				Threads: p.Threads, Length: seconds(p.Length), Workload: workload, Backend: p.Backend, Size: p.Size,
-				UpgradeAt: seconds(at), NoTraversals: !p.Traversals, NoSMs: !p.SMs, Seed: 3, STMCommit: commit,
-				Interval: seconds(p.Interval),
-			},
-			Params: mustSize(p.Size),
-		},
-		ElapsedS:            p.Length,
-		BuildS:              0.01,
-		HeapBytesAfterBuild: 1 << 20,
-		Categories:          map[string]experiments.OpStats{},
-	}
-	res.Env.GoVersion, res.Env.GitCommit, res.Env.CPUModel, res.Env.NumCPU = "go-fake", "fake", "fake CPU", 2
-	maxUs := FakeMaxUs(p)
-	curve := []experiments.Percentile{{P: 0, Us: 1}, {P: 50, Us: 10}, {P: 90, Us: 50}, {P: 99, Us: 100}, {P: 99.9, Us: 400}, {P: 100, Us: maxUs}}
-	cats := []string{"OPERATION_RO", "SHORT_TRAVERSAL_RO", "OPERATION", "SHORT_TRAVERSAL", "STRUCTURAL_MODIFICATION", "TRAVERSAL", "TRAVERSAL_RO"}
-	shares := map[string]float64{"OPERATION_RO": 0.45, "SHORT_TRAVERSAL_RO": 0.35, "OPERATION": 0.1, "SHORT_TRAVERSAL": 0.1}
 	total := int64(tput * p.Length)
-	for _, c := range cats {
-		n := int64(shares[c] * float64(total))
-		st := experiments.OpStats{Successful: n, MaxTTCUs: maxUs, P50Us: 10, P99Us: 100, P999Us: 400, MeanUs: 15, Percentiles: curve}
-		if n == 0 {
-			st = experiments.OpStats{}
-		}
-		res.Categories[c] = st
-	}
-	res.Successful = total
-	res.Throughput = float64(total) / p.Length
-	res.ThroughputWithFailed = res.Throughput
-	res.All = &experiments.OpStats{Successful: total, MaxTTCUs: maxUs, P50Us: 10, P99Us: 100, P999Us: 400, MeanUs: 15, Percentiles: curve}
-	// The probe sees what the operations see, slightly later; the platform's own hiccups are
-	// a fixed floor below it.
-	res.Probe = &experiments.ProbeStats{IntervalUs: 1000, Count: int64(p.Length * 1000), MaxUs: maxUs + 50, P50Us: 60, P99Us: 300, P999Us: 600, MeanUs: 70}
-	res.Hiccup = &experiments.ProbeStats{IntervalUs: 1000, Count: int64(p.Length * 1000), MaxUs: 200, P50Us: 55, P99Us: 120, P999Us: 180, MeanUs: 58}
-	res.Runtime = &experiments.RuntimeStats{GCCycles: 10, GCCPUFraction: 0.05, GCPauseMaxUs: 150, AllocBytes: 1 << 30, AllocMBPerS: 1024 / p.Length}
+	r := fakeRecord{&record.Record{Schema: record.Schema, App: "stmbench7", Env: record.Config{{Key: "goos", Value: "linux"}, {Key: "goarch", Value: "amd64"},
+		{Key: "cpu", Value: "fake CPU"}, {Key: "go", Value: "go-fake"}}}}
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	r.Config = record.Config{{Key: "backend", Value: p.Backend}, {Key: "workload", Value: p.Workload}, {Key: "threads", Value: strconv.Itoa(p.Threads)},
+		{Key: "size", Value: p.Size}, {Key: "upgrade", Value: p.Upgrade}, {Key: "migration", Value: p.Migration}, {Key: "length", Value: f(p.Length)}}
+	r.set("throughput", "op/s", record.Higher, float64(total)/p.Length)
+	r.set("throughput_with_failed", "op/s", record.Higher, float64(total)/p.Length)
+	r.set("successful", "op", record.Higher, float64(total))
+	r.set("failed", "op", record.Lower, 0)
+	r.latency("all.", FakeMaxUs(p))
+	r.set("probe_max_us", "µs", record.Lower, FakeMaxUs(p)+50)
+	r.set("probe_p99_us", "µs", record.Lower, 300)
+	r.set("probe_p999_us", "µs", record.Lower, 600)
+	r.set("hiccup_max_us", "µs", record.Lower, 200)
+	r.set("gc_cpu_fraction", "", record.Lower, 0.05)
+	r.set("alloc_mb_per_s", "MB/s", record.Lower, 1024/p.Length)
 	gap := 0.5
+	upgrading := p.Upgrade != "" && p.Upgrade != "none"
 	if upgrading {
 		gap = math.Max(gap, FakePauseMs(p))
 	}
-	res.MaxGapMs = &gap
-	window := experiments.Window{StartS: at, EndS: at + 1, Ops: int64(tput), MaxUs: 1000, P99Us: 100}
-	if upgrading && p.Migration == "eager" {
-		window.MaxUs = maxUs
+	r.set("max_gap_ms", "ms", record.Lower, gap)
+	r.set("window.max_us", "µs", record.Lower, map[bool]float64{true: FakeMaxUs(p), false: 1000}[upgrading && p.Migration == "eager"])
+	r.set("window.p99_us", "µs", record.Lower, 100)
+	r.set("window.ops", "op", record.Higher, float64(int64(tput)))
+	committed, migrated := fakeUpgrade(r, p, tput)
+	series := fakeSeries(p, tput, committed, migrated)
+	dip := series[int(p.UpgradeAt/p.Interval)]
+	r.set("recovery_s", "s", record.Lower, 0)
+	r.set("ops_lost", "op", record.Lower, 0)
+	if upgrading { // the interval of the request loses operations; the next ones are back to the level
+		r.set("recovery_s", "s", record.Lower, dip.T-p.UpgradeAt)
+		r.set("ops_lost", "op", record.Lower, float64(int64(tput*p.Interval))-dip.Values["ops"])
 	}
-	res.Window = &window
-	if p.Backend == "stm" || p.Backend == "stm-plain" {
-		res.STM = map[string]any{"read_only_commits": float64(total) * 0.8, "read_write_commits": float64(total) * 0.2,
-			"inevitable_commits": 0.0, "aborts_read_conflict": 10.0, "aborts_validation": 90.0,
-			"gc": map[string]any{"passes": 5.0}}
-	}
-	var committed, migrated float64
-	if upgrading {
-		objects := FakeObjects(p.Upgrade, p.Size)
-		committed = at + FakePauseMs(p)/1e3
-		migrated = committed
-		switch p.Migration {
-		case "lazy":
-			migrated = committed + 3*p.Interval
-		case "lazy+sweep":
-			migrated = committed + 2*p.Interval
+	r.set("gc_pause_max_us", "µs", record.Lower, 150)
+	r.set("sched_latency_max_us", "µs", record.Lower, 0)
+	r.set("elapsed_s", "s", record.Neither, p.Length)
+	r.set("build_s", "s", record.Lower, 0.01)
+	r.set("heap_bytes_after_build", "B", record.Lower, 1<<20)
+	size, _ := stmbench7.ParseSize(p.Size)
+	r.set("structure.objects", "objects", record.Neither, StructureObjects(size))
+	for c, share := range fakeShares() {
+		n := float64(int64(share * float64(total)))
+		for _, v := range []struct {
+			n     string
+			v     float64
+			unit  string
+			lower record.Better
+		}{{"ops", n, "op", record.Higher}, {"failed", 0, "op", record.Lower}, {"max_us", FakeMaxUs(p), "µs", record.Lower},
+			{"p99_us", 100, "µs", record.Lower}, {"p50_us", 10, "µs", record.Lower}} {
+			r.SetFamily(record.Metric{Name: "cat.{}." + v.n, Unit: v.unit, Doc: "the fake's " + v.n + " of {}", Better: v.lower}, c, v.v)
 		}
-		m, cm := migrated, committed
-		u := &experiments.Upgrade{Scenario: p.Upgrade, Strategy: p.Migration, Sweepers: p.Sweepers, Complete: true,
-			RequestedS: at, CommittedS: &cm, MigratedS: &m, Objects: objects, ObjectsConverted: objects, PauseMs: FakePauseMs(p)}
-		step := experiments.Migration{Name: p.Upgrade, CommitVersion: 1000, RequestedS: at, CommittedS: committed, MigratedS: &m,
-			Complete: true, Objects: objects, PinnedS: migrated - committed}
-		switch p.Migration {
-		case "eager":
-			u.ConversionsStopped, step.Stopped, step.WorldStopMs = objects, objects, FakePauseMs(p)
-		case "lazy+sweep":
-			u.ConversionsSweeper = objects / 2
-			u.ConversionsForeground = objects - objects/2
-			step.Sweeper, step.Foreground = u.ConversionsSweeper, u.ConversionsForeground
-		default:
-			u.ConversionsForeground, step.Foreground = objects, objects
-		}
-		u.ThroughputBefore, u.ThroughputAfter = tput, tput
-		u.Migrations = []experiments.Migration{step}
-		res.Config.Upgrade, res.Config.Sweepers = p.Upgrade, p.Sweepers
-		res.Config.Migration, _ = upgrade.ParseStrategy(p.Migration)
-		res.Upgrade = u
 	}
+	if (p.Backend == "stm" || p.Backend == "stm-plain") && total > 0 {
+		for k, v := range map[string]float64{"read_only_commits": float64(total) * 0.8, "read_write_commits": float64(total) * 0.2,
+			"inevitable_commits": 0, "aborts_read_conflict": 10, "aborts_validation": 90, "gc.passes": 5, "conflict_aborts_per_commit": 100 / float64(total)} {
+			r.set("stm."+k, "", record.Neither, v)
+		}
+	}
+	return r.Record, series
+}
 
-	// The series: one line per interval; with an upgrade, the interval of the commit loses
-	// half its operations (eager: all of them) and sees the pause as its maximum latency.
-	var series []experiments.SeriesPoint
+// fakeShares are the categories' shares of the operations.
+func fakeShares() map[string]float64 {
+	return map[string]float64{"OPERATION_RO": 0.45, "SHORT_TRAVERSAL_RO": 0.35, "OPERATION": 0.1, "SHORT_TRAVERSAL": 0.1}
+}
+
+// fakeUpgrade sets the upgrade's values; it returns when it committed and migrated (-1
+// without an upgrade).
+func fakeUpgrade(r fakeRecord, p FakeParams, tput float64) (committed, migrated float64) {
+	if p.Upgrade == "" || p.Upgrade == "none" {
+		return -1, -1
+	}
+	objects := float64(FakeObjects(p.Upgrade, p.Size))
+	committed = p.UpgradeAt + FakePauseMs(p)/1e3
+	migrated = committed + map[string]float64{"lazy": 3, "lazy+sweep": 2}[p.Migration]*p.Interval
+	stopped, sweeper := 0.0, 0.0
+	switch p.Migration {
+	case "eager":
+		stopped = objects
+	case "lazy+sweep":
+		sweeper = float64(int64(objects) / 2)
+	}
+	size, _ := stmbench7.ParseSize(p.Size)
+	for _, v := range []struct {
+		n, unit string
+		better  record.Better
+		v       float64
+	}{{"pause_ms", "ms", record.Lower, FakePauseMs(p)}, {"world_stop_ms", "ms", record.Lower, map[bool]float64{true: FakePauseMs(p)}[stopped > 0]},
+		{"commit_delay_ms", "ms", record.Lower, (committed - p.UpgradeAt) * 1e3}, {"migration_s", "s", record.Lower, migrated - committed},
+		{"objects", "objects", record.Neither, objects}, {"fraction_changed", "", record.Neither, objects / StructureObjects(size)},
+		{"objects_converted", "objects", record.Neither, objects}, {"conversions_foreground", "objects", record.Neither, objects - stopped - sweeper},
+		{"conversions_sweeper", "objects", record.Neither, sweeper}, {"conversions_stopped", "objects", record.Neither, stopped},
+		{"conversion_failures", "", record.Lower, 0}, {"throughput_before", "op/s", record.Higher, tput},
+		{"throughput_after", "op/s", record.Higher, tput}, {"throughput_ratio", "", record.Higher, 1}, {"complete", "", record.Neither, 1},
+		{"failed", "", record.Lower, 0}, {"pinned_s", "s", record.Lower, migrated - committed}, {"requested_s", "s", record.Neither, p.UpgradeAt},
+		{"committed_s", "s", record.Neither, committed}, {"migrated_s", "s", record.Neither, migrated}} {
+		r.set("upgrade."+v.n, v.unit, v.better, v.v)
+	}
+	if stopped > 0 {
+		r.set("upgrade.us_per_object", "µs", record.Lower, FakePauseMs(p)*1e3/stopped)
+	}
+	return committed, migrated
+}
+
+// fakeSeries is one tick per interval; with an upgrade, the interval of the request loses
+// half its operations (eager: all of them) and sees the pause as its maximum latency.
+func fakeSeries(p FakeParams, tput, committed, migrated float64) []record.Tick {
+	h := hdrhistogram.New(1, 10_000_000_000, 3)
+	for _, us := range []int64{1, 10, 10, 10, 10, 10, 50, 50, 50, 100, 400} {
+		h.RecordValue(us * 1000)
+	}
+	hist := record.Encode(h)
+	var series []record.Tick
 	n := int(math.Round(p.Length / p.Interval))
-	var totalOps int64
-	var converted int64
+	var totalOps, converted float64
+	objects := float64(FakeObjects(p.Upgrade, p.Size))
 	for i := range n {
 		t0, t1 := float64(i)*p.Interval, float64(i+1)*p.Interval
-		ops := int64(tput * p.Interval)
-		mx, p99 := 1000.0, 100.0
-		pt := experiments.SeriesPoint{TS: t1}
-		if upgrading {
-			if at >= t0 && at < t1 {
-				pt.Events = append(pt.Events, experiments.Event{Kind: "requested", Upgrade: p.Upgrade, TS: at})
-				if p.Migration == "eager" {
-					ops, mx = 0, maxUs
-				} else {
-					ops /= 2
+		ops, mx := float64(int64(tput*p.Interval)), 1000.0
+		tk := record.Tick{T: t1, Values: map[string]float64{}, Hists: map[string]string{"all": hist}}
+		if committed >= 0 {
+			if p.UpgradeAt >= t0 && p.UpgradeAt < t1 {
+				tk.Events = append(tk.Events, record.Event{Name: "requested", T: p.UpgradeAt})
+				ops = map[bool]float64{true: 0, false: float64(int64(ops) / 2)}[p.Migration == "eager"]
+				mx = map[bool]float64{true: FakeMaxUs(p), false: mx}[p.Migration == "eager"]
+			}
+			for _, e := range []struct {
+				name string
+				t    float64
+			}{{"committed", committed}, {"migrated", migrated}} {
+				if e.t >= t0 && e.t < t1 {
+					tk.Events = append(tk.Events, record.Event{Name: e.name, T: e.t})
 				}
-			}
-			if committed >= t0 && committed < t1 {
-				pt.Events = append(pt.Events, experiments.Event{Kind: "committed", Upgrade: p.Upgrade, TS: committed})
-			}
-			if migrated >= t0 && migrated < t1 {
-				pt.Events = append(pt.Events, experiments.Event{Kind: "migrated", Upgrade: p.Upgrade, TS: migrated})
 			}
 			if t1 > committed {
-				converted = res.Upgrade.Objects
+				converted = objects
 				if t1 < migrated {
-					converted = int64(float64(res.Upgrade.Objects) * (t1 - committed) / (migrated - committed))
+					converted = float64(int64(objects * (t1 - committed) / (migrated - committed)))
 				}
 			}
-			c := converted
-			pt.ConvertedTotal = &c
+			tk.Values["converted_total"] = converted
 		}
 		totalOps += ops
-		pt.Ops, pt.TotalOps, pt.Throughput = ops, totalOps, float64(ops)/p.Interval
-		pt.MaxUs, pt.P99Us = &mx, &p99
-		probeMax, probeP99, probeCount, hiccup := mx+50, 300.0, int64(p.Interval*1000), 200.0
-		pt.ProbeMaxUs, pt.ProbeP99Us, pt.ProbeCount, pt.HiccupMaxUs = &probeMax, &probeP99, &probeCount, &hiccup
-		heap := uint64(1 << 20)
-		pt.HeapBytes = &heap
-		pt.Categories = map[string]experiments.SeriesCategory{}
-		for _, c := range cats {
-			if shares[c] > 0 {
-				pt.Categories[c] = experiments.SeriesCategory{Ops: int64(shares[c] * float64(ops)), MaxUs: mx, P99Us: p99}
-			}
+		for k, v := range map[string]float64{"ops": ops, "total_ops": totalOps, "throughput": ops / p.Interval, "max_us": mx, "p99_us": 100,
+			"probe_max_us": mx + 50, "probe_p99_us": 300, "probe_count": float64(int64(p.Interval * 1000)), "hiccup_max_us": 200, "heap_bytes": 1 << 20} {
+			tk.Values[k] = v
 		}
-		series = append(series, pt)
+		for c, share := range fakeShares() {
+			tk.Values["cat."+c+".ops"], tk.Values["cat."+c+".max_us"], tk.Values["cat."+c+".p99_us"] = float64(int64(share*ops)), mx, 100
+		}
+		series = append(series, tk)
 	}
-	return res, series
+	return series
 }
 
 // ParamsFromConfig reads the fake's settings from an experiment configuration, through the
 // table of package settings as dustm bench's flags would set them.
-func ParamsFromConfig(ps experiments.Params) FakeParams {
+func ParamsFromConfig(ps experiments.Params) FakeParams { return paramsOf(settingsOf(ps)) }
+
+func settingsOf(ps experiments.Params) bench.Settings {
 	s := bench.DefaultSettings()
 	for _, p := range ps {
 		if row, ok := bench.LookupSetting(p.Key); ok {
 			_ = row.SetKey(&s, p.Value) // the experiment checked the value
 		}
 	}
-	return paramsOf(s)
+	return s
 }
 
 // paramsOf is what the fake reads of a run's settings.
@@ -438,9 +483,6 @@ func paramsOf(s bench.Settings) FakeParams {
 	}
 	return p
 }
-
-// seconds converts the fake's seconds to a duration.
-func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 // WriteFolder creates a results folder for the experiment in dir and fills every run with the
 // fake's results, as if the sweep had run; runs whose settings contain every key=value of
@@ -483,11 +525,10 @@ func WriteFolder(dir string, e *experiments.Experiment, o experiments.CreateOpti
 				return nil, err
 			}
 		default:
-			res, series := Fake(ParamsFromConfig(run.Config.Params), run.Rep)
-			if err := writeJSON(filepath.Join(rd, experiments.ResultFile), res); err != nil {
-				return nil, err
-			}
-			if err := writeSeries(filepath.Join(rd, experiments.SeriesFile), series); err != nil {
+			set := settingsOf(run.Config.Params)
+			res, series := Fake(paramsOf(set), run.Rep)
+			res.Config = recorded(set)
+			if err := writeRun(filepath.Join(rd, experiments.ResultFile), filepath.Join(rd, experiments.SeriesFile), res, series); err != nil {
 				return nil, err
 			}
 		}
@@ -527,13 +568,4 @@ func FakeBenchText(ps experiments.Params, rep int) string {
 	}
 	b.WriteString("PASS\n")
 	return b.String()
-}
-
-// mustSize returns the named preset; the fake is only given sizes it checked.
-func mustSize(name string) stmbench7.Params {
-	p, err := stmbench7.ParseSize(name)
-	if err != nil {
-		panic(err)
-	}
-	return p
 }

@@ -19,7 +19,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/internal/duration"
-	"dustm/stmbench7/bench"
+	"dustm/record"
 )
 
 // Environment variables that steer the fake `dustm kv serve`.
@@ -59,7 +59,7 @@ func FakeKVMain(args []string, stdout, stderr io.Writer) int {
 	up := fs.String("upgrade", "", "")
 	migration := fs.String("migration", "lazy", "")
 	upAt := fs.String("upgrade-at", "", "")
-	sweepers := fs.Int("sweepers", 0, "")
+	fs.Int("sweepers", 0, "")
 	jsonPath := fs.String("json", "", "")
 	seriesPath := fs.String("series", "", "")
 	intervalS := fs.String("interval", "1s", "")
@@ -107,20 +107,11 @@ func FakeKVMain(args []string, stdout, stderr io.Writer) int {
 	if os.Getenv(EnvKVNoJSON) == "1" {
 		return 0
 	}
-	cfg := experiments.KVConfig{App: "kv", Backend: *backend, Preload: int(*preload), Upgrade: *up, Migration: *migration,
-		UpgradeAtS: at.Seconds(), Sweepers: *sweepers, IntervalS: interval.Seconds(), GOMAXPROCS: 2, GOGC: 100}
+	cfg := fakeKVConfig{backend: *backend, preload: *preload, upgrade: *up, migration: *migration, at: at.Seconds(), interval: interval.Seconds()}
 	res, series := fakeKVResult(cfg, kv.snapshot(), kv.conns.Load(), elapsed)
-	if *seriesPath != "" {
-		if err := writeSeries(*seriesPath, series); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-	}
-	if *jsonPath != "" {
-		if err := writeJSON(*jsonPath, res); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
+	if err := writeRun(*jsonPath, *seriesPath, res, series); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
 	}
 	return 0
 }
@@ -215,68 +206,78 @@ func readCommand(r *bufio.Reader) ([]string, error) {
 	return args, nil
 }
 
-// fakeKVResult builds the contract's result and series for a fake run that lasted elapsed
+// fakeKVConfig is what the fake server's result depends on.
+type fakeKVConfig struct {
+	backend, upgrade, migration string
+	preload                     int64
+	at, interval                float64
+}
+
+// fakeKVResult builds the server's record and series for a fake run that lasted elapsed
 // seconds: fixed latencies (GET 100 µs, others 150 µs), the upgrade (if any) at its instant
 // with FakeKVPauseMs as its pause, and a latency spike of that pause in its interval.
-func fakeKVResult(cfg experiments.KVConfig, counts map[string]int64, conns int64, elapsed float64) (*experiments.KVResult, []experiments.SeriesPoint) {
-	res := &experiments.KVResult{SchemaVersion: 2, Kind: "kv", Config: cfg, ElapsedS: elapsed, PreloadS: float64(cfg.Preload) * 1e-6,
-		HeapBytesAfterPreload: uint64(cfg.Preload) * 100, HeapBytesAtEnd: uint64(cfg.Preload) * 100, Connections: conns,
-		Operations: map[string]bench.OpResult{}}
-	res.Env.GoVersion, res.Env.GitCommit, res.Env.CPUModel, res.Env.NumCPU = "go-fake", "fake", "fake CPU", 2
+func fakeKVResult(cfg fakeKVConfig, counts map[string]int64, conns int64, elapsed float64) (*record.Record, []record.Tick) {
+	r := fakeRecord{&record.Record{Schema: record.Schema, App: "kv", Config: record.Config{{Key: "backend", Value: cfg.backend},
+		{Key: "preload", Value: strconv.FormatInt(cfg.preload, 10)}, {Key: "upgrade", Value: cfg.upgrade}, {Key: "migration", Value: cfg.migration}},
+		Env: record.Config{{Key: "goos", Value: "linux"}, {Key: "cpu", Value: "fake CPU"}}}}
+	var commands float64
+	for _, n := range counts {
+		commands += float64(n)
+	}
+	tput := commands / elapsed
+	r.set("throughput", "op/s", record.Higher, tput)
+	r.set("throughput_with_failed", "op/s", record.Higher, tput)
+	r.set("successful", "op", record.Higher, commands)
+	r.set("failed", "op", record.Lower, 0)
+	r.latency("all.", 300)
+	r.set("probe_max_us", "µs", record.Lower, 500)
+	r.set("hiccup_max_us", "µs", record.Lower, 300)
+	r.set("max_gap_ms", "ms", record.Lower, 5)
+	committed, pause := -1.0, 0.0
+	if cfg.upgrade != "" && cfg.at < elapsed {
+		pause = FakeKVPauseMs(cfg.migration, cfg.preload)
+		committed = cfg.at + pause/1e3
+		for _, v := range []struct {
+			n string
+			v float64
+		}{{"pause_ms", pause}, {"requested_s", cfg.at}, {"committed_s", committed}, {"commit_delay_ms", pause},
+			{"migrated_s", min(committed+0.01, elapsed)}, {"objects", float64(cfg.preload)}, {"complete", 1}, {"failed", 0}} {
+			r.set("upgrade."+v.n, "", record.Neither, v.v)
+		}
+	}
+	r.set("elapsed_s", "s", record.Neither, elapsed)
+	r.set("heap_bytes_at_end", "B", record.Lower, float64(cfg.preload*100))
 	for name, n := range counts {
-		lat := 150.0
-		if name == "GET" {
-			lat = 100
-		}
-		res.Operations[name] = bench.OpResult{Successful: n, MaxTTCUs: 2 * lat, P50Us: lat, P99Us: 1.5 * lat, P999Us: 1.8 * lat, MeanUs: lat}
-		res.Commands += n
-	}
-	res.Throughput = float64(res.Commands) / elapsed
-	all := bench.OpResult{Successful: res.Commands, MaxTTCUs: 300, P50Us: 120, P99Us: 200, P999Us: 250, MeanUs: 125}
-	res.All = &all
-	res.MaxGapMs = 5.0
-	res.Probe = &bench.ProbeResult{IntervalUs: 1000, Count: int64(elapsed * 1000), MaxUs: 500, P99Us: 100, P999Us: 200}
-	res.Hiccup = &bench.ProbeResult{IntervalUs: 1000, Count: int64(elapsed * 1000), MaxUs: 300, P99Us: 80, P999Us: 150}
-	var committed float64 = -1
-	pause := 0.0
-	if cfg.Upgrade != "" && cfg.UpgradeAtS < elapsed {
-		keys := int64(cfg.Preload)
-		pause = FakeKVPauseMs(cfg.Migration, keys)
-		committed = cfg.UpgradeAtS + pause/1e3
-		migrated := min(committed+0.01, elapsed)
-		res.Upgrade = &bench.UpgradeResult{Scenario: cfg.Upgrade, Strategy: cfg.Migration, Sweepers: cfg.Sweepers, RequestedS: cfg.UpgradeAtS,
-			CommittedS: &committed, MigratedS: &migrated, Complete: true, Objects: keys, ObjectsConverted: keys,
-			PauseMs: pause, ThroughputBefore: res.Throughput, ThroughputAfter: res.Throughput,
-			Migrations: []bench.MigrationResult{{Name: cfg.Upgrade, CommittedS: committed, RequestedS: cfg.UpgradeAtS, Complete: true, Objects: keys}}}
-		if cfg.Migration == "eager" {
-			res.Upgrade.ConversionsStopped = keys
-			res.Upgrade.Migrations[0].WorldStopMs = pause
-		} else {
-			res.Upgrade.ConversionsForeground = keys
+		lat := map[bool]float64{true: 100, false: 150}[name == "GET"]
+		for _, v := range []struct {
+			n string
+			v float64
+		}{{"ops", float64(n)}, {"failed", 0}, {"max_us", 2 * lat}, {"p99_us", 1.5 * lat}, {"p50_us", lat}} {
+			r.SetFamily(fakeMetric("cat.{}."+v.n, "", record.Neither), name, v.v)
 		}
 	}
-	iv := cfg.IntervalS
+	r.set("connections", "", record.Neither, float64(conns))
+	r.set("heap_bytes_after_preload", "B", record.Lower, float64(cfg.preload*100))
+	r.set("preload_s", "s", record.Lower, float64(cfg.preload)*1e-6)
+	iv := cfg.interval
 	if iv <= 0 {
 		iv = 1
 	}
-	var series []experiments.SeriesPoint
-	var total int64
+	var series []record.Tick
+	var total float64
 	for t := iv; t < elapsed+iv; t += iv {
 		end := min(t, elapsed)
-		ops := int64(res.Throughput * (end - (t - iv)))
+		ops := float64(int64(tput * (end - (t - iv))))
 		total += ops
-		mx, p99 := 300.0, 200.0
-		pt := experiments.SeriesPoint{TS: end, Ops: ops, TotalOps: total, Throughput: float64(ops) / iv,
-			Categories: map[string]experiments.SeriesCategory{"GET": {Ops: ops, MaxUs: mx, P99Us: p99}}}
+		tk := record.Tick{T: end, Values: map[string]float64{"ops": ops, "total_ops": total, "throughput": ops / iv,
+			"max_us": 300, "p99_us": 200, "cmd.GET.ops": ops, "cmd.GET.max_us": 300, "cmd.GET.p99_us": 200}}
 		if committed >= t-iv && committed < t {
-			mx = max(mx, pause*1e3)
-			pt.Events = []experiments.Event{{Kind: "requested", Upgrade: cfg.Upgrade, TS: cfg.UpgradeAtS},
-				{Kind: "committed", Upgrade: cfg.Upgrade, TS: committed}}
+			tk.Values["max_us"] = max(300, pause*1e3)
+			tk.Events = []record.Event{{Name: "requested", T: cfg.at}, {Name: "committed", T: committed}}
 		}
-		pt.MaxUs, pt.P99Us = &mx, &p99
-		series = append(series, pt)
+		series = append(series, tk)
 	}
-	return res, series
+	return r.Record, series
 }
 
 // FakeKVClientRPS is the fake client's requests per second of a backend: redis 80k, stm
@@ -311,7 +312,7 @@ func writeFakeKVRun(dir string, ps experiments.Params, rep int) error {
 	f := RepFactor(rep)
 	rps := FakeKVClientRPS(m["backend"], m["pipeline"] != "1") * f
 	mx := FakeKVClientMaxMs(m["upgrade"], m["migration"], preload) * f
-	c := experiments.KVClient{Tool: "redis-benchmark", Version: "redis-benchmark 7.0.15 (fake)", Server: experiments.KVServerDustm,
+	c := &experiments.KVClient{Tool: "redis-benchmark", Version: "redis-benchmark 7.0.15 (fake)", Server: experiments.KVServerDustm,
 		Command: []string{"redis-benchmark", "-t", m["tests"]}, ServerCommand: []string{"dustm", "kv", "serve"}, ReadyS: 0.1, StartS: 0.01, EndS: 4}
 	if m["backend"] == "redis" {
 		c.Server, c.ServerVersion = experiments.KVServerRedis, "Redis server v=7.0.15 (fake)"
@@ -327,22 +328,19 @@ func writeFakeKVRun(dir string, ps experiments.Params, rep int) error {
 	if err := os.WriteFile(filepath.Join(dir, experiments.KVClientCSVFile), []byte(csv.String()), 0o644); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, experiments.KVClientFile), c); err != nil {
-		return err
+	var server *record.Record
+	if m["backend"] != "redis" {
+		at, _ := duration.Parse(m["upgrade-at"])
+		interval, _ := duration.Parse(m["interval"])
+		cfg := fakeKVConfig{backend: m["backend"], preload: preload, migration: m["migration"], at: at.Seconds(), interval: interval.Seconds()}
+		if u := m["upgrade"]; u != "none" {
+			cfg.upgrade = u
+		}
+		var series []record.Tick
+		server, series = fakeKVResult(cfg, map[string]int64{"GET": int64(rps * 2), "SET": int64(rps * 2)}, 50, 4)
+		if err := writeRun(filepath.Join(dir, experiments.ResultFile), filepath.Join(dir, experiments.SeriesFile), server, series); err != nil {
+			return err
+		}
 	}
-	if m["backend"] == "redis" {
-		return nil
-	}
-	at, _ := duration.Parse(m["upgrade-at"])
-	interval, _ := duration.Parse(m["interval"])
-	cfg := experiments.KVConfig{App: "kv", Backend: m["backend"], Preload: int(preload), Migration: m["migration"],
-		UpgradeAtS: at.Seconds(), IntervalS: interval.Seconds()}
-	if u := m["upgrade"]; u != "none" {
-		cfg.Upgrade = u
-	}
-	res, series := fakeKVResult(cfg, map[string]int64{"GET": int64(rps * 2), "SET": int64(rps * 2)}, 50, 4)
-	if err := writeSeries(filepath.Join(dir, experiments.SeriesFile), series); err != nil {
-		return err
-	}
-	return writeJSON(filepath.Join(dir, experiments.ResultFile), res)
+	return record.Write(filepath.Join(dir, experiments.KVClientFile), experiments.KVClientRecord(c, server), nil)
 }
