@@ -133,7 +133,7 @@ func TestRunsCheckedAgainstConfiguration(t *testing.T) {
 		t.Errorf("after the resume of the edited definition: %v %q", n, f.Warnings)
 	}
 	for _, run := range f.Runs {
-		if l, _ := run.Record.Config.Get("length"); l != "0.5" {
+		if l, _ := experiments.ParamsOf(run.Record).Get("length"); l != "0.5" {
 			t.Errorf("%s: measured %v", run.Dir, l)
 		}
 	}

@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -177,15 +178,11 @@ func kvClientMetrics() []record.Metric {
 func KVClientRecord(c *KVClient, server *record.Record) *record.Record {
 	// Every definition, families first, whether or not the run has a value of it.
 	rec := &record.Record{Schema: record.Schema, App: "redis-benchmark", Metrics: kvClientMetrics(), Values: map[string]float64{}}
-	var tests []string
-	for _, t := range c.Tests {
-		tests = append(tests, t.Name)
-	}
 	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	rec.Config = record.Config{{Key: "tool", Value: c.Tool}, {Key: "version", Value: c.Version},
-		{Key: "command", Value: strings.Join(c.Command, " ")}, {Key: "server", Value: c.Server},
-		{Key: "server_version", Value: c.ServerVersion}, {Key: "server_command", Value: strings.Join(c.ServerCommand, " ")},
-		{Key: "tests", Value: strings.Join(tests, " ")}, {Key: "ready_s", Value: num(c.ReadyS)},
+		{Key: "command", Value: jsonText(c.Command)}, {Key: "server", Value: c.Server},
+		{Key: "server_version", Value: c.ServerVersion}, {Key: "server_command", Value: jsonText(c.ServerCommand)},
+		{Key: "ready_s", Value: num(c.ReadyS)},
 		{Key: "client_start_s", Value: num(c.StartS)}, {Key: "client_end_s", Value: num(c.EndS)}}
 	set := func(name string, v float64) { rec.Values[name] = v }
 	set("client.elapsed_s", c.EndS-c.StartS)
@@ -218,4 +215,10 @@ func KVClientRecord(c *KVClient, server *record.Record) *record.Record {
 		}
 	}
 	return rec
+}
+
+// jsonText is a list as the JSON text a record's configuration holds it in.
+func jsonText(list []string) string {
+	b, _ := json.Marshal(list)
+	return string(b)
 }

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -400,7 +401,7 @@ func readKVRun(dir string) (*record.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tests, _ := client.Config.Get("tests"); tests == "" {
+	if len(clientTests(client)) == 0 {
 		return nil, fmt.Errorf("%s: no tests", filepath.Join(dir, KVClientFile))
 	}
 	var server *record.Record
@@ -423,8 +424,7 @@ func KVTestNames(samples []Sample) []string {
 		if s.Run == nil || s.Run.Info.Kind != KindKV {
 			continue
 		}
-		tests, _ := s.Run.Record.Config.Get("tests")
-		for _, t := range strings.Fields(tests) {
+		for _, t := range clientTests(s.Run.Record) {
 			if !slices.Contains(out, t) {
 				out = append(out, t)
 			}
@@ -465,4 +465,21 @@ func waitReady(ctx context.Context, sp *proc, addr string, deadline <-chan time.
 		}
 	}
 	return nil
+}
+
+// clientTests are the tests a client record has values of (client.TEST.rps), in
+// redis-benchmark's order.
+func clientTests(r *record.Record) []string {
+	var out []string
+	for name := range r.Values {
+		if t, ok := strings.CutSuffix(strings.TrimPrefix(name, "client."), ".rps"); ok && t != name && !strings.Contains(t, ".") && strings.HasPrefix(name, "client.") {
+			out = append(out, t)
+		}
+	}
+	rank := func(t string) int {
+		i := slices.Index(kvBenchmarkTests(), strings.ToLower(t))
+		return cmp.Or(i+1, len(kvBenchmarkTests())+1)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b)) })
+	return out
 }

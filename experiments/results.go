@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"dustm/record"
+	"dustm/stmbench7/bench"
 )
 
 // readRecord reads a run's record (or its .gz).
@@ -29,8 +30,14 @@ func readRecord(path string) (*record.Record, error) {
 
 // ParamsOf is a record's configuration as experiment settings.
 func ParamsOf(r *record.Record) Params {
-	ps := make(Params, len(r.Config))
-	for i, p := range r.Config {
+	c := r.Config
+	if r.App == "stmbench7" {
+		if s, err := bench.FromPairs(c); err == nil {
+			c = s.Recorded()
+		}
+	}
+	ps := make(Params, len(c))
+	for i, p := range c {
 		ps[i] = Param{p.Key, p.Value}
 	}
 	return ps

@@ -28,7 +28,7 @@ func TestLoadResultFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := f.Runs[0]
-	if !r.OK() || r.Record.Values["throughput"] != 1234 || r.Info.Params.String() != "backend=stm threads=2" || !r.HasSeries() {
+	if !r.OK() || r.Record.Values["throughput"] != 1234 || !hasParams(r.Info.Params, "backend", "stm", "threads", "2") || !r.HasSeries() {
 		t.Fatalf("run %+v", r)
 	}
 	s, err := r.Series()
@@ -96,4 +96,13 @@ func TestMadeUpMetricArrivesEverywhere(t *testing.T) {
 		!strings.Contains(buf.String(), "Unit made_up_ms better=lower") {
 		t.Errorf("go bench output lacks made_up_ms (%v):\n%.2000s", err, buf.String())
 	}
+}
+
+func hasParams(ps experiments.Params, kv ...string) bool {
+	for i := 0; i < len(kv); i += 2 {
+		if v, ok := ps.Get(kv[i]); !ok || v != kv[i+1] {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"dustm/record"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -109,14 +110,15 @@ func TestBenchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res map[string]any
-	if err := json.Unmarshal(b, &res); err != nil {
+	res, err := record.Read(jsonPath)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if res["replay"].(map[string]any)["passed"] != true || res["config"].(map[string]any)["threads"] != 2.0 {
+	if threads, _ := res.Config.Get("threads"); res.Values["replay.passed"] != 1 || res.Values["check.passed"] != 1 || threads != "2" {
 		t.Errorf("result %s", b)
 	}
-	if args := res["config"].(map[string]any)["args"].([]any); len(args) < 3 || args[2] != "--size" {
+	var args []string
+	if a, _ := res.Config.Get("args"); json.Unmarshal([]byte(a), &args) != nil || len(args) < 3 || args[2] != "--size" {
 		t.Errorf("args %v", args)
 	}
 	series, err := os.ReadFile(seriesPath)
@@ -137,19 +139,16 @@ func TestBenchOpsMode(t *testing.T) {
 		"--no-traversals", "--thread-seeds", "--json", jsonPath}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	b, _ := os.ReadFile(jsonPath)
-	var res struct {
-		Successful, Failed int64
-		Config             struct{ Seeds []int64 }
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
+	res, err := record.Read(jsonPath)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Successful+res.Failed != 600 {
-		t.Errorf("%d operations, want 3 × 200", res.Successful+res.Failed)
+	if n := res.Values["successful"] + res.Values["failed"]; n != 600 {
+		t.Errorf("%v operations, want 3 × 200", n)
 	}
-	if len(res.Config.Seeds) != 3 || res.Config.Seeds[0] == res.Config.Seeds[1] {
-		t.Errorf("seeds %v", res.Config.Seeds)
+	var seeds []int64
+	if s, _ := res.Config.Get("seeds"); json.Unmarshal([]byte(s), &seeds) != nil || len(seeds) != 3 || seeds[0] == seeds[1] {
+		t.Errorf("seeds %v", seeds)
 	}
 }
 

@@ -205,7 +205,7 @@ func writeRun(jsonPath, seriesPath string, rec *record.Record, series []record.T
 }
 
 // recorded is a run's configuration as dustm bench records it.
-func recorded(s bench.Settings) record.Config { return s.Recorded() }
+func recorded(s bench.Settings) record.Config { return s.Pairs() }
 
 func fakeMetric(name, unit string, better record.Better) record.Metric {
 	return record.Metric{Name: name, Unit: unit, Doc: "the fake's " + name, Better: better}
@@ -285,6 +285,14 @@ func (r fakeRecord) latency(prefix string, mx float64) {
 		v float64
 	}{{"max_us", mx}, {"p99_us", 100}, {"p999_us", 400}, {"p50_us", 10}, {"mean_us", 15}} {
 		r.set(prefix+l.n, "µs", record.Lower, l.v)
+	}
+	if prefix == "all." { // the percentile curve: p0 1 µs, p50 10, p90 50, p99 100, p99.9 400, max
+		for _, c := range []struct {
+			seg string
+			us  float64
+		}{{"p0", 1}, {"p50", 10}, {"p90", 50}, {"p99", 100}, {"p99_9", 400}, {"p100", mx}} {
+			r.SetFamily(record.Metric{Name: "all.curve.{}_us", Unit: "µs", Doc: "latency at percentile {}", Better: record.Lower}, c.seg, c.us)
+		}
 	}
 }
 
