@@ -179,9 +179,11 @@ func TestKVRunEndToEnd(t *testing.T) {
 	}
 	rec := f.Runs[0].Record
 	version, _ := rec.Config.Get("version")
-	command, _ := rec.Config.Get("command")
+	text, _ := rec.Config.Get("command")
+	var command []string
+	_ = json.Unmarshal([]byte(text), &command)
 	if _, up := rec.Values["upgrade.committed_s"]; !up || !strings.HasPrefix(version, "redis-benchmark ") ||
-		!slices.Contains(strings.Fields(command), "--csv") || rec.Values["client.elapsed_s"] <= 0 {
+		!slices.Contains(command, "--csv") || rec.Values["client.elapsed_s"] <= 0 {
 		t.Errorf("the run's records joined: %+v", rec)
 	}
 	for _, f := range []string{experiments.KVClientCSVFile, experiments.SeriesFile, experiments.ResultFile} {
