@@ -25,13 +25,7 @@ const (
 	KindMicro Kind = "micro"
 )
 
-// UpgradeScenarios returns the upgrade scenarios of `dustm bench --upgrade` (package
-// stmbench7's), and "none" for no upgrade.
-func UpgradeScenarios() []string { return mustRow("upgrade").Values() }
-
-// Migrations returns the migration strategies of `dustm bench --migration` (package upgrade's).
-func Migrations() []string { return mustRow("migration").Values() }
-
+// mustRow is a row of the settings table that this package's tables refer to.
 func mustRow(key string) bench.Setting {
 	row, ok := bench.LookupSetting(key)
 	if !ok {
@@ -39,10 +33,6 @@ func mustRow(key string) bench.Setting {
 	}
 	return row
 }
-
-// MicroPackages returns the packages whose benchmarks a micro part runs: "peers" is
-// bench/peers (the STM against the public Go STMs), "stm" is the STM's own benchmarks.
-func MicroPackages() []string { return []string{"peers", "stm"} }
 
 // spec describes one key of an experiment: one setting of a run, an axis when it has several
 // values. The table below is the one place that knows how a key becomes command-line flags.
@@ -75,7 +65,7 @@ func specs() []spec {
 	}
 	out = append(out, []spec{
 		// Go micro-benchmarks.
-		{key: "package", kind: KindMicro, def: "peers", values: MicroPackages(),
+		{key: "package", kind: KindMicro, def: "peers", values: []string{"peers", "stm"},
 			help: "peers: bench/peers (the STM against public Go STMs); stm: the STM's own benchmarks"},
 		{key: "cpu", kind: KindMicro, def: "1", accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxThreads),
 			help: "GOMAXPROCS of the benchmarks (go test -cpu)", norm: intBetween(1, bench.MaxThreads)},
