@@ -130,13 +130,11 @@ type filePart struct {
 type fileValues map[string][]string
 
 func (v *fileValues) UnmarshalJSON(data []byte) error {
+	*v = fileValues{}
 	return eachKey(data, func(k string, r json.RawMessage) error {
 		var list []json.RawMessage
 		if err := json.Unmarshal(r, &list); err != nil {
 			list = []json.RawMessage{r} // a single value is a list of one
-		}
-		if *v == nil {
-			*v = fileValues{}
 		}
 		(*v)[k] = []string{} // an empty list stays: Validate refuses it, not run by default
 		for _, x := range list {
@@ -154,13 +152,11 @@ func (v *fileValues) UnmarshalJSON(data []byte) error {
 type fileFixed map[string]string
 
 func (v *fileFixed) UnmarshalJSON(data []byte) error {
+	*v = fileFixed{}
 	return eachKey(data, func(k string, r json.RawMessage) error {
 		s, err := scalar(r)
 		if err != nil {
 			return fmt.Errorf("fixed.%s: %v (a list of values belongs under axes)", k, err)
-		}
-		if *v == nil {
-			*v = fileFixed{}
 		}
 		(*v)[k] = s
 		return nil
@@ -339,17 +335,11 @@ func (e *Experiment) MarshalJSON() ([]byte, error) {
 		f.Timeout = e.Timeout.String()
 	}
 	for _, p := range e.Parts {
-		fp := filePart{Name: p.Name, Kind: p.Kind, Description: p.Description}
+		fp := filePart{Name: p.Name, Kind: p.Kind, Description: p.Description, Axes: fileValues{}, Fixed: fileFixed{}} // empty: omitted
 		for k, vs := range p.Settings {
 			if len(vs) == 1 {
-				if fp.Fixed == nil {
-					fp.Fixed = fileFixed{}
-				}
 				fp.Fixed[k] = vs[0]
 			} else {
-				if fp.Axes == nil {
-					fp.Axes = fileValues{}
-				}
 				fp.Axes[k] = vs
 			}
 		}

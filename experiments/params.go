@@ -192,23 +192,23 @@ func onOffAlias(v string) (string, bool) {
 func intBetween(lo, hi int64) func(string) (string, error) {
 	return func(v string) (string, error) {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil && !isRangeErr(err) {
-			return "", fmt.Errorf("not a whole number")
-		}
-		if err != nil || n < lo || n > hi {
-			return "", fmt.Errorf("out of range")
+		switch {
+		case errors.Is(err, strconv.ErrRange) || err == nil && (n < lo || n > hi):
+			return "", errors.New("out of range")
+		case err != nil:
+			return "", errors.New("not a whole number")
 		}
 		return strconv.FormatInt(n, 10), nil
 	}
 }
 
-func isRangeErr(err error) bool {
-	ne, ok := errors.AsType[*strconv.NumError](err)
-	return ok && errors.Is(ne.Err, strconv.ErrRange)
-}
+var benchtimeCount = regexp.MustCompile(`^[1-9][0-9]*x$`)
 
-// positiveDuration is what go test -benchtime takes as a time.
-func positiveDuration(v string) (string, error) {
+// benchtime is what go test -benchtime takes: a count, or a positive duration.
+func benchtime(v string) (string, error) {
+	if benchtimeCount.MatchString(v) {
+		return v, nil
+	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		return "", fmt.Errorf("not a duration")
@@ -217,15 +217,6 @@ func positiveDuration(v string) (string, error) {
 		return "", fmt.Errorf("out of range (between 1ns and 1h)")
 	}
 	return d.String(), nil
-}
-
-var benchtimeCount = regexp.MustCompile(`^[1-9][0-9]*x$`)
-
-func benchtime(v string) (string, error) {
-	if benchtimeCount.MatchString(v) {
-		return v, nil
-	}
-	return positiveDuration(v)
 }
 
 func goRegexp(v string) (string, error) {

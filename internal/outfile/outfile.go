@@ -71,33 +71,36 @@ func resolve(path string) (target string, k kind, err error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return cur, kindAtomic, checkParent(path, cur)
 		}
+		through := false
+		if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			link, lerr := os.Readlink(cur)
+			if lerr != nil {
+				return "", 0, pathErrorf(path, "%v", unwrapPathError(lerr))
+			}
+			if !strings.HasPrefix(cur, "/proc/") && !strings.HasPrefix(link, "/proc/") {
+				if !filepath.IsAbs(link) {
+					link = filepath.Join(filepath.Dir(cur), link)
+				}
+				cur = link
+				continue
+			}
+			// /proc/self/fd/N (where /dev/stdout leads) are not paths to rename over: the
+			// open file they name is written through.
+			st, err = os.Stat(path)
+			through = true
+		}
 		if err != nil {
 			return "", 0, pathErrorf(path, "%v", unwrapPathError(err))
 		}
 		switch m := st.Mode(); {
-		case m&fs.ModeSymlink != 0:
-			link, err := os.Readlink(cur)
-			if err != nil {
-				return "", 0, pathErrorf(path, "%v", unwrapPathError(err))
-			}
-			// /proc/self/fd/N (where /dev/stdout leads) are not paths to rename over: the
-			// open file they name is written through.
-			if strings.HasPrefix(cur, "/proc/") || strings.HasPrefix(link, "/proc/") {
-				return path, kindThrough, checkThrough(path)
-			}
-			if !filepath.IsAbs(link) {
-				link = filepath.Join(filepath.Dir(cur), link)
-			}
-			cur = link
-		case m.IsRegular():
+		case m.IsRegular() && !through:
 			return cur, kindAtomic, nil
 		case m.IsDir():
 			return "", 0, pathErrorf(path, "is a directory; name a file (in it, e.g. %s)", filepath.Join(path, "out.json"))
 		case m&fs.ModeSocket != 0:
 			return "", 0, pathErrorf(path, "is a socket; name a regular file, a FIFO, a device or - for standard output")
-		default: // FIFO, character or block device
-			return path, kindThrough, checkThrough(path)
 		}
+		return path, kindThrough, nil // FIFO, character or block device, /proc's open file
 	}
 	return "", 0, pathErrorf(path, "more than %d symbolic links", maxLinks)
 }
@@ -120,21 +123,6 @@ func checkParent(path, target string) error {
 		return pathErrorf(path, "%v", unwrapPathError(err))
 	case !st.IsDir():
 		return pathErrorf(path, "%s is not a folder", dir)
-	}
-	return nil
-}
-
-// checkThrough checks that what is written through is neither a folder nor a socket.
-func checkThrough(path string) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return pathErrorf(path, "%v", unwrapPathError(err))
-	}
-	switch {
-	case st.IsDir():
-		return pathErrorf(path, "is a directory; name a file")
-	case st.Mode()&fs.ModeSocket != 0:
-		return pathErrorf(path, "is a socket; name a regular file, a FIFO, a device or - for standard output")
 	}
 	return nil
 }
@@ -238,12 +226,6 @@ func TemporaryOf(name string) (string, bool) {
 		return "", false
 	}
 	return name[1:i], true
-}
-
-// IsTemporary reports the name of a temporary file of an atomic write.
-func IsTemporary(name string) bool {
-	_, ok := TemporaryOf(name)
-	return ok
 }
 
 // Name is the path as given.
