@@ -140,7 +140,7 @@ func checkNewFolder(dir string) error {
 	case errors.Is(err, syscall.ENOTDIR):
 		return invalidf("%s: a part of this path is a file, not a folder: name a results folder in a folder", dir)
 	case err != nil:
-		return invalidf("%s: %v", dir, unwrapPath(err))
+		return invalidf("%s: %v", dir, outfile.WithoutPath(err))
 	case !st.IsDir():
 		return invalidf("%s exists and is a file, not a folder: name a new results folder", dir)
 	}
@@ -282,19 +282,6 @@ func writeJSONAtomic(path string, v any) error {
 		return err
 	}
 	return outfile.WriteFile(path, append(b, '\n'), nil)
-}
-
-// unwrapPath is a file system error without the path it names, for messages that name the
-// file themselves: the temporary file an atomic write goes through is no business of the
-// user's.
-func unwrapPath(err error) error {
-	if pe, ok := errors.AsType[*fs.PathError](err); ok {
-		return pe.Err
-	}
-	if le, ok := errors.AsType[*os.LinkError](err); ok {
-		return le.Err
-	}
-	return err
 }
 
 // openMaybeGz opens path, or path.gz (decompressing) when only that exists: Compact

@@ -16,6 +16,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/internal/duration"
+	"dustm/internal/outfile"
 	"dustm/plots"
 )
 
@@ -252,10 +253,7 @@ func defaultResultsDir(base, name string, shard experiments.Shard) (string, erro
 		case errors.Is(err, os.ErrNotExist):
 			return dir, nil
 		case err != nil: // a file on the way (ENOTDIR), a folder that cannot be read (EACCES)
-			if pe, ok := errors.AsType[*os.PathError](err); ok {
-				err = pe.Err
-			}
-			return "", fmt.Errorf("cannot use %s: %v", dir, err)
+			return "", fmt.Errorf("cannot use %s: %v", dir, outfile.WithoutPath(err))
 		}
 		dir = filepath.Join(base, name, fmt.Sprintf("%s-%d", stamp, i))
 	}

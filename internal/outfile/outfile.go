@@ -75,7 +75,7 @@ func resolve(path string) (target string, k kind, err error) {
 		if err == nil && st.Mode()&fs.ModeSymlink != 0 {
 			link, lerr := os.Readlink(cur)
 			if lerr != nil {
-				return "", 0, pathErrorf(path, "%v", unwrapPathError(lerr))
+				return "", 0, pathErrorf(path, "%v", WithoutPath(lerr))
 			}
 			if !strings.HasPrefix(cur, "/proc/") && !strings.HasPrefix(link, "/proc/") {
 				if !filepath.IsAbs(link) {
@@ -90,7 +90,7 @@ func resolve(path string) (target string, k kind, err error) {
 			through = true
 		}
 		if err != nil {
-			return "", 0, pathErrorf(path, "%v", unwrapPathError(err))
+			return "", 0, pathErrorf(path, "%v", WithoutPath(err))
 		}
 		switch m := st.Mode(); {
 		case m.IsRegular() && !through:
@@ -105,9 +105,14 @@ func resolve(path string) (target string, k kind, err error) {
 	return "", 0, pathErrorf(path, "more than %d symbolic links", maxLinks)
 }
 
-func unwrapPathError(err error) error {
+// WithoutPath is a file system error without the path it names, for messages that name the file
+// themselves: the temporary file an atomic write goes through is no business of the user's.
+func WithoutPath(err error) error {
 	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Err
+	}
+	if le, ok := errors.AsType[*os.LinkError](err); ok {
+		return le.Err
 	}
 	return err
 }
@@ -120,7 +125,7 @@ func checkParent(path, target string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return pathErrorf(path, "folder %s does not exist (create it first)", dir)
 	case err != nil:
-		return pathErrorf(path, "%v", unwrapPathError(err))
+		return pathErrorf(path, "%v", WithoutPath(err))
 	case !st.IsDir():
 		return pathErrorf(path, "%s is not a folder", dir)
 	}
@@ -203,13 +208,13 @@ func Create(path string, stdout io.Writer) (*File, error) {
 			return nil, pathErrorf(path, "is a FIFO without a reader: start the reader first (e.g. cat %s), then this command", path)
 		}
 		if err != nil {
-			return nil, pathErrorf(path, "%v", unwrapPathError(err))
+			return nil, pathErrorf(path, "%v", WithoutPath(err))
 		}
 		out.f, out.w = f, bufio.NewWriter(f)
 	default:
 		f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+tmpInfix+"*")
 		if err != nil {
-			return nil, pathErrorf(path, "cannot create a file in %s: %v", filepath.Dir(target), unwrapPathError(err))
+			return nil, pathErrorf(path, "cannot create a file in %s: %v", filepath.Dir(target), WithoutPath(err))
 		}
 		out.f, out.w = f, bufio.NewWriter(f)
 	}
@@ -234,11 +239,11 @@ func (o *File) Name() string { return o.name }
 // Write buffers p. Its errors are the system's without the file's name (the caller's gives it).
 func (o *File) Write(p []byte) (int, error) {
 	n, err := o.w.Write(p)
-	return n, unwrapPathError(err)
+	return n, WithoutPath(err)
 }
 
 // Flush pushes what was written so far out of the buffer.
-func (o *File) Flush() error { return unwrapPathError(o.w.Flush()) }
+func (o *File) Flush() error { return WithoutPath(o.w.Flush()) }
 
 // Commit writes out the rest and puts the file in place.
 func (o *File) Commit() error {
@@ -277,7 +282,7 @@ func (o *File) Commit() error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", o.name, unwrapPathError(err))
+		return fmt.Errorf("writing %s: %w", o.name, WithoutPath(err))
 	}
 	return nil
 }
