@@ -31,7 +31,7 @@ func (s *Sweep) mismatch(run Run, info RunInfo) string {
 		return fmt.Sprintf("its %s describes %s/%s rep %d, not the run of this folder (%s rep %d)", RunInfoFile,
 			info.Part, info.Config, info.Rep, c.ID(), run.Rep)
 	case !info.Params.Equal(c.Params):
-		return fmt.Sprintf("its %s records %s", RunInfoFile, paramsDiff(info.Params, c.Params))
+		return fmt.Sprintf("its %s records %s", RunInfoFile, paramsDiff(info.Params, c.Params, false))
 	}
 	return ""
 }
@@ -39,32 +39,26 @@ func (s *Sweep) mismatch(run Run, info RunInfo) string {
 // resultMismatch says how the settings a result records differ from the configuration's, for
 // the settings both name ("" when they agree).
 func resultMismatch(res *record.Record, c *Config) string {
-	got := ParamsOf(res)
-	var diffs []string
-	for _, p := range c.Params {
-		if v, ok := got.Get(p.Key); ok && v != p.Value {
-			diffs = append(diffs, fmt.Sprintf("%s=%s (the configuration: %s)", p.Key, v, p.Value))
-		}
+	if d := paramsDiff(ParamsOf(res), c.Params, true); d != "" {
+		return "its result was measured with " + d
 	}
-	if len(diffs) == 0 {
-		return ""
-	}
-	return "its result was measured with " + strings.Join(diffs, ", ")
+	return ""
 }
 
-// paramsDiff says how recorded settings differ from the configuration's.
-func paramsDiff(got, want Params) string {
+// paramsDiff says how recorded settings differ from the configuration's (with shared, only
+// in the settings both name).
+func paramsDiff(got, want Params, shared bool) string {
 	var diffs []string
 	for _, p := range want {
 		switch v, ok := got.Get(p.Key); {
-		case !ok:
+		case !ok && !shared:
 			diffs = append(diffs, fmt.Sprintf("no %s (the configuration: %s)", p.Key, p.Value))
-		case v != p.Value:
+		case ok && v != p.Value:
 			diffs = append(diffs, fmt.Sprintf("%s=%s (the configuration: %s)", p.Key, v, p.Value))
 		}
 	}
 	for _, p := range got {
-		if _, ok := want.Get(p.Key); !ok {
+		if _, ok := want.Get(p.Key); !ok && !shared {
 			diffs = append(diffs, fmt.Sprintf("%s=%s (not a setting of the configuration)", p.Key, p.Value))
 		}
 	}

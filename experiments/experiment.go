@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,56 +130,56 @@ type filePart struct {
 type fileValues map[string][]string
 
 func (v *fileValues) UnmarshalJSON(data []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	out := make(fileValues, len(raw))
-	for k, r := range raw {
+	*v = fileValues{}
+	return eachKey(data, func(k string, r json.RawMessage) error {
 		var list []json.RawMessage
 		if err := json.Unmarshal(r, &list); err != nil {
 			list = []json.RawMessage{r} // a single value is a list of one
 		}
-		out[k] = []string{} // an empty list stays: Validate refuses it, not run by default
+		(*v)[k] = []string{} // an empty list stays: Validate refuses it, not run by default
 		for _, x := range list {
 			s, err := scalar(x)
 			if err != nil {
 				return fmt.Errorf("axes.%s: %v", k, err)
 			}
-			out[k] = append(out[k], s)
+			(*v)[k] = append((*v)[k], s)
 		}
-	}
-	*v = out
-	return nil
-}
-
-// MarshalJSON writes the keys in table order.
-func (v fileValues) MarshalJSON() ([]byte, error) {
-	return orderedObject(v)
+		return nil
+	})
 }
 
 // fileFixed maps keys to one value each.
 type fileFixed map[string]string
 
 func (v *fileFixed) UnmarshalJSON(data []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	out := make(fileFixed, len(raw))
-	for k, r := range raw {
+	*v = fileFixed{}
+	return eachKey(data, func(k string, r json.RawMessage) error {
 		s, err := scalar(r)
 		if err != nil {
 			return fmt.Errorf("fixed.%s: %v (a list of values belongs under axes)", k, err)
 		}
-		out[k] = s
-	}
-	*v = out
-	return nil
+		(*v)[k] = s
+		return nil
+	})
 }
 
-func (v fileFixed) MarshalJSON() ([]byte, error) {
-	return orderedObject(v)
+// MarshalJSON writes the keys in table order.
+func (v fileValues) MarshalJSON() ([]byte, error) { return orderedObject(v) }
+
+func (v fileFixed) MarshalJSON() ([]byte, error) { return orderedObject(v) }
+
+// eachKey calls f with every key of a JSON object and its value.
+func eachKey(data []byte, f func(string, json.RawMessage) error) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	for k, r := range raw {
+		if err := f(k, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // orderedObject writes a map of keys as a JSON object, the keys in table order.
@@ -260,9 +261,7 @@ func Parse(r io.Reader) (*Experiment, error) {
 	}
 	for _, fp := range f.Parts {
 		p := Part{Name: fp.Name, Kind: fp.Kind, Description: fp.Description, Settings: map[string][]string{}}
-		for k, vs := range fp.Axes {
-			p.Settings[k] = vs
-		}
+		maps.Copy(p.Settings, fp.Axes)
 		for k, v := range fp.Fixed {
 			if _, dup := p.Settings[k]; dup {
 				return nil, invalidf("part %q: %s is both an axis and fixed", fp.Name, k)
@@ -331,22 +330,16 @@ func Load(path string) (*Experiment, error) {
 // MarshalJSON writes the experiment in its file form (single-part experiments whose part is
 // "main" in the short form).
 func (e *Experiment) MarshalJSON() ([]byte, error) {
-	f := fileExperiment{Name: e.Name, Description: e.Description, Repetitions: e.reps(), Figures: e.Figures, Claims: e.Claims}
+	f := fileExperiment{Name: e.Name, Description: e.Description, Repetitions: e.Reps(), Figures: e.Figures, Claims: e.Claims}
 	if e.Timeout > 0 {
 		f.Timeout = e.Timeout.String()
 	}
 	for _, p := range e.Parts {
-		fp := filePart{Name: p.Name, Kind: p.Kind, Description: p.Description}
+		fp := filePart{Name: p.Name, Kind: p.Kind, Description: p.Description, Axes: fileValues{}, Fixed: fileFixed{}} // empty: omitted
 		for k, vs := range p.Settings {
 			if len(vs) == 1 {
-				if fp.Fixed == nil {
-					fp.Fixed = fileFixed{}
-				}
 				fp.Fixed[k] = vs[0]
 			} else {
-				if fp.Axes == nil {
-					fp.Axes = fileValues{}
-				}
 				fp.Axes[k] = vs
 			}
 		}
@@ -384,15 +377,8 @@ func (e *Experiment) Clone() *Experiment {
 	return &c
 }
 
-func (e *Experiment) reps() int {
-	if e.Repetitions == 0 {
-		return DefaultRepetitions
-	}
-	return e.Repetitions
-}
-
 // Reps returns the number of repetitions of every configuration.
-func (e *Experiment) Reps() int { return e.reps() }
+func (e *Experiment) Reps() int { return cmp.Or(e.Repetitions, DefaultRepetitions) }
 
 // Validate checks the definition and normalizes its values (canonical key names and value
 // spellings, parts' kinds defaulted to bench). Its errors wrap ErrInvalid and say what is

@@ -42,7 +42,7 @@ func kvSpecs() []spec {
 			help: "keys the server fills before it listens (--preload); dustm backends only", norm: intBetween(0, MaxKVPreload), flags: flag("preload")},
 		{key: "upgrade", kind: KindKV, def: "none", values: KVUpgrades(),
 			help: "upgrade scenario of the server (--upgrade); only with backend stm, and upgrade-at says when"},
-		{key: "migration", kind: KindKV, def: "lazy", values: Migrations(),
+		{key: "migration", kind: KindKV, def: "lazy", values: mustRow("migration").Values(),
 			help: "migration strategy (--migration); only with an upgrade"},
 		{key: "sweepers", kind: KindKV, def: "1", accepts: "a whole number from 1 to 1024",
 			help: "sweeper goroutines (--sweepers); only with migration lazy+sweep", norm: intBetween(1, 1024)},

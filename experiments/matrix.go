@@ -113,8 +113,8 @@ func (e *Experiment) Expand() ([]Config, []Exclusion, error) {
 			return nil, excl, invalidf("more than %d configurations (accepted: at most %d; split the experiment)", MaxConfigurations, MaxConfigurations)
 		}
 	}
-	if runs := len(all) * e.reps(); runs > MaxRuns {
-		return nil, excl, invalidf("%d configurations × %d repetitions = %d runs (accepted: at most %d runs)", len(all), e.reps(), runs, MaxRuns)
+	if runs := len(all) * e.Reps(); runs > MaxRuns {
+		return nil, excl, invalidf("%d configurations × %d repetitions = %d runs (accepted: at most %d runs)", len(all), e.Reps(), runs, MaxRuns)
 	}
 	return all, excl, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"dustm/internal/outfile"
@@ -134,7 +135,7 @@ func copyTree(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
-		if !d.Type().IsRegular() || outfile.IsTemporary(d.Name()) {
+		if _, tmp := outfile.TemporaryOf(d.Name()); tmp || !d.Type().IsRegular() {
 			return nil
 		}
 		if err := os.Link(path, target); err == nil {
@@ -169,38 +170,23 @@ func sameFolder(a, b string) bool {
 // shardings, how many configurations none of them covers.
 func missingShards(sweeps []*Sweep) string {
 	configs := sweeps[0].Configs
-	covered := make([]bool, len(configs))
-	count, same := 0, true
-	have := map[int]bool{}
-	for _, s := range sweeps {
-		sh := Shard{}
-		if s.Manifest.Shard != nil {
-			sh = *s.Manifest.Shard
-		}
-		if count == 0 {
-			count = sh.Count
-		}
-		same = same && sh.Count == count && count > 0
-		have[sh.Index] = true
-		for i := range configs {
-			covered[i] = covered[i] || sh.Contains(configs[i].Index)
-		}
-	}
 	uncovered := 0
-	for _, c := range covered {
-		if !c {
+	for _, c := range configs {
+		if !slices.ContainsFunc(sweeps, func(s *Sweep) bool { return s.Manifest.Selection().Contains(c.Index) }) {
 			uncovered++
 		}
 	}
-	if uncovered == 0 {
+	count := sweeps[0].Manifest.Selection().Count
+	same := !slices.ContainsFunc(sweeps, func(s *Sweep) bool { return s.Manifest.Selection().Count != count })
+	switch {
+	case uncovered == 0:
 		return ""
-	}
-	if !same {
+	case !same || count == 0:
 		return fmt.Sprintf("%d of the %d configurations are in none of the folders' shards", uncovered, len(configs))
 	}
 	var missing []string
 	for i := 1; i <= count && i <= len(configs); i++ {
-		if !have[i] {
+		if !slices.ContainsFunc(sweeps, func(s *Sweep) bool { return s.Manifest.Selection().Index == i }) {
 			missing = append(missing, fmt.Sprintf("%d/%d", i, count))
 		}
 	}

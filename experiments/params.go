@@ -25,13 +25,7 @@ const (
 	KindMicro Kind = "micro"
 )
 
-// UpgradeScenarios returns the upgrade scenarios of `dustm bench --upgrade` (package
-// stmbench7's), and "none" for no upgrade.
-func UpgradeScenarios() []string { return mustRow("upgrade").Values() }
-
-// Migrations returns the migration strategies of `dustm bench --migration` (package upgrade's).
-func Migrations() []string { return mustRow("migration").Values() }
-
+// mustRow is a row of the settings table that this package's tables refer to.
 func mustRow(key string) bench.Setting {
 	row, ok := bench.LookupSetting(key)
 	if !ok {
@@ -39,10 +33,6 @@ func mustRow(key string) bench.Setting {
 	}
 	return row
 }
-
-// MicroPackages returns the packages whose benchmarks a micro part runs: "peers" is
-// bench/peers (the STM against the public Go STMs), "stm" is the STM's own benchmarks.
-func MicroPackages() []string { return []string{"peers", "stm"} }
 
 // spec describes one key of an experiment: one setting of a run, an axis when it has several
 // values. The table below is the one place that knows how a key becomes command-line flags.
@@ -75,7 +65,7 @@ func specs() []spec {
 	}
 	out = append(out, []spec{
 		// Go micro-benchmarks.
-		{key: "package", kind: KindMicro, def: "peers", values: MicroPackages(),
+		{key: "package", kind: KindMicro, def: "peers", values: []string{"peers", "stm"},
 			help: "peers: bench/peers (the STM against public Go STMs); stm: the STM's own benchmarks"},
 		{key: "cpu", kind: KindMicro, def: "1", accepts: fmt.Sprintf("a whole number from 1 to %d", bench.MaxThreads),
 			help: "GOMAXPROCS of the benchmarks (go test -cpu)", norm: intBetween(1, bench.MaxThreads)},
@@ -202,23 +192,23 @@ func onOffAlias(v string) (string, bool) {
 func intBetween(lo, hi int64) func(string) (string, error) {
 	return func(v string) (string, error) {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil && !isRangeErr(err) {
-			return "", fmt.Errorf("not a whole number")
-		}
-		if err != nil || n < lo || n > hi {
-			return "", fmt.Errorf("out of range")
+		switch {
+		case errors.Is(err, strconv.ErrRange) || err == nil && (n < lo || n > hi):
+			return "", errors.New("out of range")
+		case err != nil:
+			return "", errors.New("not a whole number")
 		}
 		return strconv.FormatInt(n, 10), nil
 	}
 }
 
-func isRangeErr(err error) bool {
-	ne, ok := errors.AsType[*strconv.NumError](err)
-	return ok && errors.Is(ne.Err, strconv.ErrRange)
-}
+var benchtimeCount = regexp.MustCompile(`^[1-9][0-9]*x$`)
 
-// positiveDuration is what go test -benchtime takes as a time.
-func positiveDuration(v string) (string, error) {
+// benchtime is what go test -benchtime takes: a count, or a positive duration.
+func benchtime(v string) (string, error) {
+	if benchtimeCount.MatchString(v) {
+		return v, nil
+	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		return "", fmt.Errorf("not a duration")
@@ -227,15 +217,6 @@ func positiveDuration(v string) (string, error) {
 		return "", fmt.Errorf("out of range (between 1ns and 1h)")
 	}
 	return d.String(), nil
-}
-
-var benchtimeCount = regexp.MustCompile(`^[1-9][0-9]*x$`)
-
-func benchtime(v string) (string, error) {
-	if benchtimeCount.MatchString(v) {
-		return v, nil
-	}
-	return positiveDuration(v)
 }
 
 func goRegexp(v string) (string, error) {

@@ -109,7 +109,7 @@ func (r *RunData) Series() ([]record.Tick, error) {
 	}
 	defer rc.Close()
 	path := r.seriesPath
-	if g, ok := rc.(gzReadCloser); ok {
+	if g, ok := rc.(gzReader); ok {
 		path = g.path // the file that holds the lines
 	}
 	t, err := record.ReadSeries(rc)

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,18 +20,12 @@ import (
 // maxJSONDepth bounds the nesting the walk follows (encoding/json's own limit is 10000).
 const maxJSONDepth = 200
 
-// strictError is a JSON document that is valid JSON but not what a reader means by it.
-type strictError struct{ msg string }
-
-func (e *strictError) Error() string { return e.msg }
-
-// checkStrictJSON checks data, a document to be decoded into a value of type t: no
-// byte-order mark, no key twice in an object, no key that matches a field of t only in
-// another case, nothing after the value. Syntax errors come back as encoding/json's. Types
-// with their own UnmarshalJSON are walked for duplicates only: they check their keys.
+// checkStrictJSON checks data, a document to be decoded into a value of type t. Syntax
+// errors come back as encoding/json's. Types with their own UnmarshalJSON are walked for
+// duplicates only: they check their keys.
 func checkStrictJSON(data []byte, t reflect.Type) error {
 	if bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}) {
-		return &strictError{"the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which JSON does not allow: save it as UTF-8 without a BOM"}
+		return errors.New("the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which JSON does not allow: save it as UTF-8 without a BOM")
 	}
 	w := strictWalk{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
 	w.dec.UseNumber()
@@ -38,14 +33,15 @@ func checkStrictJSON(data []byte, t reflect.Type) error {
 		return err
 	}
 	end := int(w.dec.InputOffset())
-	if rest := bytes.TrimSpace(data[end:]); len(rest) > 0 {
-		if len(rest) > 20 {
-			rest = append(rest[:20:20], "…"...)
-		}
-		return &strictError{fmt.Sprintf("more after the end of the JSON value at %s: %q (a file holds one JSON object; remove what follows it)",
-			w.where(end+bytes.Index(data[end:], rest[:1])), rest)}
+	rest := bytes.TrimSpace(data[end:])
+	if len(rest) == 0 {
+		return nil
 	}
-	return nil
+	at := w.where(end + bytes.Index(data[end:], rest[:1]))
+	if len(rest) > 20 {
+		rest = append(rest[:20:20], "…"...)
+	}
+	return fmt.Errorf("more after the end of the JSON value at %s: %q (a file holds one JSON object; remove what follows it)", at, rest)
 }
 
 type strictWalk struct {
@@ -57,47 +53,40 @@ type strictWalk struct {
 func (w *strictWalk) where(off int) string {
 	off = min(max(off, 0), len(w.data))
 	line := 1 + bytes.Count(w.data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(w.data[:off], '\n')
-	return fmt.Sprintf("line %d, column %d", line, col)
+	return fmt.Sprintf("line %d, column %d", line, off-bytes.LastIndexByte(w.data[:off], '\n'))
 }
 
-// keyStart is where the key just read starts (its opening quote).
+// keyStart is where the key just read starts (its opening quote, before its closing one).
 func (w *strictWalk) keyStart() string {
-	end := int(w.dec.InputOffset()) - 1 // the closing quote
-	if end <= 0 || end > len(w.data) {
-		return w.where(end)
-	}
-	return w.where(bytes.LastIndexByte(w.data[:end], '"'))
+	end := min(int(w.dec.InputOffset())-1, len(w.data))
+	return w.where(bytes.LastIndexByte(w.data[:max(end, 0)], '"'))
 }
 
+// value walks one JSON value to be decoded into t (nil: unknown); path names it in errors
+// ("parts[1].axes: ").
 func (w *strictWalk) value(t reflect.Type, path string, depth int) error {
 	if depth > maxJSONDepth {
-		return &strictError{fmt.Sprintf("%snested more than %d levels deep", prefix(path), maxJSONDepth)}
+		return fmt.Errorf("%snested more than %d levels deep", path, maxJSONDepth)
 	}
 	tok, err := w.dec.Token()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return io.ErrUnexpectedEOF
-		}
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	} else if err != nil {
 		return err
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
 	t = strictType(t)
-	switch d {
-	case '[':
+	switch tok {
+	case json.Delim('['):
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
 		}
 		for i := 0; w.dec.More(); i++ {
-			if err := w.value(elem, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+			if err := w.value(elem, strings.TrimSuffix(path, ": ")+"["+strconv.Itoa(i)+"]: ", depth+1); err != nil {
 				return err
 			}
 		}
-	case '{':
+	case json.Delim('{'):
 		seen := map[string]bool{}
 		for w.dec.More() {
 			tok, err := w.dec.Token()
@@ -106,31 +95,23 @@ func (w *strictWalk) value(t reflect.Type, path string, depth int) error {
 			}
 			key, _ := tok.(string)
 			if seen[key] {
-				return &strictError{fmt.Sprintf("%skey %q is given twice (the second at %s): give each key once (JSON readers keep the last silently)",
-					prefix(path), key, w.keyStart())}
+				return fmt.Errorf("%skey %q is given twice (the second at %s): give each key once (JSON readers keep the last silently)", path, key, w.keyStart())
 			}
 			seen[key] = true
 			ft, err := fieldType(t, key)
 			if err != nil {
-				return &strictError{fmt.Sprintf("%s%v (at %s)", prefix(path), err, w.keyStart())}
+				return fmt.Errorf("%s%v (at %s)", path, err, w.keyStart())
 			}
-			if err := w.value(ft, join(path, key), depth+1); err != nil {
+			if err := w.value(ft, strings.TrimPrefix(strings.TrimSuffix(path, ": ")+"."+key, ".")+": ", depth+1); err != nil {
 				return err
 			}
 		}
+	default:
+		return nil
 	}
 	_, err = w.dec.Token() // the closing delimiter
 	return err
 }
-
-func prefix(path string) string {
-	if path == "" {
-		return ""
-	}
-	return path + ": "
-}
-
-func join(path, key string) string { return strings.TrimPrefix(path+"."+key, ".") }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
@@ -175,25 +156,17 @@ func fieldType(t reflect.Type, key string) (reflect.Type, error) {
 func jsonFields(t reflect.Type, into map[string]reflect.Type) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
 			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			if et := f.Type; et.Kind() == reflect.Struct {
-				jsonFields(et, into)
-				continue
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			jsonFields(f.Type, into)
+		case f.IsExported():
+			name = cmp.Or(name, f.Name)
+			if _, dup := into[name]; !dup {
+				into[name] = f.Type
 			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if _, dup := into[name]; !dup {
-			into[name] = f.Type
 		}
 	}
 }

@@ -140,7 +140,7 @@ func checkNewFolder(dir string) error {
 	case errors.Is(err, syscall.ENOTDIR):
 		return invalidf("%s: a part of this path is a file, not a folder: name a results folder in a folder", dir)
 	case err != nil:
-		return invalidf("%s: %v", dir, unwrapPath(err))
+		return invalidf("%s: %v", dir, outfile.WithoutPath(err))
 	case !st.IsDir():
 		return invalidf("%s exists and is a file, not a folder: name a new results folder", dir)
 	}
@@ -284,79 +284,60 @@ func writeJSONAtomic(path string, v any) error {
 	return outfile.WriteFile(path, append(b, '\n'), nil)
 }
 
-// unwrapPath is a file system error without the path it names, for messages that name the
-// file themselves: the temporary file an atomic write goes through is no business of the
-// user's.
-func unwrapPath(err error) error {
-	if pe, ok := errors.AsType[*fs.PathError](err); ok {
-		return pe.Err
-	}
-	if le, ok := errors.AsType[*os.LinkError](err); ok {
-		return le.Err
-	}
-	return err
-}
-
 // openMaybeGz opens path, or path.gz (decompressing) when only that exists: Compact
 // compresses the bulky files of a reference folder.
 func openMaybeGz(path string) (io.ReadCloser, error) {
 	f, err := os.Open(path)
-	if err == nil {
-		return f, nil
-	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+		return f, err
 	}
 	gf, gerr := os.Open(path + ".gz")
 	if gerr != nil {
 		return nil, err // the error about the plain name
 	}
-	zr, err := gzip.NewReader(gf)
-	if err != nil {
+	g := gzReader{f: gf, path: path + ".gz"}
+	if g.Reader, err = gzip.NewReader(gf); err != nil {
 		gf.Close()
-		return nil, &gzError{path + ".gz", err}
+		return nil, g.damaged(err)
 	}
-	return gzReadCloser{zr, gf, path + ".gz"}, nil
+	return g, nil
 }
 
-// gzError is a compressed file that does not decompress: it names the .gz file, which is
-// the one to look at (or restore), and says what is wrong with it.
-type gzError struct {
-	path string
-	err  error
-}
-
-func (e *gzError) Error() string {
-	why := e.err.Error()
-	switch {
-	case errors.Is(e.err, io.ErrUnexpectedEOF) || errors.Is(e.err, io.EOF):
-		why = "it ends early (cut short)"
-	case errors.Is(e.err, gzip.ErrHeader):
-		why = "it is not gzip data"
-	case errors.Is(e.err, gzip.ErrChecksum):
-		why = "its checksum does not match its contents"
-	}
-	return fmt.Sprintf("%s: a damaged gzip file: %s", e.path, why)
-}
-
-func (e *gzError) Unwrap() error { return e.err }
-
-type gzReadCloser struct {
+// gzReader names the .gz file in the errors of decompression (the file to look at, or
+// restore), and says what is wrong with it.
+type gzReader struct {
 	*gzip.Reader
 	f    *os.File
 	path string
 }
 
-// Read names the file in the errors of decompression (not in a clean end of data).
-func (g gzReadCloser) Read(p []byte) (int, error) {
+func (g gzReader) damaged(err error) error {
+	why := err.Error()
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		why = "it ends early (cut short)"
+	case errors.Is(err, gzip.ErrHeader):
+		why = "it is not gzip data"
+	case errors.Is(err, gzip.ErrChecksum):
+		why = "its checksum does not match its contents"
+	}
+	return &gzError{fmt.Sprintf("%s: a damaged gzip file: %s", g.path, why)}
+}
+
+// gzError is a .gz file that does not decompress.
+type gzError struct{ msg string }
+
+func (e *gzError) Error() string { return e.msg }
+
+func (g gzReader) Read(p []byte) (int, error) {
 	n, err := g.Reader.Read(p)
 	if err != nil && err != io.EOF {
-		err = &gzError{g.path, err}
+		err = g.damaged(err)
 	}
 	return n, err
 }
 
-func (g gzReadCloser) Close() error {
+func (g gzReader) Close() error {
 	g.Reader.Close()
 	return g.f.Close()
 }

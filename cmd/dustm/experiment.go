@@ -16,6 +16,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/internal/duration"
+	"dustm/internal/outfile"
 	"dustm/plots"
 )
 
@@ -252,10 +253,7 @@ func defaultResultsDir(base, name string, shard experiments.Shard) (string, erro
 		case errors.Is(err, os.ErrNotExist):
 			return dir, nil
 		case err != nil: // a file on the way (ENOTDIR), a folder that cannot be read (EACCES)
-			if pe, ok := errors.AsType[*os.PathError](err); ok {
-				err = pe.Err
-			}
-			return "", fmt.Errorf("cannot use %s: %v", dir, err)
+			return "", fmt.Errorf("cannot use %s: %v", dir, outfile.WithoutPath(err))
 		}
 		dir = filepath.Join(base, name, fmt.Sprintf("%s-%d", stamp, i))
 	}
@@ -279,7 +277,7 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 		return err
 	}
 	// The summary of whatever exists, even after an interruption.
-	report, err := draw(s.Dir, f.noPlot || s.Manifest.Shard != nil, stdout, stderr)
+	report, err := draw(s.Dir, f.noPlot || s.Manifest.Shard != nil, plots.Options{}, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -300,7 +298,7 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 
 // draw writes a results folder's summary and, unless noPlot, its figures and REPORT.md
 // (whose path it returns), and tells where they went.
-func draw(dir string, noPlot bool, stdout, stderr io.Writer) (report string, err error) {
+func draw(dir string, noPlot bool, o plots.Options, stdout, stderr io.Writer) (report string, err error) {
 	if noPlot {
 		folder, _, err := experiments.WriteSummary(dir)
 		printWarnings(stderr, folder)
@@ -309,7 +307,7 @@ func draw(dir string, noPlot bool, stdout, stderr io.Writer) (report string, err
 		}
 		return "", err
 	}
-	w, err := plots.Write(dir, plots.Options{})
+	w, err := plots.Write(dir, o)
 	if w != nil {
 		printWarnings(stderr, w.Folder)
 	}
@@ -463,63 +461,54 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	for _, n := range notes {
 		fmt.Fprintln(stderr, "note:", n)
 	}
-	_, err = draw(s.Dir, *noPlot, stdout, stderr)
+	_, err = draw(s.Dir, *noPlot, plots.Options{}, stdout, stderr)
 	return err
 }
 
-// oneFolder checks the arguments of a subcommand that takes one results folder: it prints the
-// usage for -h (done), and refuses anything but one existing results folder.
-func oneFolder(name string, args []string, stdout io.Writer) (done bool, err error) {
-	c := experimentCommands()[slices.IndexFunc(experimentCommands(), func(c command) bool { return c.name == name })]
-	usage := fmt.Sprintf("usage: dustm experiment %s %s   (%s)", c.name, c.args, c.summary)
-	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(stdout, usage)
-		return true, nil
+// inFolder is a subcommand that takes one results folder: it prints the usage for -h, and
+// refuses anything but one existing results folder before run.
+func inFolder(name string, run func(dir string, stdout, stderr io.Writer) error) func([]string, io.Writer, io.Writer) error {
+	return func(args []string, stdout, stderr io.Writer) error {
+		c := experimentCommands()[slices.IndexFunc(experimentCommands(), func(c command) bool { return c.name == name })]
+		usage := fmt.Sprintf("usage: dustm experiment %s %s   (%s)", c.name, c.args, c.summary)
+		switch {
+		case len(args) == 1 && (args[0] == "-h" || args[0] == "--help"):
+			_, err := fmt.Fprintln(stdout, usage)
+			return err
+		case len(args) != 1 || strings.HasPrefix(args[0], "-"):
+			return usageErrorf("%s takes one results folder\n%s", name, usage)
+		}
+		if _, err := experiments.ReadManifest(args[0]); err != nil {
+			return usageErrorf("%v", err)
+		}
+		return run(args[0], stdout, stderr)
 	}
-	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		return false, usageErrorf("%s takes one results folder\n%s", name, usage)
-	}
-	if _, err := experiments.ReadManifest(args[0]); err != nil {
-		return false, usageErrorf("%v", err)
-	}
-	return false, nil
 }
 
-func runExperimentSummary(args []string, stdout, stderr io.Writer) error {
-	if done, err := oneFolder("summary", args, stdout); done || err != nil {
-		return err
-	}
-	f, s, err := experiments.WriteSummary(args[0])
+func experimentSummary(dir string, stdout, stderr io.Writer) error {
+	f, s, err := experiments.WriteSummary(dir)
 	printWarnings(stderr, f)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d configurations\n", filepath.Join(args[0], experiments.SummaryFile), len(s.Rows))
+	fmt.Fprintf(stdout, "%s: %d configurations\n", filepath.Join(dir, experiments.SummaryFile), len(s.Rows))
 	return nil
 }
 
-func runExperimentCompact(args []string, stdout, stderr io.Writer) error {
-	if done, err := oneFolder("compact", args, stdout); done || err != nil {
-		return err
+func experimentCompact(dir string, stdout, stderr io.Writer) error {
+	saved, skipped, err := experiments.Compact(dir)
+	if err != nil {
+		return usageIf(err, experiments.ErrBusy)
 	}
-	saved, skipped, err := experiments.Compact(args[0])
-	if errors.Is(err, experiments.ErrBusy) {
-		return usageErrorf("compact: %v", err)
-	} else if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: %.1f MiB saved\n", args[0], float64(saved)/(1<<20))
+	fmt.Fprintf(stdout, "%s: %.1f MiB saved\n", dir, float64(saved)/(1<<20))
 	if skipped > 0 {
 		fmt.Fprintf(stdout, "%d runs that did not end (running or interrupted) are left as they are\n", skipped)
 	}
 	return nil
 }
 
-func runExperimentGoBench(args []string, stdout, stderr io.Writer) error {
-	if done, err := oneFolder("gobench", args, stdout); done || err != nil {
-		return err
-	}
-	f, err := experiments.LoadFolder(args[0])
+func experimentGoBench(dir string, stdout, stderr io.Writer) error {
+	f, err := experiments.LoadFolder(dir)
 	if err != nil {
 		return err
 	}
@@ -528,6 +517,6 @@ func runExperimentGoBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "%s: %d runs\n", args[0], n)
+	fmt.Fprintf(stderr, "%s: %d runs\n", dir, n)
 	return nil
 }

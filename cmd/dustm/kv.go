@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"strings"
-	"syscall"
 	"time"
 
 	"dustm/internal/duration"
@@ -22,30 +17,14 @@ import (
 	"dustm/upgrade"
 )
 
-// runKV is `dustm kv`: its one subcommand, serve, runs the Redis-protocol key-value server.
+// runKV is `dustm kv` without its one subcommand, serve (which dispatch runs): help or a
+// usage error.
 func runKV(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "serve" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "usage: dustm kv serve [flags]   (dustm kv serve --help lists the flags)")
-			return nil
-		}
-		return usageErrorf("usage: dustm kv serve [flags] (the one subcommand of kv is serve)")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, "usage: dustm kv serve [flags]   (dustm kv serve --help lists the flags)")
+		return nil
 	}
-	// The first SIGINT or SIGTERM stops the server cleanly (result files written); a second
-	// one exits at once with status 1.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		<-sigs
-		cancel()
-		<-sigs
-		fmt.Fprintln(stderr, "dustm kv: second signal: exiting at once")
-		os.Exit(1)
-	}()
-	return runKVServe(ctx, args[1:], stdout, stderr, nil)
+	return usageErrorf("usage: dustm kv serve [flags] (the one subcommand of kv is serve)")
 }
 
 type kvFlags struct {
@@ -78,8 +57,8 @@ func parseKVFlags(args []string, stdout io.Writer) (*kvFlags, bool, error) {
 	if help || err != nil {
 		return f, help, err
 	}
-	if fs.NArg() > 0 {
-		return f, false, usageErrorf("unexpected arguments %q", fs.Args())
+	if err := noArgs(fs); err != nil {
+		return f, false, err
 	}
 	if f.cfg.Migration, err = upgrade.ParseStrategy(f.migration); err != nil {
 		return f, false, usageErrorf("--migration %q: accepted %s", f.migration, upgrade.StrategyNames())
@@ -93,20 +72,7 @@ func parseKVFlags(args []string, stdout io.Writer) (*kvFlags, bool, error) {
 	if f.procs < 0 || f.procs > bench.MaxProcs {
 		return f, false, usageErrorf("--gomaxprocs must be at least 1 and at most %d (got %d)", bench.MaxProcs, f.procs)
 	}
-	var paths, names []string
-	for _, o := range []struct{ flag, path string }{{"--json", f.json}, {"--series", f.series}, {"--cpuprofile", f.cpuprofile}} {
-		if o.path == "" {
-			continue
-		}
-		if err := outfile.Check(o.path); err != nil {
-			return f, false, usageErrorf("%s: %v", o.flag, strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
-		}
-		names, paths = append(names, o.flag), append(paths, o.path)
-	}
-	if err := outfile.Distinct(names, paths); err != nil {
-		return f, false, usageErrorf("%v", strings.TrimPrefix(err.Error(), outfile.ErrPath.Error()+": "))
-	}
-	return f, false, nil
+	return f, false, checkOutputs(fs, []output{{"--json", f.json}, {"--series", f.series}, {"--cpuprofile", f.cpuprofile}})
 }
 
 // runKVServe runs the server until ctx ends. ready, when not nil, receives the address once
@@ -141,10 +107,7 @@ func runKVServe(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	}
 	srv, err := kv.New(f.cfg)
 	if err != nil {
-		if errors.Is(err, kv.ErrConfig) {
-			return usageErrorf("%s", strings.TrimPrefix(err.Error(), kv.ErrConfig.Error()+": "))
-		}
-		return err
+		return usageIf(err, kv.ErrConfig)
 	}
 	defer srv.Close()
 	srv.MeasurePreload()

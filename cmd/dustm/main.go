@@ -38,9 +38,9 @@ func commands() []command {
 		{"bench", "[flags]", "run STMBench7: the reference's options and report, plus result files and checks", interruptible(runBenchContext), nil},
 		{"experiment", "NAME [flags]", "run a named experiment (a sweep of bench runs, each in a fresh process), summarize and draw it", interruptible(runExperimentContext), []command{
 			{"merge", "[-o DIR] DIR…", "merge the results folders of a sweep's shards, then summarize and draw them", runExperimentMerge, nil},
-			{"summary", "DIR", "rewrite a results folder's summary.csv (and summary-long.csv) from its runs", runExperimentSummary, nil},
-			{"compact", "DIR", "gzip the bulky files of a results folder (every reader still reads them)", runExperimentCompact, nil},
-			{"gobench", "DIR > FILE", "the bench runs as Go benchmark lines, for benchstat FILE-A FILE-B", runExperimentGoBench, nil},
+			{"summary", "DIR", "rewrite a results folder's summary.csv (and summary-long.csv) from its runs", inFolder("summary", experimentSummary), nil},
+			{"compact", "DIR", "gzip the bulky files of a results folder (every reader still reads them)", inFolder("compact", experimentCompact), nil},
+			{"gobench", "DIR > FILE", "the bench runs as Go benchmark lines, for benchstat FILE-A FILE-B", inFolder("gobench", experimentGoBench), nil},
 		}},
 		{"plot", "DIR|RUN…", "draw a results folder's figures (PNG, SVG) and write its REPORT.md", runPlot, nil},
 		{"compare", "[flags] A B", "compare two results side by side, per metric, with a test against the noise", runCompare, nil},

@@ -82,7 +82,7 @@ func plotPaths(paths []string) (folders, runs []string, err error) {
 			runs = append(runs, p)
 			continue
 		}
-		if err := checkResultsFolder(p); err != nil {
+		if _, err := experiments.ReadManifest(p); err != nil {
 			return nil, nil, usageErrorf("%v", err)
 		}
 		folders = append(folders, p)
@@ -125,13 +125,7 @@ func plotRuns(runs []string, out string, o plots.Options, only []string, stdout,
 // --only or --out just the figures named, into out (a subfolder per results folder, several).
 func plotFolder(dir, out string, several bool, o plots.Options, only []string, stdout, stderr io.Writer) error {
 	if len(only) == 0 && out == "" {
-		w, err := plots.Write(dir, o)
-		if w != nil {
-			printWarnings(stderr, w.Folder)
-		}
-		if err == nil {
-			reportWritten(stdout, w)
-		}
+		_, err := draw(dir, false, o, stdout, stderr)
 		return err
 	}
 	f, err := experiments.LoadFolder(dir)
@@ -167,22 +161,6 @@ func checkFiguresFolder(dir string) error {
 		return usageErrorf("--out: %s exists and is a file, not a folder: name the folder for the figures", dir)
 	}
 	return nil
-}
-
-// checkResultsFolder says why dir is not a results folder: it does not exist, it is a file,
-// it has no manifest, its manifest is damaged.
-func checkResultsFolder(dir string) error {
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s does not exist", dir)
-	case err != nil:
-		return err
-	case !st.IsDir():
-		return fmt.Errorf("%s is a file, not a results folder (results folders are made by `dustm experiment`)", dir)
-	}
-	_, err = experiments.ReadManifest(dir)
-	return err
 }
 
 // printWarnings prints the damaged files found in a folder, on stderr.

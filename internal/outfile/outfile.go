@@ -71,40 +71,48 @@ func resolve(path string) (target string, k kind, err error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return cur, kindAtomic, checkParent(path, cur)
 		}
-		if err != nil {
-			return "", 0, pathErrorf(path, "%v", unwrapPathError(err))
-		}
-		switch m := st.Mode(); {
-		case m&fs.ModeSymlink != 0:
-			link, err := os.Readlink(cur)
-			if err != nil {
-				return "", 0, pathErrorf(path, "%v", unwrapPathError(err))
+		through := false
+		if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			link, lerr := os.Readlink(cur)
+			if lerr != nil {
+				return "", 0, pathErrorf(path, "%v", WithoutPath(lerr))
+			}
+			if !strings.HasPrefix(cur, "/proc/") && !strings.HasPrefix(link, "/proc/") {
+				if !filepath.IsAbs(link) {
+					link = filepath.Join(filepath.Dir(cur), link)
+				}
+				cur = link
+				continue
 			}
 			// /proc/self/fd/N (where /dev/stdout leads) are not paths to rename over: the
 			// open file they name is written through.
-			if strings.HasPrefix(cur, "/proc/") || strings.HasPrefix(link, "/proc/") {
-				return path, kindThrough, checkThrough(path)
-			}
-			if !filepath.IsAbs(link) {
-				link = filepath.Join(filepath.Dir(cur), link)
-			}
-			cur = link
-		case m.IsRegular():
+			st, err = os.Stat(path)
+			through = true
+		}
+		if err != nil {
+			return "", 0, pathErrorf(path, "%v", WithoutPath(err))
+		}
+		switch m := st.Mode(); {
+		case m.IsRegular() && !through:
 			return cur, kindAtomic, nil
 		case m.IsDir():
 			return "", 0, pathErrorf(path, "is a directory; name a file (in it, e.g. %s)", filepath.Join(path, "out.json"))
 		case m&fs.ModeSocket != 0:
 			return "", 0, pathErrorf(path, "is a socket; name a regular file, a FIFO, a device or - for standard output")
-		default: // FIFO, character or block device
-			return path, kindThrough, checkThrough(path)
 		}
+		return path, kindThrough, nil // FIFO, character or block device, /proc's open file
 	}
 	return "", 0, pathErrorf(path, "more than %d symbolic links", maxLinks)
 }
 
-func unwrapPathError(err error) error {
+// WithoutPath is a file system error without the path it names, for messages that name the file
+// themselves: the temporary file an atomic write goes through is no business of the user's.
+func WithoutPath(err error) error {
 	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Err
+	}
+	if le, ok := errors.AsType[*os.LinkError](err); ok {
+		return le.Err
 	}
 	return err
 }
@@ -117,24 +125,9 @@ func checkParent(path, target string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return pathErrorf(path, "folder %s does not exist (create it first)", dir)
 	case err != nil:
-		return pathErrorf(path, "%v", unwrapPathError(err))
+		return pathErrorf(path, "%v", WithoutPath(err))
 	case !st.IsDir():
 		return pathErrorf(path, "%s is not a folder", dir)
-	}
-	return nil
-}
-
-// checkThrough checks that what is written through is neither a folder nor a socket.
-func checkThrough(path string) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return pathErrorf(path, "%v", unwrapPathError(err))
-	}
-	switch {
-	case st.IsDir():
-		return pathErrorf(path, "is a directory; name a file")
-	case st.Mode()&fs.ModeSocket != 0:
-		return pathErrorf(path, "is a socket; name a regular file, a FIFO, a device or - for standard output")
 	}
 	return nil
 }
@@ -215,13 +208,13 @@ func Create(path string, stdout io.Writer) (*File, error) {
 			return nil, pathErrorf(path, "is a FIFO without a reader: start the reader first (e.g. cat %s), then this command", path)
 		}
 		if err != nil {
-			return nil, pathErrorf(path, "%v", unwrapPathError(err))
+			return nil, pathErrorf(path, "%v", WithoutPath(err))
 		}
 		out.f, out.w = f, bufio.NewWriter(f)
 	default:
 		f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+tmpInfix+"*")
 		if err != nil {
-			return nil, pathErrorf(path, "cannot create a file in %s: %v", filepath.Dir(target), unwrapPathError(err))
+			return nil, pathErrorf(path, "cannot create a file in %s: %v", filepath.Dir(target), WithoutPath(err))
 		}
 		out.f, out.w = f, bufio.NewWriter(f)
 	}
@@ -240,23 +233,17 @@ func TemporaryOf(name string) (string, bool) {
 	return name[1:i], true
 }
 
-// IsTemporary reports the name of a temporary file of an atomic write.
-func IsTemporary(name string) bool {
-	_, ok := TemporaryOf(name)
-	return ok
-}
-
 // Name is the path as given.
 func (o *File) Name() string { return o.name }
 
 // Write buffers p. Its errors are the system's without the file's name (the caller's gives it).
 func (o *File) Write(p []byte) (int, error) {
 	n, err := o.w.Write(p)
-	return n, unwrapPathError(err)
+	return n, WithoutPath(err)
 }
 
 // Flush pushes what was written so far out of the buffer.
-func (o *File) Flush() error { return unwrapPathError(o.w.Flush()) }
+func (o *File) Flush() error { return WithoutPath(o.w.Flush()) }
 
 // Commit writes out the rest and puts the file in place.
 func (o *File) Commit() error {
@@ -295,7 +282,7 @@ func (o *File) Commit() error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", o.name, unwrapPathError(err))
+		return fmt.Errorf("writing %s: %w", o.name, WithoutPath(err))
 	}
 	return nil
 }
