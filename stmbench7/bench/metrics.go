@@ -88,7 +88,7 @@ func TickNames() []string {
 // Record is the run's record: its configuration and environment as pairs, and every value
 // it measured, by the names Definitions gives.
 func (res *Result) Record() *record.Record {
-	rec := &record.Record{Schema: record.Schema, App: "stmbench7", Config: measure.Pairs(res.Config), Env: measure.Pairs(res.Env),
+	rec := &record.Record{Schema: record.Schema, App: "stmbench7", Config: res.Config.Pairs(), Env: measure.Pairs(res.Env),
 		Values: map[string]float64{}, Error: res.Error, Interrupted: res.Interrupted}
 	v := rec.Values
 	v["throughput"], v["throughput_with_failed"] = res.Throughput, res.ThroughputWithFailed

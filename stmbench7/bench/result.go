@@ -16,7 +16,7 @@ import (
 // Result is everything a run measured, as the report and the checks need it; Record turns
 // it into the run's record (--json), the one document of a run. Latencies are µs.
 type Result struct {
-	Config                                     ConfigJSON
+	Config                                     RunConfig
 	Env                                        Env
 	ElapsedS, Throughput, ThroughputWithFailed float64 // successful (with failed) operations per second
 	Successful, Failed                         int64
@@ -101,38 +101,37 @@ func opResult(a *agg) OpResult {
 	return r
 }
 
-// ConfigJSON is the resolved configuration, as the record's pairs name it: every setting (by the
-// table of package settings), resolved where the run resolves it (upgrade_at_s, the runtime's
-// settings in effect), and what the run derived from them.
-type ConfigJSON struct {
+// RunConfig is the resolved configuration: the settings, resolved where the run resolves
+// them (upgrade_at_s, the runtime's settings in effect), and what the run derived from them.
+type RunConfig struct {
 	Settings
-	Params    stmbench7.Params // the structure's parameters (of Size)
-	Seeds     []int64          // per thread, as used
-	SetupSeed int64
-	Args      []string
+	Params stmbench7.Params // the structure's parameters (of Size)
+	Seeds  []int64          // per thread, as used
+	Args   []string
 }
 
-// configDerived is the JSON of what a run derives from its settings.
-type configDerived struct {
-	Params    stmbench7.Params `json:"params"`
-	Seeds     []int64          `json:"seeds"`
-	SetupSeed int64            `json:"setup_seed"`
-	Args      []string         `json:"args"`
-}
-
-// MarshalJSON writes the settings and the derived values as one object.
-func (c ConfigJSON) MarshalJSON() ([]byte, error) {
-	return c.Settings.MarshalWith(configDerived{c.Params, c.Seeds, c.SetupSeed, c.Args})
-}
-
-func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
-	seeds := make([]int64, c.Threads)
-	for i := range seeds {
-		seeds[i] = c.ThreadSeed(i)
-	}
+// Pairs are the record's configuration: the settings' pairs, then the derived values as JSON
+// text.
+func (c *RunConfig) Pairs() record.Config {
 	args := c.Args
 	if args == nil {
 		args = []string{}
+	}
+	out := c.Settings.Pairs()
+	for _, d := range []struct {
+		key string
+		v   any
+	}{{"params", c.Params}, {"seeds", c.Seeds}, {"setup_seed", SetupSeed}, {"args", args}} {
+		b, _ := json.Marshal(d.v)
+		out = append(out, record.Pair{Key: d.key, Value: string(b)})
+	}
+	return out
+}
+
+func (c *Config) resolve(p stmbench7.Params) RunConfig {
+	seeds := make([]int64, c.Threads)
+	for i := range seeds {
+		seeds[i] = c.ThreadSeed(i)
 	}
 	s := c.Settings
 	if s.Upgrade == "" { // the upgrade's settings are recorded only with an upgrade
@@ -140,7 +139,7 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 	}
 	s.UpgradeAt, s.GOMAXPROCS, s.ProbeInterval = c.upgradeAt(), runtime.GOMAXPROCS(0), c.probeInterval()
 	s.Calibration = c.CalibrationLength()
-	return ConfigJSON{Settings: s, Params: p, Seeds: seeds, SetupSeed: SetupSeed, Args: args}
+	return RunConfig{Settings: s, Params: p, Seeds: seeds, Args: c.Args}
 }
 
 // Env is the manifest of the machine and program a run came from (the record's env pairs).

@@ -173,7 +173,7 @@ func (r *run) build(ctx context.Context) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(r.stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
-	r.res = &Result{Config: cfg.toJSON(r.params), Env: r.env, BuildS: buildS,
+	r.res = &Result{Config: cfg.resolve(r.params), Env: r.env, BuildS: buildS,
 		HeapBytesAfterBuild: ms.HeapAlloc, Calibration: cal}
 	r.res.Config.GOGC, r.res.Config.MemoryLimit = gogc, memLimit
 	return nil

@@ -27,7 +27,6 @@ type codec[T any] struct {
 	accepts string                  // what the key accepts, when not an enumeration
 	pair    func(T) string          // the record's value (nil: key)
 	unpair  func(string) (T, error) // reads the record's value (nil: parse)
-	quoted  bool                    // the value was a JSON string in results of schema 2
 }
 
 // fieldCodec is one setting's field in a Settings, seen through its codec.
@@ -42,7 +41,6 @@ type fieldCodec interface {
 	accepts() string
 	pair() string
 	setPair(string) error
-	isQuoted() bool
 }
 
 type field[T any] struct {
@@ -80,7 +78,6 @@ func (f *field[T]) setKey(v string) error  { return f.set(f.c.keyIn, v) }
 func (f *field[T]) accepts() string        { return f.c.accepts }
 func (f *field[T]) pair() string           { return f.c.pair(*f.p) }
 func (f *field[T]) setPair(v string) error { return f.set(f.c.unpair, v) }
-func (f *field[T]) isQuoted() bool         { return f.c.quoted }
 func (f *field[T]) values() []string {
 	if f.c.names == nil {
 		return nil
@@ -94,7 +91,7 @@ func (f *field[T]) values() []string {
 func text(list func() []string) codec[string] {
 	self := func(v string) string { return v }
 	c := codec[string]{typ: "string", parse: func(v string) (string, error) { return v, nil },
-		format: self, key: self, names: list, quoted: true}
+		format: self, key: self, names: list}
 	if list != nil {
 		c.keyIn = func(v string) (string, error) {
 			if !slices.Contains(list(), v) {
@@ -124,7 +121,7 @@ func scenario() codec[string] {
 // enum is a setting of a named type whose package lists its values' names.
 func enum[T fmt.Stringer](parse func(string) (T, error), list func() []string) codec[T] {
 	str := T.String
-	return codec[T]{typ: "string", parse: parse, format: str, key: str, names: list, quoted: true}
+	return codec[T]{typ: "string", parse: parse, format: str, key: str, names: list}
 }
 
 // enumOf is enum for a package that lists the values themselves.
