@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"dustm/measure"
 	"dustm/record"
 	"dustm/stm"
@@ -171,15 +169,12 @@ func (res *Result) changeInstant() (float64, bool) {
 	return 0, false
 }
 
-// tickAt is the series' tick of the interval that ends at t (after the collector's tick);
-// hists adds the interval's histograms.
+// tickAt is the series' tick of the interval that ends at t (after the collector's tick); it
+// closes the probes' interval. hists adds the interval's histograms.
 func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 	tk := record.Tick{T: t.Seconds(), Values: map[string]float64{}}
-	hist := func(name string, h *hdrhistogram.Histogram) {
-		if !hists {
-			return
-		}
-		if e := record.Encode(h); e != "" {
+	hist := func(name string, e string) {
+		if hists && e != "" {
 			if tk.Hists == nil {
 				tk.Hists = map[string]string{}
 			}
@@ -200,11 +195,14 @@ func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 	}
 	all := r.col.intervalAll()
 	v["max_us"], v["p99_us"] = us(all.maxNs), us(all.percentileNs(99))
-	hist("all", all.hist)
-	v["hiccup_max_us"], _, _ = r.hiccup.Last()
+	if hists {
+		hist("all", record.Encode(all.hist))
+	}
+	v["hiccup_max_us"], _, _, _ = r.hiccup.Tick()
 	if pr := r.probe; pr != nil {
-		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = pr.Last()
-		hist("probe", pr.LastHist())
+		maxUs, p99Us, count, h := pr.Tick()
+		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = maxUs, p99Us, float64(count)
+		hist("probe", h)
 	}
 	if st, ok := r.backend.Stats().(stm.Stats); ok {
 		a := st.Aborts()

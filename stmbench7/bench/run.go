@@ -224,7 +224,6 @@ func (r *run) measure(ctx context.Context, out *outputs) (*runner, error) {
 		if m.probeFn = r.backend.(stmbench7.Prober).NewProbe(r.s); m.probeFn == nil {
 			return nil, invalidf("--probe: synchronization method %s has no probe transaction", r.cfg.Backend)
 		}
-		m.probe = measure.NewRec()
 	}
 	fmt.Fprintln(r.stderr, "\nBenchmark started.")
 	m.run(ctx, time.Now())
@@ -267,11 +266,7 @@ func (r *run) summarize(m *runner) {
 	res.Throughput = float64(res.Successful) / elapsedS
 	res.ThroughputWithFailed = float64(res.Successful+res.Failed) / elapsedS
 	res.STM = r.backend.Stats()
-	res.Hiccup = m.hiccup.Result(r.cfg.probeInterval())
-	if m.probe != nil {
-		res.Probe = m.probe.Result(r.cfg.probeInterval())
-	}
-	res.Runtime = measure.RuntimeSince(m.rtStart, m.rtEnd)
+	res.Probe, res.Hiccup, res.Runtime = m.probeRes, m.hiccupRes, m.runtime
 	res.Ticks = m.ticks
 	if m.opErr != nil {
 		res.Error = m.opErr.Error()
