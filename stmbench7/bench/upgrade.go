@@ -119,9 +119,6 @@ func (u *upgradeRun) dryRun(ctx context.Context) {
 	d := &DryRunResult{Step: step.Name}
 	if rep != nil {
 		d.Objects, d.Failures, d.DurationS = rep.Objects, rep.FailureCount, rep.Duration.Seconds()
-		for _, f := range rep.Failures[:min(len(rep.Failures), 5)] {
-			d.First = append(d.First, f.Error())
-		}
 	}
 	if err != nil {
 		d.Error = err.Error()
@@ -176,8 +173,8 @@ func (u *upgradeRun) steps() []appliedStep {
 func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *UpgradeResult {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	r := &UpgradeResult{Scenario: u.sc.Name, Strategy: u.cfg.Migration.String(), Sweepers: u.cfg.Sweepers,
-		Complete: len(u.migs) == len(u.sc.Steps), DryRun: u.dry, Migrations: []MigrationResult{}}
+	r := &UpgradeResult{Scenario: u.sc.Name, Strategy: u.cfg.Migration.String(),
+		Complete: len(u.migs) == len(u.sc.Steps), DryRun: u.dry}
 	if u.err != nil {
 		r.Error = u.err.Error()
 	}
@@ -207,28 +204,17 @@ func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *U
 	var lastMigrated time.Duration
 	for _, m := range u.migs {
 		st := m.Stats()
-		mr := MigrationResult{
-			Name: st.Name, CommitVersion: st.CommitVersion,
-			RequestedS: st.Requested.Sub(u.start).Seconds(), CommittedS: st.Committed.Sub(u.start).Seconds(),
-			Complete: st.Complete, Objects: int64(st.Objects),
-			Foreground: st.ConvertedForeground, Sweeper: st.ConvertedSweeper, Stopped: st.ConvertedStopped,
-			Failures: st.Failures, WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds(),
-			LastFailure: st.LastFailure,
-		}
 		if st.Complete {
-			t := st.Migrated.Sub(u.start)
-			s := t.Seconds()
-			mr.MigratedS = &s
-			lastMigrated = max(lastMigrated, t)
+			lastMigrated = max(lastMigrated, st.Migrated.Sub(u.start))
 		} else {
 			r.Complete = false
 		}
-		r.Objects += mr.Objects
-		r.ConversionsForeground += mr.Foreground
-		r.ConversionsSweeper += mr.Sweeper
-		r.ConversionsStopped += mr.Stopped
-		r.ConversionFailures += mr.Failures
-		r.Migrations = append(r.Migrations, mr)
+		r.Objects += int64(st.Objects)
+		r.ConversionsForeground += st.ConvertedForeground
+		r.ConversionsSweeper += st.ConvertedSweeper
+		r.ConversionsStopped += st.ConvertedStopped
+		r.ConversionFailures += st.Failures
+		r.Migrations = append(r.Migrations, MigrationResult{WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds()})
 	}
 	r.ObjectsConverted = r.ConversionsForeground + r.ConversionsSweeper + r.ConversionsStopped
 	if r.Complete && len(u.migs) > 0 {
