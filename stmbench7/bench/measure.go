@@ -105,7 +105,7 @@ type runner struct {
 	probeFn             func(k uint64) error
 	probe, hiccup       *measure.Probe
 	probeRes, hiccupRes *ProbeResult
-	runtime             *RuntimeResult
+	runtime             *measure.Runtime
 
 	prevAborts     uint64
 	prevFG, prevSW int64

@@ -41,24 +41,17 @@ type Result struct {
 	// The responsiveness probe (--probe), the platform probe (always), the runtime during the
 	// timed phase, and the platform probe alone before the build (--calibration).
 	Probe, Hiccup *ProbeResult
-	Runtime       *RuntimeResult
-	Calibration   *CalibrationResult
+	Runtime       *measure.Runtime
+	Calibration   *measure.Calibration
 	// Ticks are the series' ticks (their values only), for the recovery from the upgrade.
 	Ticks []record.Tick
 }
 
-// The probes' and the runtime's measurements (package measure).
-type (
-	ProbeResult       = measure.Result
-	RuntimeResult     = measure.Runtime
-	CalibrationResult = measure.Calibration
-)
+// ProbeResult is a probe's measurements (package measure).
+type ProbeResult = measure.Result
 
 // Percentile is one point of a latency percentile curve.
-type Percentile struct {
-	P  float64 `json:"p"`
-	Us float64 `json:"us"`
-}
+type Percentile struct{ P, Us float64 }
 
 // curvePoints are the percentiles of the latency curve.
 var curvePoints = []float64{0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100}
@@ -81,15 +74,9 @@ func percentileCurve(a *agg) []Percentile {
 // OpResult is the measurements of one category or of all operations: latencies of successful
 // operations, percentiles from the HDR histograms (0.1 % precision), the maximum exact.
 type OpResult struct {
-	Successful int64   `json:"successful"`
-	Failed     int64   `json:"failed"`
-	MaxTTCUs   float64 `json:"max_us"`
-	P50Us      float64 `json:"p50_us"`
-	P99Us      float64 `json:"p99_us"`
-	P999Us     float64 `json:"p999_us"`
-	MeanUs     float64 `json:"mean_us"`
-	// Percentiles is the latency percentile curve (all operations only).
-	Percentiles []Percentile `json:"percentiles,omitempty"`
+	Successful, Failed                     int64
+	MaxTTCUs, P50Us, P99Us, P999Us, MeanUs float64
+	Percentiles                            []Percentile // the latency percentile curve (all operations only)
 }
 
 func opResult(a *agg) OpResult {
@@ -149,10 +136,7 @@ type Env = measure.Env
 func CollectEnv(start time.Time) Env { return measure.CollectEnv(start) }
 
 // CheckResult is the outcome of the invariant checks: "ok" or the error.
-type CheckResult struct {
-	Initial string `json:"initial"`
-	Final   string `json:"final,omitempty"`
-}
+type CheckResult struct{ Initial, Final string }
 
 // ReplayResult is the outcome of the sequential replay: the log entries replayed, the first
 // one whose choice, result or failure differed from the log (Mismatch), the first

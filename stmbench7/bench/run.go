@@ -182,7 +182,7 @@ func (r *run) build(ctx context.Context) error {
 // calibrate runs the platform probe alone, before the build, with the run's runtime
 // settings, on a process that does nothing else: the floor the run's probes are judged
 // against.
-func (r *run) calibrate(ctx context.Context) (*CalibrationResult, error) {
+func (r *run) calibrate(ctx context.Context) (*measure.Calibration, error) {
 	if r.cfg.Calibration = r.cfg.CalibrationLength(); r.cfg.Calibration <= 0 {
 		return nil, nil
 	}

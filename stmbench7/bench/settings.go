@@ -142,10 +142,17 @@ type Setting struct {
 }
 
 // Values returns the accepted values when they are an enumeration (nil otherwise).
-func (r Setting) Values() []string { var s Settings; return r.bind(&s).values() }
+func (r Setting) Values() []string {
+	if k := r.kind(); k.names != nil {
+		return k.names()
+	}
+	return nil
+}
 
 // Accepts says what the experiment key accepts when it is not an enumeration.
-func (r Setting) Accepts() string { var s Settings; return r.bind(&s).accepts() }
+func (r Setting) Accepts() string { return r.kind().accepts }
+
+func (r Setting) kind() kind { return r.bind(new(Settings)).kind() }
 
 // Aliases are the other names an experiment accepts for the key: its flag's names.
 func (r Setting) Aliases() []string {
@@ -179,7 +186,7 @@ func (r Setting) Args(v string) []string {
 	switch {
 	case r.args != nil:
 		return r.args(v)
-	case r.bind(new(Settings)).isBool():
+	case r.kind().typ == "bool":
 		// A boolean flag is given only to change bench's default.
 		if on := v == "on"; on != r.Negated {
 			return []string{"--" + r.Flag}
@@ -395,7 +402,7 @@ func AddFlags(fs *pflag.FlagSet, s *Settings) {
 			continue
 		}
 		f := r.bind(s)
-		if fl := fs.VarPF(f, r.Flag, r.Short, r.Help); f.isBool() {
+		if fl := fs.VarPF(f, r.Flag, r.Short, r.Help); f.Type() == "bool" {
 			fl.NoOptDefVal = "true"
 		}
 	}

@@ -19,12 +19,8 @@ import (
 // first still migrates), while the workers keep running. It records the instants and counters
 // the result and the series report, and the serial point of every commit for the replay.
 
-// The upgrade's measurements (package measure, shared with the kv server).
-type (
-	UpgradeResult   = measure.Upgrade
-	MigrationResult = measure.Migration
-	DryRunResult    = measure.DryRun
-)
+// UpgradeResult is the upgrade's measurements (package measure, shared with the kv server).
+type UpgradeResult = measure.Upgrade
 
 // appliedStep is a committed upgrade step and its place in the serial order.
 type appliedStep struct {
@@ -42,7 +38,7 @@ type upgradeRun struct {
 	mu        sync.Mutex
 	migs      []*upgrade.Migration
 	applied   []appliedStep
-	dry       *DryRunResult
+	dry       *measure.DryRun
 	err       error
 	requested time.Duration // -1 until requested
 	committed time.Duration // of the last step; -1 until committed
@@ -116,7 +112,7 @@ func (u *upgradeRun) dryRun(ctx context.Context) {
 	step := u.sc.Steps[0]
 	fmt.Fprintf(u.stderr, "[%6.1f s] dry run of %s...\n", time.Since(u.start).Seconds(), step.Name)
 	rep, err := u.up.DryRun(ctx, step)
-	d := &DryRunResult{Step: step.Name}
+	d := &measure.DryRun{Step: step.Name}
 	if rep != nil {
 		d.Objects, d.Failures, d.DurationS = rep.Objects, rep.FailureCount, rep.Duration.Seconds()
 	}
@@ -214,7 +210,7 @@ func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *U
 		r.ConversionsSweeper += st.ConvertedSweeper
 		r.ConversionsStopped += st.ConvertedStopped
 		r.ConversionFailures += st.Failures
-		r.Migrations = append(r.Migrations, MigrationResult{WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds()})
+		r.Migrations = append(r.Migrations, measure.Migration{WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds()})
 	}
 	r.ObjectsConverted = r.ConversionsForeground + r.ConversionsSweeper + r.ConversionsStopped
 	if r.Complete && len(u.migs) > 0 {
