@@ -166,29 +166,28 @@ func createPending(path string, stdout io.Writer) (*pendingFile, error) {
 	return &pendingFile{File: f, w: f}, nil
 }
 
-// writeGoBench writes the result in the Go benchmark format (see WriteGoBench) and commits.
-func (p *pendingFile) writeGoBench(r *Result) error {
-	s := r.Config.Settings
-	err := WriteGoBenchHeader(p.w, r.Env)
-	if err == nil {
-		err = WriteGoBench(p.w, GoBenchName(s.Recorded()), r)
-	}
-	if err != nil {
+// write writes the file's content with fn and commits it (aborts it on an error).
+func (p *pendingFile) write(fn func(io.Writer) error) error {
+	if err := fn(p.w); err != nil {
 		p.Abort()
 		return fmt.Errorf("writing %s: %w", p.Name(), err)
 	}
 	return p.Commit()
 }
 
-// writeRecord writes the run's record into the pending file and commits it.
-func (p *pendingFile) writeRecord(r *record.Record) error {
+// writeGoBench writes the result in the Go benchmark format (see WriteGoBench).
+func writeGoBench(w io.Writer, r *Result) error {
+	if err := WriteGoBenchHeader(w, r.Env); err != nil {
+		return err
+	}
+	return WriteGoBench(w, GoBenchName(r.Config.Recorded()), r)
+}
+
+// writeRecord writes the run's record, indented.
+func writeRecord(w io.Writer, r *record.Record) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err == nil {
-		_, err = p.w.Write(append(b, '\n'))
+		_, err = w.Write(append(b, '\n'))
 	}
-	if err != nil {
-		p.Abort()
-		return fmt.Errorf("writing %s: %w", p.Name(), err)
-	}
-	return p.Commit()
+	return err
 }

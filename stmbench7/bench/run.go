@@ -133,10 +133,10 @@ func (o *outputs) write(res *Result, seriesErr error) []error {
 	}
 	errs = append(errs, commitTraces(o.traces)...)
 	if o.json != nil {
-		errs = append(errs, o.json.writeRecord(res.Record()))
+		errs = append(errs, o.json.write(func(w io.Writer) error { return writeRecord(w, res.Record()) }))
 	}
 	if o.goBench != nil {
-		errs = append(errs, o.goBench.writeGoBench(res))
+		errs = append(errs, o.goBench.write(func(w io.Writer) error { return writeGoBench(w, res) }))
 	}
 	return errs
 }
