@@ -50,20 +50,12 @@ func newRec() *rec {
 }
 
 // record adds one latency; with expected > 0 it also adds the values a stall of ns swallowed
-// (RecordCorrectedValue).
+// (RecordCorrectedValue; with 0 it records the value alone).
 func (p *rec) record(ns, expected int64) {
 	ns = min(max(ns, 0), Highest)
-	if expected > 0 {
-		_ = p.cum.RecordCorrectedValue(ns, expected)
-	} else {
-		_ = p.cum.RecordValue(ns)
-	}
+	_ = p.cum.RecordCorrectedValue(ns, expected)
 	p.mu.Lock()
-	if expected > 0 {
-		_ = p.cur.RecordCorrectedValue(ns, expected)
-	} else {
-		_ = p.cur.RecordValue(ns)
-	}
+	_ = p.cur.RecordCorrectedValue(ns, expected)
 	p.curMax = max(p.curMax, ns)
 	p.mu.Unlock()
 }

@@ -313,5 +313,3 @@ func closed(c <-chan struct{}) bool {
 		return false
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

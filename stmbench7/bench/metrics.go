@@ -99,7 +99,7 @@ func (res *Result) Record() *record.Record {
 		v["structure.objects"] = float64(n)
 	}
 	if a := res.All; a != nil {
-		v["all.max_us"], v["all.p99_us"], v["all.p999_us"], v["all.p50_us"], v["all.mean_us"] = a.MaxTTCUs, a.P99Us, a.P999Us, a.P50Us, a.MeanUs
+		v["all.max_us"], v["all.p99_us"], v["all.p999_us"], v["all.p50_us"], v["all.mean_us"] = a.MaxUs, a.P99Us, a.P999Us, a.P50Us, a.MeanUs
 		for _, p := range a.Percentiles {
 			v["all.curve."+CurveSegment(p.P)+"_us"] = p.Us
 		}
@@ -107,7 +107,7 @@ func (res *Result) Record() *record.Record {
 	for name, c := range res.Categories {
 		if c.Successful != 0 || c.Failed != 0 {
 			p := "cat." + name + "."
-			v[p+"ops"], v[p+"failed"], v[p+"max_us"], v[p+"p99_us"], v[p+"p50_us"] = float64(c.Successful), float64(c.Failed), c.MaxTTCUs, c.P99Us, c.P50Us
+			v[p+"ops"], v[p+"failed"], v[p+"max_us"], v[p+"p99_us"], v[p+"p50_us"] = float64(c.Successful), float64(c.Failed), c.MaxUs, c.P99Us, c.P50Us
 		}
 	}
 	measure.ProbeValues(v, res.Probe, res.Hiccup, res.Runtime)

@@ -74,13 +74,13 @@ func percentileCurve(a *agg) []Percentile {
 // OpResult is the measurements of one category or of all operations: latencies of successful
 // operations, percentiles from the HDR histograms (0.1 % precision), the maximum exact.
 type OpResult struct {
-	Successful, Failed                     int64
-	MaxTTCUs, P50Us, P99Us, P999Us, MeanUs float64
-	Percentiles                            []Percentile // the latency percentile curve (all operations only)
+	Successful, Failed                  int64
+	MaxUs, P50Us, P99Us, P999Us, MeanUs float64
+	Percentiles                         []Percentile // the latency percentile curve (all operations only)
 }
 
 func opResult(a *agg) OpResult {
-	r := OpResult{Successful: a.ok, Failed: a.failed, MaxTTCUs: us(a.maxNs),
+	r := OpResult{Successful: a.ok, Failed: a.failed, MaxUs: us(a.maxNs),
 		P50Us: us(a.percentileNs(50)), P99Us: us(a.percentileNs(99)), P999Us: us(a.percentileNs(99.9))}
 	if a.hist != nil {
 		r.MeanUs = a.hist.Mean() / 1e3

@@ -253,10 +253,10 @@ func (r *run) summarize(m *runner) {
 		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
 		all.merge(cats[t].hist, newHist)
 	}
-	res.All = ptr(opResult(&all))
+	res.All = new(opResult(&all))
 	res.All.Percentiles = percentileCurve(&all)
 	gaps := allGaps(m.workers, m.elapsed)
-	res.MaxGapMs = ptr(float64(maxGap(gaps)) / 1e6)
+	res.MaxGapMs = new(float64(maxGap(gaps)) / 1e6)
 	res.Window = m.tm.windowResult(m.workers)
 	if m.upg != nil {
 		okTotal, _ := c.totals()

@@ -185,8 +185,7 @@ func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *U
 	}
 	end := elapsed
 	if u.committed >= 0 {
-		c := u.committed.Seconds()
-		r.CommittedS = &c
+		r.CommittedS = new(u.committed.Seconds())
 		if d := (elapsed - u.committed).Seconds(); d > 0 {
 			r.ThroughputAfter = float64(totalOK-u.okAtCom) / d
 		}
@@ -214,8 +213,7 @@ func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *U
 	}
 	r.ObjectsConverted = r.ConversionsForeground + r.ConversionsSweeper + r.ConversionsStopped
 	if r.Complete && len(u.migs) > 0 {
-		s := lastMigrated.Seconds()
-		r.MigratedS = &s
+		r.MigratedS = new(lastMigrated.Seconds())
 	}
 	return r
 }
