@@ -173,7 +173,7 @@ func (m *meter) begin(s *Server, ctx context.Context) {
 	m.hiccup = measure.StartHiccup(s.cfg.ProbeInterval, procs)
 	if s.cfg.Probe || s.cfg.Upgrade != "" {
 		key := [][]byte{[]byte("dustm:probe")}
-		m.probe = measure.StartProbe(s.cfg.ProbeInterval, procs, func() error {
+		m.probe = measure.StartProbe(time.Now(), s.cfg.ProbeInterval, procs, func(uint64) error {
 			return s.store.View(key, false, func(t Txn) error { t.Get("dustm:probe"); return nil })
 		})
 	}

@@ -135,9 +135,6 @@ func (u *upgrades) result(start time.Time) *measure.Upgrade {
 	first := u.runs[0]
 	r := &measure.Upgrade{Scenario: first.scenario, Strategy: first.strategy.String(),
 		RequestedS: first.requested.Sub(start).Seconds(), DryRun: first.dry}
-	if first.strategy == upgrade.LazySweep {
-		r.Sweepers = max(first.sweepers, 1)
-	}
 	if first.err != nil {
 		r.Error = first.err.Error()
 	}
@@ -146,17 +143,9 @@ func (u *upgrades) result(start time.Time) *measure.Upgrade {
 			continue
 		}
 		st := run.m.Stats()
-		mr := measure.Migration{Name: st.Name, CommitVersion: st.CommitVersion,
-			RequestedS: st.Requested.Sub(start).Seconds(), MigratedS: secs(st.Migrated, start),
-			Complete: st.Complete, Objects: int64(st.Objects), Foreground: st.ConvertedForeground,
-			Sweeper: st.ConvertedSweeper, Stopped: st.ConvertedStopped, Failures: st.Failures,
-			WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds(), LastFailure: st.LastFailure}
-		if c := secs(st.Committed, start); c != nil {
-			mr.CommittedS = *c
-		}
-		r.Migrations = append(r.Migrations, mr)
+		r.Migrations = append(r.Migrations, measure.Migration{WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds()})
 		if i == 0 && run.err == nil {
-			r.CommittedS, r.MigratedS, r.Complete = secs(st.Committed, start), mr.MigratedS, st.Complete
+			r.CommittedS, r.MigratedS, r.Complete = secs(st.Committed, start), secs(st.Migrated, start), st.Complete
 			r.Objects, r.ObjectsConverted = int64(st.Objects), st.Converted()
 			r.ConversionsForeground, r.ConversionsSweeper, r.ConversionsStopped = st.ConvertedForeground, st.ConvertedSweeper, st.ConvertedStopped
 			r.ConversionFailures = st.Failures

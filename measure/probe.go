@@ -30,49 +30,38 @@ import (
 //
 // Latencies are in nanoseconds, in histograms of the same range as the operations'.
 
-// Rec is one probe's measurements: since the start (3 digits, for the result) and in the
+// rec is one probe's measurements: since the start (3 digits, for the result) and in the
 // current interval (2 digits, for the series). The probe's goroutine records; the ticker swaps
 // the interval's histogram out under mu.
-type Rec struct {
+type rec struct {
 	cum *hdrhistogram.Histogram // only the probe's goroutine touches it until it has stopped
 
 	mu     sync.Mutex
 	cur    *hdrhistogram.Histogram
 	curMax int64
 	spare  *hdrhistogram.Histogram
-
-	errs int64 // probes whose transaction returned an error (recorded all the same)
 	// last is the interval the ticker swapped out, with its maximum.
 	last    *hdrhistogram.Histogram
 	lastMax int64
 }
 
-// NewRec is a probe's empty record.
-func NewRec() *Rec {
-	return &Rec{cum: NewHist(), cur: NewIntervalHist(), spare: NewIntervalHist(), last: NewIntervalHist()}
+func newRec() *rec {
+	return &rec{cum: NewHist(), cur: NewIntervalHist(), spare: NewIntervalHist(), last: NewIntervalHist()}
 }
 
 // record adds one latency; with expected > 0 it also adds the values a stall of ns swallowed
-// (RecordCorrectedValue).
-func (p *Rec) Record(ns, expected int64) {
+// (RecordCorrectedValue; with 0 it records the value alone).
+func (p *rec) record(ns, expected int64) {
 	ns = min(max(ns, 0), Highest)
-	if expected > 0 {
-		_ = p.cum.RecordCorrectedValue(ns, expected)
-	} else {
-		_ = p.cum.RecordValue(ns)
-	}
+	_ = p.cum.RecordCorrectedValue(ns, expected)
 	p.mu.Lock()
-	if expected > 0 {
-		_ = p.cur.RecordCorrectedValue(ns, expected)
-	} else {
-		_ = p.cur.RecordValue(ns)
-	}
+	_ = p.cur.RecordCorrectedValue(ns, expected)
 	p.curMax = max(p.curMax, ns)
 	p.mu.Unlock()
 }
 
-// Tick closes an interval: afterwards Last and LastHist are that interval's.
-func (p *Rec) Tick() {
+// tick closes an interval: afterwards last is that interval's.
+func (p *rec) tick() {
 	p.spare.Reset()
 	p.mu.Lock()
 	p.last, p.cur, p.spare = p.cur, p.spare, p.last
@@ -80,43 +69,19 @@ func (p *Rec) Tick() {
 	p.mu.Unlock()
 }
 
-// Last are the last interval's maximum and 99th percentile (µs), and its count.
-func (p *Rec) Last() (maxUs, p99Us, count float64) {
-	return float64(p.lastMax) / 1e3, float64(min(p.last.ValueAtQuantile(99), p.lastMax)) / 1e3, float64(p.last.TotalCount())
-}
-
-// LastHist is the last interval's histogram.
-func (p *Rec) LastHist() *hdrhistogram.Histogram { return p.last }
-
 // Result is a probe's latency over the run, in microseconds ("probe" and "hiccup" in the
 // result). For the responsiveness probe it is the time from when a probe was due to when its
 // transaction returned; for the platform probe the oversleep of each interval's sleep.
 type Result struct {
-	IntervalUs float64 `json:"interval_us"`
-	Count      int64   `json:"count"`
-	MaxUs      float64 `json:"max_us"`
-	P50Us      float64 `json:"p50_us"`
-	P99Us      float64 `json:"p99_us"`
-	P999Us     float64 `json:"p999_us"`
-	MeanUs     float64 `json:"mean_us"`
-	// Errors counts the probe transactions that returned an error (a failed conversion).
-	Errors int64 `json:"errors,omitempty"`
+	Count                       int64
+	MaxUs, P50Us, P99Us, P999Us float64
 }
 
-// Result is the probe's measurements over its whole run.
-func (p *Rec) Result(interval time.Duration) *Result {
+// result is the probe's measurements over its whole run.
+func (p *rec) result() *Result {
 	h := p.cum
 	us := func(q float64) float64 { return float64(min(h.ValueAtQuantile(q), h.Max())) / 1e3 }
-	return &Result{
-		IntervalUs: float64(interval) / 1e3,
-		Count:      h.TotalCount(),
-		MaxUs:      float64(h.Max()) / 1e3,
-		P50Us:      us(50),
-		P99Us:      us(99),
-		P999Us:     us(99.9),
-		MeanUs:     h.Mean() / 1e3,
-		Errors:     p.errs,
-	}
+	return &Result{Count: h.TotalCount(), MaxUs: float64(h.Max()) / 1e3, P50Us: us(50), P99Us: us(99), P999Us: us(99.9)}
 }
 
 // Calibration is the platform probe's oversleep while it ran alone, before the
@@ -124,95 +89,86 @@ func (p *Rec) Result(interval time.Duration) *Result {
 // hiccups, measured by the same binary, with the same runtime settings and sleeping the same
 // way as the run's probes, against which the run's probe maxima are judged.
 type Calibration struct {
-	DurationS float64 `json:"duration_s"`
+	DurationS float64
 	Result
 }
 
 // Calibrate runs the platform probe alone for length (less if ctx is cancelled), as the run
 // will with workers worker threads.
 func Calibrate(ctx context.Context, length, interval time.Duration, workers int) *Calibration {
-	rec, quit, kernel := NewRec(), make(chan struct{}), KernelSleep(workers)
-	var wg sync.WaitGroup
 	start := time.Now()
-	wg.Go(func() { RunHiccup(interval, rec, quit, kernel) })
+	p := StartHiccup(interval, workers)
 	t := time.NewTimer(length)
 	select {
 	case <-t.C:
 	case <-ctx.Done():
 		t.Stop()
 	}
-	close(quit)
-	wg.Wait()
-	return &Calibration{DurationS: time.Since(start).Seconds(), Result: *rec.Result(interval)}
+	return &Calibration{DurationS: time.Since(start).Seconds(), Result: *p.Stop()}
 }
 
-// RunProbe calls fn on the open-loop schedule start + i·interval until quit is closed; rec
-// gets each call's latency from when it was due. A late call is made at once, so after a
-// stall the probes it held up run back to back, each charged its own wait.
-func RunProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *Rec, quit <-chan struct{}, kernel bool) {
+// runProbe calls fn on the open-loop schedule start + i·interval until quit is closed; rec
+// gets each call's latency from when it was due (an error is recorded all the same). A late
+// call is made at once, so after a stall the probes it held up run back to back, each
+// charged its own wait.
+func runProbe(start time.Time, interval time.Duration, fn func(k uint64) error, rec *rec, quit <-chan struct{}, kernel bool) {
 	for k := uint64(0); ; k++ {
 		due := start.Add(time.Duration(k+1) * interval)
 		if !sleepUntil(due, quit, kernel) {
 			return
 		}
-		err := fn(k)
-		ns := int64(time.Since(due))
-		if err != nil {
-			rec.errs++
-		}
-		rec.Record(ns, 0)
+		_ = fn(k)
+		rec.record(int64(time.Since(due)), 0)
 	}
 }
 
-// RunHiccup sleeps interval after interval until quit is closed and records each oversleep,
+// runHiccup sleeps interval after interval until quit is closed and records each oversleep,
 // corrected for the sleeps a long one swallowed.
-func RunHiccup(interval time.Duration, rec *Rec, quit <-chan struct{}, kernel bool) {
+func runHiccup(interval time.Duration, rec *rec, quit <-chan struct{}, kernel bool) {
 	for {
 		t0 := time.Now()
 		if !sleepUntil(t0.Add(interval), quit, kernel) {
 			return
 		}
-		rec.Record(int64(time.Since(t0)-interval), int64(interval))
+		rec.record(int64(time.Since(t0)-interval), int64(interval))
 	}
 }
 
 // Probe is a running probe: the responsiveness probe (StartProbe) or the platform's hiccup
 // probe (StartHiccup), as dustm bench's --probe and hiccup.
 type Probe struct {
-	rec      *Rec
-	interval time.Duration
-	quit     chan struct{}
-	wg       sync.WaitGroup
+	rec  *rec
+	quit chan struct{}
+	wg   sync.WaitGroup
 }
 
-// StartProbe calls fn every interval on an open-loop schedule from now and records each
-// call's latency from when it was due. workers is how many processors the program keeps busy
-// (the probe sleeps in the kernel when one is left to spare).
-func StartProbe(interval time.Duration, workers int, fn func() error) *Probe {
-	p := &Probe{rec: NewRec(), interval: interval, quit: make(chan struct{})}
-	start, kernel := time.Now(), KernelSleep(workers)
-	p.wg.Go(func() { RunProbe(start, interval, func(uint64) error { return fn() }, p.rec, p.quit, kernel) })
+// StartProbe calls fn (with the probe's index) every interval on an open-loop schedule from
+// start and records each call's latency from when it was due. workers is how many processors
+// the program keeps busy (the probe sleeps in the kernel when one is left to spare).
+func StartProbe(start time.Time, interval time.Duration, workers int, fn func(k uint64) error) *Probe {
+	p, kernel := &Probe{rec: newRec(), quit: make(chan struct{})}, KernelSleep(workers)
+	p.wg.Go(func() { runProbe(start, interval, fn, p.rec, p.quit, kernel) })
 	return p
 }
 
 // StartHiccup starts the platform probe.
 func StartHiccup(interval time.Duration, workers int) *Probe {
-	p := &Probe{rec: NewRec(), interval: interval, quit: make(chan struct{})}
-	kernel := KernelSleep(workers)
-	p.wg.Go(func() { RunHiccup(interval, p.rec, p.quit, kernel) })
+	p, kernel := &Probe{rec: newRec(), quit: make(chan struct{})}, KernelSleep(workers)
+	p.wg.Go(func() { runHiccup(interval, p.rec, p.quit, kernel) })
 	return p
 }
 
 // Tick closes an interval and returns its maximum and p99 (µs), count and encoded histogram.
 func (p *Probe) Tick() (maxUs, p99Us float64, count int64, hist string) {
-	p.rec.Tick()
-	maxUs, p99Us, n := p.rec.Last()
-	return maxUs, p99Us, int64(n), record.Encode(p.rec.last)
+	r := p.rec
+	r.tick()
+	return float64(r.lastMax) / 1e3, float64(min(r.last.ValueAtQuantile(99), r.lastMax)) / 1e3, r.last.TotalCount(), record.Encode(r.last)
 }
 
-// Stop stops the probe and returns its result over its whole run.
+// Stop stops the probe and returns its result over its whole run; Tick may still close the
+// last interval.
 func (p *Probe) Stop() *Result {
 	close(p.quit)
 	p.wg.Wait()
-	return p.rec.Result(p.interval)
+	return p.rec.result()
 }

@@ -17,7 +17,7 @@ func TestRunProbeOpenLoop(t *testing.T) { synctest.Test(t, testRunProbeOpenLoop)
 
 func testRunProbeOpenLoop(t *testing.T) {
 	const stall = 30 * time.Millisecond
-	rec := NewRec()
+	rec := newRec()
 	quit := make(chan struct{})
 	calls := make(chan uint64, 1000)
 	fn := func(k uint64) error {
@@ -28,7 +28,7 @@ func testRunProbeOpenLoop(t *testing.T) {
 		return nil
 	}
 	done := make(chan struct{})
-	go func() { RunProbe(time.Now(), time.Millisecond, fn, rec, quit, false); close(done) }()
+	go func() { runProbe(time.Now(), time.Millisecond, fn, rec, quit, false); close(done) }()
 	for k := range calls {
 		if k >= 10 {
 			break
@@ -50,7 +50,7 @@ func testRunProbeOpenLoop(t *testing.T) {
 	}
 }
 
-func countBelow(rec *Rec, ns int64) int64 {
+func countBelow(rec *rec, ns int64) int64 {
 	var n int64
 	for _, b := range rec.cum.Distribution() {
 		if b.To < ns {
@@ -62,14 +62,14 @@ func countBelow(rec *Rec, ns int64) int64 {
 
 // The interval histograms: tick hands the interval over and starts an empty one.
 func TestProbeRecTick(t *testing.T) {
-	rec := NewRec()
-	rec.Record(5000, 0)
-	rec.Record(7000, 0)
-	rec.Tick()
+	rec := newRec()
+	rec.record(5000, 0)
+	rec.record(7000, 0)
+	rec.tick()
 	if rec.last.TotalCount() != 2 || rec.lastMax != 7000 {
 		t.Errorf("last interval: %d values, max %d; want 2, 7000", rec.last.TotalCount(), rec.lastMax)
 	}
-	rec.Tick()
+	rec.tick()
 	if rec.last.TotalCount() != 0 || rec.lastMax != 0 {
 		t.Errorf("an empty interval has %d values, max %d", rec.last.TotalCount(), rec.lastMax)
 	}
@@ -77,7 +77,7 @@ func TestProbeRecTick(t *testing.T) {
 		t.Errorf("cumulative %d values, want 2", rec.cum.TotalCount())
 	}
 	// A corrected value adds the values the stall swallowed (jHiccup's correction).
-	rec.Record(int64(10*time.Millisecond), int64(time.Millisecond))
+	rec.record(int64(10*time.Millisecond), int64(time.Millisecond))
 	if got := rec.cum.TotalCount(); got != 2+10 {
 		t.Errorf("after a corrected 10 ms value at 1 ms: %d values, want 12", got)
 	}

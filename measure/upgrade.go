@@ -8,61 +8,37 @@ import (
 // Upgrade is an upgrade's measurements during a run. Times are seconds since the timed phase
 // began; MigratedS is absent while objects are left to convert.
 type Upgrade struct {
-	Scenario   string   `json:"scenario"`
-	Strategy   string   `json:"strategy"`
-	Sweepers   int      `json:"sweepers,omitempty"`
-	RequestedS float64  `json:"requested_s"`
-	CommittedS *float64 `json:"committed_s,omitempty"`
-	MigratedS  *float64 `json:"migrated_s,omitempty"`
-	Complete   bool     `json:"complete"`
+	Scenario, Strategy    string
+	RequestedS            float64
+	CommittedS, MigratedS *float64
+	Complete              bool
 
-	Objects               int64 `json:"objects"`
-	ObjectsConverted      int64 `json:"objects_converted"`
-	ConversionsForeground int64 `json:"conversions_foreground"`
-	ConversionsSweeper    int64 `json:"conversions_sweeper"`
-	ConversionsStopped    int64 `json:"conversions_stopped"`
-	ConversionFailures    int64 `json:"conversion_failures"`
+	Objects, ObjectsConverted                                                         int64
+	ConversionsForeground, ConversionsSweeper, ConversionsStopped, ConversionFailures int64
 
 	// PauseMs is the longest time during which no operation completed, among the gaps that
 	// overlap the upgrade's request-to-commit span: measured, not assumed.
-	PauseMs float64 `json:"pause_ms"`
+	PauseMs float64
 	// Throughput (successful op/s) before the request and after the (last) commit.
-	ThroughputBefore float64 `json:"throughput_before"`
-	ThroughputAfter  float64 `json:"throughput_after"`
+	ThroughputBefore, ThroughputAfter float64
 
-	Migrations []Migration `json:"migrations"`
-	DryRun     *DryRun     `json:"dry_run,omitempty"`
+	Migrations []Migration
+	DryRun     *DryRun
 	// Error is why the upgrade did not happen (an eager upgrade whose transformer failed
 	// leaves the program at version 1); the run goes on.
-	Error string `json:"error,omitempty"`
+	Error string
 }
 
-// Migration is one upgrade step.
-type Migration struct {
-	Name          string   `json:"name"`
-	CommitVersion int64    `json:"commit_version"`
-	RequestedS    float64  `json:"requested_s"`
-	CommittedS    float64  `json:"committed_s"`
-	MigratedS     *float64 `json:"migrated_s,omitempty"`
-	Complete      bool     `json:"complete"`
-	Objects       int64    `json:"objects"`
-	Foreground    int64    `json:"conversions_foreground"`
-	Sweeper       int64    `json:"conversions_sweeper"`
-	Stopped       int64    `json:"conversions_stopped"`
-	Failures      int64    `json:"conversion_failures"`
-	WorldStopMs   float64  `json:"world_stop_ms,omitempty"` // eager: how long the world was stopped
-	PinnedS       float64  `json:"pinned_s"`                // how long the pre-upgrade snapshot was kept
-	LastFailure   string   `json:"last_failure,omitempty"`
-}
+// Migration is what the values take of one upgrade step: how long it stopped the world
+// (eager) and kept the pre-upgrade snapshot.
+type Migration struct{ WorldStopMs, PinnedS float64 }
 
 // DryRun is the outcome of an upgrade's dry run.
 type DryRun struct {
-	Step      string   `json:"step"`
-	Objects   int      `json:"objects"`
-	Failures  int      `json:"failures"`
-	First     []string `json:"first_failures,omitempty"`
-	DurationS float64  `json:"duration_s"`
-	Error     string   `json:"error,omitempty"`
+	Step              string
+	Objects, Failures int
+	DurationS         float64
+	Error             string
 }
 
 // Values sets the upgrade's values (upgrade.NAME) in v, all but the share of objects it

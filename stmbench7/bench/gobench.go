@@ -54,7 +54,7 @@ func WriteGoBench(w io.Writer, name string, r *Result) error {
 	if a := r.All; a != nil {
 		metric(a.P50Us*1e3, "p50-ns")
 		metric(a.P99Us*1e3, "p99-ns")
-		metric(a.MaxTTCUs*1e3, "max-ns")
+		metric(a.MaxUs*1e3, "max-ns")
 	}
 	if r.MaxGapMs != nil {
 		metric(*r.MaxGapMs*1e6, "max-gap-ns")

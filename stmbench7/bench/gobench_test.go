@@ -16,8 +16,8 @@ import (
 func TestGoBenchReadsWithBenchfmt(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Backend, cfg.Threads, cfg.Upgrade, cfg.Migration = "stm-plain", 2, "dates", upgrade.LazySweep
-	res := &Result{Config: cfg.toJSON(stmbench7.Params{}), Env: Env{GOOS: "linux", GOARCH: "amd64", CPUModel: "a CPU"},
-		ElapsedS: 2, Throughput: 5000, Successful: 10000, All: &OpResult{P50Us: 1.5, P99Us: 20, MaxTTCUs: 900},
+	res := &Result{Config: cfg.resolve(stmbench7.Params{}), Env: Env{GOOS: "linux", GOARCH: "amd64", CPUModel: "a CPU"},
+		ElapsedS: 2, Throughput: 5000, Successful: 10000, All: &OpResult{P50Us: 1.5, P99Us: 20, MaxUs: 900},
 		MaxGapMs: new(3.0), Upgrade: &UpgradeResult{PauseMs: 0.25}, HeapBytesAtEnd: 1 << 20}
 	var buf bytes.Buffer
 	s := res.Config.Settings

@@ -100,10 +100,12 @@ type runner struct {
 	tm      *timing
 	upg     *upgradeRun // nil without --upgrade
 
-	// The probes: the responsiveness probe (nil without --probe) and the platform probe.
-	probeFn        func(k uint64) error
-	probe, hiccup  *measure.Rec
-	rtStart, rtEnd measure.Snapshot // the runtime's metrics at the timed phase's start and end
+	// The probes: the responsiveness probe (nil without --probe: probeFn nil) and the
+	// platform probe, with their results; the runtime during the timed phase.
+	probeFn             func(k uint64) error
+	probe, hiccup       *measure.Probe
+	probeRes, hiccupRes *ProbeResult
+	runtime             *measure.Runtime
 
 	prevAborts     uint64
 	prevFG, prevSW int64
@@ -129,7 +131,7 @@ func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench
 		enabled[op] = mix.OpProbability(op) > 0
 	}
 	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, &enabled), series: series, stderr: stderr,
-		backend: b, tm: newTiming(), hiccup: measure.NewRec()}
+		backend: b, tm: newTiming()}
 	r.workers = make([]*worker, cfg.Threads)
 	for i := range r.workers {
 		r.workers[i] = &worker{id: i, rng: jrand.New(cfg.ThreadSeed(i)), exec: b.NewWorker(s, i), mix: mix,
@@ -151,8 +153,8 @@ func (r *runner) run(ctx context.Context, start time.Time) {
 	if r.upg == nil && at > 0 {
 		r.tm.openWindow(at) // the baseline: the same window as an upgraded run's
 	}
-	stopProbes := r.startProbes(start)
-	r.rtStart = measure.ReadRuntime()
+	r.startProbes(start)
+	runtimeEnd := measure.StartRuntime()
 	var stop atomic.Bool
 	done := r.startWorkers(&stop)
 	upgraded := make(chan struct{})
@@ -171,28 +173,33 @@ func (r *runner) run(ctx context.Context, start time.Time) {
 	stop.Store(true)
 	<-done
 	r.elapsed = time.Since(start)
-	r.rtEnd = measure.ReadRuntime()
-	stopProbes()
+	r.runtime = runtimeEnd()
+	r.stopProbes()
 	close(quit)
 	<-ticking
 	<-upgraded
 	// The last, partial interval.
-	r.tick()
+	r.col.tick()
 	r.emit(r.elapsed)
 	r.col.final()
 }
 
 // startProbes starts the platform probe and the responsiveness probe (with --probe) from
-// start; the function returned stops them.
-func (r *runner) startProbes(start time.Time) (stop func()) {
-	quit := make(chan struct{})
-	var probes sync.WaitGroup
-	interval, kernel := r.cfg.probeInterval(), measure.KernelSleep(r.cfg.Threads)
-	probes.Go(func() { measure.RunHiccup(interval, r.hiccup, quit, kernel) })
-	if r.probe != nil {
-		probes.Go(func() { measure.RunProbe(start, interval, r.probeFn, r.probe, quit, kernel) })
+// start.
+func (r *runner) startProbes(start time.Time) {
+	interval := r.cfg.probeInterval()
+	r.hiccup = measure.StartHiccup(interval, r.cfg.Threads)
+	if r.probeFn != nil {
+		r.probe = measure.StartProbe(start, interval, r.cfg.Threads, r.probeFn)
 	}
-	return func() { close(quit); probes.Wait() }
+}
+
+// stopProbes stops the probes and keeps their results; their last interval is still to close.
+func (r *runner) stopProbes() {
+	r.hiccupRes = r.hiccup.Stop()
+	if r.probe != nil {
+		r.probeRes = r.probe.Stop()
+	}
 }
 
 // startWorkers starts the workers; the channel returned is closed when they are all done. The
@@ -258,7 +265,7 @@ func (r *runner) tickLoop(start time.Time, quit, done <-chan struct{}) {
 			if r.cfg.Ops <= 0 && r.cfg.Length-t < r.cfg.Interval/2 {
 				continue
 			}
-			r.tick()
+			r.col.tick()
 			r.emit(t)
 		case <-progress.C:
 			r.progress(time.Since(start))
@@ -266,16 +273,8 @@ func (r *runner) tickLoop(start time.Time, quit, done <-chan struct{}) {
 	}
 }
 
-// tick closes an interval of the workers' measurements and of the probes'.
-func (r *runner) tick() {
-	r.col.tick()
-	r.hiccup.Tick()
-	if r.probe != nil {
-		r.probe.Tick()
-	}
-}
-
-// emit writes the series line of the interval that ends at t (after a tick).
+// emit closes the probes' interval and writes the series line of the interval that ends at t
+// (after the collector's tick).
 func (r *runner) emit(t time.Duration) {
 	tk := r.tickAt(t, r.series != nil)
 	r.ticks = append(r.ticks, record.Tick{T: tk.T, Values: tk.Values})
@@ -314,5 +313,3 @@ func closed(c <-chan struct{}) bool {
 		return false
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"dustm/measure"
 	"dustm/record"
 	"dustm/stm"
@@ -88,7 +86,7 @@ func TickNames() []string {
 // Record is the run's record: its configuration and environment as pairs, and every value
 // it measured, by the names Definitions gives.
 func (res *Result) Record() *record.Record {
-	rec := &record.Record{Schema: record.Schema, App: "stmbench7", Config: measure.Pairs(res.Config), Env: measure.Pairs(res.Env),
+	rec := &record.Record{Schema: record.Schema, App: "stmbench7", Config: res.Config.Pairs(), Env: measure.Pairs(res.Env),
 		Values: map[string]float64{}, Error: res.Error, Interrupted: res.Interrupted}
 	v := rec.Values
 	v["throughput"], v["throughput_with_failed"] = res.Throughput, res.ThroughputWithFailed
@@ -101,7 +99,7 @@ func (res *Result) Record() *record.Record {
 		v["structure.objects"] = float64(n)
 	}
 	if a := res.All; a != nil {
-		v["all.max_us"], v["all.p99_us"], v["all.p999_us"], v["all.p50_us"], v["all.mean_us"] = a.MaxTTCUs, a.P99Us, a.P999Us, a.P50Us, a.MeanUs
+		v["all.max_us"], v["all.p99_us"], v["all.p999_us"], v["all.p50_us"], v["all.mean_us"] = a.MaxUs, a.P99Us, a.P999Us, a.P50Us, a.MeanUs
 		for _, p := range a.Percentiles {
 			v["all.curve."+CurveSegment(p.P)+"_us"] = p.Us
 		}
@@ -109,7 +107,7 @@ func (res *Result) Record() *record.Record {
 	for name, c := range res.Categories {
 		if c.Successful != 0 || c.Failed != 0 {
 			p := "cat." + name + "."
-			v[p+"ops"], v[p+"failed"], v[p+"max_us"], v[p+"p99_us"], v[p+"p50_us"] = float64(c.Successful), float64(c.Failed), c.MaxTTCUs, c.P99Us, c.P50Us
+			v[p+"ops"], v[p+"failed"], v[p+"max_us"], v[p+"p99_us"], v[p+"p50_us"] = float64(c.Successful), float64(c.Failed), c.MaxUs, c.P99Us, c.P50Us
 		}
 	}
 	measure.ProbeValues(v, res.Probe, res.Hiccup, res.Runtime)
@@ -171,15 +169,12 @@ func (res *Result) changeInstant() (float64, bool) {
 	return 0, false
 }
 
-// tickAt is the series' tick of the interval that ends at t (after the collector's tick);
-// hists adds the interval's histograms.
+// tickAt is the series' tick of the interval that ends at t (after the collector's tick); it
+// closes the probes' interval. hists adds the interval's histograms.
 func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 	tk := record.Tick{T: t.Seconds(), Values: map[string]float64{}}
-	hist := func(name string, h *hdrhistogram.Histogram) {
-		if !hists {
-			return
-		}
-		if e := record.Encode(h); e != "" {
+	hist := func(name string, e string) {
+		if hists && e != "" {
 			if tk.Hists == nil {
 				tk.Hists = map[string]string{}
 			}
@@ -200,11 +195,14 @@ func (r *runner) tickAt(t time.Duration, hists bool) record.Tick {
 	}
 	all := r.col.intervalAll()
 	v["max_us"], v["p99_us"] = us(all.maxNs), us(all.percentileNs(99))
-	hist("all", all.hist)
-	v["hiccup_max_us"], _, _ = r.hiccup.Last()
+	if hists {
+		hist("all", record.Encode(all.hist))
+	}
+	v["hiccup_max_us"], _, _, _ = r.hiccup.Tick()
 	if pr := r.probe; pr != nil {
-		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = pr.Last()
-		hist("probe", pr.LastHist())
+		maxUs, p99Us, count, h := pr.Tick()
+		v["probe_max_us"], v["probe_p99_us"], v["probe_count"] = maxUs, p99Us, float64(count)
+		hist("probe", h)
 	}
 	if st, ok := r.backend.Stats().(stm.Stats); ok {
 		a := st.Aborts()

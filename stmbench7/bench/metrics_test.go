@@ -24,7 +24,7 @@ func TestChangedObjects(t *testing.T) {
 	if _, ok := stmbench7.ChangedObjects("bogus", big); ok {
 		t.Error("an unknown scenario has a count")
 	}
-	r := &Result{Config: ConfigJSON{Params: big}, Upgrade: &UpgradeResult{Scenario: "dates", Objects: 186475}} // as counted with sms on
+	r := &Result{Config: RunConfig{Params: big}, Upgrade: &UpgradeResult{Scenario: "dates", Objects: 186475}} // as counted with sms on
 	if f := r.Record().Values["upgrade.fraction_changed"]; f <= 0 || f > 1 {
 		t.Errorf("fraction_changed %v with structural modifications on, want within (0, 1]", f)
 	}

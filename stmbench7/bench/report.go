@@ -212,7 +212,7 @@ func writeExtras(w io.Writer, res *Result) {
 			continue
 		}
 		fmt.Fprintf(w, "%s:  p50 = %.1f\tp99 = %.1f\tp99.9 = %.1f\tmax = %.1f\n",
-			alignRight(t.String(), 23), r.P50Us, r.P99Us, r.P999Us, r.MaxTTCUs)
+			alignRight(t.String(), 23), r.P50Us, r.P99Us, r.P999Us, r.MaxUs)
 	}
 	if res.MaxGapMs != nil {
 		fmt.Fprintf(w, "Longest time with no operation completing: %.1f ms\n", *res.MaxGapMs)

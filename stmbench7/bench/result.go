@@ -16,7 +16,7 @@ import (
 // Result is everything a run measured, as the report and the checks need it; Record turns
 // it into the run's record (--json), the one document of a run. Latencies are µs.
 type Result struct {
-	Config                                     ConfigJSON
+	Config                                     RunConfig
 	Env                                        Env
 	ElapsedS, Throughput, ThroughputWithFailed float64 // successful (with failed) operations per second
 	Successful, Failed                         int64
@@ -41,24 +41,17 @@ type Result struct {
 	// The responsiveness probe (--probe), the platform probe (always), the runtime during the
 	// timed phase, and the platform probe alone before the build (--calibration).
 	Probe, Hiccup *ProbeResult
-	Runtime       *RuntimeResult
-	Calibration   *CalibrationResult
+	Runtime       *measure.Runtime
+	Calibration   *measure.Calibration
 	// Ticks are the series' ticks (their values only), for the recovery from the upgrade.
 	Ticks []record.Tick
 }
 
-// The probes' and the runtime's measurements (package measure).
-type (
-	ProbeResult       = measure.Result
-	RuntimeResult     = measure.Runtime
-	CalibrationResult = measure.Calibration
-)
+// ProbeResult is a probe's measurements (package measure).
+type ProbeResult = measure.Result
 
 // Percentile is one point of a latency percentile curve.
-type Percentile struct {
-	P  float64 `json:"p"`
-	Us float64 `json:"us"`
-}
+type Percentile struct{ P, Us float64 }
 
 // curvePoints are the percentiles of the latency curve.
 var curvePoints = []float64{0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100}
@@ -81,19 +74,13 @@ func percentileCurve(a *agg) []Percentile {
 // OpResult is the measurements of one category or of all operations: latencies of successful
 // operations, percentiles from the HDR histograms (0.1 % precision), the maximum exact.
 type OpResult struct {
-	Successful int64   `json:"successful"`
-	Failed     int64   `json:"failed"`
-	MaxTTCUs   float64 `json:"max_us"`
-	P50Us      float64 `json:"p50_us"`
-	P99Us      float64 `json:"p99_us"`
-	P999Us     float64 `json:"p999_us"`
-	MeanUs     float64 `json:"mean_us"`
-	// Percentiles is the latency percentile curve (all operations only).
-	Percentiles []Percentile `json:"percentiles,omitempty"`
+	Successful, Failed                  int64
+	MaxUs, P50Us, P99Us, P999Us, MeanUs float64
+	Percentiles                         []Percentile // the latency percentile curve (all operations only)
 }
 
 func opResult(a *agg) OpResult {
-	r := OpResult{Successful: a.ok, Failed: a.failed, MaxTTCUs: us(a.maxNs),
+	r := OpResult{Successful: a.ok, Failed: a.failed, MaxUs: us(a.maxNs),
 		P50Us: us(a.percentileNs(50)), P99Us: us(a.percentileNs(99)), P999Us: us(a.percentileNs(99.9))}
 	if a.hist != nil {
 		r.MeanUs = a.hist.Mean() / 1e3
@@ -101,38 +88,37 @@ func opResult(a *agg) OpResult {
 	return r
 }
 
-// ConfigJSON is the resolved configuration, as the record's pairs name it: every setting (by the
-// table of package settings), resolved where the run resolves it (upgrade_at_s, the runtime's
-// settings in effect), and what the run derived from them.
-type ConfigJSON struct {
+// RunConfig is the resolved configuration: the settings, resolved where the run resolves
+// them (upgrade_at_s, the runtime's settings in effect), and what the run derived from them.
+type RunConfig struct {
 	Settings
-	Params    stmbench7.Params // the structure's parameters (of Size)
-	Seeds     []int64          // per thread, as used
-	SetupSeed int64
-	Args      []string
+	Params stmbench7.Params // the structure's parameters (of Size)
+	Seeds  []int64          // per thread, as used
+	Args   []string
 }
 
-// configDerived is the JSON of what a run derives from its settings.
-type configDerived struct {
-	Params    stmbench7.Params `json:"params"`
-	Seeds     []int64          `json:"seeds"`
-	SetupSeed int64            `json:"setup_seed"`
-	Args      []string         `json:"args"`
-}
-
-// MarshalJSON writes the settings and the derived values as one object.
-func (c ConfigJSON) MarshalJSON() ([]byte, error) {
-	return c.Settings.MarshalWith(configDerived{c.Params, c.Seeds, c.SetupSeed, c.Args})
-}
-
-func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
-	seeds := make([]int64, c.Threads)
-	for i := range seeds {
-		seeds[i] = c.ThreadSeed(i)
-	}
+// Pairs are the record's configuration: the settings' pairs, then the derived values as JSON
+// text.
+func (c *RunConfig) Pairs() record.Config {
 	args := c.Args
 	if args == nil {
 		args = []string{}
+	}
+	out := c.Settings.Pairs()
+	for _, d := range []struct {
+		key string
+		v   any
+	}{{"params", c.Params}, {"seeds", c.Seeds}, {"setup_seed", SetupSeed}, {"args", args}} {
+		b, _ := json.Marshal(d.v)
+		out = append(out, record.Pair{Key: d.key, Value: string(b)})
+	}
+	return out
+}
+
+func (c *Config) resolve(p stmbench7.Params) RunConfig {
+	seeds := make([]int64, c.Threads)
+	for i := range seeds {
+		seeds[i] = c.ThreadSeed(i)
 	}
 	s := c.Settings
 	if s.Upgrade == "" { // the upgrade's settings are recorded only with an upgrade
@@ -140,7 +126,7 @@ func (c *Config) toJSON(p stmbench7.Params) ConfigJSON {
 	}
 	s.UpgradeAt, s.GOMAXPROCS, s.ProbeInterval = c.upgradeAt(), runtime.GOMAXPROCS(0), c.probeInterval()
 	s.Calibration = c.CalibrationLength()
-	return ConfigJSON{Settings: s, Params: p, Seeds: seeds, SetupSeed: SetupSeed, Args: args}
+	return RunConfig{Settings: s, Params: p, Seeds: seeds, Args: c.Args}
 }
 
 // Env is the manifest of the machine and program a run came from (the record's env pairs).
@@ -150,10 +136,7 @@ type Env = measure.Env
 func CollectEnv(start time.Time) Env { return measure.CollectEnv(start) }
 
 // CheckResult is the outcome of the invariant checks: "ok" or the error.
-type CheckResult struct {
-	Initial string `json:"initial"`
-	Final   string `json:"final,omitempty"`
-}
+type CheckResult struct{ Initial, Final string }
 
 // ReplayResult is the outcome of the sequential replay: the log entries replayed, the first
 // one whose choice, result or failure differed from the log (Mismatch), the first
@@ -183,29 +166,28 @@ func createPending(path string, stdout io.Writer) (*pendingFile, error) {
 	return &pendingFile{File: f, w: f}, nil
 }
 
-// writeGoBench writes the result in the Go benchmark format (see WriteGoBench) and commits.
-func (p *pendingFile) writeGoBench(r *Result) error {
-	s := r.Config.Settings
-	err := WriteGoBenchHeader(p.w, r.Env)
-	if err == nil {
-		err = WriteGoBench(p.w, GoBenchName(s.Recorded()), r)
-	}
-	if err != nil {
+// write writes the file's content with fn and commits it (aborts it on an error).
+func (p *pendingFile) write(fn func(io.Writer) error) error {
+	if err := fn(p.w); err != nil {
 		p.Abort()
 		return fmt.Errorf("writing %s: %w", p.Name(), err)
 	}
 	return p.Commit()
 }
 
-// writeRecord writes the run's record into the pending file and commits it.
-func (p *pendingFile) writeRecord(r *record.Record) error {
+// writeGoBench writes the result in the Go benchmark format (see WriteGoBench).
+func writeGoBench(w io.Writer, r *Result) error {
+	if err := WriteGoBenchHeader(w, r.Env); err != nil {
+		return err
+	}
+	return WriteGoBench(w, GoBenchName(r.Config.Recorded()), r)
+}
+
+// writeRecord writes the run's record, indented.
+func writeRecord(w io.Writer, r *record.Record) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err == nil {
-		_, err = p.w.Write(append(b, '\n'))
+		_, err = w.Write(append(b, '\n'))
 	}
-	if err != nil {
-		p.Abort()
-		return fmt.Errorf("writing %s: %w", p.Name(), err)
-	}
-	return p.Commit()
+	return err
 }

@@ -133,10 +133,10 @@ func (o *outputs) write(res *Result, seriesErr error) []error {
 	}
 	errs = append(errs, commitTraces(o.traces)...)
 	if o.json != nil {
-		errs = append(errs, o.json.writeRecord(res.Record()))
+		errs = append(errs, o.json.write(func(w io.Writer) error { return writeRecord(w, res.Record()) }))
 	}
 	if o.goBench != nil {
-		errs = append(errs, o.goBench.writeGoBench(res))
+		errs = append(errs, o.goBench.write(func(w io.Writer) error { return writeGoBench(w, res) }))
 	}
 	return errs
 }
@@ -173,7 +173,7 @@ func (r *run) build(ctx context.Context) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(r.stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
-	r.res = &Result{Config: cfg.toJSON(r.params), Env: r.env, BuildS: buildS,
+	r.res = &Result{Config: cfg.resolve(r.params), Env: r.env, BuildS: buildS,
 		HeapBytesAfterBuild: ms.HeapAlloc, Calibration: cal}
 	r.res.Config.GOGC, r.res.Config.MemoryLimit = gogc, memLimit
 	return nil
@@ -182,7 +182,7 @@ func (r *run) build(ctx context.Context) error {
 // calibrate runs the platform probe alone, before the build, with the run's runtime
 // settings, on a process that does nothing else: the floor the run's probes are judged
 // against.
-func (r *run) calibrate(ctx context.Context) (*CalibrationResult, error) {
+func (r *run) calibrate(ctx context.Context) (*measure.Calibration, error) {
 	if r.cfg.Calibration = r.cfg.CalibrationLength(); r.cfg.Calibration <= 0 {
 		return nil, nil
 	}
@@ -224,7 +224,6 @@ func (r *run) measure(ctx context.Context, out *outputs) (*runner, error) {
 		if m.probeFn = r.backend.(stmbench7.Prober).NewProbe(r.s); m.probeFn == nil {
 			return nil, invalidf("--probe: synchronization method %s has no probe transaction", r.cfg.Backend)
 		}
-		m.probe = measure.NewRec()
 	}
 	fmt.Fprintln(r.stderr, "\nBenchmark started.")
 	m.run(ctx, time.Now())
@@ -254,10 +253,10 @@ func (r *run) summarize(m *runner) {
 		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
 		all.merge(cats[t].hist, newHist)
 	}
-	res.All = ptr(opResult(&all))
+	res.All = new(opResult(&all))
 	res.All.Percentiles = percentileCurve(&all)
 	gaps := allGaps(m.workers, m.elapsed)
-	res.MaxGapMs = ptr(float64(maxGap(gaps)) / 1e6)
+	res.MaxGapMs = new(float64(maxGap(gaps)) / 1e6)
 	res.Window = m.tm.windowResult(m.workers)
 	if m.upg != nil {
 		okTotal, _ := c.totals()
@@ -267,11 +266,7 @@ func (r *run) summarize(m *runner) {
 	res.Throughput = float64(res.Successful) / elapsedS
 	res.ThroughputWithFailed = float64(res.Successful+res.Failed) / elapsedS
 	res.STM = r.backend.Stats()
-	res.Hiccup = m.hiccup.Result(r.cfg.probeInterval())
-	if m.probe != nil {
-		res.Probe = m.probe.Result(r.cfg.probeInterval())
-	}
-	res.Runtime = measure.RuntimeSince(m.rtStart, m.rtEnd)
+	res.Probe, res.Hiccup, res.Runtime = m.probeRes, m.hiccupRes, m.runtime
 	res.Ticks = m.ticks
 	if m.opErr != nil {
 		res.Error = m.opErr.Error()

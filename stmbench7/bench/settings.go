@@ -12,9 +12,6 @@ package bench
 // because configurations are named by it (length=2.5).
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -145,10 +142,17 @@ type Setting struct {
 }
 
 // Values returns the accepted values when they are an enumeration (nil otherwise).
-func (r Setting) Values() []string { var s Settings; return r.bind(&s).values() }
+func (r Setting) Values() []string {
+	if k := r.kind(); k.names != nil {
+		return k.names()
+	}
+	return nil
+}
 
 // Accepts says what the experiment key accepts when it is not an enumeration.
-func (r Setting) Accepts() string { var s Settings; return r.bind(&s).accepts() }
+func (r Setting) Accepts() string { return r.kind().accepts }
+
+func (r Setting) kind() kind { return r.bind(new(Settings)).kind() }
 
 // Aliases are the other names an experiment accepts for the key: its flag's names.
 func (r Setting) Aliases() []string {
@@ -182,7 +186,7 @@ func (r Setting) Args(v string) []string {
 	switch {
 	case r.args != nil:
 		return r.args(v)
-	case r.bind(new(Settings)).isBool():
+	case r.kind().typ == "bool":
 		// A boolean flag is given only to change bench's default.
 		if on := v == "on"; on != r.Negated {
 			return []string{"--" + r.Flag}
@@ -398,7 +402,7 @@ func AddFlags(fs *pflag.FlagSet, s *Settings) {
 			continue
 		}
 		f := r.bind(s)
-		if fl := fs.VarPF(f, r.Flag, r.Short, r.Help); f.isBool() {
+		if fl := fs.VarPF(f, r.Flag, r.Short, r.Help); f.Type() == "bool" {
 			fl.NoOptDefVal = "true"
 		}
 	}
@@ -447,44 +451,4 @@ func (s Settings) Recorded() record.Config {
 		}
 	}
 	return out
-}
-
-// MarshalWith writes the settings' pairs (numbers and switches as JSON numbers and booleans)
-// and the members of extra (a JSON object) as one object: the config of a result of schema
-// 2. It and UnmarshalJSON go once results are records.
-func (s Settings) MarshalWith(extra any) ([]byte, error) {
-	x, err := json.Marshal(extra)
-	if x = bytes.TrimSpace(x); err == nil && (len(x) < 2 || x[0] != '{') {
-		err = errors.New("settings: the extra members are not a JSON object")
-	}
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for _, r := range SettingsTable() {
-		if f := r.bind(&s); r.Pair != "" && (r.omit == nil || !r.omit(&s)) {
-			k, _ := json.Marshal(r.Pair)
-			v := []byte(f.pair())
-			if f.isQuoted() {
-				v, _ = json.Marshal(string(v))
-			}
-			fmt.Fprintf(&b, "%s:%s,", k, v)
-		}
-	}
-	b.Write(x[1 : len(x)-1])
-	out := bytes.TrimSuffix(bytes.TrimSpace(b.Bytes()), []byte(","))
-	return append(out, '}'), nil
-}
-
-// MarshalJSON writes the settings as MarshalWith does.
-func (s Settings) MarshalJSON() ([]byte, error) { return s.MarshalWith(struct{}{}) }
-
-// UnmarshalJSON reads the config of a result of schema 2 (see FromPairs).
-func (s *Settings) UnmarshalJSON(data []byte) error {
-	c, err := record.ConfigFromJSON(data)
-	if err == nil {
-		*s, err = FromPairs(c)
-	}
-	return err
 }

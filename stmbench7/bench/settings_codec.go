@@ -15,34 +15,36 @@ import (
 	"dustm/stmbench7"
 )
 
+// kind is what a setting's codec says of itself, whatever its type.
+type kind struct {
+	typ     string          // the flag's kind in help texts ("bool" makes a boolean flag)
+	names   func() []string // the accepted experiment values, when an enumeration
+	accepts string          // what the key accepts, when not an enumeration
+}
+
 // codec is how one kind of setting reads and writes its three spellings: the flag's, the
 // experiment key's and the record's pair.
 type codec[T any] struct {
-	typ     string                  // the flag's kind in help texts ("bool" makes a boolean flag)
-	parse   func(string) (T, error) // the flag's syntax
-	format  func(T) string          // the flag's default in help texts
-	key     func(T) string          // the experiment key's canonical spelling
-	keyIn   func(string) (T, error) // reads an experiment value (nil: parse)
-	names   func() []string         // the accepted experiment values, when an enumeration
-	accepts string                  // what the key accepts, when not an enumeration
-	pair    func(T) string          // the record's value (nil: key)
-	unpair  func(string) (T, error) // reads the record's value (nil: parse)
-	quoted  bool                    // the value was a JSON string in results of schema 2
+	kind
+	parse  func(string) (T, error) // the flag's syntax
+	format func(T) string          // the flag's default in help texts
+	key    func(T) string          // the experiment key's canonical spelling
+	keyIn  func(string) (T, error) // reads an experiment value (nil: parse)
+	pair   func(T) string          // the record's value (nil: key)
+	unpair func(string) (T, error) // reads the record's value (nil: parse)
 }
 
-// fieldCodec is one setting's field in a Settings, seen through its codec.
+// fieldCodec is one setting's field in a Settings, seen through its codec; Set, String and
+// Type (pflag.Value) are the flag's.
 type fieldCodec interface {
-	Set(string) error // pflag.Value: the flag's syntax
+	Set(string) error
 	String() string
 	Type() string
-	isBool() bool
+	kind() kind
 	key() string
 	setKey(string) error
-	values() []string
-	accepts() string
 	pair() string
 	setPair(string) error
-	isQuoted() bool
 }
 
 type field[T any] struct {
@@ -74,27 +76,19 @@ func (f *field[T]) set(read func(string) (T, error), v string) error {
 func (f *field[T]) Set(v string) error     { return f.set(f.c.parse, v) }
 func (f *field[T]) String() string         { return f.c.format(*f.p) }
 func (f *field[T]) Type() string           { return f.c.typ }
-func (f *field[T]) isBool() bool           { return f.c.typ == "bool" }
+func (f *field[T]) kind() kind             { return f.c.kind }
 func (f *field[T]) key() string            { return f.c.key(*f.p) }
 func (f *field[T]) setKey(v string) error  { return f.set(f.c.keyIn, v) }
-func (f *field[T]) accepts() string        { return f.c.accepts }
 func (f *field[T]) pair() string           { return f.c.pair(*f.p) }
 func (f *field[T]) setPair(v string) error { return f.set(f.c.unpair, v) }
-func (f *field[T]) isQuoted() bool         { return f.c.quoted }
-func (f *field[T]) values() []string {
-	if f.c.names == nil {
-		return nil
-	}
-	return f.c.names()
-}
 
 // text is a setting whose value is a text (a name, a path): the flag and a record take any
 // text (the run's validation reports an unknown name, and tests may bring their own
 // backends); an experiment key only one of list, when there is a list.
 func text(list func() []string) codec[string] {
 	self := func(v string) string { return v }
-	c := codec[string]{typ: "string", parse: func(v string) (string, error) { return v, nil },
-		format: self, key: self, names: list, quoted: true}
+	c := codec[string]{kind: kind{typ: "string", names: list}, parse: func(v string) (string, error) { return v, nil },
+		format: self, key: self}
 	if list != nil {
 		c.keyIn = func(v string) (string, error) {
 			if !slices.Contains(list(), v) {
@@ -124,7 +118,7 @@ func scenario() codec[string] {
 // enum is a setting of a named type whose package lists its values' names.
 func enum[T fmt.Stringer](parse func(string) (T, error), list func() []string) codec[T] {
 	str := T.String
-	return codec[T]{typ: "string", parse: parse, format: str, key: str, names: list, quoted: true}
+	return codec[T]{kind: kind{typ: "string", names: list}, parse: parse, format: str, key: str}
 }
 
 // enumOf is enum for a package that lists the values themselves.
@@ -143,7 +137,8 @@ func enumOf[T fmt.Stringer](parse func(string) (T, error), all func() []T) codec
 // record (NoTraversals).
 func boolean(inverted bool) codec[bool] {
 	return codec[bool]{
-		typ: "bool", parse: strconv.ParseBool, format: strconv.FormatBool,
+		kind:  kind{typ: "bool", names: func() []string { return []string{"on", "off"} }},
+		parse: strconv.ParseBool, format: strconv.FormatBool,
 		key: func(b bool) string {
 			if b != inverted {
 				return "on"
@@ -159,8 +154,7 @@ func boolean(inverted bool) codec[bool] {
 			}
 			return false, fmt.Errorf("unknown value %q (accepted: on, off)", v)
 		},
-		names: func() []string { return []string{"on", "off"} },
-		pair:  func(b bool) string { return strconv.FormatBool(b != inverted) },
+		pair: func(b bool) string { return strconv.FormatBool(b != inverted) },
 		unpair: func(v string) (bool, error) {
 			b, err := strconv.ParseBool(v)
 			return b != inverted, err
@@ -173,7 +167,8 @@ func boolean(inverted bool) codec[bool] {
 func integer[T ~int | ~int64](lo, hi int64) codec[T] {
 	str := func(n T) string { return strconv.FormatInt(int64(n), 10) }
 	return codec[T]{
-		typ: "int", format: str, key: str,
+		kind:   kind{typ: "int", accepts: fmt.Sprintf("a whole number from %d to %d", lo, hi)},
+		format: str, key: str,
 		parse: func(v string) (T, error) {
 			n, err := strconv.ParseInt(v, 0, 64)
 			return T(n), err
@@ -188,8 +183,7 @@ func integer[T ~int | ~int64](lo, hi int64) codec[T] {
 			}
 			return T(n), nil
 		},
-		accepts: fmt.Sprintf("a whole number from %d to %d", lo, hi),
-		pair:    str,
+		pair: str,
 	}
 }
 
@@ -217,12 +211,12 @@ func sweepers() codec[int] {
 // length_s=2.5), read as seconds or a Go duration in the flag's and the key's ranges.
 func seconds(flag, key duration.Range) codec[time.Duration] {
 	return codec[time.Duration]{
-		typ: "seconds|duration", parse: flag.Parse, keyIn: key.Parse,
-		format:  func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) },
-		key:     func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'g', -1, 64) },
-		accepts: "seconds (2.5) or a duration (2500ms), " + key.String(),
-		pair:    inUnit(time.Second),
-		unpair:  fromUnit(time.Second),
+		kind:  kind{typ: "seconds|duration", accepts: "seconds (2.5) or a duration (2500ms), " + key.String()},
+		parse: flag.Parse, keyIn: key.Parse,
+		format: func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) },
+		key:    func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'g', -1, 64) },
+		pair:   inUnit(time.Second),
+		unpair: fromUnit(time.Second),
 	}
 }
 
@@ -319,13 +313,13 @@ func FormatGOGC(n int) string {
 	return strconv.Itoa(n)
 }
 
-// byteUnits are the units ParseMemLimit accepts, as GOMEMLIMIT spells them (plus the decimal
-// ones).
+// byteUnits are the units ParseMemLimit accepts, as GOMEMLIMIT spells them (the binary ones,
+// largest first, which FormatMemLimit writes), plus the decimal ones.
 var byteUnits = []struct {
 	suffix string
-	mult   float64
+	size   int64
 }{
-	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
 	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
 	{"B", 1},
 }
@@ -340,7 +334,7 @@ func ParseMemLimit(s string) (int64, error) {
 	num, mult := s, 1.0
 	for _, u := range byteUnits {
 		if strings.HasSuffix(s, u.suffix) {
-			num, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			num, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), float64(u.size)
 			break
 		}
 	}
@@ -357,10 +351,7 @@ func FormatMemLimit(n int64) string {
 	if n == 0 {
 		return "off"
 	}
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+	for _, u := range byteUnits[:4] {
 		if n%u.size == 0 {
 			return strconv.FormatInt(n/u.size, 10) + u.suffix
 		}

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -96,18 +95,6 @@ func TestPairsRoundTrip(t *testing.T) {
 	}
 	if back, err := FromPairs(pairs); err != nil || back != s {
 		t.Errorf("read back\n%+v\nwant\n%+v (%v)", back, s, err)
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m["length_s"] != 2.5 || m["long_traversals"] != false || m["workload"] != "r" {
-		t.Errorf("JSON %s (%v)", b, err)
-	}
-	var back Settings
-	if err := json.Unmarshal(b, &back); err != nil || back != s {
-		t.Errorf("read back from JSON\n%+v\nwant\n%+v (%v)", back, s, err)
 	}
 	// Without an upgrade, the upgrade's settings are not written.
 	pairs = DefaultSettings().Pairs()

@@ -119,11 +119,8 @@ func (w *window) record(ns int64) {
 
 // WindowResult is the latency of the operations that completed in the window.
 type WindowResult struct {
-	StartS float64 `json:"start_s"`
-	EndS   float64 `json:"end_s"`
-	Ops    int64   `json:"ops"`
-	MaxUs  float64 `json:"max_us"`
-	P99Us  float64 `json:"p99_us"`
+	StartS, EndS, MaxUs, P99Us float64
+	Ops                        int64
 }
 
 func (t *timing) windowResult(workers []*worker) *WindowResult {

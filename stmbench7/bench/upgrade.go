@@ -19,12 +19,8 @@ import (
 // first still migrates), while the workers keep running. It records the instants and counters
 // the result and the series report, and the serial point of every commit for the replay.
 
-// The upgrade's measurements (package measure, shared with the kv server).
-type (
-	UpgradeResult   = measure.Upgrade
-	MigrationResult = measure.Migration
-	DryRunResult    = measure.DryRun
-)
+// UpgradeResult is the upgrade's measurements (package measure, shared with the kv server).
+type UpgradeResult = measure.Upgrade
 
 // appliedStep is a committed upgrade step and its place in the serial order.
 type appliedStep struct {
@@ -42,7 +38,7 @@ type upgradeRun struct {
 	mu        sync.Mutex
 	migs      []*upgrade.Migration
 	applied   []appliedStep
-	dry       *DryRunResult
+	dry       *measure.DryRun
 	err       error
 	requested time.Duration // -1 until requested
 	committed time.Duration // of the last step; -1 until committed
@@ -116,12 +112,9 @@ func (u *upgradeRun) dryRun(ctx context.Context) {
 	step := u.sc.Steps[0]
 	fmt.Fprintf(u.stderr, "[%6.1f s] dry run of %s...\n", time.Since(u.start).Seconds(), step.Name)
 	rep, err := u.up.DryRun(ctx, step)
-	d := &DryRunResult{Step: step.Name}
+	d := &measure.DryRun{Step: step.Name}
 	if rep != nil {
 		d.Objects, d.Failures, d.DurationS = rep.Objects, rep.FailureCount, rep.Duration.Seconds()
-		for _, f := range rep.Failures[:min(len(rep.Failures), 5)] {
-			d.First = append(d.First, f.Error())
-		}
 	}
 	if err != nil {
 		d.Error = err.Error()
@@ -176,8 +169,8 @@ func (u *upgradeRun) steps() []appliedStep {
 func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *UpgradeResult {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	r := &UpgradeResult{Scenario: u.sc.Name, Strategy: u.cfg.Migration.String(), Sweepers: u.cfg.Sweepers,
-		Complete: len(u.migs) == len(u.sc.Steps), DryRun: u.dry, Migrations: []MigrationResult{}}
+	r := &UpgradeResult{Scenario: u.sc.Name, Strategy: u.cfg.Migration.String(),
+		Complete: len(u.migs) == len(u.sc.Steps), DryRun: u.dry}
 	if u.err != nil {
 		r.Error = u.err.Error()
 	}
@@ -192,8 +185,7 @@ func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *U
 	}
 	end := elapsed
 	if u.committed >= 0 {
-		c := u.committed.Seconds()
-		r.CommittedS = &c
+		r.CommittedS = new(u.committed.Seconds())
 		if d := (elapsed - u.committed).Seconds(); d > 0 {
 			r.ThroughputAfter = float64(totalOK-u.okAtCom) / d
 		}
@@ -207,33 +199,21 @@ func (u *upgradeRun) result(elapsed time.Duration, totalOK int64, gaps []gap) *U
 	var lastMigrated time.Duration
 	for _, m := range u.migs {
 		st := m.Stats()
-		mr := MigrationResult{
-			Name: st.Name, CommitVersion: st.CommitVersion,
-			RequestedS: st.Requested.Sub(u.start).Seconds(), CommittedS: st.Committed.Sub(u.start).Seconds(),
-			Complete: st.Complete, Objects: int64(st.Objects),
-			Foreground: st.ConvertedForeground, Sweeper: st.ConvertedSweeper, Stopped: st.ConvertedStopped,
-			Failures: st.Failures, WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds(),
-			LastFailure: st.LastFailure,
-		}
 		if st.Complete {
-			t := st.Migrated.Sub(u.start)
-			s := t.Seconds()
-			mr.MigratedS = &s
-			lastMigrated = max(lastMigrated, t)
+			lastMigrated = max(lastMigrated, st.Migrated.Sub(u.start))
 		} else {
 			r.Complete = false
 		}
-		r.Objects += mr.Objects
-		r.ConversionsForeground += mr.Foreground
-		r.ConversionsSweeper += mr.Sweeper
-		r.ConversionsStopped += mr.Stopped
-		r.ConversionFailures += mr.Failures
-		r.Migrations = append(r.Migrations, mr)
+		r.Objects += int64(st.Objects)
+		r.ConversionsForeground += st.ConvertedForeground
+		r.ConversionsSweeper += st.ConvertedSweeper
+		r.ConversionsStopped += st.ConvertedStopped
+		r.ConversionFailures += st.Failures
+		r.Migrations = append(r.Migrations, measure.Migration{WorldStopMs: float64(st.Pause) / 1e6, PinnedS: st.PinnedFor.Seconds()})
 	}
 	r.ObjectsConverted = r.ConversionsForeground + r.ConversionsSweeper + r.ConversionsStopped
 	if r.Complete && len(u.migs) > 0 {
-		s := lastMigrated.Seconds()
-		r.MigratedS = &s
+		r.MigratedS = new(lastMigrated.Seconds())
 	}
 	return r
 }

@@ -113,7 +113,7 @@ func TestBaselineWindow(t *testing.T) {
 	if res.Window == nil || res.Window.StartS != 0.2 || res.Window.Ops == 0 || res.Upgrade != nil {
 		t.Fatalf("window %+v upgrade %+v", res.Window, res.Upgrade)
 	}
-	if len(res.All.Percentiles) == 0 || res.All.Percentiles[len(res.All.Percentiles)-1].Us != res.All.MaxTTCUs {
+	if len(res.All.Percentiles) == 0 || res.All.Percentiles[len(res.All.Percentiles)-1].Us != res.All.MaxUs {
 		t.Fatalf("percentile curve %+v", res.All.Percentiles)
 	}
 }
