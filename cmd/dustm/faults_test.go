@@ -181,7 +181,18 @@ func TestKill9CompactAndResume(t *testing.T) {
 	waitFor(t, 30*time.Second, "the second run", func() bool { return strings.Contains(p.err(), "[2/4]") })
 	var runDir string
 	var pid int
-	waitFor(t, 10*time.Second, "the second run's process", func() bool { runDir, pid = runningRun(dir); return pid > 0 })
+	// The run is stopped (SIGSTOP) before its sweep is killed, so that a loaded machine cannot
+	// let it finish in between: only the parent-death signal can end it then.
+	waitFor(t, 10*time.Second, "the second run's process, stopped before it ends", func() bool {
+		if runDir, pid = runningRun(dir); pid == 0 || syscall.Kill(pid, syscall.SIGSTOP) != nil {
+			return false
+		}
+		if _, err := os.Stat(filepath.Join(runDir, experiments.ResultFile)); err == nil {
+			syscall.Kill(pid, syscall.SIGCONT) // it had ended already: wait for another
+			return false
+		}
+		return true
+	})
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.done
 	waitFor(t, 5*time.Second, fmt.Sprintf("run process %d to end", pid), func() bool { return gone(pid) })
