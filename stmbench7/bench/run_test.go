@@ -129,8 +129,8 @@ func checkResultFiles(t *testing.T, res *Result, jsonPath, seriesPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lines) < 3 {
-		t.Fatalf("%d series lines", len(lines))
+	if len(lines) == 0 { // how many depends on the scheduler (a loaded machine ticks late); not none
+		t.Fatal("no series line")
 	}
 	prev, sumOps, sumFailed := 0.0, 0.0, 0.0
 	for i, l := range lines {
