@@ -396,7 +396,7 @@ func (c *ctx) runTicks(run *experiments.RunData) []record.Tick {
 	s, ok := c.series[run]
 	if !ok {
 		var err error
-		if s, err = seriesOf(run); err != nil {
+		if s, err = run.Series(); err != nil {
 			c.folder.Warn("%v; the run's time series is left out of the figures", err)
 			s = nil
 		}
@@ -405,9 +405,6 @@ func (c *ctx) runTicks(run *experiments.RunData) []record.Tick {
 	}
 	return s
 }
-
-// seriesOf is a run's series as ticks.
-func seriesOf(run *experiments.RunData) ([]record.Tick, error) { return run.Series() }
 
 // trimPartial drops a last interval shorter than half the others: the stub between the last
 // tick and the end of the run, whose rates are noise.

@@ -29,14 +29,8 @@ func upgradeKeys() []string { return []string{"upgrade", "migration", "sweepers"
 
 // strategies are the migration strategies of the runs with an upgrade, in the order the
 // experiment lists them (its configurations' order).
-func strategies(rows []*experiments.Row) []string {
-	var out []string
-	for _, r := range rows {
-		if m := r.Params.Value("migration"); withUpgrade(r) && m != "" && !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
+func strategies(rows view) []string {
+	return rows.where(withUpgrade).not("migration", "").values("migration")
 }
 
 // baselineOf is the run without an upgrade an upgraded configuration is drawn against.
@@ -51,19 +45,8 @@ func baselineOf(r *experiments.Row, rows []*experiments.Row) *experiments.Row {
 
 // backendColor gives every backend one colour in every figure.
 func backendColor(b string) (int, bool) {
-	switch b {
-	case "stm":
-		return 0, true
-	case "stm-plain":
-		return 5, true
-	case "coarse":
-		return 3, true
-	case "medium":
-		return 4, true
-	case "none":
-		return colorGrey, true
-	}
-	return 0, false
+	c, ok := map[string]int{"stm": 0, "stm-plain": 5, "coarse": 3, "medium": 4, "none": colorGrey}[b]
+	return c, ok
 }
 
 // lineStyle picks a line's colour and pattern: fixed colours when the lines differ only by
