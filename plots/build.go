@@ -676,8 +676,7 @@ type against struct {
 	x             func(*experiments.Row) (float64, bool)
 	except        []string
 	perWorkload   bool
-	log           bool   // both axes logarithmic
-	ticks         bool   // x ticks at the values drawn
+	log           bool   // both axes logarithmic, else x ticks at the values drawn
 	unnamed       string // the label of the one line when nothing varies
 	ys            []yAxis
 	caption       func(lineKeys []string) string
@@ -721,7 +720,7 @@ func (a against) figure(c *ctx, rows view) *Figure {
 			for _, x := range slices.Compact(ticks) {
 				pn.XTicks = append(pn.XTicks, Tick{x, fmtNum(x)})
 			}
-			if !a.ticks {
+			if a.log {
 				pn.XTicks = nil
 			}
 			fig.Panels = append(fig.Panels, pn)
@@ -738,7 +737,7 @@ func throughputThreads(c *ctx) (*Figure, string, error) {
 		return nil, "fewer than two thread counts", nil
 	}
 	return against{title: "Throughput against threads", xLabel: "worker threads", x: key("threads"), except: []string{"threads"},
-		perWorkload: true, ticks: true, unnamed: "median, min–max",
+		perWorkload: true, unnamed: "median, min–max",
 		ys: []yAxis{{title: "throughput", what: "throughput", metric: "throughput", scale: 1e-3}},
 		caption: func(lineKeys []string) string {
 			return "Throughput (successful operations per second) against the number of worker threads, one line per synchronization " +
