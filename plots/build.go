@@ -281,13 +281,9 @@ func newBarSeries(label string, color, n int) BarSeries {
 	return bs
 }
 
-// def is a metric's definition, as the records give it.
-func (c *ctx) def(name string) record.Metric { return c.sum.Metric(name) }
-
 // axis is an axis label: what (the metric's name when empty) and the metric's unit, scaled.
 func (c *ctx) axis(what, name string, scale float64, log bool) string {
-	d := c.def(name)
-	unit := scaledUnit(d.Unit, scale)
+	unit := scaledUnit(c.sum.Metric(name).Unit, scale)
 	if log {
 		unit = strings.TrimPrefix(unit+", log", ", ")
 	}
@@ -752,10 +748,7 @@ func overhead(c *ctx) (*Figure, string, error) {
 		return nil, "needs runs of both stm and stm-plain without an upgrade", nil
 	}
 	groupKeys := varying(rows, "backend")
-	var glabels []string
-	for _, g := range rows.by(groupKeys...) {
-		glabels = append(glabels, g.label)
-	}
+	glabels, _ := groups(rows, groupKeys)
 	b := bars(rows, []string{"stm-plain", "stm"}, func(r *experiments.Row) string { return val(r, "backend") }, glabels,
 		func(r *experiments.Row) string { return label(r.Params, groupKeys) }, func(string) string { return "throughput" }, 1e-3)
 	var notes []string

@@ -26,11 +26,7 @@ func isKVPart(f *experiments.Folder, part string) bool {
 }
 
 func kvBuilders() []builder {
-	return []builder{
-		{"kv-timeline", kvTimeline},
-		{"kv-pause-size", kvPauseSize},
-		{"kv-peers", kvPeers},
-	}
+	return []builder{{"kv-timeline", kvTimeline}, {"kv-pause-size", kvPauseSize}, {"kv-peers", kvPeers}}
 }
 
 // kvTimeline draws the client-visible latency over time across the upgrade, from the
