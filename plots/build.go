@@ -281,13 +281,9 @@ func newBarSeries(label string, color, n int) BarSeries {
 	return bs
 }
 
-// def is a metric's definition, as the records give it.
-func (c *ctx) def(name string) record.Metric { return c.sum.Metric(name) }
-
 // axis is an axis label: what (the metric's name when empty) and the metric's unit, scaled.
 func (c *ctx) axis(what, name string, scale float64, log bool) string {
-	d := c.def(name)
-	unit := scaledUnit(d.Unit, scale)
+	unit := scaledUnit(c.sum.Metric(name).Unit, scale)
 	if log {
 		unit = strings.TrimPrefix(unit+", log", ", ")
 	}
@@ -396,7 +392,7 @@ func (c *ctx) runTicks(run *experiments.RunData) []record.Tick {
 	s, ok := c.series[run]
 	if !ok {
 		var err error
-		if s, err = seriesOf(run); err != nil {
+		if s, err = run.Series(); err != nil {
 			c.folder.Warn("%v; the run's time series is left out of the figures", err)
 			s = nil
 		}
@@ -405,9 +401,6 @@ func (c *ctx) runTicks(run *experiments.RunData) []record.Tick {
 	}
 	return s
 }
-
-// seriesOf is a run's series as ticks.
-func seriesOf(run *experiments.RunData) ([]record.Tick, error) { return run.Series() }
 
 // trimPartial drops a last interval shorter than half the others: the stub between the last
 // tick and the end of the run, whose rates are noise.
@@ -671,41 +664,81 @@ func migration(c *ctx) (*Figure, string, error) {
 	return fig, "", nil
 }
 
+// against is the figures' common kind, declared: metrics (one panel each) against x, one line
+// per combination of the settings that vary but except, a row of panels per workload where
+// perWorkload and the workload varies.
+type against struct {
+	title, xLabel string
+	x             func(*experiments.Row) (float64, bool)
+	except        []string
+	perWorkload   bool
+	log           bool   // both axes logarithmic, else x ticks at the values drawn
+	unnamed       string // the label of the one line when nothing varies
+	ys            []yAxis
+	caption       func(lineKeys []string) string
+}
+
+// yAxis is one panel of an against figure: a metric times scale, drawn from the rows keep
+// passes (all, keep nil).
+type yAxis struct {
+	title, what, metric string
+	scale               float64
+	keep                func(*experiments.Row) bool
+}
+
+// figure draws the rows as a declares.
+func (a against) figure(c *ctx, rows view) *Figure {
+	var panelKeys []string
+	if a.perWorkload && slices.Contains(varying(rows), "workload") {
+		panelKeys = []string{"workload"}
+	}
+	lineKeys := varying(rows, append(slices.Clone(a.except), panelKeys...)...)
+	fig := &Figure{Title: c.title + a.title, Caption: a.caption(lineKeys)}
+	for pi, pg := range rows.by(panelKeys...) {
+		for yi, y := range a.ys {
+			pn := Panel{Title: y.title, XLabel: a.xLabel, YLabel: c.axis(y.what, y.metric, y.scale, a.log), LogX: a.log, LogY: a.log,
+				Legend: pi == 0 && yi == 0}
+			if len(panelKeys) > 0 {
+				pn.Title = workloadName(val(pg.rows[0], "workload"))
+			}
+			var ticks []float64
+			for li, g := range pg.rows.by(lineKeys...) {
+				rs := g.rows
+				if y.keep != nil {
+					rs = rs.where(y.keep)
+				}
+				s := line(cmp.Or(g.label, a.unnamed), rs, a.x, y.metric, y.scale)
+				s.Color, s.Dash = lineStyle(g.rows[0].Params, lineKeys, li)
+				pn.Series = append(pn.Series, s)
+				ticks = append(ticks, s.X...)
+			}
+			slices.Sort(ticks)
+			for _, x := range slices.Compact(ticks) {
+				pn.XTicks = append(pn.XTicks, Tick{x, fmtNum(x)})
+			}
+			if a.log {
+				pn.XTicks = nil
+			}
+			fig.Panels = append(fig.Panels, pn)
+		}
+	}
+	fig.Cols = min(2, len(fig.Panels))
+	return fig
+}
+
 // throughputThreads draws throughput against threads, per workload.
 func throughputThreads(c *ctx) (*Figure, string, error) {
 	rows := c.bench(noUpgrade)
 	if len(rows.values("threads")) < 2 {
 		return nil, "fewer than two thread counts", nil
 	}
-	panelKeys := []string{}
-	if slices.Contains(varying(rows), "workload") {
-		panelKeys = []string{"workload"}
-	}
-	lineKeys := varying(rows, "threads", "workload")
-	fig := &Figure{Title: c.title + "Throughput against threads", Cols: 2}
-	for pi, pg := range rows.by(panelKeys...) {
-		title := "throughput"
-		if len(panelKeys) > 0 {
-			title = workloadName(val(pg.rows[0], "workload"))
-		}
-		pn := Panel{Title: title, XLabel: "worker threads", YLabel: c.axis("throughput", "throughput", 1e-3, false), Legend: pi == 0}
-		var ticks []float64
-		for li, lg := range pg.rows.by(lineKeys...) {
-			s := line(cmp.Or(lg.label, "median, min–max"), lg.rows, key("threads"), "throughput", 1e-3)
-			s.Color, s.Dash = lineStyle(lg.rows[0].Params, lineKeys, li)
-			pn.Series = append(pn.Series, s)
-			ticks = append(ticks, s.X...)
-		}
-		slices.Sort(ticks)
-		for _, x := range slices.Compact(ticks) {
-			pn.XTicks = append(pn.XTicks, Tick{x, fmtNum(x)})
-		}
-		fig.Panels = append(fig.Panels, pn)
-	}
-	fig.Cols = min(2, len(fig.Panels))
-	fig.Caption = "Throughput (successful operations per second) against the number of worker threads, one line per synchronization " +
-		"method" + keysNote(lineKeys) + "; points are the " + c.repsNote(rows) + ", bars span the minimum and maximum."
-	return fig, "", nil
+	return against{title: "Throughput against threads", xLabel: "worker threads", x: key("threads"), except: []string{"threads"},
+		perWorkload: true, unnamed: "median, min–max",
+		ys: []yAxis{{title: "throughput", what: "throughput", metric: "throughput", scale: 1e-3}},
+		caption: func(lineKeys []string) string {
+			return "Throughput (successful operations per second) against the number of worker threads, one line per synchronization " +
+				"method" + keysNote(lineKeys) + "; points are the " + c.repsNote(rows) + ", bars span the minimum and maximum."
+		}}.figure(c, rows), "", nil
 }
 
 // overhead draws stm against stm-plain, per workload (and whatever else varies).
@@ -715,10 +748,7 @@ func overhead(c *ctx) (*Figure, string, error) {
 		return nil, "needs runs of both stm and stm-plain without an upgrade", nil
 	}
 	groupKeys := varying(rows, "backend")
-	var glabels []string
-	for _, g := range rows.by(groupKeys...) {
-		glabels = append(glabels, g.label)
-	}
+	glabels, _ := groups(rows, groupKeys)
 	b := bars(rows, []string{"stm-plain", "stm"}, func(r *experiments.Row) string { return val(r, "backend") }, glabels,
 		func(r *experiments.Row) string { return label(r.Params, groupKeys) }, func(string) string { return "throughput" }, 1e-3)
 	var notes []string
@@ -752,7 +782,7 @@ func maxLatencyMetric(rows []*experiments.Row) (metric, what string) {
 
 // pauseAgainst draws the pause and the maximum latency against x (a metric), one line per
 // combination of the varying keys other than except.
-func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string) (*Figure, string) {
+func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string) (*Figure, string, error) {
 	const pauseMetric = "upgrade.commit_delay_ms"
 	rows := c.bench(withUpgrade).where(func(r *experiments.Row) bool {
 		_, p := stat(r, pauseMetric)
@@ -760,46 +790,31 @@ func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string)
 		return p && x
 	})
 	if len(rows) == 0 {
-		return nil, "no run with an upgrade that committed (" + pauseMetric + ")"
+		return nil, "no run with an upgrade that committed (" + pauseMetric + ")", nil
 	}
 	if xs := line("", rows, metric(xMetric), xMetric, 1).Y; len(slices.Compact(xs)) < 2 {
-		return nil, "fewer than two values of " + xMetric
+		return nil, "fewer than two values of " + xMetric, nil
 	}
 	latMetric, latWhat := maxLatencyMetric(rows)
-	lineKeys := varying(rows, except...)
-	pause := Panel{Title: "time to upgrade: from the request to the commit", XLabel: xLabel, YLabel: c.axis("request to commit", pauseMetric, 1, true),
-		LogX: true, LogY: true, Legend: true}
-	lat := Panel{Title: latWhat, XLabel: xLabel, YLabel: c.axis("latency", latMetric, 1e-3, true), LogX: true, LogY: true}
-	for li, g := range rows.by(lineKeys...) {
-		color, dash := lineStyle(g.rows[0].Params, lineKeys, li)
-		for _, p := range []struct {
-			pn    *Panel
-			m     string
-			scale float64
-		}{{&pause, pauseMetric, 1}, {&lat, latMetric, 1e-3}} {
-			s := line(g.label, g.rows, metric(xMetric), p.m, p.scale)
-			s.Color, s.Dash = color, dash
-			p.pn.Series = append(p.pn.Series, s)
-		}
-	}
-	fig := &Figure{Title: c.title + title, Cols: 2, Panels: []Panel{pause, lat}}
-	fig.Caption = fmt.Sprintf("The time from the upgrade's request to its commit (eager migration stops the world and converts "+
-		"every object of the changed types within it, so it grows with the state; lazy migration only commits the upgrade) and the %s, against %s, "+
-		"one line per %s; both axes logarithmic; points are the %s, bars span the minimum and maximum. "+
-		"The measured pause (the longest time without any operation completing around the upgrade, upgrade.pause_ms) is in the tables.",
-		latWhat, xLabel, strings.Join(lineKeys, " × "), c.repsNote(rows))
-	return fig, ""
+	return against{title: title, xLabel: xLabel, x: metric(xMetric), except: except, log: true,
+		ys: []yAxis{{title: "time to upgrade: from the request to the commit", what: "request to commit", metric: pauseMetric, scale: 1},
+			{title: latWhat, what: "latency", metric: latMetric, scale: 1e-3}},
+		caption: func(lineKeys []string) string {
+			return fmt.Sprintf("The time from the upgrade's request to its commit (eager migration stops the world and converts "+
+				"every object of the changed types within it, so it grows with the state; lazy migration only commits the upgrade) and the %s, against %s, "+
+				"one line per %s; both axes logarithmic; points are the %s, bars span the minimum and maximum. "+
+				"The measured pause (the longest time without any operation completing around the upgrade, upgrade.pause_ms) is in the tables.",
+				latWhat, xLabel, strings.Join(lineKeys, " × "), c.repsNote(rows))
+		}}.figure(c, rows), "", nil
 }
 
 func pauseSize(c *ctx) (*Figure, string, error) {
-	f, why := pauseAgainst(c, "structure.objects", "objects in the structure (log)", []string{"size"}, "The upgrade's pause against the size of the state")
-	return f, why, nil
+	return pauseAgainst(c, "structure.objects", "objects in the structure (log)", []string{"size"}, "The upgrade's pause against the size of the state")
 }
 
 func pauseFraction(c *ctx) (*Figure, string, error) {
-	f, why := pauseAgainst(c, "upgrade.fraction_changed", "fraction of the objects whose type changes (log)", []string{"upgrade"},
+	return pauseAgainst(c, "upgrade.fraction_changed", "fraction of the objects whose type changes (log)", []string{"upgrade"},
 		"The upgrade's pause against the share of objects whose type changes")
-	return f, why, nil
 }
 
 // nines maps a percentile to the "nines" scale: 0 → 0, 90 → 1, 99 → 2, 99.9 → 3.

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"image/png"
@@ -178,16 +179,9 @@ func (f *Figure) Plots() (rows [][]*plot.Plot, err error) {
 func (f *Figure) Size() (w, h vg.Length) {
 	cols := max(f.Cols, 1)
 	nrows := (len(f.Panels) + cols - 1) / cols
-	pw, ph := panelW, panelH
-	if f.PanelW > 0 {
-		pw = f.PanelW
-	}
-	if f.PanelH > 0 {
-		ph = f.PanelH
-	}
-	w = vg.Length(cols) * pw
+	w = vg.Length(cols) * cmp.Or(f.PanelW, panelW)
 	_, lh := legendLayout(f.legend(), w)
-	return w, vg.Length(nrows)*ph + titleH + lh
+	return w, vg.Length(nrows)*cmp.Or(f.PanelH, panelH) + titleH + lh
 }
 
 // Save writes the figure into dir in each format ("png", "svg") and returns the files.
@@ -305,7 +299,7 @@ func (pn *Panel) ok(x, y float64) bool {
 // addSeries adds a series' line, points, error bars and labels; false when it has no point to draw.
 func (pn *Panel) addSeries(p *plot.Plot, s Series) (bool, error) {
 	var pts plotter.XYs
-	var bars []errBar
+	bars := &plotter.YErrorBars{LineStyle: draw.LineStyle{Color: palette(s.Color), Width: vg.Points(0.8)}, CapWidth: vg.Points(6)}
 	var lx plotter.XYLabels
 	for i := range s.X {
 		if i >= len(s.Y) || !pn.ok(s.X[i], s.Y[i]) {
@@ -313,7 +307,8 @@ func (pn *Panel) addSeries(p *plot.Plot, s Series) (bool, error) {
 		}
 		pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
 		if s.YLow != nil && s.YHigh != nil && pn.ok(s.X[i], s.YLow[i]) && pn.ok(s.X[i], s.YHigh[i]) {
-			bars = append(bars, errBar{s.X[i], s.YLow[i], s.YHigh[i]})
+			bars.XYs = append(bars.XYs, pts[len(pts)-1])
+			bars.YErrors = append(bars.YErrors, struct{ Low, High float64 }{s.Y[i] - s.YLow[i], s.YHigh[i] - s.Y[i]})
 		}
 		if i < len(s.Labels) && s.Labels[i] != "" {
 			lx.XYs, lx.Labels = append(lx.XYs, pts[len(pts)-1]), append(lx.Labels, s.Labels[i])
@@ -339,8 +334,8 @@ func (pn *Panel) addSeries(p *plot.Plot, s Series) (bool, error) {
 		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
 		p.Add(sc)
 	}
-	if len(bars) > 0 {
-		p.Add(&errBars{bars: bars, color: col})
+	if len(bars.XYs) > 0 {
+		p.Add(bars)
 	}
 	if len(lx.XYs) > 0 {
 		ls, err := plotter.NewLabels(lx)
@@ -410,41 +405,6 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ts
-}
-
-// errBar is one vertical error bar.
-type errBar struct{ x, lo, hi float64 }
-
-// errBars draws vertical error bars with caps.
-type errBars struct {
-	bars  []errBar
-	color color.Color
-}
-
-func (e *errBars) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	for _, b := range e.bars {
-		if x := trX(b.x); c.ContainsX(x) {
-			whisker(c, e.color, x, trY(b.lo), trY(b.hi), vg.Points(3))
-		}
-	}
-}
-
-// whisker draws a vertical bar from lo to hi with caps of half-width cap.
-func whisker(c draw.Canvas, col color.Color, x, lo, hi, cap vg.Length) {
-	sty := draw.LineStyle{Color: col, Width: vg.Points(0.8)}
-	c.StrokeLine2(sty, x, lo, x, hi)
-	c.StrokeLine2(sty, x-cap, lo, x+cap, lo)
-	c.StrokeLine2(sty, x-cap, hi, x+cap, hi)
-}
-
-func (e *errBars) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, b := range e.bars {
-		xmin, xmax = math.Min(xmin, b.x), math.Max(xmax, b.x)
-		ymin, ymax = math.Min(ymin, b.lo), math.Max(ymax, b.hi)
-	}
-	return
 }
 
 // marks draws vertical lines across the data area: dotted at a request, solid at a commit,
@@ -631,7 +591,8 @@ func (b *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			top := trY(y)
 			c.FillPolygon(palette(s.Color), c.ClipPolygonY([]vg.Point{{X: x0, Y: base}, {X: x0, Y: top}, {X: x1, Y: top}, {X: x1, Y: base}}))
 			if s.YLow != nil && s.YHigh != nil && finite(s.YLow[g]) && finite(s.YHigh[g]) && (!b.log || positive(s.YLow[g])) {
-				whisker(c, color.Black, trX(float64(g)+off), trY(s.YLow[g]), trY(s.YHigh[g]), vg.Points(2.5))
+				x, lo, hi, sty := trX(float64(g)+off), trY(s.YLow[g]), trY(s.YHigh[g]), draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}
+				c.StrokeLines(sty, []vg.Point{{X: x, Y: lo}, {X: x, Y: hi}}, []vg.Point{{X: x - 2.5, Y: lo}, {X: x + 2.5, Y: lo}}, []vg.Point{{X: x - 2.5, Y: hi}, {X: x + 2.5, Y: hi}})
 			}
 		}
 	}
@@ -668,7 +629,7 @@ func at(xs []float64, i int) float64 {
 // fmtNum writes a number compactly: 1.2M, 45.6k, 789, 1.5.
 func fmtNum(v float64) string {
 	scaled := func(x float64, suffix string) string {
-		s := strconv.FormatFloat(x, 'f', 3-digits(math.Abs(x)), 64)
+		s := strconv.FormatFloat(x, 'f', 3-len(strconv.Itoa(int(min(math.Abs(x), 999)))), 64) // 3 significant digits
 		if strings.Contains(s, ".") {
 			s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 		}
@@ -689,16 +650,6 @@ func fmtNum(v float64) string {
 		return "0"
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
-}
-
-func digits(a float64) int {
-	switch {
-	case a >= 100:
-		return 3
-	case a >= 10:
-		return 2
-	}
-	return 1
 }
 
 // seriesLineStyle is a series' line: its colour, pattern and width.

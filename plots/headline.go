@@ -29,14 +29,8 @@ func upgradeKeys() []string { return []string{"upgrade", "migration", "sweepers"
 
 // strategies are the migration strategies of the runs with an upgrade, in the order the
 // experiment lists them (its configurations' order).
-func strategies(rows []*experiments.Row) []string {
-	var out []string
-	for _, r := range rows {
-		if m := r.Params.Value("migration"); withUpgrade(r) && m != "" && !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
+func strategies(rows view) []string {
+	return rows.where(withUpgrade).not("migration", "").values("migration")
 }
 
 // baselineOf is the run without an upgrade an upgraded configuration is drawn against.
@@ -51,19 +45,8 @@ func baselineOf(r *experiments.Row, rows []*experiments.Row) *experiments.Row {
 
 // backendColor gives every backend one colour in every figure.
 func backendColor(b string) (int, bool) {
-	switch b {
-	case "stm":
-		return 0, true
-	case "stm-plain":
-		return 5, true
-	case "coarse":
-		return 3, true
-	case "medium":
-		return 4, true
-	case "none":
-		return colorGrey, true
-	}
-	return 0, false
+	c, ok := map[string]int{"stm": 0, "stm-plain": 5, "coarse": 3, "medium": 4, "none": colorGrey}[b]
+	return c, ok
 }
 
 // lineStyle picks a line's colour and pattern: fixed colours when the lines differ only by
@@ -186,17 +169,12 @@ func largestIfMany(rows []*experiments.Row) (kept []*experiments.Row, note strin
 			most, size = st.Median, r.Params.Value("size")
 		}
 	}
-	for _, r := range rows {
-		if r.Params.Value("size") == size {
-			kept = append(kept, r)
-		}
-	}
-	return kept, fmt.Sprintf(" Only the largest structure (%s, %s objects) is shown.", size, fmtNum(most))
+	return view(rows).is("size", size), fmt.Sprintf(" Only the largest structure (%s, %s objects) is shown.", size, fmtNum(most))
 }
 
 // runCurves are a row's runs' series around the upgrade: x the time since the request (or,
 // without an upgrade, since upgrade-at), y the interval's maximum response time (ms).
-func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err error) {
+func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool) {
 	for _, smp := range r.Samples {
 		run := smp.Run
 		if run == nil || run.Record == nil || !run.HasSeries() {
@@ -226,7 +204,7 @@ func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool, err
 			break
 		}
 	}
-	return xs, ys, probe, nil
+	return xs, ys, probe
 }
 
 // headline draws the seconds around the upgrade: one small panel per scenario group and
@@ -244,11 +222,7 @@ func headline(c *ctx) (*Figure, string, error) {
 	h := headlineState{lo: math.Inf(1), hi: math.Inf(-1)}
 	for gi, g := range ggroups {
 		for _, st := range present {
-			pn, err := c.headlinePanel(&h, glabels[gi]+": "+st, g, st)
-			if err != nil {
-				return nil, "", err
-			}
-			fig.Panels = append(fig.Panels, pn)
+			fig.Panels = append(fig.Panels, c.headlinePanel(&h, glabels[gi]+": "+st, g, st))
 		}
 	}
 	if !h.anySeries {
@@ -285,7 +259,7 @@ type headlineState struct {
 // headlinePanel is one scenario group's panel of one strategy: the run without an upgrade
 // (the group's first row, where it has one) in grey, the strategy's repetitions over it, and
 // the upgrade's instants marked.
-func (c *ctx) headlinePanel(h *headlineState, title string, g []*experiments.Row, st string) (Panel, error) {
+func (c *ctx) headlinePanel(h *headlineState, title string, g []*experiments.Row, st string) Panel {
 	pn := Panel{Title: title, XLabel: "time since the upgrade's request (s)", YLabel: "max latency (ms, log)",
 		LogY: true, MarksAtTop: true, Legend: true}
 	for _, r := range g {
@@ -293,10 +267,7 @@ func (c *ctx) headlinePanel(h *headlineState, title string, g []*experiments.Row
 		if !base && r.Params.Value("migration") != st {
 			continue
 		}
-		xs, ys, probe, err := c.runCurves(r)
-		if err != nil {
-			return pn, err
-		}
+		xs, ys, probe := c.runCurves(r)
 		h.anyProbe = h.anyProbe || probe
 		for i := range xs {
 			sr := Series{Label: st + " (each repetition)", X: xs[i], Y: ys[i], Color: strategyColor(r.Params), Thin: true}
@@ -324,7 +295,7 @@ func (c *ctx) headlinePanel(h *headlineState, title string, g []*experiments.Row
 			h.interval = cmp.Or(h.interval, r.Params.Value("interval"))
 		}
 	}
-	return pn, nil
+	return pn
 }
 
 // maxLatencyMetrics are the maxima the max-latency figure shows: the probe's where the

@@ -26,11 +26,7 @@ func isKVPart(f *experiments.Folder, part string) bool {
 }
 
 func kvBuilders() []builder {
-	return []builder{
-		{"kv-timeline", kvTimeline},
-		{"kv-pause-size", kvPauseSize},
-		{"kv-peers", kvPeers},
-	}
+	return []builder{{"kv-timeline", kvTimeline}, {"kv-pause-size", kvPauseSize}, {"kv-peers", kvPeers}}
 }
 
 // kvTimeline draws the client-visible latency over time across the upgrade, from the
@@ -102,23 +98,15 @@ func kvPauseSize(c *ctx) (*Figure, string, error) {
 	if len(rows.values("preload")) < 2 {
 		return nil, "fewer than two keyspace sizes (preload)", nil
 	}
-	keys := varying(rows, "preload")
-	pause := Panel{Title: "the upgrade's pause (server)", XLabel: "keys (log)", YLabel: c.axis("pause", "upgrade.pause_ms", 1, true),
-		LogX: true, LogY: true, Legend: true}
-	lat := Panel{Title: "the client's max latency (redis-benchmark)", XLabel: "keys (log)", YLabel: c.axis("max latency", "client.max_ms", 1, true),
-		LogX: true, LogY: true}
-	for gi, g := range rows.by(keys...) {
-		color, dash := lineStyle(g.rows[0].Params, keys, gi)
-		paused := g.rows.where(func(r *experiments.Row) bool { st, ok := stat(r, "upgrade.pause_ms"); return ok && st.Median > 0 })
-		ps, ls := line(g.label, paused, key("preload"), "upgrade.pause_ms", 1), line(g.label, g.rows, key("preload"), "client.max_ms", 1)
-		ps.Color, ps.Dash, ls.Color, ls.Dash = color, dash, color, dash
-		pause.Series, lat.Series = append(pause.Series, ps), append(lat.Series, ls)
-	}
-	fig := &Figure{Title: c.title + "The upgrade's pause against the keyspace size", Cols: 2, Panels: []Panel{pause, lat}}
-	fig.Caption = fmt.Sprintf("The upgrade's pause as the server measured it (upgrade.pause_ms: the longest time without any command "+
-		"completing around the upgrade) and the client's maximum latency over its whole run, against the preloaded keys, one line per %s; "+
-		"both axes logarithmic; points are the %s, bars span the minimum and maximum.", strings.Join(keys, " × "), c.repsNote(rows))
-	return fig, "", nil
+	return against{title: "The upgrade's pause against the keyspace size", xLabel: "keys (log)", x: key("preload"), except: []string{"preload"}, log: true,
+		ys: []yAxis{{title: "the upgrade's pause (server)", what: "pause", metric: "upgrade.pause_ms", scale: 1,
+			keep: func(r *experiments.Row) bool { st, ok := stat(r, "upgrade.pause_ms"); return ok && st.Median > 0 }},
+			{title: "the client's max latency (redis-benchmark)", what: "max latency", metric: "client.max_ms", scale: 1}},
+		caption: func(keys []string) string {
+			return fmt.Sprintf("The upgrade's pause as the server measured it (upgrade.pause_ms: the longest time without any command "+
+				"completing around the upgrade) and the client's maximum latency over its whole run, against the preloaded keys, one line per %s; "+
+				"both axes logarithmic; points are the %s, bars span the minimum and maximum.", strings.Join(keys, " × "), c.repsNote(rows))
+		}}.figure(c, rows), "", nil
 }
 
 // kvPeers draws, per pipelining depth, bars of requests per second, p99 and max latency per
