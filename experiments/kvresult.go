@@ -52,6 +52,17 @@ type KVTest struct {
 	MaxMs float64  `json:"max_ms"`
 }
 
+// kvLatency is one of a test's latencies: redis-benchmark's column, the metric's name.
+type kvLatency struct {
+	col, metric string
+	p           *float64
+}
+
+func (t *KVTest) latencies() []kvLatency {
+	return []kvLatency{{"min_latency_ms", "min_ms", &t.MinMs}, {"p50_latency_ms", "p50_ms", &t.P50Ms}, {"p95_latency_ms", "p95_ms", &t.P95Ms},
+		{"p99_latency_ms", "p99_ms", &t.P99Ms}, {"max_latency_ms", "max_ms", &t.MaxMs}, {"avg_latency_ms", "avg_ms", &t.AvgMs}}
+}
+
 // kvCSVColumns are the columns of redis-benchmark's --csv output (Redis 7) that a report
 // needs, by header name; avg_latency_ms is optional.
 func kvCSVColumns() []string {
@@ -116,19 +127,13 @@ func ParseBenchmarkCSV(name string, b []byte) ([]KVTest, error) {
 				t.RPS = &x
 			}
 		}
-		for _, f := range []struct {
-			c string
-			p *float64
-		}{{"min_latency_ms", &t.MinMs}, {"p50_latency_ms", &t.P50Ms}, {"p95_latency_ms", &t.P95Ms},
-			{"p99_latency_ms", &t.P99Ms}, {"max_latency_ms", &t.MaxMs}, {"avg_latency_ms", &t.AvgMs}} {
-			if _, ok := col[f.c]; !ok {
+		for _, l := range t.latencies() {
+			if _, ok := col[l.col]; !ok {
 				continue
 			}
-			x, err := num(f.c)
-			if err != nil {
+			if *l.p, err = num(l.col); err != nil {
 				return nil, err
 			}
-			*f.p = x
 		}
 		t.Name = kvTestName(t.Test, seen)
 		seen[t.Name] = true
@@ -189,11 +194,8 @@ func KVClientRecord(c *KVClient, server *record.Record) *record.Record {
 	invSum, allFinite, mx, p99 := 0.0, true, 0.0, 0.0
 	for _, t := range c.Tests {
 		p := "client." + t.Name + "."
-		for _, f := range []struct {
-			n string
-			v float64
-		}{{"p50_ms", t.P50Ms}, {"p95_ms", t.P95Ms}, {"p99_ms", t.P99Ms}, {"max_ms", t.MaxMs}, {"min_ms", t.MinMs}, {"avg_ms", t.AvgMs}} {
-			set(p+f.n, f.v)
+		for _, l := range t.latencies() {
+			set(p+l.metric, *l.p)
 		}
 		if t.RPS != nil && *t.RPS > 0 {
 			set(p+"rps", *t.RPS)

@@ -47,13 +47,13 @@ type kvState struct {
 // lookTool finds a tool by its environment variable or in PATH.
 func lookTool(env []string, envVar, name, pkg string) (string, error) {
 	path := name
+	if env == nil {
+		env = os.Environ()
+	}
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, envVar+"="); ok && v != "" {
 			path = v
 		}
-	}
-	if v := os.Getenv(envVar); v != "" && env == nil {
-		path = v
 	}
 	p, err := exec.LookPath(path)
 	if err != nil {
@@ -100,16 +100,16 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// proc is a started child process.
+// proc is a started child process: every run's (Runner.wait for bench and micro runs,
+// driveKV for a kv run's server and client).
 type proc struct {
 	cmd  *exec.Cmd
 	done <-chan struct{}
 	err  error // cmd.Wait's, once done is closed
 }
 
+// startProc starts cmd bound to the sweep (childAttr); a cancelled sweep stops it itself.
 func startProc(cmd *exec.Cmd) (*proc, error) {
-	// The child dies with the runner (Linux), so that a killed sweep leaves no server
-	// holding its port; a cancelled sweep stops them itself.
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -125,10 +125,8 @@ func startProc(cmd *exec.Cmd) (*proc, error) {
 // stop sends sig, waits up to grace, then kills; it reports whether the process ended by
 // itself (before the kill).
 func (p *proc) stop(sig os.Signal, grace time.Duration) bool {
-	select {
-	case <-p.done:
+	if p.ended() {
 		return true
-	default:
 	}
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		p.cmd.Process.Kill()
@@ -284,14 +282,17 @@ func createFiles(dir string, names ...string) ([]*os.File, error) {
 	return out, nil
 }
 
-// driveKV starts the server, waits until it answers, runs the client, and stops the server;
-// nil when all went well. The report gets the timeline.
+// driveKV starts the server, waits until it answers PING (bounded by the run's deadline and
+// kvReadyTimeout), runs the client, and stops the server; nil when all went well. The report
+// gets the timeline.
 func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr string, c *Config, report *KVClient) *kvFail {
-	grace := orDefault(ss.r.Grace, 15*time.Second)
-	timeout := ss.timeout(c)
-	deadline := time.NewTimer(timeout)
+	grace, timeout, readyIn := cmp.Or(ss.r.Grace, 15*time.Second), ss.timeout(c), kvReadyTimeout(c.Params)
+	deadline, readyBy := time.NewTimer(timeout), time.NewTimer(readyIn)
 	defer deadline.Stop()
-	serverTail := func() string { return tailOf(filepath.Join(filepath.Dir(server.Stdout.(*os.File).Name()), StderrFile)) }
+	defer readyBy.Stop()
+	dir := filepath.Dir(server.Stdout.(*os.File).Name())
+	serverTail := func() string { return tailOf(filepath.Join(dir, StderrFile)) }
+	clientTail := func() string { return tailOf(filepath.Join(dir, KVClientStderrFile)) }
 
 	t0 := time.Now()
 	sp, err := startProc(server)
@@ -300,49 +301,60 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	}
 	// Whatever happens below, the server does not outlive the run.
 	defer sp.stop(syscall.SIGKILL, time.Second)
-
-	if kf := waitReady(ctx, sp, addr, deadline.C, timeout, grace, kvReadyTimeout(c.Params), serverTail); kf != nil {
+	// stopped stops the server (SIGTERM: a dustm server writes what it has), then says why
+	// with the end of tail's file (nil: none).
+	stopped := func(status string, exit int, tail func() string, msg string) *kvFail {
+		sp.stop(syscall.SIGTERM, grace)
+		kf := &kvFail{status: status, exit: exit, msg: msg}
+		if tail != nil {
+			kf.tail = tail()
+		}
 		return kf
+	}
+	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
+		select {
+		case <-sp.done:
+			code := exitCode(server, sp.err)
+			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
+				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
+		case <-ctx.Done():
+			return stopped(StatusInterrupted, 0, nil, "while the server started")
+		case <-deadline.C:
+			return stopped(StatusFailed, -1, serverTail, fmt.Sprintf("timed out after %s waiting for the server to answer PING", timeout))
+		case <-readyBy.C:
+			return stopped(StatusFailed, -1, serverTail, fmt.Sprintf("the server did not answer PING on %s within %s", addr, readyIn))
+		case <-time.After(wait):
+		}
 	}
 	ready := time.Now()
 	report.ReadyS = ready.Sub(t0).Seconds()
 
 	cp, err := startProc(client)
 	if err != nil {
-		sp.stop(syscall.SIGTERM, grace)
-		return &kvFail{status: StatusFailed, msg: fmt.Sprintf("starting %s: %v", client.Path, err), exit: -1}
+		return stopped(StatusFailed, -1, nil, fmt.Sprintf("starting %s: %v", client.Path, err))
 	}
 	defer cp.stop(syscall.SIGKILL, time.Second)
 	report.StartS = time.Since(ready).Seconds()
-	clientTail := func() string {
-		return tailOf(filepath.Join(filepath.Dir(client.Stdout.(*os.File).Name()), KVClientStderrFile))
-	}
 	select {
 	case <-cp.done:
-	case <-sp.done:
-		cp.stop(syscall.SIGKILL, time.Second)
-		return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
-			msg: fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail()))}
+	case <-sp.done: // checked below
 	case <-ctx.Done():
 		cp.stop(syscall.SIGKILL, time.Second)
-		sp.stop(syscall.SIGTERM, grace)
-		return &kvFail{status: StatusInterrupted, msg: "during the client's run"}
+		return stopped(StatusInterrupted, 0, nil, "during the client's run")
 	case <-deadline.C:
 		cp.stop(syscall.SIGKILL, time.Second)
-		sp.stop(syscall.SIGTERM, grace)
-		return &kvFail{status: StatusFailed, exit: -1, tail: clientTail(),
-			msg: fmt.Sprintf("timed out after %s (the client was killed, the server stopped); what they wrote is kept", timeout)}
+		return stopped(StatusFailed, -1, clientTail, fmt.Sprintf("timed out after %s (the client was killed, the server stopped); what they wrote is kept", timeout))
 	}
 	report.EndS = time.Since(ready).Seconds()
-	if sp.exitedEarly() {
+	switch {
+	case sp.ended():
+		cp.stop(syscall.SIGKILL, time.Second)
 		return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
 			msg: fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail()))}
-	}
-	if !sp.stop(syscall.SIGTERM, grace) {
+	case !sp.stop(syscall.SIGTERM, grace):
 		return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
 			msg: fmt.Sprintf("the server did not stop within %s of SIGTERM and was killed", grace)}
-	}
-	if cp.err != nil {
+	case cp.err != nil:
 		return &kvFail{status: StatusFailed, exit: exitCode(client, cp.err), tail: clientTail(),
 			msg: fmt.Sprintf("redis-benchmark failed (%v): %s", cp.err, lastLine(clientTail()))}
 	}
@@ -353,8 +365,8 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	return nil
 }
 
-// exitedEarly reports whether the process has ended.
-func (p *proc) exitedEarly() bool {
+// ended reports whether the process has ended.
+func (p *proc) ended() bool {
 	select {
 	case <-p.done:
 		return true
@@ -384,10 +396,7 @@ func (ss *session) finishKV(dir string, report *KVClient) error {
 	}
 	var server *record.Record
 	if report.Server == KVServerDustm {
-		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return errors.New("the server wrote no result")
-			}
+		if server, err = readServerRecord(dir); err != nil {
 			return err
 		}
 	}
@@ -406,14 +415,20 @@ func readKVRun(dir string) (*record.Record, error) {
 	}
 	var server *record.Record
 	if kind, _ := client.Config.Get("server"); kind == KVServerDustm || existsMaybeGz(filepath.Join(dir, ResultFile)) {
-		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, errors.New("the server wrote no result")
-			}
+		if server, err = readServerRecord(dir); err != nil {
 			return nil, err
 		}
 	}
 	return record.Join(server, client), nil
+}
+
+// readServerRecord reads a kv run's server record (dustm backends).
+func readServerRecord(dir string) (*record.Record, error) {
+	r, err := readRecord(filepath.Join(dir, ResultFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errors.New("the server wrote no result")
+	}
+	return r, err
 }
 
 // KVTestNames lists the tests of kv runs (their values client.NAME.…), in the order the
@@ -431,40 +446,6 @@ func KVTestNames(samples []Sample) []string {
 		}
 	}
 	return out
-}
-
-// validKVOutput checks that a kv run's records are complete: the client's, and a dustm
-// server's.
-func validKVOutput(dir string) error {
-	_, err := readKVRun(dir)
-	return err
-}
-
-// waitReady waits until the server answers PING, bounded by the run's deadline and by
-// readyIn; it stops the server when it gives up.
-func waitReady(ctx context.Context, sp *proc, addr string, deadline <-chan time.Time, timeout, grace, readyIn time.Duration, serverTail func() string) *kvFail {
-	readyBy := time.NewTimer(readyIn)
-	defer readyBy.Stop()
-	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
-		select {
-		case <-sp.done:
-			code := exitCode(sp.cmd, sp.err)
-			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
-				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
-		case <-ctx.Done():
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusInterrupted, msg: "while the server started"}
-		case <-deadline:
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(), msg: fmt.Sprintf("timed out after %s waiting for the server to answer PING", timeout)}
-		case <-readyBy.C:
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
-				msg: fmt.Sprintf("the server did not answer PING on %s within %s", addr, readyIn)}
-		case <-time.After(wait):
-		}
-	}
-	return nil
 }
 
 // clientTests are the tests a client record has values of (client.TEST.rps), in

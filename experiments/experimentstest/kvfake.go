@@ -317,15 +317,16 @@ func writeFakeKVRun(dir string, ps experiments.Params, rep int) error {
 	if m["backend"] == "redis" {
 		c.Server, c.ServerVersion = experiments.KVServerRedis, "Redis server v=7.0.15 (fake)"
 	}
-	var csv strings.Builder
-	csv.WriteString(`"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"` + "\n")
+	// The client's report is parsed from its CSV, as a real run's is.
+	csv := `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"` + "\n"
 	for _, t := range strings.Split(m["tests"], "+") {
-		name := strings.ToUpper(t)
-		r := rps
-		c.Tests = append(c.Tests, experiments.KVTest{Test: name, Name: name, RPS: &r, AvgMs: 0.35 * f, MinMs: 0.05, P50Ms: 0.3 * f, P95Ms: 0.6 * f, P99Ms: 0.8 * f, MaxMs: mx})
-		fmt.Fprintf(&csv, "%q,%q,\"%.3f\",\"0.050\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\"\n", name, fmt.Sprintf("%.2f", r), 0.35*f, 0.3*f, 0.6*f, 0.8*f, mx)
+		csv += fmt.Sprintf("%s,%g,%g,0.05,%g,%g,%g,%g\n", strings.ToUpper(t), rps, 0.35*f, 0.3*f, 0.6*f, 0.8*f, mx)
 	}
-	if err := os.WriteFile(filepath.Join(dir, experiments.KVClientCSVFile), []byte(csv.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, experiments.KVClientCSVFile), []byte(csv), 0o644); err != nil {
+		return err
+	}
+	var err error
+	if c.Tests, err = experiments.ParseBenchmarkCSV(experiments.KVClientCSVFile, []byte(csv)); err != nil {
 		return err
 	}
 	var server *record.Record
