@@ -2,15 +2,18 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
+	"dustm/kv"
 	"dustm/record"
 )
 
@@ -158,23 +161,14 @@ func kvTestName(test string, taken map[string]bool) string {
 	return strings.Join(words, "_")
 }
 
-// kvClientMetrics are the metrics of a kv run's client report: per test (client.TEST.…)
-// and over all tests. The families come first: the summaries list all of them by name.
+// kvClientMetrics are the metrics of a kv run's client report (kv.ClientDefinitions):
+// families first, each group by name, as the summaries list them.
 func kvClientMetrics() []record.Metric {
-	test := func(field, unit, what string, better record.Better) record.Metric {
-		return record.Metric{Name: "client.{}." + field, Unit: unit, Doc: "the client's " + what + " of redis-benchmark's test {}", Better: better}
-	}
-	return []record.Metric{
-		test("avg_ms", "ms", "mean latency", record.Lower), test("max_ms", "ms", "maximum latency", record.Lower),
-		test("min_ms", "ms", "minimum latency", record.Lower), test("p50_ms", "ms", "median latency", record.Lower),
-		test("p95_ms", "ms", "95th percentile latency", record.Lower), test("p99_ms", "ms", "99th percentile latency", record.Lower),
-		test("rps", "req/s", "requests per second", record.Higher),
-		{Name: "client.elapsed_s", Unit: "s", Doc: "how long the client ran"},
-		{Name: "client.max_ms", Unit: "ms", Doc: "the client's maximum latency over its tests (redis-benchmark): the claims are checked on it", Better: record.Lower},
-		{Name: "client.p99_ms", Unit: "ms", Doc: "the client's largest 99th percentile latency over its tests (redis-benchmark)", Better: record.Lower},
-		{Name: "client.rps", Unit: "req/s", Doc: "the client's requests per second over all its tests (redis-benchmark; total requests / total time)", Better: record.Higher},
-		{Name: "upgrade.client_position", Doc: "where in the client's run the upgrade committed (0 its start, 1 its end)"},
-	}
+	defs := kv.ClientDefinitions()
+	slices.SortStableFunc(defs, func(a, b record.Metric) int {
+		return cmp.Or(-cmp.Compare(strings.Count(a.Name, "{}"), strings.Count(b.Name, "{}")), strings.Compare(a.Name, b.Name))
+	})
+	return defs
 }
 
 // KVClientRecord is the record of a kv run's client report (App "redis-benchmark"): its

@@ -37,15 +37,19 @@ const (
 
 // kvState is what a session learns once about the Redis tools.
 type kvState struct {
-	client, clientVersion string
-	server, serverVersion string
-	err                   error // why the client cannot run
-	serverErr             error // why redis-server cannot run
-	looked                bool
+	client, server kvTool
+	looked         bool
 }
 
-// lookTool finds a tool by its environment variable or in PATH.
-func lookTool(env []string, envVar, name, pkg string) (string, error) {
+// kvTool is a Redis tool, or why it cannot run.
+type kvTool struct {
+	path, version string
+	err           error
+}
+
+// findTool finds a tool by its environment variable or in PATH, and asks its version (the
+// first line of `tool --version`).
+func findTool(ctx context.Context, env []string, envVar, name, pkg string) kvTool {
 	path := name
 	if env == nil {
 		env = os.Environ()
@@ -57,36 +61,25 @@ func lookTool(env []string, envVar, name, pkg string) (string, error) {
 	}
 	p, err := exec.LookPath(path)
 	if err != nil {
-		return "", fmt.Errorf("%s is not installed (%v): kv runs need it (Debian/Ubuntu: apt-get install -y %s; or set %s)", name, err, pkg, envVar)
+		return kvTool{err: fmt.Errorf("%s is not installed (%v): kv runs need it (Debian/Ubuntu: apt-get install -y %s; or set %s)", name, err, pkg, envVar)}
 	}
-	return p, nil
-}
-
-// toolVersion runs `tool --version` and returns its first line.
-func toolVersion(ctx context.Context, tool string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, tool, "--version").CombinedOutput()
+	out, err := exec.CommandContext(ctx, p, "--version").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("`%s --version`: %v: %s", tool, err, tailString(string(out)))
+		return kvTool{path: p, err: fmt.Errorf("`%s --version`: %v: %s", p, err, tailString(string(out)))}
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return line, nil
+	return kvTool{path: p, version: line}
 }
 
 func (ss *session) kvTools(ctx context.Context) *kvState {
-	k := &ss.kv
-	if k.looked {
-		return k
+	if k := &ss.kv; !k.looked {
+		k.looked = true
+		k.client = findTool(ctx, ss.r.Env, EnvRedisBenchmark, "redis-benchmark", "redis-tools")
+		k.server = findTool(ctx, ss.r.Env, EnvRedisServer, "redis-server", "redis-server")
 	}
-	k.looked = true
-	if k.client, k.err = lookTool(ss.r.Env, EnvRedisBenchmark, "redis-benchmark", "redis-tools"); k.err == nil {
-		k.clientVersion, k.err = toolVersion(ctx, k.client)
-	}
-	if k.server, k.serverErr = lookTool(ss.r.Env, EnvRedisServer, "redis-server", "redis-server"); k.serverErr == nil {
-		k.serverVersion, k.serverErr = toolVersion(ctx, k.server)
-	}
-	return k
+	return &ss.kv
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1. Another process may take it before
@@ -175,12 +168,12 @@ type kvFail struct {
 // starts is stopped before it returns, whatever happens.
 func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunInfo, fail func(int, string, string) (string, string)) (string, string) {
 	tools := ss.kvTools(ctx)
-	if tools.err != nil {
-		return fail(-1, tools.err.Error(), "")
+	if tools.client.err != nil {
+		return fail(-1, tools.client.err.Error(), "")
 	}
 	redis := run.Config.Params.Value("backend") == "redis"
-	if redis && tools.serverErr != nil {
-		return fail(-1, tools.serverErr.Error(), "")
+	if redis && tools.server.err != nil {
+		return fail(-1, tools.server.err.Error(), "")
 	}
 	port, err := freePort()
 	if err != nil {
@@ -192,14 +185,13 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 		return fail(-1, err.Error(), "")
 	}
 	clientArgs := kvClientArgs(run.Config.Params, port)
-	report := &KVClient{Tool: "redis-benchmark", Version: tools.clientVersion, Command: append([]string{tools.client}, clientArgs...),
+	report := &KVClient{Tool: "redis-benchmark", Version: tools.client.version, Command: append([]string{tools.client.path}, clientArgs...),
 		Server: KVServerDustm, ServerCommand: server.Args}
 	if redis {
-		report.Server, report.ServerVersion = KVServerRedis, tools.serverVersion
+		report.Server, report.ServerVersion = KVServerRedis, tools.server.version
 	}
 
-	info.Command = server.Args
-	info.Status = StatusRunning
+	info.Command, info.Status = server.Args, StatusRunning
 	t0 := time.Now()
 	info.Started = t0.UTC().Format(time.RFC3339)
 	if err := WriteRunInfo(dir, info); err != nil {
@@ -215,15 +207,14 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 		}
 	}()
 	server.Stdout, server.Stderr = files[0], files[1]
-	client := exec.Command(tools.client, clientArgs...)
+	client := exec.Command(tools.client.path, clientArgs...)
 	client.Dir, client.Env = ss.r.Workdir, ss.r.Env
 	client.Stdout, client.Stderr = files[2], files[3]
 
 	kf := ss.driveKV(ctx, server, client, addr, run.Config, report)
 	info.DurationS = time.Since(t0).Seconds()
 	if kf != nil && kf.status == StatusInterrupted {
-		info.Status, info.Error = StatusInterrupted, "the sweep was interrupted"
-		info.Finished = time.Now().UTC().Format(time.RFC3339)
+		info.Status, info.Error, info.Finished = StatusInterrupted, "the sweep was interrupted", now()
 		if err := WriteRunInfo(dir, info); err != nil {
 			return StatusInterrupted, err.Error()
 		}
@@ -240,8 +231,7 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 	if err := ss.finishKV(dir, report); err != nil {
 		return fail(0, err.Error(), tailOf(filepath.Join(dir, KVClientStderrFile)))
 	}
-	info.Status = StatusOK
-	info.Finished = time.Now().UTC().Format(time.RFC3339)
+	info.Status, info.Finished = StatusOK, now()
 	if err := WriteRunInfo(dir, info); err != nil {
 		return StatusFailed, err.Error()
 	}
@@ -257,7 +247,7 @@ func (ss *session) kvServer(tools *kvState, ps Params, port int, dir string) (*e
 	}
 	var server *exec.Cmd
 	if ps.Value("backend") == "redis" {
-		server = exec.Command(tools.server, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, kvServerArgs(ps)...)...)
+		server = exec.Command(tools.server.path, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, kvServerArgs(ps)...)...)
 	} else {
 		args := append([]string{"kv", "serve", "--addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}, kvServerArgs(ps)...)
 		args = append(args, "--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
