@@ -148,7 +148,7 @@ func kvServerArgs(ps Params) []string {
 	}
 	var args []string
 	for _, p := range ps {
-		if s, ok := lookupSpecOf(KindKV, p.Key); ok && s.flags != nil && !slices.Contains(kvClientKeys(), p.Key) {
+		if s, ok := lookupSpecOf(KindKV, p.Key); ok && s.flags != nil { // the server's keys (the client's have no flags)
 			args = append(args, s.flags(p.Value)...)
 		}
 	}
@@ -159,11 +159,6 @@ func kvServerArgs(ps Params) []string {
 		}
 	}
 	return args
-}
-
-// kvClientKeys are the keys that go to redis-benchmark.
-func kvClientKeys() []string {
-	return []string{"tests", "clients", "pipeline", "requests", "keyspace", "data-size", "client-threads"}
 }
 
 // kvClientArgs are redis-benchmark's arguments for a configuration, against port.

@@ -2,15 +2,18 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
+	"dustm/kv"
 	"dustm/record"
 )
 
@@ -50,6 +53,17 @@ type KVTest struct {
 	P95Ms float64  `json:"p95_ms"`
 	P99Ms float64  `json:"p99_ms"`
 	MaxMs float64  `json:"max_ms"`
+}
+
+// kvLatency is one of a test's latencies: redis-benchmark's column, the metric's name.
+type kvLatency struct {
+	col, metric string
+	p           *float64
+}
+
+func (t *KVTest) latencies() []kvLatency {
+	return []kvLatency{{"min_latency_ms", "min_ms", &t.MinMs}, {"p50_latency_ms", "p50_ms", &t.P50Ms}, {"p95_latency_ms", "p95_ms", &t.P95Ms},
+		{"p99_latency_ms", "p99_ms", &t.P99Ms}, {"max_latency_ms", "max_ms", &t.MaxMs}, {"avg_latency_ms", "avg_ms", &t.AvgMs}}
 }
 
 // kvCSVColumns are the columns of redis-benchmark's --csv output (Redis 7) that a report
@@ -116,19 +130,13 @@ func ParseBenchmarkCSV(name string, b []byte) ([]KVTest, error) {
 				t.RPS = &x
 			}
 		}
-		for _, f := range []struct {
-			c string
-			p *float64
-		}{{"min_latency_ms", &t.MinMs}, {"p50_latency_ms", &t.P50Ms}, {"p95_latency_ms", &t.P95Ms},
-			{"p99_latency_ms", &t.P99Ms}, {"max_latency_ms", &t.MaxMs}, {"avg_latency_ms", &t.AvgMs}} {
-			if _, ok := col[f.c]; !ok {
+		for _, l := range t.latencies() {
+			if _, ok := col[l.col]; !ok {
 				continue
 			}
-			x, err := num(f.c)
-			if err != nil {
+			if *l.p, err = num(l.col); err != nil {
 				return nil, err
 			}
-			*f.p = x
 		}
 		t.Name = kvTestName(t.Test, seen)
 		seen[t.Name] = true
@@ -153,23 +161,14 @@ func kvTestName(test string, taken map[string]bool) string {
 	return strings.Join(words, "_")
 }
 
-// kvClientMetrics are the metrics of a kv run's client report: per test (client.TEST.…)
-// and over all tests. The families come first: the summaries list all of them by name.
+// kvClientMetrics are the metrics of a kv run's client report (kv.ClientDefinitions):
+// families first, each group by name, as the summaries list them.
 func kvClientMetrics() []record.Metric {
-	test := func(field, unit, what string, better record.Better) record.Metric {
-		return record.Metric{Name: "client.{}." + field, Unit: unit, Doc: "the client's " + what + " of redis-benchmark's test {}", Better: better}
-	}
-	return []record.Metric{
-		test("avg_ms", "ms", "mean latency", record.Lower), test("max_ms", "ms", "maximum latency", record.Lower),
-		test("min_ms", "ms", "minimum latency", record.Lower), test("p50_ms", "ms", "median latency", record.Lower),
-		test("p95_ms", "ms", "95th percentile latency", record.Lower), test("p99_ms", "ms", "99th percentile latency", record.Lower),
-		test("rps", "req/s", "requests per second", record.Higher),
-		{Name: "client.elapsed_s", Unit: "s", Doc: "how long the client ran"},
-		{Name: "client.max_ms", Unit: "ms", Doc: "the client's maximum latency over its tests (redis-benchmark): the claims are checked on it", Better: record.Lower},
-		{Name: "client.p99_ms", Unit: "ms", Doc: "the client's largest 99th percentile latency over its tests (redis-benchmark)", Better: record.Lower},
-		{Name: "client.rps", Unit: "req/s", Doc: "the client's requests per second over all its tests (redis-benchmark; total requests / total time)", Better: record.Higher},
-		{Name: "upgrade.client_position", Doc: "where in the client's run the upgrade committed (0 its start, 1 its end)"},
-	}
+	defs := kv.ClientDefinitions()
+	slices.SortStableFunc(defs, func(a, b record.Metric) int {
+		return cmp.Or(-cmp.Compare(strings.Count(a.Name, "{}"), strings.Count(b.Name, "{}")), strings.Compare(a.Name, b.Name))
+	})
+	return defs
 }
 
 // KVClientRecord is the record of a kv run's client report (App "redis-benchmark"): its
@@ -189,11 +188,8 @@ func KVClientRecord(c *KVClient, server *record.Record) *record.Record {
 	invSum, allFinite, mx, p99 := 0.0, true, 0.0, 0.0
 	for _, t := range c.Tests {
 		p := "client." + t.Name + "."
-		for _, f := range []struct {
-			n string
-			v float64
-		}{{"p50_ms", t.P50Ms}, {"p95_ms", t.P95Ms}, {"p99_ms", t.P99Ms}, {"max_ms", t.MaxMs}, {"min_ms", t.MinMs}, {"avg_ms", t.AvgMs}} {
-			set(p+f.n, f.v)
+		for _, l := range t.latencies() {
+			set(p+l.metric, *l.p)
 		}
 		if t.RPS != nil && *t.RPS > 0 {
 			set(p+"rps", *t.RPS)

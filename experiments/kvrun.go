@@ -37,56 +37,49 @@ const (
 
 // kvState is what a session learns once about the Redis tools.
 type kvState struct {
-	client, clientVersion string
-	server, serverVersion string
-	err                   error // why the client cannot run
-	serverErr             error // why redis-server cannot run
-	looked                bool
+	client, server kvTool
+	looked         bool
 }
 
-// lookTool finds a tool by its environment variable or in PATH.
-func lookTool(env []string, envVar, name, pkg string) (string, error) {
+// kvTool is a Redis tool, or why it cannot run.
+type kvTool struct {
+	path, version string
+	err           error
+}
+
+// findTool finds a tool by its environment variable or in PATH, and asks its version (the
+// first line of `tool --version`).
+func findTool(ctx context.Context, env []string, envVar, name, pkg string) kvTool {
 	path := name
+	if env == nil {
+		env = os.Environ()
+	}
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, envVar+"="); ok && v != "" {
 			path = v
 		}
 	}
-	if v := os.Getenv(envVar); v != "" && env == nil {
-		path = v
-	}
 	p, err := exec.LookPath(path)
 	if err != nil {
-		return "", fmt.Errorf("%s is not installed (%v): kv runs need it (Debian/Ubuntu: apt-get install -y %s; or set %s)", name, err, pkg, envVar)
+		return kvTool{err: fmt.Errorf("%s is not installed (%v): kv runs need it (Debian/Ubuntu: apt-get install -y %s; or set %s)", name, err, pkg, envVar)}
 	}
-	return p, nil
-}
-
-// toolVersion runs `tool --version` and returns its first line.
-func toolVersion(ctx context.Context, tool string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, tool, "--version").CombinedOutput()
+	out, err := exec.CommandContext(ctx, p, "--version").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("`%s --version`: %v: %s", tool, err, tailString(string(out)))
+		return kvTool{path: p, err: fmt.Errorf("`%s --version`: %v: %s", p, err, tailString(string(out)))}
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return line, nil
+	return kvTool{path: p, version: line}
 }
 
 func (ss *session) kvTools(ctx context.Context) *kvState {
-	k := &ss.kv
-	if k.looked {
-		return k
+	if k := &ss.kv; !k.looked {
+		k.looked = true
+		k.client = findTool(ctx, ss.r.Env, EnvRedisBenchmark, "redis-benchmark", "redis-tools")
+		k.server = findTool(ctx, ss.r.Env, EnvRedisServer, "redis-server", "redis-server")
 	}
-	k.looked = true
-	if k.client, k.err = lookTool(ss.r.Env, EnvRedisBenchmark, "redis-benchmark", "redis-tools"); k.err == nil {
-		k.clientVersion, k.err = toolVersion(ctx, k.client)
-	}
-	if k.server, k.serverErr = lookTool(ss.r.Env, EnvRedisServer, "redis-server", "redis-server"); k.serverErr == nil {
-		k.serverVersion, k.serverErr = toolVersion(ctx, k.server)
-	}
-	return k
+	return &ss.kv
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1. Another process may take it before
@@ -100,16 +93,16 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// proc is a started child process.
+// proc is a started child process: every run's (Runner.wait for bench and micro runs,
+// driveKV for a kv run's server and client).
 type proc struct {
 	cmd  *exec.Cmd
 	done <-chan struct{}
 	err  error // cmd.Wait's, once done is closed
 }
 
+// startProc starts cmd bound to the sweep (childAttr); a cancelled sweep stops it itself.
 func startProc(cmd *exec.Cmd) (*proc, error) {
-	// The child dies with the runner (Linux), so that a killed sweep leaves no server
-	// holding its port; a cancelled sweep stops them itself.
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -125,10 +118,8 @@ func startProc(cmd *exec.Cmd) (*proc, error) {
 // stop sends sig, waits up to grace, then kills; it reports whether the process ended by
 // itself (before the kill).
 func (p *proc) stop(sig os.Signal, grace time.Duration) bool {
-	select {
-	case <-p.done:
+	if p.ended() {
 		return true
-	default:
 	}
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		p.cmd.Process.Kill()
@@ -177,12 +168,12 @@ type kvFail struct {
 // starts is stopped before it returns, whatever happens.
 func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunInfo, fail func(int, string, string) (string, string)) (string, string) {
 	tools := ss.kvTools(ctx)
-	if tools.err != nil {
-		return fail(-1, tools.err.Error(), "")
+	if tools.client.err != nil {
+		return fail(-1, tools.client.err.Error(), "")
 	}
 	redis := run.Config.Params.Value("backend") == "redis"
-	if redis && tools.serverErr != nil {
-		return fail(-1, tools.serverErr.Error(), "")
+	if redis && tools.server.err != nil {
+		return fail(-1, tools.server.err.Error(), "")
 	}
 	port, err := freePort()
 	if err != nil {
@@ -194,14 +185,13 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 		return fail(-1, err.Error(), "")
 	}
 	clientArgs := kvClientArgs(run.Config.Params, port)
-	report := &KVClient{Tool: "redis-benchmark", Version: tools.clientVersion, Command: append([]string{tools.client}, clientArgs...),
+	report := &KVClient{Tool: "redis-benchmark", Version: tools.client.version, Command: append([]string{tools.client.path}, clientArgs...),
 		Server: KVServerDustm, ServerCommand: server.Args}
 	if redis {
-		report.Server, report.ServerVersion = KVServerRedis, tools.serverVersion
+		report.Server, report.ServerVersion = KVServerRedis, tools.server.version
 	}
 
-	info.Command = server.Args
-	info.Status = StatusRunning
+	info.Command, info.Status = server.Args, StatusRunning
 	t0 := time.Now()
 	info.Started = t0.UTC().Format(time.RFC3339)
 	if err := WriteRunInfo(dir, info); err != nil {
@@ -217,15 +207,14 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 		}
 	}()
 	server.Stdout, server.Stderr = files[0], files[1]
-	client := exec.Command(tools.client, clientArgs...)
+	client := exec.Command(tools.client.path, clientArgs...)
 	client.Dir, client.Env = ss.r.Workdir, ss.r.Env
 	client.Stdout, client.Stderr = files[2], files[3]
 
 	kf := ss.driveKV(ctx, server, client, addr, run.Config, report)
 	info.DurationS = time.Since(t0).Seconds()
 	if kf != nil && kf.status == StatusInterrupted {
-		info.Status, info.Error = StatusInterrupted, "the sweep was interrupted"
-		info.Finished = time.Now().UTC().Format(time.RFC3339)
+		info.Status, info.Error, info.Finished = StatusInterrupted, "the sweep was interrupted", now()
 		if err := WriteRunInfo(dir, info); err != nil {
 			return StatusInterrupted, err.Error()
 		}
@@ -242,8 +231,7 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 	if err := ss.finishKV(dir, report); err != nil {
 		return fail(0, err.Error(), tailOf(filepath.Join(dir, KVClientStderrFile)))
 	}
-	info.Status = StatusOK
-	info.Finished = time.Now().UTC().Format(time.RFC3339)
+	info.Status, info.Finished = StatusOK, now()
 	if err := WriteRunInfo(dir, info); err != nil {
 		return StatusFailed, err.Error()
 	}
@@ -259,7 +247,7 @@ func (ss *session) kvServer(tools *kvState, ps Params, port int, dir string) (*e
 	}
 	var server *exec.Cmd
 	if ps.Value("backend") == "redis" {
-		server = exec.Command(tools.server, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, kvServerArgs(ps)...)...)
+		server = exec.Command(tools.server.path, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, kvServerArgs(ps)...)...)
 	} else {
 		args := append([]string{"kv", "serve", "--addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}, kvServerArgs(ps)...)
 		args = append(args, "--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
@@ -284,14 +272,17 @@ func createFiles(dir string, names ...string) ([]*os.File, error) {
 	return out, nil
 }
 
-// driveKV starts the server, waits until it answers, runs the client, and stops the server;
-// nil when all went well. The report gets the timeline.
+// driveKV starts the server, waits until it answers PING (bounded by the run's deadline and
+// kvReadyTimeout), runs the client, and stops the server; nil when all went well. The report
+// gets the timeline.
 func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr string, c *Config, report *KVClient) *kvFail {
-	grace := orDefault(ss.r.Grace, 15*time.Second)
-	timeout := ss.timeout(c)
-	deadline := time.NewTimer(timeout)
+	grace, timeout, readyIn := cmp.Or(ss.r.Grace, 15*time.Second), ss.timeout(c), kvReadyTimeout(c.Params)
+	deadline, readyBy := time.NewTimer(timeout), time.NewTimer(readyIn)
 	defer deadline.Stop()
-	serverTail := func() string { return tailOf(filepath.Join(filepath.Dir(server.Stdout.(*os.File).Name()), StderrFile)) }
+	defer readyBy.Stop()
+	dir := filepath.Dir(server.Stdout.(*os.File).Name())
+	serverTail := func() string { return tailOf(filepath.Join(dir, StderrFile)) }
+	clientTail := func() string { return tailOf(filepath.Join(dir, KVClientStderrFile)) }
 
 	t0 := time.Now()
 	sp, err := startProc(server)
@@ -300,49 +291,60 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	}
 	// Whatever happens below, the server does not outlive the run.
 	defer sp.stop(syscall.SIGKILL, time.Second)
-
-	if kf := waitReady(ctx, sp, addr, deadline.C, timeout, grace, kvReadyTimeout(c.Params), serverTail); kf != nil {
+	// stopped stops the server (SIGTERM: a dustm server writes what it has), then says why
+	// with the end of tail's file (nil: none).
+	stopped := func(status string, exit int, tail func() string, msg string) *kvFail {
+		sp.stop(syscall.SIGTERM, grace)
+		kf := &kvFail{status: status, exit: exit, msg: msg}
+		if tail != nil {
+			kf.tail = tail()
+		}
 		return kf
+	}
+	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
+		select {
+		case <-sp.done:
+			code := exitCode(server, sp.err)
+			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
+				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
+		case <-ctx.Done():
+			return stopped(StatusInterrupted, 0, nil, "while the server started")
+		case <-deadline.C:
+			return stopped(StatusFailed, -1, serverTail, fmt.Sprintf("timed out after %s waiting for the server to answer PING", timeout))
+		case <-readyBy.C:
+			return stopped(StatusFailed, -1, serverTail, fmt.Sprintf("the server did not answer PING on %s within %s", addr, readyIn))
+		case <-time.After(wait):
+		}
 	}
 	ready := time.Now()
 	report.ReadyS = ready.Sub(t0).Seconds()
 
 	cp, err := startProc(client)
 	if err != nil {
-		sp.stop(syscall.SIGTERM, grace)
-		return &kvFail{status: StatusFailed, msg: fmt.Sprintf("starting %s: %v", client.Path, err), exit: -1}
+		return stopped(StatusFailed, -1, nil, fmt.Sprintf("starting %s: %v", client.Path, err))
 	}
 	defer cp.stop(syscall.SIGKILL, time.Second)
 	report.StartS = time.Since(ready).Seconds()
-	clientTail := func() string {
-		return tailOf(filepath.Join(filepath.Dir(client.Stdout.(*os.File).Name()), KVClientStderrFile))
-	}
 	select {
 	case <-cp.done:
-	case <-sp.done:
-		cp.stop(syscall.SIGKILL, time.Second)
-		return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
-			msg: fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail()))}
+	case <-sp.done: // checked below
 	case <-ctx.Done():
 		cp.stop(syscall.SIGKILL, time.Second)
-		sp.stop(syscall.SIGTERM, grace)
-		return &kvFail{status: StatusInterrupted, msg: "during the client's run"}
+		return stopped(StatusInterrupted, 0, nil, "during the client's run")
 	case <-deadline.C:
 		cp.stop(syscall.SIGKILL, time.Second)
-		sp.stop(syscall.SIGTERM, grace)
-		return &kvFail{status: StatusFailed, exit: -1, tail: clientTail(),
-			msg: fmt.Sprintf("timed out after %s (the client was killed, the server stopped); what they wrote is kept", timeout)}
+		return stopped(StatusFailed, -1, clientTail, fmt.Sprintf("timed out after %s (the client was killed, the server stopped); what they wrote is kept", timeout))
 	}
 	report.EndS = time.Since(ready).Seconds()
-	if sp.exitedEarly() {
+	switch {
+	case sp.ended():
+		cp.stop(syscall.SIGKILL, time.Second)
 		return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
 			msg: fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail()))}
-	}
-	if !sp.stop(syscall.SIGTERM, grace) {
+	case !sp.stop(syscall.SIGTERM, grace):
 		return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
 			msg: fmt.Sprintf("the server did not stop within %s of SIGTERM and was killed", grace)}
-	}
-	if cp.err != nil {
+	case cp.err != nil:
 		return &kvFail{status: StatusFailed, exit: exitCode(client, cp.err), tail: clientTail(),
 			msg: fmt.Sprintf("redis-benchmark failed (%v): %s", cp.err, lastLine(clientTail()))}
 	}
@@ -353,8 +355,8 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	return nil
 }
 
-// exitedEarly reports whether the process has ended.
-func (p *proc) exitedEarly() bool {
+// ended reports whether the process has ended.
+func (p *proc) ended() bool {
 	select {
 	case <-p.done:
 		return true
@@ -384,10 +386,7 @@ func (ss *session) finishKV(dir string, report *KVClient) error {
 	}
 	var server *record.Record
 	if report.Server == KVServerDustm {
-		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return errors.New("the server wrote no result")
-			}
+		if server, err = readServerRecord(dir); err != nil {
 			return err
 		}
 	}
@@ -406,14 +405,20 @@ func readKVRun(dir string) (*record.Record, error) {
 	}
 	var server *record.Record
 	if kind, _ := client.Config.Get("server"); kind == KVServerDustm || existsMaybeGz(filepath.Join(dir, ResultFile)) {
-		if server, err = readRecord(filepath.Join(dir, ResultFile)); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, errors.New("the server wrote no result")
-			}
+		if server, err = readServerRecord(dir); err != nil {
 			return nil, err
 		}
 	}
 	return record.Join(server, client), nil
+}
+
+// readServerRecord reads a kv run's server record (dustm backends).
+func readServerRecord(dir string) (*record.Record, error) {
+	r, err := readRecord(filepath.Join(dir, ResultFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errors.New("the server wrote no result")
+	}
+	return r, err
 }
 
 // KVTestNames lists the tests of kv runs (their values client.NAME.…), in the order the
@@ -431,40 +436,6 @@ func KVTestNames(samples []Sample) []string {
 		}
 	}
 	return out
-}
-
-// validKVOutput checks that a kv run's records are complete: the client's, and a dustm
-// server's.
-func validKVOutput(dir string) error {
-	_, err := readKVRun(dir)
-	return err
-}
-
-// waitReady waits until the server answers PING, bounded by the run's deadline and by
-// readyIn; it stops the server when it gives up.
-func waitReady(ctx context.Context, sp *proc, addr string, deadline <-chan time.Time, timeout, grace, readyIn time.Duration, serverTail func() string) *kvFail {
-	readyBy := time.NewTimer(readyIn)
-	defer readyBy.Stop()
-	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
-		select {
-		case <-sp.done:
-			code := exitCode(sp.cmd, sp.err)
-			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
-				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
-		case <-ctx.Done():
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusInterrupted, msg: "while the server started"}
-		case <-deadline:
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(), msg: fmt.Sprintf("timed out after %s waiting for the server to answer PING", timeout)}
-		case <-readyBy.C:
-			sp.stop(syscall.SIGTERM, grace)
-			return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
-				msg: fmt.Sprintf("the server did not answer PING on %s within %s", addr, readyIn)}
-		case <-time.After(wait):
-		}
-	}
-	return nil
 }
 
 // clientTests are the tests a client record has values of (client.TEST.rps), in

@@ -1,8 +1,7 @@
 package experiments
 
 import (
-	"bufio"
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,29 +16,20 @@ import (
 	"dustm/record"
 )
 
-// microPackageDir is where a micro package's sources are, relative to the repository root.
-func microPackageDir(pkg string) string {
+// microPackage is where a micro package's sources are, relative to the repository root,
+// and its -bench pattern when the part gives none.
+func microPackage(pkg string) (dir, bench string) {
 	if pkg == "peers" {
-		return filepath.Join("bench", "peers") // a nested module
+		return filepath.Join("bench", "peers"), "Peers" // a nested module
 	}
-	return "stm"
-}
-
-// microDefaultBench is the -bench pattern of a package when the part gives none.
-func microDefaultBench(pkg string) string {
-	if pkg == "peers" {
-		return "Peers"
-	}
-	return "."
+	return "stm", "."
 }
 
 // microArgs are the test binary's flags for one run: one count, the fresh process being the
 // repetition.
 func microArgs(ps Params) []string {
-	pattern := ps.Value("bench")
-	if pattern == "" {
-		pattern = microDefaultBench(ps.Value("package"))
-	}
+	_, def := microPackage(ps.Value("package"))
+	pattern := cmp.Or(ps.Value("bench"), def)
 	return []string{"-test.run", "^$", "-test.bench", pattern, "-test.benchmem",
 		"-test.cpu", ps.Value("cpu"), "-test.count", "1", "-test.benchtime", ps.Value("benchtime")}
 }
@@ -70,7 +60,8 @@ func (ss *session) compile(ctx context.Context, pkg string) microBinary {
 	if err != nil {
 		return microBinary{err: err}
 	}
-	dir := filepath.Join(root, microPackageDir(pkg))
+	sub, _ := microPackage(pkg)
+	dir := filepath.Join(root, sub)
 	bin := filepath.Join(ss.tmp, pkg+".test")
 	fmt.Fprintf(ss.out, "  compiling the %s benchmarks (go test -c in %s)\n", pkg, dir)
 	cmd := exec.CommandContext(ctx, goTool, "test", "-c", "-o", bin, ".")
@@ -96,10 +87,8 @@ func repoRoot(dir string) (string, error) {
 		return "", err
 	}
 	for d := dir; ; d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
-			if bytes.HasPrefix(bytes.TrimSpace(b), []byte("module dustm\n")) || modulePath(b) == "dustm" {
-				return d, nil
-			}
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && dustmModuleRE.Match(b) {
+			return d, nil
 		}
 		if filepath.Dir(d) == d {
 			return "", fmt.Errorf("the micro-benchmarks need the dustm source tree, and %s is not inside it (run from the repository)", dir)
@@ -107,15 +96,8 @@ func repoRoot(dir string) (string, error) {
 	}
 }
 
-func modulePath(gomod []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(gomod))
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
-			return strings.Trim(strings.TrimSpace(rest), `"`)
-		}
-	}
-	return ""
-}
+// dustmModuleRE matches the go.mod of the dustm module.
+var dustmModuleRE = regexp.MustCompile(`(?m)^\s*module\s+"?dustm"?\s*(//.*)?$`)
 
 // microMetrics are the metrics of a line of Go benchmark output, per benchmark: a micro
 // run's record holds "BENCH-PROCS.ns_per_op" for each of its benchmarks.

@@ -1,12 +1,15 @@
 package experiments
 
-import "os/exec"
+import "syscall"
 
-// runsOwnGroup: a run's process leads its own process group, so that the signals sent to
-// the sweep's group (a terminal's Ctrl-C, timeout(1)) reach it only from the sweep, once.
+// runsOwnGroup: a run's processes lead their own process group, so that the signals sent to
+// the sweep's group (a terminal's Ctrl-C, timeout(1)) reach them only from the sweep, once,
+// and in order (a kv run's client, then its server, which writes its result).
 const runsOwnGroup = true
 
-// bindToParent makes a run's process die with the sweep (the parent-death signal, so that a
-// killed sweep leaves no run measuring beside the next one) and lead its own process group,
-// as a kv run's processes do (childAttr).
-func bindToParent(cmd *exec.Cmd) { cmd.SysProcAttr = childAttr() }
+// childAttr has the kernel kill a run's process if the sweep dies (Pdeathsig: strictly, when
+// the thread that started it ends, which Go's runtime does not do to such threads), so that
+// a killed sweep leaves no run measuring beside the next one nor a server holding its port.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

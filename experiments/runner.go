@@ -259,7 +259,8 @@ func (s *Sweep) stateOf(run Run) (st runState, why string) {
 // configuration's settings; a micro run's output has at least one benchmark.
 func validOutput(dir string, c *Config) error {
 	if c.Kind == KindKV {
-		return validKVOutput(dir)
+		_, err := readKVRun(dir)
+		return err
 	}
 	if c.Kind == KindMicro {
 		_, err := readMicroRun(dir)
@@ -355,7 +356,6 @@ func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 		return fail(-1, why, "")
 	}
 	cmd.Env = ss.r.Env
-	bindToParent(cmd)
 	if f := ss.s.lock.file(); f != nil {
 		cmd.ExtraFiles = []*os.File{f} // the run holds the folder as long as it lives
 	}
@@ -474,46 +474,32 @@ const (
 // cancelled it is interrupted the same way: at once where the run has its own process group
 // (Linux), else after InterruptDelay, since a terminal's Ctrl-C reaches it directly.
 func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, started func()) (ending, error) {
-	if err := cmd.Start(); err != nil {
+	p, err := startProc(cmd)
+	if err != nil {
 		return endStartFailed, err
 	}
 	started()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	grace := cmp.Or(ss.r.Grace, 15*time.Second)
-	stop := func(delay time.Duration) error {
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(delay):
-		}
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			cmd.Process.Kill()
-		}
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(grace):
-		}
-		cmd.Process.Kill()
-		return <-done
-	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
-	case err := <-done:
-		if ctx.Err() != nil && err != nil {
-			return endCancelled, err
+	case <-p.done:
+		if ctx.Err() != nil && p.err != nil {
+			return endCancelled, p.err
 		}
-		return endExited, err
+		return endExited, p.err
 	case <-timer.C:
-		return endTimedOut, stop(0)
+		p.stop(os.Interrupt, grace)
+		return endTimedOut, p.err
 	case <-ctx.Done():
-		delay := cmp.Or(ss.r.InterruptDelay, time.Second)
-		if runsOwnGroup { // no signal of the sweep's reached the run: this is its one
-			delay = 0
+		if !runsOwnGroup { // the sweep's Ctrl-C reached the run too: it may stop by itself
+			select {
+			case <-p.done:
+			case <-time.After(cmp.Or(ss.r.InterruptDelay, time.Second)):
+			}
 		}
-		return endCancelled, stop(delay)
+		p.stop(os.Interrupt, grace)
+		return endCancelled, p.err
 	}
 }
 
@@ -620,12 +606,4 @@ func fmtDuration(secs float64) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%ds", int(d.Seconds()))
-}
-
-// orDefault is d, or def when d is not positive.
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }

@@ -55,19 +55,16 @@ const (
 
 // FakeParams are the settings a fake run reads from its flags.
 type FakeParams struct {
-	Threads    int
-	Length     float64
-	Workload   string
-	Backend    string
-	Commit     string
-	Size       string
-	Traversals bool
-	SMs        bool
-	Upgrade    string
-	Migration  string
-	Sweepers   int
-	UpgradeAt  float64 // 0: half the length
-	Interval   float64
+	Threads   int
+	Length    float64
+	Workload  string
+	Backend   string
+	Commit    string
+	Size      string
+	Upgrade   string
+	Migration string
+	UpgradeAt float64 // 0: half the length
+	Interval  float64
 }
 
 // FakeMain is the fake `dustm bench`: args start with "bench"; or the fake `dustm kv serve`
@@ -105,8 +102,6 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dustm bench: unknown size %q\n", set.Size)
 		return 2
 	}
-	p := paramsOf(set)
-	jsonPath := set.JSONPath
 	interrupted := false
 	if d, err := time.ParseDuration(os.Getenv(EnvSleep)); err == nil {
 		if cond := os.Getenv(EnvSleepIf); cond == "" || strings.Contains(joined, cond) {
@@ -120,14 +115,9 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	rep := 2 // the repetition, from the run's folder (rep-N)
-	if r, ok := strings.CutPrefix(filepath.Base(filepath.Dir(jsonPath)), "rep-"); ok {
-		if n, err := strconv.Atoi(r); err == nil {
-			rep = n
-		}
-	}
-	res, series := Fake(p, rep)
-	res.Config = recorded(set)
-	if set.UpgradeDryRun && p.Upgrade != "none" {
+	fmt.Sscanf(filepath.Base(filepath.Dir(set.JSONPath)), "rep-%d", &rep)
+	res, series := fakeBench(set, rep)
+	if set.UpgradeDryRun && set.Upgrade != "" && set.Upgrade != "none" {
 		res.Set(fakeMetric("upgrade.dry_run_s", "s", record.Lower), 0.01)
 		res.Set(fakeMetric("upgrade.dry_run_failures", "", record.Lower), 0)
 	}
@@ -151,16 +141,15 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 // fakeFlags parses dustm bench's flags (from the same table), less those EnvMissing names;
 // code is the exit status when the fake ends here, -1 otherwise.
 func fakeFlags(args []string, stderr io.Writer) (set bench.Settings, code int) {
-	missing := strings.Split(os.Getenv(EnvMissing), ",")
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	set = bench.DefaultSettings()
 	bench.AddFlags(fs, &set)
-	for _, m := range missing {
-		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" {
-			if f := fs.Lookup(name); f != nil {
-				f.Hidden = true
-			}
+	var missing []string
+	for m := range strings.SplitSeq(os.Getenv(EnvMissing), ",") {
+		if f := fs.Lookup(strings.TrimPrefix(strings.TrimSpace(m), "--")); f != nil {
+			f.Hidden = true
+			missing = append(missing, f.Name)
 		}
 	}
 	fs.Usage = func() {
@@ -174,8 +163,8 @@ func fakeFlags(args []string, stderr io.Writer) (set bench.Settings, code int) {
 		fmt.Fprintf(stderr, "dustm bench: %v\n", err)
 		return set, 2
 	}
-	for _, m := range missing {
-		if name := strings.TrimPrefix(strings.TrimSpace(m), "--"); name != "" && fs.Changed(name) {
+	for _, name := range missing {
+		if fs.Changed(name) {
 			fmt.Fprintf(stderr, "dustm bench: unknown flag: --%s\n", name)
 			return set, 2
 		}
@@ -204,8 +193,13 @@ func writeRun(jsonPath, seriesPath string, rec *record.Record, series []record.T
 	return nil
 }
 
-// recorded is a run's configuration as dustm bench records it.
-func recorded(s bench.Settings) record.Config { return s.Pairs() }
+// fakeBench is the record and series of a fake bench run with its settings as dustm bench
+// records them.
+func fakeBench(set bench.Settings, rep int) (*record.Record, []record.Tick) {
+	res, series := Fake(paramsOf(set), rep)
+	res.Config = set.Pairs()
+	return res, series
+}
 
 func fakeMetric(name, unit string, better record.Better) record.Metric {
 	return record.Metric{Name: name, Unit: unit, Doc: "the fake's " + name, Better: better}
@@ -278,6 +272,34 @@ func (r fakeRecord) set(name, unit string, better record.Better, v float64) {
 	r.Set(fakeMetric(name, unit, better), v)
 }
 
+// fakeValue is a value and its definition's unit and direction.
+type fakeValue struct {
+	n, unit string
+	better  record.Better
+	v       float64
+}
+
+// setAll sets PREFIX+name of every value.
+func (r fakeRecord) setAll(prefix string, vs ...fakeValue) {
+	for _, v := range vs {
+		r.set(prefix+v.n, v.unit, v.better, v.v)
+	}
+}
+
+// totals sets the run's counts of operations over secs seconds.
+func (r fakeRecord) totals(ops, secs float64) {
+	r.setAll("", fakeValue{"throughput", "op/s", record.Higher, ops / secs}, fakeValue{"throughput_with_failed", "op/s", record.Higher, ops / secs},
+		fakeValue{"successful", "op", record.Higher, ops}, fakeValue{"failed", "op", record.Lower, 0})
+}
+
+// category sets the values of an operation category (cat.NAME.…).
+func (r fakeRecord) category(name string, ops, mx, p99, p50 float64) {
+	for _, v := range []fakeValue{{"ops", "op", record.Higher, ops}, {"failed", "op", record.Lower, 0}, {"max_us", "µs", record.Lower, mx},
+		{"p99_us", "µs", record.Lower, p99}, {"p50_us", "µs", record.Lower, p50}} {
+		r.SetFamily(record.Metric{Name: "cat.{}." + v.n, Unit: v.unit, Doc: "the fake's " + v.n + " of {}", Better: v.better}, name, v.v)
+	}
+}
+
 // latency sets PREFIX.max_us, p99, p999, p50 and mean.
 func (r fakeRecord) latency(prefix string, mx float64) {
 	for _, l := range []struct {
@@ -313,26 +335,18 @@ func Fake(p FakeParams, rep int) (*record.Record, []record.Tick) {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	r.Config = record.Config{{Key: "backend", Value: p.Backend}, {Key: "workload", Value: p.Workload}, {Key: "threads", Value: strconv.Itoa(p.Threads)},
 		{Key: "size", Value: p.Size}, {Key: "upgrade", Value: p.Upgrade}, {Key: "migration", Value: p.Migration}, {Key: "length", Value: f(p.Length)}}
-	r.set("throughput", "op/s", record.Higher, float64(total)/p.Length)
-	r.set("throughput_with_failed", "op/s", record.Higher, float64(total)/p.Length)
-	r.set("successful", "op", record.Higher, float64(total))
-	r.set("failed", "op", record.Lower, 0)
+	r.totals(float64(total), p.Length)
 	r.latency("all.", FakeMaxUs(p))
-	r.set("probe_max_us", "µs", record.Lower, FakeMaxUs(p)+50)
-	r.set("probe_p99_us", "µs", record.Lower, 300)
-	r.set("probe_p999_us", "µs", record.Lower, 600)
-	r.set("hiccup_max_us", "µs", record.Lower, 200)
-	r.set("gc_cpu_fraction", "", record.Lower, 0.05)
-	r.set("alloc_mb_per_s", "MB/s", record.Lower, 1024/p.Length)
 	gap := 0.5
 	upgrading := p.Upgrade != "" && p.Upgrade != "none"
 	if upgrading {
 		gap = math.Max(gap, FakePauseMs(p))
 	}
-	r.set("max_gap_ms", "ms", record.Lower, gap)
-	r.set("window.max_us", "µs", record.Lower, map[bool]float64{true: FakeMaxUs(p), false: 1000}[upgrading && p.Migration == "eager"])
-	r.set("window.p99_us", "µs", record.Lower, 100)
-	r.set("window.ops", "op", record.Higher, float64(int64(tput)))
+	r.setAll("", []fakeValue{{"probe_max_us", "µs", record.Lower, FakeMaxUs(p) + 50}, {"probe_p99_us", "µs", record.Lower, 300},
+		{"probe_p999_us", "µs", record.Lower, 600}, {"hiccup_max_us", "µs", record.Lower, 200}, {"gc_cpu_fraction", "", record.Lower, 0.05},
+		{"alloc_mb_per_s", "MB/s", record.Lower, 1024 / p.Length}, {"max_gap_ms", "ms", record.Lower, gap},
+		{"window.max_us", "µs", record.Lower, map[bool]float64{true: FakeMaxUs(p), false: 1000}[upgrading && p.Migration == "eager"]},
+		{"window.p99_us", "µs", record.Lower, 100}, {"window.ops", "op", record.Higher, float64(int64(tput))}}...)
 	committed, migrated := fakeUpgrade(r, p, tput)
 	series := fakeSeries(p, tput, committed, migrated)
 	dip := series[int(p.UpgradeAt/p.Interval)]
@@ -342,24 +356,12 @@ func Fake(p FakeParams, rep int) (*record.Record, []record.Tick) {
 		r.set("recovery_s", "s", record.Lower, dip.T-p.UpgradeAt)
 		r.set("ops_lost", "op", record.Lower, float64(int64(tput*p.Interval))-dip.Values["ops"])
 	}
-	r.set("gc_pause_max_us", "µs", record.Lower, 150)
-	r.set("sched_latency_max_us", "µs", record.Lower, 0)
-	r.set("elapsed_s", "s", record.Neither, p.Length)
-	r.set("build_s", "s", record.Lower, 0.01)
-	r.set("heap_bytes_after_build", "B", record.Lower, 1<<20)
 	size, _ := stmbench7.ParseSize(p.Size)
-	r.set("structure.objects", "objects", record.Neither, StructureObjects(size))
+	r.setAll("", []fakeValue{{"gc_pause_max_us", "µs", record.Lower, 150}, {"sched_latency_max_us", "µs", record.Lower, 0},
+		{"elapsed_s", "s", record.Neither, p.Length}, {"build_s", "s", record.Lower, 0.01}, {"heap_bytes_after_build", "B", record.Lower, 1 << 20},
+		{"structure.objects", "objects", record.Neither, StructureObjects(size)}}...)
 	for c, share := range fakeShares() {
-		n := float64(int64(share * float64(total)))
-		for _, v := range []struct {
-			n     string
-			v     float64
-			unit  string
-			lower record.Better
-		}{{"ops", n, "op", record.Higher}, {"failed", 0, "op", record.Lower}, {"max_us", FakeMaxUs(p), "µs", record.Lower},
-			{"p99_us", 100, "µs", record.Lower}, {"p50_us", 10, "µs", record.Lower}} {
-			r.SetFamily(record.Metric{Name: "cat.{}." + v.n, Unit: v.unit, Doc: "the fake's " + v.n + " of {}", Better: v.lower}, c, v.v)
-		}
+		r.category(c, float64(int64(share*float64(total))), FakeMaxUs(p), 100, 10)
 	}
 	if (p.Backend == "stm" || p.Backend == "stm-plain") && total > 0 {
 		for k, v := range map[string]float64{"read_only_commits": float64(total) * 0.8, "read_write_commits": float64(total) * 0.2,
@@ -392,11 +394,7 @@ func fakeUpgrade(r fakeRecord, p FakeParams, tput float64) (committed, migrated 
 		sweeper = float64(int64(objects) / 2)
 	}
 	size, _ := stmbench7.ParseSize(p.Size)
-	for _, v := range []struct {
-		n, unit string
-		better  record.Better
-		v       float64
-	}{{"pause_ms", "ms", record.Lower, FakePauseMs(p)}, {"world_stop_ms", "ms", record.Lower, map[bool]float64{true: FakePauseMs(p)}[stopped > 0]},
+	r.setAll("upgrade.", []fakeValue{{"pause_ms", "ms", record.Lower, FakePauseMs(p)}, {"world_stop_ms", "ms", record.Lower, map[bool]float64{true: FakePauseMs(p)}[stopped > 0]},
 		{"commit_delay_ms", "ms", record.Lower, (committed - p.UpgradeAt) * 1e3}, {"migration_s", "s", record.Lower, migrated - committed},
 		{"objects", "objects", record.Neither, objects}, {"fraction_changed", "", record.Neither, objects / StructureObjects(size)},
 		{"objects_converted", "objects", record.Neither, objects}, {"conversions_foreground", "objects", record.Neither, objects - stopped - sweeper},
@@ -404,9 +402,7 @@ func fakeUpgrade(r fakeRecord, p FakeParams, tput float64) (committed, migrated 
 		{"conversion_failures", "", record.Lower, 0}, {"throughput_before", "op/s", record.Higher, tput},
 		{"throughput_after", "op/s", record.Higher, tput}, {"throughput_ratio", "", record.Higher, 1}, {"complete", "", record.Neither, 1},
 		{"failed", "", record.Lower, 0}, {"pinned_s", "s", record.Lower, migrated - committed}, {"requested_s", "s", record.Neither, p.UpgradeAt},
-		{"committed_s", "s", record.Neither, committed}, {"migrated_s", "s", record.Neither, migrated}} {
-		r.set("upgrade."+v.n, v.unit, v.better, v.v)
-	}
+		{"committed_s", "s", record.Neither, committed}, {"migrated_s", "s", record.Neither, migrated}}...)
 	if stopped > 0 {
 		r.set("upgrade.us_per_object", "µs", record.Lower, FakePauseMs(p)*1e3/stopped)
 	}
@@ -464,10 +460,8 @@ func fakeSeries(p FakeParams, tput, committed, migrated float64) []record.Tick {
 	return series
 }
 
-// ParamsFromConfig reads the fake's settings from an experiment configuration, through the
-// table of package settings as dustm bench's flags would set them.
-func ParamsFromConfig(ps experiments.Params) FakeParams { return paramsOf(settingsOf(ps)) }
-
+// settingsOf reads an experiment configuration through the table of package settings, as
+// dustm bench's flags would set them.
 func settingsOf(ps experiments.Params) bench.Settings {
 	s := bench.DefaultSettings()
 	for _, p := range ps {
@@ -482,8 +476,7 @@ func settingsOf(ps experiments.Params) bench.Settings {
 func paramsOf(s bench.Settings) FakeParams {
 	p := FakeParams{
 		Threads: s.Threads, Length: s.Length.Seconds(), Workload: s.Workload.String(), Backend: s.Backend,
-		Commit: s.STMCommit.String(), Size: s.Size, Traversals: !s.NoTraversals, SMs: !s.NoSMs,
-		Upgrade: s.Upgrade, Migration: s.Migration.String(), Sweepers: max(s.Sweepers, 1),
+		Commit: s.STMCommit.String(), Size: s.Size, Upgrade: s.Upgrade, Migration: s.Migration.String(),
 		UpgradeAt: s.UpgradeAt.Seconds(), Interval: s.Interval.Seconds(),
 	}
 	if p.Upgrade == "" {
@@ -533,9 +526,7 @@ func WriteFolder(dir string, e *experiments.Experiment, o experiments.CreateOpti
 				return nil, err
 			}
 		default:
-			set := settingsOf(run.Config.Params)
-			res, series := Fake(paramsOf(set), run.Rep)
-			res.Config = recorded(set)
+			res, series := fakeBench(settingsOf(run.Config.Params), run.Rep)
 			if err := writeRun(filepath.Join(rd, experiments.ResultFile), filepath.Join(rd, experiments.SeriesFile), res, series); err != nil {
 				return nil, err
 			}

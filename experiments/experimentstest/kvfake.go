@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
@@ -19,6 +20,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/internal/duration"
+	"dustm/kv/resp"
 	"dustm/record"
 )
 
@@ -119,29 +121,23 @@ func FakeKVMain(args []string, stdout, stderr io.Writer) int {
 func (kv *fakeKV) snapshot() map[string]int64 {
 	kv.mu.Lock()
 	defer kv.mu.Unlock()
-	out := make(map[string]int64, len(kv.counts))
-	for k, v := range kv.counts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(kv.counts)
 }
 
-// serve answers one connection's commands (multibulk or inline), in order.
+// serve answers one connection's commands, in order.
 func (kv *fakeKV) serve(c net.Conn) {
 	defer c.Close()
-	r, w := bufio.NewReader(c), bufio.NewWriter(c)
+	r, w := resp.NewReader(c, 0), bufio.NewWriter(c)
 	for {
-		args, err := readCommand(r)
+		args, err := r.ReadCommand()
 		if err != nil {
 			return
 		}
-		if len(args) > 0 {
-			name := strings.ToUpper(args[0])
-			kv.mu.Lock()
-			kv.counts[name]++
-			kv.mu.Unlock()
-			w.WriteString(kv.reply(name, args))
-		}
+		name := strings.ToUpper(string(args[0]))
+		kv.mu.Lock()
+		kv.counts[name]++
+		kv.mu.Unlock()
+		w.WriteString(kv.reply(name, args))
 		if r.Buffered() == 0 { // pipelined commands are answered together
 			if w.Flush() != nil {
 				return
@@ -150,7 +146,7 @@ func (kv *fakeKV) serve(c net.Conn) {
 	}
 }
 
-func (kv *fakeKV) reply(name string, args []string) string {
+func (kv *fakeKV) reply(name string, args [][]byte) string {
 	if name == kv.errorCmd {
 		return "-ERR fake error for " + name + "\r\n"
 	}
@@ -160,7 +156,7 @@ func (kv *fakeKV) reply(name string, args []string) string {
 	case "CONFIG":
 		key := ""
 		if len(args) > 2 {
-			key = args[2]
+			key = string(args[2])
 		}
 		return fmt.Sprintf("*2\r\n$%d\r\n%s\r\n$0\r\n\r\n", len(key), key)
 	case "GET", "LPOP", "RPOP", "SPOP":
@@ -171,39 +167,6 @@ func (kv *fakeKV) reply(name string, args []string) string {
 		return "*0\r\n"
 	}
 	return "+OK\r\n"
-}
-
-// readCommand reads one command: a RESP multibulk, or an inline line.
-func readCommand(r *bufio.Reader) ([]string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return nil, err
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if !strings.HasPrefix(line, "*") {
-		return strings.Fields(line), nil
-	}
-	n, err := strconv.Atoi(line[1:])
-	if err != nil || n < 0 || n > 1<<20 {
-		return nil, fmt.Errorf("bad multibulk length %q", line)
-	}
-	args := make([]string, 0, min(n, 64))
-	for range n {
-		h, err := r.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		size, err := strconv.Atoi(strings.TrimRight(h, "\r\n")[1:])
-		if err != nil || size < 0 || size > 1<<20 {
-			return nil, fmt.Errorf("bad bulk length %q", h)
-		}
-		buf := make([]byte, size+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, err
-		}
-		args = append(args, string(buf[:size]))
-	}
-	return args, nil
 }
 
 // fakeKVConfig is what the fake server's result depends on.
@@ -225,40 +188,26 @@ func fakeKVResult(cfg fakeKVConfig, counts map[string]int64, conns int64, elapse
 		commands += float64(n)
 	}
 	tput := commands / elapsed
-	r.set("throughput", "op/s", record.Higher, tput)
-	r.set("throughput_with_failed", "op/s", record.Higher, tput)
-	r.set("successful", "op", record.Higher, commands)
-	r.set("failed", "op", record.Lower, 0)
+	r.totals(commands, elapsed)
 	r.latency("all.", 300)
-	r.set("probe_max_us", "µs", record.Lower, 500)
-	r.set("hiccup_max_us", "µs", record.Lower, 300)
-	r.set("max_gap_ms", "ms", record.Lower, 5)
+	r.setAll("", fakeValue{"probe_max_us", "µs", record.Lower, 500}, fakeValue{"hiccup_max_us", "µs", record.Lower, 300},
+		fakeValue{"max_gap_ms", "ms", record.Lower, 5})
 	committed, pause := -1.0, 0.0
 	if cfg.upgrade != "" && cfg.at < elapsed {
 		pause = FakeKVPauseMs(cfg.migration, cfg.preload)
 		committed = cfg.at + pause/1e3
-		for _, v := range []struct {
-			n string
-			v float64
-		}{{"pause_ms", pause}, {"requested_s", cfg.at}, {"committed_s", committed}, {"commit_delay_ms", pause},
-			{"migrated_s", min(committed+0.01, elapsed)}, {"objects", float64(cfg.preload)}, {"complete", 1}, {"failed", 0}} {
-			r.set("upgrade."+v.n, "", record.Neither, v.v)
-		}
+		r.setAll("upgrade.", []fakeValue{{"pause_ms", "ms", record.Lower, pause}, {"requested_s", "s", record.Neither, cfg.at},
+			{"committed_s", "s", record.Neither, committed}, {"commit_delay_ms", "ms", record.Lower, pause},
+			{"migrated_s", "s", record.Neither, min(committed+0.01, elapsed)}, {"objects", "objects", record.Neither, float64(cfg.preload)},
+			{"complete", "", record.Neither, 1}, {"failed", "", record.Lower, 0}}...)
 	}
-	r.set("elapsed_s", "s", record.Neither, elapsed)
-	r.set("heap_bytes_at_end", "B", record.Lower, float64(cfg.preload*100))
+	r.setAll("", []fakeValue{{"elapsed_s", "s", record.Neither, elapsed}, {"heap_bytes_at_end", "B", record.Lower, float64(cfg.preload * 100)}}...)
 	for name, n := range counts {
 		lat := map[bool]float64{true: 100, false: 150}[name == "GET"]
-		for _, v := range []struct {
-			n string
-			v float64
-		}{{"ops", float64(n)}, {"failed", 0}, {"max_us", 2 * lat}, {"p99_us", 1.5 * lat}, {"p50_us", lat}} {
-			r.SetFamily(fakeMetric("cat.{}."+v.n, "", record.Neither), name, v.v)
-		}
+		r.category(name, float64(n), 2*lat, 1.5*lat, lat)
 	}
-	r.set("connections", "", record.Neither, float64(conns))
-	r.set("heap_bytes_after_preload", "B", record.Lower, float64(cfg.preload*100))
-	r.set("preload_s", "s", record.Lower, float64(cfg.preload)*1e-6)
+	r.setAll("", []fakeValue{{"connections", "", record.Neither, float64(conns)},
+		{"heap_bytes_after_preload", "B", record.Lower, float64(cfg.preload * 100)}, {"preload_s", "s", record.Lower, float64(cfg.preload) * 1e-6}}...)
 	iv := cfg.interval
 	if iv <= 0 {
 		iv = 1
@@ -317,15 +266,16 @@ func writeFakeKVRun(dir string, ps experiments.Params, rep int) error {
 	if m["backend"] == "redis" {
 		c.Server, c.ServerVersion = experiments.KVServerRedis, "Redis server v=7.0.15 (fake)"
 	}
-	var csv strings.Builder
-	csv.WriteString(`"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"` + "\n")
+	// The client's report is parsed from its CSV, as a real run's is.
+	csv := `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"` + "\n"
 	for _, t := range strings.Split(m["tests"], "+") {
-		name := strings.ToUpper(t)
-		r := rps
-		c.Tests = append(c.Tests, experiments.KVTest{Test: name, Name: name, RPS: &r, AvgMs: 0.35 * f, MinMs: 0.05, P50Ms: 0.3 * f, P95Ms: 0.6 * f, P99Ms: 0.8 * f, MaxMs: mx})
-		fmt.Fprintf(&csv, "%q,%q,\"%.3f\",\"0.050\",\"%.3f\",\"%.3f\",\"%.3f\",\"%.3f\"\n", name, fmt.Sprintf("%.2f", r), 0.35*f, 0.3*f, 0.6*f, 0.8*f, mx)
+		csv += fmt.Sprintf("%s,%g,%g,0.05,%g,%g,%g,%g\n", strings.ToUpper(t), rps, 0.35*f, 0.3*f, 0.6*f, 0.8*f, mx)
 	}
-	if err := os.WriteFile(filepath.Join(dir, experiments.KVClientCSVFile), []byte(csv.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, experiments.KVClientCSVFile), []byte(csv), 0o644); err != nil {
+		return err
+	}
+	var err error
+	if c.Tests, err = experiments.ParseBenchmarkCSV(experiments.KVClientCSVFile, []byte(csv)); err != nil {
 		return err
 	}
 	var server *record.Record
