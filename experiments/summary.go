@@ -211,22 +211,31 @@ func (s *Summary) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w) // its errors are bufio's, sticky: Error reports the first
 	header := append(append([]string{"part", "config"}, s.Keys...), "runs", "failed", "missing")
 	for _, m := range s.Metrics {
-		header = append(header, m+"_median", m+"_min", m+"_max", m+"_ci95_low", m+"_ci95_high")
+		for _, st := range statNames() {
+			header = append(header, m+"_"+st)
+		}
 	}
 	cw.Write(header)
 	for _, r := range s.Rows {
 		rec := append(s.rowKeys(r), strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), strconv.Itoa(r.Missing))
 		for _, m := range s.Metrics {
-			if st, ok := r.Stats[m]; ok {
-				rec = append(rec, num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh))
-			} else {
-				rec = append(rec, "", "", "", "", "")
-			}
+			rec = append(rec, statCells(r.Stats[m])...)
 		}
 		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// statNames are the statistics of a metric the summaries write, as statCells gives them.
+func statNames() []string { return []string{"median", "min", "max", "ci95_low", "ci95_high"} }
+
+// statCells are a statistic's cells, empty where not available (no runs with the metric).
+func statCells(st Stat) []string {
+	if st.N == 0 {
+		return make([]string, len(statNames()))
+	}
+	return []string{num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh)}
 }
 
 // rowKeys are a row's part, configuration and every parameter's value.
@@ -258,11 +267,9 @@ func (s *Summary) WriteLongCSV(w io.Writer) error {
 		for _, m := range s.Metrics {
 			if st, ok := r.Stats[m]; ok {
 				write(m, "n", strconv.Itoa(st.N))
-				write(m, "median", num(st.Median))
-				write(m, "min", num(st.Min))
-				write(m, "max", num(st.Max))
-				write(m, "ci95_low", num(st.CILow))
-				write(m, "ci95_high", num(st.CIHigh))
+				for i, v := range statCells(st) {
+					write(m, statNames()[i], v)
+				}
 			}
 		}
 	}
@@ -320,19 +327,14 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
 			filepath.Join(dir, SummaryFile), sum(old), s.successful(), fewerWhy(dir, f, s, old), SummaryFile, SummaryLongFile)
 	}
-	var buf bytes.Buffer
-	if err := s.WriteCSV(&buf); err != nil {
-		return f, s, err
-	}
-	if err := outfile.WriteFile(filepath.Join(dir, SummaryFile), buf.Bytes(), nil); err != nil {
-		return f, s, err
-	}
-	buf.Reset()
-	if err := s.WriteLongCSV(&buf); err != nil {
-		return f, s, err
-	}
-	if err := outfile.WriteFile(filepath.Join(dir, SummaryLongFile), buf.Bytes(), nil); err != nil {
-		return f, s, err
+	for name, write := range map[string]func(io.Writer) error{SummaryFile: s.WriteCSV, SummaryLongFile: s.WriteLongCSV} {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return f, s, err
+		}
+		if err := outfile.WriteFile(filepath.Join(dir, name), buf.Bytes(), nil); err != nil {
+			return f, s, err
+		}
 	}
 	var micro bytes.Buffer
 	for _, r := range f.Runs {
