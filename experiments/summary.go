@@ -49,17 +49,6 @@ func (s *Summary) Metric(name string) record.Metric {
 	return m
 }
 
-// Metric is the definition of a metric, as the row's runs' records give it (only the name
-// when none defines it).
-func (r *Row) Metric(name string) record.Metric {
-	for _, smp := range r.Samples {
-		if m, ok := smp.Run.Record.Metric(name); ok {
-			return m
-		}
-	}
-	return record.Metric{Name: name}
-}
-
 // Summarize computes per configuration the median, minimum, maximum and (from 6 repetitions)
 // the 95% confidence interval of the median of every metric, in the matrix's order.
 func Summarize(f *Folder) (*Summary, error) {
@@ -149,8 +138,7 @@ func (s *Summary) countMissing(f *Folder) {
 		}
 	}
 	for _, r := range s.Rows {
-		slug, _, _ := strings.Cut(r.Config, "/")
-		if planned[r.Part+"\x00"+slug] {
+		if planned[r.configKey()] {
 			r.Missing = max(0, reps-r.Runs-r.Failed)
 		}
 	}
@@ -160,38 +148,43 @@ func (s *Summary) countMissing(f *Folder) {
 func (s *Summary) sortMicro() {
 	order := map[string]int{}
 	for i, r := range s.Rows {
-		slug, _, _ := strings.Cut(r.Config, "/")
-		if _, ok := order[r.Part+"\x00"+slug]; !ok {
-			order[r.Part+"\x00"+slug] = i
+		if _, ok := order[r.configKey()]; !ok {
+			order[r.configKey()] = i
 		}
 	}
-	slices.SortStableFunc(s.Rows, func(a, b *Row) int {
-		sa, _, _ := strings.Cut(a.Config, "/")
-		sb, _, _ := strings.Cut(b.Config, "/")
-		return order[a.Part+"\x00"+sa] - order[b.Part+"\x00"+sb]
-	})
+	slices.SortStableFunc(s.Rows, func(a, b *Row) int { return order[a.configKey()] - order[b.configKey()] })
+}
+
+// configKey names a row's configuration (a micro row's, not its benchmark's) in its part.
+func (r *Row) configKey() string {
+	slug, _, _ := strings.Cut(r.Config, "/")
+	return r.Part + "\x00" + slug
 }
 
 // computeStats computes every row's statistics and the summary's keys.
 func (s *Summary) computeStats() {
-	var ks Params
+	var ps []Params
 	for _, r := range s.Rows {
-		for _, p := range r.Params {
-			if _, ok := ks.Get(p.Key); !ok {
-				ks = append(ks, Param{Key: p.Key})
-			}
-		}
+		ps = append(ps, r.Params)
 		for _, m := range s.Metrics {
 			if vals := values(r.Samples, m); len(vals) > 0 {
 				r.Stats[m] = StatOf(vals)
 			}
 		}
 	}
-	ks.sort()
-	s.Keys = nil
-	for _, p := range ks {
-		s.Keys = append(s.Keys, p.Key)
+	s.Keys = settingKeys(ps...)
+}
+
+// settingKeys is every key of the settings given, in the table's order.
+func settingKeys(ps ...Params) []string {
+	var ks []string
+	for _, p := range slices.Concat(ps...) {
+		if !slices.Contains(ks, p.Key) {
+			ks = append(ks, p.Key)
+		}
 	}
+	slices.SortFunc(ks, keyOrder)
+	return ks
 }
 
 // Row returns the row of a configuration.

@@ -12,7 +12,7 @@ import (
 	"dustm/experiments"
 	"dustm/record"
 
-	"gonum.org/v1/gonum/floats"
+	gstat "gonum.org/v1/gonum/stat"
 )
 
 // The findings: every claim of the folder (experiments.Claim, data) checked against the
@@ -616,18 +616,10 @@ func fitPower(xs, ys []float64) (Fit, bool) {
 	if f.N = len(lx); f.N < 2 || f.XMin == f.XMax {
 		return f, false
 	}
-	mean := func(v []float64) float64 { return floats.Sum(v) / float64(len(v)) }
-	mx, my := mean(lx), mean(ly)
-	var sxy, sxx, syy float64
-	for i := range lx {
-		sxy += (lx[i] - mx) * (ly[i] - my)
-		sxx += (lx[i] - mx) * (lx[i] - mx)
-		syy += (ly[i] - my) * (ly[i] - my)
-	}
-	f.B, f.R2 = sxy/sxx, 1
-	f.A = math.Exp(my - f.B*mx)
-	if syy > 0 {
-		f.R2 = sxy * sxy / (sxx * syy)
+	logA, b := gstat.LinearRegression(lx, ly, nil, false)
+	f.A, f.B, f.R2 = math.Exp(logA), b, 1
+	if gstat.Variance(ly, nil) > 0 {
+		f.R2 = gstat.RSquared(lx, ly, nil, logA, b)
 	}
 	return f, true
 }
