@@ -3,6 +3,7 @@ package plots
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"path"
 	"slices"
@@ -160,22 +161,12 @@ func expand(entry string, r *experiments.Row) []string {
 	return slices.DeleteFunc(sortedKeys(r.Stats), func(m string) bool { _, ok := (record.Metric{Name: entry}).Matches(m); return !ok })
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // better reports whether a is better than b on a metric.
 func (e *eval) better(a, b float64, metric string) bool {
-	return (metricDef(e.s, metric).Better == record.Higher) == (a > b) && a != b
+	return (e.s.Metric(metric).Better == record.Higher) == (a > b) && a != b
 }
-
-// metricDef is a metric's definition, from the records.
-func metricDef(s *experiments.Summary, name string) record.Metric { return s.Metric(name) }
 
 // baselineOf is the configuration a row is compared with: one matching Baseline that agrees
 // with it on every other setting (with Best, the best of several by the metric).
@@ -259,7 +250,7 @@ func (e *eval) ratios(fd *Finding) {
 		ms, beside := e.metrics(r, base)
 		for i, m := range ms {
 			c := compareTo(r, base, m, cmp.Or(e.refMetric(base), m), where)
-			c.Unit = metricDef(e.s, m).Unit
+			c.Unit = e.s.Metric(m).Unit
 			if c.Verdict = e.judge(c); (beside[i] || !e.match(e.c.Decide, r)) && c.Verdict != "" {
 				c.Verdict = "(" + c.Verdict + ")"
 			}
@@ -567,10 +558,11 @@ func (c Case) fmtValue(v float64) string { return fmtUnit(v, c.Unit) }
 
 // withUnit formats a value of a metric with its unit, where fmtUnit leaves it out.
 func (e *eval) withUnit(v float64, metric string) string {
-	if u := metricDef(e.s, metric).Unit; u != "" && !timeUnit(u) {
+	u := e.s.Metric(metric).Unit
+	if u != "" && !timeUnit(u) {
 		return fmtUnit(v, u) + " " + u
 	}
-	return fmtUnit(v, metricDef(e.s, metric).Unit)
+	return fmtUnit(v, u)
 }
 
 // FindingsText is the findings for a terminal: a line per claim with its verdict and the

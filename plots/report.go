@@ -155,8 +155,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 			d.OK++
 		case !r.Interrupted(): // an interrupted run runs again on resume: it is missing
 			d.Failed++
-			d.Bad = append(d.Bad, fmt.Sprintf("`%s/%s` rep %d: %s (%s)", r.Info.Part, r.Info.Config, r.Info.Rep,
-				strings.TrimSpace(firstLine(cmp.Or(r.Problem, r.Info.Error, failureText(r)))), r.Info.Status))
+			d.Bad = append(d.Bad, fmt.Sprintf("`%s/%s` rep %d: %s (%s)", r.Info.Part, r.Info.Config, r.Info.Rep, failureLine(r), r.Info.Status))
 		}
 	}
 	for _, r := range s.Rows {
@@ -177,11 +176,14 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	return reportTemplate().Execute(w, d)
 }
 
-func failureText(r *experiments.RunData) string {
-	if r.Failure != nil {
-		return r.Failure.Error
+// failureLine is the first line of why a run failed.
+func failureLine(r *experiments.RunData) string {
+	why := cmp.Or(r.Problem, r.Info.Error)
+	if why == "" && r.Failure != nil {
+		why = r.Failure.Error
 	}
-	return ""
+	line, _, _ := strings.Cut(why, "\n")
+	return strings.TrimSpace(line)
 }
 
 // envRows are the table of what the results were measured with.
@@ -265,7 +267,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		for _, mt := range metrics {
 			shown[mt] = true
 			h := mt
-			if u := metricDef(s, mt).Unit; u != "" && !timeUnit(u) { // cells of times carry their unit
+			if u := s.Metric(mt).Unit; u != "" && !timeUnit(u) { // cells of times carry their unit
 				h += " (" + u + ")"
 			}
 			t.Head = append(t.Head, h)
@@ -294,7 +296,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(slices.Index(s.Metrics, a), slices.Index(s.Metrics, b)) })
 	var defs []string
 	for _, n := range names {
-		d := metricDef(s, n)
+		d := s.Metric(n)
 		line := "`" + n + "`: " + d.Doc
 		if d.Unit != "" {
 			line += " (" + d.Unit + ")"
@@ -302,13 +304,6 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		defs = append(defs, line)
 	}
 	return tables, defs
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func sessionsDuration(ss []experiments.Session) time.Duration {
@@ -324,13 +319,7 @@ func sessionsDuration(ss []experiments.Session) time.Duration {
 }
 
 func partRows(s *experiments.Summary, part string) []*experiments.Row {
-	var rows []*experiments.Row
-	for _, r := range s.Rows {
-		if r.Part == part {
-			rows = append(rows, r)
-		}
-	}
-	return rows
+	return slices.DeleteFunc(slices.Clone(s.Rows), func(r *experiments.Row) bool { return r.Part != part })
 }
 
 // partAxes are the keys that vary in a part (from its configurations).
@@ -366,7 +355,7 @@ func cell(s *experiments.Summary, r *experiments.Row, metric string) string {
 	if !ok || st.N == 0 {
 		return "–"
 	}
-	f := func(v float64) string { return fmtUnit(v, metricDef(s, metric).Unit) }
+	f := func(v float64) string { return fmtUnit(v, s.Metric(metric).Unit) }
 	out := f(st.Median)
 	if st.N > 1 {
 		out += " (" + f(st.Min) + "–" + f(st.Max) + ")"
