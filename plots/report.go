@@ -106,6 +106,7 @@ func reportTemplate() *template.Template {
 	return template.Must(template.New("report").Funcs(template.FuncMap{
 		"join": strings.Join, "ruleText": ruleText, "ratio": fmtRatio, "ci": Case.ciText, "value": Case.fmtValue,
 		"hiccup": func(v float64) string { return fmtUnit(v, "µs") },
+		"set":    func(b *bool) bool { return b != nil && *b }, "duration": sessionsDuration,
 		"headline": func(f *Figure) bool {
 			return f.Name == "upgrade-headline" || strings.HasSuffix(f.Name, "-upgrade-headline")
 		},
@@ -122,7 +123,6 @@ type reportData struct {
 	FitDecades, FitR2         float64
 	Figures                   []*Figure
 	Reps, OK, Failed, Missing int
-	Env                       [][2]string
 	Parts                     []partText
 	NotDrawn, Metrics, Bad    []string
 	Tables                    []resultTable
@@ -147,8 +147,7 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	m := f.Manifest
 	d := reportData{Name: m.Experiment, Description: m.Description, KV: kvHowMeasured(f), Findings: ComputeFindings(f, s),
 		MultiPart: len(f.Parts()) > 1, MultiTable: len(m.Definition.Parts) > 1, Resamples: bootstrapResamples,
-		FitSizes: fitMinSizes, FitDecades: fitMinDecades, FitR2: fitMinR2, Figures: figs, Reps: m.Definition.Reps(),
-		Env: envRows(m), Manifest: m}
+		FitSizes: fitMinSizes, FitDecades: fitMinDecades, FitR2: fitMinR2, Figures: figs, Reps: m.Definition.Reps(), Manifest: m}
 	for _, r := range f.Runs {
 		switch {
 		case r.OK():
@@ -184,37 +183,6 @@ func failureLine(r *experiments.RunData) string {
 	}
 	line, _, _ := strings.Cut(why, "\n")
 	return strings.TrimSpace(line)
-}
-
-// envRows are the table of what the results were measured with.
-func envRows(m *experiments.Manifest) [][2]string {
-	commit := "`" + m.Env.GitCommit + "`"
-	if m.Env.GitDirty != nil && *m.Env.GitDirty {
-		commit += " (with uncommitted changes)"
-	}
-	rows := [][2]string{
-		{"program", fmt.Sprintf("dustm at git commit %s, %s, %s/%s", commit, m.Env.GoVersion, m.Env.GOOS, m.Env.GOARCH)},
-		{"machine", fmt.Sprintf("%s, %d cores (GOMAXPROCS %d), host %s", m.Env.CPUModel, m.Env.NumCPU, m.Env.GOMAXPROCS, m.Env.Hostname)},
-		{"created", m.Created},
-	}
-	if d := sessionsDuration(m.Sessions); d > 0 {
-		rows = append(rows, [2]string{"running time", fmt.Sprintf("%s over %d session(s)", d.Round(time.Second), len(m.Sessions))})
-	}
-	def := "`" + m.Source + "`"
-	if m.Source == "built-in" {
-		def = "the built-in experiment `" + m.Experiment + "` (`experiments/builtin.go`)"
-	}
-	rows = append(rows, [2]string{"definition", def + "; as run: `experiment.json`"})
-	if len(m.Overrides) > 0 {
-		rows = append(rows, [2]string{"overrides", "`--set " + strings.Join(m.Overrides, "` `--set ") + "`"})
-	}
-	if m.Shard != nil {
-		rows = append(rows, [2]string{"shard", fmt.Sprintf("%s of the matrix", m.Shard)})
-	}
-	if len(m.MergedFrom) > 0 {
-		rows = append(rows, [2]string{"merged from", fmt.Sprintf("%d folders", len(m.MergedFrom))})
-	}
-	return rows
 }
 
 // partOf describes a part: its axes with their values, and the settings every run shares.
@@ -306,6 +274,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 	return tables, defs
 }
 
+// sessionsDuration is the sessions' running time in all.
 func sessionsDuration(ss []experiments.Session) time.Duration {
 	var total time.Duration
 	for _, s := range ss {
