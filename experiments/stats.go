@@ -151,10 +151,7 @@ func MannWhitney(a, b []float64) (u, p float64) {
 // exactRankSumP is P(|W - E| >= |w - E|) when na of the ranks are drawn at random:
 // counting, by dynamic programming over the ranks, the subsets with each rank sum.
 func exactRankSumP(ranks2 []int, na, w2, mean2 int) float64 {
-	maxSum := 0
-	for _, r := range ranks2 {
-		maxSum += r
-	}
+	maxSum := len(ranks2) * (len(ranks2) + 1) // the doubled ranks 1 … n, ties or not
 	// ways[k][s]: subsets of k ranks (among those seen) with doubled sum s.
 	ways := make([][]float64, na+1)
 	for k := range ways {

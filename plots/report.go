@@ -19,6 +19,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/internal/outfile"
+	"dustm/record"
 )
 
 // FiguresDir is the folder of a results folder that holds its figures.
@@ -124,7 +125,8 @@ type reportData struct {
 	Figures                   []*Figure
 	Reps, OK, Failed, Missing int
 	Parts                     []partText
-	NotDrawn, Metrics, Bad    []string
+	NotDrawn, Bad             []string
+	Metrics                   []record.Metric
 	Tables                    []resultTable
 }
 
@@ -217,7 +219,7 @@ func partOf(f *experiments.Folder, part experiments.Part) partText {
 }
 
 // resultTables are each part's table of medians, and the definitions of the metrics shown.
-func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable, []string) {
+func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable, []record.Metric) {
 	shown := map[string]bool{}
 	var tables []resultTable
 	for _, part := range f.Manifest.Definition.Parts {
@@ -260,16 +262,9 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		}
 		tables = append(tables, t)
 	}
-	names := sortedKeys(shown)
-	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(slices.Index(s.Metrics, a), slices.Index(s.Metrics, b)) })
-	var defs []string
-	for _, n := range names {
-		d := s.Metric(n)
-		line := "`" + n + "`: " + d.Doc
-		if d.Unit != "" {
-			line += " (" + d.Unit + ")"
-		}
-		defs = append(defs, line)
+	var defs []record.Metric
+	for _, n := range slices.DeleteFunc(slices.Clone(s.Metrics), func(m string) bool { return !shown[m] }) {
+		defs = append(defs, s.Metric(n))
 	}
 	return tables, defs
 }
