@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -127,15 +128,7 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 }
 
 func (o CompareOptions) check() (CompareOptions, error) {
-	if o.Test == "" {
-		o.Test = TestMannWhitney
-	}
-	if o.Alpha == 0 {
-		o.Alpha = 0.05
-	}
-	if o.Resamples == 0 {
-		o.Resamples = 10000
-	}
+	o.Test, o.Alpha, o.Resamples = cmp.Or(o.Test, TestMannWhitney), cmp.Or(o.Alpha, 0.05), cmp.Or(o.Resamples, 10000)
 	if o.Test != TestMannWhitney && o.Test != TestBootstrap {
 		return o, invalidf("unknown test %q (accepted: %s, %s)", o.Test, TestMannWhitney, TestBootstrap)
 	}

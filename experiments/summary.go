@@ -331,17 +331,8 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	}
 	var micro bytes.Buffer
 	for _, r := range f.Runs {
-		if r.Info.Kind != KindMicro || !r.OK() {
-			continue
-		}
-		b, err := readMaybeGz(filepath.Join(r.Dir, BenchTextFile))
-		if err != nil {
-			continue
-		}
-		fmt.Fprintf(&micro, "# %s rep %d\n", r.Info.Part+"/"+r.Info.Config, r.Info.Rep)
-		micro.Write(b)
-		if !bytes.HasSuffix(b, []byte("\n")) {
-			micro.WriteByte('\n')
+		if b, err := readMaybeGz(filepath.Join(r.Dir, BenchTextFile)); r.Info.Kind == KindMicro && r.OK() && err == nil {
+			fmt.Fprintf(&micro, "# %s rep %d\n%s\n", r.Info.Part+"/"+r.Info.Config, r.Info.Rep, bytes.TrimSuffix(b, []byte("\n")))
 		}
 	}
 	if micro.Len() > 0 {
