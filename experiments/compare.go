@@ -268,13 +268,7 @@ func compareMetrics(want, known []string, a, b []Sample) []string {
 	default:
 		candidates = DefaultCompareMetrics()
 	}
-	var out []string
-	for _, m := range candidates {
-		if has(a, m) && has(b, m) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(candidates), func(m string) bool { return !has(a, m) || !has(b, m) })
 }
 
 // compareOne compares one metric; a significant difference says which way is better when

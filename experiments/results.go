@@ -147,13 +147,10 @@ func LoadFolder(dir string) (*Folder, error) {
 			}
 			return err
 		}
-		if !d.IsDir() {
-			return nil
-		}
-		if d.Name() == "previous" {
+		if d.IsDir() && d.Name() == "previous" {
 			return fs.SkipDir
 		}
-		if _, err := os.Stat(filepath.Join(path, RunInfoFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(path, RunInfoFile)); !d.IsDir() || err != nil {
 			return nil
 		}
 		r, err := loadRun(path)
