@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -17,9 +18,7 @@ func v(values ...string) []string { return values }
 // dominate the maximum latency). Both are axes a user can turn on with --set.
 func steady(settings map[string][]string) map[string][]string {
 	out := map[string][]string{"sms": v("off"), "traversals": v("off")}
-	for k, vs := range settings {
-		out[k] = vs
-	}
+	maps.Copy(out, settings)
 	return out
 }
 
@@ -36,9 +35,7 @@ func steady(settings map[string][]string) map[string][]string {
 // the runtime's default back.
 func latency(settings map[string][]string) map[string][]string {
 	out := map[string][]string{"gogc": v("400"), "memlimit": v("4GiB"), "probe": v("on"), "threads": v("1"), "gomaxprocs": v("4")}
-	for k, vs := range settings {
-		out[k] = vs
-	}
+	maps.Copy(out, settings)
 	return out
 }
 

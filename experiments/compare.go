@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -127,15 +128,7 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 }
 
 func (o CompareOptions) check() (CompareOptions, error) {
-	if o.Test == "" {
-		o.Test = TestMannWhitney
-	}
-	if o.Alpha == 0 {
-		o.Alpha = 0.05
-	}
-	if o.Resamples == 0 {
-		o.Resamples = 10000
-	}
+	o.Test, o.Alpha, o.Resamples = cmp.Or(o.Test, TestMannWhitney), cmp.Or(o.Alpha, 0.05), cmp.Or(o.Resamples, 10000)
 	if o.Test != TestMannWhitney && o.Test != TestBootstrap {
 		return o, invalidf("unknown test %q (accepted: %s, %s)", o.Test, TestMannWhitney, TestBootstrap)
 	}
@@ -161,16 +154,10 @@ func (c *Comparison) noteTooFew() {
 
 // valuesOf lists the values of a key among samples, in order.
 func valuesOf(ss []Sample, k string) []string {
-	var vs []string
-	for _, s := range ss {
-		if v := s.Params.Value(k); !slices.Contains(vs, v) {
-			vs = append(vs, v)
-		}
-	}
-	return vs
+	return distinct(ss, func(s Sample) string { return s.Params.Value(k) })
 }
 
-// distinct counts the distinct values of f among samples.
+// distinct lists the distinct values of f among samples, in order.
 func distinct(ss []Sample, f func(Sample) string) []string {
 	var seen []string
 	for _, s := range ss {
@@ -186,27 +173,22 @@ func distinct(ss []Sample, f func(Sample) string) []string {
 // configuration is labelled: by the matched keys that vary.
 func (c *Comparison) matchKeys(sa, sb []Sample) func(Sample) string {
 	all := append(slices.Clone(sa), sb...)
-	var keys Params
+	var ps []Params
 	for _, s := range all {
-		for _, p := range s.Params {
-			if _, ok := keys.Get(p.Key); !ok {
-				keys = append(keys, Param{Key: p.Key})
-			}
-		}
+		ps = append(ps, s.Params)
 	}
-	keys.sort()
 	params := func(s Sample) string { return s.Params.String() }
 	single := len(distinct(sa, params)) == 1 && len(distinct(sb, params)) == 1
 	var naming []string
-	for _, p := range keys {
-		va, vb := valuesOf(sa, p.Key), valuesOf(sb, p.Key)
+	for _, k := range settingKeys(ps...) {
+		va, vb := valuesOf(sa, k), valuesOf(sb, k)
 		if (single || (len(va) == 1 && len(vb) == 1)) && !slices.Equal(va, vb) {
-			c.Differing = append(c.Differing, KeyDiff{p.Key, strings.Join(va, ","), strings.Join(vb, ",")})
+			c.Differing = append(c.Differing, KeyDiff{k, strings.Join(va, ","), strings.Join(vb, ",")})
 			continue
 		}
-		c.MatchKeys = append(c.MatchKeys, p.Key)
-		if len(valuesOf(all, p.Key)) > 1 {
-			naming = append(naming, p.Key)
+		c.MatchKeys = append(c.MatchKeys, k)
+		if len(valuesOf(all, k)) > 1 {
+			naming = append(naming, k)
 		}
 	}
 	return labeller(sa, sb, naming)
@@ -256,14 +238,8 @@ type group struct {
 
 func groupBy(ss []Sample, label func(Sample) string) []*group {
 	var gs []*group
-	for _, s := range ss {
-		l := label(s)
-		i := slices.IndexFunc(gs, func(g *group) bool { return g.label == l })
-		if i < 0 {
-			gs = append(gs, &group{label: l})
-			i = len(gs) - 1
-		}
-		gs[i].samples = append(gs[i].samples, s)
+	for _, l := range distinct(ss, label) {
+		gs = append(gs, &group{l, slices.DeleteFunc(slices.Clone(ss), func(s Sample) bool { return label(s) != l })})
 	}
 	return gs
 }
@@ -292,13 +268,7 @@ func compareMetrics(want, known []string, a, b []Sample) []string {
 	default:
 		candidates = DefaultCompareMetrics()
 	}
-	var out []string
-	for _, m := range candidates {
-		if has(a, m) && has(b, m) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(candidates), func(m string) bool { return !has(a, m) || !has(b, m) })
 }
 
 // compareOne compares one metric; a significant difference says which way is better when
@@ -306,8 +276,7 @@ func compareMetrics(want, known []string, a, b []Sample) []string {
 func compareOne(config string, m record.Metric, a, b []float64, o CompareOptions) CompareRow {
 	r := CompareRow{Config: config, Metric: m.Name, Unit: m.Unit, Better: m.Better, NA: len(a), NB: len(b),
 		MedianA: Median(a), MedianB: Median(b), P: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN()}
-	r.Ratio = r.MedianB / r.MedianA
-	if r.MedianA == 0 {
+	if r.Ratio = r.MedianB / r.MedianA; r.MedianA == 0 {
 		r.Ratio = math.NaN()
 	}
 	direction := func() string {
@@ -331,12 +300,10 @@ func compareOne(config string, m record.Metric, a, b []float64, o CompareOptions
 		r.CILow, r.CIHigh = lo, hi
 		r.Significant = lo > 1 || hi < 1
 	default:
-		if MinMannWhitneyP(len(a), len(b)) > o.Alpha {
-			_, r.P = MannWhitney(a, b)
+		if _, r.P = MannWhitney(a, b); MinMannWhitneyP(len(a), len(b)) > o.Alpha {
 			r.Verdict = "too few runs"
 			return r
 		}
-		_, r.P = MannWhitney(a, b)
 		r.Significant = r.P < o.Alpha
 	}
 	r.Verdict = "~"

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -52,11 +53,7 @@ func writeGoBenchLine(b *strings.Builder, r *RunData, units map[string]bool) {
 			fmt.Fprintf(b, "Unit %s better=%s\n", name, map[record.Better]string{record.Higher: "higher", record.Lower: "lower"}[m.Better])
 		}
 	}
-	app := map[string]string{"stmbench7": "STMBench7", "kv": "KV", "redis-benchmark": "KV"}[rec.App]
-	if app == "" {
-		app = rec.App
-	}
-	b.WriteString("Benchmark" + app)
+	b.WriteString("Benchmark" + cmp.Or(map[string]string{"stmbench7": "STMBench7", "kv": "KV", "redis-benchmark": "KV"}[rec.App], rec.App))
 	for _, p := range r.Info.Params {
 		// benchfmt splits a name at "/" and a line at spaces.
 		fmt.Fprintf(b, "/%s=%s", p.Key, strings.NewReplacer("/", "_", " ", "_", "\t", "_").Replace(p.Value))

@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -145,13 +147,10 @@ func LoadFolder(dir string) (*Folder, error) {
 			}
 			return err
 		}
-		if !d.IsDir() {
-			return nil
-		}
-		if d.Name() == "previous" {
+		if d.IsDir() && d.Name() == "previous" {
 			return fs.SkipDir
 		}
-		if _, err := os.Stat(filepath.Join(path, RunInfoFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(path, RunInfoFile)); !d.IsDir() || err != nil {
 			return nil
 		}
 		r, err := loadRun(path)
@@ -219,22 +218,14 @@ func (f *Folder) sortRuns() {
 	for _, c := range f.Configs {
 		index[c.ID()] = c.Index
 	}
+	at := func(r *RunData) int { // a run of no configuration of the folder's after the others
+		if i, ok := index[r.Info.Part+"/"+r.Info.Config]; ok {
+			return i
+		}
+		return math.MaxInt
+	}
 	slices.SortStableFunc(f.Runs, func(a, b *RunData) int {
-		ia, oka := index[a.Info.Part+"/"+a.Info.Config]
-		ib, okb := index[b.Info.Part+"/"+b.Info.Config]
-		switch {
-		case oka && okb && ia != ib:
-			return ia - ib
-		case oka != okb:
-			if oka {
-				return -1
-			}
-			return 1
-		}
-		if c := strings.Compare(a.Info.Part+"/"+a.Info.Config, b.Info.Part+"/"+b.Info.Config); c != 0 {
-			return c
-		}
-		return a.Info.Rep - b.Info.Rep
+		return cmp.Or(cmp.Compare(at(a), at(b)), strings.Compare(a.Info.Part+"/"+a.Info.Config, b.Info.Part+"/"+b.Info.Config), a.Info.Rep-b.Info.Rep)
 	})
 }
 

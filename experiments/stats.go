@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -36,10 +37,8 @@ func StatOf(values []float64) Stat {
 	}
 	// The median is benchmath's Center, computed as the mean of the two middle values (its
 	// interpolation differs in the last digit, which the summaries print).
-	s.Median = Median(values)
+	s.Median, s.Mean, s.StdDev = Median(values), stat.Mean(values, nil), math.NaN()
 	s.Min, s.Max = slices.Min(values), slices.Max(values)
-	s.Mean = stat.Mean(values, nil)
-	s.StdDev = math.NaN()
 	if len(values) > 1 {
 		s.StdDev = stat.StdDev(values, nil)
 	}
@@ -110,21 +109,10 @@ func MannWhitney(a, b []float64) (u, p float64) {
 		from int
 	}
 	all := make([]obs, 0, n)
-	for _, x := range a {
-		all = append(all, obs{x, 0})
+	for i, x := range append(slices.Clone(a), b...) {
+		all = append(all, obs{x, min(i/na, 1)})
 	}
-	for _, x := range b {
-		all = append(all, obs{x, 1})
-	}
-	slices.SortStableFunc(all, func(x, y obs) int {
-		switch {
-		case x.v < y.v:
-			return -1
-		case x.v > y.v:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(all, func(x, y obs) int { return cmp.Compare(x.v, y.v) })
 	// Doubled mid-ranks, so that they are whole numbers.
 	ranks2 := make([]int, n)
 	tieTerm := 0.0
@@ -156,20 +144,14 @@ func MannWhitney(a, b []float64) (u, p float64) {
 	if sigma == 0 {
 		return u, 1
 	}
-	z := (math.Abs(u-mu) - 0.5) / sigma
-	if z < 0 {
-		z = 0
-	}
+	z := max(0, (math.Abs(u-mu)-0.5)/sigma)
 	return u, math.Min(1, 2*(1-distuv.UnitNormal.CDF(z)))
 }
 
 // exactRankSumP is P(|W - E| >= |w - E|) when na of the ranks are drawn at random:
 // counting, by dynamic programming over the ranks, the subsets with each rank sum.
 func exactRankSumP(ranks2 []int, na, w2, mean2 int) float64 {
-	maxSum := 0
-	for _, r := range ranks2 {
-		maxSum += r
-	}
+	maxSum := len(ranks2) * (len(ranks2) + 1) // the doubled ranks 1 … n, ties or not
 	// ways[k][s]: subsets of k ranks (among those seen) with doubled sum s.
 	ways := make([][]float64, na+1)
 	for k := range ways {

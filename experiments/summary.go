@@ -49,17 +49,6 @@ func (s *Summary) Metric(name string) record.Metric {
 	return m
 }
 
-// Metric is the definition of a metric, as the row's runs' records give it (only the name
-// when none defines it).
-func (r *Row) Metric(name string) record.Metric {
-	for _, smp := range r.Samples {
-		if m, ok := smp.Run.Record.Metric(name); ok {
-			return m
-		}
-	}
-	return record.Metric{Name: name}
-}
-
 // Summarize computes per configuration the median, minimum, maximum and (from 6 repetitions)
 // the 95% confidence interval of the median of every metric, in the matrix's order.
 func Summarize(f *Folder) (*Summary, error) {
@@ -149,8 +138,7 @@ func (s *Summary) countMissing(f *Folder) {
 		}
 	}
 	for _, r := range s.Rows {
-		slug, _, _ := strings.Cut(r.Config, "/")
-		if planned[r.Part+"\x00"+slug] {
+		if planned[r.configKey()] {
 			r.Missing = max(0, reps-r.Runs-r.Failed)
 		}
 	}
@@ -160,38 +148,43 @@ func (s *Summary) countMissing(f *Folder) {
 func (s *Summary) sortMicro() {
 	order := map[string]int{}
 	for i, r := range s.Rows {
-		slug, _, _ := strings.Cut(r.Config, "/")
-		if _, ok := order[r.Part+"\x00"+slug]; !ok {
-			order[r.Part+"\x00"+slug] = i
+		if _, ok := order[r.configKey()]; !ok {
+			order[r.configKey()] = i
 		}
 	}
-	slices.SortStableFunc(s.Rows, func(a, b *Row) int {
-		sa, _, _ := strings.Cut(a.Config, "/")
-		sb, _, _ := strings.Cut(b.Config, "/")
-		return order[a.Part+"\x00"+sa] - order[b.Part+"\x00"+sb]
-	})
+	slices.SortStableFunc(s.Rows, func(a, b *Row) int { return order[a.configKey()] - order[b.configKey()] })
+}
+
+// configKey names a row's configuration (a micro row's, not its benchmark's) in its part.
+func (r *Row) configKey() string {
+	slug, _, _ := strings.Cut(r.Config, "/")
+	return r.Part + "\x00" + slug
 }
 
 // computeStats computes every row's statistics and the summary's keys.
 func (s *Summary) computeStats() {
-	var ks Params
+	var ps []Params
 	for _, r := range s.Rows {
-		for _, p := range r.Params {
-			if _, ok := ks.Get(p.Key); !ok {
-				ks = append(ks, Param{Key: p.Key})
-			}
-		}
+		ps = append(ps, r.Params)
 		for _, m := range s.Metrics {
 			if vals := values(r.Samples, m); len(vals) > 0 {
 				r.Stats[m] = StatOf(vals)
 			}
 		}
 	}
-	ks.sort()
-	s.Keys = nil
-	for _, p := range ks {
-		s.Keys = append(s.Keys, p.Key)
+	s.Keys = settingKeys(ps...)
+}
+
+// settingKeys is every key of the settings given, in the table's order.
+func settingKeys(ps ...Params) []string {
+	var ks []string
+	for _, p := range slices.Concat(ps...) {
+		if !slices.Contains(ks, p.Key) {
+			ks = append(ks, p.Key)
+		}
 	}
+	slices.SortFunc(ks, keyOrder)
+	return ks
 }
 
 // Row returns the row of a configuration.
@@ -211,22 +204,31 @@ func (s *Summary) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w) // its errors are bufio's, sticky: Error reports the first
 	header := append(append([]string{"part", "config"}, s.Keys...), "runs", "failed", "missing")
 	for _, m := range s.Metrics {
-		header = append(header, m+"_median", m+"_min", m+"_max", m+"_ci95_low", m+"_ci95_high")
+		for _, st := range statNames() {
+			header = append(header, m+"_"+st)
+		}
 	}
 	cw.Write(header)
 	for _, r := range s.Rows {
 		rec := append(s.rowKeys(r), strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), strconv.Itoa(r.Missing))
 		for _, m := range s.Metrics {
-			if st, ok := r.Stats[m]; ok {
-				rec = append(rec, num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh))
-			} else {
-				rec = append(rec, "", "", "", "", "")
-			}
+			rec = append(rec, statCells(r.Stats[m])...)
 		}
 		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// statNames are the statistics of a metric the summaries write, as statCells gives them.
+func statNames() []string { return []string{"median", "min", "max", "ci95_low", "ci95_high"} }
+
+// statCells are a statistic's cells, empty where not available (no runs with the metric).
+func statCells(st Stat) []string {
+	if st.N == 0 {
+		return make([]string, len(statNames()))
+	}
+	return []string{num(st.Median), num(st.Min), num(st.Max), num(st.CILow), num(st.CIHigh)}
 }
 
 // rowKeys are a row's part, configuration and every parameter's value.
@@ -258,11 +260,9 @@ func (s *Summary) WriteLongCSV(w io.Writer) error {
 		for _, m := range s.Metrics {
 			if st, ok := r.Stats[m]; ok {
 				write(m, "n", strconv.Itoa(st.N))
-				write(m, "median", num(st.Median))
-				write(m, "min", num(st.Min))
-				write(m, "max", num(st.Max))
-				write(m, "ci95_low", num(st.CILow))
-				write(m, "ci95_high", num(st.CIHigh))
+				for i, v := range statCells(st) {
+					write(m, statNames()[i], v)
+				}
 			}
 		}
 	}
@@ -320,33 +320,19 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
 			filepath.Join(dir, SummaryFile), sum(old), s.successful(), fewerWhy(dir, f, s, old), SummaryFile, SummaryLongFile)
 	}
-	var buf bytes.Buffer
-	if err := s.WriteCSV(&buf); err != nil {
-		return f, s, err
-	}
-	if err := outfile.WriteFile(filepath.Join(dir, SummaryFile), buf.Bytes(), nil); err != nil {
-		return f, s, err
-	}
-	buf.Reset()
-	if err := s.WriteLongCSV(&buf); err != nil {
-		return f, s, err
-	}
-	if err := outfile.WriteFile(filepath.Join(dir, SummaryLongFile), buf.Bytes(), nil); err != nil {
-		return f, s, err
+	for name, write := range map[string]func(io.Writer) error{SummaryFile: s.WriteCSV, SummaryLongFile: s.WriteLongCSV} {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return f, s, err
+		}
+		if err := outfile.WriteFile(filepath.Join(dir, name), buf.Bytes(), nil); err != nil {
+			return f, s, err
+		}
 	}
 	var micro bytes.Buffer
 	for _, r := range f.Runs {
-		if r.Info.Kind != KindMicro || !r.OK() {
-			continue
-		}
-		b, err := readMaybeGz(filepath.Join(r.Dir, BenchTextFile))
-		if err != nil {
-			continue
-		}
-		fmt.Fprintf(&micro, "# %s rep %d\n", r.Info.Part+"/"+r.Info.Config, r.Info.Rep)
-		micro.Write(b)
-		if !bytes.HasSuffix(b, []byte("\n")) {
-			micro.WriteByte('\n')
+		if b, err := readMaybeGz(filepath.Join(r.Dir, BenchTextFile)); r.Info.Kind == KindMicro && r.OK() && err == nil {
+			fmt.Fprintf(&micro, "# %s rep %d\n%s\n", r.Info.Part+"/"+r.Info.Config, r.Info.Rep, bytes.TrimSuffix(b, []byte("\n")))
 		}
 	}
 	if micro.Len() > 0 {

@@ -3,6 +3,7 @@ package plots
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"path"
 	"slices"
@@ -12,7 +13,7 @@ import (
 	"dustm/experiments"
 	"dustm/record"
 
-	"gonum.org/v1/gonum/floats"
+	gstat "gonum.org/v1/gonum/stat"
 )
 
 // The findings: every claim of the folder (experiments.Claim, data) checked against the
@@ -160,22 +161,12 @@ func expand(entry string, r *experiments.Row) []string {
 	return slices.DeleteFunc(sortedKeys(r.Stats), func(m string) bool { _, ok := (record.Metric{Name: entry}).Matches(m); return !ok })
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // better reports whether a is better than b on a metric.
 func (e *eval) better(a, b float64, metric string) bool {
-	return (metricDef(e.s, metric).Better == record.Higher) == (a > b) && a != b
+	return (e.s.Metric(metric).Better == record.Higher) == (a > b) && a != b
 }
-
-// metricDef is a metric's definition, from the records.
-func metricDef(s *experiments.Summary, name string) record.Metric { return s.Metric(name) }
 
 // baselineOf is the configuration a row is compared with: one matching Baseline that agrees
 // with it on every other setting (with Best, the best of several by the metric).
@@ -259,7 +250,7 @@ func (e *eval) ratios(fd *Finding) {
 		ms, beside := e.metrics(r, base)
 		for i, m := range ms {
 			c := compareTo(r, base, m, cmp.Or(e.refMetric(base), m), where)
-			c.Unit = metricDef(e.s, m).Unit
+			c.Unit = e.s.Metric(m).Unit
 			if c.Verdict = e.judge(c); (beside[i] || !e.match(e.c.Decide, r)) && c.Verdict != "" {
 				c.Verdict = "(" + c.Verdict + ")"
 			}
@@ -567,10 +558,11 @@ func (c Case) fmtValue(v float64) string { return fmtUnit(v, c.Unit) }
 
 // withUnit formats a value of a metric with its unit, where fmtUnit leaves it out.
 func (e *eval) withUnit(v float64, metric string) string {
-	if u := metricDef(e.s, metric).Unit; u != "" && !timeUnit(u) {
+	u := e.s.Metric(metric).Unit
+	if u != "" && !timeUnit(u) {
 		return fmtUnit(v, u) + " " + u
 	}
-	return fmtUnit(v, metricDef(e.s, metric).Unit)
+	return fmtUnit(v, u)
 }
 
 // FindingsText is the findings for a terminal: a line per claim with its verdict and the
@@ -616,18 +608,10 @@ func fitPower(xs, ys []float64) (Fit, bool) {
 	if f.N = len(lx); f.N < 2 || f.XMin == f.XMax {
 		return f, false
 	}
-	mean := func(v []float64) float64 { return floats.Sum(v) / float64(len(v)) }
-	mx, my := mean(lx), mean(ly)
-	var sxy, sxx, syy float64
-	for i := range lx {
-		sxy += (lx[i] - mx) * (ly[i] - my)
-		sxx += (lx[i] - mx) * (lx[i] - mx)
-		syy += (ly[i] - my) * (ly[i] - my)
-	}
-	f.B, f.R2 = sxy/sxx, 1
-	f.A = math.Exp(my - f.B*mx)
-	if syy > 0 {
-		f.R2 = sxy * sxy / (sxx * syy)
+	logA, b := gstat.LinearRegression(lx, ly, nil, false)
+	f.A, f.B, f.R2 = math.Exp(logA), b, 1
+	if gstat.Variance(ly, nil) > 0 {
+		f.R2 = gstat.RSquared(lx, ly, nil, logA, b)
 	}
 	return f, true
 }

@@ -19,6 +19,7 @@ import (
 
 	"dustm/experiments"
 	"dustm/internal/outfile"
+	"dustm/record"
 )
 
 // FiguresDir is the folder of a results folder that holds its figures.
@@ -106,6 +107,7 @@ func reportTemplate() *template.Template {
 	return template.Must(template.New("report").Funcs(template.FuncMap{
 		"join": strings.Join, "ruleText": ruleText, "ratio": fmtRatio, "ci": Case.ciText, "value": Case.fmtValue,
 		"hiccup": func(v float64) string { return fmtUnit(v, "µs") },
+		"set":    func(b *bool) bool { return b != nil && *b }, "duration": sessionsDuration,
 		"headline": func(f *Figure) bool {
 			return f.Name == "upgrade-headline" || strings.HasSuffix(f.Name, "-upgrade-headline")
 		},
@@ -122,9 +124,9 @@ type reportData struct {
 	FitDecades, FitR2         float64
 	Figures                   []*Figure
 	Reps, OK, Failed, Missing int
-	Env                       [][2]string
 	Parts                     []partText
-	NotDrawn, Metrics, Bad    []string
+	NotDrawn, Bad             []string
+	Metrics                   []record.Metric
 	Tables                    []resultTable
 }
 
@@ -147,16 +149,14 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	m := f.Manifest
 	d := reportData{Name: m.Experiment, Description: m.Description, KV: kvHowMeasured(f), Findings: ComputeFindings(f, s),
 		MultiPart: len(f.Parts()) > 1, MultiTable: len(m.Definition.Parts) > 1, Resamples: bootstrapResamples,
-		FitSizes: fitMinSizes, FitDecades: fitMinDecades, FitR2: fitMinR2, Figures: figs, Reps: m.Definition.Reps(),
-		Env: envRows(m), Manifest: m}
+		FitSizes: fitMinSizes, FitDecades: fitMinDecades, FitR2: fitMinR2, Figures: figs, Reps: m.Definition.Reps(), Manifest: m}
 	for _, r := range f.Runs {
 		switch {
 		case r.OK():
 			d.OK++
 		case !r.Interrupted(): // an interrupted run runs again on resume: it is missing
 			d.Failed++
-			d.Bad = append(d.Bad, fmt.Sprintf("`%s/%s` rep %d: %s (%s)", r.Info.Part, r.Info.Config, r.Info.Rep,
-				strings.TrimSpace(firstLine(cmp.Or(r.Problem, r.Info.Error, failureText(r)))), r.Info.Status))
+			d.Bad = append(d.Bad, fmt.Sprintf("`%s/%s` rep %d: %s (%s)", r.Info.Part, r.Info.Config, r.Info.Rep, failureLine(r), r.Info.Status))
 		}
 	}
 	for _, r := range s.Rows {
@@ -177,42 +177,14 @@ func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*
 	return reportTemplate().Execute(w, d)
 }
 
-func failureText(r *experiments.RunData) string {
-	if r.Failure != nil {
-		return r.Failure.Error
+// failureLine is the first line of why a run failed.
+func failureLine(r *experiments.RunData) string {
+	why := cmp.Or(r.Problem, r.Info.Error)
+	if why == "" && r.Failure != nil {
+		why = r.Failure.Error
 	}
-	return ""
-}
-
-// envRows are the table of what the results were measured with.
-func envRows(m *experiments.Manifest) [][2]string {
-	commit := "`" + m.Env.GitCommit + "`"
-	if m.Env.GitDirty != nil && *m.Env.GitDirty {
-		commit += " (with uncommitted changes)"
-	}
-	rows := [][2]string{
-		{"program", fmt.Sprintf("dustm at git commit %s, %s, %s/%s", commit, m.Env.GoVersion, m.Env.GOOS, m.Env.GOARCH)},
-		{"machine", fmt.Sprintf("%s, %d cores (GOMAXPROCS %d), host %s", m.Env.CPUModel, m.Env.NumCPU, m.Env.GOMAXPROCS, m.Env.Hostname)},
-		{"created", m.Created},
-	}
-	if d := sessionsDuration(m.Sessions); d > 0 {
-		rows = append(rows, [2]string{"running time", fmt.Sprintf("%s over %d session(s)", d.Round(time.Second), len(m.Sessions))})
-	}
-	def := "`" + m.Source + "`"
-	if m.Source == "built-in" {
-		def = "the built-in experiment `" + m.Experiment + "` (`experiments/builtin.go`)"
-	}
-	rows = append(rows, [2]string{"definition", def + "; as run: `experiment.json`"})
-	if len(m.Overrides) > 0 {
-		rows = append(rows, [2]string{"overrides", "`--set " + strings.Join(m.Overrides, "` `--set ") + "`"})
-	}
-	if m.Shard != nil {
-		rows = append(rows, [2]string{"shard", fmt.Sprintf("%s of the matrix", m.Shard)})
-	}
-	if len(m.MergedFrom) > 0 {
-		rows = append(rows, [2]string{"merged from", fmt.Sprintf("%d folders", len(m.MergedFrom))})
-	}
-	return rows
+	line, _, _ := strings.Cut(why, "\n")
+	return strings.TrimSpace(line)
 }
 
 // partOf describes a part: its axes with their values, and the settings every run shares.
@@ -247,7 +219,7 @@ func partOf(f *experiments.Folder, part experiments.Part) partText {
 }
 
 // resultTables are each part's table of medians, and the definitions of the metrics shown.
-func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable, []string) {
+func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable, []record.Metric) {
 	shown := map[string]bool{}
 	var tables []resultTable
 	for _, part := range f.Manifest.Definition.Parts {
@@ -265,7 +237,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		for _, mt := range metrics {
 			shown[mt] = true
 			h := mt
-			if u := metricDef(s, mt).Unit; u != "" && !timeUnit(u) { // cells of times carry their unit
+			if u := s.Metric(mt).Unit; u != "" && !timeUnit(u) { // cells of times carry their unit
 				h += " (" + u + ")"
 			}
 			t.Head = append(t.Head, h)
@@ -290,27 +262,14 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		}
 		tables = append(tables, t)
 	}
-	names := sortedKeys(shown)
-	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(slices.Index(s.Metrics, a), slices.Index(s.Metrics, b)) })
-	var defs []string
-	for _, n := range names {
-		d := metricDef(s, n)
-		line := "`" + n + "`: " + d.Doc
-		if d.Unit != "" {
-			line += " (" + d.Unit + ")"
-		}
-		defs = append(defs, line)
+	var defs []record.Metric
+	for _, n := range slices.DeleteFunc(slices.Clone(s.Metrics), func(m string) bool { return !shown[m] }) {
+		defs = append(defs, s.Metric(n))
 	}
 	return tables, defs
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
+// sessionsDuration is the sessions' running time in all.
 func sessionsDuration(ss []experiments.Session) time.Duration {
 	var total time.Duration
 	for _, s := range ss {
@@ -324,13 +283,7 @@ func sessionsDuration(ss []experiments.Session) time.Duration {
 }
 
 func partRows(s *experiments.Summary, part string) []*experiments.Row {
-	var rows []*experiments.Row
-	for _, r := range s.Rows {
-		if r.Part == part {
-			rows = append(rows, r)
-		}
-	}
-	return rows
+	return slices.DeleteFunc(slices.Clone(s.Rows), func(r *experiments.Row) bool { return r.Part != part })
 }
 
 // partAxes are the keys that vary in a part (from its configurations).
@@ -366,7 +319,7 @@ func cell(s *experiments.Summary, r *experiments.Row, metric string) string {
 	if !ok || st.N == 0 {
 		return "–"
 	}
-	f := func(v float64) string { return fmtUnit(v, metricDef(s, metric).Unit) }
+	f := func(v float64) string { return fmtUnit(v, s.Metric(metric).Unit) }
 	out := f(st.Median)
 	if st.N > 1 {
 		out += " (" + f(st.Min) + "–" + f(st.Max) + ")"

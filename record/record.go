@@ -136,28 +136,47 @@ func (c Config) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads an object of strings, keeping its order; a key given twice is an error.
 func (c *Config) UnmarshalJSON(data []byte) error {
-	d := json.NewDecoder(bytes.NewReader(data))
+	seen := map[string]bool{}
+	out, err := readObject(data, "not a JSON object of strings", func(k string, raw json.RawMessage) (string, error) {
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return "", fmt.Errorf("config: %q: the value must be a string: %w", k, err)
+		} else if seen[k] {
+			return "", fmt.Errorf("config: %q given twice", k)
+		}
+		seen[k] = true
+		return v, nil
+	})
+	if err == nil {
+		*c = out
+	}
+	return err
+}
+
+// readObject reads a JSON object's members as pairs, in order, each value through val.
+func readObject(obj []byte, notObject string, val func(string, json.RawMessage) (string, error)) (Config, error) {
+	d := json.NewDecoder(bytes.NewReader(obj))
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		return fmt.Errorf("config: not a JSON object of strings")
+		return nil, fmt.Errorf("config: %s", notObject)
 	}
 	var out Config
 	for d.More() {
 		kt, err := d.Token()
 		if err != nil {
-			return fmt.Errorf("config: %w", err)
+			return nil, fmt.Errorf("config: %w", err)
 		}
 		k := kt.(string)
-		var v string
-		if err := d.Decode(&v); err != nil {
-			return fmt.Errorf("config: %q: the value must be a string: %w", k, err)
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("config: %q: %w", k, err)
 		}
-		if _, dup := out.Get(k); dup {
-			return fmt.Errorf("config: %q given twice", k)
+		v, err := val(k, raw)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, Pair{k, v})
 	}
-	*c = out
-	return nil
+	return out, nil
 }
 
 // Record is everything one run measured.
@@ -177,13 +196,7 @@ type Record struct {
 }
 
 // Set records a measured value together with its definition (replacing an earlier one).
-func (r *Record) Set(m Metric, v float64) {
-	if r.Values == nil {
-		r.Values = map[string]float64{}
-	}
-	r.Values[m.Name] = v
-	r.define(m)
-}
+func (r *Record) Set(m Metric, v float64) { r.SetFamily(m, "", v) }
 
 func (r *Record) define(m Metric) {
 	if i := slices.IndexFunc(r.Metrics, func(d Metric) bool { return d.Name == m.Name }); i >= 0 {
@@ -194,7 +207,7 @@ func (r *Record) define(m Metric) {
 }
 
 // SetFamily records the member seg of a family ("cat.{}.max_us" with seg "T1" is
-// "cat.T1.max_us"); the family's definition is recorded once.
+// "cat.T1.max_us"; a plain metric is itself); the family's definition is recorded once.
 func (r *Record) SetFamily(family Metric, seg string, v float64) {
 	if r.Values == nil {
 		r.Values = map[string]float64{}
@@ -230,28 +243,13 @@ func (r *Record) Names() []string {
 // ConfigFromJSON reads a JSON object's members as pairs, in order: strings as they are,
 // numbers and booleans as written, anything else (arrays, objects, null) as its JSON text.
 func ConfigFromJSON(obj []byte) (Config, error) {
-	d := json.NewDecoder(bytes.NewReader(obj))
-	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("config: not a JSON object")
-	}
-	var out Config
-	for d.More() {
-		kt, err := d.Token()
-		if err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("config: %q: %w", kt, err)
-		}
-		v := string(raw)
+	return readObject(obj, "not a JSON object", func(_ string, raw json.RawMessage) (string, error) {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			v = s
+			return s, nil
 		}
-		out = append(out, Pair{kt.(string), v})
-	}
-	return out, nil
+		return string(raw), nil
+	})
 }
 
 // Define sets r.Metrics to the definitions among defs of r's values (an exact name before a

@@ -106,11 +106,10 @@ func ReadSeries(r io.Reader) ([]Tick, error) {
 func Column(ticks []Tick, name string) []float64 {
 	out := make([]float64, len(ticks))
 	for i, t := range ticks {
-		v, ok := t.Values[name]
-		if !ok {
-			v = nan
+		out[i] = nan
+		if v, ok := t.Values[name]; ok {
+			out[i] = v
 		}
-		out[i] = v
 	}
 	return out
 }
