@@ -127,6 +127,20 @@ func TestParseBenchmarkCSV(t *testing.T) {
 	if tests[1].RPS != nil || tests[0].RPS == nil || *tests[0].RPS != 60606.06 || tests[3].MaxMs != 1.615 || tests[3].P99Ms != 0.119 {
 		t.Errorf("parsed %+v", tests)
 	}
+	// redis-benchmark records every latency above 3 s as 3 s: the client record says so.
+	for _, c := range []struct {
+		max     string
+		clamped float64
+	}{{"0.215", 0}, {"3000.319", 1}} {
+		parsed, err := experiments.ParseBenchmarkCSV("c.csv", []byte(strings.Replace(good, `"0.215"`, `"`+c.max+`"`, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := experiments.KVClientRecord(&experiments.KVClient{Tests: parsed}, nil)
+		if rec.Values["client.max_clamped"] != c.clamped {
+			t.Errorf("max %s ms: client.max_clamped %v, want %v", c.max, rec.Values["client.max_clamped"], c.clamped)
+		}
+	}
 	for _, c := range []struct{ in, want string }{
 		{"", "c.csv is empty"},
 		{`"test","rps"` + "\n" + `"SET","1"` + "\n", "c.csv:1: no min_latency_ms column"},

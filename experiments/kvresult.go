@@ -200,6 +200,7 @@ func KVClientRecord(c *KVClient, server *record.Record) *record.Record {
 		mx, p99 = max(mx, t.MaxMs), max(p99, t.P99Ms)
 	}
 	set("client.max_ms", mx)
+	set("client.max_clamped", map[bool]float64{true: 1}[mx >= kv.ClientClampMs])
 	set("client.p99_ms", p99)
 	if allFinite && invSum > 0 {
 		// Every test has the same number of requests: the rate over all of them.

@@ -46,6 +46,10 @@ func Definitions() []record.Metric {
 	)
 }
 
+// ClientClampMs is the longest latency redis-benchmark records: it records every longer one as
+// this (CONFIG_LATENCY_HISTOGRAM_MAX_VALUE, 3 s).
+const ClientClampMs = 3000
+
 // ClientDefinitions are the metrics of a kv run's client report (redis-benchmark's, App
 // "redis-benchmark"): per test (client.TEST.…) and over all tests, and where the server's
 // upgrade committed in the client's run.
@@ -58,6 +62,7 @@ func ClientDefinitions() []record.Metric {
 		m("client.rps", "req/s", hi, "the client's requests per second over all its tests (redis-benchmark; total requests / total time)"),
 		m("client.p99_ms", "ms", lo, "the client's largest 99th percentile latency over its tests (redis-benchmark)"),
 		m("client.max_ms", "ms", lo, "the client's maximum latency over its tests (redis-benchmark): the claims are checked on it"),
+		m("client.max_clamped", "", lo, "1 when the client's maximum reached redis-benchmark's clamp: it records every latency above 3 s as 3 s (CONFIG_LATENCY_HISTOGRAM_MAX_VALUE), so the true maximum is longer; the server's upgrade.pause_ms and max_gap_ms see beyond it"),
 		m("client.elapsed_s", "s", record.Neither, "how long the client ran"),
 		m("upgrade.client_position", "", record.Neither, "where in the client's run the upgrade committed (0 its start, 1 its end)"),
 		m("client.{}.rps", "req/s", hi, "the client's requests per second of redis-benchmark's test {}"),
