@@ -404,7 +404,7 @@ func readKVRun(dir string) (*record.Record, error) {
 		return nil, fmt.Errorf("%s: no tests", filepath.Join(dir, KVClientFile))
 	}
 	var server *record.Record
-	if kind, _ := client.Config.Get("server"); kind == KVServerDustm || existsMaybeGz(filepath.Join(dir, ResultFile)) {
+	if kind, _ := client.Config.Get("server"); kind == KVServerDustm || record.Exists(filepath.Join(dir, ResultFile)) {
 		if server, err = readServerRecord(dir); err != nil {
 			return nil, err
 		}

@@ -167,7 +167,7 @@ func ParseBenchText(b []byte) *record.Record {
 
 // readMicroRun reads a micro run's output as a record.
 func readMicroRun(dir string) (*record.Record, error) {
-	b, err := readMaybeGz(filepath.Join(dir, BenchTextFile))
+	b, err := record.ReadFile(filepath.Join(dir, BenchTextFile))
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 
 // readRecord reads a run's record (or its .gz).
 func readRecord(path string) (*record.Record, error) {
-	b, err := readMaybeGz(path)
+	b, err := record.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -105,18 +105,15 @@ func (r *RunData) Series() ([]record.Tick, error) {
 	if r.seriesPath == "" {
 		return nil, fmt.Errorf("%s: the run has no time series", r.Dir)
 	}
-	rc, err := openMaybeGz(r.seriesPath)
+	rc, err := record.Open(r.seriesPath)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	path := r.seriesPath
-	if g, ok := rc.(gzReader); ok {
-		path = g.path // the file that holds the lines
-	}
+	path := rc.(interface{ Name() string }).Name() // the file that holds the lines
 	t, err := record.ReadSeries(rc)
 	if err != nil {
-		if _, named := errors.AsType[*gzError](err); named {
+		if _, named := errors.AsType[*record.GzError](err); named {
 			return t, err
 		}
 		var line int
@@ -129,7 +126,7 @@ func (r *RunData) Series() ([]record.Tick, error) {
 }
 
 // HasSeries reports whether the run has a time series.
-func (r *RunData) HasSeries() bool { return r.seriesPath != "" && existsMaybeGz(r.seriesPath) }
+func (r *RunData) HasSeries() bool { return r.seriesPath != "" && record.Exists(r.seriesPath) }
 
 // LoadFolder loads a results folder: its manifest and every run under runs/.
 func LoadFolder(dir string) (*Folder, error) {
@@ -303,7 +300,7 @@ func LoadAny(path string) (*Folder, error) {
 		f.Dir = path
 		return f, nil
 	}
-	if existsMaybeGz(filepath.Join(path, ResultFile)) {
+	if record.Exists(filepath.Join(path, ResultFile)) {
 		return LoadResultFile(filepath.Join(path, ResultFile))
 	}
 	return nil, fmt.Errorf("%s is neither a results folder (no %s), a folder inside one, nor a result file", path, ManifestFile)
@@ -327,9 +324,9 @@ func LoadResultFile(path string) (*Folder, error) {
 	run := &RunData{Dir: filepath.Dir(path), Info: info, Record: rec}
 	sibling, named := filepath.Join(filepath.Dir(path), SeriesFile), strings.TrimSuffix(path, ".json")+".jsonl"
 	switch {
-	case filepath.Base(path) == ResultFile && existsMaybeGz(sibling):
+	case filepath.Base(path) == ResultFile && record.Exists(sibling):
 		run.seriesPath = sibling
-	case strings.HasSuffix(path, ".json") && existsMaybeGz(named):
+	case strings.HasSuffix(path, ".json") && record.Exists(named):
 		run.seriesPath = named
 	}
 	return &Folder{Dir: path, Runs: []*RunData{run}}, nil

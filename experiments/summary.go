@@ -331,7 +331,7 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 	}
 	var micro bytes.Buffer
 	for _, r := range f.Runs {
-		if b, err := readMaybeGz(filepath.Join(r.Dir, BenchTextFile)); r.Info.Kind == KindMicro && r.OK() && err == nil {
+		if b, err := record.ReadFile(filepath.Join(r.Dir, BenchTextFile)); r.Info.Kind == KindMicro && r.OK() && err == nil {
 			fmt.Fprintf(&micro, "# %s rep %d\n%s\n", r.Info.Part+"/"+r.Info.Config, r.Info.Rep, bytes.TrimSuffix(b, []byte("\n")))
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -282,83 +281,6 @@ func writeJSONAtomic(path string, v any) error {
 		return err
 	}
 	return outfile.WriteFile(path, append(b, '\n'), nil)
-}
-
-// openMaybeGz opens path, or path.gz (decompressing) when only that exists: Compact
-// compresses the bulky files of a reference folder.
-func openMaybeGz(path string) (io.ReadCloser, error) {
-	f, err := os.Open(path)
-	if !errors.Is(err, fs.ErrNotExist) {
-		return f, err
-	}
-	gf, gerr := os.Open(path + ".gz")
-	if gerr != nil {
-		return nil, err // the error about the plain name
-	}
-	g := gzReader{f: gf, path: path + ".gz"}
-	if g.Reader, err = gzip.NewReader(gf); err != nil {
-		gf.Close()
-		return nil, g.damaged(err)
-	}
-	return g, nil
-}
-
-// gzReader names the .gz file in the errors of decompression (the file to look at, or
-// restore), and says what is wrong with it.
-type gzReader struct {
-	*gzip.Reader
-	f    *os.File
-	path string
-}
-
-func (g gzReader) damaged(err error) error {
-	why := err.Error()
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		why = "it ends early (cut short)"
-	case errors.Is(err, gzip.ErrHeader):
-		why = "it is not gzip data"
-	case errors.Is(err, gzip.ErrChecksum):
-		why = "its checksum does not match its contents"
-	}
-	return &gzError{fmt.Sprintf("%s: a damaged gzip file: %s", g.path, why)}
-}
-
-// gzError is a .gz file that does not decompress.
-type gzError struct{ msg string }
-
-func (e *gzError) Error() string { return e.msg }
-
-func (g gzReader) Read(p []byte) (int, error) {
-	n, err := g.Reader.Read(p)
-	if err != nil && err != io.EOF {
-		err = g.damaged(err)
-	}
-	return n, err
-}
-
-func (g gzReader) Close() error {
-	g.Reader.Close()
-	return g.f.Close()
-}
-
-func readMaybeGz(path string) ([]byte, error) {
-	rc, err := openMaybeGz(path)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return io.ReadAll(rc)
-}
-
-// existsMaybeGz reports whether path or path.gz exists.
-func existsMaybeGz(path string) bool {
-	for _, p := range []string{path, path + ".gz"} {
-		if _, err := os.Stat(p); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // Compact gzips the bulky files (result, series, stdout, stderr) of the runs of a results

@@ -2,16 +2,15 @@ package plots
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"dustm/experiments"
+	"dustm/record"
 )
 
 // LooseFolder gathers runs named one by one (a `dustm bench --json` file with its --series,
@@ -110,17 +109,11 @@ func SeriesResult(path string) (result string, isSeries bool, err error) {
 
 // isSeriesFile reports whether the file's first line is one interval of a series.
 func isSeriesFile(path string) bool {
-	f, err := os.Open(path)
+	r, err := record.Open(path)
 	if err != nil {
 		return false
 	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		if r, err = gzip.NewReader(f); err != nil {
-			return false
-		}
-	}
+	defer r.Close()
 	line, _ := bufio.NewReaderSize(r, 1<<16).ReadBytes('\n')
 	var first map[string]json.RawMessage
 	if json.Unmarshal(line, &first) != nil {

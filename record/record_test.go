@@ -1,8 +1,14 @@
 package record
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +73,29 @@ func TestJoin(t *testing.T) {
 	if j.App != "kv" || j.Config.String() != "backend=stm version=7" || j.Values["throughput"] != 1 || j.Values["client.rps"] != 3 ||
 		len(j.Metrics) != 2 || j.Metrics[0].Doc != "server" || j.Error != "a" || !j.Interrupted || j.Schema != Schema {
 		t.Fatalf("joined %+v", j)
+	}
+}
+
+// Open reads a file, a .gz named as such, or path.gz in place of a missing path; a damaged
+// gzip file is named in the error.
+func TestOpenMaybeGzipped(t *testing.T) {
+	dir := t.TempDir()
+	var z bytes.Buffer
+	w := gzip.NewWriter(&z)
+	w.Write([]byte("hello"))
+	w.Close()
+	os.WriteFile(filepath.Join(dir, "a"), []byte("plain"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.gz"), z.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(dir, "c.gz"), z.Bytes()[:z.Len()/2], 0o644)
+	for name, want := range map[string]string{"a": "plain", "b.gz": "hello", "b": "hello"} {
+		if b, err := ReadFile(filepath.Join(dir, name)); err != nil || string(b) != want {
+			t.Errorf("%s: %q %v, want %q", name, b, err, want)
+		}
+	}
+	if _, err := ReadFile(filepath.Join(dir, "c")); err == nil || !strings.Contains(err.Error(), "c.gz: a damaged gzip file: it ends early") {
+		t.Errorf("a cut gzip file: %v", err)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "none")); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "none") {
+		t.Errorf("a missing file: %v", err)
 	}
 }
