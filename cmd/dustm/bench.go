@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 
 	"github.com/spf13/pflag"
@@ -16,19 +17,31 @@ import (
 // startCPUProfile starts writing a CPU profile of the run to path ("" for none; written as
 // the result files are, see package outfile) and returns the function that stops it.
 func startCPUProfile(path string, stdout io.Writer) (func() error, error) {
+	return startRecording("--cpuprofile", path, stdout, pprof.StartCPUProfile, pprof.StopCPUProfile)
+}
+
+// startTrace is startCPUProfile for a Go execution trace (go tool trace): what every
+// goroutine and the collector did, when, to the microsecond.
+func startTrace(path string, stdout io.Writer) (func() error, error) {
+	return startRecording("--trace", path, stdout, trace.Start, trace.Stop)
+}
+
+// startRecording starts a runtime recording into the file of flag (path "" for none) and
+// returns the function that stops it and keeps the file.
+func startRecording(flag, path string, stdout io.Writer, start func(io.Writer) error, stop func()) (func() error, error) {
 	if path == "" {
 		return func() error { return nil }, nil
 	}
 	f, err := outfile.Create(path, stdout)
 	if err != nil {
-		return nil, usageIf(fmt.Errorf("--cpuprofile: %w", err), outfile.ErrPath)
+		return nil, usageIf(fmt.Errorf("%s: %w", flag, err), outfile.ErrPath)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Abort()
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	return func() error {
-		pprof.StopCPUProfile()
+		stop()
 		return f.Commit()
 	}, nil
 }

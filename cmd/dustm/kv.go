@@ -28,10 +28,10 @@ func runKV(args []string, stdout, stderr io.Writer) error {
 }
 
 type kvFlags struct {
-	addr, json, series, gogc, cpuprofile string
-	procs                                int
-	cfg                                  kv.Config
-	migration                            string
+	addr, json, series, gogc, cpuprofile, trace string
+	procs                                       int
+	cfg                                         kv.Config
+	migration                                   string
 }
 
 func parseKVFlags(args []string, stdout io.Writer) (*kvFlags, bool, error) {
@@ -53,6 +53,7 @@ func parseKVFlags(args []string, stdout io.Writer) (*kvFlags, bool, error) {
 	fs.IntVar(&f.procs, "gomaxprocs", 0, "GOMAXPROCS for the server (0: the runtime's)")
 	fs.StringVar(&f.gogc, "gogc", "", "GOGC for the server: a percentage or off (default: the environment's)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the server's run here")
+	fs.StringVar(&f.trace, "trace", "", "write a Go execution trace of the server's run here, for go tool trace (a few MB a second under load)")
 	help, err := parseFlags(fs, args)
 	if help || err != nil {
 		return f, help, err
@@ -72,7 +73,7 @@ func parseKVFlags(args []string, stdout io.Writer) (*kvFlags, bool, error) {
 	if f.procs < 0 || f.procs > bench.MaxProcs {
 		return f, false, usageErrorf("--gomaxprocs must be at least 1 and at most %d (got %d)", bench.MaxProcs, f.procs)
 	}
-	return f, false, checkOutputs(fs, []output{{"--json", f.json}, {"--series", f.series}, {"--cpuprofile", f.cpuprofile}})
+	return f, false, checkOutputs(fs, []output{{"--json", f.json}, {"--series", f.series}, {"--cpuprofile", f.cpuprofile}, {"--trace", f.trace}})
 }
 
 // runKVServe runs the server until ctx ends. ready, when not nil, receives the address once
@@ -105,6 +106,11 @@ func runKVServe(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	if err != nil {
 		return err
 	}
+	stopTrace, err := startTrace(f.trace, stdout)
+	if err != nil {
+		stopProfile()
+		return err
+	}
 	srv, err := kv.New(f.cfg)
 	if err != nil {
 		return usageIf(err, kv.ErrConfig)
@@ -122,6 +128,9 @@ func runKVServe(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	serveErr := srv.Serve(ctx, ln)
 	if err := stopProfile(); err != nil {
 		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := stopTrace(); err != nil {
+		return fmt.Errorf("--trace: %w", err)
 	}
 	if series != nil {
 		if err := series.Commit(); err != nil {
