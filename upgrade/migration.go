@@ -481,6 +481,9 @@ func (m *Migration) isConverted(o *Object) bool {
 	return o.box.Version() >= m.version || o.box.LoadLatest().ver >= m.to.versionOf(o.cid)
 }
 
+// scanYield is how many objects the completion check looks at between yields of its processor.
+const scanYield = 4096
+
 // watch follows a lazy migration: it lists the objects left to convert, runs the sweepers, and
 // releases the pinned snapshot once nothing is left.
 func (e *Engine) watch(m *Migration, opts Options) {
@@ -517,7 +520,10 @@ func (e *Engine) watch(m *Migration, opts Options) {
 	defer tick.Stop()
 	for {
 		k := 0
-		for _, wp := range todo {
+		for i, wp := range todo {
+			if i%scanYield == scanYield-1 {
+				runtime.Gosched() // a scan of millions of objects must not hold a processor from requests
+			}
 			if o := wp.Value(); o != nil && !m.isConverted(o) {
 				todo[k] = wp
 				k++
