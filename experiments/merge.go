@@ -14,22 +14,42 @@ import (
 	"dustm/internal/outfile"
 )
 
-// Merge combines the folders of a sweep's shards (or of any sweeps of the same experiment,
-// definition and commit) into dest, which must not exist or be empty. A run present in
-// several folders is taken from the first where it succeeded. It refuses folders of different
-// experiments, definitions or commits, and returns notes on what it kept.
+// Merge combines the folders of a sweep's shards, or of sweeps of the same experiment and
+// commit whose definitions differ only in the values of their settings (see unite), into dest,
+// which must not exist or be empty. A run present in several folders is taken from the first
+// where it succeeded. It refuses folders of different experiments, commits or definitions, and
+// returns notes on what it kept.
 func Merge(dest string, srcs []string, command []string) (*Sweep, []string, error) {
 	sweeps, err := openShards(srcs)
+	if err != nil {
+		return nil, nil, err
+	}
+	def, err := unite(sweeps, srcs)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := checkNewFolder(dest); err != nil {
 		return nil, nil, err
 	}
+	m := *sweeps[0].Manifest
+	configs := sweeps[0].Configs
+	var notes []string
+	united := slices.ContainsFunc(sweeps[1:], func(s *Sweep) bool { return !sameDefinition(s, sweeps[0]) })
+	if !united {
+		if missing := missingShards(sweeps); missing != "" {
+			notes = append(notes, missing+": the merged folder has no runs of them (merge again with their folders to complete it)")
+		}
+	} else {
+		if configs, _, err = def.Expand(); err != nil {
+			return nil, nil, err
+		}
+		m.Definition, m.Overrides, m.Configs = def, overridesOf(def, sweeps[0].Manifest), len(configs)
+		notes = append(notes, fmt.Sprintf("the folders ran different values of their settings: the merged folder's matrix is their union (--set %s)",
+			strings.Join(m.Overrides, " --set ")))
+	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, nil, err
 	}
-	m := *sweeps[0].Manifest
 	m.Shard, m.MergedFrom, m.Sessions = nil, nil, nil
 	m.Command, m.Created = command, now()
 	for i, s := range sweeps {
@@ -40,20 +60,21 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 		m.MergedFrom = append(m.MergedFrom, abs)
 		m.Sessions = append(m.Sessions, s.Manifest.Sessions...)
 	}
-	var notes []string
-	if missing := missingShards(sweeps); missing != "" {
-		notes = append(notes, missing+": the merged folder has no runs of them (merge again with their folders to complete it)")
-	}
 	rank := map[runState]int{statePending: 0, stateFailed: 1, stateOK: 2}
-	for _, run := range Schedule(sweeps[0].Configs, m.Definition.Reps(), Shard{}) {
+	uncovered := map[string]bool{}
+	for _, run := range Schedule(configs, m.Definition.Reps(), Shard{}) {
 		var from string
 		var fromState runState
 		for _, s := range sweeps {
-			dir := s.RunDir(run)
+			src := sourceRun(s, run.Config, run.Rep)
+			if src == nil {
+				continue
+			}
+			dir := s.RunDir(*src)
 			if _, err := os.Stat(filepath.Join(dir, RunInfoFile)); err != nil {
 				continue
 			}
-			st, _ := s.stateOf(run)
+			st, _ := s.stateOf(*src)
 			switch {
 			case from == "":
 				from, fromState = dir, st
@@ -64,13 +85,21 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 			}
 		}
 		if from == "" {
+			uncovered[run.Config.ID()] = true
 			continue
 		}
 		if err := copyTree(from, filepath.Join(dest, run.Dir())); err != nil {
 			return nil, notes, err
 		}
+		if err := relabel(filepath.Join(dest, run.Dir()), run.Config.Slug); err != nil {
+			return nil, notes, err
+		}
 	}
-	out, err := newSweep(dest, &m, sweeps[0].Configs, Shard{})
+	if united && len(uncovered) > 0 {
+		notes = append(notes, fmt.Sprintf("%d of the %d configurations of the union have no run in any folder: `dustm experiment --resume %s` runs them",
+			len(uncovered), len(configs), dest))
+	}
+	out, err := newSweep(dest, &m, configs, Shard{})
 	return out, notes, err
 }
 
@@ -104,21 +133,23 @@ func openShards(srcs []string) ([]*Sweep, error) {
 		}
 	}
 	first := sweeps[0].Manifest
-	def0, _ := json.Marshal(first.Definition)
 	for i, s := range sweeps[1:] {
 		m := s.Manifest
-		def, _ := json.Marshal(m.Definition)
 		switch {
 		case m.Experiment != first.Experiment:
 			return nil, invalidf("refusing to merge different experiments: %s is %s, %s is %s", srcs[0], first.Experiment, srcs[i+1], m.Experiment)
 		case m.Env.GitCommit != first.Env.GitCommit:
 			return nil, invalidf("refusing to merge results of different commits: %s is at %s, %s at %s", srcs[0], first.Env.GitCommit, srcs[i+1], m.Env.GitCommit)
-		case !bytes.Equal(def, def0):
-			return nil, invalidf("refusing to merge different definitions of %s: %s has overrides %q, %s has %q",
-				first.Experiment, srcs[0], first.Overrides, srcs[i+1], m.Overrides)
 		}
 	}
 	return sweeps, nil
+}
+
+// sameDefinition reports whether two sweeps ran the same definition.
+func sameDefinition(a, b *Sweep) bool {
+	ja, _ := json.Marshal(a.Manifest.Definition)
+	jb, _ := json.Marshal(b.Manifest.Definition)
+	return bytes.Equal(ja, jb)
 }
 
 // copyTree copies a folder's files (hard links where the file system allows).

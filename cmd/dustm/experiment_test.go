@@ -212,15 +212,38 @@ func TestExperimentShardsAndMerge(t *testing.T) {
 	if err != nil || len(f.Runs) != 4 {
 		t.Errorf("merged runs: %v", err)
 	}
-	// A different definition does not merge.
+	// A definition that differs in more than its settings' values does not merge.
 	other := filepath.Join(root, "other")
-	if code := dispatch([]string{"experiment", "-f", def, "--set", "threads=1", "--shard", "1/2", "-o", other}, &stdout, &stderr); code != 0 {
+	if code := dispatch([]string{"experiment", "-f", def, "--set", "repetitions=2", "--set", "threads=1", "--set", "backend=stm", "-o", other}, &stdout, &stderr); code != 0 {
 		t.Fatal(stderr.String())
 	}
 	stderr.Reset()
 	if code := dispatch([]string{"experiment", "merge", "-o", filepath.Join(root, "m2"), dirs[0], other}, &stdout, &stderr); code != 2 ||
-		!strings.Contains(stderr.String(), "refusing to merge different definitions") {
+		!strings.Contains(stderr.String(), "refusing to merge different definitions") || !strings.Contains(stderr.String(), "repetitions (1, 2)") {
 		t.Errorf("merging different definitions: exit %d, %s", code, stderr.String())
+	}
+	// A sweep that ran other values of the settings extends the matrix: the union, where a
+	// run whose configuration had no slug of its own (one value each) is relabelled.
+	extra := filepath.Join(root, "extra")
+	if code := dispatch([]string{"experiment", "-f", def, "--set", "threads=4", "--set", "backend=stm", "-o", extra}, &stdout, &stderr); code != 0 {
+		t.Fatal(stderr.String())
+	}
+	united := filepath.Join(root, "m3")
+	stderr.Reset()
+	if code := dispatch([]string{"experiment", "merge", "-o", united, merged, extra}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stderr.String(), "their union (--set threads=1,2,4)") || !strings.Contains(stderr.String(), "1 of the 6 configurations of the union have no run") {
+		t.Fatalf("merging an extension: exit %d, %s", code, stderr.String())
+	}
+	f, err = experiments.LoadFolder(united)
+	if err != nil || len(f.Runs) != 5 || len(f.Warnings) > 0 {
+		t.Fatalf("united runs: %v, %d runs, warnings %q", err, len(f.Runs), f.Warnings)
+	}
+	info, err := experiments.ReadRunInfo(filepath.Join(united, "runs", "main", "backend=stm,threads=4", "rep-1"))
+	if err != nil || info.Config != "backend=stm,threads=4" {
+		t.Errorf("relabelled run: %+v, %v", info, err)
+	}
+	if info, err := experiments.ReadRunInfo(filepath.Join(extra, "runs", "main", "default", "rep-1")); err != nil || info.Config != "default" {
+		t.Errorf("the source run changed: %+v, %v", info, err)
 	}
 }
 

@@ -37,7 +37,7 @@ func commands() []command {
 		{"demo", "[flags]", "a short demonstration of the multi-version STM (concurrent bank transfers)", runDemo, nil},
 		{"bench", "[flags]", "run STMBench7: the reference's options and report, plus result files and checks", interruptible(runBenchContext), nil},
 		{"experiment", "NAME [flags]", "run a named experiment (a sweep of bench runs, each in a fresh process), summarize and draw it", interruptible(runExperimentContext), []command{
-			{"merge", "[-o DIR] DIR…", "merge the results folders of a sweep's shards, then summarize and draw them", runExperimentMerge, nil},
+			{"merge", "[-o DIR] DIR…", "merge the folders of a sweep's shards, or of sweeps that ran other values (their union), then summarize and draw them", runExperimentMerge, nil},
 			{"summary", "DIR", "rewrite a results folder's summary.csv (and summary-long.csv) from its runs", inFolder("summary", experimentSummary), nil},
 			{"compact", "DIR", "gzip the bulky files of a results folder (every reader still reads them)", inFolder("compact", experimentCompact), nil},
 			{"gobench", "DIR > FILE", "the bench runs as Go benchmark lines, for benchstat FILE-A FILE-B", inFolder("gobench", experimentGoBench), nil},
