@@ -2,6 +2,7 @@ package measure
 
 import (
 	"math"
+	"runtime"
 	"runtime/metrics"
 	"time"
 )
@@ -102,6 +103,12 @@ func histMaxSince(a, b *metrics.Float64Histogram) float64 {
 		}
 	}
 	return 0
+}
+
+// LiveHeap collects the garbage and returns the heap that is left: the live objects.
+func LiveHeap() uint64 {
+	runtime.GC()
+	return HeapInUse()
 }
 
 // HeapInUse reads the bytes of live and not yet swept heap objects, without stopping the world

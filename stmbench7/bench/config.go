@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -54,12 +55,7 @@ func (c *Config) CalibrationLength() time.Duration {
 }
 
 // probeInterval returns the probes' period.
-func (c *Config) probeInterval() time.Duration {
-	if c.ProbeInterval > 0 {
-		return c.ProbeInterval
-	}
-	return DefaultProbeInterval
-}
+func (c *Config) probeInterval() time.Duration { return cmp.Or(c.ProbeInterval, DefaultProbeInterval) }
 
 // ErrInvalidConfig marks errors caused by a configuration that cannot run.
 var ErrInvalidConfig = errors.New("invalid configuration")
@@ -131,30 +127,24 @@ func (c *Config) validateUpgrade() error {
 		return invalidf("--upgrade-at %s is out of range (accepted: %s)", fmtSeconds(c.UpgradeAt), lengthRange)
 	case c.Migration.String() != "lazy" && c.Migration.String() != "eager" && c.Migration.String() != "lazy+sweep":
 		return invalidf("unknown migration strategy %v (accepted: %s)", c.Migration, upgrade.StrategyNames())
+	case c.Upgrade == "" && (c.Migration != upgrade.Lazy || c.Sweepers != 0 || c.UpgradeDryRun):
+		return invalidf("--migration, --sweepers and --upgrade-dry-run need --upgrade (accepted scenarios: %s)",
+			strings.Join(stmbench7.ScenarioNames(), ", "))
 	}
-	if c.Upgrade == "" {
-		if c.Migration != upgrade.Lazy || c.Sweepers != 0 || c.UpgradeDryRun {
-			return invalidf("--migration, --sweepers and --upgrade-dry-run need --upgrade (accepted scenarios: %s)",
-				strings.Join(stmbench7.ScenarioNames(), ", "))
+	if c.Upgrade != "" {
+		if _, err := stmbench7.LookupScenario(c.Upgrade); err != nil {
+			return invalidf("--upgrade: %v", err)
 		}
-		if c.Ops == 0 && c.UpgradeAt >= c.Length {
-			return invalidf("--upgrade-at %v is not within the run's length %v", c.UpgradeAt, c.Length)
-		}
-		return nil
 	}
-	if _, err := stmbench7.LookupScenario(c.Upgrade); err != nil {
-		return invalidf("--upgrade: %v", err)
-	}
-	if c.Backend != "stm" && c.NewBackend == nil {
+	// Without an upgrade, upgrade-at places the baseline window: it too must be in the run.
+	switch {
+	case c.Upgrade != "" && c.Backend != "stm" && c.NewBackend == nil:
 		return invalidf("--upgrade needs -g stm (got -g %s): only the stm backend's objects are upgradable", c.Backend)
-	}
-	if c.Sweepers > 0 && c.Migration != upgrade.LazySweep {
+	case c.Sweepers > 0 && c.Migration != upgrade.LazySweep: // with an upgrade (see above)
 		return invalidf("--sweepers applies only with --migration lazy+sweep (got --migration %v)", c.Migration)
-	}
-	if c.Ops > 0 && c.UpgradeAt == 0 {
+	case c.Upgrade != "" && c.Ops > 0 && c.UpgradeAt == 0:
 		return invalidf("with --ops the run has no length to take half of: give --upgrade-at")
-	}
-	if c.Ops == 0 && c.UpgradeAt >= c.Length {
+	case c.Ops == 0 && c.UpgradeAt >= c.Length:
 		return invalidf("--upgrade-at %v is not within the run's length %v", c.UpgradeAt, c.Length)
 	}
 	return nil

@@ -23,11 +23,10 @@
 //     workers are merged for the report.
 //   - Timing wraps Backend.Execute from the outside (a decorator), so backends never see
 //     measurement code. The reference's millisecond TTC report is derived from the histograms.
-//   - Result files are opened before the setup through package internal/outfile: a regular
-//     file is written to a temporary name in its directory and renamed when complete (a
-//     symbolic link is followed), a FIFO or a device is written through, "-" is
-//     Config.FilesStdout; the series is written line by line during the run. Every count and
-//     duration of a Config has a bound (MaxThreads, MaxOps, MinLength…) that Validate checks.
+//   - Result files are opened before the setup through package internal/outfile (written
+//     atomically, "-" is Config.FilesStdout); the series is written line by line during the
+//     run. Every count and duration of a Config has a bound (MaxThreads, MaxOps, MinLength…)
+//     that Validate checks.
 //     A cancelled context (Ctrl-C) stops the workers at their next operation boundary and the
 //     run is reported as far as it went.
 //   - With SeqReplay, workers log every operation with its serialization point; afterwards the

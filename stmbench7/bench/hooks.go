@@ -61,10 +61,3 @@ func (h *Hooks) checkInvariants(s *stmbench7.Structure, b stmbench7.Backend, ini
 	}
 	return s.Check(b, initial)
 }
-
-func (h *Hooks) stdoutFiles(stdout io.Writer) io.Writer {
-	if h.FilesStdout != nil {
-		return h.FilesStdout
-	}
-	return stdout
-}

@@ -1,8 +1,8 @@
 package bench
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"dustm/internal/outfile"
 	"dustm/measure"
 	"dustm/record"
 	"dustm/stmbench7"
@@ -37,7 +38,7 @@ type worker struct {
 	mix   *stmbench7.Mix
 	rec   *recorder
 	tm    *timing
-	win   window     // latency of the operations completing in the window
+	win   agg        // latency of the operations completing in the window
 	idle  idleSpans  // when this worker completed nothing for longer than gapThreshold
 	log   []logEntry // with SeqReplay: every operation, in execution order
 	keep  bool       // keep the log
@@ -94,7 +95,8 @@ type runner struct {
 	cfg     *Config
 	col     *collector
 	workers []*worker
-	series  *pendingFile
+	series  *outfile.File // nil without --series
+	seriesW *record.SeriesWriter
 	stderr  io.Writer
 	backend stmbench7.Backend
 	tm      *timing
@@ -125,13 +127,16 @@ type runner struct {
 	errOnce     sync.Once
 }
 
-func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench7.Structure, series *pendingFile, stderr io.Writer) *runner {
+func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench7.Structure, series *outfile.File, stderr io.Writer) *runner {
 	var enabled [stmbench7.NumOps]bool
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
 		enabled[op] = mix.OpProbability(op) > 0
 	}
 	r := &runner{cfg: cfg, col: newCollector(cfg.Threads, &enabled), series: series, stderr: stderr,
 		backend: b, tm: newTiming()}
+	if series != nil {
+		r.seriesW = record.NewSeriesWriter(series)
+	}
 	r.workers = make([]*worker, cfg.Threads)
 	for i := range r.workers {
 		r.workers[i] = &worker{id: i, rng: jrand.New(cfg.ThreadSeed(i)), exec: b.NewWorker(s, i), mix: mix,
@@ -144,11 +149,7 @@ func newRunner(cfg *Config, mix *stmbench7.Mix, b stmbench7.Backend, s *stmbench
 // done its operations, a worker met an error, or ctx is cancelled.
 func (r *runner) run(ctx context.Context, start time.Time) {
 	r.tm.begin(start)
-	var err error
-	if r.upg, err = newUpgradeRun(r.cfg, r.backend, start, r.stderr); err != nil {
-		r.opErr = err
-		return
-	}
+	r.upg = newUpgradeRun(r.cfg, r.backend, start, r.stderr)
 	at := r.cfg.upgradeAt()
 	if r.upg == nil && at > 0 {
 		r.tm.openWindow(at) // the baseline: the same window as an upgraded run's
@@ -243,11 +244,7 @@ func (r *runner) wait(ctx context.Context, done <-chan struct{}) (interrupted bo
 func (r *runner) tickLoop(start time.Time, quit, done <-chan struct{}) {
 	interval := time.NewTicker(r.cfg.Interval)
 	defer interval.Stop()
-	every := r.cfg.ProgressEvery
-	if every == 0 {
-		every = time.Second
-	}
-	progress := time.NewTicker(every)
+	progress := time.NewTicker(cmp.Or(r.cfg.ProgressEvery, time.Second))
 	defer progress.Stop()
 	for {
 		select {
@@ -281,12 +278,9 @@ func (r *runner) emit(t time.Duration) {
 	if r.series == nil || r.seriesErr != nil {
 		return
 	}
-	b, err := json.Marshal(tk)
+	err := r.seriesW.Write(tk)
 	if err == nil {
-		b = append(b, '\n')
-		if _, err = r.series.w.Write(b); err == nil {
-			err = r.series.Flush()
-		}
+		err = r.series.Flush()
 	}
 	if err != nil {
 		r.seriesErr = fmt.Errorf("writing the series: %w", err)

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"dustm/measure"
 	"dustm/record"
 	"fmt"
 )
 
 func TestEncodeMergeHist(t *testing.T) {
-	h := newIntervalHist()
+	h := measure.NewIntervalHist()
 	for v := int64(1000); v <= 100000; v += 1000 {
 		_ = h.RecordValue(v)
 	}
@@ -41,7 +42,7 @@ func TestEncodeMergeHist(t *testing.T) {
 	if _, err := record.Merge("not base64!"); err == nil {
 		t.Error("Merge accepted garbage")
 	}
-	if record.Encode(newIntervalHist()) != "" || record.Encode(nil) != "" {
+	if record.Encode(measure.NewIntervalHist()) != "" || record.Encode(nil) != "" {
 		t.Error("an empty histogram has an encoding")
 	}
 }

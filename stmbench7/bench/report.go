@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -35,14 +36,6 @@ func printSection(w io.Writer, title string) {
 	printLine(w, '-')
 }
 
-// alignRight pads text on the left to width (the reference's alignText).
-func alignRight(text string, width int) string {
-	if len(text) >= width {
-		return text
-	}
-	return strings.Repeat(" ", width-len(text)) + text
-}
-
 // formatDouble formats like Java's String.format("%3.2f", x): two decimals, rounded half up
 // on the shortest decimal representation of x (Java rounds the digits of Double.toString,
 // not the exact binary value), "NaN" and "Infinity" for the special values.
@@ -55,28 +48,12 @@ func formatDouble(x float64) string {
 	case math.IsInf(x, -1):
 		return "-Infinity"
 	}
-	neg := math.Signbit(x)
-	s := strconv.FormatFloat(math.Abs(x), 'f', -1, 64)
-	ip, fp, _ := strings.Cut(s, ".")
-	roundUp := len(fp) > 2 && fp[2] >= '5'
-	fp = (fp + "00")[:2]
-	digits := []byte(ip + fp)
-	if roundUp {
-		i := len(digits) - 1
-		for ; i >= 0 && digits[i] == '9'; i-- {
-			digits[i] = '0'
-		}
-		if i < 0 {
-			digits = append([]byte{'1'}, digits...)
-		} else {
-			digits[i]++
-		}
+	// The shortest decimal, exactly; FloatString rounds its halves away from zero (HALF_UP).
+	r, _ := new(big.Rat).SetString(strconv.FormatFloat(math.Abs(x), 'f', -1, 64))
+	if math.Signbit(x) {
+		return "-" + r.FloatString(2)
 	}
-	out := string(digits[:len(digits)-2]) + "." + string(digits[len(digits)-2:])
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return r.FloatString(2)
 }
 
 // writeHeader prints what the reference prints before the run: the banner, the parameters
@@ -120,7 +97,7 @@ Updated by Vincent Gramoli for compliance with the VELOX stack
 
 	fmt.Fprintln(w, "Operation ratios [%]:")
 	for t := range stmbench7.OpType(stmbench7.NumOpTypes) {
-		fmt.Fprintf(w, "%s: %s\n", alignRight(t.String(), 23), formatDouble(mix.TypeShare(t)*100))
+		fmt.Fprintf(w, "%23s: %s\n", t, formatDouble(mix.TypeShare(t)*100))
 	}
 	fmt.Fprintln(w)
 }
@@ -148,8 +125,8 @@ func writeResults(w io.Writer, mix *stmbench7.Mix, c *collector, elapsedS float6
 	printSection(w, "Detailed results")
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
 		a := &c.cum[op]
-		fmt.Fprintf(w, "Operation %s:   successful = %d\tmaxttc = %d\tfailed = %d\n",
-			alignRight(op.String(), 4), a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed)
+		fmt.Fprintf(w, "Operation %4s:   successful = %d\tmaxttc = %d\tfailed = %d\n",
+			op, a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed)
 	}
 	fmt.Fprintln(w)
 
@@ -168,8 +145,8 @@ func writeResults(w io.Writer, mix *stmbench7.Mix, c *collector, elapsedS float6
 		e := math.Abs(real - expected)
 		tReal := float64(a.ok+a.failed) / float64(totalOK+totalFailed) * 100
 		tErr := math.Abs(tReal - expected)
-		fmt.Fprintf(w, "%s:  expected = %s\tsuccessful = %s\terror = %s\t(total = %s\terror = %s)\n",
-			alignRight(t.String(), 23), formatDouble(expected), formatDouble(real), formatDouble(e),
+		fmt.Fprintf(w, "%23s:  expected = %s\tsuccessful = %s\terror = %s\t(total = %s\terror = %s)\n",
+			t, formatDouble(expected), formatDouble(real), formatDouble(e),
 			formatDouble(tReal), formatDouble(tErr))
 		totalError += e
 		totalTError += tErr
@@ -179,8 +156,8 @@ func writeResults(w io.Writer, mix *stmbench7.Mix, c *collector, elapsedS float6
 	printSection(w, "Summary results")
 	for t := range stmbench7.OpType(stmbench7.NumOpTypes) {
 		a := &cats[t]
-		fmt.Fprintf(w, "%s:  successful = %d\tmaxttc = %d\tfailed = %d\ttotal = %d\n",
-			alignRight(t.String(), 23), a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed, a.ok+a.failed)
+		fmt.Fprintf(w, "%23s:  successful = %d\tmaxttc = %d\tfailed = %d\ttotal = %d\n",
+			t, a.ok, stmbench7.RefMaxTTC(a.maxNs), a.failed, a.ok+a.failed)
 	}
 	fmt.Fprintln(w)
 
@@ -211,8 +188,8 @@ func writeExtras(w io.Writer, res *Result) {
 		if !ok || r.Successful == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "%s:  p50 = %.1f\tp99 = %.1f\tp99.9 = %.1f\tmax = %.1f\n",
-			alignRight(t.String(), 23), r.P50Us, r.P99Us, r.P999Us, r.MaxUs)
+		fmt.Fprintf(w, "%23s:  p50 = %.1f\tp99 = %.1f\tp99.9 = %.1f\tmax = %.1f\n",
+			t, r.P50Us, r.P99Us, r.P999Us, r.MaxUs)
 	}
 	if res.MaxGapMs != nil {
 		fmt.Fprintf(w, "Longest time with no operation completing: %.1f ms\n", *res.MaxGapMs)

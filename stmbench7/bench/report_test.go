@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"dustm/measure"
 	"dustm/stmbench7"
 )
 
@@ -85,10 +86,10 @@ func TestTTCHistogramLineLabels(t *testing.T) {
 }
 
 func TestTTCHistogramFromHDR(t *testing.T) {
-	h := newHist()
+	h := measure.NewHist()
 	for _, d := range []time.Duration{300 * time.Microsecond, 999 * time.Microsecond, 1500 * time.Microsecond,
 		998*time.Millisecond + 500*time.Microsecond, 1200 * time.Millisecond, 2 * time.Hour} {
-		if err := h.RecordValue(min(int64(d), histHighest)); err != nil {
+		if err := h.RecordValue(min(int64(d), measure.Highest)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"dustm/internal/outfile"
 	"dustm/measure"
 	"dustm/record"
@@ -88,6 +90,18 @@ func opResult(a *agg) OpResult {
 	return r
 }
 
+// OpResultOf summarizes ok successful operations whose latencies (ns) h holds, with their
+// exact maximum, and failed ones; curve adds the percentile curve: for other applications'
+// runners (the kv server, package dustm/kv) that name their values as a bench run's.
+func OpResultOf(h *hdrhistogram.Histogram, ok, failed, maxNs int64, curve bool) OpResult {
+	a := &agg{hist: h, ok: ok, failed: failed, maxNs: maxNs}
+	r := opResult(a)
+	if curve {
+		r.Percentiles = percentileCurve(a)
+	}
+	return r
+}
+
 // RunConfig is the resolved configuration: the settings, resolved where the run resolves
 // them (upgrade_at_s, the runtime's settings in effect), and what the run derived from them.
 type RunConfig struct {
@@ -151,28 +165,13 @@ type ReplayResult struct {
 	Upgrades         int
 }
 
-// pendingFile is a result file being written (package outfile: a regular file under a
-// temporary name, renamed into place by Commit; a FIFO, a device or "-" written through).
-type pendingFile struct {
-	*outfile.File
-	w io.Writer
-}
-
-func createPending(path string, stdout io.Writer) (*pendingFile, error) {
-	f, err := outfile.Create(path, stdout)
-	if err != nil {
-		return nil, err
+// commitWith writes a result file's content with fn and commits it (aborts it on an error).
+func commitWith(f *outfile.File, fn func(io.Writer) error) error {
+	if err := fn(f); err != nil {
+		f.Abort()
+		return fmt.Errorf("writing %s: %w", f.Name(), err)
 	}
-	return &pendingFile{File: f, w: f}, nil
-}
-
-// write writes the file's content with fn and commits it (aborts it on an error).
-func (p *pendingFile) write(fn func(io.Writer) error) error {
-	if err := fn(p.w); err != nil {
-		p.Abort()
-		return fmt.Errorf("writing %s: %w", p.Name(), err)
-	}
-	return p.Commit()
+	return f.Commit()
 }
 
 // writeGoBench writes the result in the Go benchmark format (see WriteGoBench).

@@ -1,13 +1,17 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"time"
 
+	"dustm/internal/outfile"
 	"dustm/measure"
 	"dustm/stmbench7"
 	"dustm/stmbench7/jrand"
@@ -84,7 +88,7 @@ func (r *run) close() {
 // outputs are the run's files. They are created before anything is built, so that a bad
 // path fails first, and committed once the run is measured (aborted otherwise).
 type outputs struct {
-	json, series, goBench *pendingFile
+	json, series, goBench *outfile.File
 	traces                []*tracer
 }
 
@@ -92,13 +96,13 @@ func openOutputs(cfg *Config, stdout io.Writer) (*outputs, error) {
 	o := &outputs{}
 	for _, f := range []struct {
 		path, what string
-		p          **pendingFile
+		p          **outfile.File
 	}{{cfg.JSONPath, "result file", &o.json}, {cfg.SeriesPath, "series file", &o.series}, {cfg.GoBenchPath, "the Go benchmark file", &o.goBench}} {
 		if f.path == "" {
 			continue
 		}
 		var err error
-		if *f.p, err = createPending(f.path, cfg.stdoutFiles(stdout)); err != nil {
+		if *f.p, err = outfile.Create(f.path, cmp.Or(cfg.FilesStdout, stdout)); err != nil {
 			o.abort()
 			return nil, fmt.Errorf("%s: %w", f.what, err)
 		}
@@ -112,7 +116,7 @@ func openOutputs(cfg *Config, stdout io.Writer) (*outputs, error) {
 }
 
 func (o *outputs) abort() {
-	for _, f := range []*pendingFile{o.json, o.series, o.goBench} {
+	for _, f := range []*outfile.File{o.json, o.series, o.goBench} {
 		if f != nil {
 			f.Abort()
 		}
@@ -133,10 +137,10 @@ func (o *outputs) write(res *Result, seriesErr error) []error {
 	}
 	errs = append(errs, commitTraces(o.traces)...)
 	if o.json != nil {
-		errs = append(errs, o.json.write(func(w io.Writer) error { return writeRecord(w, res.Record()) }))
+		errs = append(errs, commitWith(o.json, func(w io.Writer) error { return writeRecord(w, res.Record()) }))
 	}
 	if o.goBench != nil {
-		errs = append(errs, o.goBench.write(func(w io.Writer) error { return writeGoBench(w, res) }))
+		errs = append(errs, commitWith(o.goBench, func(w io.Writer) error { return writeGoBench(w, res) }))
 	}
 	return errs
 }
@@ -168,15 +172,40 @@ func (r *run) build(ctx context.Context) error {
 	if r.s, err = r.backend.Build(r.params, &setupRand); err != nil {
 		return fmt.Errorf("building the structure: %w", err)
 	}
-	buildS := time.Since(t0).Seconds()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(r.stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(ms.HeapAlloc)/(1<<20))
-	r.res = &Result{Config: cfg.resolve(r.params), Env: r.env, BuildS: buildS,
-		HeapBytesAfterBuild: ms.HeapAlloc, Calibration: cal}
+	buildS, heap := time.Since(t0).Seconds(), measure.LiveHeap()
+	fmt.Fprintf(r.stderr, "Setup completed in %.2f s (heap %.1f MiB).\n", buildS, float64(heap)/(1<<20))
+	r.res = &Result{Config: cfg.resolve(r.params), Env: r.env, BuildS: buildS, HeapBytesAfterBuild: heap, Calibration: cal}
 	r.res.Config.GOGC, r.res.Config.MemoryLimit = gogc, memLimit
 	return nil
+}
+
+// applyGCSettings applies c's runtime settings (the collector's, GOMAXPROCS) to the process
+// and returns the collector's in effect (GOGC: -1 for off; memory limit: 0 for none) and the
+// function that restores the previous ones.
+func applyGCSettings(c *Config) (gogc int, memLimit int64, restore func()) {
+	prevGOGC := debug.SetGCPercent(100)   // reading it means setting it: set back below
+	prevLimit := debug.SetMemoryLimit(-1) // a negative limit only reads
+	prevProcs := runtime.GOMAXPROCS(0)
+	gogc, memLimit = prevGOGC, prevLimit
+	if c.GOGC != KeepGOGC {
+		gogc = c.GOGC
+	}
+	debug.SetGCPercent(gogc)
+	if c.MemoryLimit != KeepMemoryLimit {
+		memLimit = cmp.Or(c.MemoryLimit, math.MaxInt64) // 0: no limit
+		debug.SetMemoryLimit(memLimit)
+	}
+	if c.GOMAXPROCS > 0 {
+		runtime.GOMAXPROCS(c.GOMAXPROCS)
+	}
+	if memLimit == math.MaxInt64 {
+		memLimit = 0
+	}
+	return max(gogc, -1), memLimit, func() {
+		debug.SetGCPercent(prevGOGC)
+		debug.SetMemoryLimit(prevLimit)
+		runtime.GOMAXPROCS(prevProcs)
+	}
 }
 
 // calibrate runs the platform probe alone, before the build, with the run's runtime
@@ -228,10 +257,7 @@ func (r *run) measure(ctx context.Context, out *outputs) (*runner, error) {
 	fmt.Fprintln(r.stderr, "\nBenchmark started.")
 	m.run(ctx, time.Now())
 	fmt.Fprintln(r.stderr, "Benchmark completed.")
-	runtime.GC() // after the timed phase: the live heap at the end, without garbage
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	r.res.HeapBytesAtEnd = ms.HeapAlloc
+	r.res.HeapBytesAtEnd = measure.LiveHeap()
 	if m.interrupted {
 		fmt.Fprintln(r.stderr, "Interrupted: reporting what was measured.")
 	}
@@ -251,7 +277,7 @@ func (r *run) summarize(m *runner) {
 	for t := range cats {
 		res.Categories[stmbench7.OpType(t).String()] = opResult(&cats[t])
 		all.add(cats[t].ok, cats[t].failed, cats[t].maxNs)
-		all.merge(cats[t].hist, newHist)
+		all.merge(cats[t].hist, measure.NewHist)
 	}
 	res.All = new(opResult(&all))
 	res.All.Percentiles = percentileCurve(&all)

@@ -9,15 +9,10 @@ import (
 	"dustm/stmbench7"
 )
 
-// The histograms are package measure's: per worker and operation since the start (3
-// significant digits, allocated only for the operations the mix can pick), per category in
-// the interval view (2 digits, cheap to clear and merge at every tick).
-const histHighest = measure.Highest
-
-func newHist() *hdrhistogram.Histogram         { return measure.NewHist() }
-func newIntervalHist() *hdrhistogram.Histogram { return measure.NewIntervalHist() }
-
-// opSet holds one worker's measurements of one interval.
+// opSet holds one worker's measurements of one interval. The histograms are package
+// measure's: per worker and operation since the start (measure.NewHist, allocated only for
+// the operations the mix can pick), per category in the interval (measure.NewIntervalHist,
+// cheap to clear and merge at every tick).
 type opSet struct {
 	hist   [stmbench7.NumOpTypes]*hdrhistogram.Histogram // per category
 	ok     [stmbench7.NumOps]int64
@@ -28,7 +23,7 @@ type opSet struct {
 func newOpSet() *opSet {
 	s := &opSet{}
 	for t := range s.hist {
-		s.hist[t] = newIntervalHist()
+		s.hist[t] = measure.NewIntervalHist()
 	}
 	return s
 }
@@ -62,14 +57,14 @@ func newRecorder(enabled *[stmbench7.NumOps]bool) *recorder {
 	r := &recorder{cur: newOpSet()}
 	for op, on := range enabled {
 		if on {
-			r.cum[op] = newHist()
+			r.cum[op] = measure.NewHist()
 		}
 	}
 	return r
 }
 
 func (r *recorder) record(op stmbench7.OpID, ns int64, failed bool) {
-	ns = min(max(ns, 0), histHighest)
+	ns = min(max(ns, 0), measure.Highest)
 	if !failed {
 		if h := r.cum[op]; h != nil { // nil only for an operation outside the mix
 			_ = h.RecordValue(ns)
@@ -102,6 +97,14 @@ func (r *recorder) totals() (ok, failed int64) {
 type agg struct {
 	hist              *hdrhistogram.Histogram
 	ok, failed, maxNs int64
+}
+
+// record adds one successful operation's latency (to a worker's own: the window's).
+func (a *agg) record(ns int64) {
+	ns = min(max(ns, 0), measure.Highest)
+	_ = a.hist.RecordValue(ns)
+	a.ok++
+	a.maxNs = max(a.maxNs, ns)
 }
 
 func (a *agg) add(ok, failed, maxNs int64) {
@@ -175,7 +178,7 @@ func (c *collector) tick() {
 			}
 		}
 		for t, h := range old.hist {
-			c.interval[t].merge(h, newIntervalHist)
+			c.interval[t].merge(h, measure.NewIntervalHist)
 		}
 		old.reset()
 		c.spare = old
@@ -187,7 +190,7 @@ func (c *collector) tick() {
 func (c *collector) final() {
 	for _, r := range c.recs {
 		for op, h := range r.cum {
-			c.cum[op].merge(h, newHist)
+			c.cum[op].merge(h, measure.NewHist)
 		}
 	}
 }
@@ -199,7 +202,7 @@ func (c *collector) intervalAll() *agg {
 	for t := range c.interval {
 		it := &c.interval[t]
 		a.add(it.ok, it.failed, it.maxNs)
-		a.merge(it.hist, newIntervalHist)
+		a.merge(it.hist, measure.NewIntervalHist)
 	}
 	return a
 }
@@ -220,7 +223,7 @@ func (c *collector) categories() [stmbench7.NumOpTypes]agg {
 	for op := range stmbench7.OpID(stmbench7.NumOps) {
 		a := &c.cum[op]
 		cats[op.Type()].add(a.ok, a.failed, a.maxNs)
-		cats[op.Type()].merge(a.hist, newHist)
+		cats[op.Type()].merge(a.hist, measure.NewHist)
 	}
 	return cats
 }

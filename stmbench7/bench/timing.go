@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
+	"dustm/measure"
 )
 
 // timing follows what the workers' operations reveal about pauses: the gaps during which no
@@ -39,7 +39,7 @@ func (t *timing) begin(start time.Time) { t.start = start }
 func (t *timing) openWindow(at time.Duration) { t.winStart.Store(int64(at)) }
 
 // completed notes one worker's operation that ended at `end` since the start and took ns.
-func (t *timing) completed(end time.Duration, ns int64, failed bool, idle *idleSpans, w *window) {
+func (t *timing) completed(end time.Duration, ns int64, failed bool, idle *idleSpans, w *agg) {
 	idle.completed(end)
 	if failed {
 		return
@@ -103,19 +103,8 @@ func intersectSpans(a, b []gap) []gap {
 	return out
 }
 
-// window is one worker's latencies in the window; only the worker writes it until the end.
-type window struct {
-	hist  *hdrhistogram.Histogram
-	maxNs int64
-}
-
-func newWindow() window { return window{hist: newIntervalHist()} }
-
-func (w *window) record(ns int64) {
-	ns = min(max(ns, 0), histHighest)
-	_ = w.hist.RecordValue(ns)
-	w.maxNs = max(w.maxNs, ns)
-}
+// newWindow is one worker's latencies in the window; only the worker writes it until the end.
+func newWindow() agg { return agg{hist: measure.NewIntervalHist()} }
 
 // WindowResult is the latency of the operations that completed in the window.
 type WindowResult struct {
@@ -130,11 +119,11 @@ func (t *timing) windowResult(workers []*worker) *WindowResult {
 	}
 	var a agg
 	for _, w := range workers {
-		a.add(w.win.hist.TotalCount(), 0, w.win.maxNs)
-		a.merge(w.win.hist, newIntervalHist)
+		a.add(w.win.ok, 0, w.win.maxNs)
+		a.merge(w.win.hist, measure.NewIntervalHist)
 	}
 	return &WindowResult{StartS: ws.Seconds(), EndS: (ws + WindowLength).Seconds(), Ops: a.ok,
-		MaxUs: float64(a.maxNs) / 1e3, P99Us: float64(a.percentileNs(99)) / 1e3}
+		MaxUs: us(a.maxNs), P99Us: us(a.percentileNs(99))}
 }
 
 // maxGap returns the longest gap.

@@ -53,7 +53,8 @@ func CheckTrace(path string, threads int) error {
 
 // tracer writes one thread's trace.
 type tracer struct {
-	f   *pendingFile
+	f   *outfile.File
+	w   *bufio.Writer
 	buf []byte
 }
 
@@ -71,18 +72,12 @@ func createTraces(path string, threads int) ([]*tracer, error) {
 	}
 	out := make([]*tracer, threads)
 	for i := range out {
-		name := TraceFile(path, threads, i)
-		if err := outfile.Check(name); err != nil {
+		f, err := outfile.Create(TraceFile(path, threads, i), nil)
+		if err != nil { // the error names the file
 			abortTraces(out)
 			return nil, fmt.Errorf("trace file: %w", err)
 		}
-		f, err := createPending(name, nil)
-		if err != nil {
-			abortTraces(out)
-			return nil, fmt.Errorf("trace file %s: %w", name, err)
-		}
-		f.w = bufio.NewWriterSize(f.File, 64<<10)
-		out[i] = &tracer{f: f, buf: make([]byte, 0, 64)}
+		out[i] = &tracer{f: f, w: bufio.NewWriterSize(f, 64<<10), buf: make([]byte, 0, 64)}
 	}
 	return out, nil
 }
@@ -91,7 +86,7 @@ func createTraces(path string, threads int) ([]*tracer, error) {
 // it when the trace is committed.
 func (t *tracer) add(e TraceEntry) {
 	t.buf = append(e.Append(t.buf[:0]), '\n')
-	t.f.w.Write(t.buf)
+	t.w.Write(t.buf)
 }
 
 func abortTraces(ts []*tracer) {
@@ -105,7 +100,7 @@ func abortTraces(ts []*tracer) {
 func commitTraces(ts []*tracer) []error {
 	var errs []error
 	for _, t := range ts {
-		if err := t.f.w.(*bufio.Writer).Flush(); err != nil {
+		if err := t.w.Flush(); err != nil {
 			t.f.Abort()
 			errs = append(errs, fmt.Errorf("writing %s: %w", t.f.Name(), err))
 			continue

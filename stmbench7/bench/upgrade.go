@@ -47,20 +47,15 @@ type upgradeRun struct {
 	emitted   map[*upgrade.Migration]int // events already put on the series
 }
 
-func newUpgradeRun(cfg *Config, b stmbench7.Backend, start time.Time, stderr io.Writer) (*upgradeRun, error) {
+// newUpgradeRun prepares the run's upgrade (nil without one): Validate has checked the
+// scenario, and the run's check stage that the backend is an Upgrader.
+func newUpgradeRun(cfg *Config, b stmbench7.Backend, start time.Time, stderr io.Writer) *upgradeRun {
 	if cfg.Upgrade == "" {
-		return nil, nil
+		return nil
 	}
-	sc, err := stmbench7.LookupScenario(cfg.Upgrade)
-	if err != nil {
-		return nil, err
-	}
-	up, ok := b.(stmbench7.Upgrader)
-	if !ok {
-		return nil, fmt.Errorf("synchronization method %s cannot be upgraded: %w", b.Name(), stmbench7.ErrNotUpgradable)
-	}
-	return &upgradeRun{cfg: cfg, sc: sc, up: up, start: start, stderr: stderr, requested: -1, committed: -1,
-		emitted: map[*upgrade.Migration]int{}}, nil
+	sc, _ := stmbench7.LookupScenario(cfg.Upgrade)
+	return &upgradeRun{cfg: cfg, sc: sc, up: b.(stmbench7.Upgrader), start: start, stderr: stderr, requested: -1, committed: -1,
+		emitted: map[*upgrade.Migration]int{}}
 }
 
 // run waits until the upgrade's time, then carries the scenario out. onCommit is called with
