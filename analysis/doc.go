@@ -1,4 +1,4 @@
-// Package analysis is the passes over a results folder's records (golang.org/x/perf's
+// Package analysis holds the passes over a results folder's records (golang.org/x/perf's
 // benchproc and benchstat are the model): Samples filters the successful runs and projects
 // each onto its configuration's settings and values by metric name; Summarize groups them by
 // configuration into the median, extremes and benchstat's confidence interval of every metric

@@ -19,7 +19,7 @@ type Stat struct {
 	N             int
 	Median        float64
 	Min, Max      float64
-	CILow, CIHigh float64 // the CILevel confidence interval of the median; NaN when N is too small
+	CILow, CIHigh float64   // the CILevel confidence interval of the median; NaN when N is too small
 	Values        []float64 // the samples, in repetition order
 	HasCI         bool
 }
