@@ -12,7 +12,6 @@
 //     under the folder's lock (lock.go), which each run inherits. A failed run is recorded
 //     (failed.json) and the sweep goes on; a cancelled one leaves the folder resumable, and a
 //     run counts only when its run.json and result are its configuration's (check.go).
-//   - Summaries, comparisons, figures and findings are passes over the runs' records: the
-//     loaders (results.go, kvresult.go) give one record per run, and summary.go, compare.go
-//     and package plots filter, group and project them by metric name.
+//   - The loaders (results.go, kvresult.go) give one record per run; summaries,
+//     comparisons, figures and findings are passes over them, in packages analysis and plots.
 package experiments

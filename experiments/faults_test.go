@@ -250,21 +250,3 @@ func TestCompactLeavesUnfinishedRuns(t *testing.T) {
 		t.Errorf("the complete run was not compressed: %v", err)
 	}
 }
-
-// TestNothingRead: a folder whose runs are all damaged is an error, not an empty summary.
-func TestNothingRead(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "out")
-	if _, err := experimentstest.WriteFolder(dir, parse(t, twoBackends), experiments.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []string{"backend=coarse", "backend=stm"} {
-		os.WriteFile(filepath.Join(dir, "runs", "main", c, "rep-1", experiments.ResultFile), []byte(`{"elapsed_s": `), 0o644)
-	}
-	_, _, err := experiments.WriteSummary(dir)
-	if !errors.Is(err, experiments.ErrNothingRead) || !strings.Contains(err.Error(), "2 runs of "+dir+" are damaged") {
-		t.Errorf("err = %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, experiments.SummaryFile)); err == nil {
-		t.Error("an empty summary was written")
-	}
-}

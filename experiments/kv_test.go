@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
 )
@@ -205,7 +206,7 @@ func TestKVRunEndToEnd(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	_, sum, err := experiments.WriteSummary(dir)
+	_, sum, err := analysis.WriteSummary(dir, analysis.SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +349,7 @@ func TestKVCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := experiments.Compare(a, b, experiments.CompareOptions{})
+	c, err := analysis.Compare(a, b, analysis.CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

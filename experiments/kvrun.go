@@ -423,13 +423,13 @@ func readServerRecord(dir string) (*record.Record, error) {
 
 // KVTestNames lists the tests of kv runs (their values client.NAME.…), in the order the
 // runs report them.
-func KVTestNames(samples []Sample) []string {
+func KVTestNames(runs []*RunData) []string {
 	var out []string
-	for _, s := range samples {
-		if s.Run == nil || s.Run.Info.Kind != KindKV {
+	for _, r := range runs {
+		if r == nil || r.Info.Kind != KindKV {
 			continue
 		}
-		for _, t := range clientTests(s.Run.Record) {
+		for _, t := range clientTests(r.Record) {
 			if !slices.Contains(out, t) {
 				out = append(out, t)
 			}

@@ -177,24 +177,3 @@ func readMicroRun(dir string) (*record.Record, error) {
 	}
 	return rec, nil
 }
-
-// microSamples are a micro run's samples, one per benchmark, named by it, with its name and
-// GOMAXPROCS as the settings benchmark and procs; the metrics lose the benchmark's prefix.
-func microSamples(r *RunData) []Sample {
-	var out []Sample
-	list, _ := r.Record.Config.Get("benchmarks")
-	for _, bench := range strings.Fields(list) {
-		m := map[string]float64{}
-		for _, d := range microMetrics() {
-			metric := strings.TrimPrefix(d.Name, "{}.")
-			if v, ok := r.Record.Values[bench+"."+metric]; ok {
-				m[metric] = v
-			}
-		}
-		pm := procsRE.FindStringSubmatch(bench)
-		ps := r.Info.Params.With("benchmark", pm[1]).With("procs", pm[2])
-		out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config + "/" + bench, Params: ps,
-			Rep: r.Info.Rep, Metrics: m, Run: r})
-	}
-	return out
-}

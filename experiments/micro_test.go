@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"dustm/analysis"
 	"dustm/experiments"
 )
 
@@ -63,7 +64,7 @@ func TestRunnerMicro(t *testing.T) {
 	if !strings.Contains(progress.String(), "compiling the stm benchmarks") {
 		t.Errorf("progress:\n%s", progress)
 	}
-	_, sum, err := experiments.WriteSummary(dir)
+	_, sum, err := analysis.WriteSummary(dir, analysis.SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -313,6 +313,18 @@ func keyOrder(a, b string) int {
 	return cmp.Or(keyRank(a)-keyRank(b), strings.Compare(a, b))
 }
 
+// SettingKeys is every key of the settings given, in the table's order.
+func SettingKeys(ps ...Params) []string {
+	var ks []string
+	for _, p := range slices.Concat(ps...) {
+		if !slices.Contains(ks, p.Key) {
+			ks = append(ks, p.Key)
+		}
+	}
+	slices.SortFunc(ks, keyOrder)
+	return ks
+}
+
 // MarshalJSON writes the settings as one object, in table order.
 func (ps Params) MarshalJSON() ([]byte, error) {
 	return orderedObject(ps.Map())

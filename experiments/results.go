@@ -59,9 +59,9 @@ type Folder struct {
 	// or counted as failed, and the warning says which file and what is wrong with it.
 	Warnings []string
 	warnMu   sync.Mutex
-	// damaged counts the runs found whose files do not read (skipped, or counted as failed)
+	// Damaged counts the runs found whose files do not read (skipped, or counted as failed)
 	// or that are not the folder's (not counted).
-	damaged int
+	Damaged int
 }
 
 // Warn records a problem with one of the folder's files (see Warnings).
@@ -153,17 +153,17 @@ func LoadFolder(dir string) (*Folder, error) {
 		r, err := loadRun(path)
 		if err != nil {
 			f.Warn("%v; the run is skipped", err)
-			f.damaged++
+			f.Damaged++
 			return fs.SkipDir
 		}
 		if why := s.foreign(at, path, r); why != "" {
 			f.Warn("%s: %s; the run is not counted", path, why)
-			f.damaged++
+			f.Damaged++
 			return fs.SkipDir
 		}
 		if r.Problem != "" {
 			f.Warn("%s; the run counts as failed", r.Problem)
-			f.damaged++
+			f.Damaged++
 		}
 		f.Runs = append(f.Runs, r)
 		return fs.SkipDir

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
 	"dustm/record"
@@ -114,7 +115,7 @@ func TestRunnerEndToEnd(t *testing.T) {
 		}
 	}
 	// The summary: medians of the fake's formula.
-	f, sum, err := experiments.WriteSummary(dir)
+	f, sum, err := analysis.WriteSummary(dir, analysis.SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestRunnerInterruptAndResume(t *testing.T) {
 		t.Errorf("the interrupted run: %+v %v", info, err)
 	}
 	// The summary of what exists can be written.
-	if _, sum, err := experiments.WriteSummary(dir); err != nil || len(sum.Rows) != 7 {
+	if _, sum, err := analysis.WriteSummary(dir, analysis.SummaryOptions{}); err != nil || len(sum.Rows) != 7 {
 		t.Errorf("summary after the interruption: %v", err)
 	}
 
@@ -346,5 +347,24 @@ func TestNotABenchBinary(t *testing.T) {
 	// A folder that is not empty cannot be created again.
 	if _, err := experiments.Create(dir, tinyExperiment(t), experiments.CreateOptions{}); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Errorf("create over a sweep: %v", err)
+	}
+}
+
+// A compacted folder resumes: its runs still count as complete (analysis'
+// TestSummaryStatistics: and it summarizes the same).
+func TestResumeCompacted(t *testing.T) {
+	dir := t.TempDir()
+	e := parse(t, `{"name": "s", "repetitions": 6, "axes": {"backend": ["coarse", "stm"], "threads": [1, 2]},
+		"fixed": {"size": "small", "length": 1}}`)
+	if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}, "backend=coarse", "threads=2"); err != nil {
+		t.Fatal(err)
+	}
+	if saved, _, err := experiments.Compact(dir); err != nil || saved <= 0 {
+		t.Fatalf("compact: %d %v", saved, err)
+	}
+	s, _ := experiments.Open(dir)
+	r2, _, _ := fakeRunner(t)
+	if o, err := r2.Run(t.Context(), s); err != nil || o.Done != 18 || o.Kept != 6 || o.Ran != 0 {
+		t.Errorf("resume of a compacted folder: %+v %v", o, err)
 	}
 }

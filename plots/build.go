@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/record"
 )
@@ -17,9 +18,6 @@ type Options struct {
 	// First draws time series from each configuration's first repetition instead of the
 	// median, interval by interval, over its repetitions.
 	First bool
-	// Force replaces summary.csv and REPORT.md even when they would count fewer successful
-	// runs than the ones there (experiments.SummaryOptions).
-	Force bool
 }
 
 // Skipped is a figure the results do not support, and why.
@@ -46,7 +44,7 @@ func builders() []builder {
 // ctx is what a builder sees: one part's rows and how to name its figure.
 type ctx struct {
 	folder *experiments.Folder
-	sum    *experiments.Summary
+	sum    *analysis.Summary
 	part   string
 	rows   view   // rows of the part with at least one successful run
 	prefix string // "part-" when the folder has several parts
@@ -57,7 +55,7 @@ type ctx struct {
 
 // Figures builds every figure that the results support, part by part, and lists the figures
 // each part could not have, with the reason.
-func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figure, []Skipped, error) {
+func Figures(f *experiments.Folder, s *analysis.Summary, o Options) ([]*Figure, []Skipped, error) {
 	var figs []*Figure
 	var skipped []Skipped
 	parts := f.Parts()
@@ -97,10 +95,10 @@ func Figures(f *experiments.Folder, s *experiments.Summary, o Options) ([]*Figur
 // of appearance, sorted, and projected onto series or bars by metric name.
 
 // view is a selection of a part's rows.
-type view []*experiments.Row
+type view []*analysis.Row
 
 // val is a row's value of a configuration key; a run without an upgrade has "none".
-func val(r *experiments.Row, key string) string {
+func val(r *analysis.Row, key string) string {
 	v, ok := r.Params.Get(key)
 	if key == "upgrade" && (!ok || v == "") {
 		return "none"
@@ -108,20 +106,20 @@ func val(r *experiments.Row, key string) string {
 	return v
 }
 
-func noUpgrade(r *experiments.Row) bool   { return val(r, "upgrade") == "none" }
-func withUpgrade(r *experiments.Row) bool { return !noUpgrade(r) }
+func noUpgrade(r *analysis.Row) bool   { return val(r, "upgrade") == "none" }
+func withUpgrade(r *analysis.Row) bool { return !noUpgrade(r) }
 
 // where keeps the rows that pass keep.
-func (v view) where(keep func(*experiments.Row) bool) view {
-	return slices.DeleteFunc(slices.Clone(v), func(r *experiments.Row) bool { return !keep(r) })
+func (v view) where(keep func(*analysis.Row) bool) view {
+	return slices.DeleteFunc(slices.Clone(v), func(r *analysis.Row) bool { return !keep(r) })
 }
 
 // is keeps the rows whose value of key is one of vals; not the others.
 func (v view) is(key string, vals ...string) view {
-	return v.where(func(r *experiments.Row) bool { return slices.Contains(vals, val(r, key)) })
+	return v.where(func(r *analysis.Row) bool { return slices.Contains(vals, val(r, key)) })
 }
 func (v view) not(key string, vals ...string) view {
-	return v.where(func(r *experiments.Row) bool { return !slices.Contains(vals, val(r, key)) })
+	return v.where(func(r *analysis.Row) bool { return !slices.Contains(vals, val(r, key)) })
 }
 
 // values lists the values of key, in order of appearance.
@@ -136,9 +134,9 @@ func (v view) values(key string) []string {
 }
 
 // sorted orders the rows by x, stably.
-func (v view) sorted(x func(*experiments.Row) (float64, bool)) view {
+func (v view) sorted(x func(*analysis.Row) (float64, bool)) view {
 	out := slices.Clone(v)
-	slices.SortStableFunc(out, func(a, b *experiments.Row) int { xa, _ := x(a); xb, _ := x(b); return cmp.Compare(xa, xb) })
+	slices.SortStableFunc(out, func(a, b *analysis.Row) int { xa, _ := x(a); xb, _ := x(b); return cmp.Compare(xa, xb) })
 	return out
 }
 
@@ -163,7 +161,7 @@ func (v view) by(keys ...string) []group {
 }
 
 // groups is by, split into labels and rows.
-func groups(rows []*experiments.Row, keys []string) (labels []string, out [][]*experiments.Row) {
+func groups(rows []*analysis.Row, keys []string) (labels []string, out [][]*analysis.Row) {
 	for _, g := range view(rows).by(keys...) {
 		labels, out = append(labels, g.label), append(out, g.rows)
 	}
@@ -172,7 +170,7 @@ func groups(rows []*experiments.Row, keys []string) (labels []string, out [][]*e
 
 // varying lists the keys whose values differ among the rows, leaving out except (and procs),
 // in the order of the experiments' keys.
-func varying(rows []*experiments.Row, except ...string) []string {
+func varying(rows []*analysis.Row, except ...string) []string {
 	var keys []string
 	for _, r := range rows {
 		for _, p := range r.Params {
@@ -180,7 +178,7 @@ func varying(rows []*experiments.Row, except ...string) []string {
 				continue
 			}
 			// A row without the key does not make it vary.
-			if slices.ContainsFunc(rows, func(o *experiments.Row) bool { v, ok := o.Params.Get(p.Key); return ok && v != p.Value }) {
+			if slices.ContainsFunc(rows, func(o *analysis.Row) bool { v, ok := o.Params.Get(p.Key); return ok && v != p.Value }) {
 				keys = append(keys, p.Key)
 			}
 		}
@@ -219,22 +217,22 @@ func label(ps experiments.Params, keys []string) string {
 }
 
 // stat returns a row's statistic of a metric (ok false when absent).
-func stat(r *experiments.Row, metric string) (experiments.Stat, bool) {
+func stat(r *analysis.Row, metric string) (analysis.Stat, bool) {
 	s, ok := r.Stats[metric]
 	return s, ok && s.N > 0
 }
 
 // key and metric are the x of a row: a configuration value as a number, or a metric's median.
-func key(k string) func(*experiments.Row) (float64, bool) {
-	return func(r *experiments.Row) (float64, bool) { x := num(val(r, k)); return x, !math.IsNaN(x) }
+func key(k string) func(*analysis.Row) (float64, bool) {
+	return func(r *analysis.Row) (float64, bool) { x := num(val(r, k)); return x, !math.IsNaN(x) }
 }
-func metric(m string) func(*experiments.Row) (float64, bool) {
-	return func(r *experiments.Row) (float64, bool) { s, ok := stat(r, m); return s.Median, ok }
+func metric(m string) func(*analysis.Row) (float64, bool) {
+	return func(r *analysis.Row) (float64, bool) { s, ok := stat(r, m); return s.Median, ok }
 }
 
 // line projects rows onto one series: x from x, y the metric's median times scale, the bars
 // its minimum and maximum; rows without either are left out.
-func line(name string, rows view, x func(*experiments.Row) (float64, bool), m string, scale float64) Series {
+func line(name string, rows view, x func(*analysis.Row) (float64, bool), m string, scale float64) Series {
 	s := Series{Label: name, Points: true}
 	for _, r := range rows.sorted(x) {
 		xv, okx := x(r)
@@ -250,8 +248,8 @@ func line(name string, rows view, x func(*experiments.Row) (float64, bool), m st
 // bars projects rows onto grouped bars: one bar series per value of seriesOf in series (those
 // with no bar left out), one group per value of groupOf in groupNames (every group, groupOf
 // nil); a bar is the median of metricOf(group) times scale, its whiskers the minimum and maximum.
-func bars(rows view, series []string, seriesOf func(*experiments.Row) string, groupNames []string,
-	groupOf func(*experiments.Row) string, metricOf func(g string) string, scale float64) *Bars {
+func bars(rows view, series []string, seriesOf func(*analysis.Row) string, groupNames []string,
+	groupOf func(*analysis.Row) string, metricOf func(g string) string, scale float64) *Bars {
 	b := &Bars{Groups: groupNames}
 	for si, sv := range series {
 		bs, any := newBarSeries(sv, si, len(groupNames)), false
@@ -318,7 +316,7 @@ func num(s string) float64 {
 }
 
 // repsNote says how many repetitions the medians are of.
-func (c *ctx) repsNote(rows []*experiments.Row) string {
+func (c *ctx) repsNote(rows []*analysis.Row) string {
 	lo, hi := math.MaxInt, 0
 	for _, r := range rows {
 		lo, hi = min(lo, r.Runs), max(hi, r.Runs)
@@ -342,8 +340,8 @@ func keysNote(keys []string) string {
 }
 
 // bench returns the part's bench rows (not micro-benchmarks) that pass keep.
-func (c *ctx) bench(keep func(*experiments.Row) bool) view {
-	return c.rows.where(func(r *experiments.Row) bool {
+func (c *ctx) bench(keep func(*analysis.Row) bool) view {
+	return c.rows.where(func(r *analysis.Row) bool {
 		_, micro := r.Params.Get("benchmark")
 		return !micro && (keep == nil || keep(r))
 	})
@@ -370,7 +368,7 @@ func workloadName(w string) string {
 // interval, as the median over the repetitions.
 
 // ticks are the series of a row's runs (the first run's only, with First).
-func (c *ctx) ticks(r *experiments.Row) [][]record.Tick {
+func (c *ctx) ticks(r *analysis.Row) [][]record.Tick {
 	var out [][]record.Tick
 	for _, smp := range r.Samples {
 		if s := c.runTicks(smp.Run); len(s) > 0 {
@@ -416,7 +414,7 @@ func medianStep(s []record.Tick) float64 {
 	for i := 1; i < len(s); i++ {
 		dts = append(dts, s[i].T-s[i-1].T)
 	}
-	return experiments.Median(dts)
+	return analysis.Median(dts)
 }
 
 // tv projects a tick value times scale, where the tick has it; lat a latency in ms, where the
@@ -448,7 +446,7 @@ func aggregate(runs [][]record.Tick, get func(record.Tick) (float64, bool)) (t, 
 			}
 		}
 		if len(vs) > 0 {
-			t, y = append(t, experiments.Median(ts)), append(y, experiments.Median(vs))
+			t, y = append(t, analysis.Median(ts)), append(y, analysis.Median(vs))
 		}
 	}
 	return t, y
@@ -508,7 +506,7 @@ func window(ts []record.Tick, start float64) record.Tick {
 
 // upgradeMarks are the median instants of a row's upgrade, from the results (or, failing
 // that, the first series' events).
-func upgradeMarks(r *experiments.Row, runs [][]record.Tick, color int) []Mark {
+func upgradeMarks(r *analysis.Row, runs [][]record.Tick, color int) []Mark {
 	var out []Mark
 	for _, kind := range []string{"requested", "committed", "migrated"} {
 		if s, ok := stat(r, "upgrade."+kind+"_s"); ok {
@@ -545,7 +543,7 @@ func timeline(c *ctx) (*Figure, string, error) {
 	const xl = "time since the start (s)"
 	var upgradeAt []float64
 	for _, sc := range scenarios {
-		for _, g := range rows.where(func(r *experiments.Row) bool { return val(r, "upgrade") == sc || noUpgrade(r) }).by(groupKeys...) {
+		for _, g := range rows.where(func(r *analysis.Row) bool { return val(r, "upgrade") == sc || noUpgrade(r) }).by(groupKeys...) {
 			where := strings.Trim(strings.TrimPrefix("scenario "+sc, "scenario none")+", "+g.label, ", ")
 			tp := Panel{Title: strings.TrimPrefix(where+": throughput", ": "), XLabel: xl, YLabel: c.axis("throughput", "throughput", 1e-3, false), Legend: true}
 			lt := Panel{Title: strings.TrimPrefix(where+": max (solid) and p99 (dashed) latency", ": "), XLabel: xl,
@@ -669,7 +667,7 @@ func migration(c *ctx) (*Figure, string, error) {
 // perWorkload and the workload varies.
 type against struct {
 	title, xLabel string
-	x             func(*experiments.Row) (float64, bool)
+	x             func(*analysis.Row) (float64, bool)
 	except        []string
 	perWorkload   bool
 	log           bool   // both axes logarithmic, else x ticks at the values drawn
@@ -683,7 +681,7 @@ type against struct {
 type yAxis struct {
 	title, what, metric string
 	scale               float64
-	keep                func(*experiments.Row) bool
+	keep                func(*analysis.Row) bool
 }
 
 // figure draws the rows as a declares.
@@ -749,8 +747,8 @@ func overhead(c *ctx) (*Figure, string, error) {
 	}
 	groupKeys := varying(rows, "backend")
 	glabels, _ := groups(rows, groupKeys)
-	b := bars(rows, []string{"stm-plain", "stm"}, func(r *experiments.Row) string { return val(r, "backend") }, glabels,
-		func(r *experiments.Row) string { return label(r.Params, groupKeys) }, func(string) string { return "throughput" }, 1e-3)
+	b := bars(rows, []string{"stm-plain", "stm"}, func(r *analysis.Row) string { return val(r, "backend") }, glabels,
+		func(r *analysis.Row) string { return label(r.Params, groupKeys) }, func(string) string { return "throughput" }, 1e-3)
 	var notes []string
 	for i := range b.Series {
 		b.Series[i].Color, _ = backendColor(b.Series[i].Label)
@@ -773,8 +771,8 @@ func overhead(c *ctx) (*Figure, string, error) {
 
 // maxLatencyMetric is the maximum latency a pause figure shows: the window after the
 // upgrade when the results have it, else the whole run's.
-func maxLatencyMetric(rows []*experiments.Row) (metric, what string) {
-	if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := stat(r, "window.max_us"); return ok }) {
+func maxLatencyMetric(rows []*analysis.Row) (metric, what string) {
+	if slices.ContainsFunc(rows, func(r *analysis.Row) bool { _, ok := stat(r, "window.max_us"); return ok }) {
 		return "window.max_us", "maximum latency in the second after the upgrade's commit"
 	}
 	return "all.max_us", "maximum latency over the whole run"
@@ -784,7 +782,7 @@ func maxLatencyMetric(rows []*experiments.Row) (metric, what string) {
 // combination of the varying keys other than except.
 func pauseAgainst(c *ctx, xMetric, xLabel string, except []string, title string) (*Figure, string, error) {
 	const pauseMetric = "upgrade.commit_delay_ms"
-	rows := c.bench(withUpgrade).where(func(r *experiments.Row) bool {
+	rows := c.bench(withUpgrade).where(func(r *analysis.Row) bool {
 		_, p := stat(r, pauseMetric)
 		_, x := stat(r, xMetric)
 		return p && x
@@ -909,7 +907,7 @@ func percentiles(c *ctx) (*Figure, string, error) {
 	}
 	note, lineKeys := "", varying(rows)
 	if len(rows) > 10 && slices.Contains(lineKeys, "threads") {
-		most := slices.MaxFunc(rows, func(a, b *experiments.Row) int { return int(num(val(a, "threads")) - num(val(b, "threads"))) })
+		most := slices.MaxFunc(rows, func(a, b *analysis.Row) int { return int(num(val(a, "threads")) - num(val(b, "threads"))) })
 		rows = rows.is("threads", val(most, "threads"))
 		note, lineKeys = fmt.Sprintf(" Only the runs with the most threads (%s) are shown.", val(most, "threads")), varying(rows)
 	}
@@ -993,7 +991,7 @@ func ninesAxis(fig *Figure, maxNines float64) {
 
 // medianCurve is the median over a row's runs of their curves of scope, at each percentile
 // they all have, on the nines scale (+Inf for the maximum).
-func medianCurve(r *experiments.Row, scope string, few bool) Series {
+func medianCurve(r *analysis.Row, scope string, few bool) Series {
 	var curves [][]pctl
 	for _, smp := range r.Samples {
 		if cv, _ := curve(smp.Run, scope, few); len(cv) > 0 {
@@ -1016,7 +1014,7 @@ func medianCurve(r *experiments.Row, scope string, few bool) Series {
 			if pt.P < 100 {
 				x = nines(pt.P)
 			}
-			s.X, s.Y = append(s.X, x), append(s.Y, experiments.Median(vs))
+			s.X, s.Y = append(s.X, x), append(s.Y, analysis.Median(vs))
 		}
 	}
 	return s
@@ -1024,12 +1022,12 @@ func medianCurve(r *experiments.Row, scope string, few bool) Series {
 
 // micro draws the micro-benchmarks: time per operation per contender, per workload.
 func micro(c *ctx) (*Figure, string, error) {
-	rows := c.rows.where(func(r *experiments.Row) bool { _, ok := r.Params.Get("benchmark"); return ok })
+	rows := c.rows.where(func(r *analysis.Row) bool { _, ok := r.Params.Get("benchmark"); return ok })
 	if len(rows) == 0 {
 		return nil, "no micro-benchmark results", nil
 	}
 	// "Peers/dustm-lock/ro10" is workload ro10 of contender dustm-lock.
-	split := func(r *experiments.Row) (impl, workload string) {
+	split := func(r *analysis.Row) (impl, workload string) {
 		seg := strings.Split(val(r, "benchmark"), "/")
 		switch len(seg) {
 		case 1:
@@ -1039,7 +1037,7 @@ func micro(c *ctx) (*Figure, string, error) {
 		}
 		return seg[1], strings.Join(seg[2:], "/")
 	}
-	implOf := func(r *experiments.Row) string { i, _ := split(r); return i }
+	implOf := func(r *analysis.Row) string { i, _ := split(r); return i }
 	var workloads, impls []string
 	for _, r := range rows {
 		impl, wl := split(r)
@@ -1054,8 +1052,8 @@ func micro(c *ctx) (*Figure, string, error) {
 	slices.SortFunc(procs, func(a, b string) int { return int(num(a) - num(b)) })
 	fig := &Figure{Title: c.title + "STM micro-benchmarks", Cols: min(2, len(workloads))}
 	for _, wl := range workloads {
-		b := bars(rows.where(func(r *experiments.Row) bool { _, w := split(r); return w == wl }), impls, implOf,
-			slices.Clone(procs), func(r *experiments.Row) string { return val(r, "procs") }, func(string) string { return "ns_per_op" }, 1)
+		b := bars(rows.where(func(r *analysis.Row) bool { _, w := split(r); return w == wl }), impls, implOf,
+			slices.Clone(procs), func(r *analysis.Row) string { return val(r, "procs") }, func(string) string { return "ns_per_op" }, 1)
 		for i, p := range b.Groups {
 			b.Groups[i] = "GOMAXPROCS=" + p
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"dustm/experiments"
+	"dustm/analysis"
 )
 
 // TestVerdictsOnNothing: with every measurement zero no claim is judged on a 0/0 ratio, and
@@ -15,7 +15,7 @@ func TestVerdictsOnNothing(t *testing.T) {
 	for _, r := range s.Rows {
 		for m, st := range r.Stats {
 			vs := make([]float64, len(st.Values))
-			r.Stats[m] = experiments.StatOf(vs)
+			r.Stats[m] = analysis.StatOf(vs)
 		}
 	}
 	fds := ComputeFindings(f, s)

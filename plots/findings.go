@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/record"
 
@@ -60,13 +61,13 @@ type Finding struct {
 }
 
 // ComputeFindings checks every claim of the folder in every part it is about.
-func ComputeFindings(f *experiments.Folder, s *experiments.Summary) []Finding {
+func ComputeFindings(f *experiments.Folder, s *analysis.Summary) []Finding {
 	var out []Finding
 	for _, part := range f.Parts() {
-		rows := slices.DeleteFunc(partRows(s, part), func(r *experiments.Row) bool { return r.Runs == 0 })
+		rows := slices.DeleteFunc(partRows(s, part), func(r *analysis.Row) bool { return r.Runs == 0 })
 		for _, c := range experiments.FolderClaims(f.Manifest) {
 			e := eval{c: c, rows: rows, s: s}
-			about := func(r *experiments.Row) bool { ms, _ := e.metrics(r, nil); return e.on(r) && len(ms) > 0 }
+			about := func(r *analysis.Row) bool { ms, _ := e.metrics(r, nil); return e.on(r) && len(ms) > 0 }
 			if (c.Part != "" && c.Part != part) || !slices.ContainsFunc(rows, about) {
 				continue
 			}
@@ -85,8 +86,8 @@ func ComputeFindings(f *experiments.Folder, s *experiments.Summary) []Finding {
 // eval is a claim checked on one part's rows.
 type eval struct {
 	c    experiments.Claim
-	rows []*experiments.Row
-	s    *experiments.Summary
+	rows []*analysis.Row
+	s    *analysis.Summary
 }
 
 // param is a setting of a configuration; "k/i" the i-th /-segment of k's value.
@@ -105,7 +106,7 @@ func segKey(key string) (string, int, bool) {
 }
 
 // match reports whether a selection picks a configuration among the part's.
-func (e *eval) match(sel experiments.Selection, r *experiments.Row) bool {
+func (e *eval) match(sel experiments.Selection, r *analysis.Row) bool {
 	for k, spec := range sel {
 		if !e.matchSpec(k, spec, param(r.Params, k)) {
 			return false
@@ -130,12 +131,12 @@ func (e *eval) matchSpec(key, spec, v string) bool {
 	return slices.ContainsFunc(strings.Split(spec, ","), func(alt string) bool { ok, _ := path.Match(alt, v); return ok || alt == v })
 }
 
-func (e *eval) on(r *experiments.Row) bool { return e.match(e.c.On, r) }
+func (e *eval) on(r *analysis.Row) bool { return e.match(e.c.On, r) }
 
 // metrics are the claim's metrics that a row (and its baseline, where given) has: per entry
 // of Metrics the first alternative, or each member of a family, deciding; the other
 // alternatives and Beside shown beside.
-func (e *eval) metrics(r, base *experiments.Row) (names []string, beside []bool) {
+func (e *eval) metrics(r, base *analysis.Row) (names []string, beside []bool) {
 	has := func(m string) bool {
 		_, ok := stat(r, m)
 		_, okb := stat(cmp.Or(base, r), m)
@@ -154,7 +155,7 @@ func (e *eval) metrics(r, base *experiments.Row) (names []string, beside []bool)
 }
 
 // expand lists an entry's alternatives, or the members of a family that the row has.
-func expand(entry string, r *experiments.Row) []string {
+func expand(entry string, r *analysis.Row) []string {
 	if !strings.Contains(entry, "{}") {
 		return strings.Split(entry, "|")
 	}
@@ -170,8 +171,8 @@ func (e *eval) better(a, b float64, metric string) bool {
 
 // baselineOf is the configuration a row is compared with: one matching Baseline that agrees
 // with it on every other setting (with Best, the best of several by the metric).
-func (e *eval) baselineOf(r *experiments.Row, metric string) *experiments.Row {
-	var best *experiments.Row
+func (e *eval) baselineOf(r *analysis.Row, metric string) *analysis.Row {
+	var best *analysis.Row
 	for _, o := range e.rows {
 		if o == r || !e.match(e.c.Baseline, o) || !sameBut(o.Params, r.Params, append(sortedKeys(e.c.Baseline), e.c.Ignore...)) {
 			continue
@@ -186,9 +187,9 @@ func (e *eval) baselineOf(r *experiments.Row, metric string) *experiments.Row {
 
 // outdone reports whether, with Best, another configuration checked that differs from r only
 // in the selection is better.
-func (e *eval) outdone(r *experiments.Row, metric string) bool {
+func (e *eval) outdone(r *analysis.Row, metric string) bool {
 	st, _ := stat(r, metric)
-	return e.c.Best && slices.ContainsFunc(e.rows, func(o *experiments.Row) bool {
+	return e.c.Best && slices.ContainsFunc(e.rows, func(o *analysis.Row) bool {
 		so, ok := stat(o, metric)
 		return o != r && ok && e.on(o) && sameBut(o.Params, r.Params, sortedKeys(e.c.On)) && e.better(so.Median, st.Median, metric)
 	})
@@ -220,7 +221,7 @@ func dropSeg(v string, i int) string {
 
 // where names a configuration: its values of the settings that vary among the part's rows,
 // but those the claim pins to one value.
-func (e *eval) where(r *experiments.Row) string {
+func (e *eval) where(r *analysis.Row) string {
 	var pinned []string
 	for k, spec := range e.c.On {
 		if !strings.ContainsAny(spec, ",!*") {
@@ -262,7 +263,7 @@ func (e *eval) ratios(fd *Finding) {
 
 // refMetric is the baseline's metric where the claim names one: of a family, the member
 // with the largest median.
-func (e *eval) refMetric(base *experiments.Row) string {
+func (e *eval) refMetric(base *analysis.Row) string {
 	best, bestV := "", math.Inf(-1)
 	for _, m := range expand(e.c.BaselineMetric, base) {
 		if st, ok := stat(base, m); ok && st.Median > bestV && e.c.BaselineMetric != "" {
@@ -274,7 +275,7 @@ func (e *eval) refMetric(base *experiments.Row) string {
 
 // compareTo is the case of row against ref: the ratio of their medians (of metric and
 // refMetric) and its bootstrap interval.
-func compareTo(row, ref *experiments.Row, metric, refMetric, where string) Case {
+func compareTo(row, ref *analysis.Row, metric, refMetric, where string) Case {
 	v, _ := stat(row, metric)
 	b, _ := stat(ref, refMetric)
 	c := Case{Where: where, Params: row.Params, Metric: metric, Value: v.Median, Baseline: b.Median,
@@ -282,7 +283,7 @@ func compareTo(row, ref *experiments.Row, metric, refMetric, where string) Case 
 	if h, ok := stat(ref, "hiccup_max_us"); ok {
 		c.Hiccup = h.Median
 	}
-	if lo, hi, ok := experiments.BootstrapRatioCI(b.Values, v.Values, experiments.CILevel, bootstrapResamples, bootstrapSeed); ok && (v.N > 1 || b.N > 1) {
+	if lo, hi, ok := analysis.BootstrapRatioCI(b.Values, v.Values, analysis.CILevel, bootstrapResamples, bootstrapSeed); ok && (v.N > 1 || b.N > 1) {
 		c.CILow, c.CIHigh = lo, hi
 	}
 	return c
@@ -339,7 +340,7 @@ func decide(c experiments.Claim, cases []Case) (verdict, measured string) {
 	measured = fmt.Sprintf("`%s` over the baseline: %s×", prim[0].Metric, fmtRatio(ratios[0]))
 	if len(prim) > 1 {
 		measured = fmt.Sprintf("`%s` over the baseline: %s× to %s× over %d configurations (median %s×; the interval excludes 1 in %d)",
-			prim[0].Metric, fmtRatio(slices.Min(ratios)), fmtRatio(slices.Max(ratios)), len(prim), fmtRatio(experiments.Median(ratios)), sig)
+			prim[0].Metric, fmtRatio(slices.Min(ratios)), fmtRatio(slices.Max(ratios)), len(prim), fmtRatio(analysis.Median(ratios)), sig)
 	}
 	switch {
 	case c.Rule == "ratio":
@@ -386,8 +387,8 @@ func condition(cases []Case) string {
 }
 
 // groupsBy splits the rows the claim is about by its By settings.
-func (e *eval) groupsBy() (labels []string, out [][]*experiments.Row) {
-	labels, out = groups(slices.DeleteFunc(slices.Clone(e.rows), func(r *experiments.Row) bool { return !e.on(r) }), e.c.By)
+func (e *eval) groupsBy() (labels []string, out [][]*analysis.Row) {
+	labels, out = groups(slices.DeleteFunc(slices.Clone(e.rows), func(r *analysis.Row) bool { return !e.on(r) }), e.c.By)
 	for i := range labels {
 		labels[i] = cmp.Or(labels[i], "all runs")
 	}
@@ -432,7 +433,7 @@ func (e *eval) fit(fd *Finding) {
 				}
 			}
 			if len(vs) > 0 {
-				line += fmt.Sprintf("; `%s` %s", b, e.withUnit(experiments.Median(vs), b))
+				line += fmt.Sprintf("; `%s` %s", b, e.withUnit(analysis.Median(vs), b))
 			}
 			if len(vs) > 1 {
 				line += fmt.Sprintf(" (%s–%s over %d configurations)", e.withUnit(slices.Min(vs), b), e.withUnit(slices.Max(vs), b), len(vs))
@@ -476,7 +477,7 @@ func (e *eval) best(fd *Finding) {
 	labels, gs := e.groupsBy()
 	var bests []string
 	for gi, g := range gs {
-		var top *experiments.Row
+		var top *analysis.Row
 		for _, r := range g {
 			if st, ok := stat(r, m); ok && (top == nil || e.better(st.Median, top.Stats[m].Median, m)) {
 				top = r

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
 )
@@ -107,7 +108,7 @@ func TestFindingsEqualSummary(t *testing.T) {
 	if n != 8 { // 2 scenarios × 2 strategies × 2 metrics
 		t.Errorf("%d cases, want 8", n)
 	}
-	w, err := Write(dir, Options{})
+	w, err := Write(f, s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestFindingsVerdicts(t *testing.T) {
 				for i := range st.Values {
 					st.Values[i] *= 5
 				}
-				r.Stats[m] = experiments.StatOf(st.Values)
+				r.Stats[m] = analysis.StatOf(st.Values)
 			}
 		}
 	}
@@ -238,7 +239,7 @@ func TestLooseRuns(t *testing.T) {
 	if err != nil || len(files) != 2 {
 		t.Fatalf("overlay: %v, %v", files, err)
 	}
-	s, _ := experiments.Summarize(f)
+	s := analysis.Summarize(f)
 	figs, _, _ := Figures(f, s, Options{})
 	for _, fig := range figs {
 		if fig.Name == "upgrade-headline" && len(fig.Panels) != 2 {

@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/record"
 )
@@ -34,7 +35,7 @@ func strategies(rows view) []string {
 }
 
 // baselineOf is the run without an upgrade an upgraded configuration is drawn against.
-func baselineOf(r *experiments.Row, rows []*experiments.Row) *experiments.Row {
+func baselineOf(r *analysis.Row, rows []*analysis.Row) *analysis.Row {
 	for _, o := range rows {
 		if noUpgrade(o) && sameBut(o.Params, r.Params, upgradeKeys()) {
 			return o
@@ -84,7 +85,7 @@ type styler struct {
 	rest   []string // their labels, in order of appearance: the pattern's index
 }
 
-func newStyler(lineKeys []string, rows []*experiments.Row) *styler {
+func newStyler(lineKeys []string, rows []*analysis.Row) *styler {
 	s := &styler{}
 	switch {
 	case slices.Contains(lineKeys, "migration") || slices.Contains(lineKeys, "upgrade"):
@@ -131,7 +132,7 @@ func (s *styler) style(ps experiments.Params, i int) (color, dash int) {
 // upgradeGroups splits the bench rows by scenario and every other varying setting (such as
 // sms): per group its label and its rows (the runs without an upgrade of the same settings
 // included).
-func upgradeGroups(rows []*experiments.Row) (labels []string, out [][]*experiments.Row) {
+func upgradeGroups(rows []*analysis.Row) (labels []string, out [][]*analysis.Row) {
 	groupKeys := varying(rows, upgradeKeys()...)
 	for _, r := range rows {
 		if noUpgrade(r) {
@@ -158,7 +159,7 @@ func upgradeGroups(rows []*experiments.Row) (labels []string, out [][]*experimen
 // largestIfMany keeps, when the rows would make more than maxGroups scenario groups and the
 // structure's size varies, only the runs on the largest structure (the small multiples stay
 // small); note says so for the caption.
-func largestIfMany(rows []*experiments.Row) (kept []*experiments.Row, note string) {
+func largestIfMany(rows []*analysis.Row) (kept []*analysis.Row, note string) {
 	const maxGroups = 8
 	if l, _ := upgradeGroups(rows); len(l) <= maxGroups || !slices.Contains(varying(rows), "size") {
 		return rows, ""
@@ -174,7 +175,7 @@ func largestIfMany(rows []*experiments.Row) (kept []*experiments.Row, note strin
 
 // runCurves are a row's runs' series around the upgrade: x the time since the request (or,
 // without an upgrade, since upgrade-at), y the interval's maximum response time (ms).
-func (c *ctx) runCurves(r *experiments.Row) (xs, ys [][]float64, probe bool) {
+func (c *ctx) runCurves(r *analysis.Row) (xs, ys [][]float64, probe bool) {
 	for _, smp := range r.Samples {
 		run := smp.Run
 		if run == nil || run.Record == nil || !run.HasSeries() {
@@ -259,7 +260,7 @@ type headlineState struct {
 // headlinePanel is one scenario group's panel of one strategy: the run without an upgrade
 // (the group's first row, where it has one) in grey, the strategy's repetitions over it, and
 // the upgrade's instants marked.
-func (c *ctx) headlinePanel(h *headlineState, title string, g []*experiments.Row, st string) Panel {
+func (c *ctx) headlinePanel(h *headlineState, title string, g []*analysis.Row, st string) Panel {
 	pn := Panel{Title: title, XLabel: "time since the upgrade's request (s)", YLabel: "max latency (ms, log)",
 		LogY: true, MarksAtTop: true, Legend: true}
 	for _, r := range g {
@@ -300,8 +301,8 @@ func (c *ctx) headlinePanel(h *headlineState, title string, g []*experiments.Row
 
 // maxLatencyMetrics are the maxima the max-latency figure shows: the probe's where the
 // results have it, all operations', and each category's.
-func maxLatencyMetrics(rows []*experiments.Row) (names, labels []string) {
-	if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := stat(r, "probe_max_us"); return ok }) {
+func maxLatencyMetrics(rows []*analysis.Row) (names, labels []string) {
+	if slices.ContainsFunc(rows, func(r *analysis.Row) bool { _, ok := stat(r, "probe_max_us"); return ok }) {
 		names, labels = append(names, "probe_max_us"), append(labels, "probe")
 	}
 	names, labels = append(names, "all.max_us"), append(labels, "all operations")
@@ -350,7 +351,7 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 			s := Series{Label: labels[mi], Color: color, NoLine: true}
 			off := (float64(mi) - float64(len(names)-1)/2) * 0.07
 			for ci, col := range cols {
-				var r *experiments.Row
+				var r *analysis.Row
 				for _, o := range g {
 					if (col == "none" && noUpgrade(o)) || (withUpgrade(o) && o.Params.Value("migration") == col) {
 						r = o
@@ -393,7 +394,7 @@ func pauseObjects(c *ctx) (*Figure, string, error) {
 	const x, y = "upgrade.objects", "upgrade.commit_delay_ms"
 	pn := Panel{Title: "time to upgrade against the objects converted", XLabel: "objects of the changed classes (log)",
 		YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
-	points := func(label string, color int, rs []*experiments.Row) Series {
+	points := func(label string, color int, rs []*analysis.Row) Series {
 		s := Series{Label: label, Color: color, NoLine: true}
 		for _, r := range rs {
 			sx, okx := stat(r, x)

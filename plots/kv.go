@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/record"
 )
@@ -100,7 +101,7 @@ func kvPauseSize(c *ctx) (*Figure, string, error) {
 	}
 	return against{title: "The upgrade's pause against the keyspace size", xLabel: "keys (log)", x: key("preload"), except: []string{"preload"}, log: true,
 		ys: []yAxis{{title: "the upgrade's pause (server)", what: "pause", metric: "upgrade.pause_ms", scale: 1,
-			keep: func(r *experiments.Row) bool { st, ok := stat(r, "upgrade.pause_ms"); return ok && st.Median > 0 }},
+			keep: func(r *analysis.Row) bool { st, ok := stat(r, "upgrade.pause_ms"); return ok && st.Median > 0 }},
 			{title: "the client's max latency (redis-benchmark)", what: "max latency", metric: "client.max_ms", scale: 1}},
 		caption: func(keys []string) string {
 			return fmt.Sprintf("The upgrade's pause as the server measured it (upgrade.pause_ms: the longest time without any command "+
@@ -116,16 +117,18 @@ func kvPeers(c *ctx) (*Figure, string, error) {
 	if len(rows.values("backend")) < 2 {
 		return nil, "needs runs of at least two servers (backend) without an upgrade", nil
 	}
-	var samples []experiments.Sample
+	var runs []*experiments.RunData
 	for _, r := range rows {
-		samples = append(samples, r.Samples...)
+		for _, smp := range r.Samples {
+			runs = append(runs, smp.Run)
+		}
 	}
-	tests := experiments.KVTestNames(samples)
+	tests := experiments.KVTestNames(runs)
 	if len(tests) == 0 {
 		return nil, "no client report (redis-benchmark's tests) among the runs", nil
 	}
 	keys := varying(rows, kvServerKeys...)
-	backend := func(r *experiments.Row) string { return val(r, "backend") }
+	backend := func(r *analysis.Row) string { return val(r, "backend") }
 	fig := &Figure{Title: c.title + "dustm kv serve against redis-server, on redis-benchmark", Cols: 3}
 	for gi, g := range rows.by(keys...) {
 		for _, m := range []struct {

@@ -53,7 +53,7 @@ func TestKVFindingsAndFigures(t *testing.T) {
 		!strings.Contains(strings.Join(c.Evidence, ""), "outside in 1 configuration(s): upgrade=expiry,migration=eager,preload=10000000") {
 		t.Errorf("no warning of the upgrade outside the client's run in %+v", c)
 	}
-	w, err := Write(dir, Options{})
+	w, err := Write(f, s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/record"
 )
@@ -57,10 +58,7 @@ func LooseFolder(paths []string) (*experiments.Folder, error) {
 // DrawFigures draws the figures of a folder (only those named in only, when it has names)
 // into dir, PNG and SVG; it returns the files and the figures that could not be drawn.
 func DrawFigures(f *experiments.Folder, o Options, only []string, dir string) ([]string, []Skipped, error) {
-	s, err := experiments.Summarize(f)
-	if err != nil {
-		return nil, nil, err
-	}
+	s := analysis.Summarize(f)
 	figs, skipped, err := Figures(f, s, o)
 	if err != nil {
 		return nil, nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
 	"dustm/record"
@@ -33,7 +34,7 @@ const everything = `{
 		{"name": "micro", "kind": "micro", "axes": {"cpu": [1, 2]}}
 	]}`
 
-func fixture(t *testing.T, def string, fail ...string) (string, *experiments.Folder, *experiments.Summary) {
+func fixture(t *testing.T, def string, fail ...string) (string, *experiments.Folder, *analysis.Summary) {
 	t.Helper()
 	e, err := experiments.Parse(strings.NewReader(def))
 	if err != nil {
@@ -43,14 +44,14 @@ func fixture(t *testing.T, def string, fail ...string) (string, *experiments.Fol
 	if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{Source: "built-in"}, fail...); err != nil {
 		t.Fatal(err)
 	}
-	f, s, err := experiments.WriteSummary(dir)
+	f, s, err := analysis.WriteSummary(dir, analysis.SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return dir, f, s
 }
 
-func figuresByName(t *testing.T, f *experiments.Folder, s *experiments.Summary, o Options) (map[string]*Figure, []Skipped) {
+func figuresByName(t *testing.T, f *experiments.Folder, s *analysis.Summary, o Options) (map[string]*Figure, []Skipped) {
 	t.Helper()
 	figs, skipped, err := Figures(f, s, o)
 	if err != nil {
@@ -96,7 +97,7 @@ func medianOverReps(reps int, f func(rep int) float64) float64 {
 	for r := 1; r <= reps; r++ {
 		vs = append(vs, f(r))
 	}
-	return experiments.Median(vs)
+	return analysis.Median(vs)
 }
 
 func TestUpgradeTimeline(t *testing.T) {
@@ -339,7 +340,7 @@ func TestOlderResults(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, s, err := experiments.WriteSummary(dir)
+	f, s, err := analysis.WriteSummary(dir, analysis.SummaryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,8 +356,8 @@ func TestOlderResults(t *testing.T) {
 }
 
 func TestWriteFilesAndReport(t *testing.T) {
-	dir, _, _ := fixture(t, everything, "backend=coarse", "threads=4", "workload=w")
-	w, err := Write(dir, Options{})
+	dir, f, s := fixture(t, everything, "backend=coarse", "threads=4", "workload=w")
+	w, err := Write(f, s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,13 +400,13 @@ func TestWriteFilesAndReport(t *testing.T) {
 }
 
 func TestRedrawRemovesStaleFigures(t *testing.T) {
-	dir, _, _ := fixture(t, `{"name": "plain", "repetitions": 1, "axes": {"workload": ["r", "w"]}, "fixed": {"size": "tiny", "length": 1}}`)
+	dir, f, s := fixture(t, `{"name": "plain", "repetitions": 1, "axes": {"workload": ["r", "w"]}, "fixed": {"size": "tiny", "length": 1}}`)
 	if err := os.MkdirAll(filepath.Join(dir, FiguresDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	stale := filepath.Join(dir, FiguresDir, "stale.png")
 	os.WriteFile(stale, []byte("x"), 0o644)
-	w, err := Write(dir, Options{})
+	w, err := Write(f, s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,10 +480,7 @@ func TestLooseRunTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := experiments.Summarize(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := analysis.Summarize(f)
 	figs, _ := figuresByName(t, f, s, Options{})
 	fig := figs["upgrade-timeline"]
 	if fig == nil || len(fig.Panels) != 2 || !strings.Contains(fig.Title, "over time") {

@@ -17,6 +17,7 @@ import (
 	"text/template"
 	"time"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/internal/outfile"
 	"dustm/record"
@@ -31,7 +32,6 @@ const ReportFile = "REPORT.md"
 // Written is what Write wrote.
 type Written struct {
 	Folder  *experiments.Folder
-	Summary *experiments.Summary
 	Figures []*Figure
 	Files   []string // the figures' files
 	Skipped []Skipped
@@ -40,23 +40,16 @@ type Written struct {
 	Findings []Finding
 }
 
-// Write summarizes a results folder (summary.csv), draws every figure its results support
-// into figures/ (PNG and SVG; figures of an earlier drawing that no longer apply are
-// removed), and writes REPORT.md.
-func Write(dir string, o Options) (*Written, error) {
-	f, s, err := experiments.WriteSummaryWith(dir, experiments.SummaryOptions{Force: o.Force})
-	if err != nil {
-		if f != nil && len(f.Warnings) > 0 {
-			return &Written{Folder: f}, err
-		}
-		return nil, err
-	}
+// Write draws every figure a results folder's results support into its figures/ (PNG and
+// SVG; figures of an earlier drawing that no longer apply are removed), and writes its
+// REPORT.md, from the folder and its summary (analysis.WriteSummary).
+func Write(f *experiments.Folder, s *analysis.Summary, o Options) (*Written, error) {
 	figs, skipped, err := Figures(f, s, o)
 	if err != nil {
 		return nil, err
 	}
-	w := &Written{Folder: f, Summary: s, Figures: figs, Skipped: skipped}
-	fdir := filepath.Join(dir, FiguresDir)
+	w := &Written{Folder: f, Figures: figs, Skipped: skipped}
+	fdir := filepath.Join(f.Dir, FiguresDir)
 	if err := os.MkdirAll(fdir, 0o755); err != nil {
 		return nil, err
 	}
@@ -92,7 +85,7 @@ func Write(dir string, o Options) (*Written, error) {
 	if err := Report(&buf, f, s, figs, skipped); err != nil {
 		return nil, err
 	}
-	w.Report = filepath.Join(dir, ReportFile)
+	w.Report = filepath.Join(f.Dir, ReportFile)
 	if err := outfile.WriteFile(w.Report, buf.Bytes(), nil); err != nil {
 		return nil, err
 	}
@@ -145,7 +138,7 @@ type resultTable struct {
 // Report writes a results folder's REPORT.md: the findings, what was measured and how, on
 // what, the figures, the tables (medians and spread), the failed runs, and how to reproduce
 // it.
-func Report(w io.Writer, f *experiments.Folder, s *experiments.Summary, figs []*Figure, skipped []Skipped) error {
+func Report(w io.Writer, f *experiments.Folder, s *analysis.Summary, figs []*Figure, skipped []Skipped) error {
 	m := f.Manifest
 	d := reportData{Name: m.Experiment, Description: m.Description, KV: kvHowMeasured(f), Findings: ComputeFindings(f, s),
 		MultiPart: len(f.Parts()) > 1, MultiTable: len(m.Definition.Parts) > 1, Resamples: bootstrapResamples,
@@ -219,7 +212,7 @@ func partOf(f *experiments.Folder, part experiments.Part) partText {
 }
 
 // resultTables are each part's table of medians, and the definitions of the metrics shown.
-func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable, []record.Metric) {
+func resultTables(f *experiments.Folder, s *analysis.Summary) ([]resultTable, []record.Metric) {
 	shown := map[string]bool{}
 	var tables []resultTable
 	for _, part := range f.Manifest.Definition.Parts {
@@ -233,7 +226,7 @@ func resultTables(f *experiments.Folder, s *experiments.Summary) ([]resultTable,
 		}
 		metrics := tableMetrics(rows)
 		t := resultTable{Part: part.Name, Head: append(slices.Clone(keys), "runs"),
-			CI: slices.ContainsFunc(rows, func(r *experiments.Row) bool { return r.Runs >= 6 })}
+			CI: slices.ContainsFunc(rows, func(r *analysis.Row) bool { return r.Runs >= 6 })}
 		for _, mt := range metrics {
 			shown[mt] = true
 			h := mt
@@ -282,8 +275,8 @@ func sessionsDuration(ss []experiments.Session) time.Duration {
 	return total
 }
 
-func partRows(s *experiments.Summary, part string) []*experiments.Row {
-	return slices.DeleteFunc(slices.Clone(s.Rows), func(r *experiments.Row) bool { return r.Part != part })
+func partRows(s *analysis.Summary, part string) []*analysis.Row {
+	return slices.DeleteFunc(slices.Clone(s.Rows), func(r *analysis.Row) bool { return r.Part != part })
 }
 
 // partAxes are the keys that vary in a part (from its configurations).
@@ -297,16 +290,16 @@ func partAxes(f *experiments.Folder, part string) []string {
 }
 
 // tableMetrics picks the metrics a part's table shows: the ones that matter, where present.
-func tableMetrics(rows []*experiments.Row) []string {
+func tableMetrics(rows []*analysis.Row) []string {
 	want := []string{"client.rps", "client.p99_ms", "client.max_ms", "throughput", "all.max_us", "all.p99_us", "max_gap_ms", "upgrade.pause_ms", "window.max_us",
 		"upgrade.migration_s", "recovery_s", "ns_per_op", "bytes_per_op", "allocs_per_op"}
-	upgrade := slices.ContainsFunc(rows, func(r *experiments.Row) bool { return !noUpgrade(r) })
+	upgrade := slices.ContainsFunc(rows, func(r *analysis.Row) bool { return !noUpgrade(r) })
 	var out []string
 	for _, m := range want {
 		if !upgrade && (m == "recovery_s" || m == "window.max_us") {
 			continue
 		}
-		if slices.ContainsFunc(rows, func(r *experiments.Row) bool { _, ok := r.Stats[m]; return ok }) {
+		if slices.ContainsFunc(rows, func(r *analysis.Row) bool { _, ok := r.Stats[m]; return ok }) {
 			out = append(out, m)
 		}
 	}
@@ -314,7 +307,7 @@ func tableMetrics(rows []*experiments.Row) []string {
 }
 
 // cell formats a row's statistic: median (min–max), and the 95% interval when there is one.
-func cell(s *experiments.Summary, r *experiments.Row, metric string) string {
+func cell(s *analysis.Summary, r *analysis.Row, metric string) string {
 	st, ok := r.Stats[metric]
 	if !ok || st.N == 0 {
 		return "–"

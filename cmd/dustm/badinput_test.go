@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
 )
@@ -208,7 +209,7 @@ func badInputFixtures(t *testing.T, root string) {
 		if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := experiments.WriteSummary(dir); err != nil {
+		if _, _, err := analysis.WriteSummary(dir, analysis.SummaryOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -257,7 +258,7 @@ func issue20Fixtures(t *testing.T, root string, e *experiments.Experiment) {
 		if _, err := experimentstest.WriteFolder(dir, e, o); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := experiments.WriteSummary(dir); err != nil {
+		if _, _, err := analysis.WriteSummary(dir, analysis.SummaryOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		return dir

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"dustm/analysis"
 	"dustm/experiments"
 )
 
@@ -26,7 +27,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		"same throughout each side but differ between them: what is compared). Per metric: both medians,",
 		"B/A, and whether the difference exceeds the noise. --csv leaves values that do not exist empty.\n")
 	asCSV := fs.Bool("csv", false, "write CSV instead of a table")
-	test := fs.String("test", experiments.TestMannWhitney, "how to tell a difference from noise: mann-whitney (U test) or bootstrap (interval of the ratio of medians)")
+	test := fs.String("test", analysis.TestMannWhitney, "how to tell a difference from noise: mann-whitney (U test) or bootstrap (interval of the ratio of medians)")
 	alpha := fs.Float64("alpha", 0.05, "significance level")
 	metrics := fs.StringSlice("metrics", nil, "metrics to compare (default: the main ones both sides have; all: every one)")
 	whereA := fs.StringArray("a", nil, "keep only A's runs with this setting, key=value (repeatable); e.g. A and B the same folder, --a backend=stm-plain --b backend=stm")
@@ -53,7 +54,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err := keepRuns(b, "B", *whereB); err != nil {
 		return err
 	}
-	c, err := experiments.Compare(a, b, experiments.CompareOptions{Test: *test, Alpha: *alpha, Metrics: *metrics})
+	c, err := analysis.Compare(a, b, analysis.CompareOptions{Test: *test, Alpha: *alpha, Metrics: *metrics})
 	if err != nil {
 		return usageIf(err, experiments.ErrInvalid)
 	}
@@ -123,7 +124,7 @@ func fmtCompact(v float64) string {
 	return fmtFloat(v, 4)
 }
 
-func writeComparison(w io.Writer, nameA, nameB string, c *experiments.Comparison) error {
+func writeComparison(w io.Writer, nameA, nameB string, c *analysis.Comparison) error {
 	var da, db []string
 	kv := func(k, v string) string {
 		if v == "" {
@@ -145,7 +146,7 @@ func writeComparison(w io.Writer, nameA, nameB string, c *experiments.Comparison
 	fmt.Fprintf(w, "test: %s\n\n", c.Method)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	stat := "p"
-	if c.Test == experiments.TestBootstrap {
+	if c.Test == analysis.TestBootstrap {
 		stat = "B/A interval"
 	}
 	fmt.Fprintf(tw, "config\tmetric\tn A\tn B\tmedian A\tmedian B\tB/A\t%s\tverdict\t\n", stat)
@@ -155,7 +156,7 @@ func writeComparison(w io.Writer, nameA, nameB string, c *experiments.Comparison
 			cfg = "(all)"
 		}
 		st := fmtFloat(r.P, 2)
-		if c.Test == experiments.TestBootstrap {
+		if c.Test == analysis.TestBootstrap {
 			st = fmtFloat(r.CILow, 3) + "–" + fmtFloat(r.CIHigh, 3)
 		}
 		verdict := r.Verdict
@@ -190,7 +191,7 @@ func csvFloat(v float64, digits int) string {
 	return strconv.FormatFloat(v, 'g', digits, 64)
 }
 
-func writeComparisonCSV(w io.Writer, c *experiments.Comparison) error {
+func writeComparisonCSV(w io.Writer, c *analysis.Comparison) error {
 	cw := csv.NewWriter(w)
 	fmtFloat := csvFloat
 	cw.Write([]string{"config", "metric", "n_a", "n_b", "median_a", "median_b", "ratio_b_a", "p_value", "ratio_ci_low", "ratio_ci_high", "significant", "verdict", "test", "alpha"})

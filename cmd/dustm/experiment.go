@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/internal/duration"
 	"dustm/internal/outfile"
@@ -277,7 +278,7 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 		return err
 	}
 	// The summary of whatever exists, even after an interruption.
-	report, err := draw(s.Dir, f.noPlot || s.Manifest.Shard != nil, plots.Options{}, stdout, stderr)
+	report, err := draw(s.Dir, f.noPlot || s.Manifest.Shard != nil, false, plots.Options{}, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -296,23 +297,21 @@ func sweep(ctx context.Context, s *experiments.Sweep, f *experimentFlags, comman
 	return nil
 }
 
-// draw writes a results folder's summary and, unless noPlot, its figures and REPORT.md
-// (whose path it returns), and tells where they went.
-func draw(dir string, noPlot bool, o plots.Options, stdout, stderr io.Writer) (report string, err error) {
-	if noPlot {
-		folder, _, err := experiments.WriteSummary(dir)
-		printWarnings(stderr, folder)
-		if err == nil {
-			fmt.Fprintf(stdout, "results: %s\nsummary: %s\n", dir, filepath.Join(dir, experiments.SummaryFile))
-		}
-		return "", err
+// draw writes a results folder's summary (force: even over one that counts more runs) and,
+// unless noPlot, its figures and REPORT.md (whose path it returns), and tells where they went.
+func draw(dir string, noPlot, force bool, o plots.Options, stdout, stderr io.Writer) (report string, err error) {
+	f, s, err := analysis.WriteSummary(dir, analysis.SummaryOptions{Force: force})
+	var w *plots.Written
+	if err == nil && !noPlot {
+		w, err = plots.Write(f, s, o)
 	}
-	w, err := plots.Write(dir, o)
-	if w != nil {
-		printWarnings(stderr, w.Folder)
-	}
-	if err != nil {
+	printWarnings(stderr, f) // after drawing, which warns of damaged series too
+	switch {
+	case err != nil:
 		return "", err
+	case noPlot:
+		fmt.Fprintf(stdout, "results: %s\nsummary: %s\n", dir, filepath.Join(dir, experiments.SummaryFile))
+		return "", nil
 	}
 	reportWritten(stdout, w)
 	return w.Report, nil
@@ -461,7 +460,7 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	for _, n := range notes {
 		fmt.Fprintln(stderr, "note:", n)
 	}
-	_, err = draw(s.Dir, *noPlot, plots.Options{}, stdout, stderr)
+	_, err = draw(s.Dir, *noPlot, false, plots.Options{}, stdout, stderr)
 	return err
 }
 
@@ -486,7 +485,7 @@ func inFolder(name string, run func(dir string, stdout, stderr io.Writer) error)
 }
 
 func experimentSummary(dir string, stdout, stderr io.Writer) error {
-	f, s, err := experiments.WriteSummary(dir)
+	f, s, err := analysis.WriteSummary(dir, analysis.SummaryOptions{})
 	printWarnings(stderr, f)
 	if err != nil {
 		return err
@@ -512,7 +511,7 @@ func experimentGoBench(dir string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	n, err := experiments.WriteGoBench(stdout, f)
+	n, err := analysis.WriteGoBench(stdout, f)
 	printWarnings(stderr, f)
 	if err != nil {
 		return err

@@ -58,12 +58,12 @@ throughput and latency over time too), or of all the runs named overlaid.
 	if err != nil {
 		return err
 	}
-	o := plots.Options{First: *first, Force: *force}
+	o := plots.Options{First: *first}
 	if len(runs) > 0 {
 		return plotRuns(runs, *out, o, *only, stdout, stderr)
 	}
 	for _, dir := range folders {
-		if err := plotFolder(dir, *out, len(folders) > 1, o, *only, stdout, stderr); err != nil {
+		if err := plotFolder(dir, *out, len(folders) > 1, *force, o, *only, stdout, stderr); err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
 	}
@@ -121,11 +121,12 @@ func plotRuns(runs []string, out string, o plots.Options, only []string, stdout,
 	return drawn(stdout, out, f, o, only)
 }
 
-// plotFolder redraws a results folder: everything (summaries, figures, REPORT.md), or with
-// --only or --out just the figures named, into out (a subfolder per results folder, several).
-func plotFolder(dir, out string, several bool, o plots.Options, only []string, stdout, stderr io.Writer) error {
+// plotFolder redraws a results folder: everything (summaries, figures, REPORT.md; force:
+// even over ones that count more runs), or with --only or --out just the figures named, into
+// out (a subfolder per results folder, several).
+func plotFolder(dir, out string, several, force bool, o plots.Options, only []string, stdout, stderr io.Writer) error {
 	if len(only) == 0 && out == "" {
-		_, err := draw(dir, false, o, stdout, stderr)
+		_, err := draw(dir, false, force, o, stdout, stderr)
 		return err
 	}
 	f, err := experiments.LoadFolder(dir)

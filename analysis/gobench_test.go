@@ -1,4 +1,4 @@
-package experiments_test
+package analysis_test
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"dustm/analysis"
 	"dustm/experiments"
 	"dustm/experiments/experimentstest"
 )
@@ -24,7 +25,7 @@ func TestWriteGoBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	n, err := experiments.WriteGoBench(&buf, f)
+	n, err := analysis.WriteGoBench(&buf, f)
 	if err != nil || n != 9 { // 4 configurations × 3, less the 3 failed runs
 		t.Fatalf("%d lines (%v)", n, err)
 	}

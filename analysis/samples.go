@@ -1,10 +1,11 @@
-package experiments
+package analysis
 
 import (
 	"maps"
 	"slices"
 	"strings"
 
+	"dustm/experiments"
 	"dustm/record"
 )
 
@@ -14,25 +15,47 @@ type Sample struct {
 	// Config names the row the sample belongs to: the configuration's slug, and for micro
 	// runs the benchmark ("slug/Peers/dustm-lock/ro10-2").
 	Config  string
-	Params  Params
+	Params  experiments.Params
 	Rep     int
 	Metrics map[string]float64
-	Run     *RunData
+	Run     *experiments.RunData
 }
 
-// Samples returns the values of every successful run.
-func (f *Folder) Samples() []Sample {
+// Samples returns the values of every successful run of a folder.
+func Samples(f *experiments.Folder) []Sample {
 	var out []Sample
 	for _, r := range f.Runs {
-		if !r.OK() {
-			continue
-		}
-		if r.Info.Kind == KindMicro {
+		switch {
+		case r.OK() && r.Info.Kind == experiments.KindMicro:
 			out = append(out, microSamples(r)...)
-			continue
+		case r.OK():
+			out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config, Params: r.Info.Params,
+				Rep: r.Info.Rep, Metrics: r.Record.Values, Run: r})
 		}
-		out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config, Params: r.Info.Params,
-			Rep: r.Info.Rep, Metrics: r.Record.Values, Run: r})
+	}
+	return out
+}
+
+// microSamples are a micro run's samples, one per benchmark, named by it, with its name and
+// GOMAXPROCS as the settings benchmark and procs (experiments.ParseBenchText names each
+// benchmark NAME-PROCS and its values NAME-PROCS.METRIC); the metrics lose the prefix.
+func microSamples(r *experiments.RunData) []Sample {
+	var out []Sample
+	list, _ := r.Record.Config.Get("benchmarks")
+	for _, bench := range strings.Fields(list) {
+		m := map[string]float64{}
+		for _, d := range r.Record.Metrics {
+			if v, ok := r.Record.Values[bench+"."+d.Name]; ok {
+				m[d.Name] = v
+			}
+		}
+		name, procs := bench, "1"
+		if i := strings.LastIndex(bench, "-"); i >= 0 {
+			name, procs = bench[:i], bench[i+1:]
+		}
+		ps := r.Info.Params.With("benchmark", name).With("procs", procs)
+		out = append(out, Sample{Part: r.Info.Part, Config: r.Info.Config + "/" + bench, Params: ps,
+			Rep: r.Info.Rep, Metrics: m, Run: r})
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package experiments
+package analysis
 
 import (
 	"cmp"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"dustm/experiments"
 	"dustm/record"
 )
 
@@ -20,14 +21,14 @@ import (
 // has none), ns/op the time per successful operation over all the threads, and then every
 // value of the record, its unit the metric's name; a "Unit NAME better=higher|lower" line
 // says which way each metric is better, from its definition. It returns the number of
-// lines. Micro runs are left out: their outputs (BenchTextFile) are Go benchmark output
+// lines. Micro runs are left out: their outputs (experiments.BenchTextFile) are Go benchmark output
 // already.
-func WriteGoBench(w io.Writer, f *Folder) (int, error) {
+func WriteGoBench(w io.Writer, f *experiments.Folder) (int, error) {
 	n := 0
 	var b strings.Builder
 	units := map[string]bool{}
 	for _, r := range f.Runs {
-		if !r.OK() || r.Info.Kind == KindMicro {
+		if !r.OK() || r.Info.Kind == experiments.KindMicro {
 			continue
 		}
 		if n == 0 {
@@ -45,7 +46,7 @@ func WriteGoBench(w io.Writer, f *Folder) (int, error) {
 	return n, err
 }
 
-func writeGoBenchLine(b *strings.Builder, r *RunData, units map[string]bool) {
+func writeGoBenchLine(b *strings.Builder, r *experiments.RunData, units map[string]bool) {
 	rec := r.Record
 	for _, name := range rec.Names() {
 		if m, ok := rec.Metric(name); ok && m.Better != record.Neither && !units[name] {

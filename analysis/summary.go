@@ -1,4 +1,4 @@
-package experiments
+package analysis
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"dustm/experiments"
 	"dustm/internal/outfile"
 	"dustm/record"
 )
@@ -22,7 +23,7 @@ import (
 type Row struct {
 	Part   string
 	Config string // see Sample.Config
-	Params Params
+	Params experiments.Params
 	Runs   int // successful runs
 	Failed int // failed or interrupted runs
 	// Missing is the runs the sweep plans that have not run (yet).
@@ -51,8 +52,8 @@ func (s *Summary) Metric(name string) record.Metric {
 
 // Summarize computes per configuration the median, minimum, maximum and (from 6 repetitions)
 // the 95% confidence interval of the median of every metric, in the matrix's order.
-func Summarize(f *Folder) (*Summary, error) {
-	samples := f.Samples()
+func Summarize(f *experiments.Folder) *Summary {
+	samples := Samples(f)
 	for _, r := range f.Runs {
 		// A damaged series is named now, as the figures will leave it out.
 		if r.OK() && r.HasSeries() {
@@ -67,7 +68,7 @@ func Summarize(f *Folder) (*Summary, error) {
 	// Rows in the matrix's order, so that configurations without a successful run show too
 	// (those of the folder's shard).
 	for _, c := range f.Configs {
-		if c.Kind != KindMicro && (f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index)) {
+		if c.Kind != experiments.KindMicro && (f.Manifest.Shard == nil || f.Manifest.Shard.Contains(c.Index)) {
 			rows.get(c.Part, c.Slug, c.Params)
 		}
 	}
@@ -80,7 +81,7 @@ func Summarize(f *Folder) (*Summary, error) {
 	s.countMissing(f)
 	s.sortMicro()
 	s.computeStats()
-	return s, nil
+	return s
 }
 
 type rowIndex struct {
@@ -88,7 +89,7 @@ type rowIndex struct {
 	byKey map[string]*Row
 }
 
-func (x rowIndex) get(part, config string, ps Params) *Row {
+func (x rowIndex) get(part, config string, ps experiments.Params) *Row {
 	k := part + "\x00" + config
 	if r, ok := x.byKey[k]; ok {
 		return r
@@ -101,7 +102,7 @@ func (x rowIndex) get(part, config string, ps Params) *Row {
 
 // countFailed counts the failed runs; a failed micro run counts for each of its
 // configuration's benchmarks.
-func (x rowIndex) countFailed(runs []*RunData) {
+func (x rowIndex) countFailed(runs []*experiments.RunData) {
 	for _, run := range runs {
 		// An interrupted run is not a failure: it runs again on resume, and counts as
 		// missing until then (as the command line counts it).
@@ -109,7 +110,7 @@ func (x rowIndex) countFailed(runs []*RunData) {
 			continue
 		}
 		var rows []*Row
-		if run.Info.Kind == KindMicro {
+		if run.Info.Kind == experiments.KindMicro {
 			for _, r := range x.s.Rows {
 				if r.Part == run.Info.Part && strings.HasPrefix(r.Config, run.Info.Config+"/") {
 					rows = append(rows, r)
@@ -126,7 +127,7 @@ func (x rowIndex) countFailed(runs []*RunData) {
 }
 
 // countMissing counts the runs the sweep plans that have not run (yet).
-func (s *Summary) countMissing(f *Folder) {
+func (s *Summary) countMissing(f *experiments.Folder) {
 	if f.Manifest == nil {
 		return
 	}
@@ -163,7 +164,7 @@ func (r *Row) configKey() string {
 
 // computeStats computes every row's statistics and the summary's keys.
 func (s *Summary) computeStats() {
-	var ps []Params
+	var ps []experiments.Params
 	for _, r := range s.Rows {
 		ps = append(ps, r.Params)
 		for _, m := range s.Metrics {
@@ -172,19 +173,7 @@ func (s *Summary) computeStats() {
 			}
 		}
 	}
-	s.Keys = settingKeys(ps...)
-}
-
-// settingKeys is every key of the settings given, in the table's order.
-func settingKeys(ps ...Params) []string {
-	var ks []string
-	for _, p := range slices.Concat(ps...) {
-		if !slices.Contains(ks, p.Key) {
-			ks = append(ks, p.Key)
-		}
-	}
-	slices.SortFunc(ks, keyOrder)
-	return ks
+	s.Keys = experiments.SettingKeys(ps...)
 }
 
 // Row returns the row of a configuration.
@@ -285,42 +274,35 @@ var ErrFewerRuns = errors.New("not overwritten with fewer runs")
 // and the command that asked says so (exit status 1) instead of writing an empty summary.
 var ErrNothingRead = errors.New("nothing could be read")
 
-// SummaryOptions configure WriteSummaryWith.
+// SummaryOptions configure WriteSummary.
 type SummaryOptions struct {
 	// Force writes the summary even when it counts fewer successful runs than the one it
 	// replaces.
 	Force bool
 }
 
-// WriteSummary is WriteSummaryWith without Force.
-func WriteSummary(dir string) (*Folder, *Summary, error) {
-	return WriteSummaryWith(dir, SummaryOptions{})
-}
-
-// WriteSummaryWith loads a results folder, writes its summary.csv, its long-format sibling
+// WriteSummary loads a results folder, writes its summary.csv, its long-format sibling
 // summary-long.csv (and micro.txt when it has micro runs), and returns the loaded folder and
 // its summary. Unless o.Force, a summary.csv that counts more successful runs than the
 // folder now holds (a runs/ folder gone, runs damaged) is left as it is, and the error wraps
 // ErrFewerRuns: nothing is overwritten by less.
-func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
-	f, err := LoadFolder(dir)
+func WriteSummary(dir string, o SummaryOptions) (*experiments.Folder, *Summary, error) {
+	f, err := experiments.LoadFolder(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := Summarize(f)
-	if err != nil {
-		return f, nil, err
-	}
-	if f.damaged > 0 && s.successful() == 0 {
+	s := Summarize(f)
+	if f.Damaged > 0 && s.successful() == 0 {
 		return f, s, fmt.Errorf("%w: %d runs of %s are damaged or not the folder's, and no run is complete (see the warnings); nothing is written",
-			ErrNothingRead, f.damaged, dir)
+			ErrNothingRead, f.Damaged, dir)
 	}
-	if old := summaryRuns(filepath.Join(dir, SummaryFile)); !o.Force && sum(old) > s.successful() {
+	summary := filepath.Join(dir, experiments.SummaryFile)
+	if old := summaryRuns(summary); !o.Force && sum(old) > s.successful() {
 		return f, s, fmt.Errorf("%w: %s counts %d successful runs, the folder now has %d readable ones (%s); "+
 			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
-			filepath.Join(dir, SummaryFile), sum(old), s.successful(), fewerWhy(dir, f, s, old), SummaryFile, SummaryLongFile)
+			summary, sum(old), s.successful(), fewerWhy(dir, f, s, old), experiments.SummaryFile, experiments.SummaryLongFile)
 	}
-	for name, write := range map[string]func(io.Writer) error{SummaryFile: s.WriteCSV, SummaryLongFile: s.WriteLongCSV} {
+	for name, write := range map[string]func(io.Writer) error{experiments.SummaryFile: s.WriteCSV, experiments.SummaryLongFile: s.WriteLongCSV} {
 		var buf bytes.Buffer
 		if err := write(&buf); err != nil {
 			return f, s, err
@@ -329,20 +311,24 @@ func WriteSummaryWith(dir string, o SummaryOptions) (*Folder, *Summary, error) {
 			return f, s, err
 		}
 	}
+	return f, s, writeMicro(dir, f)
+}
+
+// writeMicro writes micro.txt, every micro run's output in Go benchmark format, or removes it
+// when the folder has none.
+func writeMicro(dir string, f *experiments.Folder) error {
 	var micro bytes.Buffer
 	for _, r := range f.Runs {
-		if b, err := record.ReadFile(filepath.Join(r.Dir, BenchTextFile)); r.Info.Kind == KindMicro && r.OK() && err == nil {
+		if b, err := record.ReadFile(filepath.Join(r.Dir, experiments.BenchTextFile)); r.Info.Kind == experiments.KindMicro && r.OK() && err == nil {
 			fmt.Fprintf(&micro, "# %s rep %d\n%s\n", r.Info.Part+"/"+r.Info.Config, r.Info.Rep, bytes.TrimSuffix(b, []byte("\n")))
 		}
 	}
-	if micro.Len() > 0 {
-		if err := outfile.WriteFile(filepath.Join(dir, MicroFile), micro.Bytes(), nil); err != nil {
-			return f, s, err
-		}
-	} else {
-		os.Remove(filepath.Join(dir, MicroFile))
+	path := filepath.Join(dir, experiments.MicroFile)
+	if micro.Len() == 0 {
+		os.Remove(path)
+		return nil
 	}
-	return f, s, nil
+	return outfile.WriteFile(path, micro.Bytes(), nil)
 }
 
 // successful is the successful runs the summary counts.
@@ -357,7 +343,7 @@ func (s *Summary) successful() int {
 // fewerWhy says why a folder has fewer successful runs than its summary.csv counts: its
 // runs/ is gone, the damaged files the warnings name, or the configurations whose runs'
 // folders are gone (there is then no warning to point to).
-func fewerWhy(dir string, f *Folder, s *Summary, old map[string]int) string {
+func fewerWhy(dir string, f *experiments.Folder, s *Summary, old map[string]int) string {
 	runs := filepath.Join(dir, "runs")
 	if _, err := os.Stat(runs); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Sprintf("%s does not exist", runs)

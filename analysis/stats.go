@@ -1,4 +1,4 @@
-package experiments
+package analysis
 
 import (
 	"cmp"
@@ -19,8 +19,7 @@ type Stat struct {
 	N             int
 	Median        float64
 	Min, Max      float64
-	CILow, CIHigh float64 // the CILevel confidence interval of the median; NaN when N is too small
-	Mean, StdDev  float64
+	CILow, CIHigh float64   // the CILevel confidence interval of the median; NaN when N is too small
 	Values        []float64 // the samples, in repetition order
 	HasCI         bool
 }
@@ -32,16 +31,12 @@ type Stat struct {
 func StatOf(values []float64) Stat {
 	s := Stat{N: len(values), Values: slices.Clone(values), CILow: math.NaN(), CIHigh: math.NaN()}
 	if len(values) == 0 {
-		s.Median, s.Min, s.Max, s.Mean, s.StdDev = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+		s.Median, s.Min, s.Max = math.NaN(), math.NaN(), math.NaN()
 		return s
 	}
 	// The median is benchmath's Center, computed as the mean of the two middle values (its
 	// interpolation differs in the last digit, which the summaries print).
-	s.Median, s.Mean, s.StdDev = Median(values), stat.Mean(values, nil), math.NaN()
-	s.Min, s.Max = slices.Min(values), slices.Max(values)
-	if len(values) > 1 {
-		s.StdDev = stat.StdDev(values, nil)
-	}
+	s.Median, s.Min, s.Max = Median(values), slices.Min(values), slices.Max(values)
 	if lo, hi, ok := MedianCI(values, CILevel); ok {
 		s.CILow, s.CIHigh, s.HasCI = lo, hi, true
 	}
@@ -62,17 +57,11 @@ func Median(values []float64) float64 {
 	if len(values) == 0 {
 		return math.NaN()
 	}
-	sorted := slices.Clone(values)
-	slices.Sort(sorted)
-	return medianSorted(sorted)
-}
-
-func medianSorted(x []float64) float64 {
-	n := len(x)
-	if n%2 == 1 {
-		return x[n/2]
+	x, n := slices.Sorted(slices.Values(values)), len(values)
+	if n%2 == 0 {
+		return (x[n/2-1] + x[n/2]) / 2
 	}
-	return (x[n/2-1] + x[n/2]) / 2
+	return x[n/2]
 }
 
 // MedianCI returns the distribution-free confidence interval of the median of the values at

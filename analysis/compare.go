@@ -1,4 +1,4 @@
-package experiments
+package analysis
 
 import (
 	"cmp"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"dustm/experiments"
 	"dustm/record"
 )
 
@@ -77,12 +78,12 @@ type Comparison struct {
 // medians, their ratio, and whether the difference is larger than the noise: the two-sided
 // Mann-Whitney U test at level α (no assumption of normality), or a bootstrap interval of
 // the ratio of medians that excludes 1; the metric's definition says which way is better.
-func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
+func Compare(a, b *experiments.Folder, o CompareOptions) (*Comparison, error) {
 	o, err := o.check()
 	if err != nil {
 		return nil, err
 	}
-	sa, sb := a.Samples(), b.Samples()
+	sa, sb := Samples(a), Samples(b)
 	if len(sa) == 0 || len(sb) == 0 {
 		return nil, fmt.Errorf("nothing to compare: %s has %d successful runs, %s has %d", a.Dir, len(sa), b.Dir, len(sb))
 	}
@@ -90,7 +91,8 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 	if !(len(o.Metrics) == 1 && o.Metrics[0] == "all") {
 		for _, m := range o.Metrics {
 			if !slices.Contains(known, m) {
-				return nil, invalidf("unknown metric %q (accepted: all, or a metric of these results: %s)", m, strings.Join(known, ", "))
+				return nil, fmt.Errorf("%w: unknown metric %q (accepted: all, or a metric of these results: %s)",
+					experiments.ErrInvalid, m, strings.Join(known, ", "))
 			}
 		}
 	}
@@ -100,23 +102,23 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 		c.Method = fmt.Sprintf("Mann-Whitney U test, two-sided, α = %g (exact p-value up to 60 runs in all; no assumption of normality)", o.Alpha)
 	}
 	label := c.matchKeys(sa, sb)
-	ga, gb := groupBy(sa, label), groupBy(sb, label)
-	for _, g := range gb {
-		if !slices.ContainsFunc(ga, func(x *group) bool { return x.label == g.label }) {
-			c.OnlyB = append(c.OnlyB, g.label)
+	la, lb := distinct(sa, label), distinct(sb, label)
+	for _, l := range lb {
+		if !slices.Contains(la, l) {
+			c.OnlyB = append(c.OnlyB, l)
 		}
 	}
 	matched := 0
-	for _, g := range ga {
-		j := slices.IndexFunc(gb, func(x *group) bool { return x.label == g.label })
-		if j < 0 {
-			c.OnlyA = append(c.OnlyA, g.label)
+	for _, l := range la {
+		if !slices.Contains(lb, l) {
+			c.OnlyA = append(c.OnlyA, l)
 			continue
 		}
 		matched++
-		for _, m := range compareMetrics(o.Metrics, known, g.samples, gb[j].samples) {
+		ga, gb := labelled(sa, label, l), labelled(sb, label, l)
+		for _, m := range compareMetrics(o.Metrics, known, ga, gb) {
 			def, _ := record.Lookup(defs.defs, m)
-			c.Rows = append(c.Rows, compareOne(g.label, def, values(g.samples, m), values(gb[j].samples, m), o))
+			c.Rows = append(c.Rows, compareOne(l, def, values(ga, m), values(gb, m), o))
 		}
 	}
 	if matched == 0 {
@@ -130,10 +132,10 @@ func Compare(a, b *Folder, o CompareOptions) (*Comparison, error) {
 func (o CompareOptions) check() (CompareOptions, error) {
 	o.Test, o.Alpha, o.Resamples = cmp.Or(o.Test, TestMannWhitney), cmp.Or(o.Alpha, 0.05), cmp.Or(o.Resamples, 10000)
 	if o.Test != TestMannWhitney && o.Test != TestBootstrap {
-		return o, invalidf("unknown test %q (accepted: %s, %s)", o.Test, TestMannWhitney, TestBootstrap)
+		return o, fmt.Errorf("%w: unknown test %q (accepted: %s, %s)", experiments.ErrInvalid, o.Test, TestMannWhitney, TestBootstrap)
 	}
 	if !(o.Alpha > 0 && o.Alpha < 1) {
-		return o, invalidf("alpha must be between 0 and 1 (got %v)", o.Alpha)
+		return o, fmt.Errorf("%w: alpha must be between 0 and 1 (got %v)", experiments.ErrInvalid, o.Alpha)
 	}
 	return o, nil
 }
@@ -173,14 +175,14 @@ func distinct(ss []Sample, f func(Sample) string) []string {
 // configuration is labelled: by the matched keys that vary.
 func (c *Comparison) matchKeys(sa, sb []Sample) func(Sample) string {
 	all := append(slices.Clone(sa), sb...)
-	var ps []Params
+	var ps []experiments.Params
 	for _, s := range all {
 		ps = append(ps, s.Params)
 	}
 	params := func(s Sample) string { return s.Params.String() }
 	single := len(distinct(sa, params)) == 1 && len(distinct(sb, params)) == 1
 	var naming []string
-	for _, k := range settingKeys(ps...) {
+	for _, k := range experiments.SettingKeys(ps...) {
 		va, vb := valuesOf(sa, k), valuesOf(sb, k)
 		if (single || (len(va) == 1 && len(vb) == 1)) && !slices.Equal(va, vb) {
 			c.Differing = append(c.Differing, KeyDiff{k, strings.Join(va, ","), strings.Join(vb, ",")})
@@ -209,7 +211,7 @@ func labeller(sa, sb []Sample, naming []string) func(Sample) string {
 		byPart = map[string][]string{}
 		all := append(slices.Clone(sa), sb...)
 		for _, p := range pa {
-			in := slices.DeleteFunc(slices.Clone(all), func(s Sample) bool { return s.Part != p })
+			in := labelled(all, part, p)
 			for _, k := range naming {
 				if len(valuesOf(in, k)) > 1 {
 					byPart[p] = append(byPart[p], k)
@@ -231,17 +233,9 @@ func labeller(sa, sb []Sample, naming []string) func(Sample) string {
 	}
 }
 
-type group struct {
-	label   string
-	samples []Sample
-}
-
-func groupBy(ss []Sample, label func(Sample) string) []*group {
-	var gs []*group
-	for _, l := range distinct(ss, label) {
-		gs = append(gs, &group{l, slices.DeleteFunc(slices.Clone(ss), func(s Sample) bool { return label(s) != l })})
-	}
-	return gs
+// labelled is the samples with the label l.
+func labelled(ss []Sample, label func(Sample) string, l string) []Sample {
+	return slices.DeleteFunc(slices.Clone(ss), func(s Sample) bool { return label(s) != l })
 }
 
 func values(ss []Sample, metric string) []float64 {
