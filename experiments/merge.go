@@ -1,8 +1,6 @@
 package experiments
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -44,7 +42,6 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 	if missing := missingShards(sweeps); missing != "" {
 		notes = append(notes, missing+": the merged folder has no runs of them (merge again with their folders to complete it)")
 	}
-	rank := map[runState]int{statePending: 0, stateFailed: 1, stateOK: 2}
 	for _, run := range Schedule(sweeps[0].Configs, m.Definition.Reps(), Shard{}) {
 		var from string
 		var fromState runState
@@ -59,7 +56,7 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 				from, fromState = dir, st
 			case st == stateOK && fromState == stateOK:
 				notes = append(notes, fmt.Sprintf("%s is complete in several folders; kept the one in %s", run.Dir(), from))
-			case rank[st] > rank[fromState]:
+			case st > fromState:
 				from, fromState = dir, st
 			}
 		}
@@ -104,16 +101,14 @@ func openShards(srcs []string) ([]*Sweep, error) {
 		}
 	}
 	first := sweeps[0].Manifest
-	def0, _ := json.Marshal(first.Definition)
 	for i, s := range sweeps[1:] {
 		m := s.Manifest
-		def, _ := json.Marshal(m.Definition)
 		switch {
 		case m.Experiment != first.Experiment:
 			return nil, invalidf("refusing to merge different experiments: %s is %s, %s is %s", srcs[0], first.Experiment, srcs[i+1], m.Experiment)
 		case m.Env.GitCommit != first.Env.GitCommit:
 			return nil, invalidf("refusing to merge results of different commits: %s is at %s, %s at %s", srcs[0], first.Env.GitCommit, srcs[i+1], m.Env.GitCommit)
-		case !bytes.Equal(def, def0):
+		case jsonDiff("", decoded(first.Definition), decoded(m.Definition)) != "":
 			return nil, invalidf("refusing to merge different definitions of %s: %s has overrides %q, %s has %q",
 				first.Experiment, srcs[0], first.Overrides, srcs[i+1], m.Overrides)
 		}
