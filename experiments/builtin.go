@@ -153,42 +153,15 @@ func microClaim() Claim {
 		On: Selection{"benchmark/1": "dustm*", "procs": "largest"}, Baseline: Selection{"benchmark/1": "!dustm*"}}
 }
 
-func kvClaims(experiment string) []Claim {
-	switch experiment {
-	case "kv-upgrade":
-		return []Claim{{Text: "lazy and lazy+sweep migration keep the client's maximum latency within 1.5× of the same run without an upgrade, at every size",
-			Rule: "at-most", Value: 1.5, Metrics: []string{"client.max_ms"}, Beside: []string{"client.p99_ms"},
-			On: Selection{"migration": "lazy,lazy+sweep"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore()},
-			{Text: "eager migration raises the client's maximum latency at the largest keyspace to at least 100× the client's p50 without an upgrade",
-				Rule: "above", Value: 100, Metrics: []string{"client.max_ms"}, BaselineMetric: "client.{}.p50_ms",
-				On: Selection{"migration": "eager"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore(), Decide: Selection{"preload": "largest"}},
-			{Text: "eager migration's pause grows with the keyspace", Rule: "fit", Metrics: []string{"upgrade.pause_ms"}, Size: "preload",
-				By: []string{"upgrade"}, On: Selection{"migration": "eager"}},
-			{Text: "every upgrade commits inside the client's run, so that the client's numbers measure it", Rule: "within", High: 1,
-				Metrics: []string{"upgrade.client_position"}, On: Selection{"upgrade": "!none,"},
-				Note: "Where not, give the client more requests or request the upgrade earlier (upgrade-at)."},
-			{Text: "the client's maximum latency is below redis-benchmark's 3 s clamp, so that it is the true maximum", Rule: "within", High: 0,
-				Metrics: []string{"client.max_clamped"}, On: Selection{"backend": "stm"},
-				Note: "Where not, the client's maximum is a lower bound: redis-benchmark records every latency above 3 s as 3 s; the server's upgrade.pause_ms sees the whole pause."}}
-	case "kv-peers":
-		return []Claim{{Text: "dustm kv serve --backend stm serves GET and SET at at least 0.8× redis-server's requests per second without pipelining",
-			Rule: "at-least", Value: 0.8, Metrics: []string{"client.GET.rps", "client.SET.rps"},
-			On: Selection{"backend": "stm", "upgrade": "none,"}, Baseline: Selection{"backend": "redis"},
-			// the settings only a dustm server has: a peer's run matches whatever they are
-			Ignore: []string{"preload", "upgrade", "upgrade-at", "interval", "gogc", "gomaxprocs"}, Decide: Selection{"pipeline": "1"}},
-			{Text: "stm within 10% of stm-plain in the steady state (the cost of being upgradable)",
-				Rule: "at-least", Value: 0.9, Metrics: []string{"client.{}.rps"},
-				On: Selection{"backend": "stm", "upgrade": "none,"}, Baseline: Selection{"backend": "stm-plain"}}}
-	}
-	return nil
-}
-
 // DefaultClaims are the claims of an experiment that declares none: every built-in claim,
 // each checked where the results have what it needs.
 func DefaultClaims() []Claim {
 	cs := append([]Claim{lazyClaim(), eagerClaim(), costClaim()}, pauseClaims()...)
 	cs = append(append(cs, threadClaims()...), microClaim())
-	return append(append(cs, kvClaims("kv-upgrade")...), kvClaims("kv-peers")...)
+	for _, e := range kvBuiltins() {
+		cs = append(cs, e.Claims...)
+	}
+	return cs
 }
 
 // inPart restricts claims to a part.
@@ -281,10 +254,7 @@ func Builtins() []*Experiment {
 		},
 		quick(),
 	}
-	for _, e := range kvBuiltins() {
-		e.Claims = kvClaims(e.Name)
-		es = append(es, e)
-	}
+	es = append(es, kvBuiltins()...)
 	slices.SortFunc(es, func(a, b *Experiment) int { return strings.Compare(a.Name, b.Name) })
 	return es
 }

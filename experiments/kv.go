@@ -146,12 +146,7 @@ func kvServerArgs(ps Params) []string {
 	if m["backend"] == "redis" {
 		return []string{"--save", "", "--appendonly", "no"}
 	}
-	var args []string
-	for _, p := range ps {
-		if s, ok := lookupSpecOf(KindKV, p.Key); ok && s.flags != nil { // the server's keys (the client's have no flags)
-			args = append(args, s.flags(p.Value)...)
-		}
-	}
+	args := flagsOf(KindKV, ps) // the server's keys (the client's have no flags)
 	if up := m["upgrade"]; up != "" && up != "none" {
 		args = append(args, "--upgrade", up, "--migration", m["migration"], "--upgrade-at", m["upgrade-at"])
 		if sw, ok := m["sweepers"]; ok {
@@ -189,7 +184,8 @@ func (c *Config) kvCommand() string {
 	return server + "; then redis-benchmark " + strings.Join(kvClientArgs(c.Params, 0)[4:], " ")
 }
 
-// kvBuiltins are the built-in experiments of the key-value server (issue 18).
+// kvBuiltins are the built-in experiments of the key-value server (issue 18), with their
+// claims.
 func kvBuiltins() []*Experiment {
 	return []*Experiment{
 		{
@@ -208,6 +204,20 @@ func kvBuiltins() []*Experiment {
 			Repetitions: 5,
 			Timeout:     20 * time.Minute,
 			Figures:     []string{"kv-timeline", "kv-pause-size"},
+			Claims: []Claim{{Text: "lazy and lazy+sweep migration keep the client's maximum latency within 1.5× of the same run without an upgrade, at every size",
+				Rule: "at-most", Value: 1.5, Metrics: []string{"client.max_ms"}, Beside: []string{"client.p99_ms"},
+				On: Selection{"migration": "lazy,lazy+sweep"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore()},
+				{Text: "eager migration raises the client's maximum latency at the largest keyspace to at least 100× the client's p50 without an upgrade",
+					Rule: "above", Value: 100, Metrics: []string{"client.max_ms"}, BaselineMetric: "client.{}.p50_ms",
+					On: Selection{"migration": "eager"}, Baseline: Selection{"upgrade": "none,"}, Ignore: upgradeIgnore(), Decide: Selection{"preload": "largest"}},
+				{Text: "eager migration's pause grows with the keyspace", Rule: "fit", Metrics: []string{"upgrade.pause_ms"}, Size: "preload",
+					By: []string{"upgrade"}, On: Selection{"migration": "eager"}},
+				{Text: "every upgrade commits inside the client's run, so that the client's numbers measure it", Rule: "within", High: 1,
+					Metrics: []string{"upgrade.client_position"}, On: Selection{"upgrade": "!none,"},
+					Note: "Where not, give the client more requests or request the upgrade earlier (upgrade-at)."},
+				{Text: "the client's maximum latency is below redis-benchmark's 3 s clamp, so that it is the true maximum", Rule: "within", High: 0,
+					Metrics: []string{"client.max_clamped"}, On: Selection{"backend": "stm"},
+					Note: "Where not, the client's maximum is a lower bound: redis-benchmark records every latency above 3 s as 3 s; the server's upgrade.pause_ms sees the whole pause."}},
 			Parts: []Part{{Name: "main", Kind: KindKV, Settings: map[string][]string{
 				"backend": v("stm"), "preload": v("100000", "1000000", "10000000"),
 				"upgrade":   v("none", "expiry", "hash-encoding", "keystats"),
@@ -225,6 +235,14 @@ func kvBuiltins() []*Experiment {
 				"core of a 2-core machine) and on two. Requests per second, p99 and max latency per test, from the client.",
 			Repetitions: 5,
 			Figures:     []string{"kv-peers"},
+			Claims: []Claim{{Text: "dustm kv serve --backend stm serves GET and SET at at least 0.8× redis-server's requests per second without pipelining",
+				Rule: "at-least", Value: 0.8, Metrics: []string{"client.GET.rps", "client.SET.rps"},
+				On: Selection{"backend": "stm", "upgrade": "none,"}, Baseline: Selection{"backend": "redis"},
+				// the settings only a dustm server has: a peer's run matches whatever they are
+				Ignore: []string{"preload", "upgrade", "upgrade-at", "interval", "gogc", "gomaxprocs"}, Decide: Selection{"pipeline": "1"}},
+				{Text: "stm within 10% of stm-plain in the steady state (the cost of being upgradable)",
+					Rule: "at-least", Value: 0.9, Metrics: []string{"client.{}.rps"},
+					On: Selection{"backend": "stm", "upgrade": "none,"}, Baseline: Selection{"backend": "stm-plain"}}},
 			Parts: []Part{{Name: "main", Kind: KindKV, Settings: map[string][]string{
 				"backend": v("redis", "stm", "stm-plain", "mutex"), "pipeline": v("1", "16"), "gomaxprocs": v("1", "2"),
 				"tests": v("set+get+incr+lpush+hset+mset"), "clients": v("50"), "requests": v("200000"),

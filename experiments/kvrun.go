@@ -36,10 +36,7 @@ const (
 )
 
 // kvState is what a session learns once about the Redis tools.
-type kvState struct {
-	client, server kvTool
-	looked         bool
-}
+type kvState struct{ client, server kvTool }
 
 // kvTool is a Redis tool, or why it cannot run.
 type kvTool struct {
@@ -74,12 +71,11 @@ func findTool(ctx context.Context, env []string, envVar, name, pkg string) kvToo
 }
 
 func (ss *session) kvTools(ctx context.Context) *kvState {
-	if k := &ss.kv; !k.looked {
-		k.looked = true
-		k.client = findTool(ctx, ss.r.Env, EnvRedisBenchmark, "redis-benchmark", "redis-tools")
-		k.server = findTool(ctx, ss.r.Env, EnvRedisServer, "redis-server", "redis-server")
+	if ss.kv == nil {
+		ss.kv = &kvState{client: findTool(ctx, ss.r.Env, EnvRedisBenchmark, "redis-benchmark", "redis-tools"),
+			server: findTool(ctx, ss.r.Env, EnvRedisServer, "redis-server", "redis-server")}
 	}
-	return &ss.kv
+	return ss.kv
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1. Another process may take it before
@@ -91,47 +87,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// proc is a started child process: every run's (Runner.wait for bench and micro runs,
-// driveKV for a kv run's server and client).
-type proc struct {
-	cmd  *exec.Cmd
-	done <-chan struct{}
-	err  error // cmd.Wait's, once done is closed
-}
-
-// startProc starts cmd bound to the sweep (childAttr); a cancelled sweep stops it itself.
-func startProc(cmd *exec.Cmd) (*proc, error) {
-	cmd.SysProcAttr = childAttr()
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	// A cancelled context is the closed channel (close is shadowed by a test helper of the
-	// package).
-	ended, end := context.WithCancel(context.Background())
-	p := &proc{cmd: cmd, done: ended.Done()}
-	go func() { p.err = cmd.Wait(); end() }()
-	return p, nil
-}
-
-// stop sends sig, waits up to grace, then kills; it reports whether the process ended by
-// itself (before the kill).
-func (p *proc) stop(sig os.Signal, grace time.Duration) bool {
-	if p.ended() {
-		return true
-	}
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		p.cmd.Process.Kill()
-	}
-	select {
-	case <-p.done:
-		return true
-	case <-time.After(grace):
-	}
-	p.cmd.Process.Kill()
-	<-p.done
-	return false
 }
 
 // ping sends PING to addr and reports whether the reply is +PONG.
@@ -156,33 +111,25 @@ func kvReadyTimeout(ps Params) time.Duration {
 	return time.Minute + time.Duration(n)*50*time.Microsecond
 }
 
-// kvFail says how a kv run ended badly: its status and message.
-type kvFail struct {
-	status, msg, tail string
-	exit              int
-	rejected          bool // the server exited 2 (bad usage or input) before it was ready
-}
-
 // executeKV runs one kv run: the server in a fresh process, redis-benchmark against it once
 // it answers PING, then SIGTERM to the server, which writes its result. Every process it
 // starts is stopped before it returns, whatever happens.
-func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunInfo, fail func(int, string, string) (string, string)) (string, string) {
+func (ss *session) executeKV(ctx context.Context, run Run, dir string, info *RunInfo) runEnd {
 	tools := ss.kvTools(ctx)
 	if tools.client.err != nil {
-		return fail(-1, tools.client.err.Error(), "")
+		return failed(-1, tools.client.err.Error(), "")
 	}
 	redis := run.Config.Params.Value("backend") == "redis"
 	if redis && tools.server.err != nil {
-		return fail(-1, tools.server.err.Error(), "")
+		return failed(-1, tools.server.err.Error(), "")
 	}
 	port, err := freePort()
 	if err != nil {
-		return fail(-1, fmt.Sprintf("finding a free port on 127.0.0.1: %v", err), "")
+		return failed(-1, fmt.Sprintf("finding a free port on 127.0.0.1: %v", err), "")
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	server, err := ss.kvServer(tools, run.Config.Params, port, dir)
 	if err != nil {
-		return fail(-1, err.Error(), "")
+		return failed(-1, err.Error(), "")
 	}
 	clientArgs := kvClientArgs(run.Config.Params, port)
 	report := &KVClient{Tool: "redis-benchmark", Version: tools.client.version, Command: append([]string{tools.client.path}, clientArgs...),
@@ -190,52 +137,25 @@ func (ss *session) executeKV(ctx context.Context, run Run, dir string, info RunI
 	if redis {
 		report.Server, report.ServerVersion = KVServerRedis, tools.server.version
 	}
-
-	info.Command, info.Status = server.Args, StatusRunning
-	t0 := time.Now()
-	info.Started = t0.UTC().Format(time.RFC3339)
-	if err := WriteRunInfo(dir, info); err != nil {
-		return StatusFailed, err.Error()
-	}
-	files, err := createFiles(dir, StdoutFile, StderrFile, KVClientCSVFile, KVClientStderrFile)
+	files, t0, err := begin(dir, info, server.Args, StdoutFile, StderrFile, KVClientCSVFile, KVClientStderrFile)
+	defer closeAll(files)
 	if err != nil {
-		return fail(-1, err.Error(), "")
+		return failed(-1, err.Error(), "")
 	}
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
 	server.Stdout, server.Stderr = files[0], files[1]
 	client := exec.Command(tools.client.path, clientArgs...)
 	client.Dir, client.Env = ss.r.Workdir, ss.r.Env
 	client.Stdout, client.Stderr = files[2], files[3]
 
-	kf := ss.driveKV(ctx, server, client, addr, run.Config, report)
+	end := ss.driveKV(ctx, server, client, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), run.Config, report)
 	info.DurationS = time.Since(t0).Seconds()
-	if kf != nil && kf.status == StatusInterrupted {
-		info.Status, info.Error, info.Finished = StatusInterrupted, "the sweep was interrupted", now()
-		if err := WriteRunInfo(dir, info); err != nil {
-			return StatusInterrupted, err.Error()
-		}
-		return StatusInterrupted, fmt.Sprintf("%s rep %d (%s); it runs again on resume", run.Config.Label(), run.Rep, kf.msg)
-	}
-	if kf != nil {
-		info.ExitCode = kf.exit
-		if kf.rejected {
-			// Bad input (or a dustm without kv serve): the other repetitions would fail alike.
-			ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(kf.tail)
-		}
-		return fail(kf.exit, kf.msg, kf.tail)
+	if end.status != StatusOK {
+		return end
 	}
 	if err := ss.finishKV(dir, report); err != nil {
-		return fail(0, err.Error(), tailOf(filepath.Join(dir, KVClientStderrFile)))
+		return failed(0, err.Error(), tailOf(filepath.Join(dir, KVClientStderrFile)))
 	}
-	info.Status, info.Finished = StatusOK, now()
-	if err := WriteRunInfo(dir, info); err != nil {
-		return StatusFailed, err.Error()
-	}
-	return StatusOK, ""
+	return end
 }
 
 // kvServer is the command of a kv run's server: redis-server, or dustm kv serve writing its
@@ -257,25 +177,10 @@ func (ss *session) kvServer(tools *kvState, ps Params, port int, dir string) (*e
 	return server, nil
 }
 
-func createFiles(dir string, names ...string) ([]*os.File, error) {
-	var out []*os.File
-	for _, n := range names {
-		f, err := os.Create(filepath.Join(dir, n))
-		if err != nil {
-			for _, o := range out {
-				o.Close()
-			}
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
 // driveKV starts the server, waits until it answers PING (bounded by the run's deadline and
-// kvReadyTimeout), runs the client, and stops the server; nil when all went well. The report
+// kvReadyTimeout), runs the client, and stops the server; ok when all went well. The report
 // gets the timeline.
-func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr string, c *Config, report *KVClient) *kvFail {
+func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr string, c *Config, report *KVClient) runEnd {
 	grace, timeout, readyIn := cmp.Or(ss.r.Grace, 15*time.Second), ss.timeout(c), kvReadyTimeout(c.Params)
 	deadline, readyBy := time.NewTimer(timeout), time.NewTimer(readyIn)
 	defer deadline.Stop()
@@ -287,26 +192,27 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	t0 := time.Now()
 	sp, err := startProc(server)
 	if err != nil {
-		return &kvFail{status: StatusFailed, msg: fmt.Sprintf("starting %s: %v", server.Path, err), exit: -1}
+		return failed(-1, fmt.Sprintf("starting %s: %v", server.Path, err), "")
 	}
 	// Whatever happens below, the server does not outlive the run.
 	defer sp.stop(syscall.SIGKILL, time.Second)
 	// stopped stops the server (SIGTERM: a dustm server writes what it has), then says why
 	// with the end of tail's file (nil: none).
-	stopped := func(status string, exit int, tail func() string, msg string) *kvFail {
+	stopped := func(status string, exit int, tail func() string, msg string) runEnd {
 		sp.stop(syscall.SIGTERM, grace)
-		kf := &kvFail{status: status, exit: exit, msg: msg}
+		end := runEnd{status: status, exit: exit, msg: msg}
 		if tail != nil {
-			kf.tail = tail()
+			end.tail = tail()
 		}
-		return kf
+		return end
 	}
 	for wait := 20 * time.Millisecond; !ping(addr, time.Second); wait = min(2*wait, 200*time.Millisecond) {
 		select {
 		case <-sp.done:
 			code := exitCode(server, sp.err)
-			return &kvFail{status: StatusFailed, exit: code, tail: serverTail(), rejected: code == 2,
-				msg: fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail()))}
+			end := failed(code, fmt.Sprintf("the server exited (status %d) before it answered PING on %s: %s", code, addr, lastLine(serverTail())), serverTail())
+			end.rejected = code == 2 // bad input, or a dustm without kv serve
+			return end
 		case <-ctx.Done():
 			return stopped(StatusInterrupted, 0, nil, "while the server started")
 		case <-deadline.C:
@@ -339,30 +245,16 @@ func (ss *session) driveKV(ctx context.Context, server, client *exec.Cmd, addr s
 	switch {
 	case sp.ended():
 		cp.stop(syscall.SIGKILL, time.Second)
-		return &kvFail{status: StatusFailed, exit: exitCode(server, sp.err), tail: serverTail(),
-			msg: fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail()))}
+		return failed(exitCode(server, sp.err), fmt.Sprintf("the server exited during the client's run: %s", lastLine(serverTail())), serverTail())
 	case !sp.stop(syscall.SIGTERM, grace):
-		return &kvFail{status: StatusFailed, exit: -1, tail: serverTail(),
-			msg: fmt.Sprintf("the server did not stop within %s of SIGTERM and was killed", grace)}
+		return failed(-1, fmt.Sprintf("the server did not stop within %s of SIGTERM and was killed", grace), serverTail())
 	case cp.err != nil:
-		return &kvFail{status: StatusFailed, exit: exitCode(client, cp.err), tail: clientTail(),
-			msg: fmt.Sprintf("redis-benchmark failed (%v): %s", cp.err, lastLine(clientTail()))}
+		return failed(exitCode(client, cp.err), fmt.Sprintf("redis-benchmark failed (%v): %s", cp.err, lastLine(clientTail())), clientTail())
 	}
 	if code := exitCode(server, sp.err); code != 0 && c.Params.Value("backend") != "redis" {
-		return &kvFail{status: StatusFailed, exit: code, tail: serverTail(),
-			msg: fmt.Sprintf("the server exited with status %d after SIGTERM: %s", code, lastLine(serverTail()))}
+		return failed(code, fmt.Sprintf("the server exited with status %d after SIGTERM: %s", code, lastLine(serverTail())), serverTail())
 	}
-	return nil
-}
-
-// ended reports whether the process has ended.
-func (p *proc) ended() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	return runEnd{status: StatusOK}
 }
 
 // finishKV checks a kv run's outputs and writes the client's record: redis-benchmark's CSV

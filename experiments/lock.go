@@ -68,14 +68,6 @@ func (l *FolderLock) Unlock() {
 	}
 }
 
-// file is the lock's open file, for a run's process to inherit (nil: none).
-func (l *FolderLock) file() *os.File {
-	if l == nil {
-		return nil
-	}
-	return l.f
-}
-
 // readHolder reads the PID and the command the lock file names (0 and "" when unreadable).
 func readHolder(f *os.File) (int, string) {
 	b, _ := io.ReadAll(io.NewSectionReader(f, 0, 4096))

@@ -50,10 +50,13 @@ func (c *Config) axisValues(sep string) string {
 
 // BenchArgs returns the flags of `dustm bench` that run the configuration (without the
 // result files' flags).
-func (c *Config) BenchArgs() []string {
+func (c *Config) BenchArgs() []string { return flagsOf(c.Kind, c.Params) }
+
+// flagsOf are the command-line flags of the settings of a kind whose keys have flags.
+func flagsOf(k Kind, ps Params) []string {
 	var args []string
-	for _, p := range c.Params {
-		if s, ok := lookupSpecOf(c.Kind, p.Key); ok && s.flags != nil {
+	for _, p := range ps {
+		if s, ok := lookupSpecOf(k, p.Key); ok && s.flags != nil {
 			args = append(args, s.flags(p.Value)...)
 		}
 	}

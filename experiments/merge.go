@@ -1,8 +1,6 @@
 package experiments
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -60,7 +58,6 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 		m.MergedFrom = append(m.MergedFrom, abs)
 		m.Sessions = append(m.Sessions, s.Manifest.Sessions...)
 	}
-	rank := map[runState]int{statePending: 0, stateFailed: 1, stateOK: 2}
 	uncovered := map[string]bool{}
 	for _, run := range Schedule(configs, m.Definition.Reps(), Shard{}) {
 		var from string
@@ -80,7 +77,7 @@ func Merge(dest string, srcs []string, command []string) (*Sweep, []string, erro
 				from, fromState = dir, st
 			case st == stateOK && fromState == stateOK:
 				notes = append(notes, fmt.Sprintf("%s is complete in several folders; kept the one in %s", run.Dir(), from))
-			case rank[st] > rank[fromState]:
+			case st > fromState:
 				from, fromState = dir, st
 			}
 		}
@@ -147,9 +144,7 @@ func openShards(srcs []string) ([]*Sweep, error) {
 
 // sameDefinition reports whether two sweeps ran the same definition.
 func sameDefinition(a, b *Sweep) bool {
-	ja, _ := json.Marshal(a.Manifest.Definition)
-	jb, _ := json.Marshal(b.Manifest.Definition)
-	return bytes.Equal(ja, jb)
+	return jsonDiff("", decoded(a.Manifest.Definition), decoded(b.Manifest.Definition)) == ""
 }
 
 // copyTree copies a folder's files (hard links where the file system allows).

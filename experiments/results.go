@@ -30,6 +30,18 @@ func readRecord(path string) (*record.Record, error) {
 	return r, nil
 }
 
+// readRunRecord reads what a run measured: a bench run's result, a kv run's server and client
+// records joined, a micro run's benchmarks.
+func readRunRecord(dir string, k Kind) (*record.Record, error) {
+	switch k {
+	case KindKV:
+		return readKVRun(dir)
+	case KindMicro:
+		return readMicroRun(dir)
+	}
+	return readRecord(filepath.Join(dir, ResultFile))
+}
+
 // ParamsOf is a record's configuration as experiment settings.
 func ParamsOf(r *record.Record) Params {
 	c := r.Config
@@ -190,14 +202,7 @@ func loadRun(dir string) (*RunData, error) {
 			r.Failure = &fl
 		}
 	}
-	switch info.Kind {
-	case KindKV:
-		r.Record, err = readKVRun(dir)
-	case KindMicro:
-		r.Record, err = readMicroRun(dir)
-	default:
-		r.Record, err = readRecord(filepath.Join(dir, ResultFile))
-	}
+	r.Record, err = readRunRecord(dir, info.Kind)
 	if info.Status == StatusOK {
 		switch {
 		case err != nil:

@@ -55,13 +55,14 @@ type Outcome struct {
 	Elapsed     time.Duration
 }
 
-// runState is what a run's folder says about it.
+// runState is what a run's folder says about it, from the least to the most complete (a
+// merge keeps the most complete).
 type runState int
 
 const (
 	statePending runState = iota
-	stateOK
 	stateFailed
+	stateOK
 )
 
 // session is one invocation of Runner.Run.
@@ -73,7 +74,7 @@ type session struct {
 	rejected map[string]string // configuration ID → why its repetitions are not run
 	binaries map[string]microBinary
 	tmp      string
-	kv       kvState // the Redis tools, for kv parts
+	kv       *kvState // the Redis tools, once a kv part needs them
 }
 
 type microBinary struct {
@@ -258,16 +259,8 @@ func (s *Sweep) stateOf(run Run) (st runState, why string) {
 // run's result document reads, covers the whole run and was measured with the
 // configuration's settings; a micro run's output has at least one benchmark.
 func validOutput(dir string, c *Config) error {
-	if c.Kind == KindKV {
-		_, err := readKVRun(dir)
-		return err
-	}
-	if c.Kind == KindMicro {
-		_, err := readMicroRun(dir)
-		return err
-	}
-	res, err := readRecord(filepath.Join(dir, ResultFile))
-	if err != nil {
+	res, err := readRunRecord(dir, c.Kind)
+	if err != nil || c.Kind != KindBench {
 		return err
 	}
 	if res.Interrupted {
@@ -320,177 +313,178 @@ func archive(dir string) error {
 	return nil
 }
 
+// runEnd is how a run ended: its status and, unless ok, why, its exit status (-1 when its
+// process did not exit by itself) and the end of its error output.
+type runEnd struct {
+	status, msg, tail string
+	exit              int
+	rejected          bool // bad input: the configuration's other repetitions would fail alike
+}
+
+func failed(exit int, msg, tail string) runEnd {
+	return runEnd{status: StatusFailed, exit: exit, msg: msg, tail: tail}
+}
+
 // execute runs one run and records how it ended; it returns the status and, unless ok, why.
 func (ss *session) execute(ctx context.Context, run Run) (string, string) {
 	dir := ss.s.RunDir(run)
-	info := ss.s.NewRunInfo(run)
-	fail := func(exit int, msg, stderrTail string) (string, string) {
-		info.Status, info.ExitCode, info.Error, info.Finished = StatusFailed, exit, msg, now()
-		f := Failure{ExitCode: exit, Error: msg, StderrTail: stderrTail, Command: info.Command, Time: info.Finished}
-		if err := errors.Join(writeJSONAtomic(filepath.Join(dir, FailedFile), f), WriteRunInfo(dir, info)); err != nil {
-			msg += "; " + strings.ReplaceAll(err.Error(), "\n", "; ")
-		}
-		return StatusFailed, msg
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return StatusFailed, err.Error()
 	}
 	if err := archive(dir); err != nil {
 		return StatusFailed, fmt.Sprintf("keeping the earlier attempt: %v", err)
 	}
-	if why, ok := ss.rejected[run.Config.ID()]; ok {
-		return fail(-1, why, "")
+	info := ss.s.NewRunInfo(run)
+	var end runEnd
+	switch why, rejected := ss.rejected[run.Config.ID()]; {
+	case rejected:
+		end = failed(-1, why, "")
+	case run.Config.Kind == KindKV:
+		end = ss.executeKV(ctx, run, dir, &info)
+	default:
+		end = ss.executeProcess(ctx, run, dir, &info)
 	}
-	if run.Config.Kind == KindKV {
-		return ss.executeKV(ctx, run, dir, info, fail)
-	}
-	cmd, outName, why := ss.command(ctx, run, dir)
-	switch {
-	case why == errInterrupted:
-		info.Status, info.Error = StatusInterrupted, "the sweep was interrupted"
+	return ss.record(run, dir, info, end)
+}
+
+// record writes how a run ended into its run.json (and a failed run's failed.json), and
+// returns its status and, unless ok, the progress line's message.
+func (ss *session) record(run Run, dir string, info RunInfo, end runEnd) (string, string) {
+	info.Status, info.ExitCode, info.Finished = end.status, end.exit, now()
+	switch end.status {
+	case StatusOK:
+		if err := WriteRunInfo(dir, info); err != nil {
+			return StatusFailed, err.Error()
+		}
+		return StatusOK, ""
+	case StatusInterrupted:
+		info.Error = "the sweep was interrupted"
 		if err := WriteRunInfo(dir, info); err != nil {
 			return StatusInterrupted, err.Error()
 		}
-		return StatusInterrupted, "while compiling the benchmarks; it runs again on resume"
-	case why != "":
-		return fail(-1, why, "")
+		msg := fmt.Sprintf("%s rep %d", run.Config.Label(), run.Rep)
+		if end.msg != "" {
+			msg += " (" + end.msg + ")"
+		}
+		return StatusInterrupted, msg + "; it runs again on resume"
+	}
+	if end.rejected {
+		ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(end.tail)
+	}
+	info.Error = end.msg
+	f := Failure{ExitCode: end.exit, Error: end.msg, StderrTail: end.tail, Command: info.Command, Time: info.Finished}
+	msg := end.msg
+	if err := errors.Join(writeJSONAtomic(filepath.Join(dir, FailedFile), f), WriteRunInfo(dir, info)); err != nil {
+		msg += "; " + strings.ReplaceAll(err.Error(), "\n", "; ")
+	}
+	return StatusFailed, msg
+}
+
+// begin records a run as running its command and creates its output files in its folder
+// (for closeAll, on an error too); it returns when the run started.
+func begin(dir string, info *RunInfo, args []string, names ...string) ([]*os.File, time.Time, error) {
+	t0 := time.Now()
+	info.Command, info.Status, info.Started = args, StatusRunning, t0.UTC().Format(time.RFC3339)
+	if err := WriteRunInfo(dir, *info); err != nil {
+		return nil, t0, err
+	}
+	var files []*os.File
+	for _, n := range names {
+		f, err := os.Create(filepath.Join(dir, n))
+		if err != nil {
+			return files, t0, err
+		}
+		files = append(files, f)
+	}
+	return files, t0, nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// executeProcess runs a bench or micro run: one process, which holds the folder's lock as
+// long as it lives.
+func (ss *session) executeProcess(ctx context.Context, run Run, dir string, info *RunInfo) runEnd {
+	cmd, outName, end := ss.command(ctx, run, dir)
+	if cmd == nil {
+		return end
 	}
 	cmd.Env = ss.r.Env
-	if f := ss.s.lock.file(); f != nil {
-		cmd.ExtraFiles = []*os.File{f} // the run holds the folder as long as it lives
+	if l := ss.s.lock; l != nil && l.f != nil {
+		cmd.ExtraFiles = []*os.File{l.f}
 	}
-	info.Command, info.Status = cmd.Args, StatusRunning
-	t0 := time.Now()
-	info.Started = t0.UTC().Format(time.RFC3339)
-	if err := WriteRunInfo(dir, info); err != nil {
-		return StatusFailed, err.Error()
-	}
-	files, err := createFiles(dir, outName, StderrFile)
+	files, t0, err := begin(dir, info, cmd.Args, outName, StderrFile)
+	defer closeAll(files)
 	if err != nil {
-		return fail(-1, err.Error(), "")
+		return failed(-1, err.Error(), "")
 	}
-	defer files[0].Close()
-	defer files[1].Close()
 	cmd.Stdout, cmd.Stderr = files[0], files[1]
-	ended, exitErr := ss.wait(ctx, cmd, ss.timeout(run.Config), func() {
+	end = ss.runProcess(ctx, run, dir, cmd, func() {
 		info.PID = cmd.Process.Pid
-		WriteRunInfo(dir, info) // only names the process; the run's end is recorded below
+		WriteRunInfo(dir, *info) // only names the process; the run's end is recorded after
 		info.PID = 0
 	})
 	info.DurationS = time.Since(t0).Seconds()
-	return ss.ended(ctx, run, dir, info, cmd, ended, exitErr, fail)
+	return end
 }
 
-// errInterrupted is command's why when the sweep was cancelled before the run started.
-const errInterrupted = "interrupted"
-
 // command is the process of a bench or micro run and the file its standard output goes to,
-// or why it cannot run.
-func (ss *session) command(ctx context.Context, run Run, dir string) (*exec.Cmd, string, string) {
+// or (nil) how the run ended without one.
+func (ss *session) command(ctx context.Context, run Run, dir string) (*exec.Cmd, string, runEnd) {
 	if run.Config.Kind == KindMicro {
 		bin := ss.microBinary(ctx, run.Config.Params.Value("package"))
 		switch {
 		case bin.err != nil && ctx.Err() != nil: // the sweep was cancelled while compiling
-			return nil, "", errInterrupted
+			return nil, "", runEnd{status: StatusInterrupted, msg: "while compiling the benchmarks"}
 		case bin.err != nil:
-			return nil, "", bin.err.Error()
+			return nil, "", failed(-1, bin.err.Error(), "")
 		}
 		cmd := exec.Command(bin.path, microArgs(run.Config.Params)...)
 		cmd.Dir = bin.dir
-		return cmd, BenchTextFile, ""
+		return cmd, BenchTextFile, runEnd{}
 	}
 	args := run.Config.BenchArgs()
 	if missing := ss.unsupported(args); len(missing) > 0 {
 		why := fmt.Sprintf("this dustm bench does not accept %s (%s): the binary predates these flags; rebuild dustm from a tree that has them",
 			strings.Join(missing, ", "), run.Config.Label())
 		ss.rejected[run.Config.ID()] = why
-		return nil, "", why
+		return nil, "", failed(-1, why, "")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, "", err.Error()
+		return nil, "", failed(-1, err.Error(), "")
 	}
 	args = append(append([]string{"bench"}, args...),
 		"--json", filepath.Join(abs, ResultFile), "--series", filepath.Join(abs, SeriesFile))
 	cmd := exec.Command(ss.r.Exe, args...)
 	cmd.Dir = ss.r.Workdir
-	return cmd, StdoutFile, ""
+	return cmd, StdoutFile, runEnd{}
 }
 
-// ended records how a run's process ended: interrupted (it runs again on resume), failed
-// (why, with the end of its error output), or ok once its results are found usable.
-func (ss *session) ended(ctx context.Context, run Run, dir string, info RunInfo, cmd *exec.Cmd, ended ending, exitErr error,
-	fail func(int, string, string) (string, string)) (string, string) {
-	if ended == endExited && exitErr != nil && run.Config.Kind == KindBench {
-		// Ctrl-C reaches the run directly, and may end it before this process hears of it.
-		if res, err := readRecord(filepath.Join(dir, ResultFile)); err == nil && res.Interrupted {
-			select {
-			case <-ctx.Done():
-				ended = endCancelled
-			case <-time.After(cmp.Or(ss.r.InterruptDelay, time.Second)):
-			}
-		}
-	}
-	info.ExitCode = exitCode(cmd, exitErr)
-	tail := tailOf(filepath.Join(dir, StderrFile))
-	switch {
-	case ended == endStartFailed:
-		return fail(-1, fmt.Sprintf("starting %s: %v", cmd.Path, exitErr), "")
-	case ended == endCancelled:
-		info.Status, info.Error, info.Finished = StatusInterrupted, "the sweep was interrupted", now()
-		if err := WriteRunInfo(dir, info); err != nil {
-			return StatusInterrupted, err.Error()
-		}
-		return StatusInterrupted, fmt.Sprintf("%s rep %d; it runs again on resume", run.Config.Label(), run.Rep)
-	case ended == endTimedOut:
-		return fail(info.ExitCode, fmt.Sprintf("timed out after %s (interrupted, then killed if it did not stop); what it wrote is kept", ss.timeout(run.Config)), tail)
-	case exitErr != nil && run.Config.Kind == KindBench && info.ExitCode == 2:
-		ss.rejected[run.Config.ID()] = "not run: an earlier repetition was rejected as bad input: " + lastLine(tail)
-		return fail(2, "dustm bench rejected the configuration (exit 2): "+lastLine(tail), tail)
-	case exitErr != nil:
-		return fail(info.ExitCode, howEnded(cmd.ProcessState, lastLine(tail)), tail)
-	}
-	if err := validOutput(dir, run.Config); err != nil {
-		return fail(0, fmt.Sprintf("exited 0 but its results are not usable: %v", err), tail)
-	}
-	info.Status, info.Finished = StatusOK, now()
-	if err := WriteRunInfo(dir, info); err != nil {
-		return StatusFailed, err.Error()
-	}
-	return StatusOK, ""
-}
-
-type ending int
-
-const (
-	endExited ending = iota
-	endStartFailed
-	endCancelled
-	endTimedOut
-)
-
-// wait starts cmd and waits for it. On timeout the process is interrupted (SIGINT, so that
-// dustm bench writes what it measured), then killed after the grace period. When ctx is
-// cancelled it is interrupted the same way: at once where the run has its own process group
-// (Linux), else after InterruptDelay, since a terminal's Ctrl-C reaches it directly.
-func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, started func()) (ending, error) {
+// runProcess starts cmd and waits for it. Past the run's timeout the process is interrupted
+// (SIGINT, so that dustm bench writes what it measured), then killed after the grace period.
+// When ctx is cancelled it is interrupted the same way: at once where the run has its own
+// process group (Linux), else after InterruptDelay, since a terminal's Ctrl-C reaches it
+// directly.
+func (ss *session) runProcess(ctx context.Context, run Run, dir string, cmd *exec.Cmd, started func()) runEnd {
 	p, err := startProc(cmd)
 	if err != nil {
-		return endStartFailed, err
+		return failed(-1, fmt.Sprintf("starting %s: %v", cmd.Path, err), "")
 	}
 	started()
-	grace := cmp.Or(ss.r.Grace, 15*time.Second)
+	grace, timeout := cmp.Or(ss.r.Grace, 15*time.Second), ss.timeout(run.Config)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case <-p.done:
-		if ctx.Err() != nil && p.err != nil {
-			return endCancelled, p.err
-		}
-		return endExited, p.err
+		return ss.exited(ctx, run, dir, cmd, p.err)
 	case <-timer.C:
 		p.stop(os.Interrupt, grace)
-		return endTimedOut, p.err
+		return failed(exitCode(cmd, p.err), fmt.Sprintf("timed out after %s (interrupted, then killed if it did not stop); what it wrote is kept", timeout),
+			tailOf(filepath.Join(dir, StderrFile)))
 	case <-ctx.Done():
 		if !runsOwnGroup { // the sweep's Ctrl-C reached the run too: it may stop by itself
 			select {
@@ -499,8 +493,87 @@ func (ss *session) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duratio
 			}
 		}
 		p.stop(os.Interrupt, grace)
-		return endCancelled, p.err
+		return runEnd{status: StatusInterrupted, exit: exitCode(cmd, p.err)}
 	}
+}
+
+// exited says how a run whose process exited ended: interrupted (it runs again on resume),
+// failed (why, with the end of its error output), or ok once its results are found usable.
+func (ss *session) exited(ctx context.Context, run Run, dir string, cmd *exec.Cmd, err error) runEnd {
+	bench := run.Config.Kind == KindBench
+	if err != nil && bench && ctx.Err() == nil {
+		// Ctrl-C reaches the run directly, and may end it before this process hears of it.
+		if res, rerr := readRecord(filepath.Join(dir, ResultFile)); rerr == nil && res.Interrupted {
+			select {
+			case <-ctx.Done():
+			case <-time.After(cmp.Or(ss.r.InterruptDelay, time.Second)):
+			}
+		}
+	}
+	exit, tail := exitCode(cmd, err), tailOf(filepath.Join(dir, StderrFile))
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return runEnd{status: StatusInterrupted, exit: exit}
+	case err != nil && bench && exit == 2:
+		return runEnd{status: StatusFailed, exit: 2, msg: "dustm bench rejected the configuration (exit 2): " + lastLine(tail), tail: tail, rejected: true}
+	case err != nil:
+		return failed(exit, howEnded(cmd.ProcessState, lastLine(tail)), tail)
+	}
+	if err := validOutput(dir, run.Config); err != nil {
+		return failed(0, fmt.Sprintf("exited 0 but its results are not usable: %v", err), tail)
+	}
+	return runEnd{status: StatusOK}
+}
+
+// proc is a started child process: every run's (runProcess for bench and micro runs,
+// driveKV for a kv run's server and client).
+type proc struct {
+	cmd  *exec.Cmd
+	done <-chan struct{}
+	err  error // cmd.Wait's, once done is closed
+}
+
+// startProc starts cmd bound to the sweep (childAttr); a cancelled sweep stops it itself.
+func startProc(cmd *exec.Cmd) (*proc, error) {
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	// A cancelled context is the closed channel (close is shadowed by a test helper of the
+	// package).
+	ended, end := context.WithCancel(context.Background())
+	p := &proc{cmd: cmd, done: ended.Done()}
+	go func() { p.err = cmd.Wait(); end() }()
+	return p, nil
+}
+
+// ended reports whether the process has ended.
+func (p *proc) ended() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop sends sig, waits up to grace, then kills; it reports whether the process ended by
+// itself (before the kill).
+func (p *proc) stop(sig os.Signal, grace time.Duration) bool {
+	if p.ended() {
+		return true
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.cmd.Process.Kill()
+	}
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(grace):
+	}
+	p.cmd.Process.Kill()
+	<-p.done
+	return false
 }
 
 func exitCode(cmd *exec.Cmd, err error) int {
