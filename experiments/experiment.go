@@ -61,11 +61,13 @@ type Experiment struct {
 	// Timeout of one run; 0 derives it from the configuration (three times its expected
 	// duration plus a minute).
 	Timeout time.Duration
-	// Figures names the figures the experiment is designed for (see FigureNames); `dustm plot`
-	// draws every figure the results support, and says why an expected one could not be.
-	Figures []string
-	Parts   []Part
-	Claims  []Claim // what the experiment sets out to check (see Claim)
+	// Figures names the figures the experiment is designed for: built-in ones (see
+	// FigureNames) and those it declares; `dustm plot` draws every figure the results
+	// support, and says why an expected one could not be.
+	Figures  []string
+	Declared []DeclaredFigure // figures declared as data (see DeclaredFigure)
+	Parts    []Part
+	Claims   []Claim // what the experiment sets out to check (see Claim)
 }
 
 // Part is one matrix of an experiment. Settings maps each key (see Keys) to its values: a key
@@ -106,16 +108,16 @@ var (
 // fileExperiment is the JSON form of an experiment: a plain file that users copy and edit.
 // A single-part experiment may give kind, axes and fixed at the top instead of parts.
 type fileExperiment struct {
-	Name        string     `json:"name"`
-	Description string     `json:"description,omitempty"`
-	Repetitions int        `json:"repetitions,omitempty"`
-	Timeout     string     `json:"timeout,omitempty"`
-	Figures     []string   `json:"figures,omitempty"`
-	Kind        Kind       `json:"kind,omitempty"`
-	Axes        fileValues `json:"axes,omitempty"`
-	Fixed       fileFixed  `json:"fixed,omitempty"`
-	Parts       []filePart `json:"parts,omitempty"`
-	Claims      []Claim    `json:"claims,omitempty"`
+	Name        string        `json:"name"`
+	Description string        `json:"description,omitempty"`
+	Repetitions int           `json:"repetitions,omitempty"`
+	Timeout     string        `json:"timeout,omitempty"`
+	Figures     []figureEntry `json:"figures,omitempty"`
+	Kind        Kind          `json:"kind,omitempty"`
+	Axes        fileValues    `json:"axes,omitempty"`
+	Fixed       fileFixed     `json:"fixed,omitempty"`
+	Parts       []filePart    `json:"parts,omitempty"`
+	Claims      []Claim       `json:"claims,omitempty"`
 }
 
 type filePart struct {
@@ -241,7 +243,8 @@ func Parse(r io.Reader) (*Experiment, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, invalidf("%s (the format is described in experiments/examples/README.md)", jsonProblem(err))
 	}
-	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Figures: f.Figures, Claims: f.Claims}
+	e := &Experiment{Name: f.Name, Description: f.Description, Repetitions: f.Repetitions, Claims: f.Claims}
+	e.Figures, e.Declared = splitFigures(f.Figures)
 	if err := checkClaims(f.Claims); err != nil {
 		return nil, err
 	}
@@ -330,7 +333,7 @@ func Load(path string) (*Experiment, error) {
 // MarshalJSON writes the experiment in its file form (single-part experiments whose part is
 // "main" in the short form).
 func (e *Experiment) MarshalJSON() ([]byte, error) {
-	f := fileExperiment{Name: e.Name, Description: e.Description, Repetitions: e.Reps(), Figures: e.Figures, Claims: e.Claims}
+	f := fileExperiment{Name: e.Name, Description: e.Description, Repetitions: e.Reps(), Figures: e.figureEntries(), Claims: e.Claims}
 	if e.Timeout > 0 {
 		f.Timeout = e.Timeout.String()
 	}
@@ -365,7 +368,7 @@ func (e *Experiment) UnmarshalJSON(data []byte) error {
 // Clone returns a deep copy.
 func (e *Experiment) Clone() *Experiment {
 	c := *e
-	c.Figures = slices.Clone(e.Figures)
+	c.Figures, c.Declared = slices.Clone(e.Figures), cloneDeclared(e.Declared)
 	c.Parts = make([]Part, len(e.Parts))
 	for i, p := range e.Parts {
 		p.Settings = maps.Clone(p.Settings)
@@ -396,10 +399,8 @@ func (e *Experiment) Validate() error {
 	case len(e.Parts) == 0:
 		return invalidf("experiment %s has no parts (give axes/fixed, or parts)", e.Name)
 	}
-	for _, f := range e.Figures {
-		if !slices.Contains(FigureNames(), f) {
-			return invalidf("unknown figure %q (accepted: %s)", f, strings.Join(FigureNames(), ", "))
-		}
+	if err := e.checkFigures(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i := range e.Parts {

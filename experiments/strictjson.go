@@ -115,11 +115,20 @@ func (w *strictWalk) value(t reflect.Type, path string, depth int) error {
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
+// strictObject is a type that decodes itself from objects with the keys of another type's
+// fields (an entry of "figures": a name, or an object declaring a figure).
+type strictObject interface{ strictObject() reflect.Type }
+
 // strictType is the type whose fields a JSON value's keys name: pointers followed; nil
-// when unknown or when the type decodes itself.
+// when unknown or when the type decodes itself (but a strictObject).
 func strictType(t reflect.Type) reflect.Type {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t != nil && t.Kind() != reflect.Interface {
+		if so, ok := reflect.Zero(t).Interface().(strictObject); ok {
+			return so.strictObject()
+		}
 	}
 	if t == nil || t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
 		return nil

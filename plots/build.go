@@ -18,6 +18,9 @@ type Options struct {
 	// First draws time series from each configuration's first repetition instead of the
 	// median, interval by interval, over its repetitions.
 	First bool
+	// Force replaces summary.csv and REPORT.md even when they would count fewer successful
+	// runs than the ones there (analysis.SummaryOptions).
+	Force bool
 }
 
 // Skipped is a figure the results do not support, and why.
@@ -74,7 +77,7 @@ func Figures(f *experiments.Folder, s *analysis.Summary, o Options) ([]*Figure, 
 		if isKVPart(f, part) {
 			bs = kvBuilders()
 		}
-		for _, b := range bs {
+		for _, b := range append(bs, declaredBuilders(f)...) {
 			fig, why, err := b.build(c)
 			if err != nil {
 				return figs, skipped, err
@@ -124,9 +127,14 @@ func (v view) not(key string, vals ...string) view {
 
 // values lists the values of key, in order of appearance.
 func (v view) values(key string) []string {
+	return v.valuesOf(func(r *analysis.Row) string { return val(r, key) })
+}
+
+// valuesOf lists the values of f, in order of appearance.
+func (v view) valuesOf(f func(*analysis.Row) string) []string {
 	var out []string
 	for _, r := range v {
-		if x := val(r, key); !slices.Contains(out, x) {
+		if x := f(r); !slices.Contains(out, x) {
 			out = append(out, x)
 		}
 	}
@@ -158,14 +166,6 @@ func (v view) by(keys ...string) []group {
 		out[i].rows = append(out[i].rows, r)
 	}
 	return out
-}
-
-// groups is by, split into labels and rows.
-func groups(rows []*analysis.Row, keys []string) (labels []string, out [][]*analysis.Row) {
-	for _, g := range view(rows).by(keys...) {
-		labels, out = append(labels, g.label), append(out, g.rows)
-	}
-	return labels, out
 }
 
 // varying lists the keys whose values differ among the rows, leaving out except (and procs),
@@ -345,17 +345,6 @@ func (c *ctx) bench(keep func(*analysis.Row) bool) view {
 		_, micro := r.Params.Get("benchmark")
 		return !micro && (keep == nil || keep(r))
 	})
-}
-
-// strategyColor gives the migration strategies fixed colours.
-func strategyColor(ps experiments.Params) int {
-	if v, ok := ps.Get("upgrade"); !ok || v == "none" {
-		return colorBlack
-	}
-	if i := slices.Index([]string{"lazy", "eager", "lazy+sweep"}, ps.Value("migration")); i >= 0 {
-		return i
-	}
-	return 3
 }
 
 func workloadName(w string) string {
@@ -618,17 +607,17 @@ func (c *ctx) timelineCaption(upgradeAt []float64, baseline, plain bool) string 
 // migration draws the objects converted and the heap over time across the upgrade: one row
 // of panels per scenario group, one line per strategy in its fixed colour.
 func migration(c *ctx) (*Figure, string, error) {
-	glabels, ggroups := upgradeGroups(c.bench(nil))
-	if len(glabels) == 0 {
+	gs := upgradeGroups(c.bench(nil))
+	if len(gs) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
 	fig := &Figure{Title: c.title + "State migration across an upgrade", Cols: 2}
 	anyConv := false
-	for gi, g := range ggroups {
+	for _, g := range gs {
 		const xl = "time since the start (s)"
-		conv := Panel{Title: glabels[gi] + ": objects converted", XLabel: xl, YLabel: "converted (% of the changed objects)", Legend: true}
-		heap := Panel{Title: glabels[gi] + ": heap in use", XLabel: xl, YLabel: c.axis("heap", "heap_bytes", 1.0/(1<<20), false), Legend: true}
-		for _, r := range g {
+		conv := Panel{Title: g.label + ": objects converted", XLabel: xl, YLabel: "converted (% of the changed objects)", Legend: true}
+		heap := Panel{Title: g.label + ": heap in use", XLabel: xl, YLabel: c.axis("heap", "heap_bytes", 1.0/(1<<20), false), Legend: true}
+		for _, r := range g.rows {
 			runs := c.ticks(r)
 			if len(runs) == 0 {
 				continue
@@ -663,12 +652,12 @@ func migration(c *ctx) (*Figure, string, error) {
 }
 
 // against is the figures' common kind, declared: metrics (one panel each) against x, one line
-// per combination of the settings that vary but except, a row of panels per workload where
-// perWorkload and the workload varies.
+// per combination of lines (by default the settings that vary but except), a row of panels
+// per workload where perWorkload and the workload varies.
 type against struct {
 	title, xLabel string
 	x             func(*analysis.Row) (float64, bool)
-	except        []string
+	except, lines []string
 	perWorkload   bool
 	log           bool   // both axes logarithmic, else x ticks at the values drawn
 	unnamed       string // the label of the one line when nothing varies
@@ -690,8 +679,11 @@ func (a against) figure(c *ctx, rows view) *Figure {
 	if a.perWorkload && slices.Contains(varying(rows), "workload") {
 		panelKeys = []string{"workload"}
 	}
-	lineKeys := varying(rows, append(slices.Clone(a.except), panelKeys...)...)
-	fig := &Figure{Title: c.title + a.title, Caption: a.caption(lineKeys)}
+	lineKeys := a.lines
+	if lineKeys == nil {
+		lineKeys = varying(rows, append(slices.Clone(a.except), panelKeys...)...)
+	}
+	fig, st := &Figure{Title: c.title + a.title, Caption: a.caption(lineKeys)}, newStyler(lineKeys, rows)
 	for pi, pg := range rows.by(panelKeys...) {
 		for yi, y := range a.ys {
 			pn := Panel{Title: y.title, XLabel: a.xLabel, YLabel: c.axis(y.what, y.metric, y.scale, a.log), LogX: a.log, LogY: a.log,
@@ -706,7 +698,7 @@ func (a against) figure(c *ctx, rows view) *Figure {
 					rs = rs.where(y.keep)
 				}
 				s := line(cmp.Or(g.label, a.unnamed), rs, a.x, y.metric, y.scale)
-				s.Color, s.Dash = lineStyle(g.rows[0].Params, lineKeys, li)
+				s.Color, s.Dash = st.style(g.rows[0].Params, li)
 				pn.Series = append(pn.Series, s)
 				ticks = append(ticks, s.X...)
 			}
@@ -746,9 +738,9 @@ func overhead(c *ctx) (*Figure, string, error) {
 		return nil, "needs runs of both stm and stm-plain without an upgrade", nil
 	}
 	groupKeys := varying(rows, "backend")
-	glabels, _ := groups(rows, groupKeys)
-	b := bars(rows, []string{"stm-plain", "stm"}, func(r *analysis.Row) string { return val(r, "backend") }, glabels,
-		func(r *analysis.Row) string { return label(r.Params, groupKeys) }, func(string) string { return "throughput" }, 1e-3)
+	groupOf := func(r *analysis.Row) string { return label(r.Params, groupKeys) }
+	b := bars(rows, []string{"stm-plain", "stm"}, func(r *analysis.Row) string { return val(r, "backend") }, rows.valuesOf(groupOf),
+		groupOf, func(string) string { return "throughput" }, 1e-3)
 	var notes []string
 	for i := range b.Series {
 		b.Series[i].Color, _ = backendColor(b.Series[i].Label)
@@ -1038,21 +1030,13 @@ func micro(c *ctx) (*Figure, string, error) {
 		return seg[1], strings.Join(seg[2:], "/")
 	}
 	implOf := func(r *analysis.Row) string { i, _ := split(r); return i }
-	var workloads, impls []string
-	for _, r := range rows {
-		impl, wl := split(r)
-		if !slices.Contains(workloads, wl) {
-			workloads = append(workloads, wl)
-		}
-		if !slices.Contains(impls, impl) {
-			impls = append(impls, impl)
-		}
-	}
+	workloadOf := func(r *analysis.Row) string { _, w := split(r); return w }
+	workloads, impls := rows.valuesOf(workloadOf), rows.valuesOf(implOf)
 	procs := rows.values("procs")
 	slices.SortFunc(procs, func(a, b string) int { return int(num(a) - num(b)) })
 	fig := &Figure{Title: c.title + "STM micro-benchmarks", Cols: min(2, len(workloads))}
 	for _, wl := range workloads {
-		b := bars(rows.where(func(r *analysis.Row) bool { _, w := split(r); return w == wl }), impls, implOf,
+		b := bars(rows.where(func(r *analysis.Row) bool { return workloadOf(r) == wl }), impls, implOf,
 			slices.Clone(procs), func(r *analysis.Row) string { return val(r, "procs") }, func(string) string { return "ns_per_op" }, 1)
 		for i, p := range b.Groups {
 			b.Groups[i] = "GOMAXPROCS=" + p

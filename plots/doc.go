@@ -9,7 +9,8 @@
 // runs' series of ticks (record.Tick) by value name, as the median over the repetitions
 // interval by interval, and merge the ticks' histograms for coarser windows. A Figure is
 // plain data (panels of lines, error bars, marks or bars, with titles and labelled axes);
-// only Figure.Plots turns it into gonum/plot plots and Save writes PNG and SVG, so tests
+// only Figure.Save turns it into gonum/plot plots and writes PNG and SVG, so tests
 // check data, not pixels. Builders decide from the results alone which figures a part
-// supports, so any experiment gets every figure that makes sense for it.
+// supports, so any experiment gets every figure that makes sense for it; an experiment may
+// also declare figures as data (experiments.DeclaredFigure), drawn by the same projection.
 package plots

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,8 +25,8 @@ import (
 )
 
 // Figure is a figure's data, panel by panel, and how to draw it. Builders fill it from
-// results; Plots turns it into gonum/plot plots; Save writes the files. Tests inspect the
-// data, not the pixels.
+// results; Save turns it into gonum/plot plots and writes the files. Tests inspect the data,
+// not the pixels.
 type Figure struct {
 	Name    string // file name without extension
 	Title   string
@@ -154,13 +155,8 @@ const (
 	padding = 0.12 * vg.Inch
 )
 
-// Plots builds the gonum/plot plots of the panels, row by row.
-func (f *Figure) Plots() (rows [][]*plot.Plot, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("figure %s: %v", f.Name, p)
-		}
-	}()
+// plots builds the gonum/plot plots of the panels, row by row.
+func (f *Figure) plots() (rows [][]*plot.Plot, err error) {
 	cols := max(f.Cols, 1)
 	for i, pn := range f.Panels {
 		if i%cols == 0 {
@@ -175,8 +171,8 @@ func (f *Figure) Plots() (rows [][]*plot.Plot, err error) {
 	return rows, nil
 }
 
-// Size is the figure's size.
-func (f *Figure) Size() (w, h vg.Length) {
+// size is the figure's size.
+func (f *Figure) size() (w, h vg.Length) {
 	cols := max(f.Cols, 1)
 	nrows := (len(f.Panels) + cols - 1) / cols
 	w = vg.Length(cols) * cmp.Or(f.PanelW, panelW)
@@ -186,16 +182,16 @@ func (f *Figure) Size() (w, h vg.Length) {
 
 // Save writes the figure into dir in each format ("png", "svg") and returns the files.
 func (f *Figure) Save(dir string, formats ...string) (files []string, err error) {
-	rows, err := f.Plots()
-	if err != nil {
-		return nil, err
-	}
 	defer func() {
-		if p := recover(); p != nil {
+		if p := recover(); p != nil { // gonum/plot panics on what it cannot draw
 			err = fmt.Errorf("drawing figure %s: %v", f.Name, p)
 		}
 	}()
-	w, h := f.Size()
+	rows, err := f.plots()
+	if err != nil {
+		return nil, err
+	}
+	w, h := f.size()
 	for _, format := range formats {
 		var buf bytes.Buffer
 		switch format {
@@ -465,12 +461,9 @@ type legendEntry struct {
 func (f *Figure) legend() []legendEntry {
 	var out []legendEntry
 	add := func(e legendEntry) {
-		for _, o := range out {
-			if o.label == e.label {
-				return
-			}
+		if !slices.ContainsFunc(out, func(o legendEntry) bool { return o.label == e.label }) {
+			out = append(out, e)
 		}
-		out = append(out, e)
 	}
 	marks := map[string]bool{}
 	top := false
@@ -558,15 +551,11 @@ type barsPlotter struct {
 	log  bool
 }
 
+// shows reports whether a value can be drawn on the bars' axis.
+func (b *barsPlotter) shows(v float64) bool { return finite(v) && (!b.log || positive(v)) }
+
 func (b *barsPlotter) hasData() bool {
-	for _, s := range b.bars.Series {
-		for _, y := range s.Y {
-			if finite(y) && (!b.log || positive(y)) {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(b.bars.Series, func(s BarSeries) bool { return slices.ContainsFunc(s.Y, b.shows) })
 }
 
 func (b *barsPlotter) geometry(series int) (offset, width float64) {
@@ -584,7 +573,7 @@ func (b *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	for si, s := range b.bars.Series {
 		off, w := b.geometry(si)
 		for g, y := range s.Y {
-			if !finite(y) || (b.log && !positive(y)) {
+			if !b.shows(y) {
 				continue
 			}
 			x0, x1 := trX(float64(g)+off-w/2), trX(float64(g)+off+w/2)
@@ -607,7 +596,7 @@ func (b *barsPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
 	for _, s := range b.bars.Series {
 		for g, y := range s.Y {
 			for _, v := range []float64{y, at(s.YLow, g), at(s.YHigh, g)} {
-				if finite(v) && (!b.log || positive(v)) {
+				if b.shows(v) {
 					ymin, ymax = math.Min(ymin, v), math.Max(ymax, v)
 				}
 			}

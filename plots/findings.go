@@ -107,21 +107,27 @@ func segKey(key string) (string, int, bool) {
 
 // match reports whether a selection picks a configuration among the part's.
 func (e *eval) match(sel experiments.Selection, r *analysis.Row) bool {
+	return selects(sel, r, e.rows)
+}
+
+// selects reports whether a selection (a claim's, a declared figure's) picks a configuration
+// among rows, the part's ("largest" is among them).
+func selects(sel experiments.Selection, r *analysis.Row, rows []*analysis.Row) bool {
 	for k, spec := range sel {
-		if !e.matchSpec(k, spec, param(r.Params, k)) {
+		if !matchSpec(rows, k, spec, param(r.Params, k)) {
 			return false
 		}
 	}
 	return true
 }
 
-func (e *eval) matchSpec(key, spec, v string) bool {
+func matchSpec(rows []*analysis.Row, key, spec, v string) bool {
 	if neg, ok := strings.CutPrefix(spec, "!"); ok {
-		return !e.matchSpec(key, neg, v)
+		return !matchSpec(rows, key, neg, v)
 	}
 	if spec == "largest" || spec == "smallest" {
 		var vals []float64
-		for _, r := range e.rows {
+		for _, r := range rows {
 			if x := num(param(r.Params, key)); !math.IsNaN(x) && !slices.Contains(vals, x) {
 				vals = append(vals, x)
 			}
@@ -387,25 +393,24 @@ func condition(cases []Case) string {
 }
 
 // groupsBy splits the rows the claim is about by its By settings.
-func (e *eval) groupsBy() (labels []string, out [][]*analysis.Row) {
-	labels, out = groups(slices.DeleteFunc(slices.Clone(e.rows), func(r *analysis.Row) bool { return !e.on(r) }), e.c.By)
-	for i := range labels {
-		labels[i] = cmp.Or(labels[i], "all runs")
+func (e *eval) groupsBy() []group {
+	gs := view(e.rows).where(e.on).by(e.c.By...)
+	for i := range gs {
+		gs[i].label = cmp.Or(gs[i].label, "all runs")
 	}
-	return labels, out
+	return gs
 }
 
 // fit checks a power law of the metric against the size, per group: the points, the fit or
 // why there is none, and the Beside metrics' medians.
 func (e *eval) fit(fd *Finding) {
 	m := e.c.Metrics[0]
-	labels, gs := e.groupsBy()
 	var figs []string
 	fd.Verdict = NotMeasured
-	for gi, g := range gs {
+	for _, g := range e.groupsBy() {
 		var xs, ys []float64
 		var pts []string
-		for _, r := range g {
+		for _, r := range g.rows {
 			x := num(param(r.Params, e.c.Size))
 			if st, ok := stat(r, e.c.Size); ok {
 				x = st.Median
@@ -423,11 +428,11 @@ func (e *eval) fit(fd *Finding) {
 		if ok {
 			fd.Verdict = Reported
 		}
-		figs = append(figs, labels[gi]+": "+short)
-		line := fmt.Sprintf("%s — `%s` against `%s`: %s; %s", labels[gi], m, e.c.Size, strings.Join(pts, ", "), text)
+		figs = append(figs, g.label+": "+short)
+		line := fmt.Sprintf("%s — `%s` against `%s`: %s; %s", g.label, m, e.c.Size, strings.Join(pts, ", "), text)
 		for _, b := range e.c.Beside {
 			var vs []float64
-			for _, r := range g {
+			for _, r := range g.rows {
 				if st, ok := stat(r, b); ok {
 					vs = append(vs, st.Median)
 				}
@@ -474,11 +479,10 @@ func fitText(xs, ys []float64) (string, bool) {
 // best names the best configuration by the metric in each group.
 func (e *eval) best(fd *Finding) {
 	m := e.c.Metrics[0]
-	labels, gs := e.groupsBy()
 	var bests []string
-	for gi, g := range gs {
+	for _, g := range e.groupsBy() {
 		var top *analysis.Row
-		for _, r := range g {
+		for _, r := range g.rows {
 			if st, ok := stat(r, m); ok && (top == nil || e.better(st.Median, top.Stats[m].Median, m)) {
 				top = r
 			}
@@ -486,7 +490,7 @@ func (e *eval) best(fd *Finding) {
 		if top == nil {
 			continue
 		}
-		bests = append(bests, fmt.Sprintf("%s: %s (%s)", labels[gi], cmp.Or(label(top.Params, varying(g, e.c.By...)), "the one configuration"),
+		bests = append(bests, fmt.Sprintf("%s: %s (%s)", g.label, cmp.Or(label(top.Params, varying(g.rows, e.c.By...)), "the one configuration"),
 			e.withUnit(top.Stats[m].Median, m)))
 	}
 	fd.Verdict, fd.Measured = Reported, "the best by `"+m+"` where "+selText(e.c.On)+": "+strings.Join(bests, "; ")

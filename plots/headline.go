@@ -44,36 +44,21 @@ func baselineOf(r *analysis.Row, rows []*analysis.Row) *analysis.Row {
 	return nil
 }
 
+// strategyColor gives the migration strategies fixed colours.
+func strategyColor(ps experiments.Params) int {
+	if v, ok := ps.Get("upgrade"); !ok || v == "none" {
+		return colorBlack
+	}
+	if i := slices.Index([]string{"lazy", "eager", "lazy+sweep"}, ps.Value("migration")); i >= 0 {
+		return i
+	}
+	return 3
+}
+
 // backendColor gives every backend one colour in every figure.
 func backendColor(b string) (int, bool) {
 	c, ok := map[string]int{"stm": 0, "stm-plain": 5, "coarse": 3, "medium": 4, "none": colorGrey}[b]
 	return c, ok
-}
-
-// lineStyle picks a line's colour and pattern: fixed colours when the lines differ only by
-// backend (and commit algorithm, then the pattern) or by migration strategy, otherwise the
-// i-th colour and, past the palette, the next pattern, so that no two lines look alike.
-func lineStyle(ps experiments.Params, lineKeys []string, i int) (color, dash int) {
-	only := func(allowed ...string) bool {
-		for _, k := range lineKeys {
-			if !slices.Contains(allowed, k) {
-				return false
-			}
-		}
-		return len(lineKeys) > 0
-	}
-	switch {
-	case only("backend", "commit"):
-		if c, ok := backendColor(ps.Value("backend")); ok {
-			if ps.Value("commit") == "lock" {
-				dash = 1
-			}
-			return c, dash
-		}
-	case slices.Equal(lineKeys, []string{"migration"}):
-		return strategyColor(ps), 0
-	}
-	return i % paletteSize, i / paletteSize
 }
 
 // styler gives lines their colour by strategy (or backend) and their pattern by the rest of
@@ -129,31 +114,20 @@ func (s *styler) style(ps experiments.Params, i int) (color, dash int) {
 	return strategyColor(ps), j
 }
 
-// upgradeGroups splits the bench rows by scenario and every other varying setting (such as
-// sms): per group its label and its rows (the runs without an upgrade of the same settings
-// included).
-func upgradeGroups(rows []*analysis.Row) (labels []string, out [][]*analysis.Row) {
-	groupKeys := varying(rows, upgradeKeys()...)
-	for _, r := range rows {
-		if noUpgrade(r) {
-			continue
+// upgradeGroups splits the bench rows with an upgrade by scenario and every other varying
+// setting (such as sms), each group led by the run without an upgrade of its settings, where
+// there is one.
+func upgradeGroups(rows view) []group {
+	keys := varying(rows, upgradeKeys()...)
+	var out []group
+	for _, g := range rows.where(withUpgrade).by(append([]string{"upgrade"}, keys...)...) {
+		g.label = strings.TrimSuffix("scenario "+val(g.rows[0], "upgrade")+", "+label(g.rows[0].Params, keys), ", ")
+		if b := baselineOf(g.rows[0], rows); b != nil {
+			g.rows = append(view{b}, g.rows...)
 		}
-		l := "scenario " + r.Params.Value("upgrade")
-		if g := label(r.Params, groupKeys); g != "" {
-			l += ", " + g
-		}
-		i := slices.Index(labels, l)
-		if i < 0 {
-			labels = append(labels, l)
-			out = append(out, nil)
-			i = len(labels) - 1
-			if b := baselineOf(r, rows); b != nil {
-				out[i] = append(out[i], b)
-			}
-		}
-		out[i] = append(out[i], r)
+		out = append(out, g)
 	}
-	return labels, out
+	return out
 }
 
 // largestIfMany keeps, when the rows would make more than maxGroups scenario groups and the
@@ -161,7 +135,7 @@ func upgradeGroups(rows []*analysis.Row) (labels []string, out [][]*analysis.Row
 // small); note says so for the caption.
 func largestIfMany(rows []*analysis.Row) (kept []*analysis.Row, note string) {
 	const maxGroups = 8
-	if l, _ := upgradeGroups(rows); len(l) <= maxGroups || !slices.Contains(varying(rows), "size") {
+	if len(upgradeGroups(rows)) <= maxGroups || !slices.Contains(varying(rows), "size") {
 		return rows, ""
 	}
 	most, size := 0.0, ""
@@ -213,17 +187,17 @@ func (c *ctx) runCurves(r *analysis.Row) (xs, ys [][]float64, probe bool) {
 // in grey, the maximum response time of each interval on a log axis shared by all panels.
 func headline(c *ctx) (*Figure, string, error) {
 	rows, note := largestIfMany(c.bench(nil))
-	glabels, ggroups := upgradeGroups(rows)
-	if len(glabels) == 0 {
+	gs := upgradeGroups(rows)
+	if len(gs) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
 	present := strategies(rows)
 	fig := &Figure{Title: c.title + "Maximum response time around the upgrade, per strategy", Cols: len(present),
 		PanelW: 3.3 * vg.Inch, PanelH: 2.1 * vg.Inch}
 	h := headlineState{lo: math.Inf(1), hi: math.Inf(-1)}
-	for gi, g := range ggroups {
+	for _, g := range gs {
 		for _, st := range present {
-			fig.Panels = append(fig.Panels, c.headlinePanel(&h, glabels[gi]+": "+st, g, st))
+			fig.Panels = append(fig.Panels, c.headlinePanel(&h, g.label+": "+st, g.rows, st))
 		}
 	}
 	if !h.anySeries {
@@ -326,54 +300,21 @@ func maxLatencyMetrics(rows []*analysis.Row) (names, labels []string) {
 // without an upgrade written beside the all-operations and probe dots.
 func maxLatency(c *ctx) (*Figure, string, error) {
 	rows, note := largestIfMany(c.bench(nil))
-	glabels, ggroups := upgradeGroups(rows)
-	if len(glabels) == 0 {
+	gs := upgradeGroups(rows)
+	if len(gs) == 0 {
 		return nil, "no run with an upgrade", nil
 	}
 	cols := append([]string{"none"}, strategies(rows)...)
 	names, labels := maxLatencyMetrics(rows)
-	fig := &Figure{Title: c.title + "Maximum latency per strategy", Cols: min(3, len(glabels)), PanelW: 4 * vg.Inch, PanelH: 2.8 * vg.Inch}
+	fig := &Figure{Title: c.title + "Maximum latency per strategy", Cols: min(3, len(gs)), PanelW: 4 * vg.Inch, PanelH: 2.8 * vg.Inch}
 	var ticks []Tick
 	for i, s := range cols {
 		ticks = append(ticks, Tick{float64(i), map[bool]string{true: "no upgrade", false: s}[s == "none"]})
 	}
-	for gi, g := range ggroups {
-		if !noUpgrade(g[0]) {
-			continue // nothing to compare with
+	for _, g := range gs {
+		if noUpgrade(g.rows[0]) { // else nothing to compare with
+			fig.Panels = append(fig.Panels, maxLatencyPanel(g, cols, names, labels, ticks))
 		}
-		pn := Panel{Title: glabels[gi], XLabel: "migration strategy", YLabel: "max latency (ms, log)", LogY: true, Legend: true, XTicks: ticks}
-		for mi, m := range names {
-			// The probe in vermillion, all operations in black, the categories in the rest.
-			color := map[string]int{"probe_max_us": 1, "all.max_us": colorBlack}[m]
-			if color == 0 {
-				color = []int{0, 2, 3, 4, 5, colorGrey}[mi%6]
-			}
-			s := Series{Label: labels[mi], Color: color, NoLine: true}
-			off := (float64(mi) - float64(len(names)-1)/2) * 0.07
-			for ci, col := range cols {
-				var r *analysis.Row
-				for _, o := range g {
-					if (col == "none" && noUpgrade(o)) || (withUpgrade(o) && o.Params.Value("migration") == col) {
-						r = o
-					}
-				}
-				st, ok := stat(cmp.Or(r, g[0]), m)
-				if r == nil || !ok {
-					continue
-				}
-				s.X, s.Y = append(s.X, float64(ci)+off), append(s.Y, st.Median/1e3)
-				s.YLow, s.YHigh = append(s.YLow, st.Min/1e3), append(s.YHigh, st.Max/1e3)
-				lbl := ""
-				if b, ok := stat(g[0], m); ok && b.Median > 0 && col != "none" && (m == "all.max_us" || m == "probe_max_us") {
-					lbl = fmtRatio(st.Median/b.Median) + "×"
-				}
-				s.Labels = append(s.Labels, lbl)
-			}
-			if len(s.X) > 0 {
-				pn.Series = append(pn.Series, s)
-			}
-		}
-		fig.Panels = append(fig.Panels, pn)
 	}
 	if len(fig.Panels) == 0 {
 		return nil, "no run without an upgrade to compare the strategies with", nil
@@ -386,6 +327,46 @@ func maxLatency(c *ctx) (*Figure, string, error) {
 	return fig, "", nil
 }
 
+// maxLatencyPanel is one scenario group's panel: per metric a dot per strategy (cols, "none"
+// the run without an upgrade, the group's first row), with its ratio to that run beside the
+// all-operations and probe dots.
+func maxLatencyPanel(g group, cols, names, labels []string, ticks []Tick) Panel {
+	pn := Panel{Title: g.label, XLabel: "migration strategy", YLabel: "max latency (ms, log)", LogY: true, Legend: true, XTicks: ticks}
+	base := g.rows[0]
+	for mi, m := range names {
+		// The probe in vermillion, all operations in black, the categories in the rest.
+		color := map[string]int{"probe_max_us": 1, "all.max_us": colorBlack}[m]
+		if color == 0 {
+			color = []int{0, 2, 3, 4, 5, colorGrey}[mi%6]
+		}
+		s := Series{Label: labels[mi], Color: color, NoLine: true}
+		off := (float64(mi) - float64(len(names)-1)/2) * 0.07
+		for ci, col := range cols {
+			var r *analysis.Row
+			for _, o := range g.rows {
+				if (col == "none" && noUpgrade(o)) || (withUpgrade(o) && o.Params.Value("migration") == col) {
+					r = o
+				}
+			}
+			st, ok := stat(cmp.Or(r, base), m)
+			if r == nil || !ok {
+				continue
+			}
+			s.X, s.Y = append(s.X, float64(ci)+off), append(s.Y, st.Median/1e3)
+			s.YLow, s.YHigh = append(s.YLow, st.Min/1e3), append(s.YHigh, st.Max/1e3)
+			lbl := ""
+			if b, ok := stat(base, m); ok && b.Median > 0 && col != "none" && (m == "all.max_us" || m == "probe_max_us") {
+				lbl = fmtRatio(st.Median/b.Median) + "×"
+			}
+			s.Labels = append(s.Labels, lbl)
+		}
+		if len(s.X) > 0 {
+			pn.Series = append(pn.Series, s)
+		}
+	}
+	return pn
+}
+
 // pauseObjects draws eager's time from request to commit against the objects it converts
 // (log–log), one colour per scenario (their objects do not cost alike) with its fit where
 // the data can carry one, and lazy's commit time beside it.
@@ -394,39 +375,28 @@ func pauseObjects(c *ctx) (*Figure, string, error) {
 	const x, y = "upgrade.objects", "upgrade.commit_delay_ms"
 	pn := Panel{Title: "time to upgrade against the objects converted", XLabel: "objects of the changed classes (log)",
 		YLabel: "request to commit (ms, log)", LogX: true, LogY: true, Legend: true}
-	points := func(label string, color int, rs []*analysis.Row) Series {
-		s := Series{Label: label, Color: color, NoLine: true}
-		for _, r := range rs {
-			sx, okx := stat(r, x)
-			sy, oky := stat(r, y)
-			if okx && oky && (r.Params.Value("migration") == "eager") == strings.HasPrefix(label, "eager") {
-				s.X, s.Y = append(s.X, sx.Median), append(s.Y, sy.Median)
-				s.YLow, s.YHigh = append(s.YLow, sy.Min), append(s.YHigh, sy.Max)
-			}
-		}
-		return s
-	}
 	scenColors := []int{1, 3, 4, 5, 2, colorGrey}
 	var fitNotes []string
-	labels, gs := groups(rows, []string{"upgrade"})
-	for i, g := range gs {
-		sr := points("eager, "+labels[i], scenColors[i%len(scenColors)], g)
+	for i, g := range rows.by("upgrade") {
+		sr := line("eager, "+g.label, g.rows.is("migration", "eager"), metric(x), y, 1)
+		sr.Color, sr.NoLine = scenColors[i%len(scenColors)], true
 		if len(sr.X) == 0 {
 			continue
 		}
 		pn.Series = append(pn.Series, sr)
 		text, ok := fitText(sr.X, sr.Y)
-		fitNotes = append(fitNotes, labels[i]+": "+text)
+		fitNotes = append(fitNotes, g.label+": "+text)
 		if f, _ := fitPower(sr.X, sr.Y); ok {
 			lx := []float64{f.XMin, f.XMax}
-			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", labels[i], fmtNum(f.A), f.B), X: lx,
+			pn.Series = append(pn.Series, Series{Label: fmt.Sprintf("fit, %s: %s·n^%.2f ms", g.label, fmtNum(f.A), f.B), X: lx,
 				Y: []float64{f.At(lx[0]), f.At(lx[1])}, Color: sr.Color, Dashed: true})
 		}
 	}
 	if len(fitNotes) == 0 {
 		return nil, "no eager upgrade that committed", nil
 	}
-	if lazy := points("lazy: commit only", 0, rows); len(lazy.X) > 0 {
+	if lazy := line("lazy: commit only", rows.not("migration", "eager"), metric(x), y, 1); len(lazy.X) > 0 {
+		lazy.NoLine = true
 		pn.Series = append(pn.Series, lazy)
 	}
 	fig := &Figure{Title: c.title + "Eager's pause against the objects it converts", Cols: 1, Panels: []Panel{pn}}
