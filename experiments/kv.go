@@ -191,7 +191,7 @@ func kvBuiltins() []*Experiment {
 		{
 			Name: "kv-upgrade",
 			Description: "A Redis-protocol key-value server on the upgrade engine (dustm kv serve --backend stm), upgraded " +
-				"while redis-benchmark drives it: keyspace sizes 100k, 1M and 10M preloaded keys × no upgrade, lazy, " +
+				"while redis-benchmark drives it: keyspace sizes 100k, 300k, 1M, 3M and 10M preloaded keys (five, so that eager's pause has a fit over two decades) × no upgrade, lazy, " +
 				"lazy+sweep and eager migration, for each scenario (expiry: every string entry gains per-key expiry; " +
 				"hash-encoding: hashes only change their encoding; keystats: the transformer reads other objects of the " +
 				"pre-upgrade state). The client (50 connections, 1.5 million GETs of random preloaded keys: 20 to 30 s on " +
@@ -219,7 +219,7 @@ func kvBuiltins() []*Experiment {
 					Metrics: []string{"client.max_clamped"}, On: Selection{"backend": "stm"},
 					Note: "Where not, the client's maximum is a lower bound: redis-benchmark records every latency above 3 s as 3 s; the server's upgrade.pause_ms sees the whole pause."}},
 			Parts: []Part{{Name: "main", Kind: KindKV, Settings: map[string][]string{
-				"backend": v("stm"), "preload": v("100000", "1000000", "10000000"),
+				"backend": v("stm"), "preload": v("100000", "300000", "1000000", "3000000", "10000000"),
 				"upgrade":   v("none", "expiry", "hash-encoding", "keystats"),
 				"migration": v("lazy", "lazy+sweep", "eager"), "upgrade-at": v("10"),
 				"interval": v("100ms"), "gogc": v("400"),
