@@ -87,7 +87,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 		"The reference's -s (its STM class) is -g stm or -g stm-plain here, with --stm-commit.\n")
 	bench.AddFlags(fs, &cfg.Settings)
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (setup included) to this file, for go tool pprof")
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := parseFlags(fs, args, noArgs); help || err != nil {
 		return cfg, "", help, err
 	}
 	if err := checkBenchFlags(fs, &cfg, cpuProfile); err != nil {
@@ -104,9 +104,6 @@ func parseBenchFlags(args []string, stdout io.Writer) (cfg bench.Config, cpuProf
 // checkBenchFlags refuses what the settings' own checks cannot see: flags given explicitly
 // with their "default" zero value, conflicting flags, and output paths.
 func checkBenchFlags(fs *pflag.FlagSet, cfg *bench.Config, cpuProfile string) error {
-	if err := noArgs(fs); err != nil {
-		return err
-	}
 	// The settings' zero values mean "the default" (Ops: run for the length; Sweepers: one;
 	// GOMAXPROCS: the process's): a flag given explicitly must say something else.
 	switch {
@@ -162,10 +159,7 @@ func checkTraceFiles(trace string, threads int, others []output) error {
 	for i := range threads {
 		name := bench.TraceFile(trace, threads, i)
 		for _, o := range others {
-			if o.path == "" {
-				continue
-			}
-			if err := outfile.Distinct([]string{o.flag, "--trace (thread " + strconv.Itoa(i) + ")"}, []string{o.path, name}); err != nil {
+			if o.path != "" && outfile.Distinct([]string{o.flag, "--trace (thread " + strconv.Itoa(i) + ")"}, []string{o.path, name}) != nil {
 				return usageErrorf("%s and --trace both write to %s (the trace of thread %d with %d threads): give each its own file", o.flag, o.path, i, threads)
 			}
 		}

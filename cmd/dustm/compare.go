@@ -30,30 +30,28 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	test := fs.String("test", analysis.TestMannWhitney, "how to tell a difference from noise: mann-whitney (U test) or bootstrap (interval of the ratio of medians)")
 	alpha := fs.Float64("alpha", 0.05, "significance level")
 	metrics := fs.StringSlice("metrics", nil, "metrics to compare (default: the main ones both sides have; all: every one)")
-	whereA := fs.StringArray("a", nil, "keep only A's runs with this setting, key=value (repeatable); e.g. A and B the same folder, --a backend=stm-plain --b backend=stm")
-	whereB := fs.StringArray("b", nil, "keep only B's runs with this setting, key=value (repeatable)")
+	var where [2][]string // A's --a and B's --b
+	fs.StringArrayVar(&where[0], "a", nil, "keep only A's runs with this setting, key=value (repeatable); e.g. A and B the same folder, --a backend=stm-plain --b backend=stm")
+	fs.StringArrayVar(&where[1], "b", nil, "keep only B's runs with this setting, key=value (repeatable)")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
 		return usageErrorf("compare takes two results (got %d)", fs.NArg())
 	}
-	a, err := experiments.LoadAny(fs.Arg(0))
-	if err != nil {
-		return usageErrorf("A: %v", notExist(fs.Arg(0), err))
+	var sides [2]*experiments.Folder
+	for i, side := range []string{"A", "B"} {
+		f, err := experiments.LoadAny(fs.Arg(i))
+		if err != nil {
+			return usageErrorf("%s: %v", side, notExist(fs.Arg(i), err))
+		}
+		printWarnings(stderr, f)
+		if err := keepRuns(f, side, where[i]); err != nil {
+			return err
+		}
+		sides[i] = f
 	}
-	printWarnings(stderr, a)
-	b, err := experiments.LoadAny(fs.Arg(1))
-	if err != nil {
-		return usageErrorf("B: %v", notExist(fs.Arg(1), err))
-	}
-	printWarnings(stderr, b)
-	if err := keepRuns(a, "A", *whereA); err != nil {
-		return err
-	}
-	if err := keepRuns(b, "B", *whereB); err != nil {
-		return err
-	}
+	a, b := sides[0], sides[1]
 	c, err := analysis.Compare(a, b, analysis.CompareOptions{Test: *test, Alpha: *alpha, Metrics: *metrics})
 	if err != nil {
 		return usageIf(err, experiments.ErrInvalid)
@@ -151,10 +149,7 @@ func writeComparison(w io.Writer, nameA, nameB string, c *analysis.Comparison) e
 	}
 	fmt.Fprintf(tw, "config\tmetric\tn A\tn B\tmedian A\tmedian B\tB/A\t%s\tverdict\t\n", stat)
 	for _, r := range c.Rows {
-		cfg := r.Config
-		if cfg == "" {
-			cfg = "(all)"
-		}
+		cfg := cmp.Or(r.Config, "(all)")
 		st := fmtFloat(r.P, 2)
 		if c.Test == analysis.TestBootstrap {
 			st = fmtFloat(r.CILow, 3) + "–" + fmtFloat(r.CIHigh, 3)

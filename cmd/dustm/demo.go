@@ -27,12 +27,10 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	lengthRange := duration.Range{Min: bench.MinLength, Max: bench.MaxLength}
 	fs.VarP(duration.NewValue(&length, 2*time.Second, lengthRange), "length", "l", "how long to run: seconds or a duration, "+lengthRange.String())
 	commit := fs.String("stm-commit", "lockfree", "commit algorithm: lock or lockfree")
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := parseFlags(fs, args, noArgs); help || err != nil {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return noArgs(fs)
 	case *accounts < 2 || *accounts > maxDemoAccounts:
 		return usageErrorf("--accounts must be between 2 and %d (got %d)", maxDemoAccounts, *accounts)
 	case *workers < 1 || *workers > bench.MaxThreads:
@@ -42,8 +40,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErrorf("--stm-commit: %v", err)
 	}
-	bad := demo(stdout, algo, *accounts, *workers, length)
-	if bad != 0 {
+	if bad := demo(stdout, algo, *accounts, *workers, length); bad != 0 {
 		return fmt.Errorf("%d audits saw an inconsistent total: the STM is broken", bad)
 	}
 	return nil
@@ -60,17 +57,12 @@ func demo(stdout io.Writer, algo stm.Algorithm, accounts, workers int, length ti
 		acc[i] = stm.NewVar(initial)
 	}
 	var transfers, audits, bad atomic.Int64
-	stop := make(chan struct{})
+	var stopped atomic.Bool
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(w), 42))
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			for !stopped.Load() {
 				a, b, amt := r.IntN(len(acc)), r.IntN(len(acc)), r.IntN(20)
 				_ = s.Atomic(func(tx stm.Tx) error {
 					acc[a].Store(tx, acc[a].Load(tx)-amt)
@@ -82,12 +74,7 @@ func demo(stdout io.Writer, algo stm.Algorithm, accounts, workers int, length ti
 		})
 	}
 	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+		for !stopped.Load() {
 			_ = s.ReadOnly(func(tx stm.Tx) error {
 				sum := 0
 				for _, a := range acc {
@@ -103,7 +90,7 @@ func demo(stdout io.Writer, algo stm.Algorithm, accounts, workers int, length ti
 	})
 	start := time.Now()
 	time.Sleep(length)
-	close(stop)
+	stopped.Store(true)
 	wg.Wait()
 	el := time.Since(start).Seconds()
 	st := s.Stats()

@@ -57,10 +57,7 @@ func parseExperimentFlags(args []string, stdout io.Writer) (*experimentFlags, []
 	fs.Var(duration.NewValue(&f.timeout, 0, experiments.TimeoutRange()), "timeout",
 		"the longest one run may take: seconds or a duration, "+experiments.TimeoutRange().String()+" (default: the experiment's, else 3 × its expected duration + 1m)")
 	fs.BoolVar(&f.noPlot, "no-plot", false, "write the summary but not the figures and REPORT.md")
-	help, err := parseFlags(fs, args)
-	if err == nil && !help {
-		err = noEmptyValues(fs)
-	}
+	help, err := parseFlags(fs, args, noEmptyValues)
 	f.help = help
 	return &f, fs.Args(), err
 }
@@ -95,11 +92,9 @@ func runExperimentContext(ctx context.Context, args []string, stdout, stderr io.
 	case err != nil:
 		return err
 	case f.show:
-		b, err := json.MarshalIndent(e, "", "  ")
-		if err == nil {
-			_, err = fmt.Fprintf(stdout, "%s\n", b)
-		}
-		return err
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(e)
 	case f.dryRun:
 		return printMatrix(stdout, e, configs, shard, excl)
 	}
@@ -436,10 +431,7 @@ func runExperimentMerge(args []string, stdout, stderr io.Writer) error {
 	out := fs.StringP("out", "o", "", "the merged results folder (default RESULTS/NAME/TIMESTAMP-merged)")
 	resultsDir := fs.String("results", "results", "where results folders go by default")
 	noPlot := fs.Bool("no-plot", false, "write the summary but not the figures and REPORT.md")
-	if help, err := parseFlags(fs, args); help || err != nil {
-		return err
-	}
-	if err := noEmptyValues(fs); err != nil {
+	if help, err := parseFlags(fs, args, noEmptyValues); help || err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

@@ -54,23 +54,19 @@ func parseKVFlags(args []string, stdout io.Writer) (*kvFlags, bool, error) {
 	fs.StringVar(&f.gogc, "gogc", "", "GOGC for the server: a percentage or off (default: the environment's)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the server's run here")
 	fs.StringVar(&f.trace, "trace", "", "write a Go execution trace of the server's run here, for go tool trace (a few MB a second under load)")
-	help, err := parseFlags(fs, args)
+	help, err := parseFlags(fs, args, noArgs)
 	if help || err != nil {
 		return f, help, err
-	}
-	if err := noArgs(fs); err != nil {
-		return f, false, err
 	}
 	if f.cfg.Migration, err = upgrade.ParseStrategy(f.migration); err != nil {
 		return f, false, usageErrorf("--migration %q: accepted %s", f.migration, upgrade.StrategyNames())
 	}
-	if f.cfg.Upgrade != "" && !fs.Changed("upgrade-at") {
+	switch {
+	case f.cfg.Upgrade != "" && !fs.Changed("upgrade-at"):
 		return f, false, usageErrorf("--upgrade needs --upgrade-at (when to upgrade after the server is ready, e.g. 5 or 5s)")
-	}
-	if f.cfg.Upgrade == "" && (fs.Changed("upgrade-at") || fs.Changed("migration")) {
+	case f.cfg.Upgrade == "" && (fs.Changed("upgrade-at") || fs.Changed("migration")):
 		return f, false, usageErrorf("--upgrade-at and --migration need --upgrade")
-	}
-	if f.procs < 0 || f.procs > bench.MaxProcs {
+	case f.procs < 0 || f.procs > bench.MaxProcs:
 		return f, false, usageErrorf("--gomaxprocs must be at least 1 and at most %d (got %d)", bench.MaxProcs, f.procs)
 	}
 	return f, false, checkOutputs(fs, []output{{"--json", f.json}, {"--series", f.series}, {"--cpuprofile", f.cpuprofile}, {"--trace", f.trace}})

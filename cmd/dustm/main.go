@@ -82,9 +82,10 @@ func usageIf(err error, kinds ...error) error {
 	return err
 }
 
-// parseFlags parses a command's flags; help reports -h/--help (the usage is printed on
-// stdout). -s, the Java reference's flag for its STM class, is answered with what to use.
-func parseFlags(fs *pflag.FlagSet, args []string) (help bool, err error) {
+// parseFlags parses a command's flags, then makes the checks given in order; help reports
+// -h/--help (the usage is printed on stdout). -s, the Java reference's flag for its STM
+// class, is answered with what to use.
+func parseFlags(fs *pflag.FlagSet, args []string, checks ...func(*pflag.FlagSet) error) (help bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return true, nil
@@ -93,6 +94,11 @@ func parseFlags(fs *pflag.FlagSet, args []string) (help bool, err error) {
 			return false, usageErrorf("-s (the Java reference's STM class) has no equivalent: choose the synchronization with -g stm or -g stm-plain, and the commit algorithm with --stm-commit lock|lockfree")
 		}
 		return false, usageErrorf("%v", err)
+	}
+	for _, check := range checks {
+		if err := check(fs); err != nil {
+			return false, err
+		}
 	}
 	return false, nil
 }

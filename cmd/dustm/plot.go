@@ -21,26 +21,16 @@ import (
 // its --series, or a run's folder), the figures of that run or, for several, of all of them
 // overlaid.
 func runPlot(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("plot", stdout)
+	fs := newFlagSet("plot", stdout, "usage: dustm plot [flags] PATH…\n",
+		"A results folder: draws every figure its results support into PATH/figures (PNG and SVG),",
+		"rewrites PATH/summary.csv and PATH/summary-long.csv and writes PATH/REPORT.md. Runs (a dustm",
+		"bench --json file with its --series, or a run's folder): draws the figures of the run (its",
+		"throughput and latency over time too), or of all the runs named overlaid.\n")
 	first := fs.Bool("first", false, "draw time series from each configuration's first repetition instead of the median of each interval")
 	force := fs.Bool("force", false, "rewrite summary.csv and REPORT.md even when they would count fewer successful runs than the ones there")
 	only := fs.StringSlice("only", nil, "draw only these figures (comma-separated; "+fmt.Sprint(experiments.FigureNames())+")")
 	out := fs.StringP("out", "o", "", "write the figures into this folder (default: a results folder's figures/, or figures/ beside the first run)")
-	fs.Usage = func() {
-		fmt.Fprint(stdout, `usage: dustm plot [flags] PATH…
-
-A results folder: draws every figure its results support into PATH/figures (PNG and SVG),
-rewrites PATH/summary.csv and PATH/summary-long.csv and writes PATH/REPORT.md. Runs (a dustm
-bench --json file with its --series, or a run's folder): draws the figures of the run (its
-throughput and latency over time too), or of all the runs named overlaid.
-
-`)
-		fs.PrintDefaults()
-	}
-	if help, err := parseFlags(fs, args); help || err != nil {
-		return err
-	}
-	if err := noEmptyValues(fs); err != nil {
+	if help, err := parseFlags(fs, args, noEmptyValues); help || err != nil {
 		return err
 	}
 	if err := checkFiguresFolder(*out); err != nil {
@@ -73,10 +63,8 @@ throughput and latency over time too), or of all the runs named overlaid.
 // plotPaths sorts the paths named into results folders and runs (not both).
 func plotPaths(paths []string) (folders, runs []string, err error) {
 	for _, p := range paths {
-		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			return nil, nil, usageErrorf("%s does not exist", p)
-		} else if err != nil {
-			return nil, nil, usageErrorf("%v", err)
+		if _, err := os.Stat(p); err != nil {
+			return nil, nil, usageErrorf("%v", notExist(p, err))
 		}
 		if _, err := os.Stat(filepath.Join(p, experiments.ManifestFile)); err != nil {
 			runs = append(runs, p)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -20,35 +19,13 @@ const sameEvent = time.Second
 // that the default handling is restored, so that another signal kills the process. stop
 // releases the signals.
 func interruptContext() (ctx context.Context, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 8)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
+	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
-		defer signal.Stop(ch)
-		select {
-		case <-ch:
-			cancel()
-		case <-done:
-			return
-		}
-		t := time.NewTimer(sameEvent)
-		defer t.Stop()
-		for {
-			select {
-			case <-ch: // the same request, delivered again
-			case <-t.C:
-				return
-			case <-done:
-				return
-			}
-		}
+		<-ctx.Done()
+		time.Sleep(sameEvent) // the signals stay caught (and dropped) until stop
+		stop()
 	}()
-	var once sync.Once
-	return ctx, func() {
-		once.Do(func() { close(done) })
-		cancel()
-	}
+	return ctx, stop
 }
 
 // interruptible runs a command that stops cleanly on the first SIGINT or SIGTERM

@@ -8,11 +8,13 @@
 package experimentstest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
@@ -103,23 +105,21 @@ func FakeMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	interrupted := false
-	if d, err := time.ParseDuration(os.Getenv(EnvSleep)); err == nil {
-		if cond := os.Getenv(EnvSleepIf); cond == "" || strings.Contains(joined, cond) {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			select {
-			case <-time.After(d):
-			case <-ctx.Done():
-				interrupted = true
-			}
-			stop()
+	d, err := time.ParseDuration(os.Getenv(EnvSleep))
+	if cond := os.Getenv(EnvSleepIf); err == nil && (cond == "" || strings.Contains(joined, cond)) {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			interrupted = true
 		}
+		stop()
 	}
 	rep := 2 // the repetition, from the run's folder (rep-N)
 	fmt.Sscanf(filepath.Base(filepath.Dir(set.JSONPath)), "rep-%d", &rep)
 	res, series := fakeBench(set, rep)
 	if set.UpgradeDryRun && set.Upgrade != "" && set.Upgrade != "none" {
-		res.Set(fakeMetric("upgrade.dry_run_s", "s", record.Lower), 0.01)
-		res.Set(fakeMetric("upgrade.dry_run_failures", "", record.Lower), 0)
+		fakeRecord{res}.setAll("upgrade.", fakeValue{"dry_run_s", "s", record.Lower, 0.01}, fakeValue{"dry_run_failures", "", record.Lower, 0})
 	}
 	if interrupted {
 		res.Interrupted = true
@@ -151,10 +151,6 @@ func fakeFlags(args []string, stderr io.Writer) (set bench.Settings, code int) {
 			f.Hidden = true
 			missing = append(missing, f.Name)
 		}
-	}
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dustm bench [flags]")
-		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -199,10 +195,6 @@ func fakeBench(set bench.Settings, rep int) (*record.Record, []record.Tick) {
 	res, series := Fake(paramsOf(set), rep)
 	res.Config = set.Pairs()
 	return res, series
-}
-
-func fakeMetric(name, unit string, better record.Better) record.Metric {
-	return record.Metric{Name: name, Unit: unit, Doc: "the fake's " + name, Better: better}
 }
 
 // FakeThroughput is the fake's throughput of a configuration before the repetition's
@@ -268,10 +260,6 @@ func StructureObjects(p stmbench7.Params) float64 {
 // fakeRecord sets a record's values with definitions of the producer's shape.
 type fakeRecord struct{ *record.Record }
 
-func (r fakeRecord) set(name, unit string, better record.Better, v float64) {
-	r.Set(fakeMetric(name, unit, better), v)
-}
-
 // fakeValue is a value and its definition's unit and direction.
 type fakeValue struct {
 	n, unit string
@@ -282,7 +270,7 @@ type fakeValue struct {
 // setAll sets PREFIX+name of every value.
 func (r fakeRecord) setAll(prefix string, vs ...fakeValue) {
 	for _, v := range vs {
-		r.set(prefix+v.n, v.unit, v.better, v.v)
+		r.Set(record.Metric{Name: prefix + v.n, Unit: v.unit, Doc: "the fake's " + prefix + v.n, Better: v.better}, v.v)
 	}
 }
 
@@ -302,18 +290,11 @@ func (r fakeRecord) category(name string, ops, mx, p99, p50 float64) {
 
 // latency sets PREFIX.max_us, p99, p999, p50 and mean.
 func (r fakeRecord) latency(prefix string, mx float64) {
-	for _, l := range []struct {
-		n string
-		v float64
-	}{{"max_us", mx}, {"p99_us", 100}, {"p999_us", 400}, {"p50_us", 10}, {"mean_us", 15}} {
-		r.set(prefix+l.n, "µs", record.Lower, l.v)
-	}
+	r.setAll(prefix, []fakeValue{{"max_us", "µs", record.Lower, mx}, {"p99_us", "µs", record.Lower, 100}, {"p999_us", "µs", record.Lower, 400},
+		{"p50_us", "µs", record.Lower, 10}, {"mean_us", "µs", record.Lower, 15}}...)
 	if prefix == "all." { // the percentile curve: p0 1 µs, p50 10, p90 50, p99 100, p99.9 400, max
-		for _, c := range []struct {
-			seg string
-			us  float64
-		}{{"p0", 1}, {"p50", 10}, {"p90", 50}, {"p99", 100}, {"p99_9", 400}, {"p100", mx}} {
-			r.SetFamily(record.Metric{Name: "all.curve.{}_us", Unit: "µs", Doc: "latency at percentile {}", Better: record.Lower}, c.seg, c.us)
+		for seg, us := range map[string]float64{"p0": 1, "p50": 10, "p90": 50, "p99": 100, "p99_9": 400, "p100": mx} {
+			r.SetFamily(record.Metric{Name: "all.curve.{}_us", Unit: "µs", Doc: "latency at percentile {}", Better: record.Lower}, seg, us)
 		}
 	}
 }
@@ -350,12 +331,11 @@ func Fake(p FakeParams, rep int) (*record.Record, []record.Tick) {
 	committed, migrated := fakeUpgrade(r, p, tput)
 	series := fakeSeries(p, tput, committed, migrated)
 	dip := series[int(p.UpgradeAt/p.Interval)]
-	r.set("recovery_s", "s", record.Lower, 0)
-	r.set("ops_lost", "op", record.Lower, 0)
+	recovery, lost := 0.0, 0.0
 	if upgrading { // the interval of the request loses operations; the next ones are back to the level
-		r.set("recovery_s", "s", record.Lower, dip.T-p.UpgradeAt)
-		r.set("ops_lost", "op", record.Lower, float64(int64(tput*p.Interval))-dip.Values["ops"])
+		recovery, lost = dip.T-p.UpgradeAt, float64(int64(tput*p.Interval))-dip.Values["ops"]
 	}
+	r.setAll("", fakeValue{"recovery_s", "s", record.Lower, recovery}, fakeValue{"ops_lost", "op", record.Lower, lost})
 	size, _ := stmbench7.ParseSize(p.Size)
 	r.setAll("", []fakeValue{{"gc_pause_max_us", "µs", record.Lower, 150}, {"sched_latency_max_us", "µs", record.Lower, 0},
 		{"elapsed_s", "s", record.Neither, p.Length}, {"build_s", "s", record.Lower, 0.01}, {"heap_bytes_after_build", "B", record.Lower, 1 << 20},
@@ -366,7 +346,7 @@ func Fake(p FakeParams, rep int) (*record.Record, []record.Tick) {
 	if (p.Backend == "stm" || p.Backend == "stm-plain") && total > 0 {
 		for k, v := range map[string]float64{"read_only_commits": float64(total) * 0.8, "read_write_commits": float64(total) * 0.2,
 			"inevitable_commits": 0, "aborts_read_conflict": 10, "aborts_validation": 90, "gc.passes": 5, "conflict_aborts_per_commit": 100 / float64(total)} {
-			r.set("stm."+k, "", record.Neither, v)
+			r.setAll("stm.", fakeValue{k, "", record.Neither, v})
 		}
 	}
 	return r.Record, series
@@ -404,7 +384,7 @@ func fakeUpgrade(r fakeRecord, p FakeParams, tput float64) (committed, migrated 
 		{"failed", "", record.Lower, 0}, {"pinned_s", "s", record.Lower, migrated - committed}, {"requested_s", "s", record.Neither, p.UpgradeAt},
 		{"committed_s", "s", record.Neither, committed}, {"migrated_s", "s", record.Neither, migrated}}...)
 	if stopped > 0 {
-		r.set("upgrade.us_per_object", "µs", record.Lower, FakePauseMs(p)*1e3/stopped)
+		r.setAll("upgrade.", fakeValue{"us_per_object", "µs", record.Lower, FakePauseMs(p) * 1e3 / stopped})
 	}
 	return committed, migrated
 }
@@ -426,18 +406,14 @@ func fakeSeries(p FakeParams, tput, committed, migrated float64) []record.Tick {
 		ops, mx := float64(int64(tput*p.Interval)), 1000.0
 		tk := record.Tick{T: t1, Values: map[string]float64{}, Hists: map[string]string{"all": hist}}
 		if committed >= 0 {
+			for _, e := range []record.Event{{Name: "requested", T: p.UpgradeAt}, {Name: "committed", T: committed}, {Name: "migrated", T: migrated}} {
+				if e.T >= t0 && e.T < t1 {
+					tk.Events = append(tk.Events, e)
+				}
+			}
 			if p.UpgradeAt >= t0 && p.UpgradeAt < t1 {
-				tk.Events = append(tk.Events, record.Event{Name: "requested", T: p.UpgradeAt})
 				ops = map[bool]float64{true: 0, false: float64(int64(ops) / 2)}[p.Migration == "eager"]
 				mx = map[bool]float64{true: FakeMaxUs(p), false: mx}[p.Migration == "eager"]
-			}
-			for _, e := range []struct {
-				name string
-				t    float64
-			}{{"committed", committed}, {"migrated", migrated}} {
-				if e.t >= t0 && e.t < t1 {
-					tk.Events = append(tk.Events, record.Event{Name: e.name, T: e.t})
-				}
 			}
 			if t1 > committed {
 				converted = objects
@@ -448,10 +424,8 @@ func fakeSeries(p FakeParams, tput, committed, migrated float64) []record.Tick {
 			tk.Values["converted_total"] = converted
 		}
 		totalOps += ops
-		for k, v := range map[string]float64{"ops": ops, "total_ops": totalOps, "throughput": ops / p.Interval, "max_us": mx, "p99_us": 100,
-			"probe_max_us": mx + 50, "probe_p99_us": 300, "probe_count": float64(int64(p.Interval * 1000)), "hiccup_max_us": 200, "heap_bytes": 1 << 20} {
-			tk.Values[k] = v
-		}
+		maps.Copy(tk.Values, map[string]float64{"ops": ops, "total_ops": totalOps, "throughput": ops / p.Interval, "max_us": mx, "p99_us": 100,
+			"probe_max_us": mx + 50, "probe_p99_us": 300, "probe_count": float64(int64(p.Interval * 1000)), "hiccup_max_us": 200, "heap_bytes": 1 << 20})
 		for c, share := range fakeShares() {
 			tk.Values["cat."+c+".ops"], tk.Values["cat."+c+".max_us"], tk.Values["cat."+c+".p99_us"] = float64(int64(share*ops)), mx, 100
 		}
@@ -474,15 +448,11 @@ func settingsOf(ps experiments.Params) bench.Settings {
 
 // paramsOf is what the fake reads of a run's settings.
 func paramsOf(s bench.Settings) FakeParams {
-	p := FakeParams{
+	return FakeParams{
 		Threads: s.Threads, Length: s.Length.Seconds(), Workload: s.Workload.String(), Backend: s.Backend,
-		Commit: s.STMCommit.String(), Size: s.Size, Upgrade: s.Upgrade, Migration: s.Migration.String(),
+		Commit: s.STMCommit.String(), Size: s.Size, Upgrade: cmp.Or(s.Upgrade, "none"), Migration: s.Migration.String(),
 		UpgradeAt: s.UpgradeAt.Seconds(), Interval: s.Interval.Seconds(),
 	}
-	if p.Upgrade == "" {
-		p.Upgrade = "none"
-	}
-	return p
 }
 
 // WriteFolder creates a results folder for the experiment in dir and fills every run with the
@@ -503,13 +473,10 @@ func WriteFolder(dir string, e *experiments.Experiment, o experiments.CreateOpti
 		}
 		info := s.NewRunInfo(run)
 		info.Status = experiments.StatusOK
-		failed := len(fail) > 0
-		for _, f := range fail {
+		failed := len(fail) > 0 && !slices.ContainsFunc(fail, func(f string) bool {
 			k, v, _ := strings.Cut(f, "=")
-			if run.Config.Params.Value(k) != v {
-				failed = false
-			}
-		}
+			return run.Config.Params.Value(k) != v
+		})
 		switch {
 		case failed:
 			info.Status, info.ExitCode, info.Error = experiments.StatusFailed, 1, "fake failure"

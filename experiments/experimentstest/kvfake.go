@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -60,28 +61,18 @@ func FakeKVMain(args []string, stdout, stderr io.Writer) int {
 	preload := fs.Int64("preload", 0, "")
 	up := fs.String("upgrade", "", "")
 	migration := fs.String("migration", "lazy", "")
-	upAt := fs.String("upgrade-at", "", "")
+	var at, interval time.Duration
+	anyDuration := duration.Range{Min: math.MinInt64, Max: math.MaxInt64} // the server checks ranges; the fake takes what it is given
+	fs.Var(duration.NewValue(&at, 0, anyDuration), "upgrade-at", "")
 	fs.Int("sweepers", 0, "")
 	jsonPath := fs.String("json", "", "")
 	seriesPath := fs.String("series", "", "")
-	intervalS := fs.String("interval", "1s", "")
+	fs.Var(duration.NewValue(&interval, time.Second, anyDuration), "interval", "")
 	fs.Int("gomaxprocs", 0, "")
 	fs.Int("gogc", 100, "")
 	if err := fs.Parse(args[2:]); err != nil {
 		fmt.Fprintf(stderr, "dustm kv serve: %v\n", err)
 		return 2
-	}
-	interval, err := duration.Parse(*intervalS)
-	if err != nil {
-		fmt.Fprintf(stderr, "dustm kv serve: --interval: %v\n", err)
-		return 2
-	}
-	var at time.Duration
-	if *up != "" {
-		if at, err = duration.Parse(*upAt); err != nil {
-			fmt.Fprintf(stderr, "dustm kv serve: --upgrade-at: %v\n", err)
-			return 2
-		}
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -110,18 +101,15 @@ func FakeKVMain(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cfg := fakeKVConfig{backend: *backend, preload: *preload, upgrade: *up, migration: *migration, at: at.Seconds(), interval: interval.Seconds()}
-	res, series := fakeKVResult(cfg, kv.snapshot(), kv.conns.Load(), elapsed)
+	kv.mu.Lock() // connections may still be counting
+	counts := maps.Clone(kv.counts)
+	kv.mu.Unlock()
+	res, series := fakeKVResult(cfg, counts, kv.conns.Load(), elapsed)
 	if err := writeRun(*jsonPath, *seriesPath, res, series); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	return 0
-}
-
-func (kv *fakeKV) snapshot() map[string]int64 {
-	kv.mu.Lock()
-	defer kv.mu.Unlock()
-	return maps.Clone(kv.counts)
 }
 
 // serve answers one connection's commands, in order.
