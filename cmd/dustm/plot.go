@@ -28,7 +28,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		"throughput and latency over time too), or of all the runs named overlaid.\n")
 	first := fs.Bool("first", false, "draw time series from each configuration's first repetition instead of the median of each interval")
 	force := fs.Bool("force", false, "rewrite summary.csv and REPORT.md even when they would count fewer successful runs than the ones there")
-	only := fs.StringSlice("only", nil, "draw only these figures (comma-separated; "+fmt.Sprint(experiments.FigureNames())+")")
+	only := fs.StringSlice("only", nil, "draw only these figures (comma-separated; "+fmt.Sprint(experiments.FigureNames())+", or those the experiment declares)")
 	out := fs.StringP("out", "o", "", "write the figures into this folder (default: a results folder's figures/, or figures/ beside the first run)")
 	if help, err := parseFlags(fs, args, noEmptyValues); help || err != nil {
 		return err
@@ -38,11 +38,6 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() == 0 {
 		return usageErrorf("which results folder or run? (e.g. results/quick/20260101-120000, or r.json from dustm bench --json r.json --series r.jsonl)")
-	}
-	for _, n := range *only {
-		if !slices.Contains(experiments.FigureNames(), n) {
-			return usageErrorf("--only: unknown figure %q (accepted: %v)", n, experiments.FigureNames())
-		}
 	}
 	folders, runs, err := plotPaths(fs.Args())
 	if err != nil {
@@ -164,6 +159,17 @@ func printWarnings(stderr io.Writer, f *experiments.Folder) {
 
 // drawn draws a folder's figures into dir and says what it drew and what it could not.
 func drawn(stdout io.Writer, dir string, f *experiments.Folder, o plots.Options, only []string) error {
+	names := experiments.FigureNames()
+	if f.Manifest != nil {
+		for _, d := range f.Manifest.Definition.Declared {
+			names = append(names, d.Name)
+		}
+	}
+	for _, n := range only {
+		if !slices.Contains(names, n) {
+			return usageErrorf("--only: unknown figure %q (accepted: %v)", n, names)
+		}
+	}
 	files, skipped, err := plots.DrawFigures(f, o, only, dir)
 	if err != nil {
 		return err
