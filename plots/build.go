@@ -698,7 +698,10 @@ func (a against) figure(c *ctx, rows view) *Figure {
 					rs = rs.where(y.keep)
 				}
 				s := line(cmp.Or(g.label, a.unnamed), rs, a.x, y.metric, y.scale)
-				s.Color, s.Dash = st.style(g.rows[0].Params, li)
+				s.Color, s.Dash = li%paletteSize, li/paletteSize
+				if fixedLooks(lineKeys) {
+					s.Color, s.Dash = st.style(g.rows[0].Params, li)
+				}
 				pn.Series = append(pn.Series, s)
 				ticks = append(ticks, s.X...)
 			}
@@ -714,6 +717,16 @@ func (a against) figure(c *ctx, rows view) *Figure {
 	}
 	fig.Cols = min(2, len(fig.Panels))
 	return fig
+}
+
+// fixedLooks reports whether an against figure's lines take the strategy's or the backend's
+// fixed colour: only where nothing else tells them apart, since a line of a few points shows
+// no dash pattern.
+func fixedLooks(lineKeys []string) bool {
+	only := func(allowed ...string) bool {
+		return len(lineKeys) > 0 && !slices.ContainsFunc(lineKeys, func(k string) bool { return !slices.Contains(allowed, k) })
+	}
+	return only("migration") || only("backend", "commit")
 }
 
 // throughputThreads draws throughput against threads, per workload.
