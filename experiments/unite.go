@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,16 +126,13 @@ func sourceRun(s *Sweep, c *Config, rep int) *Run {
 	return nil
 }
 
-// relabel gives a copied run's run.json the slug of its configuration in the union (written
-// anew, so that a hard-linked source keeps its own).
+// relabel gives a copied run's run.json the slug of its configuration in the union. The write
+// renames a new file over the copy, so a hard-linked source keeps its own.
 func relabel(dir, slug string) error {
 	info, err := ReadRunInfo(dir)
 	if err != nil || info.Config == slug {
 		return err
 	}
 	info.Config = slug
-	if err := os.Remove(filepath.Join(dir, RunInfoFile)); err != nil {
-		return err
-	}
 	return WriteRunInfo(dir, info)
 }
