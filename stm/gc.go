@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"dustm/internal/chunked"
 )
 
 // Version garbage collection, all of it. Every body that a commit or an install at a past
@@ -67,11 +69,10 @@ func (r *bodyRing) drain(floor int64) {
 }
 
 // takeAll appends every body in the ring to dst.
-func (r *bodyRing) takeAll(dst []*body) []*body {
+func (r *bodyRing) takeAll(dst *chunked.List[*body]) {
 	for i := range r.n {
-		dst = append(dst, r.buf[(r.head+i)%ringSize])
+		dst.Append(r.buf[(r.head+i)%ringSize])
 	}
-	return dst
 }
 
 // cutBelow drops the bodies below h when no snapshot can need them: every snapshot in use now
@@ -132,7 +133,7 @@ func (c *collector) keep(sl *slot, b *body) {
 func (c *collector) overflow(r *bodyRing) {
 	c.inMu.Lock()
 	for range ringSize / 2 {
-		c.in = append(c.in, r.buf[r.head])
+		c.in.Append(r.buf[r.head])
 		r.buf[r.head] = nil
 		r.head = (r.head + 1) % ringSize
 		r.n--
@@ -143,7 +144,7 @@ func (c *collector) overflow(r *bodyRing) {
 // installedAt hands the collector a body installed at a past version ([Var.InstallAt]).
 func (c *collector) installedAt(b *body) {
 	c.inMu.Lock()
-	c.in = append(c.in, b)
+	c.in.Append(b)
 	c.inMu.Unlock()
 }
 
@@ -200,16 +201,15 @@ type collector struct {
 	s       *STM
 	mu      sync.Mutex // one pass at a time
 	inMu    sync.Mutex
-	in      []*body // installed bodies whose lists may need trimming
-	spare   []*body
-	pending []*body
+	in      chunked.List[*body] // installed bodies whose lists may need trimming
+	pending chunked.List[*body]
 	snaps   []int64
 	// parked are pending bodies whose list is down to one older body that only snapshots
 	// older than the pending body itself need (b → p, with p the oldest and cut below): such
 	// a list cannot change until the floor reaches b's version, so it waits here instead of
 	// being walked on every pass (a lazy migration's pin keeps one for every box written since
 	// the upgrade). parkedMin is the oldest parked body's version.
-	parked    []*body
+	parked    chunked.List[*body]
 	parkedMin int64
 	// parkedKept is the length of parked after its last compaction: a parked body that a
 	// newer one's trim unlinks stays in the list (and alive) until the list has doubled,
@@ -281,19 +281,18 @@ func (c *collector) pass() {
 	c.snaps, c0, floor = c.s.refreshFloor(c.snaps)
 	recFloor := c.s.recFloor.Load()
 
+	// The lists hold millions of bodies while a pin holds the floor (one per object an upgrade
+	// converts): chunked lists, so that no copy of them holds up a stop-the-world.
 	c.inMu.Lock()
 	in := c.in
-	c.in = c.spare[:0]
+	c.in = chunked.List[*body]{}
 	c.inMu.Unlock()
-	c.pending = append(c.pending, in...)
-	if len(c.parked) > 0 && floor >= c.parkedMin {
-		c.pending = append(c.pending, c.parked...)
-		clear(c.parked)
-		c.parked = c.parked[:0]
+	c.pending.AppendList(&in)
+	if c.parked.Len() > 0 && floor >= c.parkedMin {
+		c.pending.AppendList(&c.parked)
+		c.parked = chunked.List[*body]{}
 		c.parkedKept = 0
 	}
-	clear(in)
-	c.spare = in[:0]
 	// Idle slots' rings: their committers may not commit again to settle them, nor scrub the
 	// records they retired (which still hold the bodies they installed, and through bodies
 	// unlinked since, older ones). A running transaction's rings are left to it.
@@ -301,7 +300,7 @@ func (c *collector) pass() {
 		if c.s.claimIdle(sl) {
 			c.s.at(hookClaimed)
 			if sl.ring != nil {
-				c.pending = sl.ring.takeAll(c.pending)
+				sl.ring.takeAll(&c.pending)
 				sl.ring = nil
 			}
 			sl.records.settle(recFloor)
@@ -313,14 +312,14 @@ func (c *collector) pass() {
 	// are pending too, which are then skipped. Bodies newer than c0 wait for the next pass (every
 	// body below them would count as needed now).
 	// The bodies to keep are compacted towards the end (w never passes i), then moved down.
-	w := len(c.pending)
-	for i := len(c.pending) - 1; i >= 0; i-- {
+	w := c.pending.Len()
+	for i := w - 1; i >= 0; i-- {
 		if i%passYield == 0 {
 			// Go's scheduler has no priorities: without this, a pass over the millions of bodies
 			// an upgrade leaves holds a processor for a tenth of a second while requests wait.
 			runtime.Gosched()
 		}
-		b := c.pending[i]
+		b := c.pending.At(i)
 		if b.spliced {
 			continue
 		}
@@ -333,31 +332,21 @@ func (c *collector) pass() {
 		case n == nil || b.spliced:
 			// nothing below to collect
 		case trimmed && n.next.Load() == nil:
-			if len(c.parked) == 0 || b.version < c.parkedMin {
+			if c.parked.Len() == 0 || b.version < c.parkedMin {
 				c.parkedMin = b.version
 			}
-			c.parked = append(c.parked, b)
+			c.parked.Append(b)
 		default:
 			w--
-			c.pending[w] = b
+			c.pending.Set(w, b)
 		}
 	}
-	n := copy(c.pending, c.pending[w:])
-	clear(c.pending[n:])
-	c.pending = c.pending[:n]
-	if len(c.parked) > 2*c.parkedKept+1024 {
-		k := 0
-		for _, b := range c.parked {
-			if !b.spliced {
-				c.parked[k] = b
-				k++
-			}
-		}
-		clear(c.parked[k:])
-		c.parked = c.parked[:k]
-		c.parkedKept = k
+	c.pending.DropFront(w)
+	if c.parked.Len() > 2*c.parkedKept+1024 {
+		c.parked.Keep(func(b *body) bool { return !b.spliced })
+		c.parkedKept = c.parked.Len()
 	}
-	c.npending.Store(int64(n + len(c.parked)))
+	c.npending.Store(int64(c.pending.Len() + c.parked.Len()))
 	c.passes.Add(1)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 	"weak"
 
+	"dustm/internal/chunked"
 	"dustm/stm"
 )
 
@@ -481,24 +482,28 @@ func (m *Migration) isConverted(o *Object) bool {
 	return o.box.Version() >= m.version || o.box.LoadLatest().ver >= m.to.versionOf(o.cid)
 }
 
-// scanYield is how many objects the completion check looks at between yields of its processor.
-const scanYield = 4096
-
 // watch follows a lazy migration: it lists the objects left to convert, runs the sweepers, and
 // releases the pinned snapshot once nothing is left.
 func (e *Engine) watch(m *Migration, opts Options) {
 	// The objects to convert are those in an older shape at the pinned snapshot: that does not
 	// depend on conversions already racing with this scan, nor count objects created later.
-	var todo []weak.Pointer[Object]
+	// Millions of objects: chunked lists, and a yield every chunk, so that neither a
+	// stop-the-world nor the requests wait for the scan.
+	var todo chunked.List[weak.Pointer[Object]]
 	for _, c := range m.changed {
 		need := m.to.versionOf(c.id)
-		for _, wp := range c.reg.weakLive() {
+		live := c.reg.weakLive()
+		for i := range live.Len() {
+			if i%chunked.Size == chunked.Size-1 {
+				runtime.Gosched()
+			}
+			wp := live.At(i)
 			if o := wp.Value(); o != nil && o.box.LoadAt(m.pin).ver < need {
-				todo = append(todo, wp)
+				todo.Append(wp)
 			}
 		}
 	}
-	m.objects.Store(int64(len(todo)))
+	m.objects.Store(int64(todo.Len()))
 
 	var sweepers sync.WaitGroup
 	if opts.Strategy == LazySweep {
@@ -507,7 +512,7 @@ func (e *Engine) watch(m *Migration, opts Options) {
 		if batch == 0 {
 			batch = 16
 		}
-		work := slices.Clone(todo)
+		work := todo.Clone()
 		for k := range n {
 			sweepers.Go(func() { e.sweep(m, work, k, n, batch) })
 		}
@@ -519,19 +524,11 @@ func (e *Engine) watch(m *Migration, opts Options) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		k := 0
-		for i, wp := range todo {
-			if i%scanYield == scanYield-1 {
-				runtime.Gosched() // a scan of millions of objects must not hold a processor from requests
-			}
-			if o := wp.Value(); o != nil && !m.isConverted(o) {
-				todo[k] = wp
-				k++
-			}
-		}
-		clear(todo[k:])
-		todo = todo[:k]
-		if len(todo) == 0 {
+		todo.Keep(func(wp weak.Pointer[Object]) bool {
+			o := wp.Value()
+			return o != nil && !m.isConverted(o)
+		})
+		if todo.Len() == 0 {
 			sweepers.Wait()
 			now := time.Now()
 			m.migrated.Store(&now)
@@ -595,15 +592,15 @@ func (e *Engine) awaitOlderSnapshots(m *Migration, tick <-chan time.Time) bool {
 }
 
 // sweep converts every n-th object of work, starting at k, at low priority.
-func (e *Engine) sweep(m *Migration, work []weak.Pointer[Object], k, n, batch int) {
+func (e *Engine) sweep(m *Migration, work *chunked.List[weak.Pointer[Object]], k, n, batch int) {
 	done := 0
-	for i := k; i < len(work); i += n {
+	for i := k; i < work.Len(); i += n {
 		select {
 		case <-m.stop:
 			return
 		default:
 		}
-		o := work[i].Value()
+		o := work.At(i).Value()
 		if o == nil || m.isConverted(o) {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"weak"
 
+	"dustm/internal/chunked"
 	"dustm/stm"
 )
 
@@ -137,54 +138,53 @@ func Get[S any](tx Tx, o *Object) S {
 }
 
 // registry lists a class's objects through weak pointers: it never keeps an object alive, and
-// dead entries are dropped as the list grows.
+// dead entries are dropped as the list grows. The list is chunked and only ever appended to or
+// replaced, so that a migration's scan of millions of objects reads a view of it without a
+// copy and without holding the lock.
 type registry struct {
 	mu        sync.Mutex
-	objs      []weak.Pointer[Object]
+	objs      chunked.List[weak.Pointer[Object]]
 	compacted int // length after the last compaction
 }
 
 func (r *registry) add(o *Object) {
 	wp := weak.Make(o)
 	r.mu.Lock()
-	r.objs = append(r.objs, wp)
-	if len(r.objs) >= 2*r.compacted+1024 {
+	r.objs.Append(wp)
+	if r.objs.Len() >= 2*r.compacted+1024 {
 		r.compactLocked()
 	}
 	r.mu.Unlock()
 }
 
+// compactLocked replaces the list by its live entries (not in place: views share its chunks).
 func (r *registry) compactLocked() {
-	k := 0
-	for _, wp := range r.objs {
-		if wp.Value() != nil {
-			r.objs[k] = wp
-			k++
+	var kept chunked.List[weak.Pointer[Object]]
+	for i := range r.objs.Len() {
+		if wp := r.objs.At(i); wp.Value() != nil {
+			kept.Append(wp)
 		}
 	}
-	clear(r.objs[k:])
-	r.objs = r.objs[:k]
-	r.compacted = k
+	r.objs = kept
+	r.compacted = kept.Len()
 }
 
 // live returns the objects alive now.
 func (r *registry) live() []*Object {
-	r.mu.Lock()
-	wps := append([]weak.Pointer[Object](nil), r.objs...)
-	r.mu.Unlock()
-	out := make([]*Object, 0, len(wps))
-	for _, wp := range wps {
-		if o := wp.Value(); o != nil {
+	wps := r.weakLive()
+	out := make([]*Object, 0, wps.Len())
+	for i := range wps.Len() {
+		if o := wps.At(i).Value(); o != nil {
 			out = append(out, o)
 		}
 	}
 	return out
 }
 
-// weakLive returns the registry's weak pointers (a copy), for long-lived lists that must not
+// weakLive returns a view of the registry's weak pointers, for long-lived lists that must not
 // keep objects alive.
-func (r *registry) weakLive() []weak.Pointer[Object] {
+func (r *registry) weakLive() *chunked.List[weak.Pointer[Object]] {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]weak.Pointer[Object](nil), r.objs...)
+	return r.objs.View()
 }
