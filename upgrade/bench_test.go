@@ -120,15 +120,7 @@ func benchEagerPause(b *testing.B, n int, heavy bool, workers int) {
 		name = "heavy"
 	}
 	b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
-		s := stm.New(stm.Options{})
-		defer s.Close()
-		e := New(s, codeV1)
-		defer e.Close()
-		item := e.NewClass("Item")
-		objs := make([]*Object, n)
-		for i := range objs {
-			objs[i] = e.NewObjectLatest(item, i, &ItemV1{N: i})
-		}
+		e, item, objs := benchItems(b, n)
 		tr := func(o *Object, old any, v View) (any, error) {
 			nb, err := ViewGet[*ItemV1](v, objs[(o.Owner().(int)+1)%n])
 			if err != nil {
@@ -169,15 +161,7 @@ func benchEagerPause(b *testing.B, n int, heavy bool, workers int) {
 // iteration is one upgrade; ns/object is the metric to compare.
 func BenchmarkLazySweep(b *testing.B) {
 	const n = 200000
-	s := stm.New(stm.Options{})
-	defer s.Close()
-	e := New(s, codeV1)
-	defer e.Close()
-	item := e.NewClass("Item")
-	objs := make([]*Object, n)
-	for i := range objs {
-		objs[i] = e.NewObjectLatest(item, i, &ItemV1{N: i})
-	}
+	e, item, objs := benchItems(b, n)
 	tr := func(o *Object, old any, v View) (any, error) { return &ItemV1{N: old.(*ItemV1).N + 1}, nil }
 	var took time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -213,4 +197,18 @@ func BenchmarkNewObject(b *testing.B) {
 		}
 	}
 	runtime.KeepAlive(keep)
+}
+
+// benchItems returns an engine with n objects of a class Item, closed when b ends.
+func benchItems(b *testing.B, n int) (*Engine, *Class, []*Object) {
+	s := stm.New(stm.Options{})
+	b.Cleanup(s.Close)
+	e := New(s, codeV1)
+	b.Cleanup(e.Close)
+	item := e.NewClass("Item")
+	objs := make([]*Object, n)
+	for i := range objs {
+		objs[i] = e.NewObjectLatest(item, i, &ItemV1{N: i})
+	}
+	return e, item, objs
 }
