@@ -282,7 +282,7 @@ func (c *collector) pass() {
 	recFloor := c.s.recFloor.Load()
 
 	// The lists hold millions of bodies while a pin holds the floor (one per object an upgrade
-	// converts): chunked lists, so that no copy of them holds up a stop-the-world.
+	// converts): chunked lists, so that no copy of them holds a processor for long.
 	c.inMu.Lock()
 	in := c.in
 	c.in = chunked.List[*body]{}
