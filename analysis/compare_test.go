@@ -15,7 +15,7 @@ func TestCompareKnownAnswers(t *testing.T) {
 	root := t.TempDir()
 	mk := func(name, backend string, reps int) *experiments.Folder {
 		d := filepath.Join(root, name)
-		e := parse(t, `{"name": "c", "repetitions": `+string(rune('0'+reps))+`, "axes": {"workload": ["r", "w"]},
+		e := experimentstest.Parse(t, `{"name": "c", "repetitions": `+string(rune('0'+reps))+`, "axes": {"workload": ["r", "w"]},
 			"fixed": {"backend": "`+backend+`", "size": "small", "threads": 2, "length": 1}}`)
 		if _, err := experimentstest.WriteFolder(d, e, experiments.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -42,7 +42,7 @@ func TestCompareKnownAnswers(t *testing.T) {
 		seen++
 		// stm is 0.95 × stm-plain at every repetition; the samples do not overlap
 		// (95000 × 1.04 < 100000 × 0.99), so the exact p is 2/C(12,6).
-		if !within(r.Ratio, 0.95, 1e-9) || math.Abs(r.P-2.0/924) > 1e-12 || !r.Significant || r.Verdict != "B smaller" || r.NA != 6 {
+		if !experimentstest.Within(r.Ratio, 0.95, 1e-9) || math.Abs(r.P-2.0/924) > 1e-12 || !r.Significant || r.Verdict != "B smaller" || r.NA != 6 {
 			t.Errorf("%s: %+v", r.Config, r)
 		}
 	}
@@ -87,7 +87,7 @@ func TestCompareKnownAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(one.Rows) != 1 || !within(one.Rows[0].Ratio, 0.95/0.6, 1e-9) || len(one.Differing) != 2 {
+	if len(one.Rows) != 1 || !experimentstest.Within(one.Rows[0].Ratio, 0.95/0.6, 1e-9) || len(one.Differing) != 2 {
 		t.Errorf("single runs: %+v %v", one.Rows, one.Differing)
 	}
 	// A configuration's folder inside a results folder loads only its runs.

@@ -15,7 +15,7 @@ import (
 // the configuration's settings.
 func TestWriteGoBench(t *testing.T) {
 	dir := t.TempDir()
-	e := parse(t, `{"name": "g", "repetitions": 3, "axes": {"backend": ["coarse", "stm"], "threads": [1, 2]},
+	e := experimentstest.Parse(t, `{"name": "g", "repetitions": 3, "axes": {"backend": ["coarse", "stm"], "threads": [1, 2]},
 		"fixed": {"size": "small", "length": 1}}`)
 	if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}, "backend=coarse", "threads=2"); err != nil {
 		t.Fatal(err)

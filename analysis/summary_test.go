@@ -14,26 +14,9 @@ import (
 	"dustm/record"
 )
 
-func parse(t *testing.T, s string) *experiments.Experiment {
-	t.Helper()
-	e, err := experiments.Parse(strings.NewReader(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-func within(a, b, rel float64) bool {
-	d := a - b
-	if d < 0 {
-		d = -d
-	}
-	return d <= rel*b
-}
-
 func TestSummaryStatistics(t *testing.T) {
 	dir := t.TempDir()
-	e := parse(t, `{"name": "s", "repetitions": 6, "axes": {"backend": ["coarse", "stm"], "threads": [1, 2]},
+	e := experimentstest.Parse(t, `{"name": "s", "repetitions": 6, "axes": {"backend": ["coarse", "stm"], "threads": [1, 2]},
 		"fixed": {"size": "small", "length": 1}}`)
 	if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}, "backend=coarse", "threads=2"); err != nil {
 		t.Fatal(err)
@@ -50,7 +33,7 @@ func TestSummaryStatistics(t *testing.T) {
 	st := r.Stats["throughput"]
 	// Repetitions 1…6 multiply by 0.99 … 1.04: the median is base × 1.015; the 95% interval
 	// of 6 samples is [min, max].
-	if r.Runs != 6 || !within(st.Median, base*1.015, 1e-9) || !within(st.Min, base*0.99, 1e-9) || !within(st.Max, base*1.04, 1e-9) {
+	if r.Runs != 6 || !experimentstest.Within(st.Median, base*1.015, 1e-9) || !experimentstest.Within(st.Min, base*0.99, 1e-9) || !experimentstest.Within(st.Max, base*1.04, 1e-9) {
 		t.Errorf("throughput %+v, base %v", st, base)
 	}
 	if !st.HasCI || st.CILow != st.Min || st.CIHigh != st.Max {
@@ -95,7 +78,7 @@ func TestSummaryStatistics(t *testing.T) {
 // TestNothingRead: a folder whose runs are all damaged is an error, not an empty summary.
 func TestNothingRead(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	e := parse(t, `{"name": "two", "repetitions": 1, "axes": {"backend": ["coarse", "stm"]}, "fixed": {"size": "tiny", "length": 0.3}}`)
+	e := experimentstest.Parse(t, `{"name": "two", "repetitions": 1, "axes": {"backend": ["coarse", "stm"]}, "fixed": {"size": "tiny", "length": 0.3}}`)
 	if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +113,7 @@ func addMadeUp(t *testing.T, dir string, v float64) {
 // A metric added to a run's record arrives, with its unit and direction, in the summary,
 // both CSVs, the comparison and the Go benchmark file, with no other edit.
 func TestMadeUpMetricArrivesEverywhere(t *testing.T) {
-	e := parse(t, `{"name": "m", "repetitions": 6, "axes": {"backend": ["stm"]}, "fixed": {"size": "tiny", "length": 1}}`)
+	e := experimentstest.Parse(t, `{"name": "m", "repetitions": 6, "axes": {"backend": ["stm"]}, "fixed": {"size": "tiny", "length": 1}}`)
 	a, b := t.TempDir(), t.TempDir()
 	for i, dir := range []string{a, b} {
 		if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}); err != nil {

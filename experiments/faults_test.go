@@ -49,7 +49,7 @@ func okRuns(t *testing.T, dir string) (*experiments.Folder, map[string]int) {
 // runs them again, naming the difference, with the earlier attempts kept.
 func TestRunsCheckedAgainstConfiguration(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if _, err := experimentstest.WriteFolder(dir, parse(t, twoBackends), experiments.CreateOptions{}); err != nil {
+	if _, err := experimentstest.WriteFolder(dir, experimentstest.Parse(t, twoBackends), experiments.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	stm := filepath.Join(dir, "runs", "main", "backend=stm", "rep-1")
@@ -65,7 +65,7 @@ func TestRunsCheckedAgainstConfiguration(t *testing.T) {
 
 	// A run copied in from another experiment (same settings, another name).
 	other := filepath.Join(t.TempDir(), "other")
-	if _, err := experimentstest.WriteFolder(other, parse(t, strings.Replace(twoBackends, `"two"`, `"other"`, 1)), experiments.CreateOptions{}); err != nil {
+	if _, err := experimentstest.WriteFolder(other, experimentstest.Parse(t, strings.Replace(twoBackends, `"two"`, `"other"`, 1)), experiments.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	os.RemoveAll(coarse)
@@ -143,7 +143,7 @@ func TestRunsCheckedAgainstConfiguration(t *testing.T) {
 // run.json says (a bench that ignored a flag, a result copied over) is not counted.
 func TestResultCheckedAgainstConfiguration(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if _, err := experimentstest.WriteFolder(dir, parse(t, twoBackends), experiments.CreateOptions{}); err != nil {
+	if _, err := experimentstest.WriteFolder(dir, experimentstest.Parse(t, twoBackends), experiments.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.Join(dir, "runs", "main", "backend=coarse", "rep-1", experiments.ResultFile)
@@ -165,7 +165,7 @@ func TestResultCheckedAgainstConfiguration(t *testing.T) {
 // the manifest does, naming the difference.
 func TestEditedDefinitionRefused(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	s, err := experimentstest.WriteFolder(dir, parse(t, twoBackends), experiments.CreateOptions{})
+	s, err := experimentstest.WriteFolder(dir, experimentstest.Parse(t, twoBackends), experiments.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestEditedDefinitionRefused(t *testing.T) {
 // compact too. The lock goes with the session.
 func TestFolderLock(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	s, err := experiments.Create(dir, parse(t, twoBackends), experiments.CreateOptions{})
+	s, err := experiments.Create(dir, experimentstest.Parse(t, twoBackends), experiments.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestFolderLock(t *testing.T) {
 // interrupted run's files as they are.
 func TestCompactLeavesUnfinishedRuns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if _, err := experimentstest.WriteFolder(dir, parse(t, twoBackends), experiments.CreateOptions{}); err != nil {
+	if _, err := experimentstest.WriteFolder(dir, experimentstest.Parse(t, twoBackends), experiments.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	running := filepath.Join(dir, "runs", "main", "backend=stm", "rep-1")

@@ -13,18 +13,9 @@ import (
 	"dustm/experiments/experimentstest"
 )
 
-func parse(t *testing.T, s string) *experiments.Experiment {
-	t.Helper()
-	e, err := experiments.Parse(strings.NewReader(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
 func TestMergeShards(t *testing.T) {
 	root := t.TempDir()
-	e := parse(t, `{"name": "m", "repetitions": 2, "axes": {"threads": [1, 2, 3]}, "fixed": {"size": "tiny", "length": 1}}`)
+	e := experimentstest.Parse(t, `{"name": "m", "repetitions": 2, "axes": {"threads": [1, 2, 3]}, "fixed": {"size": "tiny", "length": 1}}`)
 	var dirs []string
 	for i := 1; i <= 2; i++ {
 		d := filepath.Join(root, "shard", string(rune('0'+i)))
@@ -72,7 +63,7 @@ func TestMergeShards(t *testing.T) {
 	}
 	// Different commits or experiments are refused.
 	other := filepath.Join(root, "other")
-	if _, err := experimentstest.WriteFolder(other, parse(t, `{"name": "n", "fixed": {"size": "tiny"}}`), experiments.CreateOptions{}); err != nil {
+	if _, err := experimentstest.WriteFolder(other, experimentstest.Parse(t, `{"name": "n", "fixed": {"size": "tiny"}}`), experiments.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := experiments.Merge(filepath.Join(root, "x"), []string{dirs[0], other}, nil); err == nil || !strings.Contains(err.Error(), "different experiments") {

@@ -9,6 +9,7 @@ import (
 
 	"dustm/analysis"
 	"dustm/experiments"
+	"dustm/experiments/experimentstest"
 )
 
 func TestParseBenchText(t *testing.T) {
@@ -50,7 +51,7 @@ func TestRunnerMicro(t *testing.T) {
 		t.Skip("compiles the stm package's tests")
 	}
 	dir := filepath.Join(t.TempDir(), "out")
-	e := parse(t, `{"name": "m", "repetitions": 2, "kind": "micro",
+	e := experimentstest.Parse(t, `{"name": "m", "repetitions": 2, "kind": "micro",
 		"fixed": {"package": "stm", "bench": "ReadOnly10", "benchtime": "200x", "cpu": 1}}`)
 	s, err := experiments.Create(dir, e, experiments.CreateOptions{})
 	if err != nil {

@@ -125,7 +125,7 @@ func TestRunnerEndToEnd(t *testing.T) {
 	}
 	want := experimentstest.FakeThroughput(experimentstest.FakeParams{Backend: "stm", Commit: "lockfree", Workload: "r", Size: "tiny", Threads: 2}) *
 		(experimentstest.RepFactor(1) + experimentstest.RepFactor(2)) / 2
-	if got := row.Stats["throughput"].Median; !within(got, want, 1e-6) {
+	if got := row.Stats["throughput"].Median; !experimentstest.Within(got, want, 1e-6) {
 		t.Errorf("median throughput %v, want %v", got, want)
 	}
 	failedRow := sum.Row("up", "upgrade=atomic-point,migration=eager")
@@ -162,14 +162,6 @@ func TestRunnerEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(failedDir, "previous", "1", experiments.FailedFile)); err != nil {
 		t.Errorf("the earlier attempt was not kept: %v", err)
 	}
-}
-
-func within(a, b, rel float64) bool {
-	d := a - b
-	if d < 0 {
-		d = -d
-	}
-	return d <= rel*b
 }
 
 func TestRunnerInterruptAndResume(t *testing.T) {
@@ -354,7 +346,7 @@ func TestNotABenchBinary(t *testing.T) {
 // TestSummaryStatistics: and it summarizes the same).
 func TestResumeCompacted(t *testing.T) {
 	dir := t.TempDir()
-	e := parse(t, `{"name": "s", "repetitions": 6, "axes": {"backend": ["coarse", "stm"], "threads": [1, 2]},
+	e := experimentstest.Parse(t, `{"name": "s", "repetitions": 6, "axes": {"backend": ["coarse", "stm"], "threads": [1, 2]},
 		"fixed": {"size": "small", "length": 1}}`)
 	if _, err := experimentstest.WriteFolder(dir, e, experiments.CreateOptions{}, "backend=coarse", "threads=2"); err != nil {
 		t.Fatal(err)
