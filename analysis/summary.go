@@ -302,12 +302,24 @@ func WriteSummary(dir string, o SummaryOptions) (*experiments.Folder, *Summary, 
 			"%s, %s and REPORT.md are left as they are (--force rewrites them)", ErrFewerRuns,
 			summary, sum(old), s.successful(), fewerWhy(dir, f, s, old), experiments.SummaryFile, experiments.SummaryLongFile)
 	}
-	for name, write := range map[string]func(io.Writer) error{experiments.SummaryFile: s.WriteCSV, experiments.SummaryLongFile: s.WriteLongCSV} {
-		var buf bytes.Buffer
-		if err := write(&buf); err != nil {
+	// Both files are made and their paths checked before either is written, so that a path
+	// one of them cannot take (a folder in its place) leaves the other as it was.
+	outs := []struct {
+		path  string
+		write func(io.Writer) error
+		buf   bytes.Buffer
+	}{{path: filepath.Join(dir, experiments.SummaryFile), write: s.WriteCSV},
+		{path: filepath.Join(dir, experiments.SummaryLongFile), write: s.WriteLongCSV}}
+	for i := range outs {
+		if err := outs[i].write(&outs[i].buf); err != nil {
 			return f, s, err
 		}
-		if err := outfile.WriteFile(filepath.Join(dir, name), buf.Bytes(), nil); err != nil {
+		if err := outfile.CheckFile(outs[i].path); err != nil {
+			return f, s, err
+		}
+	}
+	for i := range outs {
+		if err := outfile.WriteFile(outs[i].path, outs[i].buf.Bytes(), nil); err != nil {
 			return f, s, err
 		}
 	}

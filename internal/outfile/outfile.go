@@ -302,11 +302,21 @@ func (o *File) Abort() {
 	}
 }
 
+// CheckFile reports what would stop WriteFile from writing path, writing nothing: a caller
+// that writes several files checks them all first, so that one refused leaves the others as
+// they were.
+func CheckFile(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("writing %s: it is a folder, where a file belongs: move it away", path)
+	}
+	return Check(path)
+}
+
 // WriteFile writes data to path as Create and Commit do, for the files a program names
 // itself (a summary, a figure): a folder in the way is reported as such.
 func WriteFile(path string, data []byte, stdout io.Writer) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("writing %s: it is a folder, where a file belongs: move it away", path)
+	if err := CheckFile(path); err != nil {
+		return err
 	}
 	f, err := Create(path, stdout)
 	if err != nil {
